@@ -1,0 +1,546 @@
+//! `import contributions`: the collection files of the year's personal contributions. Each row
+//! posts the payment and its entry subsidy by level into the person's individual account.
+//!
+//! Posting: one journal entry per county per import — debit `bank` (the contributions) and
+//! `receivable.subsidy.{level}` (the entry subsidies granted), credit `ind.personal` and
+//! `ind.entry_subsidy.{level}` — itemised person by person in the `account_movements` sub-ledger.
+
+use crate::ledger::{self, EntryDraft};
+use crate::persons::{check_id_cell, finish, load_register, previous_import, record_import};
+use crate::problems::{ImportOutcome, Problem};
+use crate::table::read_table;
+use crate::{audit, Ctx, Result};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use yanglao_domain::{age_on, format_yuan, parse_date, parse_yuan_to_fen};
+use yanglao_policy::{LevelAmounts, SupplementaryParams};
+use yanglao_store::{jan1, ColType, Param, Tx};
+
+pub const COLUMNS: [&str; 6] = [
+    "身份证号",
+    "姓名",
+    "缴费年度",
+    "缴费金额(元)",
+    "缴费日期",
+    "票据号",
+];
+const ID: usize = 0;
+const NAME: usize = 1;
+const YEAR: usize = 2;
+const AMOUNT: usize = 3;
+const DATE: usize = 4;
+const RECEIPT: usize = 5;
+
+/// A contribution ready to post.
+#[derive(Debug, Clone)]
+pub struct ValidContribution {
+    pub person_id: i64,
+    pub county: String,
+    pub year: i32,
+    pub amount_fen: i64,
+    pub subsidy: LevelAmounts,
+    pub paid_date: NaiveDate,
+    pub receipt_no: String,
+}
+
+/// Contributions already in the books, for idempotency.
+struct Existing {
+    by_receipt: HashMap<(String, String), (i64, i32, i64, NaiveDate)>,
+    self_paid_years: HashSet<(i64, i32)>,
+}
+
+fn load_existing(tx: &mut Tx<'_>) -> Result<Existing> {
+    let mut e = Existing {
+        by_receipt: HashMap::new(),
+        self_paid_years: HashSet::new(),
+    };
+    tx.for_each(
+        "SELECT county, receipt_no, person_id, year, amount_fen, paid_date FROM contributions WHERE kind = 'self'",
+        &[],
+        |r| {
+            let (pid, year) = (r.i64(2)?, r.i64(3)? as i32);
+            e.by_receipt.insert((r.str(0)?, r.str(1)?), (pid, year, r.i64(4)?, r.date(5)?));
+            e.self_paid_years.insert((pid, year));
+            Ok(())
+        },
+    )?;
+    Ok(e)
+}
+
+/// Parameters in force, or the code and message of why there are none.
+type Resolved = std::result::Result<SupplementaryParams, (&'static str, String)>;
+
+/// Resolves (and caches) the parameters of a county for a contribution year.
+pub struct ParamCache<'p> {
+    policy: &'p yanglao_policy::PolicySet,
+    cache: HashMap<(String, i32), Resolved>,
+}
+
+impl<'p> ParamCache<'p> {
+    pub fn new(policy: &'p yanglao_policy::PolicySet) -> Self {
+        ParamCache {
+            policy,
+            cache: HashMap::new(),
+        }
+    }
+    /// The parameters in force on 1 January of `year` in `county`.
+    pub fn get(
+        &mut self,
+        county: &str,
+        year: i32,
+    ) -> std::result::Result<&SupplementaryParams, (&'static str, String)> {
+        let policy = self.policy;
+        self.cache
+            .entry((county.to_string(), year))
+            .or_insert_with(|| {
+                policy.supplementary(county, jan1(year)).map_err(|e| {
+                    (
+                        "E-CONTRIB-YEAR-OUT-OF-POLICY",
+                        format!("{year} 年不在政策参数的有效期内：{e}"),
+                    )
+                })
+            })
+            .as_ref()
+            .map_err(|e| e.clone())
+    }
+}
+
+pub fn tiers_text(p: &SupplementaryParams) -> String {
+    p.tiers
+        .iter()
+        .map(|t| {
+            format_yuan(t.contribution_fen)
+                .trim_end_matches(".00")
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// Imports (or with `dry_run` only validates) a contribution file.
+pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&COLUMNS)?;
+    let mut out = ImportOutcome::new("contributions", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    let policy = &ctx.policy;
+
+    ctx.db.transaction(|tx| -> Result<()> {
+        if let Some(id) = previous_import(tx, "contributions", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        let register = load_register(tx)?;
+        let existing = load_existing(tx)?;
+        let mut params = ParamCache::new(policy);
+        let mut seen_person_year: HashMap<(i64, i32), usize> = HashMap::new();
+        let mut seen_receipt: HashMap<(String, String), usize> = HashMap::new();
+        let mut valid: Vec<ValidContribution> = Vec::with_capacity(table.rows.len());
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let err =
+                |out: &mut ImportOutcome, k: usize, v: &str, code: &'static str, msg: String| {
+                    out.errors
+                        .push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+                };
+            let id = check_id_cell(
+                row_no,
+                &table,
+                &cols,
+                cells,
+                ID,
+                &mut out.errors,
+                &mut out.warnings,
+            );
+            let person = id.as_ref().and_then(|id| {
+                let p = register.get(id.as_str());
+                if p.is_none() {
+                    err(
+                        &mut out,
+                        ID,
+                        id.as_str(),
+                        "E-CONTRIB-PERSON-UNKNOWN",
+                        "此人不在参保登记册中，请先导入人员信息".into(),
+                    );
+                }
+                p
+            });
+            let name = cols.cell(cells, NAME);
+            if let Some(p) = person {
+                if p.row.name != name {
+                    err(
+                        &mut out,
+                        NAME,
+                        name,
+                        "E-CONTRIB-NAME-MISMATCH",
+                        format!("姓名与登记册不符（登记为“{}”）", p.row.name),
+                    );
+                }
+                if !p.row.basic_enrolled {
+                    err(
+                        &mut out,
+                        ID,
+                        id.as_ref().map_or("", |i| i.as_str()),
+                        "E-CONTRIB-NOT-BASIC",
+                        "此人未参加城乡居民基本养老保险，不能参加补充养老保险".into(),
+                    );
+                }
+            }
+            let year_raw = cols.cell(cells, YEAR);
+            let year: Option<i32> = year_raw
+                .trim_end_matches('年')
+                .parse()
+                .ok()
+                .filter(|y| (1900..=2100).contains(y));
+            if year.is_none() {
+                err(
+                    &mut out,
+                    YEAR,
+                    year_raw,
+                    "E-CONTRIB-YEAR-FORMAT",
+                    "缴费年度应为四位年份，如 2023".into(),
+                );
+            }
+            let amount_raw = cols.cell(cells, AMOUNT);
+            let amount = match parse_yuan_to_fen(amount_raw) {
+                Ok(a) if a <= 0 => {
+                    err(
+                        &mut out,
+                        AMOUNT,
+                        amount_raw,
+                        "E-AMOUNT-NOT-POSITIVE",
+                        "缴费金额必须大于零".into(),
+                    );
+                    None
+                }
+                Ok(a) => Some(a),
+                Err(e) => {
+                    err(&mut out, AMOUNT, amount_raw, e.code, e.message);
+                    None
+                }
+            };
+            let date_raw = cols.cell(cells, DATE);
+            let paid_date = match parse_date(date_raw) {
+                Ok(d) if d > today => {
+                    err(
+                        &mut out,
+                        DATE,
+                        date_raw,
+                        "E-DATE-FUTURE",
+                        "缴费日期晚于今天".into(),
+                    );
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    err(&mut out, DATE, date_raw, e.code, e.message);
+                    None
+                }
+            };
+            let receipt = cols.cell(cells, RECEIPT);
+            if receipt.is_empty() {
+                err(
+                    &mut out,
+                    RECEIPT,
+                    "",
+                    "E-CONTRIB-RECEIPT-EMPTY",
+                    "票据号为空".into(),
+                );
+            } else if receipt.chars().count() > 64 {
+                err(
+                    &mut out,
+                    RECEIPT,
+                    receipt,
+                    "E-CONTRIB-RECEIPT-LENGTH",
+                    "票据号超过 64 个字符".into(),
+                );
+            }
+            let mut subsidy = None;
+            if let (Some(p), Some(year)) = (person, year) {
+                match params.get(&p.row.county, year) {
+                    Err((code, msg)) => err(&mut out, YEAR, year_raw, code, msg),
+                    Ok(sp) => {
+                        if let Some(a) = amount.filter(|a| *a > 0) {
+                            subsidy = yanglao_policy::entry_subsidy(sp, a);
+                            if subsidy.is_none() {
+                                err(
+                                    &mut out,
+                                    AMOUNT,
+                                    amount_raw,
+                                    "E-CONTRIB-NOT-A-TIER",
+                                    format!(
+                                        "缴费金额 {} 元不是 {year} 年的缴费档次（{} 元）",
+                                        format_yuan(a),
+                                        tiers_text(sp)
+                                    ),
+                                );
+                            }
+                        }
+                        if let Some(id) = &id {
+                            if age_on(id.birth_date(), jan1(year)) >= sp.benefit_age as i32 {
+                                err(
+                                    &mut out,
+                                    YEAR,
+                                    year_raw,
+                                    "E-CONTRIB-OVER-AGE",
+                                    format!(
+                                        "此人在 {year} 年初已达到待遇领取年龄 {} 岁，不再缴费",
+                                        sp.benefit_age
+                                    ),
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+            if out.errors.len() > before {
+                continue;
+            }
+            let (Some(p), Some(year), Some(amount_fen), Some(paid_date), Some(subsidy)) =
+                (person, year, amount, paid_date, subsidy)
+            else {
+                continue;
+            };
+            let key = (p.row.county.clone(), receipt.to_string());
+            if let Some(first) = seen_receipt.insert(key.clone(), row_no) {
+                err(
+                    &mut out,
+                    RECEIPT,
+                    receipt,
+                    "E-CONTRIB-DUPLICATE-RECEIPT",
+                    format!("票据号在文件中重复（首次在第 {first} 行）"),
+                );
+                continue;
+            }
+            if let Some(first) = seen_person_year.insert((p.person_id, year), row_no) {
+                err(
+                    &mut out,
+                    ID,
+                    &p.row.citizen_id,
+                    "E-CONTRIB-DUPLICATE-PERSON",
+                    format!("同一人同一年度在文件中出现两次（首次在第 {first} 行）"),
+                );
+                continue;
+            }
+            match existing.by_receipt.get(&key) {
+                Some(&(pid, y, a, d))
+                    if (pid, y, a, d) == (p.person_id, year, amount_fen, paid_date) =>
+                {
+                    out.skipped += 1;
+                    continue;
+                }
+                Some(_) => {
+                    err(
+                        &mut out,
+                        RECEIPT,
+                        receipt,
+                        "E-CONTRIB-RECEIPT-CONFLICT",
+                        "此票据号已导入，但内容（人员、年度、金额或日期）与本行不同".into(),
+                    );
+                    continue;
+                }
+                None => {}
+            }
+            if existing.self_paid_years.contains(&(p.person_id, year)) {
+                err(
+                    &mut out,
+                    YEAR,
+                    year_raw,
+                    "E-CONTRIB-YEAR-ALREADY-PAID",
+                    format!("此人 {year} 年度已有另一张票据的缴费记录"),
+                );
+                continue;
+            }
+            valid.push(ValidContribution {
+                person_id: p.person_id,
+                county: p.row.county.clone(),
+                year,
+                amount_fen,
+                subsidy,
+                paid_date,
+                receipt_no: receipt.to_string(),
+            });
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(
+            tx,
+            "contributions",
+            &table,
+            &actor,
+            valid.len(),
+            out.skipped,
+        )?;
+        out.import_id = Some(import_id);
+        post_contributions(
+            tx,
+            &valid,
+            "self",
+            Some(import_id),
+            &actor,
+            &format!("导入缴费文件 {}", table.file_name),
+        )?;
+        out.posted = valid.len();
+        audit(
+            tx,
+            &actor,
+            "import.contributions",
+            &serde_json::json!({
+                "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
+                "posted": out.posted, "skipped": out.skipped,
+            }),
+        )?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+/// Posts validated contributions of one kind (`self` or `gov_paid`): one journal entry per county,
+/// the contribution records and the sub-ledger movements, in bulk.
+pub fn post_contributions(
+    tx: &mut Tx<'_>,
+    rows: &[ValidContribution],
+    kind: &'static str,
+    import_id: Option<i64>,
+    actor: &str,
+    description: &str,
+) -> Result<BTreeMap<String, i64>> {
+    let mut by_county: BTreeMap<&str, Vec<&ValidContribution>> = BTreeMap::new();
+    for r in rows {
+        by_county.entry(&r.county).or_default().push(r);
+    }
+    let mut entries = BTreeMap::new();
+    for (county, list) in by_county {
+        let date = list.iter().map(|r| r.paid_date).max().expect("non-empty");
+        let mut draft = EntryDraft {
+            county,
+            date,
+            kind: if kind == "self" {
+                "contribution"
+            } else {
+                "gov_paid"
+            },
+            description: description.to_string(),
+            import_id,
+            lines: Vec::new(),
+        };
+        let (main_asset, main_claim) = if kind == "self" {
+            (ledger::BANK.to_string(), ledger::IND_PERSONAL.to_string())
+        } else {
+            (
+                ledger::subsidy_receivable("county"),
+                ledger::ind_gov_paid("county"),
+            )
+        };
+        let total: i64 = list.iter().map(|r| r.amount_fen).sum();
+        draft.add(&main_asset, total);
+        draft.add(&main_claim, -total);
+        for (i, level) in ledger::LEVELS.iter().enumerate() {
+            let s: i64 = list.iter().map(|r| level_part(&r.subsidy, i)).sum();
+            draft.add(&ledger::subsidy_receivable(level), s);
+            draft.add(&ledger::ind_entry_subsidy(level), -s);
+        }
+        let entry_id = ledger::post(tx, &draft, actor)?;
+        entries.insert(county.to_string(), entry_id);
+        let n = list.len() as i64;
+        let first_c = tx.allocate_ids("contribution", n)?;
+        let first_m = tx.allocate_ids("movement", n)?;
+        let items: Vec<(i64, &ValidContribution)> = (0..n).zip(list.iter().copied()).collect();
+        let receipts: Vec<String> = list.iter().map(|r| r.receipt_no.clone()).collect();
+        tx.insert_many(
+            "contributions",
+            &[
+                ("contribution_id", ColType::Int),
+                ("county", ColType::Text),
+                ("person_id", ColType::Int),
+                ("year", ColType::Int),
+                ("kind", ColType::Text),
+                ("amount_fen", ColType::Int),
+                ("subsidy_province_fen", ColType::Int),
+                ("subsidy_city_fen", ColType::Int),
+                ("subsidy_county_fen", ColType::Int),
+                ("paid_date", ColType::Date),
+                ("receipt_no", ColType::Text),
+                ("import_id", ColType::Int),
+                ("entry_id", ColType::Int),
+            ],
+            &items,
+            |(i, r), b| {
+                b.extend([
+                    Param::Int(first_c + i),
+                    Param::Text(county),
+                    Param::Int(r.person_id),
+                    Param::Int(r.year.into()),
+                    Param::Text(kind),
+                    Param::Int(r.amount_fen),
+                    Param::Int(r.subsidy.province_fen),
+                    Param::Int(r.subsidy.city_fen),
+                    Param::Int(r.subsidy.county_fen),
+                    Param::Date(r.paid_date),
+                    Param::Text(&r.receipt_no),
+                    Param::from(import_id),
+                    Param::Int(entry_id),
+                ])
+            },
+        )?;
+        let _ = receipts;
+        let (personal, gov) = if kind == "self" { (1, 0) } else { (0, 1) };
+        tx.insert_many(
+            "account_movements",
+            &MOVEMENT_COLUMNS,
+            &items,
+            |(i, r), b| {
+                b.extend([
+                    Param::Int(first_m + i),
+                    Param::Text(county),
+                    Param::Int(r.person_id),
+                    Param::Int(entry_id),
+                    Param::Date(r.paid_date),
+                    Param::Text(kind),
+                    Param::Int(r.year.into()),
+                    Param::Int(r.amount_fen * personal),
+                    Param::Int(r.subsidy.province_fen),
+                    Param::Int(r.subsidy.city_fen),
+                    Param::Int(r.subsidy.county_fen),
+                    Param::Int(r.amount_fen * gov),
+                    Param::Int(0),
+                    Param::Text(&r.receipt_no),
+                ])
+            },
+        )?;
+    }
+    Ok(entries)
+}
+
+pub const MOVEMENT_COLUMNS: [(&str, ColType); 14] = [
+    ("movement_id", ColType::Int),
+    ("county", ColType::Text),
+    ("person_id", ColType::Int),
+    ("entry_id", ColType::Int),
+    ("movement_date", ColType::Date),
+    ("kind", ColType::Text),
+    ("year", ColType::Int),
+    ("personal_fen", ColType::Int),
+    ("subsidy_province_fen", ColType::Int),
+    ("subsidy_city_fen", ColType::Int),
+    ("subsidy_county_fen", ColType::Int),
+    ("gov_paid_fen", ColType::Int),
+    ("interest_fen", ColType::Int),
+    ("reference", ColType::Text),
+];
+
+fn level_part(a: &LevelAmounts, i: usize) -> i64 {
+    match i {
+        0 => a.province_fen,
+        1 => a.city_fen,
+        _ => a.county_fen,
+    }
+}

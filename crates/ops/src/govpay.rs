@@ -1,0 +1,135 @@
+//! `contributions gov-pay`: the county pays the contribution (the policy's government-paid tier)
+//! of everyone in a government-paid hardship group during the year. Running it again pays only
+//! those not yet paid for that year.
+
+use crate::contributions::{post_contributions, ValidContribution};
+use crate::hardship::load_memberships;
+use crate::persons::load_register;
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use yanglao_domain::age_on;
+use yanglao_policy::LevelAmounts;
+use yanglao_store::{jan1, Param};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountyGovPay {
+    pub county: String,
+    /// Newly paid by this run.
+    pub persons: usize,
+    pub amount_fen: i64,
+    pub entry_subsidy_fen: i64,
+    /// Already paid for the year before this run.
+    pub already_paid: usize,
+    pub entry_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GovPayOutcome {
+    pub year: i32,
+    pub counties: Vec<CountyGovPay>,
+    pub persons: usize,
+    pub amount_fen: i64,
+}
+
+pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutcome> {
+    let year_start = jan1(year);
+    let year_end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
+    let actor = ctx.actor.clone();
+    let policy = &ctx.policy;
+    ctx.db.transaction(|tx| -> Result<_> {
+        if let Some(c) = county {
+            if !crate::known_counties(tx)?.contains_key(c) {
+                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
+            }
+        }
+        let register = load_register(tx)?;
+        let memberships = load_memberships(tx)?;
+        let mut paid: HashSet<i64> = HashSet::new();
+        tx.for_each(
+            "SELECT person_id FROM contributions WHERE kind = 'gov_paid' AND year = $1",
+            &[Param::Int(year.into())],
+            |r| {
+                paid.insert(r.i64(0)?);
+                Ok(())
+            },
+        )?;
+        let terminated: HashSet<i64> = tx
+            .query("SELECT person_id FROM person_events WHERE status = 'terminated' AND effective_date <= $1", &[Param::Date(year_start)])?
+            .iter()
+            .map(|r| r.i64(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut rows = Vec::new();
+        let mut already: BTreeMap<String, usize> = BTreeMap::new();
+        let mut people: Vec<_> = register.values().filter(|p| county.is_none_or(|c| p.row.county == c)).collect();
+        people.sort_by_key(|p| p.person_id);
+        for p in people {
+            let Some(ms) = memberships.get(&p.person_id) else { continue };
+            let sp = policy.supplementary(&p.row.county, year_start).map_err(|e| {
+                OpsError::rule("E-CONTRIB-YEAR-OUT-OF-POLICY", format!("{year} 年不在政策参数的有效期内：{e}"))
+            })?;
+            let active: Vec<&str> = ms
+                .iter()
+                .filter(|m| m.start <= year_end && m.end.is_none_or(|e| e >= year_start))
+                .map(|m| m.category.as_str())
+                .collect();
+            if !p.row.basic_enrolled || !yanglao_policy::qualifies_for_government_paid(&sp, &active) || terminated.contains(&p.person_id) {
+                continue;
+            }
+            let (id, _) = yanglao_domain::CitizenId::parse(&p.row.citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+            if age_on(id.birth_date(), year_start) >= sp.benefit_age as i32 {
+                continue;
+            }
+            if paid.contains(&p.person_id) {
+                *already.entry(p.row.county.clone()).or_default() += 1;
+                continue;
+            }
+            let subsidy = if sp.government_paid_entry_subsidy {
+                yanglao_policy::entry_subsidy(&sp, sp.government_paid_tier_fen).unwrap_or_default()
+            } else {
+                LevelAmounts::default()
+            };
+            rows.push(ValidContribution {
+                person_id: p.person_id,
+                county: p.row.county.clone(),
+                year,
+                amount_fen: sp.government_paid_tier_fen,
+                subsidy,
+                paid_date: year_end.min(chrono::Local::now().date_naive()).max(year_start),
+                receipt_no: format!("GOV-{year}-{}", p.person_id),
+            });
+        }
+        let entries = post_contributions(tx, &rows, "gov_paid", None, &actor, &format!("{year} 年政府代缴"))?;
+        let mut counties: BTreeMap<String, CountyGovPay> = BTreeMap::new();
+        for r in &rows {
+            let c = counties.entry(r.county.clone()).or_insert_with(|| CountyGovPay {
+                county: r.county.clone(),
+                persons: 0,
+                amount_fen: 0,
+                entry_subsidy_fen: 0,
+                already_paid: 0,
+                entry_id: entries.get(&r.county).copied(),
+            });
+            c.persons += 1;
+            c.amount_fen += r.amount_fen;
+            c.entry_subsidy_fen += r.subsidy.total_fen();
+        }
+        for (c, n) in already {
+            counties
+                .entry(c.clone())
+                .or_insert_with(|| CountyGovPay { county: c, persons: 0, amount_fen: 0, entry_subsidy_fen: 0, already_paid: 0, entry_id: None })
+                .already_paid = n;
+        }
+        let out = GovPayOutcome {
+            year,
+            persons: rows.len(),
+            amount_fen: rows.iter().map(|r| r.amount_fen).sum(),
+            counties: counties.into_values().collect(),
+        };
+        if !rows.is_empty() {
+            audit(tx, &actor, "contributions.gov_pay", &serde_json::to_value(&out).unwrap_or_default())?;
+        }
+        Ok(out)
+    })
+}

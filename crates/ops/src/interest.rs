@@ -1,0 +1,107 @@
+//! `interest credit`: the year's credited interest (记账利率) on every individual account.
+//!
+//! Rule (documented in docs/LEDGER.md): interest for year Y = the account's balance at the end of
+//! Y−1 × the crediting rate in force on 31 December of Y, rounded half away from zero to the fen.
+//! Contributions of year Y earn interest from Y+1. Credited once per county and year.
+//! Posting: debit `pool.interest`, credit `ind.interest`, itemised in the sub-ledger.
+
+use crate::contributions::MOVEMENT_COLUMNS;
+use crate::ledger::{self, EntryDraft};
+use crate::{audit, known_counties, Ctx, OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use yanglao_store::Param;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountyInterest {
+    pub county: String,
+    pub rate: String,
+    pub persons: i64,
+    pub total_fen: i64,
+    pub entry_id: i64,
+    /// Credited by an earlier run; nothing posted now.
+    pub already_credited: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterestOutcome {
+    pub year: i32,
+    pub counties: Vec<CountyInterest>,
+}
+
+pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<InterestOutcome> {
+    let credit_date = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
+    let prior_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).expect("valid");
+    let actor = ctx.actor.clone();
+    let policy = &ctx.policy;
+    ctx.db.transaction(|tx| -> Result<_> {
+        let all = known_counties(tx)?;
+        if let Some(c) = county {
+            if !all.contains_key(c) {
+                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
+            }
+        }
+        let mut out = InterestOutcome { year, counties: Vec::new() };
+        for c in all.keys().filter(|c| county.is_none_or(|x| x == c.as_str())) {
+            if let Some(r) = tx.query_opt(
+                "SELECT rate, persons, total_fen, entry_id FROM interest_credits WHERE county = $1 AND year = $2",
+                &[Param::Text(c), Param::Int(year.into())],
+            )? {
+                out.counties.push(CountyInterest {
+                    county: c.clone(), rate: r.str(0)?, persons: r.i64(1)?, total_fen: r.i64(2)?, entry_id: r.i64(3)?, already_credited: true,
+                });
+                continue;
+            }
+            let sp = policy.supplementary(c, credit_date).map_err(|e| OpsError::rule("E-INTEREST-NO-RATE", format!("{year} 年没有有效的记账利率：{e}")))?;
+            let mut balances: Vec<(i64, i64)> = Vec::new();
+            tx.for_each(
+                "SELECT person_id, CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
+                 FROM account_movements WHERE county = $1 AND movement_date <= $2 GROUP BY person_id ORDER BY person_id",
+                &[Param::Text(c), Param::Date(prior_end)],
+                |r| {
+                    balances.push((r.i64(0)?, r.i64(1)?));
+                    Ok(())
+                },
+            )?;
+            let credits: Vec<(i64, i64)> = balances
+                .into_iter()
+                .map(|(p, b)| (p, yanglao_policy::yearly_interest_fen(b, sp.credit_interest_rate)))
+                .filter(|(_, i)| *i > 0)
+                .collect();
+            if credits.is_empty() {
+                continue;
+            }
+            let total: i64 = credits.iter().map(|c| c.1).sum();
+            let mut draft = EntryDraft {
+                county: c,
+                date: credit_date,
+                kind: "interest_credit",
+                description: format!("{year} 年个人账户记账利息（利率 {}）", sp.credit_interest_rate),
+                import_id: None,
+                lines: Vec::new(),
+            };
+            draft.add(ledger::POOL_INTEREST, total);
+            draft.add(ledger::IND_INTEREST, -total);
+            let entry_id = ledger::post(tx, &draft, &actor)?;
+            let first = tx.allocate_ids("movement", credits.len() as i64)?;
+            let reference = format!("INTEREST-{year}");
+            let items: Vec<(i64, (i64, i64))> = (0..).zip(credits.iter().copied()).collect();
+            tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &items, |(i, (pid, amt)), b| {
+                b.extend([
+                    Param::Int(first + i), Param::Text(c), Param::Int(*pid), Param::Int(entry_id), Param::Date(credit_date),
+                    Param::Text("interest"), Param::Int(year.into()), Param::Int(0), Param::Int(0), Param::Int(0), Param::Int(0),
+                    Param::Int(0), Param::Int(*amt), Param::Text(&reference),
+                ])
+            })?;
+            let rate = sp.credit_interest_rate.to_string();
+            tx.exec(
+                "INSERT INTO interest_credits (county, year, rate, persons, total_fen, entry_id) VALUES ($1, $2, $3, $4, $5, $6)",
+                &[Param::Text(c), Param::Int(year.into()), Param::Text(&rate), Param::Int(credits.len() as i64), Param::Int(total), Param::Int(entry_id)],
+            )?;
+            let ci = CountyInterest { county: c.clone(), rate, persons: credits.len() as i64, total_fen: total, entry_id, already_credited: false };
+            audit(tx, &actor, "interest.credit", &serde_json::to_value(&ci).unwrap_or_default())?;
+            out.counties.push(ci);
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,291 @@
+//! The fund's double-entry ledger, one set of books per county fund.
+//!
+//! Accounts (debits positive, credits negative):
+//! - assets: `bank` (the fund's special bank accounts), `receivable.subsidy.{province|city|county}`
+//!   (subsidies granted to accounts, owed by that government level until the money arrives),
+//!   `receivable.overpayment`;
+//! - claims on the fund (credit-normal): `ind.personal`, `ind.entry_subsidy.{level}`,
+//!   `ind.gov_paid.{level}`, `ind.interest` (control accounts of the individual-account
+//!   sub-ledger, `account_movements`), `pool.interest` (interest credited to accounts less interest
+//!   earned; negative when the bank pays less than is credited), `pool.*` and `payable.*` later.
+//!
+//! Every entry balances; a posted entry is never changed (a correction is a new entry). Because
+//! every entry balances, the fund's assets equal the claims on it, and `verify` checks that the
+//! individual-account sub-ledger equals its control accounts.
+
+use crate::{OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use yanglao_store::{Param, Tx};
+
+pub const BANK: &str = "bank";
+pub const IND_PERSONAL: &str = "ind.personal";
+pub const IND_INTEREST: &str = "ind.interest";
+pub const POOL_INTEREST: &str = "pool.interest";
+pub const LEVELS: [&str; 3] = ["province", "city", "county"];
+
+pub fn subsidy_receivable(level: &str) -> String {
+    format!("receivable.subsidy.{level}")
+}
+pub fn ind_entry_subsidy(level: &str) -> String {
+    format!("ind.entry_subsidy.{level}")
+}
+pub fn ind_gov_paid(level: &str) -> String {
+    format!("ind.gov_paid.{level}")
+}
+
+/// An entry about to be posted.
+pub struct EntryDraft<'a> {
+    pub county: &'a str,
+    pub date: NaiveDate,
+    pub kind: &'a str,
+    pub description: String,
+    pub import_id: Option<i64>,
+    pub lines: Vec<(String, i64)>,
+}
+
+impl EntryDraft<'_> {
+    /// Adds `amount_fen` to an account's line (merging lines of the same account).
+    pub fn add(&mut self, account: &str, amount_fen: i64) {
+        match self.lines.iter_mut().find(|(a, _)| a == account) {
+            Some(l) => l.1 += amount_fen,
+            None => self.lines.push((account.to_string(), amount_fen)),
+        }
+    }
+}
+
+/// Posts a balanced entry and returns its id. An unbalanced draft is a programming error caught
+/// here, before anything is written.
+pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64> {
+    let sum: i64 = draft.lines.iter().map(|l| l.1).sum();
+    if sum != 0 {
+        return Err(OpsError::rule(
+            "E-LEDGER-UNBALANCED",
+            format!("记账凭证借贷不平（差额 {sum} 分），已拒绝记账"),
+        ));
+    }
+    let entry_id = tx.allocate_ids("journal_entry", 1)?;
+    tx.exec(
+        "INSERT INTO journal_entries (entry_id, county, entry_date, kind, description, import_id, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Param::Int(entry_id),
+            Param::Text(draft.county),
+            Param::Date(draft.date),
+            Param::Text(draft.kind),
+            Param::Text(&draft.description),
+            Param::from(draft.import_id),
+            Param::Text(actor),
+            Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    let mut no = 0;
+    for (account, amount) in draft.lines.iter().filter(|l| l.1 != 0) {
+        no += 1;
+        tx.exec(
+            "INSERT INTO journal_lines (county, entry_id, line_no, account, amount_fen) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                Param::Text(draft.county),
+                Param::Int(entry_id),
+                Param::Int(no),
+                Param::Text(account),
+                Param::Int(*amount),
+            ],
+        )?;
+    }
+    Ok(entry_id)
+}
+
+/// One breach of a ledger invariant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Breach {
+    pub code: &'static str,
+    pub county: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub ok: bool,
+    pub entries: i64,
+    pub lines: i64,
+    pub movements: i64,
+    pub checks: Vec<&'static str>,
+    pub breaches: Vec<Breach>,
+    /// Per county: total assets (= total claims) in fen.
+    pub fund_by_county: Vec<(String, i64)>,
+}
+
+/// Checks every invariant of the books.
+pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
+    let mut breaches = Vec::new();
+    let mut checks = Vec::new();
+
+    checks.push("每张凭证借贷平衡");
+    for r in tx.query(
+        "SELECT e.county, e.entry_id, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT), COUNT(l.line_no)
+         FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.entry_id AND l.county = e.county
+         GROUP BY e.county, e.entry_id
+         HAVING COALESCE(SUM(l.amount_fen), 0) <> 0 OR COUNT(l.line_no) = 0",
+        &[],
+    )? {
+        let (sum, n) = (r.i64(2)?, r.i64(3)?);
+        breaches.push(Breach {
+            code: if n == 0 { "E-LEDGER-EMPTY-ENTRY" } else { "E-LEDGER-UNBALANCED" },
+            county: r.str(0)?,
+            message: if n == 0 {
+                format!("凭证 #{} 没有分录", r.i64(1)?)
+            } else {
+                format!("凭证 #{} 借贷不平，差额 {sum} 分", r.i64(1)?)
+            },
+        });
+    }
+
+    checks.push("分录所属县区与凭证一致");
+    for r in tx.query(
+        "SELECT l.county, l.entry_id, COUNT(*) FROM journal_lines l
+         LEFT JOIN journal_entries e ON e.entry_id = l.entry_id AND e.county = l.county
+         WHERE e.entry_id IS NULL GROUP BY l.county, l.entry_id",
+        &[],
+    )? {
+        breaches.push(Breach {
+            code: "E-LEDGER-ORPHAN-LINE",
+            county: r.str(0)?,
+            message: format!("凭证 #{} 的 {} 条分录找不到所属凭证", r.i64(1)?, r.i64(2)?),
+        });
+    }
+
+    checks.push("基金资产等于各明细账之和（个人账户、调剂池、应付款）");
+    let mut fund_by_county = Vec::new();
+    for r in tx.query(
+        "SELECT county,
+                CAST(COALESCE(SUM(CASE WHEN account = 'bank' OR account LIKE 'receivable.%' THEN amount_fen ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN account LIKE 'ind.%' OR account LIKE 'pool.%' OR account LIKE 'payable.%' THEN -amount_fen ELSE 0 END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN account = 'bank' OR account LIKE 'receivable.%' OR account LIKE 'ind.%'
+                                         OR account LIKE 'pool.%' OR account LIKE 'payable.%' THEN 0 ELSE 1 END), 0) AS BIGINT)
+         FROM journal_lines GROUP BY county ORDER BY county",
+        &[],
+    )? {
+        let (county, assets, claims, unknown) = (r.str(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?);
+        if assets != claims {
+            breaches.push(Breach {
+                code: "E-LEDGER-FUND-MISMATCH",
+                county: county.clone(),
+                message: format!("基金资产 {assets} 分不等于各明细账合计 {claims} 分"),
+            });
+        }
+        if unknown > 0 {
+            breaches.push(Breach {
+                code: "E-LEDGER-UNKNOWN-ACCOUNT",
+                county: county.clone(),
+                message: format!("{unknown} 条分录使用了未定义的科目"),
+            });
+        }
+        fund_by_county.push((county, assets));
+    }
+
+    checks.push("个人账户明细账等于总账控制科目");
+    let sub = tx.query(
+        "SELECT county,
+                CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT),
+                CAST(SUM(subsidy_city_fen) AS BIGINT), CAST(SUM(subsidy_county_fen) AS BIGINT),
+                CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
+         FROM account_movements GROUP BY county",
+        &[],
+    )?;
+    let control = tx.query(
+        "SELECT county, account, CAST(-SUM(amount_fen) AS BIGINT) FROM journal_lines
+         WHERE account LIKE 'ind.%' GROUP BY county, account",
+        &[],
+    )?;
+    let mut counties: std::collections::BTreeSet<String> = Default::default();
+    for r in sub.iter().chain(control.iter()) {
+        counties.insert(r.str(0)?);
+    }
+    let components: [(&str, String); 6] = [
+        ("个人缴费", IND_PERSONAL.to_string()),
+        ("省级缴费补贴", ind_entry_subsidy("province")),
+        ("市级缴费补贴", ind_entry_subsidy("city")),
+        ("县级缴费补贴", ind_entry_subsidy("county")),
+        ("政府代缴", "ind.gov_paid.".to_string()),
+        ("利息", IND_INTEREST.to_string()),
+    ];
+    for county in &counties {
+        let s = sub
+            .iter()
+            .find(|r| r.str(0).ok().as_deref() == Some(county));
+        for (i, (label, account)) in components.iter().enumerate() {
+            let sub_total = match s {
+                Some(r) => r.i64(i + 1)?,
+                None => 0,
+            };
+            let mut ctl_total = 0;
+            for r in &control {
+                let acc = r.str(1)?;
+                let matches = if account.ends_with('.') {
+                    acc.starts_with(account.as_str())
+                } else {
+                    acc == *account
+                };
+                if r.str(0)? == *county && matches {
+                    ctl_total += r.i64(2)?;
+                }
+            }
+            if sub_total != ctl_total {
+                breaches.push(Breach {
+                    code: "E-LEDGER-SUBLEDGER-MISMATCH",
+                    county: county.clone(),
+                    message: format!("个人账户明细账“{label}”合计 {sub_total} 分，与总账控制科目 {ctl_total} 分不符"),
+                });
+            }
+        }
+    }
+
+    checks.push("个人账户余额不为负");
+    for r in tx.query(
+        "SELECT m.county, p.citizen_id,
+                CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
+         FROM account_movements m JOIN persons p ON p.person_id = m.person_id
+         GROUP BY m.county, p.citizen_id
+         HAVING SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) < 0",
+        &[],
+    )? {
+        breaches.push(Breach {
+            code: "E-LEDGER-NEGATIVE-ACCOUNT",
+            county: r.str(0)?,
+            message: format!("个人账户 {} 余额为负：{} 分", masked_id(&r.str(1)?), r.i64(2)?),
+        });
+    }
+
+    checks.push("每笔缴费都已记入个人账户");
+    for r in tx.query(
+        "SELECT c.county, COUNT(*) FROM contributions c
+         WHERE NOT EXISTS (SELECT 1 FROM account_movements m WHERE m.county = c.county AND m.entry_id = c.entry_id AND m.person_id = c.person_id)
+         GROUP BY c.county",
+        &[],
+    )? {
+        breaches.push(Breach {
+            code: "E-LEDGER-CONTRIBUTION-UNPOSTED",
+            county: r.str(0)?,
+            message: format!("{} 笔缴费没有对应的个人账户记录", r.i64(1)?),
+        });
+    }
+
+    let entries = tx.scalar_i64("SELECT COUNT(*) FROM journal_entries", &[])?;
+    let lines = tx.scalar_i64("SELECT COUNT(*) FROM journal_lines", &[])?;
+    let movements = tx.scalar_i64("SELECT COUNT(*) FROM account_movements", &[])?;
+    Ok(VerifyReport {
+        ok: breaches.is_empty(),
+        entries,
+        lines,
+        movements,
+        checks,
+        breaches,
+        fund_by_county,
+    })
+}
+
+/// A stored citizen ID with its birth date and sequence hidden.
+pub fn masked_id(id: &str) -> String {
+    yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
+}

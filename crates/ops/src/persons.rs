@@ -1,0 +1,327 @@
+//! The register: `import persons` (every basic-scheme member of a county, joined or not).
+//!
+//! A row whose citizen ID is new registers the person; one identical to the register is skipped;
+//! one that differs updates phone, bank, name or basic-scheme enrolment and is audited. Moving a
+//! person to another county is a transfer, not an import, and is refused.
+
+use crate::problems::{write_error_report, ImportOutcome, Problem};
+use crate::table::{read_table, CellKind, Table};
+use crate::{audit, known_counties, Ctx, Result};
+use std::collections::HashMap;
+use std::path::Path;
+use yanglao_domain::{BankAccount, CitizenId};
+use yanglao_store::{ColType, Param, Tx};
+
+pub const COLUMNS: [&str; 7] = [
+    "身份证号",
+    "姓名",
+    "县区代码",
+    "联系电话",
+    "开户银行",
+    "银行账号",
+    "基本养老保险参保",
+];
+const ID: usize = 0;
+const NAME: usize = 1;
+const COUNTY: usize = 2;
+const PHONE: usize = 3;
+const BANK: usize = 4;
+const ACCOUNT: usize = 5;
+const BASIC: usize = 6;
+
+/// A validated person row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonRow {
+    pub citizen_id: String,
+    pub name: String,
+    pub county: String,
+    pub phone: Option<String>,
+    pub bank_name: Option<String>,
+    pub bank_account: Option<String>,
+    pub basic_enrolled: bool,
+}
+
+/// What the register holds for a citizen ID.
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub person_id: i64,
+    pub row: PersonRow,
+}
+
+/// Loads the whole register's key fields, keyed by citizen ID.
+pub fn load_register(tx: &mut Tx<'_>) -> Result<HashMap<String, Registered>> {
+    let mut map = HashMap::new();
+    tx.for_each(
+        "SELECT citizen_id, person_id, name, county, phone, bank_name, bank_account, basic_enrolled FROM persons",
+        &[],
+        |r| {
+            map.insert(
+                r.str(0)?,
+                Registered {
+                    person_id: r.i64(1)?,
+                    row: PersonRow {
+                        citizen_id: r.str(0)?,
+                        name: r.str(2)?,
+                        county: r.str(3)?,
+                        phone: r.opt_str(4)?,
+                        bank_name: r.opt_str(5)?,
+                        bank_account: r.opt_str(6)?,
+                        basic_enrolled: r.bool(7)?,
+                    },
+                },
+            );
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+/// Validates a citizen ID cell, adding a problem or warning; shared by every import.
+pub fn check_id_cell(
+    row_no: usize,
+    table: &Table,
+    cols: &crate::table::Columns,
+    cells: &[crate::table::Cell],
+    k: usize,
+    errors: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) -> Option<CitizenId> {
+    let raw = cols.cell(cells, k);
+    if cols.kind(cells, k) == CellKind::Number {
+        errors.push(Problem::at(
+            row_no,
+            cols,
+            table,
+            k,
+            raw,
+            "E-ID-NUMERIC-CELL",
+            "身份证号单元格为数字格式，Excel 已丢失末几位，请将该列设为文本后重新录入".into(),
+        ));
+        return None;
+    }
+    match CitizenId::parse(raw) {
+        Ok((id, w)) => {
+            if let Some(w) = w {
+                warnings.push(Problem::at(
+                    row_no,
+                    cols,
+                    table,
+                    k,
+                    raw,
+                    w.code(),
+                    w.message(),
+                ));
+            }
+            Some(id)
+        }
+        Err(e) => {
+            errors.push(Problem::at(row_no, cols, table, k, raw, e.code, e.message));
+            None
+        }
+    }
+}
+
+fn parse_yes_no(s: &str) -> Option<bool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "是" | "y" | "yes" | "1" | "true" | "已参保" => Some(true),
+        "否" | "n" | "no" | "0" | "false" | "未参保" => Some(false),
+        _ => None,
+    }
+}
+
+/// Imports (or with `dry_run` only validates) a person file.
+pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&COLUMNS)?;
+    let mut out = ImportOutcome::new("persons", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+
+    ctx.db.transaction(|tx| -> Result<()> {
+        if let Some(id) = previous_import(tx, "persons", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        let counties = known_counties(tx)?;
+        let register = load_register(tx)?;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut new_rows = Vec::new();
+        let mut changed = Vec::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let id = check_id_cell(row_no, &table, &cols, cells, ID, &mut out.errors, &mut out.warnings);
+            let name = cols.cell(cells, NAME).to_string();
+            if name.is_empty() {
+                out.errors.push(Problem::at(row_no, &cols, &table, NAME, "", "E-PERSON-NAME-EMPTY", "姓名为空".into()));
+            } else if name.chars().count() > 50 {
+                out.errors.push(Problem::at(row_no, &cols, &table, NAME, &name, "E-PERSON-NAME-LENGTH", "姓名超过 50 个字".into()));
+            }
+            let county = cols.cell(cells, COUNTY);
+            if !counties.contains_key(county) {
+                let msg = match yanglao_domain::RegionCode::parse(county) {
+                    Err(e) => e.message,
+                    Ok(_) => format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、")),
+                };
+                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, "E-REGION-UNKNOWN", msg));
+            }
+            let phone = cols.cell(cells, PHONE);
+            let phone_ok = (7..=20).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+            if !phone.is_empty() && !phone_ok {
+                out.errors.push(Problem::at(row_no, &cols, &table, PHONE, phone, "E-PHONE-FORMAT", "联系电话应为 7 至 20 位数字（可含“-”）".into()));
+            }
+            let bank_name = cols.cell(cells, BANK);
+            let account_raw = cols.cell(cells, ACCOUNT);
+            let mut account = None;
+            if !account_raw.is_empty() {
+                match BankAccount::parse(account_raw) {
+                    Ok((a, w)) => {
+                        if let Some(w) = w {
+                            out.warnings.push(Problem::at(row_no, &cols, &table, ACCOUNT, account_raw, w.code(), w.message()));
+                        }
+                        account = Some(a.as_str().to_string());
+                    }
+                    Err(e) => out.errors.push(Problem::at(row_no, &cols, &table, ACCOUNT, account_raw, e.code, e.message)),
+                }
+                if bank_name.is_empty() {
+                    out.errors.push(Problem::at(row_no, &cols, &table, BANK, "", "E-BANK-NAME-EMPTY", "填写了银行账号但开户银行为空".into()));
+                }
+            }
+            let basic_raw = cols.cell(cells, BASIC);
+            let basic = parse_yes_no(basic_raw);
+            if basic.is_none() {
+                out.errors.push(Problem::at(row_no, &cols, &table, BASIC, basic_raw, "E-PERSON-BASIC-FLAG", "基本养老保险参保应填“是”或“否”".into()));
+            }
+            let Some(id) = id else { continue };
+            if let Some(first) = seen.insert(id.as_str().to_string(), row_no) {
+                out.errors.push(Problem::at(row_no, &cols, &table, ID, id.as_str(), "E-PERSON-DUPLICATE", format!("同一人在文件中出现两次（首次在第 {first} 行）")));
+                continue;
+            }
+            if out.errors.len() > before {
+                continue;
+            }
+            let row = PersonRow {
+                citizen_id: id.as_str().to_string(),
+                name,
+                county: county.to_string(),
+                phone: (!phone.is_empty()).then(|| phone.to_string()),
+                bank_name: (!bank_name.is_empty()).then(|| bank_name.to_string()),
+                bank_account: account,
+                basic_enrolled: basic.unwrap_or(false),
+            };
+            match register.get(id.as_str()) {
+                None => new_rows.push((id, row)),
+                Some(existing) if existing.row == row => out.skipped += 1,
+                Some(existing) if existing.row.county != row.county => {
+                    out.errors.push(Problem::at(
+                        row_no, &cols, &table, COUNTY, county, "E-PERSON-COUNTY-CHANGE",
+                        format!("此人已在县区 {} 登记；跨县区变更须办理转移，不能通过导入修改", existing.row.county),
+                    ));
+                }
+                Some(existing) => changed.push((existing.person_id, existing.row.clone(), row)),
+            }
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(tx, "persons", &table, &actor, new_rows.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        let first_id = tx.allocate_ids("person", new_rows.len() as i64)?;
+        let now = yanglao_store::now();
+        let ids: Vec<i64> = (first_id..first_id + new_rows.len() as i64).collect();
+        let items: Vec<(i64, &(CitizenId, PersonRow))> = ids.iter().copied().zip(new_rows.iter()).collect();
+        tx.insert_many(
+            "persons",
+            &[
+                ("person_id", ColType::Int), ("county", ColType::Text), ("citizen_id", ColType::Text),
+                ("name", ColType::Text), ("birth_date", ColType::Date), ("sex", ColType::Text),
+                ("phone", ColType::Text), ("bank_name", ColType::Text), ("bank_account", ColType::Text),
+                ("basic_enrolled", ColType::Bool), ("import_id", ColType::Int), ("created_at", ColType::Timestamp),
+            ],
+            &items,
+            |(pid, (id, r)), b| {
+                b.extend([
+                    Param::Int(*pid), Param::Text(&r.county), Param::Text(&r.citizen_id), Param::Text(&r.name),
+                    Param::Date(id.birth_date()), Param::Text(id.sex().code()), Param::from(r.phone.as_ref()),
+                    Param::from(r.bank_name.as_ref()), Param::from(r.bank_account.as_ref()),
+                    Param::Bool(r.basic_enrolled), Param::Int(import_id), Param::Timestamp(now),
+                ])
+            },
+        )?;
+        for (pid, old, new) in &changed {
+            tx.exec(
+                "UPDATE persons SET name = $2, phone = $3, bank_name = $4, bank_account = $5, basic_enrolled = $6 WHERE person_id = $1 AND county = $7",
+                &[
+                    Param::Int(*pid), Param::Text(&new.name), Param::from(new.phone.as_ref()), Param::from(new.bank_name.as_ref()),
+                    Param::from(new.bank_account.as_ref()), Param::Bool(new.basic_enrolled), Param::Text(&new.county),
+                ],
+            )?;
+            audit(tx, &actor, "person.update", &serde_json::json!({
+                "person_id": pid, "import_id": import_id,
+                "before": person_json(old), "after": person_json(new),
+            }))?;
+        }
+        out.posted = new_rows.len();
+        out.updated = changed.len();
+        audit(tx, &actor, "import.persons", &serde_json::json!({
+            "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
+            "new": out.posted, "updated": out.updated, "skipped": out.skipped,
+        }))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+fn person_json(p: &PersonRow) -> serde_json::Value {
+    serde_json::json!({
+        "name": p.name, "phone": p.phone, "bank_name": p.bank_name,
+        "bank_account": p.bank_account.as_deref().map(|a| BankAccount::parse(a).map(|(b, _)| b.masked()).unwrap_or_default()),
+        "basic_enrolled": p.basic_enrolled,
+    })
+}
+
+/// The import that already took in a file with this content, if any.
+pub fn previous_import(tx: &mut Tx<'_>, kind: &str, sha256: &str) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT import_id FROM imports WHERE kind = $1 AND file_sha256 = $2",
+            &[Param::Text(kind), Param::Text(sha256)],
+        )?
+        .map(|r| r.i64(0))
+        .transpose()?)
+}
+
+/// Records an import batch and returns its id.
+pub fn record_import(
+    tx: &mut Tx<'_>,
+    kind: &str,
+    table: &Table,
+    actor: &str,
+    posted: usize,
+    skipped: usize,
+) -> Result<i64> {
+    let id = tx.allocate_ids("import", 1)?;
+    tx.exec(
+        "INSERT INTO imports (import_id, kind, file_name, file_sha256, row_count, posted, skipped, imported_by, imported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            Param::Int(id), Param::Text(kind), Param::Text(&table.file_name), Param::Text(&table.sha256),
+            Param::Int(table.rows.len() as i64), Param::Int(posted as i64), Param::Int(skipped as i64),
+            Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Writes the row-level report beside the file when the import found errors.
+pub fn finish(path: &Path, out: &mut ImportOutcome) {
+    if !out.errors.is_empty() {
+        out.posted = 0;
+        out.updated = 0;
+        out.error_report =
+            write_error_report(path, &out.errors, &out.warnings).map(|p| p.display().to_string());
+    }
+}

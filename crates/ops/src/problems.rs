@@ -1,0 +1,136 @@
+//! What goes wrong with a user's file, said in Chinese with a stable code, and the row-level
+//! report written beside the file.
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One problem in one cell (or row) of an input file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Problem {
+    /// The row number a person sees (header = 1; CSV: the line number).
+    pub row: usize,
+    /// Column letter and header, e.g. `A 身份证号`; empty when the whole row is concerned.
+    pub column: String,
+    pub value: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// A problem with the file as a whole (unreadable, empty, missing columns…).
+#[derive(Debug, Clone, Serialize, PartialEq, thiserror::Error)]
+#[error("[{code}] 文件 {file}：{message}")]
+pub struct FileError {
+    pub file: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl FileError {
+    pub fn new(file: &str, code: &'static str, message: impl Into<String>) -> FileError {
+        FileError {
+            file: file.to_string(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// The result of one import, printed and (with `--json`) emitted as JSON.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportOutcome {
+    pub kind: &'static str,
+    pub file: String,
+    pub dry_run: bool,
+    /// Data rows read.
+    pub rows: usize,
+    /// Rows posted (new records).
+    pub posted: usize,
+    /// Rows that changed an existing record (persons, hardship end dates).
+    pub updated: usize,
+    /// Rows already imported earlier, posted nothing.
+    pub skipped: usize,
+    /// The whole file had been imported before (same content): nothing was read into the books.
+    pub already_imported: bool,
+    pub import_id: Option<i64>,
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+    /// The xlsx row-level report written beside the file when there were errors.
+    pub error_report: Option<String>,
+}
+
+impl ImportOutcome {
+    pub fn new(kind: &'static str, file: &str, dry_run: bool) -> ImportOutcome {
+        ImportOutcome {
+            kind,
+            file: file.to_string(),
+            dry_run,
+            ..Default::default()
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// At most this many problems are written to a report; the count of the rest is noted.
+const MAX_REPORTED: usize = 200_000;
+
+/// Writes `<stem>.错误报告.xlsx` beside the input (or into the temp dir if that is not writable).
+pub fn write_error_report(
+    input: &Path,
+    errors: &[Problem],
+    warnings: &[Problem],
+) -> Option<PathBuf> {
+    let stem = input.file_stem()?.to_string_lossy().into_owned();
+    let beside = input
+        .parent()
+        .map(|d| d.join(format!("{stem}.错误报告.xlsx")))
+        .unwrap_or_else(|| PathBuf::from(format!("{stem}.错误报告.xlsx")));
+    match write_xlsx(&beside, errors, warnings) {
+        Ok(()) => Some(beside),
+        Err(e) => {
+            tracing::warn!("无法在原文件旁写入错误报告 {}：{e}", beside.display());
+            let alt = std::env::temp_dir().join(format!("{stem}.错误报告.xlsx"));
+            write_xlsx(&alt, errors, warnings).ok().map(|_| alt)
+        }
+    }
+}
+
+fn write_xlsx(
+    path: &Path,
+    errors: &[Problem],
+    warnings: &[Problem],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (title, list) in [("错误", errors), ("警告", warnings)] {
+        if title == "警告" && list.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(title)?;
+        for (c, h) in ["行号", "列", "值", "规则代码", "说明"].iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)?;
+        }
+        ws.set_column_width(1, 16)?;
+        ws.set_column_width(2, 22)?;
+        ws.set_column_width(3, 26)?;
+        ws.set_column_width(4, 70)?;
+        for (i, p) in list.iter().take(MAX_REPORTED).enumerate() {
+            let r = (i + 1) as u32;
+            ws.write_number(r, 0, p.row as f64)?;
+            ws.write_string(r, 1, &p.column)?;
+            ws.write_string(r, 2, &p.value)?;
+            ws.write_string(r, 3, p.code)?;
+            ws.write_string(r, 4, &p.message)?;
+        }
+        if list.len() > MAX_REPORTED {
+            let r = (MAX_REPORTED + 1) as u32;
+            ws.write_string(r, 4, format!("另有 {} 条未列出", list.len() - MAX_REPORTED))?;
+        }
+        ws.set_freeze_panes(1, 0)?;
+    }
+    wb.save(path)
+}

@@ -1,0 +1,358 @@
+//! Reading the tables users hand us: xlsx / xls / ods through calamine, CSV in UTF-8 or GBK.
+//! Every cell becomes text; numbers and dates are normalised so that later checks see what a person
+//! would read in the cell.
+
+use crate::problems::{FileError, Problem};
+use calamine::{Data, Reader};
+use std::path::Path;
+
+/// At most this many data rows in one file (a limit on everything).
+pub const MAX_ROWS: usize = 5_000_000;
+/// Files larger than this are refused before reading.
+pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CellKind {
+    Text,
+    /// The spreadsheet stored a number (an 18-digit ID stored so has already lost digits).
+    Number,
+    Date,
+    Empty,
+}
+
+#[derive(Debug, Clone)]
+pub struct Cell {
+    pub text: String,
+    pub kind: CellKind,
+}
+
+/// A file's header and data rows. `row_no` is the row number a person sees in the spreadsheet
+/// (the header is row 1) or the line number of a CSV file.
+#[derive(Debug)]
+pub struct Table {
+    pub file_name: String,
+    pub sha256: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<(usize, Vec<Cell>)>,
+}
+
+/// Where each required column sits in a table.
+pub struct Columns {
+    pub index: Vec<usize>,
+}
+
+impl Table {
+    /// Finds the required columns by header name (any order; extra columns ignored).
+    pub fn columns(&self, required: &[&str]) -> Result<Columns, FileError> {
+        let mut index = Vec::with_capacity(required.len());
+        let mut missing = Vec::new();
+        for name in required {
+            match self
+                .headers
+                .iter()
+                .position(|h| normalise_header(h) == *name)
+            {
+                Some(i) => index.push(i),
+                None => missing.push(*name),
+            }
+        }
+        if missing.is_empty() {
+            Ok(Columns { index })
+        } else {
+            Err(FileError::new(
+                &self.file_name,
+                "E-FILE-MISSING-COLUMN",
+                format!(
+                    "缺少必需的列：{}（表头为：{}）",
+                    missing.join("、"),
+                    self.headers.join("、")
+                ),
+            ))
+        }
+    }
+}
+
+impl Columns {
+    /// The cell of required column `k` in a row (empty if the row is short).
+    pub fn cell<'r>(&self, row: &'r [Cell], k: usize) -> &'r str {
+        row.get(self.index[k]).map_or("", |c| c.text.as_str())
+    }
+    pub fn kind(&self, row: &[Cell], k: usize) -> CellKind {
+        row.get(self.index[k]).map_or(CellKind::Empty, |c| c.kind)
+    }
+    /// The spreadsheet column letter of required column `k` (A, B, … AA).
+    pub fn letter(&self, k: usize) -> String {
+        column_letter(self.index[k])
+    }
+}
+
+pub fn column_letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).expect("ascii")
+}
+
+fn normalise_header(h: &str) -> String {
+    h.trim()
+        .replace(['（'], "(")
+        .replace(['）'], ")")
+        .replace([' ', '\u{3000}', '\u{feff}'], "")
+}
+
+/// Reads a table from a file, choosing the reader by extension.
+pub fn read_table(path: &Path) -> Result<Table, FileError> {
+    let file_name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        FileError::new(&file_name, "E-FILE-NOT-FOUND", format!("无法打开文件：{e}"))
+    })?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(FileError::new(
+            &file_name,
+            "E-FILE-TOO-LARGE",
+            format!(
+                "文件大小 {} 字节，超过上限 {} 字节",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| {
+        FileError::new(&file_name, "E-FILE-NOT-FOUND", format!("无法读取文件：{e}"))
+    })?;
+    if bytes.is_empty() {
+        return Err(FileError::new(&file_name, "E-FILE-EMPTY", "文件为空"));
+    }
+    let sha256 = sha256_hex(&bytes);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (headers, rows) = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
+        "csv" | "txt" => read_csv(&file_name, &bytes)?,
+        _ => {
+            return Err(FileError::new(
+                &file_name,
+                "E-FILE-TYPE",
+                format!("不支持的文件类型“.{ext}”：请使用 xlsx、xls、ods 或 csv"),
+            ))
+        }
+    };
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(FileError::new(&file_name, "E-FILE-EMPTY", "文件没有表头行"));
+    }
+    if rows.is_empty() {
+        return Err(FileError::new(
+            &file_name,
+            "E-FILE-EMPTY",
+            "文件只有表头，没有数据行",
+        ));
+    }
+    if rows.len() > MAX_ROWS {
+        return Err(FileError::new(
+            &file_name,
+            "E-FILE-TOO-MANY-ROWS",
+            format!(
+                "数据行数 {} 超过单个文件上限 {}，请分文件导入",
+                rows.len(),
+                MAX_ROWS
+            ),
+        ));
+    }
+    Ok(Table {
+        file_name,
+        sha256,
+        headers,
+        rows,
+    })
+}
+
+type Parsed = (Vec<String>, Vec<(usize, Vec<Cell>)>);
+
+fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
+    let unreadable = |e: String| {
+        FileError::new(
+            file_name,
+            "E-FILE-UNREADABLE",
+            format!("无法读取电子表格（文件可能已损坏、被截断或不是电子表格）：{e}"),
+        )
+    };
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| unreadable(e.to_string()))?;
+    let range = wb
+        .worksheet_range_at(0)
+        .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
+        .map_err(|e| unreadable(e.to_string()))?;
+    let start_row = range.start().map_or(0, |(r, _)| r as usize);
+    let mut it = range.rows();
+    let header = match it.next() {
+        Some(h) => h.iter().map(|c| cell_of(c).text).collect(),
+        None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "工作表为空")),
+    };
+    let mut rows = Vec::new();
+    for (i, r) in it.enumerate() {
+        let cells: Vec<Cell> = r.iter().map(cell_of).collect();
+        if cells.iter().all(|c| c.kind == CellKind::Empty) {
+            continue;
+        }
+        rows.push((start_row + i + 2, cells));
+    }
+    Ok((header, rows))
+}
+
+fn cell_of(d: &Data) -> Cell {
+    let (text, kind) = match d {
+        Data::Empty => (String::new(), CellKind::Empty),
+        Data::String(s) => (s.trim().to_string(), CellKind::Text),
+        Data::Int(i) => (i.to_string(), CellKind::Number),
+        Data::Float(f) => (number_text(*f), CellKind::Number),
+        Data::Bool(b) => (if *b { "是" } else { "否" }.to_string(), CellKind::Text),
+        Data::DateTime(dt) => match dt.as_datetime() {
+            Some(t) => (t.date().format("%Y-%m-%d").to_string(), CellKind::Date),
+            None => (dt.to_string(), CellKind::Text),
+        },
+        Data::DateTimeIso(s) => (s.chars().take(10).collect(), CellKind::Date),
+        Data::DurationIso(s) => (s.clone(), CellKind::Text),
+        Data::Error(e) => (format!("#{e:?}"), CellKind::Text),
+    };
+    let kind = if text.is_empty() {
+        CellKind::Empty
+    } else {
+        kind
+    };
+    Cell { text, kind }
+}
+
+/// Shortest faithful text of a spreadsheet number: 200 → "200", 200.5 → "200.5".
+fn number_text(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e17 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
+    let text = decode_text(bytes);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = rdr.records();
+    let header: Vec<String> = match records.next() {
+        Some(Ok(r)) => r.iter().map(|s| s.trim().to_string()).collect(),
+        Some(Err(e)) => {
+            return Err(FileError::new(
+                file_name,
+                "E-FILE-UNREADABLE",
+                format!("CSV 表头无法解析：{e}"),
+            ))
+        }
+        None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "文件为空")),
+    };
+    let mut rows = Vec::new();
+    for rec in records {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            FileError::new(
+                file_name,
+                "E-FILE-UNREADABLE",
+                format!("第 {line} 行 CSV 格式错误（引号不配对或文件被截断）：{e}"),
+            )
+        })?;
+        let line = rec.position().map_or(0, |p| p.line() as usize);
+        if rec.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        rows.push((
+            line,
+            rec.iter()
+                .map(|f| {
+                    let t = f.trim();
+                    Cell {
+                        text: t.to_string(),
+                        kind: if t.is_empty() {
+                            CellKind::Empty
+                        } else {
+                            CellKind::Text
+                        },
+                    }
+                })
+                .collect(),
+        ));
+    }
+    Ok((header, rows))
+}
+
+/// UTF-8 (with or without BOM) when it is valid UTF-8, otherwise GBK (GB18030), as Excel writes it
+/// on Chinese Windows.
+pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => {
+            let (s, _, _) = encoding_rs::GB18030.decode(b);
+            std::borrow::Cow::Owned(s.into_owned())
+        }
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Problem {
+    /// A problem in a cell of required column `k`.
+    pub fn at(
+        row: usize,
+        cols: &Columns,
+        table: &Table,
+        k: usize,
+        value: &str,
+        code: &'static str,
+        message: String,
+    ) -> Problem {
+        Problem {
+            row,
+            column: format!("{} {}", cols.letter(k), table.headers[cols.index[k]].trim()),
+            value: value.to_string(),
+            code,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn letters() {
+        assert_eq!(column_letter(0), "A");
+        assert_eq!(column_letter(25), "Z");
+        assert_eq!(column_letter(26), "AA");
+        assert_eq!(column_letter(27), "AB");
+    }
+
+    #[test]
+    fn gbk_is_detected() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("身份证号,姓名\n");
+        assert_eq!(decode_text(&gbk), "身份证号,姓名\n");
+        assert_eq!(decode_text("\u{feff}姓名".as_bytes()), "姓名");
+    }
+
+    #[test]
+    fn headers_are_matched_loosely() {
+        assert_eq!(normalise_header(" 缴费金额（元） "), "缴费金额(元)");
+    }
+}

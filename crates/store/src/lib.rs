@@ -1,0 +1,385 @@
+//! Storage for Yanglao: one small SQL interface over embedded SQLite (default) and PostgreSQL.
+//!
+//! Use cases are written once against [`Tx`]: statements use PostgreSQL's `$1` placeholders (rewritten
+//! to `?1` for SQLite), every integer column is a 64-bit integer, dates are `DATE` in PostgreSQL and
+//! ISO text in SQLite. Bulk loads go through [`Tx::insert_many`]: one cached prepared statement in one
+//! transaction on SQLite, binary `COPY` on PostgreSQL. Each backend has its own migrations.
+
+mod migrate;
+mod value;
+
+pub use value::{Param, Row, Value};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("[E-DB-URL] 数据库地址“{0}”无法识别：应以 sqlite:// 或 postgres:// 开头")]
+    BadUrl(String),
+    #[error("[E-DB-SQLITE] SQLite 数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("[E-DB-POSTGRES] PostgreSQL 数据库错误：{0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("[E-DB-VALUE] 数据库取值错误：{0}")]
+    Value(String),
+    #[error(
+        "[E-DB-SCHEMA] 数据库结构版本 {found} 高于本程序支持的版本 {supported}，请升级 yanglao"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Column types for bulk inserts (PostgreSQL's binary COPY needs them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColType {
+    Int,
+    Text,
+    Bool,
+    Date,
+    Timestamp,
+}
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+/// An open database.
+pub struct Db {
+    conn: Conn,
+    url_for_display: String,
+}
+
+impl Db {
+    /// Opens `sqlite://PATH`, `sqlite::memory:` or `postgres://…` (also `postgresql://`).
+    pub fn open(url: &str) -> Result<Db> {
+        let conn = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            let c = if path == ":memory:" || path.is_empty() {
+                rusqlite::Connection::open_in_memory()?
+            } else {
+                let p = PathBuf::from(path);
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    let _ = std::fs::create_dir_all(dir);
+                }
+                rusqlite::Connection::open(p)?
+            };
+            c.execute_batch(
+                "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;
+                 PRAGMA busy_timeout=10000; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
+            )?;
+            Conn::Sqlite(c)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+            c.batch_execute("SET client_min_messages = warning")?;
+            Conn::Postgres(Box::new(c))
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        Ok(Db {
+            conn,
+            url_for_display: redact(url),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL with any password hidden, for logs and messages.
+    pub fn display_url(&self) -> &str {
+        &self.url_for_display
+    }
+
+    /// Creates or upgrades the schema; returns the migrations applied now.
+    pub fn migrate(&mut self) -> Result<Vec<i64>> {
+        migrate::run(self)
+    }
+
+    /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    pub fn transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut tx = match &mut self.conn {
+            Conn::Sqlite(c) => Tx::Sqlite(c.transaction().map_err(StoreError::from)?),
+            Conn::Postgres(c) => Tx::Postgres(c.transaction().map_err(StoreError::from)?),
+        };
+        let out = f(&mut tx)?;
+        match tx {
+            Tx::Sqlite(t) => t.commit().map_err(StoreError::from)?,
+            Tx::Postgres(t) => t.commit().map_err(StoreError::from)?,
+        }
+        Ok(out)
+    }
+
+    /// Runs statements outside a transaction (schema work).
+    pub fn batch(&mut self, sql: &str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => c.execute_batch(sql)?,
+            Conn::Postgres(c) => c.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+}
+
+fn redact(url: &str) -> String {
+    // postgres://user:secret@host → postgres://user:***@host
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((cred, host)) = rest.split_once('@') {
+            if let Some((user, _)) = cred.split_once(':') {
+                return format!("{scheme}://{user}:***@{host}");
+            }
+        }
+    }
+    url.to_string()
+}
+
+/// A transaction on either backend.
+pub enum Tx<'c> {
+    Sqlite(rusqlite::Transaction<'c>),
+    Postgres(postgres::Transaction<'c>),
+}
+
+impl Tx<'_> {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Executes one statement; returns the rows affected.
+    pub fn exec(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        match self {
+            Tx::Sqlite(t) => {
+                let mut st = t.prepare_cached(&value::sqlite_sql(sql))?;
+                Ok(st.execute(rusqlite::params_from_iter(params.iter()))? as u64)
+            }
+            Tx::Postgres(t) => {
+                let refs = value::pg_refs(params);
+                Ok(t.execute(sql, &refs)?)
+            }
+        }
+    }
+
+    /// Runs a query and collects its rows.
+    pub fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Streams a query's rows through `f` without collecting them.
+    pub fn for_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(Row) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => {
+                let mut st = t.prepare_cached(&value::sqlite_sql(sql))?;
+                let n = st.column_count();
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(r) = rows.next()? {
+                    f(value::sqlite_row(r, n)?)?;
+                }
+            }
+            Tx::Postgres(t) => {
+                let refs = value::pg_refs(params);
+                let it = t.query_raw(sql, refs.iter().copied())?;
+                use postgres::fallible_iterator::FallibleIterator;
+                let mut it = it;
+                while let Some(r) = it.next()? {
+                    f(value::pg_row(&r)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    pub fn query_one(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Row> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| StoreError::Value(format!("查询无结果：{sql}")))
+    }
+
+    /// A single integer (e.g. `SELECT COUNT(*)`, `SELECT COALESCE(MAX(id),0)`).
+    pub fn scalar_i64(&mut self, sql: &str, params: &[Param<'_>]) -> Result<i64> {
+        self.query_one(sql, params)?.i64(0)
+    }
+
+    /// Reserves `n` consecutive ids of the named sequence and returns the first. Works the same on
+    /// both backends; on PostgreSQL the counter row stays locked until the transaction ends.
+    pub fn allocate_ids(&mut self, name: &str, n: i64) -> Result<i64> {
+        self.exec(
+            "INSERT INTO id_counters (name, next_id) VALUES ($1, 1) ON CONFLICT (name) DO NOTHING",
+            &[Param::Text(name)],
+        )?;
+        let next = self.scalar_i64(
+            "UPDATE id_counters SET next_id = next_id + $2 WHERE name = $1 RETURNING next_id",
+            &[Param::Text(name), Param::Int(n)],
+        )?;
+        Ok(next - n)
+    }
+
+    /// Inserts many rows: `fill` writes one item's values, in `columns` order, into the buffer.
+    pub fn insert_many<'a, T>(
+        &mut self,
+        table: &str,
+        columns: &[(&str, ColType)],
+        items: &'a [T],
+        mut fill: impl FnMut(&'a T, &mut Vec<Param<'a>>),
+    ) -> Result<u64> {
+        if items.is_empty() {
+            return Ok(0);
+        }
+        let names: Vec<&str> = columns.iter().map(|c| c.0).collect();
+        let mut buf: Vec<Param<'a>> = Vec::with_capacity(columns.len());
+        match self {
+            Tx::Sqlite(t) => {
+                let placeholders: Vec<String> =
+                    (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {table} ({}) VALUES ({})",
+                    names.join(", "),
+                    placeholders.join(", ")
+                );
+                let mut st = t.prepare_cached(&sql)?;
+                for item in items {
+                    buf.clear();
+                    fill(item, &mut buf);
+                    debug_assert_eq!(buf.len(), columns.len());
+                    st.execute(rusqlite::params_from_iter(buf.iter()))?;
+                }
+            }
+            Tx::Postgres(t) => {
+                use postgres::binary_copy::BinaryCopyInWriter;
+                let types: Vec<postgres::types::Type> =
+                    columns.iter().map(|c| value::pg_type(c.1)).collect();
+                let sink = t.copy_in(&format!(
+                    "COPY {table} ({}) FROM STDIN BINARY",
+                    names.join(", ")
+                ))?;
+                let mut w = BinaryCopyInWriter::new(sink, &types);
+                for item in items {
+                    buf.clear();
+                    fill(item, &mut buf);
+                    let refs = value::pg_refs(&buf);
+                    w.write(&refs)?;
+                }
+                w.finish()?;
+            }
+        }
+        Ok(items.len() as u64)
+    }
+}
+
+/// Now, for `created_at` columns.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// The first day of a year.
+pub fn jan1(year: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, 1, 1).expect("valid year")
+}
+
+/// The same PostgreSQL URL pointing at another database (`postgres://u@h:5432/test?x=y` with
+/// `other` → `postgres://u@h:5432/other?x=y`).
+pub fn pg_url_with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..path_start], database);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// A scratch PostgreSQL database, created on a server and dropped when this value is dropped.
+/// Used by tests and benchmarks so that runs never see each other's data.
+pub struct ScratchPg {
+    admin_url: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl ScratchPg {
+    pub fn create(admin_url: &str, prefix: &str) -> Result<ScratchPg> {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!(
+            "{prefix}_{}_{}_{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = Db::open(admin_url)?;
+        admin.batch(&format!("CREATE DATABASE {name}"))?;
+        Ok(ScratchPg {
+            admin_url: admin_url.to_string(),
+            url: pg_url_with_database(admin_url, &name),
+            name,
+        })
+    }
+}
+
+impl Drop for ScratchPg {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = Db::open(&self.admin_url) {
+            let _ = admin.batch(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod url_tests {
+    use super::pg_url_with_database;
+
+    #[test]
+    fn replaces_the_database() {
+        assert_eq!(
+            pg_url_with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            pg_url_with_database("postgresql://u:p@h/db?sslmode=disable", "y"),
+            "postgresql://u:p@h/y?sslmode=disable"
+        );
+        assert_eq!(pg_url_with_database("postgres://h", "z"), "postgres://h/z");
+    }
+}

@@ -1,0 +1,78 @@
+//! Per-backend migrations, applied in order and recorded in `schema_migrations`.
+
+use crate::{Backend, Db, Param, Result, StoreError};
+
+const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// Regions seeded at creation: the province, the city and the county-level units the system knows.
+const REGIONS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("140000", "山西省", "province", None),
+    ("140300", "阳泉市", "city", Some("140000")),
+    ("140302", "城区", "county", Some("140300")),
+    ("140303", "矿区", "county", Some("140300")),
+    ("140311", "郊区", "county", Some("140300")),
+    ("140321", "平定县", "county", Some("140300")),
+    ("140322", "盂县", "county", Some("140300")),
+];
+
+pub(crate) fn run(db: &mut Db) -> Result<Vec<i64>> {
+    let (migrations, create) = match db.backend() {
+        Backend::Sqlite => (
+            SQLITE,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+        ),
+        Backend::Postgres => (
+            POSTGRES,
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        ),
+    };
+    if db.backend() == Backend::Postgres {
+        // Serialise concurrent `init`s on one PostgreSQL database.
+        db.batch("SELECT pg_advisory_lock(7477221)")?;
+    }
+    db.batch(create)?;
+    let supported = migrations.last().map_or(0, |m| m.0);
+    let result = db.transaction(|tx| {
+        let current = tx.scalar_i64(
+            "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations",
+            &[],
+        )?;
+        if current > supported {
+            return Err(StoreError::SchemaTooNew {
+                found: current,
+                supported,
+            });
+        }
+        let mut applied = Vec::new();
+        for (version, sql) in migrations.iter().filter(|m| m.0 > current) {
+            match tx {
+                crate::Tx::Sqlite(t) => t.execute_batch(sql)?,
+                crate::Tx::Postgres(t) => t.batch_execute(sql)?,
+            }
+            if *version == 1 {
+                for (code, name, level, parent) in REGIONS {
+                    tx.exec(
+                        "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, $3, $4)",
+                        &[
+                            Param::Text(code),
+                            Param::Text(name),
+                            Param::Text(level),
+                            Param::from(*parent),
+                        ],
+                    )?;
+                }
+            }
+            tx.exec(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+                &[Param::Int(*version), Param::Timestamp(crate::now())],
+            )?;
+            applied.push(*version);
+        }
+        Ok(applied)
+    });
+    if db.backend() == Backend::Postgres {
+        db.batch("SELECT pg_advisory_unlock(7477221)")?;
+    }
+    result
+}

@@ -1,0 +1,264 @@
+//! Values crossing the store boundary: borrowed parameters in, owned values out.
+
+use crate::{ColType, Result, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
+
+/// A statement parameter.
+#[derive(Debug, Clone, Copy)]
+pub enum Param<'a> {
+    Null,
+    Int(i64),
+    Text(&'a str),
+    Bool(bool),
+    Date(NaiveDate),
+    Timestamp(DateTime<Utc>),
+}
+
+impl<'a> From<i64> for Param<'a> {
+    fn from(v: i64) -> Self {
+        Param::Int(v)
+    }
+}
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(v: &'a str) -> Self {
+        Param::Text(v)
+    }
+}
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(v: &'a String) -> Self {
+        Param::Text(v)
+    }
+}
+impl<'a> From<bool> for Param<'a> {
+    fn from(v: bool) -> Self {
+        Param::Bool(v)
+    }
+}
+impl<'a> From<NaiveDate> for Param<'a> {
+    fn from(v: NaiveDate) -> Self {
+        Param::Date(v)
+    }
+}
+impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+/// An owned value read from a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+    Date(NaiveDate),
+    Timestamp(DateTime<Utc>),
+    Real(f64),
+}
+
+/// One result row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, i: usize) -> Result<&Value> {
+        self.0
+            .get(i)
+            .ok_or_else(|| StoreError::Value(format!("列 {i} 不存在")))
+    }
+    pub fn is_null(&self, i: usize) -> bool {
+        matches!(self.0.get(i), Some(Value::Null) | None)
+    }
+    pub fn i64(&self, i: usize) -> Result<i64> {
+        match self.at(i)? {
+            Value::Int(v) => Ok(*v),
+            Value::Bool(b) => Ok(i64::from(*b)),
+            Value::Null => Ok(0),
+            v => Err(StoreError::Value(format!("列 {i} 不是整数：{v:?}"))),
+        }
+    }
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        if self.is_null(i) {
+            Ok(None)
+        } else {
+            self.i64(i).map(Some)
+        }
+    }
+    pub fn str(&self, i: usize) -> Result<String> {
+        match self.at(i)? {
+            Value::Text(s) => Ok(s.clone()),
+            Value::Null => Ok(String::new()),
+            Value::Int(v) => Ok(v.to_string()),
+            Value::Date(d) => Ok(d.to_string()),
+            Value::Timestamp(t) => Ok(t.to_rfc3339()),
+            v => Err(StoreError::Value(format!("列 {i} 不是文本：{v:?}"))),
+        }
+    }
+    pub fn opt_str(&self, i: usize) -> Result<Option<String>> {
+        if self.is_null(i) {
+            Ok(None)
+        } else {
+            self.str(i).map(Some)
+        }
+    }
+    pub fn bool(&self, i: usize) -> Result<bool> {
+        match self.at(i)? {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(v) => Ok(*v != 0),
+            v => Err(StoreError::Value(format!("列 {i} 不是布尔值：{v:?}"))),
+        }
+    }
+    pub fn date(&self, i: usize) -> Result<NaiveDate> {
+        match self.at(i)? {
+            Value::Date(d) => Ok(*d),
+            Value::Text(s) => NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
+                .map_err(|_| StoreError::Value(format!("列 {i} 不是日期：{s}"))),
+            v => Err(StoreError::Value(format!("列 {i} 不是日期：{v:?}"))),
+        }
+    }
+    pub fn opt_date(&self, i: usize) -> Result<Option<NaiveDate>> {
+        if self.is_null(i) {
+            Ok(None)
+        } else {
+            self.date(i).map(Some)
+        }
+    }
+}
+
+/// Rewrites `$1` placeholders to SQLite's `?1`.
+pub(crate) fn sqlite_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut in_str = false;
+    while let Some(c) = chars.next() {
+        if c == '\'' {
+            in_str = !in_str;
+        }
+        if c == '$' && !in_str && chars.peek().is_some_and(|n| n.is_ascii_digit()) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl rusqlite::ToSql for Param<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, Value as V, ValueRef};
+        Ok(match self {
+            Param::Null => ToSqlOutput::Owned(V::Null),
+            Param::Int(v) => ToSqlOutput::Owned(V::Integer(*v)),
+            Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Param::Bool(b) => ToSqlOutput::Owned(V::Integer(i64::from(*b))),
+            Param::Date(d) => ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d").to_string())),
+            Param::Timestamp(t) => {
+                ToSqlOutput::Owned(V::Text(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()))
+            }
+        })
+    }
+}
+
+pub(crate) fn sqlite_row(r: &rusqlite::Row<'_>, n: usize) -> Result<Row> {
+    use rusqlite::types::ValueRef;
+    let mut v = Vec::with_capacity(n);
+    for i in 0..n {
+        v.push(match r.get_ref(i)? {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(x) => Value::Int(x),
+            ValueRef::Real(x) => Value::Real(x),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(_) => return Err(StoreError::Value("不支持二进制列".into())),
+        });
+    }
+    Ok(Row(v))
+}
+
+impl ToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(v) => match *ty {
+                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+                _ => v.to_sql(ty, out),
+            },
+            Param::Text(s) => s.to_sql(ty, out),
+            Param::Bool(b) => b.to_sql(ty, out),
+            Param::Date(d) => d.to_sql(ty, out),
+            Param::Timestamp(t) => t.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_ty: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+pub(crate) fn pg_refs<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
+    params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
+}
+
+pub(crate) fn pg_type(t: ColType) -> Type {
+    match t {
+        ColType::Int => Type::INT8,
+        ColType::Text => Type::TEXT,
+        ColType::Bool => Type::BOOL,
+        ColType::Date => Type::DATE,
+        ColType::Timestamp => Type::TIMESTAMPTZ,
+    }
+}
+
+pub(crate) fn pg_row(r: &postgres::Row) -> Result<Row> {
+    let mut v = Vec::with_capacity(r.len());
+    for (i, col) in r.columns().iter().enumerate() {
+        let ty = col.type_();
+        let val = match *ty {
+            Type::INT8 => r.try_get::<_, Option<i64>>(i)?.map(Value::Int),
+            Type::INT4 => r
+                .try_get::<_, Option<i32>>(i)?
+                .map(|x| Value::Int(x.into())),
+            Type::INT2 => r
+                .try_get::<_, Option<i16>>(i)?
+                .map(|x| Value::Int(x.into())),
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => {
+                r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+            }
+            Type::BOOL => r.try_get::<_, Option<bool>>(i)?.map(Value::Bool),
+            Type::DATE => r.try_get::<_, Option<NaiveDate>>(i)?.map(Value::Date),
+            Type::TIMESTAMPTZ => r
+                .try_get::<_, Option<DateTime<Utc>>>(i)?
+                .map(Value::Timestamp),
+            Type::FLOAT8 => r.try_get::<_, Option<f64>>(i)?.map(Value::Real),
+            _ => {
+                return Err(StoreError::Value(format!(
+                    "列 {} 的类型 {ty} 不受支持（请在 SQL 中 CAST 为 BIGINT 或 TEXT）",
+                    col.name()
+                )))
+            }
+        };
+        v.push(val.unwrap_or(Value::Null));
+    }
+    Ok(Row(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_rewritten_outside_strings() {
+        assert_eq!(
+            sqlite_sql("SELECT a FROM t WHERE b = $1 AND c = '$2' AND d = $10"),
+            "SELECT a FROM t WHERE b = ?1 AND c = '$2' AND d = ?10"
+        );
+    }
+}

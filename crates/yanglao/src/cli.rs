@@ -1,0 +1,473 @@
+//! Command-line interface: parsing and wiring of the use cases.
+
+use crate::output;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use yanglao_domain::county_name;
+use yanglao_ops::{Ctx, OpsError};
+use yanglao_policy::PolicySet;
+use yanglao_store::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "yanglao",
+    version,
+    about = "养老：城乡居民补充养老保险经办与绩效评价系统"
+)]
+pub struct Cli {
+    /// Database: sqlite://PATH (default) or postgres://USER@HOST:PORT/DB
+    #[arg(
+        long,
+        global = true,
+        env = "YANGLAO_DB",
+        default_value = "sqlite://yanglao.db"
+    )]
+    pub db: String,
+    /// Policy parameter file (default: the bundled illustrative Shanxi supplementary policy)
+    #[arg(long, global = true, env = "YANGLAO_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Who is acting (recorded in the audit log)
+    #[arg(long = "by", global = true, env = "YANGLAO_USER")]
+    pub by: Option<String>,
+    /// Machine-readable JSON output
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More log output on stderr
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create or migrate the database schema
+    Init,
+    /// Policy parameter files
+    #[command(subcommand)]
+    Policy(PolicyCmd),
+    /// Import a file (validated whole first; all or nothing; idempotent)
+    #[command(subcommand)]
+    Import(ImportCmd),
+    /// Contributions
+    #[command(subcommand)]
+    Contributions(ContributionsCmd),
+    /// Individual-account interest
+    #[command(subcommand)]
+    Interest(InterestCmd),
+    /// Individual accounts
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// The fund ledger
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
+    /// Benchmarks
+    #[command(subcommand)]
+    Bench(BenchCmd),
+    /// Import the bundled small example (persons, hardship groups, 2021–2023 contributions),
+    /// pay the government-paid contributions, credit interest and verify the ledger
+    Quickstart {
+        /// Where to write the example files
+        #[arg(long, default_value = "yanglao-example")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCmd {
+    /// Report every problem of a policy file, with its line
+    Check { file: PathBuf },
+    /// Print the parameters in force for a region on a date
+    Show {
+        #[arg(long)]
+        region: String,
+        #[arg(long)]
+        date: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ImportCmd {
+    /// The register of basic-scheme members (身份证号, 姓名, 县区代码, 联系电话, 开户银行, 银行账号, 基本养老保险参保)
+    Persons(ImportArgs),
+    /// Contributions (身份证号, 姓名, 缴费年度, 缴费金额(元), 缴费日期, 票据号)
+    Contributions(ImportArgs),
+    /// Hardship-group memberships (身份证号, 姓名, 困难类别, 认定日期, 终止日期)
+    Hardship(ImportArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    pub file: PathBuf,
+    /// Validate only; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Subcommand)]
+pub enum ContributionsCmd {
+    /// Post the government-paid contributions of the year's hardship groups
+    GovPay {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        county: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InterestCmd {
+    /// Credit the year's interest to every individual account
+    Credit {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        county: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AccountCmd {
+    /// A person's statement: every movement and the balance by component
+    Show { citizen_id: String },
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCmd {
+    /// Check every invariant of the books; exits non-zero on any breach
+    Verify,
+}
+
+#[derive(Subcommand)]
+pub enum BenchCmd {
+    /// Generate N contribution rows with their persons and time their import
+    Import {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+        /// PostgreSQL server to measure too (a scratch database is created and dropped)
+        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        pg: Option<String>,
+        /// Keep the generated files and SQLite database here
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// A failure with its stable code.
+pub struct CliError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<OpsError> for CliError {
+    fn from(e: OpsError) -> Self {
+        let message = match &e {
+            OpsError::Rule { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        CliError {
+            code: e.code().to_string(),
+            message,
+        }
+    }
+}
+
+impl From<yanglao_store::StoreError> for CliError {
+    fn from(e: yanglao_store::StoreError) -> Self {
+        OpsError::from(e).into()
+    }
+}
+
+impl From<yanglao_policy::PolicyLoadError> for CliError {
+    fn from(e: yanglao_policy::PolicyLoadError) -> Self {
+        CliError {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn err(code: &str, message: impl Into<String>) -> CliError {
+    CliError {
+        code: code.to_string(),
+        message: message.into(),
+    }
+}
+
+type Res = Result<i32, CliError>;
+
+fn actor(cli: &Cli) -> String {
+    cli.by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "system".to_string())
+}
+
+pub(crate) fn load_policy(cli: &Cli) -> Result<PolicySet, CliError> {
+    match &cli.policy {
+        Some(p) => Ok(yanglao_policy::load_file(p)?),
+        None => Ok(yanglao_policy::default_supplementary()),
+    }
+}
+
+pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
+    let policy = load_policy(cli)?;
+    let mut db = Db::open(&cli.db)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!("数据库 {} 已升级到结构版本 {:?}", db.display_url(), applied);
+    }
+    Ok(Ctx::new(db, policy, actor(cli)))
+}
+
+pub fn run(cli: Cli) -> Res {
+    match &cli.command {
+        Command::Init => {
+            let mut db = Db::open(&cli.db)?;
+            let applied = db.migrate()?;
+            if cli.json {
+                output::json(
+                    &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied}),
+                );
+            } else if applied.is_empty() {
+                println!("数据库 {} 已是最新结构，无需迁移。", db.display_url());
+            } else {
+                println!(
+                    "数据库 {} 已创建或升级（迁移 {:?}）。",
+                    db.display_url(),
+                    applied
+                );
+            }
+            Ok(0)
+        }
+        Command::Policy(PolicyCmd::Check { file }) => policy_check(&cli, file),
+        Command::Policy(PolicyCmd::Show { region, date }) => {
+            let policy = load_policy(&cli)?;
+            let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+                .map_err(|_| err("E-DATE-FORMAT", format!("日期“{date}”应为 YYYY-MM-DD")))?;
+            fn to_json<T: serde::Serialize>(
+                r: Result<T, yanglao_policy::PolicyError>,
+            ) -> Result<serde_json::Value, CliError> {
+                let v = r.map_err(|e| err(e.code(), e.to_string()))?;
+                serde_json::to_value(v).map_err(|e| err("E-INTERNAL", e.to_string()))
+            }
+            let v = match policy.scheme() {
+                yanglao_policy::Scheme::Supplementary => {
+                    to_json(policy.supplementary(region, date))?
+                }
+                yanglao_policy::Scheme::Basic => to_json(policy.basic(region, date))?,
+                yanglao_policy::Scheme::Employee => to_json(policy.employee(region, date))?,
+            };
+            if cli.json {
+                output::json(&v);
+            } else {
+                println!(
+                    "{}（{}）{} 在 {date} 的参数：",
+                    policy.name(),
+                    if policy.illustrative() {
+                        "示意参数"
+                    } else {
+                        "正式参数"
+                    },
+                    region
+                );
+                if let serde_json::Value::Object(m) = &v {
+                    for (k, val) in m {
+                        println!("  {k} = {val}");
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Import(cmd) => {
+            let mut ctx = open(&cli)?;
+            let o = match cmd {
+                ImportCmd::Persons(a) => {
+                    yanglao_ops::persons::import(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::Contributions(a) => {
+                    yanglao_ops::contributions::import(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::Hardship(a) => {
+                    yanglao_ops::hardship::import(&mut ctx, &a.file, a.dry_run)?
+                }
+            };
+            if cli.json {
+                output::json(&o);
+            } else {
+                output::import(&o);
+            }
+            Ok(if o.ok() { 0 } else { 1 })
+        }
+        Command::Contributions(ContributionsCmd::GovPay { year, county }) => {
+            let mut ctx = open(&cli)?;
+            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref())?;
+            if cli.json {
+                output::json(&o);
+            } else {
+                println!(
+                    "{year} 年政府代缴：本次新增 {} 人，合计 {}。",
+                    o.persons,
+                    output::yuan(o.amount_fen)
+                );
+                for c in &o.counties {
+                    println!(
+                        "  {} {}：新增 {} 人 {}（含缴费补贴 {}），此前已代缴 {} 人",
+                        c.county,
+                        county_name(&c.county).unwrap_or(""),
+                        c.persons,
+                        output::yuan(c.amount_fen),
+                        output::yuan(c.entry_subsidy_fen),
+                        c.already_paid
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Interest(InterestCmd::Credit { year, county }) => {
+            let mut ctx = open(&cli)?;
+            let o = yanglao_ops::interest::credit(&mut ctx, *year, county.as_deref())?;
+            if cli.json {
+                output::json(&o);
+            } else {
+                println!("{year} 年个人账户记账利息：");
+                if o.counties.is_empty() {
+                    println!("  没有需要计息的个人账户。");
+                }
+                for c in &o.counties {
+                    println!(
+                        "  {} {}：利率 {}，{} 个账户，合计 {}{}",
+                        c.county,
+                        county_name(&c.county).unwrap_or(""),
+                        c.rate,
+                        c.persons,
+                        output::yuan(c.total_fen),
+                        if c.already_credited {
+                            "（此前已记账，本次未重复记账）"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Account(AccountCmd::Show { citizen_id }) => {
+            let mut ctx = open(&cli)?;
+            let s = yanglao_ops::accounts::show(&mut ctx, citizen_id)?;
+            if cli.json {
+                output::json(&s);
+            } else {
+                println!(
+                    "{} {}（{}，{} 生，{}）",
+                    s.citizen_id,
+                    s.name,
+                    county_name(&s.county).unwrap_or(&s.county),
+                    s.birth_date,
+                    if s.sex == "M" { "男" } else { "女" }
+                );
+                println!("个人账户余额：{}", output::yuan(s.balance_fen));
+                println!(
+                    "  个人缴费 {}；缴费补贴 {}；政府代缴 {}；利息 {}",
+                    output::yuan(s.personal_fen),
+                    output::yuan(s.subsidy_fen),
+                    output::yuan(s.government_paid_fen),
+                    output::yuan(s.interest_fen)
+                );
+                println!("缴费年度：{:?}", s.contribution_years);
+                println!(
+                    "{:<12}{:<10}{:>6}{:>14}  凭证/票据",
+                    "日期", "类别", "年度", "金额"
+                );
+                for m in &s.movements {
+                    let kind = match m.kind.as_str() {
+                        "self" => "个人缴费",
+                        "gov_paid" => "政府代缴",
+                        "interest" => "记账利息",
+                        k => k,
+                    };
+                    println!(
+                        "{:<12}{:<10}{:>6}{:>14}  #{} {}",
+                        m.date.to_string(),
+                        kind,
+                        m.year,
+                        yanglao_domain::format_yuan(m.amount_fen),
+                        m.entry_id,
+                        m.reference
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Ledger(LedgerCmd::Verify) => {
+            let mut ctx = open(&cli)?;
+            let r = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+            if cli.json {
+                output::json(&r);
+            } else {
+                println!(
+                    "账务核对：{} 张凭证，{} 条分录，{} 条个人账户明细。",
+                    r.entries, r.lines, r.movements
+                );
+                for c in &r.checks {
+                    println!("  检查：{c}");
+                }
+                for (county, fen) in &r.fund_by_county {
+                    println!(
+                        "  {county} {}：基金资产 {}",
+                        county_name(county).unwrap_or(""),
+                        output::yuan(*fen)
+                    );
+                }
+                if r.ok {
+                    println!("全部通过。");
+                } else {
+                    for b in &r.breaches {
+                        println!("  违反 [{}] {}：{}", b.code, b.county, b.message);
+                    }
+                    println!("发现 {} 处问题。", r.breaches.len());
+                }
+            }
+            Ok(if r.ok { 0 } else { 1 })
+        }
+        Command::Bench(BenchCmd::Import { rows, pg, dir }) => {
+            crate::quickstart::bench(&cli, *rows, pg.as_deref(), dir.as_deref())
+        }
+        Command::Quickstart { out } => crate::quickstart::run(&cli, out),
+    }
+}
+
+fn policy_check(cli: &Cli, file: &PathBuf) -> Res {
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| err("E-POLICY-IO", format!("无法读取 {}：{e}", file.display())))?;
+    let problems = yanglao_policy::check_str(&source);
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == yanglao_policy::Severity::Error)
+        .count();
+    if cli.json {
+        output::json(
+            &serde_json::json!({"file": file.display().to_string(), "ok": errors == 0, "problems": problems}),
+        );
+    } else {
+        for p in &problems {
+            println!("{}:{}", file.display(), p);
+        }
+        if errors == 0 {
+            println!(
+                "{}：检查通过（{} 条警告）。",
+                file.display(),
+                problems.len()
+            );
+        } else {
+            println!(
+                "{}：{} 处错误，{} 条警告。",
+                file.display(),
+                errors,
+                problems.len() - errors
+            );
+        }
+    }
+    Ok(if errors == 0 { 0 } else { 1 })
+}

@@ -1,0 +1,34 @@
+//! The `yanglao` command.
+
+mod cli;
+mod output;
+mod quickstart;
+
+use clap::Parser;
+
+fn main() {
+    let args = cli::Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("YANGLAO_LOG").unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(if args.verbose { "info" } else { "warn" })
+    });
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let json = args.json;
+    match cli::run(args) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"ok": false, "code": e.code, "message": e.message})
+                );
+            } else {
+                eprintln!("错误 [{}]：{}", e.code, e.message);
+            }
+            std::process::exit(1);
+        }
+    }
+}

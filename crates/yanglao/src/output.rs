@@ -1,0 +1,74 @@
+//! Printing results: Chinese text for people, JSON (`--json`) for programs.
+
+use yanglao_domain::format_yuan;
+use yanglao_ops::ImportOutcome;
+
+/// At most this many problems are printed; the full list is in the xlsx report.
+const PRINTED: usize = 30;
+
+pub fn json<T: serde::Serialize>(v: &T) {
+    println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
+}
+
+pub fn yuan(fen: i64) -> String {
+    format!("{} 元", format_yuan(fen))
+}
+
+pub fn import(o: &ImportOutcome) {
+    let kind = match o.kind {
+        "persons" => "人员登记",
+        "contributions" => "缴费",
+        "hardship" => "困难群体认定",
+        k => k,
+    };
+    println!("{kind}文件：{}", o.file);
+    if o.already_imported {
+        println!(
+            "此文件（内容相同）已于导入批次 #{} 导入过，本次未重复记账。",
+            o.import_id.unwrap_or_default()
+        );
+        return;
+    }
+    println!("数据行：{}", o.rows);
+    if !o.errors.is_empty() {
+        println!(
+            "校验未通过：{} 处错误，整个文件未导入，数据库未作任何改动。",
+            o.errors.len()
+        );
+        for p in o.errors.iter().take(PRINTED) {
+            println!(
+                "  第 {} 行 {} 值“{}” [{}] {}",
+                p.row, p.column, p.value, p.code, p.message
+            );
+        }
+        if o.errors.len() > PRINTED {
+            println!("  ……另有 {} 处错误", o.errors.len() - PRINTED);
+        }
+        if let Some(r) = &o.error_report {
+            println!("逐行错误报告：{r}");
+        }
+    } else if o.dry_run {
+        println!(
+            "试运行（--dry-run）：全部通过校验，可导入 {} 行，已导入过 {} 行；未写入数据库。",
+            o.rows - o.skipped,
+            o.skipped
+        );
+    } else {
+        println!(
+            "导入完成（批次 #{}）：新增 {} 行，更新 {} 行，已导入过而跳过 {} 行。",
+            o.import_id.unwrap_or_default(),
+            o.posted,
+            o.updated,
+            o.skipped
+        );
+    }
+    if !o.warnings.is_empty() {
+        println!("警告 {} 条（已接受）：", o.warnings.len());
+        for p in o.warnings.iter().take(PRINTED) {
+            println!(
+                "  第 {} 行 {} 值“{}” [{}] {}",
+                p.row, p.column, p.value, p.code, p.message
+            );
+        }
+    }
+}
