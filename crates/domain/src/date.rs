@@ -15,6 +15,22 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
     if s.is_empty() {
         return Err(Invalid::new("E-DATE-EMPTY", "日期为空"));
     }
+    // Fast path for the canonical form, which bulk files use.
+    let b = s.as_bytes();
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        let num = |r: std::ops::Range<usize>| {
+            b[r].iter().try_fold(0u32, |acc, &c| {
+                c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+            })
+        };
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+            return if (1900..=2100).contains(&y) {
+                NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(bad)
+            } else {
+                Err(bad())
+            };
+        }
+    }
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(s, "%Y%m%d").map_err(|_| bad());
     }

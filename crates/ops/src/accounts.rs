@@ -80,7 +80,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str) -> Result<Statement> {
         }
         let mut years: Vec<i64> = tx
             .query(
-                "SELECT DISTINCT year FROM contributions WHERE county = $1 AND person_id = $2 ORDER BY year",
+                "SELECT DISTINCT year FROM account_movements WHERE county = $1 AND person_id = $2 AND kind IN ('self', 'gov_paid') ORDER BY year",
                 &[Param::Text(&county), Param::Int(pid)],
             )?
             .iter()

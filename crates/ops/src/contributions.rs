@@ -6,12 +6,13 @@
 //! `ind.entry_subsidy.{level}` — itemised person by person in the `account_movements` sub-ledger.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{check_id_cell, finish, load_register, previous_import, record_import};
+use crate::persons::{check_id_cell, finish, previous_import, record_import};
 use crate::problems::{ImportOutcome, Problem};
+use crate::register::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
 use crate::table::read_table;
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use yanglao_domain::{age_on, format_yuan, parse_date, parse_yuan_to_fen};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
@@ -44,24 +45,25 @@ pub struct ValidContribution {
     pub receipt_no: String,
 }
 
-/// Contributions already in the books, for idempotency.
+/// Self-paid contributions already in the books, for idempotency: (county, receipt) → (person,
+/// year, amount, date), and the (person, year) pairs already paid.
 struct Existing {
-    by_receipt: HashMap<(String, String), (i64, i32, i64, NaiveDate)>,
-    self_paid_years: HashSet<(i64, i32)>,
+    by_receipt: FastMap<(u32, String), (i64, i32, i64, NaiveDate)>,
+    self_paid_years: FastMap<(i64, i32), ()>,
 }
 
 fn load_existing(tx: &mut Tx<'_>) -> Result<Existing> {
     let mut e = Existing {
-        by_receipt: HashMap::new(),
-        self_paid_years: HashSet::new(),
+        by_receipt: FastMap::default(),
+        self_paid_years: FastMap::default(),
     };
-    tx.for_each(
-        "SELECT county, receipt_no, person_id, year, amount_fen, paid_date FROM contributions WHERE kind = 'self'",
+    tx.for_each_ref(
+        "SELECT county, reference, person_id, year, personal_fen, movement_date FROM account_movements WHERE kind = 'self'",
         &[],
         |r| {
             let (pid, year) = (r.i64(2)?, r.i64(3)? as i32);
-            e.by_receipt.insert((r.str(0)?, r.str(1)?), (pid, year, r.i64(4)?, r.date(5)?));
-            e.self_paid_years.insert((pid, year));
+            e.by_receipt.insert((county_key(r.str(0)?), r.str(1)?.to_string()), (pid, year, r.i64(4)?, r.date(5)?));
+            e.self_paid_years.insert((pid, year), ());
             Ok(())
         },
     )?;
@@ -74,35 +76,59 @@ type Resolved = std::result::Result<SupplementaryParams, (&'static str, String)>
 /// Resolves (and caches) the parameters of a county for a contribution year.
 pub struct ParamCache<'p> {
     policy: &'p yanglao_policy::PolicySet,
-    cache: HashMap<(String, i32), Resolved>,
+    cache: FastMap<(u32, i32), Resolved>,
+    subsidies: FastMap<(u32, i32, i64), Option<LevelAmounts>>,
 }
 
 impl<'p> ParamCache<'p> {
     pub fn new(policy: &'p yanglao_policy::PolicySet) -> Self {
         ParamCache {
             policy,
-            cache: HashMap::new(),
+            cache: FastMap::default(),
+            subsidies: FastMap::default(),
         }
     }
-    /// The parameters in force on 1 January of `year` in `county`.
+    /// The parameters in force on 1 January of `year` in a county (see [`county_key`]).
     pub fn get(
         &mut self,
-        county: &str,
+        county: u32,
         year: i32,
     ) -> std::result::Result<&SupplementaryParams, (&'static str, String)> {
         let policy = self.policy;
         self.cache
-            .entry((county.to_string(), year))
+            .entry((county, year))
             .or_insert_with(|| {
-                policy.supplementary(county, jan1(year)).map_err(|e| {
-                    (
-                        "E-CONTRIB-YEAR-OUT-OF-POLICY",
-                        format!("{year} 年不在政策参数的有效期内：{e}"),
-                    )
-                })
+                policy
+                    .supplementary(&format!("{county:06}"), jan1(year))
+                    .map_err(|e| {
+                        (
+                            "E-CONTRIB-YEAR-OUT-OF-POLICY",
+                            format!("{year} 年不在政策参数的有效期内：{e}"),
+                        )
+                    })
             })
             .as_ref()
             .map_err(|e| e.clone())
+    }
+}
+
+impl ParamCache<'_> {
+    /// The entry subsidy of a contribution amount (None if it is no tier), cached.
+    pub fn entry_subsidy(
+        &mut self,
+        county: u32,
+        year: i32,
+        amount_fen: i64,
+    ) -> Option<LevelAmounts> {
+        if let Some(s) = self.subsidies.get(&(county, year, amount_fen)) {
+            return *s;
+        }
+        let s = self
+            .get(county, year)
+            .ok()
+            .and_then(|p| yanglao_policy::entry_subsidy(p, amount_fen));
+        self.subsidies.insert((county, year, amount_fen), s);
+        s
     }
 }
 
@@ -120,7 +146,9 @@ pub fn tiers_text(p: &SupplementaryParams) -> String {
 
 /// Imports (or with `dry_run` only validates) a contribution file.
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let t0 = std::time::Instant::now();
     let table = read_table(path)?;
+    tracing::info!("读取文件 {:?}", t0.elapsed());
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("contributions", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -135,11 +163,12 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             out.skipped = out.rows;
             return Ok(());
         }
-        let register = load_register(tx)?;
+        let register = RegisterIndex::load(tx)?;
         let existing = load_existing(tx)?;
+        tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
         let mut params = ParamCache::new(policy);
-        let mut seen_person_year: HashMap<(i64, i32), usize> = HashMap::new();
-        let mut seen_receipt: HashMap<(String, String), usize> = HashMap::new();
+        let mut seen_person_year: FastMap<(i64, i32), usize> = FastMap::default();
+        let mut seen_receipt: FastMap<(u32, &str), usize> = FastMap::default();
         let mut valid: Vec<ValidContribution> = Vec::with_capacity(table.rows.len());
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
@@ -159,7 +188,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 &mut out.warnings,
             );
             let person = id.as_ref().and_then(|id| {
-                let p = register.get(id.as_str());
+                let p = register.get(id);
                 if p.is_none() {
                     err(
                         &mut out,
@@ -173,16 +202,17 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             });
             let name = cols.cell(cells, NAME);
             if let Some(p) = person {
-                if p.row.name != name {
+                if p.name_hash != name_hash(name) {
+                    let registered = registered_name(tx, p.person_id)?;
                     err(
                         &mut out,
                         NAME,
                         name,
                         "E-CONTRIB-NAME-MISMATCH",
-                        format!("姓名与登记册不符（登记为“{}”）", p.row.name),
+                        format!("姓名与登记册不符（登记为“{registered}”）"),
                     );
                 }
-                if !p.row.basic_enrolled {
+                if !p.basic_enrolled {
                     err(
                         &mut out,
                         ID,
@@ -263,11 +293,14 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             let mut subsidy = None;
             if let (Some(p), Some(year)) = (person, year) {
-                match params.get(&p.row.county, year) {
+                let cached = amount
+                    .filter(|a| *a > 0)
+                    .and_then(|a| params.entry_subsidy(p.county, year, a));
+                match params.get(p.county, year) {
                     Err((code, msg)) => err(&mut out, YEAR, year_raw, code, msg),
                     Ok(sp) => {
                         if let Some(a) = amount.filter(|a| *a > 0) {
-                            subsidy = yanglao_policy::entry_subsidy(sp, a);
+                            subsidy = cached;
                             if subsidy.is_none() {
                                 err(
                                     &mut out,
@@ -307,8 +340,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             else {
                 continue;
             };
-            let key = (p.row.county.clone(), receipt.to_string());
-            if let Some(first) = seen_receipt.insert(key.clone(), row_no) {
+            if let Some(first) = seen_receipt.insert((p.county, receipt), row_no) {
                 err(
                     &mut out,
                     RECEIPT,
@@ -322,13 +354,18 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 err(
                     &mut out,
                     ID,
-                    &p.row.citizen_id,
+                    id.as_ref().map_or("", |i| i.as_str()),
                     "E-CONTRIB-DUPLICATE-PERSON",
                     format!("同一人同一年度在文件中出现两次（首次在第 {first} 行）"),
                 );
                 continue;
             }
-            match existing.by_receipt.get(&key) {
+            let known = if existing.by_receipt.is_empty() {
+                None
+            } else {
+                existing.by_receipt.get(&(p.county, receipt.to_string()))
+            };
+            match known {
                 Some(&(pid, y, a, d))
                     if (pid, y, a, d) == (p.person_id, year, amount_fen, paid_date) =>
                 {
@@ -347,7 +384,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 }
                 None => {}
             }
-            if existing.self_paid_years.contains(&(p.person_id, year)) {
+            if existing.self_paid_years.contains_key(&(p.person_id, year)) {
                 err(
                     &mut out,
                     YEAR,
@@ -359,7 +396,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             valid.push(ValidContribution {
                 person_id: p.person_id,
-                county: p.row.county.clone(),
+                county: p.county_code(),
                 year,
                 amount_fen,
                 subsidy,
@@ -367,6 +404,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 receipt_no: receipt.to_string(),
             });
         }
+        tracing::info!("逐行校验 {:?}", t0.elapsed());
         if !out.errors.is_empty() || dry_run {
             return Ok(());
         }
@@ -388,6 +426,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             &format!("导入缴费文件 {}", table.file_name),
         )?;
         out.posted = valid.len();
+        tracing::info!("记账 {:?}", t0.elapsed());
         audit(
             tx,
             &actor,
@@ -451,47 +490,8 @@ pub fn post_contributions(
         let entry_id = ledger::post(tx, &draft, actor)?;
         entries.insert(county.to_string(), entry_id);
         let n = list.len() as i64;
-        let first_c = tx.allocate_ids("contribution", n)?;
         let first_m = tx.allocate_ids("movement", n)?;
         let items: Vec<(i64, &ValidContribution)> = (0..n).zip(list.iter().copied()).collect();
-        let receipts: Vec<String> = list.iter().map(|r| r.receipt_no.clone()).collect();
-        tx.insert_many(
-            "contributions",
-            &[
-                ("contribution_id", ColType::Int),
-                ("county", ColType::Text),
-                ("person_id", ColType::Int),
-                ("year", ColType::Int),
-                ("kind", ColType::Text),
-                ("amount_fen", ColType::Int),
-                ("subsidy_province_fen", ColType::Int),
-                ("subsidy_city_fen", ColType::Int),
-                ("subsidy_county_fen", ColType::Int),
-                ("paid_date", ColType::Date),
-                ("receipt_no", ColType::Text),
-                ("import_id", ColType::Int),
-                ("entry_id", ColType::Int),
-            ],
-            &items,
-            |(i, r), b| {
-                b.extend([
-                    Param::Int(first_c + i),
-                    Param::Text(county),
-                    Param::Int(r.person_id),
-                    Param::Int(r.year.into()),
-                    Param::Text(kind),
-                    Param::Int(r.amount_fen),
-                    Param::Int(r.subsidy.province_fen),
-                    Param::Int(r.subsidy.city_fen),
-                    Param::Int(r.subsidy.county_fen),
-                    Param::Date(r.paid_date),
-                    Param::Text(&r.receipt_no),
-                    Param::from(import_id),
-                    Param::Int(entry_id),
-                ])
-            },
-        )?;
-        let _ = receipts;
         let (personal, gov) = if kind == "self" { (1, 0) } else { (0, 1) };
         tx.insert_many(
             "account_movements",

@@ -48,7 +48,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
         let memberships = load_memberships(tx)?;
         let mut paid: HashSet<i64> = HashSet::new();
         tx.for_each(
-            "SELECT person_id FROM contributions WHERE kind = 'gov_paid' AND year = $1",
+            "SELECT person_id FROM account_movements WHERE kind = 'gov_paid' AND year = $1",
             &[Param::Int(year.into())],
             |r| {
                 paid.insert(r.i64(0)?);

@@ -257,20 +257,6 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
         });
     }
 
-    checks.push("每笔缴费都已记入个人账户");
-    for r in tx.query(
-        "SELECT c.county, COUNT(*) FROM contributions c
-         WHERE NOT EXISTS (SELECT 1 FROM account_movements m WHERE m.county = c.county AND m.entry_id = c.entry_id AND m.person_id = c.person_id)
-         GROUP BY c.county",
-        &[],
-    )? {
-        breaches.push(Breach {
-            code: "E-LEDGER-CONTRIBUTION-UNPOSTED",
-            county: r.str(0)?,
-            message: format!("{} 笔缴费没有对应的个人账户记录", r.i64(1)?),
-        });
-    }
-
     let entries = tx.scalar_i64("SELECT COUNT(*) FROM journal_entries", &[])?;
     let lines = tx.scalar_i64("SELECT COUNT(*) FROM journal_lines", &[])?;
     let movements = tx.scalar_i64("SELECT COUNT(*) FROM account_movements", &[])?;

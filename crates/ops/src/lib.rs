@@ -12,6 +12,7 @@ pub mod interest;
 pub mod ledger;
 pub mod persons;
 pub mod problems;
+pub mod register;
 pub mod table;
 
 pub use problems::{FileError, ImportOutcome, Problem};

@@ -8,7 +8,7 @@
 mod migrate;
 mod value;
 
-pub use value::{Param, Row, Value};
+pub use value::{Param, Row, RowRef, Value};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::PathBuf;
@@ -210,6 +210,34 @@ impl Tx<'_> {
                 let mut it = it;
                 while let Some(r) = it.next()? {
                     f(value::pg_row(&r)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Streams a query's rows through `f` as borrowed rows: no allocation per row, for the large
+    /// reads of bulk jobs.
+    pub fn for_each_ref(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        mut f: impl FnMut(&RowRef<'_>) -> Result<()>,
+    ) -> Result<()> {
+        match self {
+            Tx::Sqlite(t) => {
+                let mut st = t.prepare_cached(&value::sqlite_sql(sql))?;
+                let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
+                while let Some(r) = rows.next()? {
+                    f(&RowRef::Sqlite(r))?;
+                }
+            }
+            Tx::Postgres(t) => {
+                let refs = value::pg_refs(params);
+                use postgres::fallible_iterator::FallibleIterator;
+                let mut it = t.query_raw(sql, refs.iter().copied())?;
+                while let Some(r) = it.next()? {
+                    f(&RowRef::Postgres(&r))?;
                 }
             }
         }

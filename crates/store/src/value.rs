@@ -127,6 +127,50 @@ impl Row {
     }
 }
 
+/// A borrowed row of a streaming read. Integers must be BIGINT (or INTEGER in SQLite); booleans
+/// BOOLEAN (0/1 in SQLite).
+pub enum RowRef<'r> {
+    Sqlite(&'r rusqlite::Row<'r>),
+    Postgres(&'r postgres::Row),
+}
+
+impl RowRef<'_> {
+    pub fn i64(&self, i: usize) -> Result<i64> {
+        Ok(match self {
+            RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?.unwrap_or(0),
+            RowRef::Postgres(r) => r.try_get::<_, Option<i64>>(i)?.unwrap_or(0),
+        })
+    }
+    pub fn str(&self, i: usize) -> Result<&str> {
+        Ok(match self {
+            RowRef::Sqlite(r) => match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Text(t) => {
+                    std::str::from_utf8(t).map_err(|e| StoreError::Value(e.to_string()))?
+                }
+                rusqlite::types::ValueRef::Null => "",
+                v => return Err(StoreError::Value(format!("列 {i} 不是文本：{v:?}"))),
+            },
+            RowRef::Postgres(r) => r.try_get::<_, Option<&str>>(i)?.unwrap_or(""),
+        })
+    }
+    pub fn bool(&self, i: usize) -> Result<bool> {
+        Ok(match self {
+            RowRef::Sqlite(r) => r.get::<_, i64>(i)? != 0,
+            RowRef::Postgres(r) => r.try_get::<_, bool>(i)?,
+        })
+    }
+    pub fn date(&self, i: usize) -> Result<NaiveDate> {
+        match self {
+            RowRef::Sqlite(_) => {
+                let s = self.str(i)?;
+                NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
+                    .map_err(|_| StoreError::Value(format!("列 {i} 不是日期：{s}")))
+            }
+            RowRef::Postgres(r) => Ok(r.try_get::<_, NaiveDate>(i)?),
+        }
+    }
+}
+
 /// Rewrites `$1` placeholders to SQLite's `?1`.
 pub(crate) fn sqlite_sql(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len());
@@ -153,12 +197,61 @@ impl rusqlite::ToSql for Param<'_> {
             Param::Int(v) => ToSqlOutput::Owned(V::Integer(*v)),
             Param::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Param::Bool(b) => ToSqlOutput::Owned(V::Integer(i64::from(*b))),
-            Param::Date(d) => ToSqlOutput::Owned(V::Text(d.format("%Y-%m-%d").to_string())),
-            Param::Timestamp(t) => {
-                ToSqlOutput::Owned(V::Text(t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()))
-            }
+            Param::Date(d) => ToSqlOutput::Owned(V::Text(iso_date(*d))),
+            Param::Timestamp(t) => ToSqlOutput::Owned(V::Text(timestamp_text(*t))),
         })
     }
+}
+
+/// RFC 3339 UTC text of a timestamp; bulk inserts stamp every row with the same instant, so the
+/// last one formatted is kept.
+fn timestamp_text(t: DateTime<Utc>) -> String {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(DateTime<Utc>, String)>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some((at, text)) if *at == t => text.clone(),
+            _ => {
+                let text = t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
+                *last = Some((t, text.clone()));
+                text
+            }
+        }
+    })
+}
+
+/// `YYYY-MM-DD` without going through the general formatter (this is on the bulk-insert path).
+fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let (y, m, day) = (d.year(), d.month(), d.day());
+    if !(0..=9999).contains(&y) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let y = y as u32;
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        day / 10,
+        day % 10,
+    ];
+    digits
+        .iter()
+        .map(|&x| {
+            if x == 10 {
+                '-'
+            } else {
+                char::from(b'0' + x as u8)
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn sqlite_row(r: &rusqlite::Row<'_>, n: usize) -> Result<Row> {
@@ -253,6 +346,16 @@ pub(crate) fn pg_row(r: &postgres::Row) -> Result<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates() {
+        let d = NaiveDate::from_ymd_opt(2023, 3, 5).unwrap();
+        assert_eq!(iso_date(d), "2023-03-05");
+        assert_eq!(
+            iso_date(NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()),
+            "1949-12-31"
+        );
+    }
 
     #[test]
     fn placeholders_are_rewritten_outside_strings() {

@@ -92,26 +92,6 @@ CREATE TABLE journal_lines (
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );
 
-CREATE TABLE contributions (
-    county               TEXT NOT NULL,
-    contribution_id      BIGINT NOT NULL,
-    person_id            BIGINT NOT NULL,
-    year                 BIGINT NOT NULL,
-    kind                 TEXT NOT NULL CHECK (kind IN ('self', 'gov_paid')),
-    amount_fen           BIGINT NOT NULL CHECK (amount_fen > 0),
-    subsidy_province_fen BIGINT NOT NULL,
-    subsidy_city_fen     BIGINT NOT NULL,
-    subsidy_county_fen   BIGINT NOT NULL,
-    paid_date            DATE NOT NULL,
-    receipt_no           TEXT NOT NULL,
-    import_id            BIGINT,
-    entry_id             BIGINT NOT NULL,
-    PRIMARY KEY (county, contribution_id),
-    UNIQUE (county, receipt_no),
-    UNIQUE (county, person_id, year, kind),
-    FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id),
-    FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
-);
 
 CREATE TABLE account_movements (
     county               TEXT NOT NULL,
@@ -128,11 +108,22 @@ CREATE TABLE account_movements (
     gov_paid_fen         BIGINT NOT NULL,
     interest_fen         BIGINT NOT NULL,
     reference            TEXT NOT NULL,
+    CHECK (kind NOT IN ('self', 'gov_paid') OR personal_fen + gov_paid_fen > 0),
     PRIMARY KEY (county, movement_id),
     FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );
 CREATE INDEX account_movements_person ON account_movements (county, person_id);
+-- A contribution (kind 'self' or 'gov_paid') is itself a movement; its receipt is the reference.
+CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, reference) WHERE kind IN ('self', 'gov_paid');
+CREATE UNIQUE INDEX contributions_person_year ON account_movements (county, person_id, year, kind) WHERE kind IN ('self', 'gov_paid');
+
+CREATE VIEW contributions AS
+SELECT m.movement_id AS contribution_id, m.county, m.person_id, m.year, m.kind,
+       m.personal_fen + m.gov_paid_fen AS amount_fen, m.subsidy_province_fen, m.subsidy_city_fen,
+       m.subsidy_county_fen, m.movement_date AS paid_date, m.reference AS receipt_no, e.import_id, m.entry_id
+FROM account_movements m JOIN journal_entries e ON e.county = m.county AND e.entry_id = m.entry_id
+WHERE m.kind IN ('self', 'gov_paid');
 
 CREATE TABLE interest_credits (
     county     TEXT NOT NULL,

@@ -84,26 +84,11 @@ CREATE TABLE journal_lines (
     PRIMARY KEY (entry_id, line_no)
 );
 
-CREATE TABLE contributions (
-    contribution_id      INTEGER PRIMARY KEY,
-    county               TEXT NOT NULL,
-    person_id            INTEGER NOT NULL REFERENCES persons(person_id),
-    year                 INTEGER NOT NULL,
-    kind                 TEXT NOT NULL CHECK (kind IN ('self', 'gov_paid')),
-    amount_fen           INTEGER NOT NULL CHECK (amount_fen > 0),
-    subsidy_province_fen INTEGER NOT NULL,
-    subsidy_city_fen     INTEGER NOT NULL,
-    subsidy_county_fen   INTEGER NOT NULL,
-    paid_date            TEXT NOT NULL,
-    receipt_no           TEXT NOT NULL,
-    import_id            INTEGER REFERENCES imports(import_id),
-    entry_id             INTEGER NOT NULL REFERENCES journal_entries(entry_id),
-    UNIQUE (county, receipt_no),
-    UNIQUE (person_id, year, kind)
-);
 
 -- The individual-account sub-ledger: one row per movement, by component. Its totals equal the
--- ind.* control accounts of the journal (checked by `ledger verify`).
+-- ind.* control accounts of the journal (checked by `ledger verify`). A contribution (kind 'self'
+-- or 'gov_paid') is itself a movement: its receipt number is the reference, its date the payment
+-- date, and the `contributions` view below reads them back.
 CREATE TABLE account_movements (
     movement_id          INTEGER PRIMARY KEY,
     county               TEXT NOT NULL,
@@ -118,9 +103,19 @@ CREATE TABLE account_movements (
     subsidy_county_fen   INTEGER NOT NULL,
     gov_paid_fen         INTEGER NOT NULL,
     interest_fen         INTEGER NOT NULL,
-    reference            TEXT NOT NULL
+    reference            TEXT NOT NULL,
+    CHECK (kind NOT IN ('self', 'gov_paid') OR personal_fen + gov_paid_fen > 0)
 );
 CREATE INDEX account_movements_person ON account_movements (person_id);
+CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, reference) WHERE kind IN ('self', 'gov_paid');
+CREATE UNIQUE INDEX contributions_person_year ON account_movements (person_id, year, kind) WHERE kind IN ('self', 'gov_paid');
+
+CREATE VIEW contributions AS
+SELECT m.movement_id AS contribution_id, m.county, m.person_id, m.year, m.kind,
+       m.personal_fen + m.gov_paid_fen AS amount_fen, m.subsidy_province_fen, m.subsidy_city_fen,
+       m.subsidy_county_fen, m.movement_date AS paid_date, m.reference AS receipt_no, e.import_id, m.entry_id
+FROM account_movements m JOIN journal_entries e ON e.entry_id = m.entry_id
+WHERE m.kind IN ('self', 'gov_paid');
 
 CREATE TABLE interest_credits (
     county     TEXT NOT NULL,

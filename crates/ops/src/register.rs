@@ -1,0 +1,146 @@
+//! A compact in-memory index of the register for bulk jobs: citizen ID → person, without one
+//! allocation per person. A million persons take about 40 MB and load in well under a second.
+
+use crate::Result;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use yanglao_domain::CitizenId;
+use yanglao_store::Tx;
+
+/// A fast non-cryptographic hasher for integer keys (keys here are citizen IDs and codes from
+/// our own files, not attacker-chosen strings).
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(buf));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    fn write_i32(&mut self, i: i32) {
+        self.write_u64(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A citizen ID as a number: its 17 digits and the check character (X = 10).
+pub fn id_key(id: &str) -> u64 {
+    id.bytes().fold(0u64, |acc, b| {
+        acc * 11
+            + if b == b'X' {
+                10
+            } else {
+                u64::from(b.wrapping_sub(b'0'))
+            }
+    })
+}
+
+/// A county code as a number (`"140302"` → 140302; 0 if not six digits).
+pub fn county_key(code: &str) -> u32 {
+    code.parse().unwrap_or(0)
+}
+
+/// A stable hash of a name, to compare names without keeping them all in memory.
+pub fn name_hash(name: &str) -> u64 {
+    let mut h = FastHasher::default();
+    name.hash(&mut h);
+    h.finish()
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PersonKey {
+    pub person_id: i64,
+    pub county: u32,
+    pub name_hash: u64,
+    pub basic_enrolled: bool,
+}
+
+impl PersonKey {
+    pub fn county_code(&self) -> String {
+        format!("{:06}", self.county)
+    }
+}
+
+/// The register as an index keyed by [`id_key`].
+pub struct RegisterIndex(pub FastMap<u64, PersonKey>);
+
+impl RegisterIndex {
+    pub fn load(tx: &mut Tx<'_>) -> Result<RegisterIndex> {
+        let n = tx.scalar_i64("SELECT COUNT(*) FROM persons", &[])?;
+        let mut map = FastMap::with_capacity_and_hasher(n.max(0) as usize, Default::default());
+        tx.for_each_ref(
+            "SELECT citizen_id, person_id, county, name, basic_enrolled FROM persons",
+            &[],
+            |r| {
+                map.insert(
+                    id_key(r.str(0)?),
+                    PersonKey {
+                        person_id: r.i64(1)?,
+                        county: county_key(r.str(2)?),
+                        name_hash: name_hash(r.str(3)?),
+                        basic_enrolled: r.bool(4)?,
+                    },
+                );
+                Ok(())
+            },
+        )?;
+        Ok(RegisterIndex(map))
+    }
+
+    pub fn get(&self, id: &CitizenId) -> Option<&PersonKey> {
+        self.0.get(&id_key(id.as_str()))
+    }
+}
+
+/// The registered name of a person (for messages; not on the hot path).
+pub fn registered_name(tx: &mut Tx<'_>, person_id: i64) -> Result<String> {
+    Ok(tx
+        .query_opt(
+            "SELECT name FROM persons WHERE person_id = $1",
+            &[yanglao_store::Param::Int(person_id)],
+        )?
+        .map(|r| r.str(0))
+        .transpose()?
+        .unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_distinct_for_distinct_ids() {
+        assert_ne!(id_key("11010519491231002X"), id_key("110105194912310021"));
+        assert_eq!(county_key("140302"), 140302);
+        assert_eq!(
+            PersonKey {
+                person_id: 1,
+                county: 140302,
+                name_hash: 0,
+                basic_enrolled: true
+            }
+            .county_code(),
+            "140302"
+        );
+        assert_ne!(name_hash("王秀英"), name_hash("王秀"));
+    }
+}
