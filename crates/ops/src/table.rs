@@ -242,6 +242,13 @@ fn number_text(f: f64) -> String {
 
 fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
     let text = decode_text(bytes);
+    if let Some(line) = unclosed_quote_line(&text) {
+        return Err(FileError::new(
+            file_name,
+            "E-FILE-UNREADABLE",
+            format!("第 {line} 行的引号没有闭合（文件可能被截断或格式错误）"),
+        ));
+    }
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -290,6 +297,24 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         ));
     }
     Ok((header, rows))
+}
+
+/// The line on which a double quote opens that is never closed, if any.
+fn unclosed_quote_line(text: &str) -> Option<usize> {
+    let (mut line, mut open_at, mut in_quote) = (1, 0, false);
+    for b in text.bytes() {
+        match b {
+            b'"' => {
+                in_quote = !in_quote;
+                if in_quote {
+                    open_at = line;
+                }
+            }
+            b'\n' => line += 1,
+            _ => {}
+        }
+    }
+    in_quote.then_some(open_at)
 }
 
 /// UTF-8 (with or without BOM) when it is valid UTF-8, otherwise GBK (GB18030), as Excel writes it
@@ -342,6 +367,12 @@ mod tests {
         assert_eq!(column_letter(25), "Z");
         assert_eq!(column_letter(26), "AA");
         assert_eq!(column_letter(27), "AB");
+    }
+
+    #[test]
+    fn unclosed_quotes_are_found() {
+        assert_eq!(unclosed_quote_line("a,b\n\"x,\"\"y\"\n"), None);
+        assert_eq!(unclosed_quote_line("a,b\n1,2\n\"3,4\n"), Some(3));
     }
 
     #[test]

@@ -1,0 +1,239 @@
+//! Shared helpers of the integration tests: a fresh database on each backend, the binary, files.
+//!
+//! SQLite always runs. PostgreSQL runs when `YANGLAO_TEST_PG_URL` is set (CI sets it); each test
+//! gets a scratch database that is dropped afterwards. Without it the PostgreSQL half is skipped
+//! and the suite says so on stderr; with `YANGLAO_REQUIRE_PG=1` a missing server fails the test.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+use yanglao_store::{Db, ScratchPg};
+
+pub struct TestDb {
+    pub label: &'static str,
+    pub url: String,
+    pub dir: TempDir,
+    _pg: Option<ScratchPg>,
+}
+
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let p = std::env::temp_dir().join(format!(
+            "yanglao-test-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&p);
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static WARN: Once = Once::new();
+
+/// The PostgreSQL server for tests, if configured.
+pub fn pg_url() -> Option<String> {
+    let url = std::env::var("YANGLAO_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let required = std::env::var("YANGLAO_REQUIRE_PG").is_ok_and(|v| v == "1");
+    if url.is_none() {
+        assert!(!required, "YANGLAO_REQUIRE_PG=1 but YANGLAO_TEST_PG_URL is not set: the PostgreSQL tests cannot run");
+        WARN.call_once(|| {
+            // Written straight to stderr so that the test harness does not capture it.
+            let _ = std::io::stderr().write_all(
+                "\n*** PostgreSQL 测试未运行 / PostgreSQL TESTS DID NOT RUN: set YANGLAO_TEST_PG_URL=postgres://postgres@127.0.0.1:5432/test ***\n\n"
+                    .as_bytes(),
+            );
+        });
+    }
+    url
+}
+
+/// A fresh SQLite database, and a fresh PostgreSQL database when one is configured.
+pub fn backends(tag: &str) -> Vec<TestDb> {
+    let dir = TempDir::new(tag);
+    let mut out = vec![TestDb {
+        label: "sqlite",
+        url: format!("sqlite://{}", dir.path().join("t.db").display()),
+        dir,
+        _pg: None,
+    }];
+    if let Some(admin) = pg_url() {
+        let pg = ScratchPg::create(&admin, "yanglao_test")
+            .expect("PostgreSQL server for tests (YANGLAO_TEST_PG_URL) must be reachable");
+        out.push(TestDb {
+            label: "postgres",
+            url: pg.url.clone(),
+            dir: TempDir::new(tag),
+            _pg: Some(pg),
+        });
+    }
+    out
+}
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Out {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", self.stdout, self.stderr))
+    }
+}
+
+impl TestDb {
+    /// Runs `yanglao --db URL ARGS…` in the test's directory.
+    pub fn run(&self, args: &[&str]) -> Out {
+        let o = Command::new(env!("CARGO_BIN_EXE_yanglao"))
+            .arg("--db")
+            .arg(&self.url)
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("YANGLAO_POLICY")
+            .env("YANGLAO_USER", "tester")
+            .output()
+            .expect("run yanglao");
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+
+    /// Runs and expects success, returning the JSON output.
+    pub fn ok_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut a = args.to_vec();
+        a.push("--json");
+        let o = self.run(&a);
+        assert_eq!(
+            o.code, 0,
+            "[{}] yanglao {:?} failed:\n{}\n{}",
+            self.label, args, o.stdout, o.stderr
+        );
+        o.json()
+    }
+
+    pub fn file(&self, name: &str, content: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, content).expect("write test file");
+        p.display().to_string()
+    }
+
+    /// The database, created or migrated if needed.
+    pub fn db(&self) -> Db {
+        let mut db = Db::open(&self.url).expect("open test db");
+        db.migrate().expect("migrate test db");
+        db
+    }
+
+    /// A single integer from the database.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db()
+            .transaction(|tx| tx.scalar_i64(sql, &[]))
+            .expect("query")
+    }
+
+    /// Rows in every table that imports and postings write.
+    pub fn footprint(&self) -> Vec<i64> {
+        [
+            "persons",
+            "hardship_memberships",
+            "journal_entries",
+            "journal_lines",
+            "account_movements",
+            "imports",
+            "audit_log",
+        ]
+        .iter()
+        .map(|t| self.count(&format!("SELECT COUNT(*) FROM {t}")))
+        .collect()
+    }
+}
+
+/// Writes a UTF-8 CSV from a header and rows.
+pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut s = header.join(",");
+    s.push('\n');
+    for r in rows {
+        s.push_str(&r.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+pub const PERSON_HEADER: [&str; 7] = [
+    "身份证号",
+    "姓名",
+    "县区代码",
+    "联系电话",
+    "开户银行",
+    "银行账号",
+    "基本养老保险参保",
+];
+pub const CONTRIB_HEADER: [&str; 6] = [
+    "身份证号",
+    "姓名",
+    "缴费年度",
+    "缴费金额(元)",
+    "缴费日期",
+    "票据号",
+];
+pub const HARDSHIP_HEADER: [&str; 5] = ["身份证号", "姓名", "困难类别", "认定日期", "终止日期"];
+
+/// A valid ID for a county, birth date `yyyymmdd` and sequence.
+pub fn id(county: &str, birth: &str, seq: u32) -> String {
+    yanglao_domain::CitizenId::from_body(&format!("{county}{birth}{seq:03}"))
+        .unwrap()
+        .as_str()
+        .to_string()
+}
+
+pub fn person(id: &str, name: &str, county: &str, basic: &str) -> Vec<String> {
+    vec![
+        id.into(),
+        name.into(),
+        county.into(),
+        "13903530000".into(),
+        "中国农业银行".into(),
+        yanglao_domain::bank::with_luhn_digit("622848012345678901"),
+        basic.into(),
+    ]
+}
+
+pub fn contribution(
+    id: &str,
+    name: &str,
+    year: i32,
+    yuan: &str,
+    date: &str,
+    receipt: &str,
+) -> Vec<String> {
+    vec![
+        id.into(),
+        name.into(),
+        year.to_string(),
+        yuan.into(),
+        date.into(),
+        receipt.into(),
+    ]
+}
