@@ -40,7 +40,7 @@ impl OpsError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            OpsError::Store(_) => "E-DB",
+            OpsError::Store(e) => e.code(),
             OpsError::File(f) => f.code,
             OpsError::Rule { code, .. } => code,
         }

@@ -29,6 +29,19 @@ pub enum StoreError {
     SchemaTooNew { found: i64, supported: i64 },
 }
 
+impl StoreError {
+    /// The stable code of this error (also shown in its message).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::BadUrl(_) => "E-DB-URL",
+            StoreError::Sqlite(_) => "E-DB-SQLITE",
+            StoreError::Postgres(_) => "E-DB-POSTGRES",
+            StoreError::Value(_) => "E-DB-VALUE",
+            StoreError::SchemaTooNew { .. } => "E-DB-SCHEMA",
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

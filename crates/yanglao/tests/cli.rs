@@ -825,3 +825,36 @@ fn quickstart_runs_end_to_end_and_again() {
         assert_eq!(again["verify"]["movements"].as_i64(), Some(movements));
     }
 }
+
+#[test]
+fn every_error_code_is_documented() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let docs = std::fs::read_to_string(root.join("docs/ERRORS.md")).unwrap();
+    let mut undocumented = BTreeSet::new();
+    let mut stack = vec![root.join("crates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && !path.to_string_lossy().contains("/tests/")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (i, _) in text.match_indices("\"E-").chain(text.match_indices("\"W-")) {
+                    let code: String = text[i + 1..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                        .collect();
+                    if code.len() > 2 && !code.ends_with('-') && !docs.contains(&code) {
+                        undocumented.insert(format!("{code} ({})", path.display()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        undocumented.is_empty(),
+        "codes missing from docs/ERRORS.md: {undocumented:?}"
+    );
+}
