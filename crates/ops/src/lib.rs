@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod persons;
 pub mod problems;
 pub mod register;
+pub mod status;
 pub mod table;
 
 pub use problems::{FileError, ImportOutcome, Problem};

@@ -56,6 +56,9 @@ pub enum Command {
     /// Individual-account interest
     #[command(subcommand)]
     Interest(InterestCmd),
+    /// The register: a person's entry, status history and decisions
+    #[command(subcommand)]
+    Person(PersonCmd),
     /// Individual accounts
     #[command(subcommand)]
     Account(AccountCmd),
@@ -124,6 +127,23 @@ pub enum InterestCmd {
         year: i32,
         #[arg(long)]
         county: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PersonCmd {
+    /// Register entry, yearly status (contributing / lapsed) and recorded decisions
+    Show { citizen_id: String },
+    /// Record a decision: receiving, suspended, resumed, or terminated (with --reason)
+    Status {
+        citizen_id: String,
+        #[arg(long = "set")]
+        status: String,
+        #[arg(long)]
+        reason: Option<String>,
+        /// Effective date (YYYY-MM-DD); default today
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -353,6 +373,100 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(0)
         }
+        Command::Person(PersonCmd::Show { citizen_id }) => {
+            let mut ctx = open(&cli)?;
+            let v =
+                yanglao_ops::status::show(&mut ctx, citizen_id, chrono::Local::now().date_naive())?;
+            if cli.json {
+                output::json(&v);
+            } else {
+                println!(
+                    "{} {}（{}，{} 生，{} 岁，{}）",
+                    v.citizen_id,
+                    v.name,
+                    county_name(&v.county).unwrap_or(&v.county),
+                    v.birth_date,
+                    v.age,
+                    if v.sex == "M" { "男" } else { "女" }
+                );
+                println!(
+                    "基本养老保险：{}",
+                    if v.basic_enrolled {
+                        "已参保"
+                    } else {
+                        "未参保"
+                    }
+                );
+                println!(
+                    "联系电话：{}；开户银行：{} {}",
+                    v.phone.as_deref().unwrap_or("—"),
+                    v.bank_name.as_deref().unwrap_or("—"),
+                    v.bank_account.as_deref().unwrap_or("")
+                );
+                println!("当前状态：{}", status_zh(&v.current_status));
+                for y in &v.years {
+                    let how = match (y.self_paid, y.government_paid) {
+                        (true, true) => "（个人缴费＋政府代缴）",
+                        (true, false) => "（个人缴费）",
+                        (false, true) => "（政府代缴）",
+                        _ => "",
+                    };
+                    println!("  {} 年：{}{how}", y.year, status_zh(y.status));
+                }
+                for e in &v.events {
+                    println!(
+                        "  {}：{}{}（{}）",
+                        e.effective_date,
+                        e.status.label_zh(),
+                        e.reason
+                            .as_deref()
+                            .map(|r| format!("，原因：{r}"))
+                            .unwrap_or_default(),
+                        e.recorded_by
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Person(PersonCmd::Status {
+            citizen_id,
+            status,
+            reason,
+            date,
+        }) => {
+            let decision = yanglao_ops::status::Decision::parse(status).ok_or_else(|| {
+                err(
+                    "E-STATUS-UNKNOWN",
+                    format!("状态“{status}”无效：应为 receiving、suspended、resumed 或 terminated"),
+                )
+            })?;
+            let date = match date {
+                Some(d) => yanglao_domain::parse_date(d).map_err(|e| err(e.code, e.message))?,
+                None => chrono::Local::now().date_naive(),
+            };
+            let mut ctx = open(&cli)?;
+            let e = yanglao_ops::status::record(
+                &mut ctx,
+                citizen_id,
+                decision,
+                reason.as_deref(),
+                date,
+            )?;
+            if cli.json {
+                output::json(&e);
+            } else {
+                println!(
+                    "已记录：{} 起{}{}",
+                    e.effective_date,
+                    e.status.label_zh(),
+                    e.reason
+                        .as_deref()
+                        .map(|r| format!("，原因：{r}"))
+                        .unwrap_or_default()
+                );
+            }
+            Ok(0)
+        }
         Command::Account(AccountCmd::Show { citizen_id }) => {
             let mut ctx = open(&cli)?;
             let s = yanglao_ops::accounts::show(&mut ctx, citizen_id)?;
@@ -435,6 +549,18 @@ pub fn run(cli: Cli) -> Res {
             crate::quickstart::bench(&cli, *rows, pg.as_deref(), dir.as_deref())
         }
         Command::Quickstart { out } => crate::quickstart::run(&cli, out),
+    }
+}
+
+fn status_zh(s: &str) -> &str {
+    match s {
+        "registered" => "已登记，未缴费",
+        "contributing" => "缴费",
+        "lapsed" => "断缴",
+        "receiving" => "领取待遇",
+        "suspended" => "暂停发放",
+        "terminated" => "终止",
+        other => other,
     }
 }
 

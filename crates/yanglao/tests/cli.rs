@@ -858,3 +858,144 @@ fn every_error_code_is_documented() {
         "codes missing from docs/ERRORS.md: {undocumented:?}"
     );
 }
+
+#[test]
+fn person_status_history_and_decisions() {
+    for db in backends("status") {
+        let [a, b, ..] = ids();
+        db.ok_json(&["import", "persons", &db.file("p.csv", &persons_csv())]);
+        let v = db.ok_json(&["person", "show", &b]);
+        assert_eq!(v["current_status"], "registered", "[{}] {v}", db.label);
+        let rows = [
+            contribution(&a, A.1, 2021, "200", "2021-03-15", "R1"),
+            contribution(&a, A.1, 2023, "500", "2023-03-15", "R3"),
+        ];
+        db.ok_json(&[
+            "import",
+            "contributions",
+            &db.file("c.csv", &csv(&CONTRIB_HEADER, &rows)),
+        ]);
+        let v = db.ok_json(&["person", "show", &a]);
+        let years: Vec<(u64, String)> = v["years"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|y| {
+                (
+                    y["year"].as_u64().unwrap(),
+                    y["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            &years[..3],
+            &[
+                (2021, "contributing".to_string()),
+                (2022, "lapsed".to_string()),
+                (2023, "contributing".to_string())
+            ]
+        );
+        assert!(
+            v["bank_account"].as_str().unwrap().contains("****"),
+            "the account is masked"
+        );
+
+        let refuse = db.run(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "resumed",
+            "--date",
+            "2024-01-01",
+            "--json",
+        ]);
+        assert_eq!(refuse.code, 1);
+        assert!(refuse.stdout.contains("E-STATUS-TRANSITION"));
+        let no_reason = db.run(&["person", "status", &a, "--set", "terminated", "--json"]);
+        assert!(
+            no_reason.stdout.contains("E-STATUS-REASON"),
+            "{}",
+            no_reason.stdout
+        );
+        db.ok_json(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "receiving",
+            "--date",
+            "2035-05-01",
+        ]);
+        db.ok_json(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "suspended",
+            "--reason",
+            "未按期资格认证",
+            "--date",
+            "2036-01-01",
+        ]);
+        let earlier = db.run(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "resumed",
+            "--date",
+            "2035-12-01",
+            "--json",
+        ]);
+        assert!(earlier.stdout.contains("E-STATUS-DATE-ORDER"));
+        db.ok_json(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "resumed",
+            "--date",
+            "2036-02-01",
+        ]);
+        db.ok_json(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "terminated",
+            "--reason",
+            "转入职工养老保险",
+            "--date",
+            "2037-01-01",
+        ]);
+        let v = db.ok_json(&["person", "show", &a]);
+        assert_eq!(v["current_status"], "terminated");
+        assert_eq!(v["events"].as_array().unwrap().len(), 4);
+        assert_eq!(v["events"][3]["reason"], "转入职工养老保险");
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'person.status'"),
+            4
+        );
+        let human = db.run(&["person", "show", &a]);
+        assert!(
+            human.stdout.contains("断缴") && human.stdout.contains("终止"),
+            "{}",
+            human.stdout
+        );
+    }
+}
+
+#[test]
+fn bench_import_measures_both_backends() {
+    let db = &backends("bench")[0];
+    let mut args = vec!["bench", "import", "--rows", "500", "--dir", "b"];
+    let pg = pg_url();
+    if let Some(url) = &pg {
+        args.extend(["--pg", url.as_str()]);
+    }
+    let v = db.ok_json(&args);
+    assert_eq!(v["rows"], 500);
+    assert!(v["sqlite_rows_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["postgres_rows_per_s"].is_number(), pg.is_some(), "{v}");
+}

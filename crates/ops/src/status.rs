@@ -1,0 +1,230 @@
+//! A person's place in the scheme: the register entry, the derived yearly status (contributing or
+//! lapsed, from their contributions) and the recorded decisions (receiving, suspended, resumed,
+//! terminated with a reason).
+
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use yanglao_domain::{age_on, BankAccount, CitizenId};
+use yanglao_store::{Param, Tx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Receiving,
+    Suspended,
+    Resumed,
+    Terminated,
+}
+
+impl Decision {
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "receiving" => Some(Decision::Receiving),
+            "suspended" => Some(Decision::Suspended),
+            "resumed" => Some(Decision::Resumed),
+            "terminated" => Some(Decision::Terminated),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Receiving => "receiving",
+            Decision::Suspended => "suspended",
+            Decision::Resumed => "resumed",
+            Decision::Terminated => "terminated",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Decision::Receiving => "领取待遇",
+            Decision::Suspended => "暂停发放",
+            Decision::Resumed => "恢复发放",
+            Decision::Terminated => "终止",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub status: Decision,
+    pub reason: Option<String>,
+    pub effective_date: NaiveDate,
+    pub recorded_by: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct YearStatus {
+    pub year: i32,
+    /// `contributing` or `lapsed`.
+    pub status: &'static str,
+    pub self_paid: bool,
+    pub government_paid: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonView {
+    pub citizen_id: String,
+    pub name: String,
+    pub county: String,
+    pub birth_date: NaiveDate,
+    pub sex: String,
+    pub age: i32,
+    pub phone: Option<String>,
+    pub bank_name: Option<String>,
+    /// Masked: the full number is for the payroll only.
+    pub bank_account: Option<String>,
+    pub basic_enrolled: bool,
+    /// `registered` (in the basic scheme, never contributed), `contributing`, `lapsed`, or the last decision.
+    pub current_status: String,
+    pub years: Vec<YearStatus>,
+    pub events: Vec<Event>,
+}
+
+fn find(tx: &mut Tx<'_>, id: &CitizenId) -> Result<yanglao_store::Row> {
+    tx.query_opt(
+        "SELECT person_id, county, name, birth_date, sex, phone, bank_name, bank_account, basic_enrolled FROM persons WHERE citizen_id = $1",
+        &[Param::Text(id.as_str())],
+    )?
+    .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))
+}
+
+fn events(tx: &mut Tx<'_>, county: &str, person_id: i64) -> Result<Vec<Event>> {
+    tx.query(
+        "SELECT status, reason, effective_date, recorded_by FROM person_events WHERE county = $1 AND person_id = $2 ORDER BY effective_date, event_id",
+        &[Param::Text(county), Param::Int(person_id)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Event {
+            status: Decision::parse(&r.str(0)?).unwrap_or(Decision::Terminated),
+            reason: r.opt_str(1)?,
+            effective_date: r.date(2)?,
+            recorded_by: r.str(3)?,
+        })
+    })
+    .collect()
+}
+
+/// The register entry and status history of a person, as of `today`.
+pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonView> {
+    let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+    ctx.db.transaction(|tx| -> Result<PersonView> {
+        let p = find(tx, &id)?;
+        let (pid, county) = (p.i64(0)?, p.str(1)?);
+        let mut paid: Vec<(i32, String)> = Vec::new();
+        for r in tx.query(
+            "SELECT year, kind FROM account_movements WHERE county = $1 AND person_id = $2 AND kind IN ('self', 'gov_paid') ORDER BY year",
+            &[Param::Text(&county), Param::Int(pid)],
+        )? {
+            paid.push((r.i64(0)? as i32, r.str(1)?));
+        }
+        let events = events(tx, &county, pid)?;
+        let stop_year = events
+            .iter()
+            .find(|e| matches!(e.status, Decision::Receiving | Decision::Terminated))
+            .map_or(today.year(), |e| e.effective_date.year() - 1);
+        let mut years = Vec::new();
+        if let Some(first) = paid.first().map(|p| p.0) {
+            for year in first..=stop_year.max(paid.last().map_or(first, |p| p.0)) {
+                let self_paid = paid.iter().any(|(y, k)| *y == year && k == "self");
+                let government_paid = paid.iter().any(|(y, k)| *y == year && k == "gov_paid");
+                years.push(YearStatus {
+                    year,
+                    status: if self_paid || government_paid { "contributing" } else { "lapsed" },
+                    self_paid,
+                    government_paid,
+                });
+            }
+        }
+        let current_status = match events.last() {
+            Some(e) if e.status == Decision::Resumed => Decision::Receiving.as_str().to_string(),
+            Some(e) => e.status.as_str().to_string(),
+            None => match years.iter().rev().find(|y| y.year <= today.year()) {
+                Some(y) if y.year == today.year() || y.status == "contributing" && y.year + 1 == today.year() => "contributing".to_string(),
+                Some(_) => "lapsed".to_string(),
+                None => "registered".to_string(),
+            },
+        };
+        let birth_date = p.date(3)?;
+        Ok(PersonView {
+            citizen_id: id.as_str().to_string(),
+            name: p.str(2)?,
+            county,
+            birth_date,
+            sex: p.str(4)?,
+            age: age_on(birth_date, today),
+            phone: p.opt_str(5)?,
+            bank_name: p.opt_str(6)?,
+            bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or(a)),
+            basic_enrolled: p.bool(8)?,
+            current_status,
+            years,
+            events,
+        })
+    })
+}
+
+/// Records a decision about a person. Allowed: receiving from anything but terminated; suspended
+/// only while receiving; resumed only while suspended; terminated (with a reason) from anything.
+pub fn record(
+    ctx: &mut Ctx,
+    citizen_id: &str,
+    status: Decision,
+    reason: Option<&str>,
+    date: NaiveDate,
+) -> Result<Event> {
+    let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<Event> {
+        let p = find(tx, &id)?;
+        let (pid, county) = (p.i64(0)?, p.str(1)?);
+        let history = events(tx, &county, pid)?;
+        let current = history.last().map(|e| if e.status == Decision::Resumed { Decision::Receiving } else { e.status });
+        if let Some(last) = history.last() {
+            if date < last.effective_date {
+                return Err(OpsError::rule(
+                    "E-STATUS-DATE-ORDER",
+                    format!("生效日期 {date} 早于上一次状态变更（{}，{}）", last.status.label_zh(), last.effective_date),
+                ));
+            }
+        }
+        let allowed = match status {
+            Decision::Receiving => current != Some(Decision::Terminated) && current != Some(Decision::Receiving),
+            Decision::Suspended => current == Some(Decision::Receiving),
+            Decision::Resumed => current == Some(Decision::Suspended),
+            Decision::Terminated => current != Some(Decision::Terminated),
+        };
+        if !allowed {
+            return Err(OpsError::rule(
+                "E-STATUS-TRANSITION",
+                format!(
+                    "当前状态为“{}”，不能变更为“{}”",
+                    current.map_or("未领取待遇", |c| c.label_zh()),
+                    status.label_zh()
+                ),
+            ));
+        }
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        if status == Decision::Terminated && reason.is_none() {
+            return Err(OpsError::rule("E-STATUS-REASON", "终止参保必须注明原因"));
+        }
+        let event_id = tx.allocate_ids("person_event", 1)?;
+        tx.exec(
+            "INSERT INTO person_events (county, event_id, person_id, status, reason, effective_date, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                Param::Text(&county),
+                Param::Int(event_id),
+                Param::Int(pid),
+                Param::Text(status.as_str()),
+                Param::from(reason),
+                Param::Date(date),
+                Param::Text(&actor),
+                Param::Timestamp(yanglao_store::now()),
+            ],
+        )?;
+        audit(tx, &actor, "person.status", &serde_json::json!({"person_id": pid, "status": status, "reason": reason, "date": date}))?;
+        Ok(Event { status, reason: reason.map(str::to_string), effective_date: date, recorded_by: actor.clone() })
+    })
+}
