@@ -33,6 +33,16 @@ fn persons_csv() -> String {
     )
 }
 
+/// A's 200-yuan contribution for 2021 (receipt R1).
+fn contribute_a_2021(db: &TestDb, a: &str) {
+    let rows = [contribution(a, A.1, 2021, "200", "2021-03-15", "R1")];
+    db.ok_json(&[
+        "import",
+        "contributions",
+        &db.file("c.csv", &csv(&CONTRIB_HEADER, &rows)),
+    ]);
+}
+
 fn codes(v: &Value, key: &str) -> BTreeSet<String> {
     v[key]
         .as_array()
@@ -156,20 +166,23 @@ fn policy_check_reports_every_problem_with_its_line() {
         assert!(found.contains(c), "missing {c} in {v}");
     }
     let line_of = |needle: &str| broken.lines().position(|l| l.contains(needle)).unwrap() + 1;
-    let unknown = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "E-POLICY-UNKNOWN-KEY")
-        .unwrap();
-    assert_eq!(unknown["line"], line_of("benefit_agee") as u64);
-    let negative = v["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["code"] == "E-POLICY-NEGATIVE")
-        .unwrap();
-    assert_eq!(negative["line"], line_of("benefit_age = -65") as u64);
+    let problem = |code: &str| {
+        v["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        problem("E-POLICY-UNKNOWN-KEY")["line"],
+        line_of("benefit_agee") as u64
+    );
+    assert_eq!(
+        problem("E-POLICY-NEGATIVE")["line"],
+        line_of("benefit_age = -65") as u64
+    );
 }
 
 #[test]
@@ -648,17 +661,7 @@ fn government_paid_contributions_and_interest() {
             .collect()
         );
 
-        db.ok_json(&[
-            "import",
-            "contributions",
-            &db.file(
-                "c.csv",
-                &csv(
-                    &CONTRIB_HEADER,
-                    &[contribution(&a, A.1, 2021, "200", "2021-03-15", "R1")],
-                ),
-            ),
-        ]);
+        contribute_a_2021(&db, &a);
         // Only B qualifies: C is outside the basic scheme, D is past benefit age.
         let g = db.ok_json(&["contributions", "gov-pay", "--year", "2021"]);
         assert_eq!(
@@ -721,17 +724,7 @@ fn ledger_verify_names_each_breach() {
     for db in backends("verify") {
         let [a, ..] = ids();
         db.ok_json(&["import", "persons", &db.file("p.csv", &persons_csv())]);
-        db.ok_json(&[
-            "import",
-            "contributions",
-            &db.file(
-                "c.csv",
-                &csv(
-                    &CONTRIB_HEADER,
-                    &[contribution(&a, A.1, 2021, "200", "2021-03-15", "R1")],
-                ),
-            ),
-        ]);
+        contribute_a_2021(&db, &a);
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
         let entry = db.count("SELECT MIN(entry_id) FROM journal_entries");
         let mut conn = db.db();

@@ -181,24 +181,9 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-pub const PERSON_HEADER: [&str; 7] = [
-    "身份证号",
-    "姓名",
-    "县区代码",
-    "联系电话",
-    "开户银行",
-    "银行账号",
-    "基本养老保险参保",
-];
-pub const CONTRIB_HEADER: [&str; 6] = [
-    "身份证号",
-    "姓名",
-    "缴费年度",
-    "缴费金额(元)",
-    "缴费日期",
-    "票据号",
-];
-pub const HARDSHIP_HEADER: [&str; 5] = ["身份证号", "姓名", "困难类别", "认定日期", "终止日期"];
+pub use yanglao_ops::contributions::COLUMNS as CONTRIB_HEADER;
+pub use yanglao_ops::hardship::COLUMNS as HARDSHIP_HEADER;
+pub use yanglao_ops::persons::COLUMNS as PERSON_HEADER;
 
 /// A valid ID for a county, birth date `yyyymmdd` and sequence.
 pub fn id(county: &str, birth: &str, seq: u32) -> String {
