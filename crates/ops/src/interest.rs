@@ -32,6 +32,12 @@ pub struct InterestOutcome {
 pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<InterestOutcome> {
     let credit_date = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     let prior_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).expect("valid");
+    if credit_date > chrono::Local::now().date_naive() {
+        return Err(OpsError::rule(
+            "E-INTEREST-YEAR-NOT-ENDED",
+            format!("{year} 年尚未结束，不能计息（利息于 {credit_date} 记账）"),
+        ));
+    }
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {

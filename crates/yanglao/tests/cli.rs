@@ -708,6 +708,12 @@ fn government_paid_contributions_and_interest() {
             .sum();
         assert_eq!(total, expect(27000) + expect(20000));
         assert_eq!(account(&db, &a)["interest_fen"], expect(27000));
+        let early = db.run(&["interest", "credit", "--year", "2099", "--json"]);
+        assert!(
+            early.code == 1 && early.stdout.contains("E-INTEREST-YEAR-NOT-ENDED"),
+            "{}",
+            early.stdout
+        );
         let again = db.ok_json(&["interest", "credit", "--year", "2022"]);
         assert!(again["counties"]
             .as_array()
