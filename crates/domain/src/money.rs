@@ -5,12 +5,19 @@ use crate::Invalid;
 /// Parses a yuan amount such as `200`, `200.5`, `200.50`, `1,000.00` or `￥200` into fen.
 /// More than two decimals is an error rather than a silent rounding.
 pub fn parse_yuan_to_fen(input: &str) -> Result<i64, Invalid> {
-    let s: String = input
-        .trim()
-        .trim_start_matches(['¥', '￥'])
-        .chars()
-        .filter(|c| *c != ',')
-        .collect();
+    let raw = input.trim().trim_start_matches(['¥', '￥']);
+    // Thousands separators only where they belong: 1,000 and 12,345,678.50, not 1,0,0.
+    let int_end = raw.find('.').unwrap_or(raw.len());
+    let groups: Vec<&str> = raw[..int_end].trim_start_matches('-').split(',').collect();
+    if groups.len() > 1
+        && (groups[0].is_empty() || groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
+    {
+        return Err(Invalid::new(
+            "E-AMOUNT-FORMAT",
+            format!("金额“{input}”中的千位分隔符位置不对"),
+        ));
+    }
+    let s: String = raw.chars().filter(|c| *c != ',').collect();
     let bad = || {
         Invalid::new(
             "E-AMOUNT-FORMAT",
@@ -79,6 +86,15 @@ mod tests {
         assert_eq!(parse_yuan_to_fen("200").unwrap(), 20000);
         assert_eq!(parse_yuan_to_fen("200.5").unwrap(), 20050);
         assert_eq!(parse_yuan_to_fen("￥1,000.05").unwrap(), 100005);
+        assert_eq!(parse_yuan_to_fen("12,345,678").unwrap(), 1_234_567_800);
+        assert_eq!(
+            parse_yuan_to_fen("1,0,0").unwrap_err().code,
+            "E-AMOUNT-FORMAT"
+        );
+        assert_eq!(
+            parse_yuan_to_fen(",100").unwrap_err().code,
+            "E-AMOUNT-FORMAT"
+        );
         assert_eq!(
             parse_yuan_to_fen("0.10000000000000001").unwrap_err().code,
             "E-AMOUNT-FORMAT"

@@ -14,7 +14,7 @@ use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
-use yanglao_domain::{age_on, format_yuan, parse_date, parse_yuan_to_fen};
+use yanglao_domain::{age_on, format_yuan, parse_yuan_to_fen};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
 use yanglao_store::{jan1, ColType, Param, Tx};
 
@@ -68,6 +68,15 @@ fn load_existing(tx: &mut Tx<'_>) -> Result<Existing> {
         },
     )?;
     Ok(e)
+}
+
+/// The termination date of every terminated person.
+pub fn terminations(tx: &mut Tx<'_>) -> Result<FastMap<i64, NaiveDate>> {
+    let mut map = FastMap::default();
+    for r in tx.query("SELECT person_id, MIN(effective_date) FROM person_events WHERE status = 'terminated' GROUP BY person_id", &[])? {
+        map.insert(r.i64(0)?, r.date(1)?);
+    }
+    Ok(map)
 }
 
 /// Parameters in force, or the code and message of why there are none.
@@ -157,14 +166,18 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let policy = &ctx.policy;
 
     ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
         if let Some(id) = previous_import(tx, "contributions", &table.sha256)? {
             out.already_imported = true;
             out.import_id = Some(id);
             out.skipped = out.rows;
             return Ok(());
         }
+        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let register = RegisterIndex::load(tx)?;
         let existing = load_existing(tx)?;
+        let last_credited = crate::interest::last_credited(tx)?;
+        let terminated = terminations(tx)?;
         tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
         let mut params = ParamCache::new(policy);
         let mut seen_person_year: FastMap<(i64, i32), usize> = FastMap::default();
@@ -256,7 +269,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 }
             };
             let date_raw = cols.cell(cells, DATE);
-            let paid_date = match parse_date(date_raw) {
+            let paid_date = match cols.date(cells, DATE) {
                 Ok(d) if d > today => {
                     err(
                         &mut out,
@@ -330,6 +343,20 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                             }
                         }
                     }
+                }
+            }
+            if let (Some(p), Some(year), Some(d)) = (person, year, paid_date) {
+                if d < jan1(year) {
+                    err(&mut out, DATE, date_raw, "E-CONTRIB-DATE-BEFORE-YEAR",
+                        format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"));
+                } else if crate::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
+                    let last = last_credited[&p.county];
+                    err(&mut out, DATE, date_raw, "E-CONTRIB-AFTER-INTEREST",
+                        format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"));
+                }
+                if let Some(t) = terminated.get(&p.person_id).filter(|t| d >= **t) {
+                    err(&mut out, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CONTRIB-TERMINATED",
+                        format!("此人已于 {t} 终止参保，不能再缴费"));
                 }
             }
             if out.errors.len() > before {
@@ -475,7 +502,7 @@ pub fn post_contributions(
             (ledger::BANK.to_string(), ledger::IND_PERSONAL.to_string())
         } else {
             (
-                ledger::subsidy_receivable("county"),
+                ledger::subsidy_receivable("gov_paid", "county"),
                 ledger::ind_gov_paid("county"),
             )
         };
@@ -484,7 +511,7 @@ pub fn post_contributions(
         draft.add(&main_claim, -total);
         for (i, level) in ledger::LEVELS.iter().enumerate() {
             let s: i64 = list.iter().map(|r| level_part(&r.subsidy, i)).sum();
-            draft.add(&ledger::subsidy_receivable(level), s);
+            draft.add(&ledger::subsidy_receivable("entry", level), s);
             draft.add(&ledger::ind_entry_subsidy(level), -s);
         }
         let entry_id = ledger::post(tx, &draft, actor)?;

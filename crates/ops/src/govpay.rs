@@ -36,9 +36,19 @@ pub struct GovPayOutcome {
 pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutcome> {
     let year_start = jan1(year);
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
+    let today = chrono::Local::now().date_naive();
+    if year_start > today {
+        return Err(OpsError::rule(
+            "E-GOVPAY-FUTURE-YEAR",
+            format!("{year} 年尚未开始，不能代缴"),
+        ));
+    }
+    let paid_date = year_end.min(today);
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {
+        tx.lock_for_writing()?;
+        let last_credited = crate::interest::last_credited(tx)?;
         if let Some(c) = county {
             if !crate::known_counties(tx)?.contains_key(c) {
                 return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
@@ -55,11 +65,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
                 Ok(())
             },
         )?;
-        let terminated: HashSet<i64> = tx
-            .query("SELECT person_id FROM person_events WHERE status = 'terminated' AND effective_date <= $1", &[Param::Date(year_start)])?
-            .iter()
-            .map(|r| r.i64(0))
-            .collect::<std::result::Result<_, _>>()?;
+        let terminated = crate::contributions::terminations(tx)?;
         let mut rows = Vec::new();
         let mut already: BTreeMap<String, usize> = BTreeMap::new();
         let mut people: Vec<_> = register.values().filter(|p| county.is_none_or(|c| p.row.county == c)).collect();
@@ -74,7 +80,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
                 .filter(|m| m.start <= year_end && m.end.is_none_or(|e| e >= year_start))
                 .map(|m| m.category.as_str())
                 .collect();
-            if !p.row.basic_enrolled || !yanglao_policy::qualifies_for_government_paid(&sp, &active) || terminated.contains(&p.person_id) {
+            if !p.row.basic_enrolled || !yanglao_policy::qualifies_for_government_paid(&sp, &active) || terminated.get(&p.person_id).is_some_and(|t| *t <= year_start) {
                 continue;
             }
             let (id, _) = yanglao_domain::CitizenId::parse(&p.row.citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
@@ -84,6 +90,12 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
             if paid.contains(&p.person_id) {
                 *already.entry(p.row.county.clone()).or_default() += 1;
                 continue;
+            }
+            if crate::interest::changes_credited_interest(last_credited.get(&crate::register::county_key(&p.row.county)).copied(), paid_date) {
+                return Err(OpsError::rule(
+                    "E-GOVPAY-AFTER-INTEREST",
+                    format!("{} 已为 {year} 年之后的年度计息，{year} 年的代缴会改变已记账的利息，不能补代缴", p.row.county),
+                ));
             }
             let subsidy = if sp.government_paid_entry_subsidy {
                 yanglao_policy::entry_subsidy(&sp, sp.government_paid_tier_fen).unwrap_or_default()
@@ -96,7 +108,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
                 year,
                 amount_fen: sp.government_paid_tier_fen,
                 subsidy,
-                paid_date: year_end.min(chrono::Local::now().date_naive()).max(year_start),
+                paid_date,
                 receipt_no: format!("GOV-{year}-{}", p.person_id),
             });
         }

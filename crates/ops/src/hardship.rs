@@ -8,7 +8,6 @@ use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::HashMap;
 use std::path::Path;
-use yanglao_domain::parse_date;
 use yanglao_store::{ColType, Param, Tx};
 
 pub const COLUMNS: [&str; 5] = ["身份证号", "姓名", "困难类别", "认定日期", "终止日期"];
@@ -63,12 +62,14 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let earliest = policy.earliest_date().unwrap_or(NaiveDate::MIN);
 
     ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
         if let Some(id) = previous_import(tx, "hardship", &table.sha256)? {
             out.already_imported = true;
             out.import_id = Some(id);
             out.skipped = out.rows;
             return Ok(());
         }
+        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let register = load_register(tx)?;
         let existing = load_memberships(tx)?;
         let mut in_file: HashMap<i64, Vec<(usize, Membership)>> = HashMap::new();
@@ -98,12 +99,13 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 }
             }
             let start_raw = cols.cell(cells, START);
-            let start = parse_date(start_raw).map_err(|e| err(START, start_raw, e.code, e.message)).ok();
+            let start = cols
+                .date(cells, START).map_err(|e| err(START, start_raw, e.code, e.message)).ok();
             let end_raw = cols.cell(cells, END);
             let end = if end_raw.is_empty() {
                 Some(None)
             } else {
-                parse_date(end_raw).map(Some).map_err(|e| err(END, end_raw, e.code, e.message)).ok()
+                cols.date(cells, END).map(Some).map_err(|e| err(END, end_raw, e.code, e.message)).ok()
             };
             if let (Some(s), Some(Some(e))) = (start, end) {
                 if e < s {
@@ -139,6 +141,12 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             if let Some(o) = same_category.iter().find(|o| o.start == m.start) {
                 if o.end == m.end {
                     out.skipped += 1;
+                } else if same_category
+                    .iter()
+                    .any(|x| x.start != m.start && overlaps((x.start, x.end), (m.start, m.end)))
+                {
+                    out.errors.push(Problem::at(row_no, &cols, &table, END, end_raw, "E-HARDSHIP-OVERLAP",
+                        "改动终止日期后，与此人同一类别的另一认定期间重叠".into()));
                 } else {
                     end_changes.push(m);
                 }

@@ -2,13 +2,15 @@
 //!
 //! Rule (documented in docs/LEDGER.md): interest for year Y = the account's balance at the end of
 //! Y−1 × the crediting rate in force on 31 December of Y, rounded half away from zero to the fen.
-//! Contributions of year Y earn interest from Y+1. Credited once per county and year.
+//! Contributions of year Y earn interest from Y+1. Credited once per county and year, and in year
+//! order: a year is refused while an earlier year that accrued interest is uncredited, and (in the
+//! imports) a movement dated before a credited year is refused, so no interest is ever lost.
 //! Posting: debit `pool.interest`, credit `ind.interest`, itemised in the sub-ledger.
 
 use crate::contributions::MOVEMENT_COLUMNS;
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use yanglao_store::Param;
 
@@ -18,7 +20,8 @@ pub struct CountyInterest {
     pub rate: String,
     pub persons: i64,
     pub total_fen: i64,
-    pub entry_id: i64,
+    /// None when no account earned interest (the year is still recorded as credited).
+    pub entry_id: Option<i64>,
     /// Credited by an earlier run; nothing posted now.
     pub already_credited: bool,
 }
@@ -41,6 +44,7 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {
+        tx.lock_for_writing()?;
         let all = known_counties(tx)?;
         if let Some(c) = county {
             if !all.contains_key(c) {
@@ -54,55 +58,79 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
                 &[Param::Text(c), Param::Int(year.into())],
             )? {
                 out.counties.push(CountyInterest {
-                    county: c.clone(), rate: r.str(0)?, persons: r.i64(1)?, total_fen: r.i64(2)?, entry_id: r.i64(3)?, already_credited: true,
+                    county: c.clone(),
+                    rate: r.str(0)?,
+                    persons: r.i64(1)?,
+                    total_fen: r.i64(2)?,
+                    entry_id: r.opt_i64(3)?,
+                    already_credited: true,
                 });
                 continue;
             }
-            let sp = policy.supplementary(c, credit_date).map_err(|e| OpsError::rule("E-INTEREST-NO-RATE", format!("{year} 年没有有效的记账利率：{e}")))?;
-            let mut balances: Vec<(i64, i64)> = Vec::new();
-            tx.for_each(
+            // Nothing accrues before the year after the county's first movement.
+            let first = tx.query_one("SELECT MIN(movement_date) FROM account_movements WHERE county = $1", &[Param::Text(c)])?;
+            let Some(first_year) = first.opt_date(0)?.map(|d| d.year()) else { continue };
+            if first_year >= year {
+                continue;
+            }
+            let credited: Vec<i64> = tx
+                .query("SELECT year FROM interest_credits WHERE county = $1 ORDER BY year", &[Param::Text(c)])?
+                .iter()
+                .map(|r| r.i64(0))
+                .collect::<std::result::Result<_, _>>()?;
+            if let Some(missing) = (first_year + 1..year).find(|y| !credited.contains(&i64::from(*y))) {
+                return Err(OpsError::rule(
+                    "E-INTEREST-EARLIER-YEAR",
+                    format!("{c} 的 {missing} 年利息尚未记账：须按年度顺序计息，请先计 {missing} 年"),
+                ));
+            }
+            let sp = policy
+                .supplementary(c, credit_date)
+                .map_err(|e| OpsError::rule("E-INTEREST-NO-RATE", format!("{year} 年没有有效的记账利率：{e}")))?;
+            let mut credits: Vec<(i64, i64)> = Vec::new();
+            tx.for_each_ref(
                 "SELECT person_id, CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
                  FROM account_movements WHERE county = $1 AND movement_date <= $2 GROUP BY person_id ORDER BY person_id",
                 &[Param::Text(c), Param::Date(prior_end)],
                 |r| {
-                    balances.push((r.i64(0)?, r.i64(1)?));
+                    let interest = yanglao_policy::yearly_interest_fen(r.i64(1)?, sp.credit_interest_rate);
+                    if interest > 0 {
+                        credits.push((r.i64(0)?, interest));
+                    }
                     Ok(())
                 },
             )?;
-            let credits: Vec<(i64, i64)> = balances
-                .into_iter()
-                .map(|(p, b)| (p, yanglao_policy::yearly_interest_fen(b, sp.credit_interest_rate)))
-                .filter(|(_, i)| *i > 0)
-                .collect();
-            if credits.is_empty() {
-                continue;
-            }
             let total: i64 = credits.iter().map(|c| c.1).sum();
-            let mut draft = EntryDraft {
-                county: c,
-                date: credit_date,
-                kind: "interest_credit",
-                description: format!("{year} 年个人账户记账利息（利率 {}）", sp.credit_interest_rate),
-                import_id: None,
-                lines: Vec::new(),
+            let entry_id = if credits.is_empty() {
+                None
+            } else {
+                let mut draft = EntryDraft {
+                    county: c,
+                    date: credit_date,
+                    kind: "interest_credit",
+                    description: format!("{year} 年个人账户记账利息（利率 {}）", sp.credit_interest_rate),
+                    import_id: None,
+                    lines: Vec::new(),
+                };
+                draft.add(ledger::POOL_INTEREST, total);
+                draft.add(ledger::IND_INTEREST, -total);
+                let entry_id = ledger::post(tx, &draft, &actor)?;
+                let first = tx.allocate_ids("movement", credits.len() as i64)?;
+                let reference = format!("INTEREST-{year}");
+                let items: Vec<(i64, (i64, i64))> = (0..).zip(credits.iter().copied()).collect();
+                tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &items, |(i, (pid, amt)), b| {
+                    b.extend([
+                        Param::Int(first + i), Param::Text(c), Param::Int(*pid), Param::Int(entry_id), Param::Date(credit_date),
+                        Param::Text("interest"), Param::Int(year.into()), Param::Int(0), Param::Int(0), Param::Int(0), Param::Int(0),
+                        Param::Int(0), Param::Int(*amt), Param::Text(&reference),
+                    ])
+                })?;
+                Some(entry_id)
             };
-            draft.add(ledger::POOL_INTEREST, total);
-            draft.add(ledger::IND_INTEREST, -total);
-            let entry_id = ledger::post(tx, &draft, &actor)?;
-            let first = tx.allocate_ids("movement", credits.len() as i64)?;
-            let reference = format!("INTEREST-{year}");
-            let items: Vec<(i64, (i64, i64))> = (0..).zip(credits.iter().copied()).collect();
-            tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &items, |(i, (pid, amt)), b| {
-                b.extend([
-                    Param::Int(first + i), Param::Text(c), Param::Int(*pid), Param::Int(entry_id), Param::Date(credit_date),
-                    Param::Text("interest"), Param::Int(year.into()), Param::Int(0), Param::Int(0), Param::Int(0), Param::Int(0),
-                    Param::Int(0), Param::Int(*amt), Param::Text(&reference),
-                ])
-            })?;
             let rate = sp.credit_interest_rate.to_string();
             tx.exec(
                 "INSERT INTO interest_credits (county, year, rate, persons, total_fen, entry_id) VALUES ($1, $2, $3, $4, $5, $6)",
-                &[Param::Text(c), Param::Int(year.into()), Param::Text(&rate), Param::Int(credits.len() as i64), Param::Int(total), Param::Int(entry_id)],
+                &[Param::Text(c), Param::Int(year.into()), Param::Text(&rate), Param::Int(credits.len() as i64), Param::Int(total), Param::from(entry_id)],
             )?;
             let ci = CountyInterest { county: c.clone(), rate, persons: credits.len() as i64, total_fen: total, entry_id, already_credited: false };
             audit(tx, &actor, "interest.credit", &serde_json::to_value(&ci).unwrap_or_default())?;
@@ -110,4 +138,21 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
         }
         Ok(out)
     })
+}
+
+/// The last year credited in each county (keyed by [`crate::register::county_key`]).
+pub fn last_credited(tx: &mut yanglao_store::Tx<'_>) -> Result<crate::register::FastMap<u32, i32>> {
+    let mut map = crate::register::FastMap::default();
+    for r in tx.query(
+        "SELECT county, CAST(MAX(year) AS BIGINT) FROM interest_credits GROUP BY county",
+        &[],
+    )? {
+        map.insert(crate::register::county_key(&r.str(0)?), r.i64(1)? as i32);
+    }
+    Ok(map)
+}
+
+/// Whether a movement on `date` would have counted in the interest of an already credited year.
+pub fn changes_credited_interest(last_credited_year: Option<i32>, date: NaiveDate) -> bool {
+    last_credited_year.is_some_and(|last| date.year() < last)
 }

@@ -1,9 +1,9 @@
 //! The fund's double-entry ledger, one set of books per county fund.
 //!
 //! Accounts (debits positive, credits negative):
-//! - assets: `bank` (the fund's special bank accounts), `receivable.subsidy.{province|city|county}`
-//!   (subsidies granted to accounts, owed by that government level until the money arrives),
-//!   `receivable.overpayment`;
+//! - assets: `bank` (the fund's special bank accounts), `receivable.subsidy.{kind}.{level}` (subsidies
+//!   of a kind — entry, exit, gov_paid — granted, owed by that government level until its money
+//!   arrives), `receivable.overpayment`;
 //! - claims on the fund (credit-normal): `ind.personal`, `ind.entry_subsidy.{level}`,
 //!   `ind.gov_paid.{level}`, `ind.interest` (control accounts of the individual-account
 //!   sub-ledger, `account_movements`), `pool.interest` (interest credited to accounts less interest
@@ -24,8 +24,35 @@ pub const IND_INTEREST: &str = "ind.interest";
 pub const POOL_INTEREST: &str = "pool.interest";
 pub const LEVELS: [&str; 3] = ["province", "city", "county"];
 
-pub fn subsidy_receivable(level: &str) -> String {
-    format!("receivable.subsidy.{level}")
+/// Subsidy kinds, by which the finance bureau budgets: entry subsidy (入口补), exit subsidy (出口补),
+/// government-paid contribution (政府代缴).
+pub const SUBSIDY_KINDS: [&str; 3] = ["entry", "exit", "gov_paid"];
+
+pub fn subsidy_receivable(kind: &str, level: &str) -> String {
+    format!("receivable.subsidy.{kind}.{level}")
+}
+
+/// Which side of the fund an account is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Asset,
+    Claim,
+}
+
+/// The chart of accounts: the side of a known account, `None` for anything else.
+pub fn side_of(account: &str) -> Option<Side> {
+    let level = |l: &str| LEVELS.contains(&l);
+    let parts: Vec<&str> = account.split('.').collect();
+    match parts.as_slice() {
+        ["bank"] | ["receivable", "overpayment"] => Some(Side::Asset),
+        ["receivable", "subsidy", kind, l] if SUBSIDY_KINDS.contains(kind) && level(l) => {
+            Some(Side::Asset)
+        }
+        ["ind", "personal"] | ["ind", "interest"] | ["pool", "interest"] => Some(Side::Claim),
+        ["ind", "entry_subsidy" | "gov_paid", l] if level(l) => Some(Side::Claim),
+        ["payable", "benefit" | "heirs"] => Some(Side::Claim),
+        _ => None,
+    }
 }
 pub fn ind_entry_subsidy(level: &str) -> String {
     format!("ind.entry_subsidy.{level}")
@@ -57,6 +84,12 @@ impl EntryDraft<'_> {
 /// Posts a balanced entry and returns its id. An unbalanced draft is a programming error caught
 /// here, before anything is written.
 pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64> {
+    if let Some((account, _)) = draft.lines.iter().find(|l| side_of(&l.0).is_none()) {
+        return Err(OpsError::rule(
+            "E-LEDGER-UNKNOWN-ACCOUNT",
+            format!("科目“{account}”不在科目表中，已拒绝记账"),
+        ));
+    }
     let sum: i64 = draft.lines.iter().map(|l| l.1).sum();
     if sum != 0 {
         return Err(OpsError::rule(
@@ -155,18 +188,23 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
         });
     }
 
-    checks.push("基金资产等于各明细账之和（个人账户、调剂池、应付款）");
-    let mut fund_by_county = Vec::new();
+    checks.push("基金资产等于各明细账之和（个人账户、调剂池、应付款），且只用科目表中的科目");
+    let mut by_county: std::collections::BTreeMap<String, (i64, i64, Vec<String>)> =
+        Default::default();
     for r in tx.query(
-        "SELECT county,
-                CAST(COALESCE(SUM(CASE WHEN account = 'bank' OR account LIKE 'receivable.%' THEN amount_fen ELSE 0 END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN account LIKE 'ind.%' OR account LIKE 'pool.%' OR account LIKE 'payable.%' THEN -amount_fen ELSE 0 END), 0) AS BIGINT),
-                CAST(COALESCE(SUM(CASE WHEN account = 'bank' OR account LIKE 'receivable.%' OR account LIKE 'ind.%'
-                                         OR account LIKE 'pool.%' OR account LIKE 'payable.%' THEN 0 ELSE 1 END), 0) AS BIGINT)
-         FROM journal_lines GROUP BY county ORDER BY county",
+        "SELECT county, account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_lines GROUP BY county, account ORDER BY county, account",
         &[],
     )? {
-        let (county, assets, claims, unknown) = (r.str(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?);
+        let (county, account, amount) = (r.str(0)?, r.str(1)?, r.i64(2)?);
+        let c = by_county.entry(county).or_default();
+        match side_of(&account) {
+            Some(Side::Asset) => c.0 += amount,
+            Some(Side::Claim) => c.1 -= amount,
+            None => c.2.push(account),
+        }
+    }
+    let mut fund_by_county = Vec::new();
+    for (county, (assets, claims, unknown)) in by_county {
         if assets != claims {
             breaches.push(Breach {
                 code: "E-LEDGER-FUND-MISMATCH",
@@ -174,11 +212,11 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
                 message: format!("基金资产 {assets} 分不等于各明细账合计 {claims} 分"),
             });
         }
-        if unknown > 0 {
+        if !unknown.is_empty() {
             breaches.push(Breach {
                 code: "E-LEDGER-UNKNOWN-ACCOUNT",
                 county: county.clone(),
-                message: format!("{unknown} 条分录使用了未定义的科目"),
+                message: format!("使用了科目表以外的科目：{}", unknown.join("、")),
             });
         }
         fund_by_county.push((county, assets));
@@ -274,4 +312,28 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
 /// A stored citizen ID with its birth date and sequence hidden.
 pub fn masked_id(id: &str) -> String {
     yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_of_accounts() {
+        assert_eq!(side_of("bank"), Some(Side::Asset));
+        assert_eq!(
+            side_of(&subsidy_receivable("entry", "city")),
+            Some(Side::Asset)
+        );
+        assert_eq!(
+            side_of(&subsidy_receivable("gov_paid", "county")),
+            Some(Side::Asset)
+        );
+        assert_eq!(side_of(&ind_entry_subsidy("province")), Some(Side::Claim));
+        assert_eq!(side_of(IND_INTEREST), Some(Side::Claim));
+        assert_eq!(side_of("receivable.subsidy.entry.town"), None);
+        assert_eq!(side_of("receivable.subsidy.bonus.city"), None);
+        assert_eq!(side_of("pool.anything"), None);
+        assert_eq!(side_of("banking"), None);
+    }
 }

@@ -138,12 +138,14 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let actor = ctx.actor.clone();
 
     ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
         if let Some(id) = previous_import(tx, "persons", &table.sha256)? {
             out.already_imported = true;
             out.import_id = Some(id);
             out.skipped = out.rows;
             return Ok(());
         }
+        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let counties = known_counties(tx)?;
         let register = load_register(tx)?;
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -318,6 +320,8 @@ pub fn record_import(
 
 /// Writes the row-level report beside the file when the import found errors.
 pub fn finish(path: &Path, out: &mut ImportOutcome) {
+    out.errors.sort_by_key(|p| p.row);
+    out.warnings.sort_by_key(|p| p.row);
     if !out.errors.is_empty() {
         out.posted = 0;
         out.updated = 0;

@@ -177,6 +177,7 @@ pub fn record(
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
     let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Event> {
+        tx.lock_for_writing()?;
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
         let history = events(tx, &county, pid)?;

@@ -72,7 +72,66 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Problems any cell can have, whatever its column: control characters (which the databases
+    /// treat differently), and numbers of 16 digits or more that the spreadsheet stored as numbers
+    /// and so rounded. `skip` lists columns checked more specifically by the import.
+    pub fn cell_problems(&self, skip: &[usize]) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for (row, cells) in &self.rows {
+            for (i, c) in cells.iter().enumerate() {
+                if skip.contains(&i) || c.kind == CellKind::Empty {
+                    continue;
+                }
+                let column = format!(
+                    "{} {}",
+                    column_letter(i),
+                    self.headers.get(i).map_or("", |h| h.trim())
+                );
+                if c.text.chars().any(char::is_control) {
+                    out.push(Problem {
+                        row: *row,
+                        column,
+                        value: c.text.escape_debug().to_string(),
+                        code: "E-CELL-CONTROL-CHAR",
+                        message: "单元格含有换行、制表符等控制字符，请删除后重新导入".into(),
+                    });
+                } else if c.kind == CellKind::Number
+                    && c.text.bytes().filter(u8::is_ascii_digit).count() >= 16
+                {
+                    out.push(Problem {
+                        row: *row,
+                        column,
+                        value: c.text.clone(),
+                        code: "E-CELL-NUMBER-PRECISION",
+                        message: "单元格为数字格式，超过 15 位的数字已被 Excel 截断，请将该列设为文本后重新录入".into(),
+                    });
+                }
+            }
+        }
+        out
+    }
+}
+
 impl Columns {
+    /// A date cell: a real spreadsheet date, a date serial typed into a General cell, or text.
+    pub fn date(
+        &self,
+        row: &[Cell],
+        k: usize,
+    ) -> Result<chrono::NaiveDate, yanglao_domain::Invalid> {
+        let text = self.cell(row, k);
+        if self.kind(row, k) == CellKind::Number {
+            if let Ok(serial) = text.parse::<i64>() {
+                if (1..=80_000).contains(&serial) {
+                    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
+                    return Ok(epoch + chrono::Duration::days(serial));
+                }
+            }
+        }
+        yanglao_domain::parse_date(text)
+    }
+
     /// The cell of required column `k` in a row (empty if the row is short).
     pub fn cell<'r>(&self, row: &'r [Cell], k: usize) -> &'r str {
         row.get(self.index[k]).map_or("", |c| c.text.as_str())
@@ -191,15 +250,28 @@ fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
         .worksheet_range_at(0)
         .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
         .map_err(|e| unreadable(e.to_string()))?;
-    let start_row = range.start().map_or(0, |(r, _)| r as usize);
+    // The used range may start below row 1 or right of column A: keep sheet coordinates.
+    let (start_row, start_col) = range
+        .start()
+        .map_or((0, 0), |(r, c)| (r as usize, c as usize));
+    let pad = || {
+        std::iter::repeat_with(|| Cell {
+            text: String::new(),
+            kind: CellKind::Empty,
+        })
+        .take(start_col)
+    };
     let mut it = range.rows();
     let header = match it.next() {
-        Some(h) => h.iter().map(|c| cell_of(c).text).collect(),
+        Some(h) => pad()
+            .map(|c| c.text)
+            .chain(h.iter().map(|c| cell_of(c).text))
+            .collect(),
         None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "工作表为空")),
     };
     let mut rows = Vec::new();
     for (i, r) in it.enumerate() {
-        let cells: Vec<Cell> = r.iter().map(cell_of).collect();
+        let cells: Vec<Cell> = pad().chain(r.iter().map(cell_of)).collect();
         if cells.iter().all(|c| c.kind == CellKind::Empty) {
             continue;
         }
@@ -234,14 +306,27 @@ fn cell_of(d: &Data) -> Cell {
 /// Shortest faithful text of a spreadsheet number: 200 → "200", 200.5 → "200.5".
 fn number_text(f: f64) -> String {
     if f.fract() == 0.0 && f.abs() < 1e17 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
+        return format!("{}", f as i64);
     }
+    // 200.00000000000003 from a formula is 200 to the fen; keep other numbers as they are.
+    let cents = (f * 100.0).round();
+    if (f * 100.0 - cents).abs() < 1e-6 && cents.abs() < 1e15 {
+        let c = cents as i64;
+        let text = format!(
+            "{}{}.{:02}",
+            if c < 0 { "-" } else { "" },
+            c.abs() / 100,
+            c.abs() % 100
+        );
+        return text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    format!("{f}")
 }
 
 fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
-    let text = decode_text(bytes);
+    let text = decode_text(bytes).map_err(|(line, msg)| {
+        FileError::new(file_name, "E-FILE-ENCODING", format!("第 {line} 行：{msg}"))
+    })?;
     if let Some(line) = unclosed_quote_line(&text) {
         return Err(FileError::new(
             file_name,
@@ -318,14 +403,42 @@ fn unclosed_quote_line(text: &str) -> Option<usize> {
 }
 
 /// UTF-8 (with or without BOM) when it is valid UTF-8, otherwise GBK (GB18030), as Excel writes it
-/// on Chinese Windows.
-pub fn decode_text(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+/// on Chinese Windows. A file that is neither — bytes that are not GBK, or UTF-8 text that turns into
+/// something else part-way — is refused with the line where it goes wrong, never decoded with
+/// replacement characters.
+pub fn decode_text(bytes: &[u8]) -> Result<std::borrow::Cow<'_, str>, (usize, String)> {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let line_at = |pos: usize| b[..pos].iter().filter(|&&c| c == b'\n').count() + 1;
     match std::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => {
-            let (s, _, _) = encoding_rs::GB18030.decode(b);
-            std::borrow::Cow::Owned(s.into_owned())
+        Ok(s) => Ok(std::borrow::Cow::Borrowed(s)),
+        Err(e) => {
+            let valid = &b[..e.valid_up_to()];
+            if !valid.is_ascii() {
+                return Err((
+                    line_at(e.valid_up_to()),
+                    "文件编码混杂：前面是 UTF-8，此处不是 UTF-8，请统一另存为 UTF-8 或 GBK"
+                        .to_string(),
+                ));
+            }
+            match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(b) {
+                Some(s) => Ok(std::borrow::Cow::Owned(s.into_owned())),
+                None => {
+                    let mut pos = 0;
+                    for line in b.split(|&c| c == b'\n') {
+                        if encoding_rs::GB18030
+                            .decode_without_bom_handling_and_without_replacement(line)
+                            .is_none()
+                        {
+                            break;
+                        }
+                        pos += line.len() + 1;
+                    }
+                    Err((
+                        line_at(pos.min(b.len())),
+                        "含有既不是 UTF-8 也不是 GBK 的字符，无法识别文件编码，请另存为 UTF-8 或 GBK".to_string(),
+                    ))
+                }
+            }
         }
     }
 }
@@ -362,6 +475,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spreadsheet_numbers() {
+        assert_eq!(number_text(200.0), "200");
+        assert_eq!(number_text(200.00000000000003), "200");
+        assert_eq!(number_text(200.5), "200.5");
+        assert_eq!(number_text(0.125), "0.125");
+    }
+
+    #[test]
     fn letters() {
         assert_eq!(column_letter(0), "A");
         assert_eq!(column_letter(25), "Z");
@@ -378,8 +499,16 @@ mod tests {
     #[test]
     fn gbk_is_detected() {
         let (gbk, _, _) = encoding_rs::GBK.encode("身份证号,姓名\n");
-        assert_eq!(decode_text(&gbk), "身份证号,姓名\n");
-        assert_eq!(decode_text("\u{feff}姓名".as_bytes()), "姓名");
+        assert_eq!(decode_text(&gbk).unwrap(), "身份证号,姓名\n");
+        assert_eq!(decode_text("\u{feff}姓名".as_bytes()).unwrap(), "姓名");
+        // GBK with a stray Windows-1252 byte on line 2: refused, with its line.
+        let mut bad = gbk.to_vec();
+        bad.extend_from_slice(b"O\x92,x\n");
+        assert_eq!(decode_text(&bad).unwrap_err().0, 2);
+        // UTF-8 header, GBK data: a mixed file.
+        let mut mixed = "身份证号,姓名\n".as_bytes().to_vec();
+        mixed.extend_from_slice(&encoding_rs::GBK.encode("王芳").0);
+        assert_eq!(decode_text(&mixed).unwrap_err().0, 2);
     }
 
     #[test]

@@ -22,26 +22,34 @@ fn round_fen(d: Decimal) -> i64 {
 
 /// Splits an amount between province, city and county by percentage shares.
 ///
-/// The province and city parts are `total × share ÷ 100` rounded half away from zero; the
-/// county takes the remainder, so the three parts always sum exactly to `total_fen`. Each part
-/// is within 1 fen of its exact share when the shares sum to 100 (the county's rounding error is
-/// minus the sum of two errors of at most ½ fen each).
+/// Largest-remainder rounding: each part starts as its exact share `|total| × share ÷ 100` rounded
+/// down, and the fen still missing (at most two) go one each to the parts with the largest
+/// fractions (province before city before county on ties). The parts therefore sum exactly to
+/// `total_fen`, each is within 1 fen of its exact share, and none has the opposite sign of the
+/// total. A negative total is split as its absolute value and negated.
 pub fn split_by_shares(total_fen: i64, shares: &Shares) -> LevelAmounts {
-    let total = Decimal::from(total_fen);
-    let part = |share: Decimal| {
-        total
-            .checked_mul(share)
-            .map(|x| round_fen(x / Decimal::ONE_HUNDRED))
-            .unwrap_or(0)
-    };
-    let province_fen = part(shares.province);
-    let city_fen = part(shares.city);
+    let abs = Decimal::from(total_fen.unsigned_abs());
+    let exact: [Decimal; 3] = [shares.province, shares.city, shares.county].map(|s| {
+        abs.checked_mul(s)
+            .map_or(Decimal::ZERO, |x| x / Decimal::ONE_HUNDRED)
+    });
+    let mut parts: [i64; 3] = exact.map(|e| e.floor().to_i64().unwrap_or(0));
+    let mut missing =
+        i64::try_from(total_fen.unsigned_abs()).unwrap_or(i64::MAX) - parts.iter().sum::<i64>();
+    let mut order = [0usize, 1, 2];
+    order.sort_by(|&i, &j| (exact[j] - exact[j].floor()).cmp(&(exact[i] - exact[i].floor())));
+    for &i in order.iter().cycle().take(3) {
+        if missing <= 0 {
+            break;
+        }
+        parts[i] += 1;
+        missing -= 1;
+    }
+    let sign = total_fen.signum();
     LevelAmounts {
-        province_fen,
-        city_fen,
-        county_fen: total_fen
-            .saturating_sub(province_fen)
-            .saturating_sub(city_fen),
+        province_fen: sign * parts[0],
+        city_fen: sign * parts[1],
+        county_fen: sign * parts[2],
     }
 }
 
@@ -265,13 +273,22 @@ mod tests {
     fn split_exact_and_rounded() {
         let s = shares("50", "10", "40");
         assert_eq!(amounts(split_by_shares(2000, &s)), (1000, 200, 800));
-        // 1000.5 → 1001 (half away from zero), 200.1 → 200, county takes the rest.
+        // 1000.5, 200.1, 800.4: the missing fen goes to the largest fraction (province).
         assert_eq!(amounts(split_by_shares(2001, &s)), (1001, 200, 800));
         assert_eq!(amounts(split_by_shares(-2001, &s)), (-1001, -200, -800));
         assert_eq!(amounts(split_by_shares(0, &s)), (0, 0, 0));
         let thirds = shares("33.33", "33.33", "33.34");
         assert_eq!(amounts(split_by_shares(100, &thirds)), (33, 33, 34));
         assert_eq!(split_by_shares(7001, &thirds).total_fen(), 7001);
+        // Never a part of the opposite sign.
+        assert_eq!(
+            amounts(split_by_shares(1, &shares("50", "50", "0"))),
+            (1, 0, 0)
+        );
+        assert_eq!(
+            amounts(split_by_shares(-1, &shares("50", "50", "0"))),
+            (-1, 0, 0)
+        );
         let county_only = shares("0", "0", "100");
         assert_eq!(amounts(split_by_shares(12345, &county_only)), (0, 0, 12345));
     }
@@ -293,6 +310,9 @@ mod tests {
             };
             let a = split_by_shares(total, &s);
             prop_assert_eq!(a.total_fen(), total);
+            for part in [a.province_fen, a.city_fen, a.county_fen] {
+                prop_assert!(part == 0 || part.signum() == total.signum());
+            }
             let t = Decimal::from(total);
             for (part, share) in [(a.province_fen, s.province), (a.city_fen, s.city), (a.county_fen, s.county)] {
                 let exact = t * share / Decimal::ONE_HUNDRED;

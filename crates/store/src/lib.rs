@@ -19,7 +19,7 @@ pub enum StoreError {
     BadUrl(String),
     #[error("[E-DB-SQLITE] SQLite 数据库错误：{0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("[E-DB-POSTGRES] PostgreSQL 数据库错误：{0}")]
+    #[error("[E-DB-POSTGRES] PostgreSQL 数据库错误：{}", pg_detail(.0))]
     Postgres(#[from] postgres::Error),
     #[error("[E-DB-VALUE] 数据库取值错误：{0}")]
     Value(String),
@@ -27,6 +27,23 @@ pub enum StoreError {
         "[E-DB-SCHEMA] 数据库结构版本 {found} 高于本程序支持的版本 {supported}，请升级 yanglao"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+}
+
+/// The server's own message, detail and constraint (a bare `postgres::Error` prints only "db error").
+fn pg_detail(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => {
+            let mut s = format!("{}（{}）", d.message(), d.code().code());
+            if let Some(detail) = d.detail() {
+                s.push_str(&format!("；{detail}"));
+            }
+            if let Some(c) = d.constraint() {
+                s.push_str(&format!("；约束 {c}"));
+            }
+            s
+        }
+        None => e.to_string(),
+    }
 }
 
 impl StoreError {
@@ -129,7 +146,12 @@ impl Db {
         E: From<StoreError>,
     {
         let mut tx = match &mut self.conn {
-            Conn::Sqlite(c) => Tx::Sqlite(c.transaction().map_err(StoreError::from)?),
+            // IMMEDIATE: take the write lock at the start, so that what a job validates cannot
+            // change under it before it writes.
+            Conn::Sqlite(c) => Tx::Sqlite(
+                c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(StoreError::from)?,
+            ),
             Conn::Postgres(c) => Tx::Postgres(c.transaction().map_err(StoreError::from)?),
         };
         let out = f(&mut tx)?;
@@ -174,6 +196,16 @@ impl Tx<'_> {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    /// Serialises jobs that validate and then write (imports, runs): on PostgreSQL a transaction-level
+    /// advisory lock, held until commit; on SQLite the IMMEDIATE transaction already does it.
+    /// Call it first, before the reads that the validation depends on.
+    pub fn lock_for_writing(&mut self) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            t.batch_execute("SELECT pg_advisory_xact_lock(7477223)")?;
+        }
+        Ok(())
     }
 
     /// Executes one statement; returns the rows affected.

@@ -115,7 +115,7 @@ CREATE TABLE account_movements (
 );
 CREATE INDEX account_movements_person ON account_movements (county, person_id);
 -- A contribution (kind 'self' or 'gov_paid') is itself a movement; its receipt is the reference.
-CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, reference) WHERE kind IN ('self', 'gov_paid');
+CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, kind, reference) WHERE kind IN ('self', 'gov_paid');
 CREATE UNIQUE INDEX contributions_person_year ON account_movements (county, person_id, year, kind) WHERE kind IN ('self', 'gov_paid');
 
 CREATE VIEW contributions AS
@@ -131,7 +131,7 @@ CREATE TABLE interest_credits (
     rate       TEXT NOT NULL,
     persons    BIGINT NOT NULL,
     total_fen  BIGINT NOT NULL,
-    entry_id   BIGINT NOT NULL,
+    entry_id   BIGINT,
     PRIMARY KEY (county, year),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );

@@ -107,7 +107,7 @@ CREATE TABLE account_movements (
     CHECK (kind NOT IN ('self', 'gov_paid') OR personal_fen + gov_paid_fen > 0)
 );
 CREATE INDEX account_movements_person ON account_movements (person_id);
-CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, reference) WHERE kind IN ('self', 'gov_paid');
+CREATE UNIQUE INDEX contributions_receipt ON account_movements (county, kind, reference) WHERE kind IN ('self', 'gov_paid');
 CREATE UNIQUE INDEX contributions_person_year ON account_movements (person_id, year, kind) WHERE kind IN ('self', 'gov_paid');
 
 CREATE VIEW contributions AS
@@ -123,7 +123,7 @@ CREATE TABLE interest_credits (
     rate       TEXT NOT NULL,
     persons    INTEGER NOT NULL,
     total_fen  INTEGER NOT NULL,
-    entry_id   INTEGER NOT NULL REFERENCES journal_entries(entry_id),
+    entry_id   INTEGER REFERENCES journal_entries(entry_id),
     PRIMARY KEY (county, year)
 );
 
