@@ -998,3 +998,241 @@ fn bench_import_measures_both_backends() {
     assert!(v["sqlite_rows_per_s"].as_f64().unwrap() > 0.0);
     assert_eq!(v["postgres_rows_per_s"].is_number(), pg.is_some(), "{v}");
 }
+
+#[test]
+fn interest_is_credited_in_year_order_and_never_lost() {
+    for db in backends("order") {
+        let [a, b, ..] = ids();
+        db.ok_json(&["import", "persons", &db.file("p.csv", &persons_csv())]);
+        contribute_a_2021(&db, &a);
+        let early = db.run(&["interest", "credit", "--year", "2023", "--json"]);
+        assert_eq!(early.code, 1, "[{}] {}", db.label, early.stdout);
+        assert!(early.stdout.contains("E-INTEREST-EARLIER-YEAR"));
+        db.ok_json(&["interest", "credit", "--year", "2022"]);
+        db.ok_json(&["interest", "credit", "--year", "2023"]);
+
+        let rows = [
+            // Paid in 2022: it would have earned 2023 interest, already credited in A's county.
+            contribution(&a, A.1, 2022, "200", "2022-06-01", "L1"),
+            // A 2023 contribution paid in 2019.
+            contribution(&b, B.1, 2023, "200", "2019-01-01", "L2"),
+        ];
+        let o = db.run(&[
+            "import",
+            "contributions",
+            &db.file("late.csv", &csv(&CONTRIB_HEADER, &rows)),
+            "--json",
+        ]);
+        assert_eq!(o.code, 1);
+        assert_eq!(
+            codes(&o.json(), "errors"),
+            ["E-CONTRIB-AFTER-INTEREST", "E-CONTRIB-DATE-BEFORE-YEAR"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        );
+        // Back-pay of 2022 paid in 2024 is fine: it earns interest from 2025.
+        let ok = [contribution(&a, A.1, 2022, "200", "2024-02-01", "L3")];
+        assert_eq!(
+            db.ok_json(&[
+                "import",
+                "contributions",
+                &db.file("backpay.csv", &csv(&CONTRIB_HEADER, &ok))
+            ])["posted"],
+            1
+        );
+
+        // Government-paid contributions: not for a future year, nor one whose interest is credited.
+        let future = db.run(&["contributions", "gov-pay", "--year", "2099", "--json"]);
+        assert!(
+            future.stdout.contains("E-GOVPAY-FUTURE-YEAR"),
+            "{}",
+            future.stdout
+        );
+        let h = csv(
+            &HARDSHIP_HEADER,
+            &[vec![
+                a.clone(),
+                A.1.into(),
+                "低保对象".into(),
+                "2020-01-01".into(),
+                "".into(),
+            ]],
+        );
+        db.ok_json(&["import", "hardship", &db.file("h.csv", &h)]);
+        let late = db.run(&["contributions", "gov-pay", "--year", "2021", "--json"]);
+        assert!(
+            late.stdout.contains("E-GOVPAY-AFTER-INTEREST"),
+            "{}",
+            late.stdout
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
+
+#[test]
+fn receipts_terminations_and_government_payments_do_not_collide() {
+    for db in backends("collide") {
+        let [a, b, ..] = ids();
+        db.ok_json(&["import", "persons", &db.file("p.csv", &persons_csv())]);
+        let pid_b = db.count(&format!(
+            "SELECT person_id FROM persons WHERE citizen_id = '{b}'"
+        ));
+        // A user receipt that looks like a generated one does not block gov-pay.
+        let rows = [contribution(
+            &b,
+            B.1,
+            2021,
+            "200",
+            "2021-03-01",
+            &format!("GOV-2021-{pid_b}"),
+        )];
+        db.ok_json(&[
+            "import",
+            "contributions",
+            &db.file("c.csv", &csv(&CONTRIB_HEADER, &rows)),
+        ]);
+        let h = csv(
+            &HARDSHIP_HEADER,
+            &[vec![
+                b.clone(),
+                B.1.into(),
+                "低保对象".into(),
+                "2020-01-01".into(),
+                "".into(),
+            ]],
+        );
+        db.ok_json(&["import", "hardship", &db.file("h.csv", &h)]);
+        assert_eq!(
+            db.ok_json(&["contributions", "gov-pay", "--year", "2021"])["persons"],
+            1,
+            "[{}]",
+            db.label
+        );
+        let acc = account(&db, &b);
+        assert_eq!(
+            (
+                acc["personal_fen"].as_i64(),
+                acc["government_paid_fen"].as_i64()
+            ),
+            (Some(20000), Some(20000))
+        );
+
+        db.ok_json(&[
+            "person",
+            "status",
+            &a,
+            "--set",
+            "terminated",
+            "--reason",
+            "死亡",
+            "--date",
+            "2022-01-01",
+        ]);
+        let rows = [contribution(&a, A.1, 2023, "200", "2023-03-01", "T1")];
+        let o = db.run(&[
+            "import",
+            "contributions",
+            &db.file("t.csv", &csv(&CONTRIB_HEADER, &rows)),
+            "--json",
+        ]);
+        assert_eq!(
+            codes(&o.json(), "errors"),
+            ["E-CONTRIB-TERMINATED".to_string()].into_iter().collect()
+        );
+    }
+}
+
+#[test]
+fn cells_encodings_and_sheet_offsets() {
+    for db in backends("cells") {
+        let [a, b, ..] = ids();
+        let before = db.footprint();
+        // A GBK file with a stray Windows-1252 byte, and a file that switches from UTF-8 to GBK.
+        let header_row = csv(&PERSON_HEADER, &[person(&a, A.1, A.0, "是")]);
+        let (gbk, _, _) = encoding_rs::GBK.encode(&header_row);
+        let mut stray = gbk.to_vec();
+        stray.extend_from_slice(b"140302197005010111,O\x92,140302,,,,\xca\xc7\n");
+        let p1 = db.dir.path().join("stray.csv");
+        std::fs::write(&p1, &stray).unwrap();
+        let mut mixed = csv(&PERSON_HEADER, &[person(&a, A.1, A.0, "是")]).into_bytes();
+        mixed.extend_from_slice(
+            &encoding_rs::GBK
+                .encode(&format!("{b},{},{},,,,是\n", B.1, B.0))
+                .0,
+        );
+        let p2 = db.dir.path().join("mixed.csv");
+        std::fs::write(&p2, &mixed).unwrap();
+        for (p, line) in [(&p1, "第 3 行"), (&p2, "第 3 行")] {
+            let o = db.run(&["import", "persons", p.to_str().unwrap(), "--json"]);
+            assert_eq!(o.code, 1);
+            let v = o.json();
+            assert_eq!(v["code"], "E-FILE-ENCODING", "{v}");
+            assert!(v["message"].as_str().unwrap().contains(line), "{v}");
+        }
+
+        // Control characters in a cell: a quoted line break in a name, a NUL in another.
+        let text = format!(
+            "{}\n{a},\"张\n建国\",{},,,,是\n{b},李\u{0}秀英,{},,,,是\n",
+            PERSON_HEADER.join(","),
+            A.0,
+            B.0
+        );
+        let o = db.run(&["import", "persons", &db.file("ctl.csv", &text), "--json"]);
+        assert_eq!(o.code, 1, "[{}] {}", db.label, o.stdout);
+        let v = o.json();
+        let errs = v["errors"].as_array().unwrap();
+        assert_eq!(errs.len(), 2, "{v}");
+        assert!(errs
+            .iter()
+            .all(|e| e["code"] == "E-CELL-CONTROL-CHAR" && e["column"] == "B 姓名"));
+        assert_eq!(db.footprint(), before);
+
+        // An xlsx whose used range starts in column B, with a 19-digit account typed as a number
+        // and a payment date typed as a date serial.
+        let xlsx = db.dir.path().join("offset.xlsx");
+        {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (c, h) in PERSON_HEADER.iter().enumerate() {
+                ws.write_string(0, c as u16 + 1, *h).unwrap();
+            }
+            let row = person(&a, A.1, A.0, "是");
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(1, c as u16 + 1, v).unwrap();
+            }
+            ws.write_number(1, 6, 6228481000000000053.0).unwrap();
+            wb.save(&xlsx).unwrap();
+        }
+        let o = db.run(&["import", "persons", xlsx.to_str().unwrap(), "--json"]);
+        assert_eq!(o.code, 1);
+        let v = o.json();
+        assert_eq!(v["errors"][0]["code"], "E-CELL-NUMBER-PRECISION", "{v}");
+        assert_eq!(v["errors"][0]["column"], "G 银行账号");
+        assert_eq!(v["errors"][0]["row"], 2);
+
+        db.ok_json(&["import", "persons", &db.file("p.csv", &persons_csv())]);
+        let serial = db.dir.path().join("serial.xlsx");
+        {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (c, h) in CONTRIB_HEADER.iter().enumerate() {
+                ws.write_string(0, c as u16, *h).unwrap();
+            }
+            ws.write_string(1, 0, a.as_str()).unwrap();
+            ws.write_string(1, 1, A.1).unwrap();
+            ws.write_number(1, 2, 2022.0).unwrap();
+            ws.write_number(1, 3, 200.00000000000003).unwrap();
+            ws.write_number(1, 4, 44621.0).unwrap(); // 2022-03-01 as a serial in a General cell
+            ws.write_string(1, 5, "S1").unwrap();
+            wb.save(&serial).unwrap();
+        }
+        assert_eq!(
+            db.ok_json(&["import", "contributions", serial.to_str().unwrap()])["posted"],
+            1
+        );
+        let acc = account(&db, &a);
+        assert_eq!(acc["movements"][0]["date"], "2022-03-01");
+        assert_eq!(acc["personal_fen"], 20000);
+    }
+}
