@@ -345,20 +345,6 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                     }
                 }
             }
-            if let (Some(p), Some(year), Some(d)) = (person, year, paid_date) {
-                if d < jan1(year) {
-                    err(&mut out, DATE, date_raw, "E-CONTRIB-DATE-BEFORE-YEAR",
-                        format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"));
-                } else if crate::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
-                    let last = last_credited[&p.county];
-                    err(&mut out, DATE, date_raw, "E-CONTRIB-AFTER-INTEREST",
-                        format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"));
-                }
-                if let Some(t) = terminated.get(&p.person_id).filter(|t| d >= **t) {
-                    err(&mut out, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CONTRIB-TERMINATED",
-                        format!("此人已于 {t} 终止参保，不能再缴费"));
-                }
-            }
             if out.errors.len() > before {
                 continue;
             }
@@ -420,6 +406,26 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                     format!("此人 {year} 年度已有另一张票据的缴费记录"),
                 );
                 continue;
+            }
+            // Checks that concern only rows new to the books (a row imported before stays valid).
+            {
+                let d = paid_date;
+                let before = out.errors.len();
+                if d < jan1(year) {
+                    err(&mut out, DATE, date_raw, "E-CONTRIB-DATE-BEFORE-YEAR",
+                        format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"));
+                } else if crate::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
+                    let last = last_credited[&p.county];
+                    err(&mut out, DATE, date_raw, "E-CONTRIB-AFTER-INTEREST",
+                        format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"));
+                }
+                if let Some(t) = terminated.get(&p.person_id).filter(|t| d >= **t) {
+                    err(&mut out, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CONTRIB-TERMINATED",
+                        format!("此人已于 {t} 终止参保，不能再缴费"));
+                }
+                if out.errors.len() > before {
+                    continue;
+                }
             }
             valid.push(ValidContribution {
                 person_id: p.person_id,
