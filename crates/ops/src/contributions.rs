@@ -37,7 +37,8 @@ const RECEIPT: usize = 5;
 #[derive(Debug, Clone)]
 pub struct ValidContribution {
     pub person_id: i64,
-    pub county: String,
+    /// The county code as a number (see `register::county_key`).
+    pub county: u32,
     pub year: i32,
     pub amount_fen: i64,
     pub subsidy: LevelAmounts,
@@ -174,6 +175,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             return Ok(());
         }
         out.errors.extend(table.cell_problems(&[cols.index[ID]]));
+        tracing::info!("单元格检查 {:?}", t0.elapsed());
         let register = RegisterIndex::load(tx)?;
         let existing = load_existing(tx)?;
         let last_credited = crate::interest::last_credited(tx)?;
@@ -429,7 +431,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             valid.push(ValidContribution {
                 person_id: p.person_id,
-                county: p.county_code(),
+                county: p.county,
                 year,
                 amount_fen,
                 subsidy,
@@ -485,12 +487,16 @@ pub fn post_contributions(
     actor: &str,
     description: &str,
 ) -> Result<BTreeMap<String, i64>> {
-    let mut by_county: BTreeMap<&str, Vec<&ValidContribution>> = BTreeMap::new();
+    let mut by_county: BTreeMap<String, Vec<&ValidContribution>> = BTreeMap::new();
     for r in rows {
-        by_county.entry(&r.county).or_default().push(r);
+        by_county
+            .entry(format!("{:06}", r.county))
+            .or_default()
+            .push(r);
     }
     let mut entries = BTreeMap::new();
-    for (county, list) in by_county {
+    for (county, list) in &by_county {
+        let county = county.as_str();
         let date = list.iter().map(|r| r.paid_date).max().expect("non-empty");
         let mut draft = EntryDraft {
             county,

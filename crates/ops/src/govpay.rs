@@ -104,7 +104,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
             };
             rows.push(ValidContribution {
                 person_id: p.person_id,
-                county: p.row.county.clone(),
+                county: crate::register::county_key(&p.row.county),
                 year,
                 amount_fen: sp.government_paid_tier_fen,
                 subsidy,
@@ -115,13 +115,14 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
         let entries = post_contributions(tx, &rows, "gov_paid", None, &actor, &format!("{year} 年政府代缴"))?;
         let mut counties: BTreeMap<String, CountyGovPay> = BTreeMap::new();
         for r in &rows {
-            let c = counties.entry(r.county.clone()).or_insert_with(|| CountyGovPay {
-                county: r.county.clone(),
+            let code = format!("{:06}", r.county);
+            let c = counties.entry(code.clone()).or_insert_with(|| CountyGovPay {
+                county: code.clone(),
                 persons: 0,
                 amount_fen: 0,
                 entry_subsidy_fen: 0,
                 already_paid: 0,
-                entry_id: entries.get(&r.county).copied(),
+                entry_id: entries.get(&code).copied(),
             });
             c.persons += 1;
             c.amount_fen += r.amount_fen;

@@ -83,15 +83,17 @@ impl Table {
                 if skip.contains(&i) || c.kind == CellKind::Empty {
                     continue;
                 }
-                let column = format!(
-                    "{} {}",
-                    column_letter(i),
-                    self.headers.get(i).map_or("", |h| h.trim())
-                );
-                if c.text.chars().any(char::is_control) {
+                let column = || {
+                    format!(
+                        "{} {}",
+                        column_letter(i),
+                        self.headers.get(i).map_or("", |h| h.trim())
+                    )
+                };
+                if has_control_char(&c.text) {
                     out.push(Problem {
                         row: *row,
-                        column,
+                        column: column(),
                         value: c.text.escape_debug().to_string(),
                         code: "E-CELL-CONTROL-CHAR",
                         message: "单元格含有换行、制表符等控制字符，请删除后重新导入".into(),
@@ -101,7 +103,7 @@ impl Table {
                 {
                     out.push(Problem {
                         row: *row,
-                        column,
+                        column: column(),
                         value: c.text.clone(),
                         code: "E-CELL-NUMBER-PRECISION",
                         message: "单元格为数字格式，超过 15 位的数字已被 Excel 截断，请将该列设为文本后重新录入".into(),
@@ -384,6 +386,16 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
     Ok((header, rows))
 }
 
+/// Whether text holds a C0 or C1 control character (checked on bytes: this runs on every cell).
+fn has_control_char(text: &str) -> bool {
+    let b = text.as_bytes();
+    // Fast path: no byte below 0x20, no DEL and no 0xC2 (the lead byte of U+0080–U+00BF).
+    if !b.iter().any(|&c| c < 0x20 || c == 0x7F || c == 0xC2) {
+        return false;
+    }
+    text.chars().any(char::is_control)
+}
+
 /// The line on which a double quote opens that is never closed, if any.
 fn unclosed_quote_line(text: &str) -> Option<usize> {
     let (mut line, mut open_at, mut in_quote) = (1, 0, false);
@@ -473,6 +485,14 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters() {
+        assert!(has_control_char("a\nb"));
+        assert!(has_control_char("李\u{0}"));
+        assert!(has_control_char("x\u{85}"));
+        assert!(!has_control_char("王秀英 Ü"));
+    }
 
     #[test]
     fn spreadsheet_numbers() {
