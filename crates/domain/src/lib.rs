@@ -7,12 +7,14 @@ pub mod bank;
 pub mod citizen_id;
 pub mod date;
 pub mod money;
+pub mod month;
 pub mod region;
 
 pub use bank::{BankAccount, BankAccountWarning};
 pub use citizen_id::{CitizenId, IdWarning, Sex};
 pub use date::{age_on, parse_date};
 pub use money::{format_wan_yuan, format_yuan, parse_yuan_to_fen};
+pub use month::Month;
 pub use region::{county_name, is_known_county, Level, RegionCode, KNOWN_REGIONS};
 
 /// A validation failure: a stable code (documented in docs/ERRORS.md) and a message in Chinese.

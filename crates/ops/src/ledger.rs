@@ -22,6 +22,8 @@ pub const BANK: &str = "bank";
 pub const IND_PERSONAL: &str = "ind.personal";
 pub const IND_INTEREST: &str = "ind.interest";
 pub const POOL_INTEREST: &str = "pool.interest";
+/// Account pensions paid after an individual account is used up (when the policy continues them).
+pub const POOL_LONGEVITY: &str = "pool.longevity";
 pub const LEVELS: [&str; 3] = ["province", "city", "county"];
 
 /// Subsidy kinds, by which the finance bureau budgets: entry subsidy (入口补), exit subsidy (出口补),
@@ -48,7 +50,10 @@ pub fn side_of(account: &str) -> Option<Side> {
         ["receivable", "subsidy", kind, l] if SUBSIDY_KINDS.contains(kind) && level(l) => {
             Some(Side::Asset)
         }
-        ["ind", "personal"] | ["ind", "interest"] | ["pool", "interest"] => Some(Side::Claim),
+        ["ind", "personal"]
+        | ["ind", "interest"]
+        | ["pool", "interest"]
+        | ["pool", "longevity"] => Some(Side::Claim),
         ["ind", "entry_subsidy" | "gov_paid", l] if level(l) => Some(Side::Claim),
         ["payable", "benefit" | "heirs"] => Some(Side::Claim),
         _ => None,
@@ -59,6 +64,37 @@ pub fn ind_entry_subsidy(level: &str) -> String {
 }
 pub fn ind_gov_paid(level: &str) -> String {
     format!("ind.gov_paid.{level}")
+}
+
+/// Splits `amount` over parts in proportion to non-negative `weights`, by largest remainder: the
+/// parts sum to `amount` (when the weights are not all zero) and none exceeds its weight when
+/// `amount` does not exceed their sum.
+pub fn split_proportional(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if total == 0 || amount == 0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<(i64, i128)> = weights
+        .iter()
+        .map(|w| {
+            let num = i128::from(amount) * i128::from((*w).max(0));
+            ((num / total) as i64, num % total)
+        })
+        .collect();
+    let mut parts: Vec<i64> = exact.iter().map(|e| e.0).collect();
+    let mut missing = amount - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    for i in order {
+        if missing == 0 {
+            break;
+        }
+        if weights[i] > 0 {
+            parts[i] += 1;
+            missing -= 1;
+        }
+    }
+    parts
 }
 
 /// An entry about to be posted.
@@ -317,6 +353,17 @@ pub fn masked_id(id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proportional_split() {
+        assert_eq!(split_proportional(100, &[1, 1, 2]), vec![25, 25, 50]);
+        assert_eq!(split_proportional(10, &[1, 1, 1]), vec![4, 3, 3]);
+        assert_eq!(split_proportional(7, &[0, 0, 5]), vec![0, 0, 7]);
+        assert_eq!(split_proportional(5, &[0, 0]), vec![0, 0]);
+        assert_eq!(split_proportional(3, &[2, -4, 1]), vec![2, 0, 1]);
+        let p = split_proportional(12_345, &[27_000, 100, 0, 33]);
+        assert_eq!(p.iter().sum::<i64>(), 12_345);
+    }
 
     #[test]
     fn chart_of_accounts() {

@@ -4,12 +4,16 @@
 //! Data travels one way: file → validated rows → use case → ledger postings in one transaction.
 
 pub mod accounts;
+pub mod awards;
+pub mod bank_return;
 pub mod bench;
 pub mod contributions;
+pub mod export;
 pub mod govpay;
 pub mod hardship;
 pub mod interest;
 pub mod ledger;
+pub mod payroll;
 pub mod persons;
 pub mod problems;
 pub mod register;

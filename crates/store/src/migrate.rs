@@ -2,8 +2,14 @@
 
 use crate::{Backend, Db, Param, Result, StoreError};
 
-const SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_payroll.sql")),
+];
+const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_payroll.sql")),
+];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.
 const REGIONS: &[(&str, &str, &str, Option<&str>)] = &[

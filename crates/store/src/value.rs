@@ -159,6 +159,15 @@ impl RowRef<'_> {
             RowRef::Postgres(r) => r.try_get::<_, bool>(i)?,
         })
     }
+    pub fn opt_date(&self, i: usize) -> Result<Option<NaiveDate>> {
+        match self {
+            RowRef::Sqlite(r) if matches!(r.get_ref(i)?, rusqlite::types::ValueRef::Null) => {
+                Ok(None)
+            }
+            RowRef::Sqlite(_) => self.date(i).map(Some),
+            RowRef::Postgres(r) => Ok(r.try_get::<_, Option<NaiveDate>>(i)?),
+        }
+    }
     pub fn date(&self, i: usize) -> Result<NaiveDate> {
         match self {
             RowRef::Sqlite(_) => {

@@ -65,6 +65,12 @@ pub enum Command {
     /// The fund ledger
     #[command(subcommand)]
     Ledger(LedgerCmd),
+    /// Benefit awards (待遇核定)
+    #[command(subcommand)]
+    Awards(AwardsCmd),
+    /// The monthly benefit payroll (待遇发放)
+    #[command(subcommand)]
+    Payroll(PayrollCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -98,6 +104,58 @@ pub enum ImportCmd {
     Contributions(ImportArgs),
     /// Hardship-group memberships (身份证号, 姓名, 困难类别, 认定日期, 终止日期)
     Hardship(ImportArgs),
+    /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
+    BankReturn(ImportArgs),
+}
+
+#[derive(Subcommand)]
+pub enum AwardsCmd {
+    /// Award benefits to everyone newly qualifying by the month
+    Run {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        county: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PayrollCmd {
+    /// Build the month's draft payroll per county (or report the one that exists)
+    Run {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        county: Option<String>,
+        /// Re-issue the payments the banks returned as failed
+        #[arg(long)]
+        supplementary: bool,
+    },
+    /// List payrolls
+    List {
+        #[arg(long)]
+        month: Option<String>,
+    },
+    /// Anomalies to look at before approval
+    Check {
+        id: i64,
+        /// Report monthly amounts that changed by more than this percentage
+        #[arg(long, default_value_t = 20)]
+        threshold_pct: i64,
+    },
+    /// Approve a draft (by someone other than its maker; --by USER)
+    Approve { id: i64 },
+    /// Write the payment plan (xlsx) and one payment file per bank
+    Export {
+        id: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Each county's state for the month and the days left until the 15th
+    Status {
+        #[arg(long)]
+        month: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -208,7 +266,7 @@ impl From<yanglao_policy::PolicyLoadError> for CliError {
     }
 }
 
-fn err(code: &str, message: impl Into<String>) -> CliError {
+pub(crate) fn err(code: &str, message: impl Into<String>) -> CliError {
     CliError {
         code: code.to_string(),
         message: message.into(),
@@ -311,6 +369,9 @@ pub fn run(cli: Cli) -> Res {
                 }
                 ImportCmd::Hardship(a) => {
                     yanglao_ops::hardship::import(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::BankReturn(a) => {
+                    yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
                 }
             };
             if cli.json {
@@ -545,11 +606,37 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(if r.ok { 0 } else { 1 })
         }
+        Command::Awards(AwardsCmd::Run { month, county }) => {
+            let month = parse_month(month)?;
+            let mut ctx = open(&cli)?;
+            let o = yanglao_ops::awards::run(&mut ctx, month, county.as_deref())?;
+            if cli.json {
+                output::json(&o);
+            } else {
+                println!("{month} 待遇核定：新增 {} 人。", o.awarded);
+                for c in &o.counties {
+                    println!(
+                        "  {} {}：核定 {} 人，月待遇合计 {}；已到领取年龄但缴费年限不足 {} 人",
+                        c.county,
+                        county_name(&c.county).unwrap_or(""),
+                        c.awarded,
+                        output::yuan(c.monthly_fen),
+                        c.insufficient_years
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Payroll(cmd) => crate::payroll_cli::run(&cli, cmd),
         Command::Bench(BenchCmd::Import { rows, pg, dir }) => {
             crate::quickstart::bench(&cli, *rows, pg.as_deref(), dir.as_deref())
         }
         Command::Quickstart { out } => crate::quickstart::run(&cli, out),
     }
+}
+
+pub(crate) fn parse_month(s: &str) -> Result<yanglao_domain::Month, CliError> {
+    yanglao_domain::Month::parse(s).map_err(|e| err(e.code, e.message))
 }
 
 fn status_zh(s: &str) -> &str {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod output;
+mod payroll_cli;
 mod quickstart;
 
 use clap::Parser;

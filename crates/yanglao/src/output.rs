@@ -19,6 +19,7 @@ pub fn import(o: &ImportOutcome) {
         "persons" => "人员登记",
         "contributions" => "缴费",
         "hardship" => "困难群体认定",
+        "bank-return" => "银行回盘",
         k => k,
     };
     println!("{kind}文件：{}", o.file);

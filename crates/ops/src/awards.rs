@@ -1,0 +1,203 @@
+//! `awards run --month M` (待遇核定): everyone who has reached benefit age before month M with
+//! enough contribution years (or under the policy's transitional rules) and has no award yet gets
+//! one: a start month (the month after the benefit-age birthday, not before the scheme's launch)
+//! and a monthly amount by component, fixed at the award: the individual-account pension (the
+//! balance ÷ the annuity divisor), the exit subsidy by level, and any raised subsidy of a
+//! qualifying group. A `receiving` decision is recorded for each. Nothing is posted to the ledger
+//! at award: money moves when the bank confirms a payment (docs/LEDGER.md).
+
+use crate::contributions::terminations;
+use crate::register::FastMap;
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use yanglao_domain::Month;
+use yanglao_policy::{
+    benefit_qualification, monthly_benefit, reaches_age_on, Qualification, QualificationBasis,
+};
+use yanglao_store::{ColType, Param, Tx};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CountyAwards {
+    pub county: String,
+    pub awarded: usize,
+    pub monthly_fen: i64,
+    /// Reached benefit age without the contribution years required (they may back-pay).
+    pub insufficient_years: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AwardsOutcome {
+    pub month: Month,
+    pub awarded: usize,
+    pub counties: Vec<CountyAwards>,
+}
+
+struct NewAward {
+    award_id: i64,
+    county: String,
+    person_id: i64,
+    start: Month,
+    basis: &'static str,
+    years: i64,
+    balance_fen: i64,
+    b: yanglao_policy::MonthlyBenefit,
+}
+
+/// Checks that a month is one the scheme can act on: not before its launch, not after this month.
+pub fn check_month(ctx: &Ctx, month: Month, today: NaiveDate) -> Result<()> {
+    let launch = ctx.policy.earliest_date().unwrap_or(NaiveDate::MIN);
+    if month < Month::of(launch) {
+        return Err(OpsError::rule(
+            "E-MONTH-BEFORE-SCHEME",
+            format!("{month} 早于制度启动（{}）", Month::of(launch)),
+        ));
+    }
+    if month > Month::of(today) {
+        return Err(OpsError::rule(
+            "E-MONTH-FUTURE",
+            format!("{month} 晚于本月（{}）", Month::of(today)),
+        ));
+    }
+    Ok(())
+}
+
+fn basis_code(b: QualificationBasis) -> &'static str {
+    match b {
+        QualificationBasis::Regular => "regular",
+        QualificationBasis::TransitionalElderly => "transitional_elderly",
+        QualificationBasis::TransitionalReducedYears => "transitional_reduced_years",
+    }
+}
+
+/// Contribution years and balance of every person with movements.
+fn years_and_balances(tx: &mut Tx<'_>) -> Result<FastMap<i64, (i64, i64)>> {
+    let mut map: FastMap<i64, (i64, i64)> = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, COUNT(DISTINCT CASE WHEN kind IN ('self', 'gov_paid') THEN year END),
+                CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
+         FROM account_movements GROUP BY person_id",
+        &[],
+        |r| {
+            map.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOutcome> {
+    let today = chrono::Local::now().date_naive();
+    check_month(ctx, month, today)?;
+    let actor = ctx.actor.clone();
+    let policy = &ctx.policy;
+    let on = month.first_day();
+    ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
+        tx.lock_for_writing()?;
+        let terminated = terminations(tx)?;
+        let years_balances = years_and_balances(tx)?;
+        let mut raised_members: FastMap<i64, Vec<String>> = FastMap::default();
+        for r in tx.query(
+            "SELECT person_id, category FROM hardship_memberships WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
+            &[Param::Date(on)],
+        )? {
+            raised_members.entry(r.i64(0)?).or_default().push(r.str(1)?);
+        }
+        let mut candidates = Vec::new();
+        tx.for_each_ref(
+            "SELECT p.person_id, p.county, p.birth_date FROM persons p
+             WHERE p.basic_enrolled AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+             ORDER BY p.person_id",
+            &[],
+            |r| {
+                let c = r.str(1)?;
+                if county.is_none_or(|x| x == c) {
+                    candidates.push((r.i64(0)?, c.to_string(), r.date(2)?));
+                }
+                Ok(())
+            },
+        )?;
+        let mut params: BTreeMap<String, yanglao_policy::SupplementaryParams> = BTreeMap::new();
+        let mut new = Vec::new();
+        let mut per_county: BTreeMap<String, CountyAwards> = BTreeMap::new();
+        for (person_id, c, birth) in candidates {
+            if terminated.get(&person_id).is_some_and(|t| *t <= on) {
+                continue;
+            }
+            if !params.contains_key(&c) {
+                let sp = policy.supplementary(&c, on).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+                params.insert(c.clone(), sp);
+            }
+            let sp = &params[&c];
+            let reaches = reaches_age_on(birth, sp.benefit_age);
+            let start = Month::of(reaches).next().max(Month::of(sp.launch_date));
+            if start > month {
+                continue;
+            }
+            let (years, balance) = years_balances.get(&person_id).copied().unwrap_or((0, 0));
+            let entry = per_county.entry(c.clone()).or_insert_with(|| CountyAwards { county: c.clone(), awarded: 0, monthly_fen: 0, insufficient_years: 0 });
+            match benefit_qualification(sp, birth, years as u32, on) {
+                Qualification::Qualified { basis, .. } => {
+                    let raised = raised_members
+                        .get(&person_id)
+                        .is_some_and(|cats| cats.iter().any(|cat| sp.raised_subsidy_groups.contains(cat)));
+                    let b = monthly_benefit(sp, balance, years as u32, raised);
+                    entry.awarded += 1;
+                    entry.monthly_fen += b.total_fen;
+                    new.push(NewAward { award_id: 0, county: c, person_id, start, basis: basis_code(basis), years, balance_fen: balance, b });
+                }
+                Qualification::InsufficientYears { .. } => entry.insufficient_years += 1,
+                Qualification::NotYetOfAge { .. } => {}
+            }
+        }
+        let first = tx.allocate_ids("award", new.len() as i64)?;
+        for (i, a) in new.iter_mut().enumerate() {
+            a.award_id = first + i as i64;
+        }
+        let now = yanglao_store::now();
+        let month_day = month.first_day();
+        tx.insert_many(
+            "awards",
+            &[
+                ("award_id", ColType::Int), ("county", ColType::Text), ("person_id", ColType::Int), ("start_month", ColType::Date),
+                ("basis", ColType::Text), ("contribution_years", ColType::Int), ("balance_at_award_fen", ColType::Int),
+                ("account_pension_fen", ColType::Int), ("exit_province_fen", ColType::Int), ("exit_city_fen", ColType::Int),
+                ("exit_county_fen", ColType::Int), ("raised_province_fen", ColType::Int), ("raised_city_fen", ColType::Int),
+                ("raised_county_fen", ColType::Int), ("monthly_fen", ColType::Int), ("awarded_for_month", ColType::Date),
+                ("created_by", ColType::Text), ("created_at", ColType::Timestamp),
+            ],
+            &new,
+            |a, row| {
+                row.extend([
+                    Param::Int(a.award_id), Param::Text(&a.county), Param::Int(a.person_id), Param::Date(a.start.first_day()),
+                    Param::Text(a.basis), Param::Int(a.years), Param::Int(a.balance_fen), Param::Int(a.b.account_pension_fen),
+                    Param::Int(a.b.exit_subsidy.province_fen), Param::Int(a.b.exit_subsidy.city_fen), Param::Int(a.b.exit_subsidy.county_fen),
+                    Param::Int(a.b.raised_subsidy.province_fen), Param::Int(a.b.raised_subsidy.city_fen), Param::Int(a.b.raised_subsidy.county_fen),
+                    Param::Int(a.b.total_fen), Param::Date(month_day), Param::Text(&actor), Param::Timestamp(now),
+                ])
+            },
+        )?;
+        let first_event = tx.allocate_ids("person_event", new.len() as i64)?;
+        let items: Vec<(i64, &NewAward)> = (first_event..).zip(new.iter()).collect();
+        tx.insert_many(
+            "person_events",
+            &[
+                ("county", ColType::Text), ("event_id", ColType::Int), ("person_id", ColType::Int), ("status", ColType::Text),
+                ("reason", ColType::Text), ("effective_date", ColType::Date), ("recorded_by", ColType::Text), ("recorded_at", ColType::Timestamp),
+            ],
+            &items,
+            |(id, a), row| {
+                row.extend([
+                    Param::Text(&a.county), Param::Int(*id), Param::Int(a.person_id), Param::Text("receiving"),
+                    Param::Text("待遇核定"), Param::Date(a.start.first_day()), Param::Text(&actor), Param::Timestamp(now),
+                ])
+            },
+        )?;
+        let out = AwardsOutcome { month, awarded: new.len(), counties: per_county.into_values().collect() };
+        if !new.is_empty() {
+            audit(tx, &actor, "awards.run", &serde_json::to_value(&out).unwrap_or_default())?;
+        }
+        Ok(out)
+    })
+}

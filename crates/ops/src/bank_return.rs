@@ -1,0 +1,382 @@
+//! `import bank-return`: the banks' results for a payroll's payments. Every line of the file must
+//! match a payment of an approved payroll, with the same citizen ID, account and amount; any line
+//! that does not, or appears twice, rejects the whole file. Paid lines post the payment (the
+//! individual-account pension from the account, component by component; what the fund pays once an
+//! account is used up; the exit subsidy owed by each government level; the bank); failed lines wait
+//! for a supplementary payroll.
+
+use crate::contributions::MOVEMENT_COLUMNS;
+use crate::ledger::{self, EntryDraft};
+use crate::persons::{finish, previous_import, record_import};
+use crate::problems::{ImportOutcome, Problem};
+use crate::register::FastMap;
+use crate::table::read_table;
+use crate::{audit, Ctx, Result};
+use chrono::{Datelike, NaiveDate};
+use std::collections::BTreeMap;
+use std::path::Path;
+use yanglao_domain::{parse_yuan_to_fen, BankAccount, CitizenId};
+use yanglao_store::{Param, Tx};
+
+pub const COLUMNS: [&str; 8] = [
+    "批次号",
+    "序号",
+    "身份证号",
+    "银行账号",
+    "金额(元)",
+    "结果",
+    "失败原因",
+    "入账日期",
+];
+const BATCH: usize = 0;
+const SEQ: usize = 1;
+const ID: usize = 2;
+const ACCOUNT: usize = 3;
+const AMOUNT: usize = 4;
+const RESULT: usize = 5;
+const REASON: usize = 6;
+const DATE: usize = 7;
+
+#[derive(Debug, Clone)]
+struct Line {
+    county: String,
+    person_id: i64,
+    citizen_id: String,
+    bank_account: String,
+    total_fen: i64,
+    account_fen: i64,
+    from_pool_fen: i64,
+    exit: [i64; 3],
+    status: String,
+    paid_date: Option<NaiveDate>,
+    fail_reason: Option<String>,
+    to_month: NaiveDate,
+}
+
+/// A payroll's status and lines by line number (None: no such payroll).
+type Loaded = Option<(String, FastMap<i64, Line>)>;
+
+/// A paid line's sub-ledger movement: person, date, the six component debits, reference.
+type BenefitMovement = (i64, NaiveDate, Vec<i64>, String);
+
+struct Outcome {
+    payroll_id: i64,
+    line_no: i64,
+    paid: Option<NaiveDate>,
+    reason: Option<String>,
+}
+
+fn load_lines(tx: &mut Tx<'_>, payroll_id: i64) -> Result<Loaded> {
+    let Some(p) = tx.query_opt(
+        "SELECT county, status FROM payrolls WHERE payroll_id = $1",
+        &[Param::Int(payroll_id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let status = p.str(1)?;
+    let mut map = FastMap::default();
+    tx.for_each_ref(
+        "SELECT l.line_no, l.county, l.person_id, p.citizen_id, l.bank_account, l.total_fen, l.account_pension_fen, l.account_from_pool_fen,
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.status, l.paid_date, l.fail_reason, l.to_month
+         FROM payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         WHERE l.payroll_id = $1 AND l.county = $2",
+        &[Param::Int(payroll_id), Param::Text(&p.str(0)?)],
+        |r| {
+            let reason = r.str(13)?;
+            map.insert(
+                r.i64(0)?,
+                Line {
+                    county: r.str(1)?.to_string(),
+                    person_id: r.i64(2)?,
+                    citizen_id: r.str(3)?.to_string(),
+                    bank_account: r.str(4)?.to_string(),
+                    total_fen: r.i64(5)?,
+                    account_fen: r.i64(6)?,
+                    from_pool_fen: r.i64(7)?,
+                    exit: [r.i64(8)?, r.i64(9)?, r.i64(10)?],
+                    status: r.str(11)?.to_string(),
+                    paid_date: r.opt_date(12)?,
+                    fail_reason: (!reason.is_empty()).then(|| reason.to_string()),
+                    to_month: r.date(14)?,
+                },
+            );
+            Ok(())
+        },
+    )?;
+    Ok(Some((status, map)))
+}
+
+pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&COLUMNS)?;
+    let mut out = ImportOutcome::new("bank-return", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
+        if let Some(id) = previous_import(tx, "bank-return", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        out.errors.extend(table.cell_problems(&[]));
+        let mut payrolls: BTreeMap<i64, Loaded> = BTreeMap::new();
+        let mut seen: FastMap<(i64, i64), usize> = FastMap::default();
+        let mut results: Vec<Outcome> = Vec::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            let batch_raw = cols.cell(cells, BATCH);
+            let seq_raw = cols.cell(cells, SEQ);
+            let (Ok(batch), Ok(seq)) = (batch_raw.parse::<i64>(), seq_raw.parse::<i64>()) else {
+                err(BATCH, &format!("{batch_raw}/{seq_raw}"), "E-RETURN-LINE-FORMAT", "批次号和序号应为整数".into());
+                continue;
+            };
+            if let std::collections::btree_map::Entry::Vacant(v) = payrolls.entry(batch) {
+                v.insert(load_lines(tx, batch)?);
+            }
+            let Some((status, lines)) = payrolls.get(&batch).and_then(|p| p.as_ref()) else {
+                err(BATCH, batch_raw, "E-RETURN-UNKNOWN-LINE", format!("没有编号为 {batch} 的发放批次"));
+                continue;
+            };
+            if status == "draft" {
+                err(BATCH, batch_raw, "E-RETURN-NOT-EXPORTED", format!("发放批次 {batch} 尚未审核导出，不应有银行回盘"));
+                continue;
+            }
+            let Some(line) = lines.get(&seq) else {
+                err(SEQ, seq_raw, "E-RETURN-UNKNOWN-LINE", format!("发放批次 {batch} 中没有序号 {seq}"));
+                continue;
+            };
+            if let Some(first) = seen.insert((batch, seq), row_no) {
+                err(SEQ, seq_raw, "E-RETURN-DUPLICATE", format!("同一笔发放在文件中出现两次（首次在第 {first} 行）"));
+                continue;
+            }
+            let id_raw = cols.cell(cells, ID);
+            match CitizenId::parse(id_raw) {
+                Ok((id, _)) if id.as_str() == line.citizen_id => {}
+                Ok(_) => err(ID, id_raw, "E-RETURN-MISMATCH", "身份证号与发放明细不符".into()),
+                Err(e) => err(ID, id_raw, e.code, e.message),
+            }
+            let account_raw = cols.cell(cells, ACCOUNT);
+            if BankAccount::parse(account_raw).map(|(a, _)| a.as_str().to_string()).ok().as_deref() != Some(line.bank_account.as_str()) {
+                err(ACCOUNT, account_raw, "E-RETURN-MISMATCH", "银行账号与发放明细不符".into());
+            }
+            let amount_raw = cols.cell(cells, AMOUNT);
+            match parse_yuan_to_fen(amount_raw) {
+                Ok(a) if a == line.total_fen => {}
+                Ok(_) => err(AMOUNT, amount_raw, "E-RETURN-AMOUNT", format!("金额与发放明细（{} 元）不符", yanglao_domain::format_yuan(line.total_fen))),
+                Err(e) => err(AMOUNT, amount_raw, e.code, e.message),
+            }
+            let result_raw = cols.cell(cells, RESULT);
+            let reason = cols.cell(cells, REASON);
+            let date_raw = cols.cell(cells, DATE);
+            let outcome = match result_raw {
+                "成功" | "已入账" | "success" | "paid" => match cols.date(cells, DATE) {
+                    Ok(d) if d > today => {
+                        err(DATE, date_raw, "E-DATE-FUTURE", "入账日期晚于今天".into());
+                        None
+                    }
+                    Ok(d) if d < line.to_month - chrono::Duration::days(31) => {
+                        err(DATE, date_raw, "E-RETURN-DATE", "入账日期早于发放月份".into());
+                        None
+                    }
+                    Ok(d) => Some((Some(d), None)),
+                    Err(e) => {
+                        err(DATE, date_raw, e.code, e.message);
+                        None
+                    }
+                },
+                "失败" | "退回" | "failed" => {
+                    if reason.is_empty() {
+                        err(REASON, "", "E-RETURN-REASON", "发放失败须注明原因".into());
+                        None
+                    } else {
+                        Some((None, Some(reason.to_string())))
+                    }
+                }
+                _ => {
+                    err(RESULT, result_raw, "E-RETURN-RESULT", "结果应为“成功”或“失败”".into());
+                    None
+                }
+            };
+            if out.errors.len() > before {
+                continue;
+            }
+            let Some((paid, reason)) = outcome else { continue };
+            match line.status.as_str() {
+                "pending" => results.push(Outcome { payroll_id: batch, line_no: seq, paid, reason }),
+                s if (s == "paid" && paid.is_some() && line.paid_date == paid) || (s == "failed" && paid.is_none() && line.fail_reason == reason) => {
+                    out.skipped += 1
+                }
+                _ => out.errors.push(Problem::at(row_no, &cols, &table, RESULT, result_raw, "E-RETURN-CONFLICT", format!("此笔发放已登记为“{}”，与本行不符", if line.status == "paid" { "成功" } else { "失败" }))),
+            }
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(tx, "bank-return", &table, &actor, results.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        let mut by_payroll: BTreeMap<i64, Vec<&Outcome>> = BTreeMap::new();
+        for r in &results {
+            by_payroll.entry(r.payroll_id).or_default().push(r);
+        }
+        for (payroll_id, outcomes) in by_payroll {
+            let (_, lines) = payrolls[&payroll_id].as_ref().expect("validated");
+            post_payroll_results(tx, payroll_id, lines, &outcomes, import_id, &actor)?;
+        }
+        out.posted = results.len();
+        audit(tx, &actor, "import.bank_return", &serde_json::json!({"import_id": import_id, "file": table.file_name, "lines": out.posted, "skipped": out.skipped}))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+/// Component balances of a county's individual accounts: personal, entry subsidy by level,
+/// government-paid, interest.
+fn component_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, [i64; 6]>> {
+    let mut map: FastMap<i64, [i64; 6]> = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
+                CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
+         FROM account_movements WHERE county = $1 GROUP BY person_id",
+        &[Param::Text(county)],
+        |r| {
+            map.insert(r.i64(0)?, [r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?, r.i64(5)?, r.i64(6)?]);
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+fn post_payroll_results(
+    tx: &mut Tx<'_>,
+    payroll_id: i64,
+    lines: &FastMap<i64, Line>,
+    outcomes: &[&Outcome],
+    import_id: i64,
+    actor: &str,
+) -> Result<()> {
+    let county = lines
+        .values()
+        .next()
+        .map(|l| l.county.clone())
+        .unwrap_or_default();
+    let paid: Vec<(&Outcome, &Line)> = outcomes
+        .iter()
+        .filter(|o| o.paid.is_some())
+        .map(|o| (*o, &lines[&o.line_no]))
+        .collect();
+    if !paid.is_empty() {
+        let mut balances = component_balances(tx, &county)?;
+        let mut draft = EntryDraft {
+            county: &county,
+            date: paid
+                .iter()
+                .filter_map(|(o, _)| o.paid)
+                .max()
+                .expect("non-empty"),
+            kind: "benefit_payment",
+            description: format!("发放批次 {payroll_id} 银行回盘：成功 {} 笔", paid.len()),
+            import_id: Some(import_id),
+            lines: Vec::new(),
+        };
+        let mut movements: Vec<BenefitMovement> = Vec::with_capacity(paid.len());
+        let mut totals = [0i64; 6];
+        let (mut pool, mut exit, mut bank) = (0i64, [0i64; 3], 0i64);
+        for (o, l) in &paid {
+            let wanted = l.account_fen - l.from_pool_fen;
+            let bal = balances.entry(l.person_id).or_default();
+            let available: i64 = bal.iter().map(|b| (*b).max(0)).sum();
+            let from_account = wanted.min(available);
+            let parts = ledger::split_proportional(from_account, bal);
+            for i in 0..6 {
+                bal[i] -= parts[i];
+                totals[i] += parts[i];
+            }
+            pool += l.account_fen - from_account;
+            for (e, x) in exit.iter_mut().zip(l.exit) {
+                *e += x;
+            }
+            bank += l.total_fen;
+            let d = o.paid.expect("paid");
+            movements.push((
+                l.person_id,
+                d,
+                parts,
+                format!("PAYROLL-{payroll_id}-{}", o.line_no),
+            ));
+        }
+        let accounts = [
+            ledger::IND_PERSONAL.to_string(),
+            ledger::ind_entry_subsidy("province"),
+            ledger::ind_entry_subsidy("city"),
+            ledger::ind_entry_subsidy("county"),
+            ledger::ind_gov_paid("county"),
+            ledger::IND_INTEREST.to_string(),
+        ];
+        for (a, t) in accounts.iter().zip(totals) {
+            draft.add(a, t);
+        }
+        draft.add(ledger::POOL_LONGEVITY, pool);
+        for (i, level) in ledger::LEVELS.iter().enumerate() {
+            draft.add(&ledger::subsidy_receivable("exit", level), exit[i]);
+        }
+        draft.add(ledger::BANK, -bank);
+        let entry_id = ledger::post(tx, &draft, actor)?;
+        let moving: Vec<_> = movements
+            .iter()
+            .filter(|m| m.2.iter().any(|x| *x != 0))
+            .collect();
+        let first = tx.allocate_ids("movement", moving.len() as i64)?;
+        let items: Vec<(i64, &&BenefitMovement)> = (first..).zip(moving.iter()).collect();
+        tx.insert_many(
+            "account_movements",
+            &MOVEMENT_COLUMNS,
+            &items,
+            |(mid, (pid, d, parts, reference)), row| {
+                row.extend([
+                    Param::Int(*mid),
+                    Param::Text(&county),
+                    Param::Int(*pid),
+                    Param::Int(entry_id),
+                    Param::Date(*d),
+                    Param::Text("benefit"),
+                    Param::Int(d.year().into()),
+                    Param::Int(-parts[0]),
+                    Param::Int(-parts[1]),
+                    Param::Int(-parts[2]),
+                    Param::Int(-parts[3]),
+                    Param::Int(-parts[4]),
+                    Param::Int(-parts[5]),
+                    Param::Text(reference),
+                ])
+            },
+        )?;
+    }
+    for o in outcomes {
+        tx.exec(
+            "UPDATE payroll_lines SET status = $4, paid_date = $5, fail_reason = $6 WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+            &[
+                Param::Text(&county), Param::Int(payroll_id), Param::Int(o.line_no),
+                Param::Text(if o.paid.is_some() { "paid" } else { "failed" }), Param::from(o.paid), Param::from(o.reason.as_deref()),
+            ],
+        )?;
+    }
+    let pending = tx.scalar_i64(
+        "SELECT COUNT(*) FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND status = 'pending'",
+        &[Param::Text(&county), Param::Int(payroll_id)],
+    )?;
+    if pending == 0 {
+        tx.exec(
+            "UPDATE payrolls SET status = 'paid', paid_date = (SELECT MAX(paid_date) FROM payroll_lines WHERE county = $1 AND payroll_id = $2)
+             WHERE county = $1 AND payroll_id = $2",
+            &[Param::Text(&county), Param::Int(payroll_id)],
+        )?;
+    }
+    Ok(())
+}

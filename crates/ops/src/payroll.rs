@@ -1,0 +1,692 @@
+//! The monthly benefit payroll (待遇发放): a draft per county and month built in one transaction
+//! (so a crash leaves either no payroll or a complete one), checked, approved by someone other than
+//! its maker, exported to the banks, and closed by their returns.
+//!
+//! A regular payroll pays every recipient in pay one line for the month — the first line of a new
+//! award also pays the months since the award started. People left out are listed with the reason.
+//! A supplementary payroll re-issues the lines the banks returned as failed.
+
+use crate::register::FastMap;
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use yanglao_domain::{age_on, bank::luhn_ok, Month};
+use yanglao_store::{ColType, Param, Tx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Regular,
+    Supplementary,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Regular => "regular",
+            Kind::Supplementary => "supplementary",
+        }
+    }
+}
+
+/// A payroll as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub id: i64,
+    pub county: String,
+    pub month: Month,
+    pub kind: String,
+    pub seq: i64,
+    pub status: String,
+    pub lines: i64,
+    pub total_fen: i64,
+    pub run_by: String,
+    pub approved_by: Option<String>,
+    pub paid_date: Option<NaiveDate>,
+    /// People left out, by reason.
+    pub excluded: BTreeMap<String, i64>,
+    /// The run found this payroll already made and changed nothing.
+    pub existed: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOutcome {
+    pub month: Month,
+    pub kind: Kind,
+    pub payrolls: Vec<Summary>,
+    /// Anomalies found by the checks, per payroll id.
+    pub anomalies: BTreeMap<i64, usize>,
+}
+
+/// One line about to be written.
+struct NewLine {
+    line_no: i64,
+    person_id: i64,
+    award_id: i64,
+    from: Month,
+    to: Month,
+    months: i64,
+    account_fen: i64,
+    from_pool_fen: i64,
+    exit: [i64; 3],
+    total_fen: i64,
+    bank_name: String,
+    bank_account: String,
+    reissue_of: Option<(i64, i64)>,
+}
+
+const LINE_COLUMNS: [(&str, ColType); 22] = [
+    ("county", ColType::Text),
+    ("payroll_id", ColType::Int),
+    ("line_no", ColType::Int),
+    ("person_id", ColType::Int),
+    ("award_id", ColType::Int),
+    ("month", ColType::Date),
+    ("from_month", ColType::Date),
+    ("to_month", ColType::Date),
+    ("months", ColType::Int),
+    ("account_pension_fen", ColType::Int),
+    ("account_from_pool_fen", ColType::Int),
+    ("exit_province_fen", ColType::Int),
+    ("exit_city_fen", ColType::Int),
+    ("exit_county_fen", ColType::Int),
+    ("total_fen", ColType::Int),
+    ("bank_name", ColType::Text),
+    ("bank_account", ColType::Text),
+    ("status", ColType::Text),
+    ("paid_date", ColType::Date),
+    ("fail_reason", ColType::Text),
+    ("reissue_of_payroll", ColType::Int),
+    ("reissue_of_line", ColType::Int),
+];
+
+/// The decision in force for each person of a county at a date: (status, reason).
+fn decisions(
+    tx: &mut Tx<'_>,
+    county: &str,
+    at: NaiveDate,
+) -> Result<FastMap<i64, (String, Option<String>)>> {
+    let mut map: FastMap<i64, (String, Option<String>)> = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, status, reason FROM person_events WHERE county = $1 AND effective_date <= $2 ORDER BY person_id, effective_date, event_id",
+        &[Param::Text(county), Param::Date(at)],
+        |r| {
+            let reason = r.str(2)?;
+            map.insert(r.i64(0)?, (r.str(1)?.to_string(), (!reason.is_empty()).then(|| reason.to_string())));
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+fn is_death(reason: Option<&str>) -> bool {
+    reason.is_some_and(|r| r.contains('死') || r.contains("去世") || r.contains("身故"))
+}
+
+/// What remains of each person's individual account once every payment already drawn up is paid.
+fn remaining_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, i64>> {
+    let mut map: FastMap<i64, i64> = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
+         FROM account_movements WHERE county = $1 GROUP BY person_id",
+        &[Param::Text(county)],
+        |r| {
+            map.insert(r.i64(0)?, r.i64(1)?);
+            Ok(())
+        },
+    )?;
+    // Lines drawn up and not yet posted: pending ones, and failed ones not re-issued yet.
+    tx.for_each_ref(
+        "SELECT l.person_id, CAST(SUM(l.account_pension_fen - l.account_from_pool_fen) AS BIGINT) FROM payroll_lines l
+         WHERE l.county = $1 AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
+             SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))
+         GROUP BY l.person_id",
+        &[Param::Text(county)],
+        |r| {
+            *map.entry(r.i64(0)?).or_default() -= r.i64(1)?;
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+/// Builds (or finds) the payrolls of a month, county by county, each in its own transaction.
+pub fn run(
+    ctx: &mut Ctx,
+    month: Month,
+    county: Option<&str>,
+    kind: Kind,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<RunOutcome> {
+    crate::awards::check_month(ctx, month, chrono::Local::now().date_naive())?;
+    let counties: Vec<String> = ctx
+        .db
+        .transaction(|tx| -> Result<_> { Ok(crate::known_counties(tx)?.into_keys().collect()) })?;
+    if let Some(c) = county {
+        if !counties.iter().any(|x| x == c) {
+            return Err(OpsError::rule(
+                "E-REGION-UNKNOWN",
+                format!("县区代码“{c}”不是本系统登记的县区"),
+            ));
+        }
+    }
+    let mut out = RunOutcome {
+        month,
+        kind,
+        payrolls: Vec::new(),
+        anomalies: BTreeMap::new(),
+    };
+    let total = counties
+        .iter()
+        .filter(|c| county.is_none_or(|x| x == c.as_str()))
+        .count() as u64;
+    for (i, c) in counties
+        .iter()
+        .filter(|c| county.is_none_or(|x| x == c.as_str()))
+        .enumerate()
+    {
+        progress(c, i as u64, total);
+        let summary = match kind {
+            Kind::Regular => run_regular(ctx, month, c)?,
+            Kind::Supplementary => run_supplementary(ctx, month, c)?,
+        };
+        if let Some(s) = summary {
+            if !s.existed {
+                let n = ctx.db.transaction(|tx| check_in(tx, s.id, 20))?.len();
+                out.anomalies.insert(s.id, n);
+            }
+            out.payrolls.push(s);
+        }
+    }
+    progress("", total, total);
+    Ok(out)
+}
+
+/// Which payroll: county, month, kind and sequence number.
+struct Key<'a> {
+    county: &'a str,
+    month: Month,
+    kind: Kind,
+    seq: i64,
+}
+
+fn insert_payroll(
+    tx: &mut Tx<'_>,
+    key: Key<'_>,
+    lines: &[NewLine],
+    exclusions: &[(i64, &'static str)],
+    actor: &str,
+) -> Result<i64> {
+    let Key {
+        county,
+        month,
+        kind,
+        seq,
+    } = key;
+    let id = tx.allocate_ids("payroll", 1)?;
+    let total: i64 = lines.iter().map(|l| l.total_fen).sum();
+    tx.exec(
+        "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at)
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9)",
+        &[
+            Param::Text(county), Param::Int(id), Param::Date(month.first_day()), Param::Text(kind.as_str()), Param::Int(seq),
+            Param::Int(lines.len() as i64), Param::Int(total), Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    let month_day = month.first_day();
+    tx.insert_many("payroll_lines", &LINE_COLUMNS, lines, |l, row| {
+        row.extend([
+            Param::Text(county),
+            Param::Int(id),
+            Param::Int(l.line_no),
+            Param::Int(l.person_id),
+            Param::Int(l.award_id),
+            Param::Date(month_day),
+            Param::Date(l.from.first_day()),
+            Param::Date(l.to.first_day()),
+            Param::Int(l.months),
+            Param::Int(l.account_fen),
+            Param::Int(l.from_pool_fen),
+            Param::Int(l.exit[0]),
+            Param::Int(l.exit[1]),
+            Param::Int(l.exit[2]),
+            Param::Int(l.total_fen),
+            Param::Text(&l.bank_name),
+            Param::Text(&l.bank_account),
+            Param::Text("pending"),
+            Param::Null,
+            Param::Null,
+            Param::from(l.reissue_of.map(|r| r.0)),
+            Param::from(l.reissue_of.map(|r| r.1)),
+        ])
+    })?;
+    tx.insert_many(
+        "payroll_exclusions",
+        &[
+            ("county", ColType::Text),
+            ("payroll_id", ColType::Int),
+            ("person_id", ColType::Int),
+            ("reason", ColType::Text),
+        ],
+        exclusions,
+        |(pid, reason), row| {
+            row.extend([
+                Param::Text(county),
+                Param::Int(id),
+                Param::Int(*pid),
+                Param::Text(reason),
+            ])
+        },
+    )?;
+    audit(
+        tx,
+        actor,
+        "payroll.run",
+        &serde_json::json!({"payroll_id": id, "county": county, "month": month, "kind": kind, "lines": lines.len(), "total_fen": total}),
+    )?;
+    Ok(id)
+}
+
+fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Option<Summary>> {
+    let actor = ctx.actor.clone();
+    let sp = ctx
+        .policy
+        .supplementary(county, month.first_day())
+        .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+    let stop_when_exhausted = sp.account_exhausted == "stop";
+    ctx.db.transaction(|tx| -> Result<Option<Summary>> {
+        tx.lock_for_writing()?;
+        if let Some(id) = find(tx, county, month, Kind::Regular, 1)? {
+            return summary(tx, id, true).map(Some);
+        }
+        let month_end = month.last_day();
+        let decisions = decisions(tx, county, month_end)?;
+        let mut last_paid: FastMap<i64, Month> = FastMap::default();
+        tx.for_each_ref(
+            "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 AND reissue_of_payroll IS NULL GROUP BY person_id",
+            &[Param::Text(county)],
+            |r| {
+                last_paid.insert(r.i64(0)?, Month::of(r.date(1)?));
+                Ok(())
+            },
+        )?;
+        let mut remaining = remaining_balances(tx, county)?;
+        let mut lines = Vec::new();
+        let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
+        tx.for_each_ref(
+            "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
+                    a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
+                    p.bank_name, p.bank_account
+             FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id
+             WHERE a.county = $1 AND a.start_month <= $2 ORDER BY a.person_id",
+            &[Param::Text(county), Param::Date(month.first_day())],
+            |r| {
+                let person_id = r.i64(1)?;
+                match decisions.get(&person_id) {
+                    Some((s, reason)) if s == "terminated" => {
+                        exclusions.push((person_id, if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
+                        return Ok(());
+                    }
+                    Some((s, _)) if s == "suspended" => {
+                        exclusions.push((person_id, "suspended"));
+                        return Ok(());
+                    }
+                    _ => {}
+                }
+                let (bank_name, bank_account) = (r.str(7)?, r.str(8)?);
+                if bank_account.is_empty() {
+                    exclusions.push((person_id, "no_bank_account"));
+                    return Ok(());
+                }
+                let start = Month::of(r.date(2)?);
+                let from = last_paid.get(&person_id).map_or(start, |m| m.next()).max(start);
+                if from > month {
+                    return Ok(());
+                }
+                let months = i64::from(from.until(month) + 1);
+                let pension = r.i64(3)? * months;
+                let left = remaining.entry(person_id).or_default();
+                let account_fen = pension.min((*left).max(0));
+                *left -= account_fen;
+                let from_pool_fen = pension - account_fen;
+                let account_total = if stop_when_exhausted { account_fen } else { pension };
+                let exit = [r.i64(4)? * months, r.i64(5)? * months, r.i64(6)? * months];
+                let total_fen = account_total + exit.iter().sum::<i64>();
+                if total_fen <= 0 {
+                    return Ok(());
+                }
+                lines.push(NewLine {
+                    line_no: lines.len() as i64 + 1,
+                    person_id,
+                    award_id: r.i64(0)?,
+                    from,
+                    to: month,
+                    months,
+                    account_fen: account_total,
+                    from_pool_fen: if stop_when_exhausted { 0 } else { from_pool_fen },
+                    exit,
+                    total_fen,
+                    bank_name: bank_name.to_string(),
+                    bank_account: bank_account.to_string(),
+                    reissue_of: None,
+                });
+                Ok(())
+            },
+        )?;
+        if lines.is_empty() && exclusions.is_empty() {
+            return Ok(None);
+        }
+        let id = insert_payroll(tx, Key { county, month, kind: Kind::Regular, seq: 1 }, &lines, &exclusions, &actor)?;
+        summary(tx, id, false).map(Some)
+    })
+}
+
+fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Option<Summary>> {
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<Option<Summary>> {
+        tx.lock_for_writing()?;
+        // Failed lines of this month's payrolls not yet re-issued, with today's bank details.
+        let rows = tx.query(
+            "SELECT l.payroll_id, l.line_no, l.person_id, l.award_id, l.from_month, l.to_month, l.months, l.account_pension_fen,
+                    l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen, p.bank_name, p.bank_account
+             FROM payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+             WHERE l.county = $1 AND l.month = $2 AND l.status = 'failed'
+               AND NOT EXISTS (SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)
+             ORDER BY l.payroll_id, l.line_no",
+            &[Param::Text(county), Param::Date(month.first_day())],
+        )?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let decisions = decisions(tx, county, month.last_day())?;
+        let mut lines = Vec::new();
+        let mut exclusions = Vec::new();
+        for r in rows {
+            let person_id = r.i64(2)?;
+            if let Some((s, reason)) = decisions.get(&person_id).filter(|(s, _)| s == "terminated" || s == "suspended") {
+                exclusions.push((person_id, if s == "suspended" { "suspended" } else if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
+                continue;
+            }
+            let bank_account = r.str(14)?;
+            if bank_account.is_empty() {
+                exclusions.push((person_id, "no_bank_account"));
+                continue;
+            }
+            lines.push(NewLine {
+                line_no: lines.len() as i64 + 1,
+                person_id,
+                award_id: r.i64(3)?,
+                from: Month::of(r.date(4)?),
+                to: Month::of(r.date(5)?),
+                months: r.i64(6)?,
+                account_fen: r.i64(7)?,
+                from_pool_fen: r.i64(8)?,
+                exit: [r.i64(9)?, r.i64(10)?, r.i64(11)?],
+                total_fen: r.i64(12)?,
+                bank_name: r.str(13)?,
+                bank_account,
+                reissue_of: Some((r.i64(0)?, r.i64(1)?)),
+            });
+        }
+        let seq = tx.scalar_i64(
+            "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM payrolls WHERE county = $1 AND month = $2 AND kind = 'supplementary'",
+            &[Param::Text(county), Param::Date(month.first_day())],
+        )?;
+        let id = insert_payroll(tx, Key { county, month, kind: Kind::Supplementary, seq }, &lines, &exclusions, &actor)?;
+        summary(tx, id, false).map(Some)
+    })
+}
+
+fn find(tx: &mut Tx<'_>, county: &str, month: Month, kind: Kind, seq: i64) -> Result<Option<i64>> {
+    Ok(tx
+        .query_opt(
+            "SELECT payroll_id FROM payrolls WHERE county = $1 AND month = $2 AND kind = $3 AND seq = $4",
+            &[Param::Text(county), Param::Date(month.first_day()), Param::Text(kind.as_str()), Param::Int(seq)],
+        )?
+        .map(|r| r.i64(0))
+        .transpose()?)
+}
+
+const SUMMARY_SELECT: &str = "SELECT payroll_id, county, month, kind, seq, status, line_count, total_fen, run_by, approved_by, paid_date FROM payrolls";
+
+fn summary_of(r: &yanglao_store::Row) -> Result<Summary> {
+    Ok(Summary {
+        id: r.i64(0)?,
+        county: r.str(1)?,
+        month: Month::of(r.date(2)?),
+        kind: r.str(3)?,
+        seq: r.i64(4)?,
+        status: r.str(5)?,
+        lines: r.i64(6)?,
+        total_fen: r.i64(7)?,
+        run_by: r.str(8)?,
+        approved_by: r.opt_str(9)?,
+        paid_date: r.opt_date(10)?,
+        excluded: BTreeMap::new(),
+        existed: false,
+    })
+}
+
+/// A payroll's summary, with its exclusions counted by reason.
+pub fn summary(tx: &mut Tx<'_>, id: i64, existed: bool) -> Result<Summary> {
+    let r = tx
+        .query_opt(
+            &format!("{SUMMARY_SELECT} WHERE payroll_id = $1"),
+            &[Param::Int(id)],
+        )?
+        .ok_or_else(|| {
+            OpsError::rule("E-PAYROLL-NOT-FOUND", format!("没有编号为 {id} 的发放批次"))
+        })?;
+    let mut s = summary_of(&r)?;
+    s.existed = existed;
+    for r in tx.query(
+        "SELECT reason, COUNT(*) FROM payroll_exclusions WHERE payroll_id = $1 GROUP BY reason ORDER BY reason",
+        &[Param::Int(id)],
+    )? {
+        s.excluded.insert(r.str(0)?, r.i64(1)?);
+    }
+    Ok(s)
+}
+
+/// Payrolls, newest month first, optionally of one month.
+pub fn list(ctx: &mut Ctx, month: Option<Month>) -> Result<Vec<Summary>> {
+    ctx.db.transaction(|tx| -> Result<Vec<Summary>> {
+        let rows = match month {
+            Some(m) => tx.query(
+                &format!(
+                    "{SUMMARY_SELECT} WHERE month = $1 ORDER BY month DESC, county, kind, seq"
+                ),
+                &[Param::Date(m.first_day())],
+            )?,
+            None => tx.query(
+                &format!("{SUMMARY_SELECT} ORDER BY month DESC, county, kind, seq"),
+                &[],
+            )?,
+        };
+        rows.iter().map(summary_of).collect()
+    })
+}
+
+/// Something in a draft that a person should look at before approving it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Anomaly {
+    pub code: &'static str,
+    pub line_no: Option<i64>,
+    pub citizen_id: String,
+    pub message: String,
+}
+
+/// `payroll check`: the anomalies of a payroll. `threshold_pct`: a monthly amount that changed by
+/// more than this percentage from the person's previous month is reported.
+pub fn check(ctx: &mut Ctx, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
+    ctx.db.transaction(|tx| check_in(tx, id, threshold_pct))
+}
+
+fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
+    let s = summary(tx, id, false)?;
+    let month = s.month;
+    let masked = |id: &str| crate::ledger::masked_id(id);
+    let mut out = Vec::new();
+    // Amount changed from the previous month beyond the threshold.
+    for r in tx.query(
+        "SELECT l.line_no, p.citizen_id, l.total_fen / l.months, prev.total_fen / prev.months
+         FROM payroll_lines l
+         JOIN payroll_lines prev ON prev.county = l.county AND prev.person_id = l.person_id AND prev.to_month = $2 AND prev.reissue_of_payroll IS NULL
+         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         WHERE l.payroll_id = $1 AND l.county = $3
+           AND ABS(l.total_fen / l.months - prev.total_fen / prev.months) * 100 > prev.total_fen / prev.months * $4
+         ORDER BY l.line_no",
+        &[Param::Int(id), Param::Date(month.prev().first_day()), Param::Text(&s.county), Param::Int(threshold_pct)],
+    )? {
+        let (now, before) = (r.i64(2)?, r.i64(3)?);
+        out.push(Anomaly {
+            code: "A-AMOUNT-CHANGED",
+            line_no: Some(r.i64(0)?),
+            citizen_id: masked(&r.str(1)?),
+            message: format!("月发放额由 {} 元变为 {} 元，变动超过 {threshold_pct}%", yanglao_domain::format_yuan(before), yanglao_domain::format_yuan(now)),
+        });
+    }
+    // One bank account shared by several people.
+    for r in tx.query(
+        "SELECT l.bank_account, COUNT(*) FROM payroll_lines l WHERE l.payroll_id = $1 AND l.county = $2
+         GROUP BY l.bank_account HAVING COUNT(*) > 1 ORDER BY l.bank_account",
+        &[Param::Int(id), Param::Text(&s.county)],
+    )? {
+        let account = r.str(0)?;
+        let masked_account = yanglao_domain::BankAccount::parse(&account).map_or(account.clone(), |(a, _)| a.masked());
+        out.push(Anomaly {
+            code: "A-SHARED-ACCOUNT",
+            line_no: None,
+            citizen_id: String::new(),
+            message: format!("银行账号 {masked_account} 由 {} 人共用", r.i64(1)?),
+        });
+    }
+    let checks_at = month.last_day();
+    let mut rows = Vec::new();
+    tx.for_each_ref(
+        "SELECT l.line_no, p.citizen_id, p.birth_date, l.bank_account FROM payroll_lines l
+         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
+        &[Param::Int(id), Param::Text(&s.county)],
+        |r| {
+            let (line, birth, account) = (r.i64(0)?, r.date(2)?, r.str(3)?);
+            let bad_account = !account.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(account);
+            let old = age_on(birth, checks_at) > 100;
+            if bad_account || old {
+                rows.push((
+                    line,
+                    r.str(1)?.to_string(),
+                    bad_account,
+                    old,
+                    age_on(birth, checks_at),
+                ));
+            }
+            Ok(())
+        },
+    )?;
+    for (line, cid, bad_account, old, age) in rows {
+        if bad_account {
+            out.push(Anomaly {
+                code: "A-ACCOUNT-CHECK",
+                line_no: Some(line),
+                citizen_id: masked(&cid),
+                message: "银行账号未通过校验，请核实".into(),
+            });
+        }
+        if old {
+            out.push(Anomaly {
+                code: "A-OVER-100",
+                line_no: Some(line),
+                citizen_id: masked(&cid),
+                message: format!("领取人已 {age} 岁，请核实生存状态"),
+            });
+        }
+    }
+    // A death recorded for someone still in the draft.
+    for r in tx.query(
+        "SELECT l.line_no, p.citizen_id, e.effective_date, e.reason FROM payroll_lines l
+         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         JOIN person_events e ON e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
+         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
+        &[Param::Int(id), Param::Text(&s.county)],
+    )? {
+        let reason = r.opt_str(3)?;
+        out.push(Anomaly {
+            code: if is_death(reason.as_deref()) { "A-DECEASED" } else { "A-TERMINATED" },
+            line_no: Some(r.i64(0)?),
+            citizen_id: masked(&r.str(1)?),
+            message: format!("已于 {} 终止（{}），仍在发放名单中", r.date(2)?, reason.unwrap_or_default()),
+        });
+    }
+    Ok(out)
+}
+
+/// `payroll approve`: by someone other than its maker; only a draft.
+pub fn approve(ctx: &mut Ctx, id: i64) -> Result<Summary> {
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<Summary> {
+        tx.lock_for_writing()?;
+        let s = summary(tx, id, false)?;
+        if s.status != "draft" {
+            return Err(OpsError::rule("E-PAYROLL-NOT-DRAFT", format!("发放批次 {id} 状态为“{}”，只能审核草稿", status_zh(&s.status))));
+        }
+        if s.run_by == actor {
+            return Err(OpsError::rule("E-PAYROLL-SAME-USER", format!("发放批次 {id} 由 {actor} 生成，须由另一人审核（经办与复核分离）")));
+        }
+        tx.exec(
+            "UPDATE payrolls SET status = 'approved', approved_by = $2, approved_at = $3 WHERE payroll_id = $1 AND county = $4",
+            &[Param::Int(id), Param::Text(&actor), Param::Timestamp(yanglao_store::now()), Param::Text(&s.county)],
+        )?;
+        audit(tx, &actor, "payroll.approve", &serde_json::json!({"payroll_id": id}))?;
+        summary(tx, id, false)
+    })
+}
+
+pub fn status_zh(s: &str) -> &str {
+    match s {
+        "draft" => "草稿",
+        "approved" => "已审核",
+        "exported" => "已导出",
+        "paid" => "已发放",
+        "not_started" => "未生成",
+        other => other,
+    }
+}
+
+/// One county's state for a month (`payroll status`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CountyStatus {
+    pub county: String,
+    pub state: String,
+    pub payroll_id: Option<i64>,
+    pub paid_date: Option<NaiveDate>,
+    pub deadline: NaiveDate,
+    /// Days from today to the 15th (negative once it has passed).
+    pub days_left: i64,
+    pub late: bool,
+}
+
+pub fn status(ctx: &mut Ctx, month: Month, today: NaiveDate) -> Result<Vec<CountyStatus>> {
+    ctx.db.transaction(|tx| -> Result<Vec<CountyStatus>> {
+        let counties = crate::known_counties(tx)?;
+        let mut out = Vec::new();
+        for c in counties.keys() {
+            let p = tx.query_opt(
+                "SELECT payroll_id, status, paid_date FROM payrolls WHERE county = $1 AND month = $2 AND kind = 'regular' AND seq = 1",
+                &[Param::Text(c), Param::Date(month.first_day())],
+            )?;
+            let (payroll_id, state, paid_date) = match p {
+                Some(r) => (Some(r.i64(0)?), r.str(1)?, r.opt_date(2)?),
+                None => (None, "not_started".to_string(), None),
+            };
+            let deadline = month.deadline();
+            let late = match paid_date {
+                Some(d) => d > deadline,
+                None => today > deadline,
+            };
+            out.push(CountyStatus { county: c.clone(), state, payroll_id, paid_date, deadline, days_left: (deadline - today).num_days(), late });
+        }
+        Ok(out)
+    })
+}

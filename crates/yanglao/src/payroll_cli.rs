@@ -1,0 +1,215 @@
+//! `yanglao payroll …`: wiring and printing.
+
+use crate::cli::{open, parse_month, Cli, CliError, PayrollCmd};
+use crate::output;
+use yanglao_domain::county_name;
+use yanglao_ops::payroll::{self, status_zh, Kind, Summary};
+
+/// A progress bar on stderr for people at a terminal; nothing for programs (`--json`) or pipes.
+pub fn progress_bar(cli: &Cli, label: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if cli.json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_string());
+    bar
+}
+
+fn print_summary(s: &Summary) {
+    let excluded: Vec<String> = s
+        .excluded
+        .iter()
+        .map(|(reason, n)| {
+            let label = match reason.as_str() {
+                "suspended" => "暂停",
+                "deceased" => "死亡",
+                "terminated" => "终止",
+                "uncertified" => "未认证",
+                "no_bank_account" => "无银行账号",
+                other => other,
+            };
+            format!("{label} {n} 人")
+        })
+        .collect();
+    println!(
+        "  批次 {}：{} {} {} {}{}，{} 人，合计 {}，状态 {}，生成 {}{}{}",
+        s.id,
+        s.county,
+        county_name(&s.county).unwrap_or(""),
+        s.month,
+        if s.kind == "regular" {
+            "正常发放"
+        } else {
+            "补发"
+        },
+        if s.kind == "regular" {
+            String::new()
+        } else {
+            format!("第 {} 次", s.seq)
+        },
+        s.lines,
+        output::yuan(s.total_fen),
+        status_zh(&s.status),
+        s.run_by,
+        s.approved_by
+            .as_deref()
+            .map(|a| format!("，审核 {a}"))
+            .unwrap_or_default(),
+        if excluded.is_empty() {
+            String::new()
+        } else {
+            format!("；未纳入：{}", excluded.join("，"))
+        }
+    );
+}
+
+pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
+    let mut ctx = open(cli)?;
+    match cmd {
+        PayrollCmd::Run {
+            month,
+            county,
+            supplementary,
+        } => {
+            let month = parse_month(month)?;
+            let kind = if *supplementary {
+                Kind::Supplementary
+            } else {
+                Kind::Regular
+            };
+            let bar = progress_bar(cli, "生成发放批次");
+            let o = payroll::run(&mut ctx, month, county.as_deref(), kind, &|c, i, n| {
+                bar.set_length(n);
+                bar.set_position(i);
+                if !c.is_empty() {
+                    bar.set_message(format!("生成发放批次 {c}"));
+                }
+            })?;
+            bar.finish_and_clear();
+            if cli.json {
+                output::json(&o);
+            } else {
+                println!(
+                    "{month} {}：",
+                    if *supplementary {
+                        "补发"
+                    } else {
+                        "待遇发放"
+                    }
+                );
+                if o.payrolls.is_empty() {
+                    println!(
+                        "  没有需要{}的人员。",
+                        if *supplementary { "补发" } else { "发放" }
+                    );
+                }
+                for s in &o.payrolls {
+                    print_summary(s);
+                    if s.existed {
+                        println!("    （此批次此前已生成，本次未重复生成）");
+                    } else if let Some(n) = o.anomalies.get(&s.id) {
+                        println!(
+                            "    审核前检查：{n} 项异常，运行 yanglao payroll check {} 查看",
+                            s.id
+                        );
+                    }
+                }
+            }
+            Ok(0)
+        }
+        PayrollCmd::List { month } => {
+            let month = month.as_deref().map(parse_month).transpose()?;
+            let list = payroll::list(&mut ctx, month)?;
+            if cli.json {
+                output::json(&list);
+            } else {
+                if list.is_empty() {
+                    println!("没有发放批次。");
+                }
+                for s in &list {
+                    print_summary(s);
+                }
+            }
+            Ok(0)
+        }
+        PayrollCmd::Check { id, threshold_pct } => {
+            let anomalies = payroll::check(&mut ctx, *id, *threshold_pct)?;
+            if cli.json {
+                output::json(&anomalies);
+            } else {
+                println!("发放批次 {id} 审核前检查：{} 项异常。", anomalies.len());
+                for a in &anomalies {
+                    println!(
+                        "  [{}] {}{} {}",
+                        a.code,
+                        a.line_no.map(|l| format!("第 {l} 笔 ")).unwrap_or_default(),
+                        a.citizen_id,
+                        a.message
+                    );
+                }
+            }
+            Ok(0)
+        }
+        PayrollCmd::Approve { id } => {
+            let s = payroll::approve(&mut ctx, *id)?;
+            if cli.json {
+                output::json(&s);
+            } else {
+                println!("发放批次 {id} 已审核。");
+                print_summary(&s);
+            }
+            Ok(0)
+        }
+        PayrollCmd::Export { id, out } => {
+            let bar = progress_bar(cli, "导出发放计划表");
+            let o = yanglao_ops::export::export(&mut ctx, *id, out, &|i, n| {
+                bar.set_length(n);
+                bar.set_position(i);
+            })?;
+            bar.finish_and_clear();
+            if cli.json {
+                output::json(&o);
+            } else {
+                println!(
+                    "发放批次 {id}：{} 笔，合计 {}，已导出：",
+                    o.lines,
+                    output::yuan(o.total_fen)
+                );
+                for f in &o.files {
+                    println!("  {f}");
+                }
+            }
+            Ok(0)
+        }
+        PayrollCmd::Status { month } => {
+            let month = parse_month(month)?;
+            let today = chrono::Local::now().date_naive();
+            let list = payroll::status(&mut ctx, month, today)?;
+            if cli.json {
+                output::json(&list);
+            } else {
+                println!("{month} 待遇发放进度（发放期限 {}）：", month.deadline());
+                for c in &list {
+                    let when = match c.paid_date {
+                        Some(d) => format!("于 {d} 发放{}", if c.late { "，逾期" } else { "" }),
+                        None if c.days_left >= 0 => format!("距期限还有 {} 天", c.days_left),
+                        None => format!("已超过期限 {} 天", -c.days_left),
+                    };
+                    println!(
+                        "  {} {}：{}，{when}",
+                        c.county,
+                        county_name(&c.county).unwrap_or(""),
+                        status_zh(&c.state)
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
