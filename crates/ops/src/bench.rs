@@ -165,3 +165,307 @@ pub fn run_backend(
         contributions_rows_per_s: rows as f64 / contributions_seconds,
     })
 }
+
+/// The i-th synthetic recipient's citizen ID (unique for i below 36 million): born 1935–1954, so
+/// over benefit age when the scheme began.
+pub fn recipient_id(i: usize) -> CitizenId {
+    let county = COUNTIES[i % COUNTIES.len()];
+    let base = NaiveDate::from_ymd_opt(1935, 1, 1).expect("valid");
+    let date = base + Duration::days(((i / 5) % 7_300) as i64);
+    let seq = (i / 5 / 7_300) % 1000;
+    CitizenId::from_body(&format!("{county}{}{seq:03}", date.format("%Y%m%d")))
+        .expect("generated ids are valid")
+}
+
+/// Puts `n` recipients straight into the register and the awards (bulk, in chunks, to keep memory
+/// flat at any N): persons over benefit age at launch, with bank accounts, awarded from the launch
+/// month under the transitional rule. For benchmarks and crash tests only — real awards go through
+/// `awards run`.
+pub fn setup_recipients(
+    db: &mut Db,
+    policy: &yanglao_policy::PolicySet,
+    n: usize,
+    progress: &dyn Fn(u64, u64),
+) -> Result<()> {
+    use yanglao_store::{ColType, Param};
+    const CHUNK: usize = 200_000;
+    let launch = policy.earliest_date().unwrap_or(NaiveDate::MIN);
+    let now = yanglao_store::now();
+    let mut done = 0;
+    while done < n {
+        let end = (done + CHUNK).min(n);
+        let rows: Vec<(i64, CitizenId, String, String)> = (done..end)
+            .map(|i| {
+                (
+                    i as i64 + 1,
+                    recipient_id(i),
+                    person_name(i),
+                    with_luhn_digit(&format!("622848{:012}", i)),
+                )
+            })
+            .collect();
+        db.transaction(|tx| -> Result<()> {
+            let first_person = tx.allocate_ids("person", rows.len() as i64)?;
+            let first_award = tx.allocate_ids("award", rows.len() as i64)?;
+            let mut params = std::collections::BTreeMap::new();
+            for c in COUNTIES {
+                let sp = policy
+                    .supplementary(c, launch)
+                    .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+                params.insert(c, yanglao_policy::monthly_benefit(&sp, 0, 0, false));
+            }
+            tx.insert_many(
+                "persons",
+                &[
+                    ("person_id", ColType::Int),
+                    ("county", ColType::Text),
+                    ("citizen_id", ColType::Text),
+                    ("name", ColType::Text),
+                    ("birth_date", ColType::Date),
+                    ("sex", ColType::Text),
+                    ("phone", ColType::Text),
+                    ("bank_name", ColType::Text),
+                    ("bank_account", ColType::Text),
+                    ("basic_enrolled", ColType::Bool),
+                    ("import_id", ColType::Int),
+                    ("created_at", ColType::Timestamp),
+                ],
+                &rows,
+                |(i, id, name, account), b| {
+                    let k = (*i - 1) as usize;
+                    b.extend([
+                        Param::Int(first_person + k as i64 - done as i64),
+                        Param::Text(COUNTIES[k % 5]),
+                        Param::Text(id.as_str()),
+                        Param::Text(name),
+                        Param::Date(id.birth_date()),
+                        Param::Text(id.sex().code()),
+                        Param::Null,
+                        Param::Text(BANKS[k % BANKS.len()]),
+                        Param::Text(account),
+                        Param::Bool(true),
+                        Param::Null,
+                        Param::Timestamp(now),
+                    ])
+                },
+            )?;
+            let start = yanglao_domain::Month::of(launch).first_day();
+            tx.insert_many(
+                "awards",
+                &[
+                    ("award_id", ColType::Int),
+                    ("county", ColType::Text),
+                    ("person_id", ColType::Int),
+                    ("start_month", ColType::Date),
+                    ("basis", ColType::Text),
+                    ("contribution_years", ColType::Int),
+                    ("balance_at_award_fen", ColType::Int),
+                    ("account_pension_fen", ColType::Int),
+                    ("exit_province_fen", ColType::Int),
+                    ("exit_city_fen", ColType::Int),
+                    ("exit_county_fen", ColType::Int),
+                    ("raised_province_fen", ColType::Int),
+                    ("raised_city_fen", ColType::Int),
+                    ("raised_county_fen", ColType::Int),
+                    ("monthly_fen", ColType::Int),
+                    ("awarded_for_month", ColType::Date),
+                    ("created_by", ColType::Text),
+                    ("created_at", ColType::Timestamp),
+                ],
+                &rows,
+                |(i, _, _, _), b| {
+                    let k = (*i - 1) as usize;
+                    let m = &params[COUNTIES[k % 5]];
+                    b.extend([
+                        Param::Int(first_award + k as i64 - done as i64),
+                        Param::Text(COUNTIES[k % 5]),
+                        Param::Int(first_person + k as i64 - done as i64),
+                        Param::Date(start),
+                        Param::Text("transitional_elderly"),
+                        Param::Int(0),
+                        Param::Int(0),
+                        Param::Int(0),
+                        Param::Int(m.exit_subsidy.province_fen),
+                        Param::Int(m.exit_subsidy.city_fen),
+                        Param::Int(m.exit_subsidy.county_fen),
+                        Param::Int(0),
+                        Param::Int(0),
+                        Param::Int(0),
+                        Param::Int(m.total_fen),
+                        Param::Date(start),
+                        Param::Text("bench"),
+                        Param::Timestamp(now),
+                    ])
+                },
+            )?;
+            Ok(())
+        })?;
+        done = end;
+        progress(done as u64, n as u64);
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PayrollFigures {
+    pub backend: &'static str,
+    pub recipients: usize,
+    pub setup_s: f64,
+    pub payroll_s: f64,
+    pub export_s: f64,
+    pub bare_insert_s: f64,
+    pub ratio: f64,
+    pub peak_rss_mib: f64,
+    pub lines: i64,
+    pub total_fen: i64,
+}
+
+/// The process's peak resident memory (VmHWM), in MiB.
+pub fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
+/// Times one month's payroll run with its checks, and its exports, against a bare bulk insert of
+/// as many payment rows, on a fresh database at `url`.
+pub fn run_payroll_bench(
+    backend: &'static str,
+    url: &str,
+    policy: &yanglao_policy::PolicySet,
+    n: usize,
+    out_dir: &Path,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<PayrollFigures> {
+    use yanglao_domain::Month;
+    let mut db = Db::open(url)?;
+    db.migrate()?;
+    let t = Instant::now();
+    setup_recipients(&mut db, policy, n, &|i, total| {
+        progress("生成领取人员", i, total)
+    })?;
+    let mut ctx = Ctx::new(db, policy.clone(), "bench-maker");
+    let previous = Month::parse("2023-01").expect("valid");
+    crate::payroll::run(
+        &mut ctx,
+        previous,
+        None,
+        crate::payroll::Kind::Regular,
+        &|_, i, total| progress("上月发放", i, total),
+    )?;
+    let setup_s = t.elapsed().as_secs_f64();
+
+    let month = previous.next();
+    let t = Instant::now();
+    let run = crate::payroll::run(
+        &mut ctx,
+        month,
+        None,
+        crate::payroll::Kind::Regular,
+        &|_, i, total| progress("本月发放（含检查）", i, total),
+    )?;
+    let payroll_s = t.elapsed().as_secs_f64();
+
+    ctx.actor = "bench-checker".into();
+    for p in &run.payrolls {
+        crate::payroll::approve(&mut ctx, p.id)?;
+    }
+    let t = Instant::now();
+    for p in &run.payrolls {
+        crate::export::export(&mut ctx, p.id, out_dir, &|i, total| {
+            progress("导出", i, total)
+        })?;
+    }
+    let export_s = t.elapsed().as_secs_f64();
+
+    // The bare insert: as many rows of the same shape into a table without keys.
+    let bare_sql = "CREATE TABLE bench_bare_lines (county TEXT, payroll_id BIGINT, line_no BIGINT, person_id BIGINT, award_id BIGINT,
+        month DATE, from_month DATE, to_month DATE, months BIGINT, account_pension_fen BIGINT, account_from_pool_fen BIGINT,
+        exit_province_fen BIGINT, exit_city_fen BIGINT, exit_county_fen BIGINT, total_fen BIGINT, bank_name TEXT, bank_account TEXT,
+        status TEXT, paid_date DATE, fail_reason TEXT, reissue_of_payroll BIGINT, reissue_of_line BIGINT)";
+    ctx.db.batch(bare_sql)?;
+    let lines: i64 = run.payrolls.iter().map(|p| p.lines).sum();
+    let total_fen: i64 = run.payrolls.iter().map(|p| p.total_fen).sum();
+    let rows: Vec<usize> = (0..lines as usize).collect();
+    let accounts: Vec<String> = (0..BANKS.len())
+        .map(|i| with_luhn_digit(&format!("622848{:012}", i)))
+        .collect();
+    let d = month.first_day();
+    let t = Instant::now();
+    ctx.db.transaction(|tx| -> Result<()> {
+        use yanglao_store::{ColType, Param};
+        let cols: Vec<(&str, ColType)> = [
+            ("county", ColType::Text),
+            ("payroll_id", ColType::Int),
+            ("line_no", ColType::Int),
+            ("person_id", ColType::Int),
+            ("award_id", ColType::Int),
+            ("month", ColType::Date),
+            ("from_month", ColType::Date),
+            ("to_month", ColType::Date),
+            ("months", ColType::Int),
+            ("account_pension_fen", ColType::Int),
+            ("account_from_pool_fen", ColType::Int),
+            ("exit_province_fen", ColType::Int),
+            ("exit_city_fen", ColType::Int),
+            ("exit_county_fen", ColType::Int),
+            ("total_fen", ColType::Int),
+            ("bank_name", ColType::Text),
+            ("bank_account", ColType::Text),
+            ("status", ColType::Text),
+            ("paid_date", ColType::Date),
+            ("fail_reason", ColType::Text),
+            ("reissue_of_payroll", ColType::Int),
+            ("reissue_of_line", ColType::Int),
+        ]
+        .to_vec();
+        for chunk in rows.chunks(500_000) {
+            tx.insert_many("bench_bare_lines", &cols, chunk, |i, b| {
+                let i64v = *i as i64;
+                b.extend([
+                    Param::Text(COUNTIES[i % 5]),
+                    Param::Int(1),
+                    Param::Int(i64v),
+                    Param::Int(i64v),
+                    Param::Int(i64v),
+                    Param::Date(d),
+                    Param::Date(d),
+                    Param::Date(d),
+                    Param::Int(1),
+                    Param::Int(0),
+                    Param::Int(0),
+                    Param::Int(1000),
+                    Param::Int(200),
+                    Param::Int(800),
+                    Param::Int(2000),
+                    Param::Text(BANKS[i % BANKS.len()]),
+                    Param::Text(&accounts[i % BANKS.len()]),
+                    Param::Text("pending"),
+                    Param::Null,
+                    Param::Null,
+                    Param::Null,
+                    Param::Null,
+                ])
+            })?;
+        }
+        Ok(())
+    })?;
+    let bare_insert_s = t.elapsed().as_secs_f64();
+    Ok(PayrollFigures {
+        backend,
+        recipients: n,
+        setup_s,
+        payroll_s,
+        export_s,
+        bare_insert_s,
+        ratio: payroll_s / bare_insert_s,
+        peak_rss_mib: peak_rss_mib(),
+        lines,
+        total_fen,
+    })
+}

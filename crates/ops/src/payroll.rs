@@ -59,6 +59,18 @@ pub struct RunOutcome {
     pub anomalies: BTreeMap<i64, usize>,
 }
 
+/// An award in pay, with its person's bank details.
+struct AwardRow {
+    award_id: i64,
+    person_id: i64,
+    start: Month,
+    pension_fen: i64,
+    exit: [i64; 3],
+    bank_name: String,
+    bank_account: String,
+    birth: NaiveDate,
+}
+
 /// One line about to be written.
 struct NewLine {
     line_no: i64,
@@ -128,8 +140,10 @@ fn is_death(reason: Option<&str>) -> bool {
 fn remaining_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, i64>> {
     let mut map: FastMap<i64, i64> = FastMap::default();
     tx.for_each_ref(
-        "SELECT person_id, CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
-         FROM account_movements WHERE county = $1 GROUP BY person_id",
+        "SELECT m.person_id, CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
+         FROM account_movements m
+         WHERE m.county = $1 AND m.person_id IN (SELECT a.person_id FROM awards a WHERE a.county = $1 AND a.account_pension_fen > 0)
+         GROUP BY m.person_id",
         &[Param::Text(county)],
         |r| {
             map.insert(r.i64(0)?, r.i64(1)?);
@@ -139,7 +153,8 @@ fn remaining_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, i64>
     // Lines drawn up and not yet posted: pending ones, and failed ones not re-issued yet.
     tx.for_each_ref(
         "SELECT l.person_id, CAST(SUM(l.account_pension_fen - l.account_from_pool_fen) AS BIGINT) FROM payroll_lines l
-         WHERE l.county = $1 AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
+         WHERE l.county = $1 AND l.person_id IN (SELECT a.person_id FROM awards a WHERE a.county = $1 AND a.account_pension_fen > 0)
+           AND l.account_pension_fen > l.account_from_pool_fen AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
              SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))
          GROUP BY l.person_id",
         &[Param::Text(county)],
@@ -187,13 +202,12 @@ pub fn run(
         .enumerate()
     {
         progress(c, i as u64, total);
-        let summary = match kind {
+        let made = match kind {
             Kind::Regular => run_regular(ctx, month, c)?,
             Kind::Supplementary => run_supplementary(ctx, month, c)?,
         };
-        if let Some(s) = summary {
-            if !s.existed {
-                let n = ctx.db.transaction(|tx| check_in(tx, s.id, 20))?.len();
+        if let Some((s, anomalies)) = made {
+            if let Some(n) = anomalies {
                 out.anomalies.insert(s.id, n);
             }
             out.payrolls.push(s);
@@ -288,103 +302,183 @@ fn insert_payroll(
     Ok(id)
 }
 
-fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Option<Summary>> {
+/// A new payroll's summary and its anomaly count; `None` for the count when it existed already.
+type Made = Option<(Summary, Option<usize>)>;
+
+fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
     let actor = ctx.actor.clone();
     let sp = ctx
         .policy
         .supplementary(county, month.first_day())
         .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
     let stop_when_exhausted = sp.account_exhausted == "stop";
-    ctx.db.transaction(|tx| -> Result<Option<Summary>> {
+    ctx.db.transaction(|tx| -> Result<Made> {
         tx.lock_for_writing()?;
         if let Some(id) = find(tx, county, month, Kind::Regular, 1)? {
-            return summary(tx, id, true).map(Some);
+            return Ok(Some((summary(tx, id, true)?, None)));
         }
+        let t0 = std::time::Instant::now();
         let month_end = month.last_day();
         let decisions = decisions(tx, county, month_end)?;
-        let mut last_paid: FastMap<i64, Month> = FastMap::default();
-        tx.for_each_ref(
-            "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 AND reissue_of_payroll IS NULL GROUP BY person_id",
-            &[Param::Text(county)],
-            |r| {
-                last_paid.insert(r.i64(0)?, Month::of(r.date(1)?));
-                Ok(())
-            },
-        )?;
-        let mut remaining = remaining_balances(tx, county)?;
-        let mut lines = Vec::new();
-        let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
+        // Last month's regular payroll, read in key order: who was paid through last month, and
+        // how much a month (for the amount check).
+        let mut prev: FastMap<i64, i64> = FastMap::default();
+        if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
+            tx.for_each_ref(
+                "SELECT person_id, total_fen / months FROM payroll_lines WHERE payroll_id = $1 AND county = $2",
+                &[Param::Int(prev_id), Param::Text(county)],
+                |r| {
+                    prev.insert(r.i64(0)?, r.i64(1)?);
+                    Ok(())
+                },
+            )?;
+        }
+        let mut awards = Vec::new();
         tx.for_each_ref(
             "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
                     a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
-                    p.bank_name, p.bank_account
+                    p.bank_name, p.bank_account, p.birth_date
              FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id
-             WHERE a.county = $1 AND a.start_month <= $2 ORDER BY a.person_id",
+             WHERE a.county = $1 AND a.start_month <= $2 ORDER BY a.award_id",
             &[Param::Text(county), Param::Date(month.first_day())],
             |r| {
-                let person_id = r.i64(1)?;
-                match decisions.get(&person_id) {
-                    Some((s, reason)) if s == "terminated" => {
-                        exclusions.push((person_id, if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
-                        return Ok(());
-                    }
-                    Some((s, _)) if s == "suspended" => {
-                        exclusions.push((person_id, "suspended"));
-                        return Ok(());
-                    }
-                    _ => {}
-                }
-                let (bank_name, bank_account) = (r.str(7)?, r.str(8)?);
-                if bank_account.is_empty() {
-                    exclusions.push((person_id, "no_bank_account"));
-                    return Ok(());
-                }
-                let start = Month::of(r.date(2)?);
-                let from = last_paid.get(&person_id).map_or(start, |m| m.next()).max(start);
-                if from > month {
-                    return Ok(());
-                }
-                let months = i64::from(from.until(month) + 1);
-                let pension = r.i64(3)? * months;
-                let left = remaining.entry(person_id).or_default();
-                let account_fen = pension.min((*left).max(0));
-                *left -= account_fen;
-                let from_pool_fen = pension - account_fen;
-                let account_total = if stop_when_exhausted { account_fen } else { pension };
-                let exit = [r.i64(4)? * months, r.i64(5)? * months, r.i64(6)? * months];
-                let total_fen = account_total + exit.iter().sum::<i64>();
-                if total_fen <= 0 {
-                    return Ok(());
-                }
-                lines.push(NewLine {
-                    line_no: lines.len() as i64 + 1,
-                    person_id,
+                awards.push(AwardRow {
                     award_id: r.i64(0)?,
-                    from,
-                    to: month,
-                    months,
-                    account_fen: account_total,
-                    from_pool_fen: if stop_when_exhausted { 0 } else { from_pool_fen },
-                    exit,
-                    total_fen,
-                    bank_name: bank_name.to_string(),
-                    bank_account: bank_account.to_string(),
-                    reissue_of: None,
+                    person_id: r.i64(1)?,
+                    start: Month::of(r.date(2)?),
+                    pension_fen: r.i64(3)?,
+                    exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
+                    bank_name: r.str(7)?.to_string(),
+                    bank_account: r.str(8)?.to_string(),
+                    birth: r.date(9)?,
                 });
                 Ok(())
             },
         )?;
+        // The month each person is paid through: last month for those in last month's payroll;
+        // looked up for the others (new awards, people excluded last month).
+        let missing: Vec<i64> = awards.iter().map(|a| a.person_id).filter(|p| !prev.contains_key(p)).collect();
+        let mut paid_through: FastMap<i64, Month> = FastMap::default();
+        let starts: FastMap<i64, Month> = awards.iter().map(|a| (a.person_id, a.start)).collect();
+        let bulk = missing.len() * 10 > awards.len();
+        if bulk {
+            // Many to look up (the first payroll, or a month skipped): one pass over the lines.
+            tx.for_each_ref(
+                "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 GROUP BY person_id",
+                &[Param::Text(county)],
+                |r| {
+                    paid_through.insert(r.i64(0)?, Month::of(r.date(1)?));
+                    Ok(())
+                },
+            )?;
+        }
+        for p in missing.into_iter().filter(|_| !bulk) {
+            // Step back month by month to the award's start (an index seek each).
+            let mut m = month.prev().prev();
+            while m >= starts[&p] {
+                let found = tx.query_opt(
+                    "SELECT 1 FROM payroll_lines WHERE county = $1 AND to_month = $2 AND person_id = $3",
+                    &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
+                )?;
+                if found.is_some() {
+                    paid_through.insert(p, m);
+                    break;
+                }
+                m = m.prev();
+            }
+        }
+        let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) { remaining_balances(tx, county)? } else { FastMap::default() };
+        tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
+        let mut meta = Vec::new();
+        let mut lines = Vec::new();
+        let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
+        for a in awards {
+            let person_id = a.person_id;
+            match decisions.get(&person_id) {
+                Some((s, reason)) if s == "terminated" => {
+                    exclusions.push((person_id, if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
+                    continue;
+                }
+                Some((s, _)) if s == "suspended" => {
+                    exclusions.push((person_id, "suspended"));
+                    continue;
+                }
+                _ => {}
+            }
+            if a.bank_account.is_empty() {
+                exclusions.push((person_id, "no_bank_account"));
+                continue;
+            }
+            let last = if prev.contains_key(&person_id) { Some(month.prev()) } else { paid_through.get(&person_id).copied() };
+            let from = last.map_or(a.start, |m| m.next()).max(a.start);
+            if from > month {
+                continue;
+            }
+            let months = i64::from(from.until(month) + 1);
+            let pension = a.pension_fen * months;
+            let (account_total, from_pool_fen) = if pension > 0 {
+                let left = remaining.entry(person_id).or_default();
+                let account_fen = pension.min((*left).max(0));
+                *left -= account_fen;
+                if stop_when_exhausted {
+                    (account_fen, 0)
+                } else {
+                    (pension, pension - account_fen)
+                }
+            } else {
+                (0, 0)
+            };
+            let exit = a.exit.map(|e| e * months);
+            let total_fen = account_total + exit.iter().sum::<i64>();
+            if total_fen <= 0 {
+                continue;
+            }
+            let line_no = lines.len() as i64 + 1;
+            meta.push((a.birth, prev.get(&person_id).copied()));
+            lines.push(NewLine {
+                line_no,
+                person_id,
+                award_id: a.award_id,
+                from,
+                to: month,
+                months,
+                account_fen: account_total,
+                from_pool_fen,
+                exit,
+                total_fen,
+                bank_name: a.bank_name,
+                bank_account: a.bank_account,
+                reissue_of: None,
+            });
+        }
+        let checks: Vec<CheckRow> = lines
+            .iter()
+            .zip(meta)
+            .map(|(l, (birth, prev_monthly_fen))| CheckRow {
+                line_no: l.line_no,
+                person_id: l.person_id,
+                birth,
+                bank_account: &l.bank_account,
+                monthly_fen: l.total_fen / l.months,
+                prev_monthly_fen,
+                terminated: None,
+            })
+            .collect();
+        tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
         if lines.is_empty() && exclusions.is_empty() {
             return Ok(None);
         }
         let id = insert_payroll(tx, Key { county, month, kind: Kind::Regular, seq: 1 }, &lines, &exclusions, &actor)?;
-        summary(tx, id, false).map(Some)
+        tracing::info!("{county} 写入 {:?}", t0.elapsed());
+        let anomalies = find_anomalies(&checks, month, DEFAULT_THRESHOLD_PCT).len();
+        tracing::info!("{county} 检查 {:?}", t0.elapsed());
+        Ok(Some((summary(tx, id, false)?, Some(anomalies))))
     })
 }
 
-fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Option<Summary>> {
+fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
     let actor = ctx.actor.clone();
-    ctx.db.transaction(|tx| -> Result<Option<Summary>> {
+    ctx.db.transaction(|tx| -> Result<Made> {
         tx.lock_for_writing()?;
         // Failed lines of this month's payrolls not yet re-issued, with today's bank details.
         let rows = tx.query(
@@ -434,7 +528,8 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Option
             &[Param::Text(county), Param::Date(month.first_day())],
         )?;
         let id = insert_payroll(tx, Key { county, month, kind: Kind::Supplementary, seq }, &lines, &exclusions, &actor)?;
-        summary(tx, id, false).map(Some)
+        let anomalies = check_in(tx, id, DEFAULT_THRESHOLD_PCT)?.len();
+        Ok(Some((summary(tx, id, false)?, Some(anomalies))))
     })
 }
 
@@ -523,100 +618,158 @@ pub fn check(ctx: &mut Ctx, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>>
     ctx.db.transaction(|tx| check_in(tx, id, threshold_pct))
 }
 
-fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
-    let s = summary(tx, id, false)?;
-    let month = s.month;
-    let masked = |id: &str| crate::ledger::masked_id(id);
+/// The threshold of the amount-change check when `payroll run` checks its drafts.
+pub const DEFAULT_THRESHOLD_PCT: i64 = 20;
+
+/// What the checks need of a line.
+struct CheckRow<'a> {
+    line_no: i64,
+    person_id: i64,
+    birth: NaiveDate,
+    bank_account: &'a str,
+    monthly_fen: i64,
+    prev_monthly_fen: Option<i64>,
+    /// A termination recorded for the person: date and reason.
+    terminated: Option<(NaiveDate, Option<String>)>,
+}
+
+/// An anomaly before the citizen ID is looked up: code, line, person, message.
+type Found = (&'static str, Option<i64>, Option<i64>, String);
+
+/// The checks before approval, over a payroll's lines in memory (`payroll run` has them at hand;
+/// `payroll check` loads them).
+fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Found> {
+    let at = month.last_day();
     let mut out = Vec::new();
-    // Amount changed from the previous month beyond the threshold.
-    for r in tx.query(
-        "SELECT l.line_no, p.citizen_id, l.total_fen / l.months, prev.total_fen / prev.months
-         FROM payroll_lines l
-         JOIN payroll_lines prev ON prev.county = l.county AND prev.person_id = l.person_id AND prev.to_month = $2 AND prev.reissue_of_payroll IS NULL
-         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
-         WHERE l.payroll_id = $1 AND l.county = $3
-           AND ABS(l.total_fen / l.months - prev.total_fen / prev.months) * 100 > prev.total_fen / prev.months * $4
-         ORDER BY l.line_no",
-        &[Param::Int(id), Param::Date(month.prev().first_day()), Param::Text(&s.county), Param::Int(threshold_pct)],
-    )? {
-        let (now, before) = (r.i64(2)?, r.i64(3)?);
-        out.push(Anomaly {
-            code: "A-AMOUNT-CHANGED",
-            line_no: Some(r.i64(0)?),
-            citizen_id: masked(&r.str(1)?),
-            message: format!("月发放额由 {} 元变为 {} 元，变动超过 {threshold_pct}%", yanglao_domain::format_yuan(before), yanglao_domain::format_yuan(now)),
-        });
-    }
-    // One bank account shared by several people.
-    for r in tx.query(
-        "SELECT l.bank_account, COUNT(*) FROM payroll_lines l WHERE l.payroll_id = $1 AND l.county = $2
-         GROUP BY l.bank_account HAVING COUNT(*) > 1 ORDER BY l.bank_account",
-        &[Param::Int(id), Param::Text(&s.county)],
-    )? {
-        let account = r.str(0)?;
-        let masked_account = yanglao_domain::BankAccount::parse(&account).map_or(account.clone(), |(a, _)| a.masked());
-        out.push(Anomaly {
-            code: "A-SHARED-ACCOUNT",
-            line_no: None,
-            citizen_id: String::new(),
-            message: format!("银行账号 {masked_account} 由 {} 人共用", r.i64(1)?),
-        });
-    }
-    let checks_at = month.last_day();
-    let mut rows = Vec::new();
-    tx.for_each_ref(
-        "SELECT l.line_no, p.citizen_id, p.birth_date, l.bank_account FROM payroll_lines l
-         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
-         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
-        &[Param::Int(id), Param::Text(&s.county)],
-        |r| {
-            let (line, birth, account) = (r.i64(0)?, r.date(2)?, r.str(3)?);
-            let bad_account = !account.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(account);
-            let old = age_on(birth, checks_at) > 100;
-            if bad_account || old {
-                rows.push((
-                    line,
-                    r.str(1)?.to_string(),
-                    bad_account,
-                    old,
-                    age_on(birth, checks_at),
+    let mut by_account: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    for r in rows {
+        *by_account.entry(r.bank_account).or_default() += 1;
+        if let Some(prev) = r.prev_monthly_fen {
+            if (r.monthly_fen - prev).abs() * 100 > prev * threshold_pct {
+                out.push((
+                    "A-AMOUNT-CHANGED",
+                    Some(r.line_no),
+                    Some(r.person_id),
+                    format!(
+                        "月发放额由 {} 元变为 {} 元，变动超过 {threshold_pct}%",
+                        yanglao_domain::format_yuan(prev),
+                        yanglao_domain::format_yuan(r.monthly_fen)
+                    ),
                 ));
             }
+        }
+        if !r.bank_account.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(r.bank_account) {
+            out.push((
+                "A-ACCOUNT-CHECK",
+                Some(r.line_no),
+                Some(r.person_id),
+                "银行账号未通过校验，请核实".into(),
+            ));
+        }
+        let age = age_on(r.birth, at);
+        if age > 100 {
+            out.push((
+                "A-OVER-100",
+                Some(r.line_no),
+                Some(r.person_id),
+                format!("领取人已 {age} 岁，请核实生存状态"),
+            ));
+        }
+        if let Some((d, reason)) = &r.terminated {
+            out.push((
+                if is_death(reason.as_deref()) {
+                    "A-DECEASED"
+                } else {
+                    "A-TERMINATED"
+                },
+                Some(r.line_no),
+                Some(r.person_id),
+                format!(
+                    "已于 {d} 终止（{}），仍在发放名单中",
+                    reason.clone().unwrap_or_default()
+                ),
+            ));
+        }
+    }
+    let mut shared: Vec<(&str, i64)> = by_account.into_iter().filter(|(_, n)| *n > 1).collect();
+    shared.sort();
+    for (account, n) in shared {
+        let masked = yanglao_domain::BankAccount::parse(account)
+            .map_or(account.to_string(), |(a, _)| a.masked());
+        out.push((
+            "A-SHARED-ACCOUNT",
+            None,
+            None,
+            format!("银行账号 {masked} 由 {n} 人共用"),
+        ));
+    }
+    out
+}
+
+fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
+    let s = summary(tx, id, false)?;
+    let mut loaded = Vec::new();
+    tx.for_each_ref(
+        "SELECT l.line_no, l.person_id, p.birth_date, l.bank_account, l.total_fen / l.months, prev.total_fen / prev.months,
+                (SELECT MIN(e.effective_date) FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'),
+                (SELECT MIN(e.reason) FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated')
+         FROM payroll_lines l
+         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         LEFT JOIN payroll_lines prev ON prev.county = l.county AND prev.person_id = l.person_id AND prev.to_month = $3
+                                      AND prev.reissue_of_payroll IS NULL
+         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
+        &[Param::Int(id), Param::Text(&s.county), Param::Date(s.month.prev().first_day())],
+        |r| {
+            let reason = r.str(7)?;
+            loaded.push((
+                r.i64(0)?,
+                r.i64(1)?,
+                r.date(2)?,
+                r.str(3)?.to_string(),
+                r.i64(4)?,
+                // A supplementary payroll re-issues old months: no month-on-month comparison.
+                if s.kind == "regular" { r.opt_i64(5)? } else { None },
+                r.opt_date(6)?.map(|d| (d, (!reason.is_empty()).then(|| reason.to_string()))),
+            ));
             Ok(())
         },
     )?;
-    for (line, cid, bad_account, old, age) in rows {
-        if bad_account {
-            out.push(Anomaly {
-                code: "A-ACCOUNT-CHECK",
-                line_no: Some(line),
-                citizen_id: masked(&cid),
-                message: "银行账号未通过校验，请核实".into(),
-            });
-        }
-        if old {
-            out.push(Anomaly {
-                code: "A-OVER-100",
-                line_no: Some(line),
-                citizen_id: masked(&cid),
-                message: format!("领取人已 {age} 岁，请核实生存状态"),
-            });
-        }
-    }
-    // A death recorded for someone still in the draft.
-    for r in tx.query(
-        "SELECT l.line_no, p.citizen_id, e.effective_date, e.reason FROM payroll_lines l
-         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
-         JOIN person_events e ON e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
-         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
-        &[Param::Int(id), Param::Text(&s.county)],
-    )? {
-        let reason = r.opt_str(3)?;
+    let rows: Vec<CheckRow> = loaded
+        .iter()
+        .map(
+            |(line_no, person_id, birth, account, monthly_fen, prev_monthly_fen, terminated)| {
+                CheckRow {
+                    line_no: *line_no,
+                    person_id: *person_id,
+                    birth: *birth,
+                    bank_account: account,
+                    monthly_fen: *monthly_fen,
+                    prev_monthly_fen: *prev_monthly_fen,
+                    terminated: terminated.clone(),
+                }
+            },
+        )
+        .collect();
+    let found = find_anomalies(&rows, s.month, threshold_pct);
+    let mut out = Vec::with_capacity(found.len());
+    for (code, line_no, person_id, message) in found {
+        let citizen_id = match person_id {
+            Some(p) => tx
+                .query_opt(
+                    "SELECT citizen_id FROM persons WHERE county = $1 AND person_id = $2",
+                    &[Param::Text(&s.county), Param::Int(p)],
+                )?
+                .map(|r| r.str(0))
+                .transpose()?
+                .map(|c| crate::ledger::masked_id(&c))
+                .unwrap_or_default(),
+            None => String::new(),
+        };
         out.push(Anomaly {
-            code: if is_death(reason.as_deref()) { "A-DECEASED" } else { "A-TERMINATED" },
-            line_no: Some(r.i64(0)?),
-            citizen_id: masked(&r.str(1)?),
-            message: format!("已于 {} 终止（{}），仍在发放名单中", r.date(2)?, reason.unwrap_or_default()),
+            code,
+            line_no,
+            citizen_id,
+            message,
         });
     }
     Ok(out)

@@ -135,6 +135,12 @@ pub enum RowRef<'r> {
 }
 
 impl RowRef<'_> {
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        Ok(match self {
+            RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?,
+            RowRef::Postgres(r) => r.try_get::<_, Option<i64>>(i)?,
+        })
+    }
     pub fn i64(&self, i: usize) -> Result<i64> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?.unwrap_or(0),

@@ -230,6 +230,25 @@ pub enum BenchCmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Time a month's payroll run with its checks and its exports against a bare bulk insert
+    Payroll {
+        #[arg(long, default_value_t = 100_000)]
+        recipients: usize,
+        /// PostgreSQL server to measure too (a scratch database is created and dropped)
+        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        pg: Option<String>,
+        /// Keep the SQLite database and the exports here
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Measure one backend in this process (the command runs each backend in its own process)
+        #[arg(long, hide = true)]
+        backend: Option<String>,
+    },
+    /// Put N synthetic recipients with awards into the database (--db), for trials and crash tests
+    Recipients {
+        #[arg(long)]
+        count: usize,
+    },
 }
 
 /// A failure with its stable code.
@@ -628,6 +647,33 @@ pub fn run(cli: Cli) -> Res {
             Ok(0)
         }
         Command::Payroll(cmd) => crate::payroll_cli::run(&cli, cmd),
+        Command::Bench(BenchCmd::Payroll {
+            recipients,
+            pg,
+            dir,
+            backend,
+        }) => crate::quickstart::bench_payroll(
+            &cli,
+            *recipients,
+            pg.as_deref(),
+            dir.as_deref(),
+            backend.as_deref(),
+        ),
+        Command::Bench(BenchCmd::Recipients { count }) => {
+            let mut ctx = open(&cli)?;
+            let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
+            yanglao_ops::bench::setup_recipients(&mut ctx.db, &ctx.policy, *count, &|i, n| {
+                bar.set_length(n);
+                bar.set_position(i);
+            })?;
+            bar.finish_and_clear();
+            if cli.json {
+                output::json(&serde_json::json!({"recipients": count}));
+            } else {
+                println!("已生成 {count} 名待遇领取人员及其待遇核定。");
+            }
+            Ok(0)
+        }
         Command::Bench(BenchCmd::Import { rows, pg, dir }) => {
             crate::quickstart::bench(&cli, *rows, pg.as_deref(), dir.as_deref())
         }

@@ -202,3 +202,130 @@ pub fn bench(
     }
     Ok(0)
 }
+
+pub fn bench_payroll(
+    cli: &Cli,
+    n: usize,
+    pg: Option<&str>,
+    dir: Option<&Path>,
+    backend: Option<&str>,
+) -> Result<i32, CliError> {
+    let policy = load_policy(cli)?;
+    let dir = match dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::temp_dir().join(format!("yanglao-bench-payroll-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
+    let progress = |label: &str, i: u64, total: u64| {
+        bar.set_message(label.to_string());
+        bar.set_length(total);
+        bar.set_position(i);
+    };
+    match backend {
+        Some("sqlite") => {
+            let db_path = dir.join("bench-payroll.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+            }
+            let f = bench::run_payroll_bench(
+                "sqlite",
+                &format!("sqlite://{}", db_path.display()),
+                &policy,
+                n,
+                &dir.join("sqlite-exports"),
+                &progress,
+            )?;
+            bar.finish_and_clear();
+            output::json(&f);
+            Ok(0)
+        }
+        Some("postgres") => {
+            let url = pg.ok_or_else(|| CliError {
+                code: "E-BENCH-NO-PG".into(),
+                message: "未指定 PostgreSQL 服务器（--pg）".into(),
+            })?;
+            let scratch = yanglao_store::ScratchPg::create(url, "yanglao_bench")?;
+            let f = bench::run_payroll_bench(
+                "postgres",
+                &scratch.url,
+                &policy,
+                n,
+                &dir.join("postgres-exports"),
+                &progress,
+            )?;
+            bar.finish_and_clear();
+            output::json(&f);
+            Ok(0)
+        }
+        Some(other) => Err(CliError {
+            code: "E-BENCH-BACKEND".into(),
+            message: format!("未知的数据库类型“{other}”"),
+        }),
+        None => {
+            // Each backend in its own process, so that each peak memory figure is its own.
+            let mut results = Vec::new();
+            let mut backends = vec!["sqlite"];
+            if pg.is_some() {
+                backends.push("postgres");
+            }
+            for b in backends {
+                if !cli.json {
+                    println!("测量 {b}：{n} 名领取人员……");
+                }
+                let mut cmd = std::process::Command::new(std::env::current_exe().map_err(io)?);
+                cmd.args([
+                    "--json",
+                    "bench",
+                    "payroll",
+                    "--recipients",
+                    &n.to_string(),
+                    "--backend",
+                    b,
+                    "--dir",
+                ])
+                .arg(&dir);
+                if let Some(url) = pg {
+                    cmd.args(["--pg", url]);
+                }
+                if let Some(p) = &cli.policy {
+                    cmd.arg("--policy").arg(p);
+                }
+                let o = cmd.output().map_err(io)?;
+                let text = String::from_utf8_lossy(&o.stdout);
+                let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError {
+                    code: "E-BENCH-PAYROLL".into(),
+                    message: format!(
+                        "{b} 基准测试失败：{e}；{}{}",
+                        text,
+                        String::from_utf8_lossy(&o.stderr)
+                    ),
+                })?;
+                if !o.status.success() || v.get("ok") == Some(&serde_json::Value::Bool(false)) {
+                    return Err(CliError {
+                        code: "E-BENCH-PAYROLL".into(),
+                        message: format!("{b} 基准测试失败：{v}"),
+                    });
+                }
+                results.push(v);
+            }
+            if cli.json {
+                output::json(&results);
+            } else {
+                for v in &results {
+                    println!(
+                        "{:<9} {} 人：发放（含检查）{:.2} 秒，导出 {:.2} 秒，同量裸插入 {:.2} 秒，比值 {:.2}，峰值内存 {:.0} MiB",
+                        v["backend"].as_str().unwrap_or(""),
+                        v["recipients"],
+                        v["payroll_s"].as_f64().unwrap_or(0.0),
+                        v["export_s"].as_f64().unwrap_or(0.0),
+                        v["bare_insert_s"].as_f64().unwrap_or(0.0),
+                        v["ratio"].as_f64().unwrap_or(0.0),
+                        v["peak_rss_mib"].as_f64().unwrap_or(0.0)
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}

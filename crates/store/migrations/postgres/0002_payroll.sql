@@ -69,7 +69,8 @@ CREATE TABLE payroll_lines (
     FOREIGN KEY (county, payroll_id) REFERENCES payrolls (county, payroll_id),
     FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id)
 );
-CREATE INDEX payroll_lines_person ON payroll_lines (county, person_id, to_month);
+-- Month first: a month's lines append in person order, and "paid through" steps back month by month.
+CREATE INDEX payroll_lines_month_person ON payroll_lines (county, to_month, person_id);
 CREATE UNIQUE INDEX payroll_lines_reissue ON payroll_lines (county, reissue_of_payroll, reissue_of_line) WHERE reissue_of_payroll IS NOT NULL;
 
 CREATE TABLE payroll_exclusions (

@@ -65,8 +65,9 @@ CREATE TABLE payroll_lines (
     reissue_of_payroll   INTEGER,
     reissue_of_line      INTEGER,
     PRIMARY KEY (payroll_id, line_no)
-);
-CREATE INDEX payroll_lines_person ON payroll_lines (person_id, to_month);
+) WITHOUT ROWID;
+-- Month first: a month's lines append in person order, and "paid through" steps back month by month.
+CREATE INDEX payroll_lines_month_person ON payroll_lines (county, to_month, person_id);
 CREATE UNIQUE INDEX payroll_lines_reissue ON payroll_lines (reissue_of_payroll, reissue_of_line) WHERE reissue_of_payroll IS NOT NULL;
 
 CREATE TABLE payroll_exclusions (
