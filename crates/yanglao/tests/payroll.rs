@@ -278,7 +278,7 @@ fn awards_payroll_approval_export_and_bank_returns() {
             calamine::open_workbook_from_rs(std::io::Cursor::new(plan.1.clone())).unwrap();
         use calamine::Reader;
         let summary = wb.worksheet_range("汇总").unwrap();
-        let total_row = summary.rows().find(|r| r[0].to_string() == "合计").unwrap();
+        let total_row = summary.rows().find(|r| r[0] == "合计").unwrap();
         assert_eq!(total_row[2].to_string().parse::<f64>().unwrap(), 1500.0);
         let detail = wb.worksheet_range("明细1").unwrap();
         assert_eq!(detail.height(), 4);

@@ -4,7 +4,7 @@
 //! gets a scratch database that is dropped afterwards. Without it the PostgreSQL half is skipped
 //! and the suite says so on stderr; with `YANGLAO_REQUIRE_PG=1` a missing server fails the test.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
