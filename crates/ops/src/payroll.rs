@@ -641,7 +641,7 @@ type Found = (&'static str, Option<i64>, Option<i64>, String);
 fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Found> {
     let at = month.last_day();
     let mut out = Vec::new();
-    let mut by_account: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+    let mut by_account: FastMap<&str, i64> = FastMap::default();
     for r in rows {
         *by_account.entry(r.bank_account).or_default() += 1;
         if let Some(prev) = r.prev_monthly_fen {

@@ -113,8 +113,9 @@ impl Row {
     pub fn date(&self, i: usize) -> Result<NaiveDate> {
         match self.at(i)? {
             Value::Date(d) => Ok(*d),
-            Value::Text(s) => NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
-                .map_err(|_| StoreError::Value(format!("列 {i} 不是日期：{s}"))),
+            Value::Text(s) => {
+                parse_iso_date(s).ok_or_else(|| StoreError::Value(format!("列 {i} 不是日期：{s}")))
+            }
             v => Err(StoreError::Value(format!("列 {i} 不是日期：{v:?}"))),
         }
     }
@@ -178,12 +179,25 @@ impl RowRef<'_> {
         match self {
             RowRef::Sqlite(_) => {
                 let s = self.str(i)?;
-                NaiveDate::parse_from_str(&s[..s.len().min(10)], "%Y-%m-%d")
-                    .map_err(|_| StoreError::Value(format!("列 {i} 不是日期：{s}")))
+                parse_iso_date(s).ok_or_else(|| StoreError::Value(format!("列 {i} 不是日期：{s}")))
             }
             RowRef::Postgres(r) => Ok(r.try_get::<_, NaiveDate>(i)?),
         }
     }
+}
+
+/// `YYYY-MM-DD…` as SQLite stores dates (bulk reads parse millions of them: no format parser).
+fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 /// Rewrites `$1` placeholders to SQLite's `?1`.
@@ -361,6 +375,20 @@ pub(crate) fn pg_row(r: &postgres::Row) -> Result<Row> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_date_parsing() {
+        assert_eq!(
+            parse_iso_date("2023-03-05"),
+            NaiveDate::from_ymd_opt(2023, 3, 5)
+        );
+        assert_eq!(
+            parse_iso_date("2023-03-05T10:00:00Z"),
+            NaiveDate::from_ymd_opt(2023, 3, 5)
+        );
+        assert_eq!(parse_iso_date("2023-02-30"), None);
+        assert_eq!(parse_iso_date("2023/03/05"), None);
+    }
 
     #[test]
     fn iso_dates() {
