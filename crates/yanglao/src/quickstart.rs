@@ -97,6 +97,36 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         say(format!("{year} 年记账利息：{}", output::yuan(total)));
         interest.push(i);
     }
+    // January 2024: award benefits, run the payroll, approve it as a second person, export it.
+    let month = yanglao_domain::Month::parse("2024-01").expect("valid month");
+    let awards = yanglao_ops::awards::run(&mut ctx, month, None)?;
+    say(format!("{month} 待遇核定：新增 {} 人", awards.awarded));
+    let maker = ctx.actor.clone();
+    let run = yanglao_ops::payroll::run(
+        &mut ctx,
+        month,
+        None,
+        yanglao_ops::payroll::Kind::Regular,
+        &|_, _, _| {},
+    )?;
+    ctx.actor = "复核员".to_string();
+    let mut exported = Vec::new();
+    for p in &run.payrolls {
+        if p.status == "draft" {
+            yanglao_ops::payroll::approve(&mut ctx, p.id)?;
+        }
+        let e = yanglao_ops::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
+        say(format!(
+            "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
+            p.county,
+            p.lines,
+            output::yuan(p.total_fen),
+            maker,
+            e.files.len()
+        ));
+        exported.push(e);
+    }
+    ctx.actor = maker;
     let verify = ctx.db.transaction(yanglao_ops::ledger::verify)?;
     say(format!(
         "账务核对：{}（{} 张凭证，{} 条个人账户明细）",
@@ -108,11 +138,12 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         verify.entries,
         verify.movements
     ));
-    say("下一步可试：yanglao account show 140322196908081190".to_string());
+    say(format!("下一步可试：yanglao account show 140322196908081190；yanglao payroll status --month {month}；发放文件在 {}", out.join("发放").display()));
     if cli.json {
-        output::json(
-            &serde_json::json!({"imports": imports, "gov_pay": gov, "interest": interest, "verify": verify}),
-        );
+        output::json(&serde_json::json!({
+            "imports": imports, "gov_pay": gov, "interest": interest, "awards": awards,
+            "payrolls": run.payrolls, "exports": exported, "verify": verify,
+        }));
     }
     Ok(if verify.ok { 0 } else { 1 })
 }

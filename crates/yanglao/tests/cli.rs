@@ -820,6 +820,16 @@ fn quickstart_runs_end_to_end_and_again() {
             .unwrap()
             .iter()
             .all(|g| g["persons"] == 0));
+        assert!(
+            !v["payrolls"].as_array().unwrap().is_empty(),
+            "the quickstart pays benefits: {v}"
+        );
+        assert!(again["payrolls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["existed"] == true));
+        assert_eq!(again["awards"]["awarded"], 0);
         let movements = db.count("SELECT COUNT(*) FROM account_movements");
         assert_eq!(again["verify"]["movements"].as_i64(), Some(movements));
     }
