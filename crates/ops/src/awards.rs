@@ -34,6 +34,28 @@ pub struct AwardsOutcome {
     pub counties: Vec<CountyAwards>,
 }
 
+/// The columns an award row is inserted with.
+pub const AWARD_COLUMNS: [(&str, ColType); 18] = [
+    ("award_id", ColType::Int),
+    ("county", ColType::Text),
+    ("person_id", ColType::Int),
+    ("start_month", ColType::Date),
+    ("basis", ColType::Text),
+    ("contribution_years", ColType::Int),
+    ("balance_at_award_fen", ColType::Int),
+    ("account_pension_fen", ColType::Int),
+    ("exit_province_fen", ColType::Int),
+    ("exit_city_fen", ColType::Int),
+    ("exit_county_fen", ColType::Int),
+    ("raised_province_fen", ColType::Int),
+    ("raised_city_fen", ColType::Int),
+    ("raised_county_fen", ColType::Int),
+    ("monthly_fen", ColType::Int),
+    ("awarded_for_month", ColType::Date),
+    ("created_by", ColType::Text),
+    ("created_at", ColType::Timestamp),
+];
+
 struct NewAward {
     award_id: i64,
     county: String,
@@ -159,14 +181,7 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
         let month_day = month.first_day();
         tx.insert_many(
             "awards",
-            &[
-                ("award_id", ColType::Int), ("county", ColType::Text), ("person_id", ColType::Int), ("start_month", ColType::Date),
-                ("basis", ColType::Text), ("contribution_years", ColType::Int), ("balance_at_award_fen", ColType::Int),
-                ("account_pension_fen", ColType::Int), ("exit_province_fen", ColType::Int), ("exit_city_fen", ColType::Int),
-                ("exit_county_fen", ColType::Int), ("raised_province_fen", ColType::Int), ("raised_city_fen", ColType::Int),
-                ("raised_county_fen", ColType::Int), ("monthly_fen", ColType::Int), ("awarded_for_month", ColType::Date),
-                ("created_by", ColType::Text), ("created_at", ColType::Timestamp),
-            ],
+            &AWARD_COLUMNS,
             &new,
             |a, row| {
                 row.extend([

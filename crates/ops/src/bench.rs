@@ -187,7 +187,7 @@ pub fn setup_recipients(
     n: usize,
     progress: &dyn Fn(u64, u64),
 ) -> Result<()> {
-    use yanglao_store::{ColType, Param};
+    use yanglao_store::Param;
     const CHUNK: usize = 200_000;
     let launch = policy.earliest_date().unwrap_or(NaiveDate::MIN);
     let now = yanglao_store::now();
@@ -216,20 +216,7 @@ pub fn setup_recipients(
             }
             tx.insert_many(
                 "persons",
-                &[
-                    ("person_id", ColType::Int),
-                    ("county", ColType::Text),
-                    ("citizen_id", ColType::Text),
-                    ("name", ColType::Text),
-                    ("birth_date", ColType::Date),
-                    ("sex", ColType::Text),
-                    ("phone", ColType::Text),
-                    ("bank_name", ColType::Text),
-                    ("bank_account", ColType::Text),
-                    ("basic_enrolled", ColType::Bool),
-                    ("import_id", ColType::Int),
-                    ("created_at", ColType::Timestamp),
-                ],
+                &crate::persons::PERSON_COLUMNS,
                 &rows,
                 |(i, id, name, account), b| {
                     let k = (*i - 1) as usize;
@@ -252,26 +239,7 @@ pub fn setup_recipients(
             let start = yanglao_domain::Month::of(launch).first_day();
             tx.insert_many(
                 "awards",
-                &[
-                    ("award_id", ColType::Int),
-                    ("county", ColType::Text),
-                    ("person_id", ColType::Int),
-                    ("start_month", ColType::Date),
-                    ("basis", ColType::Text),
-                    ("contribution_years", ColType::Int),
-                    ("balance_at_award_fen", ColType::Int),
-                    ("account_pension_fen", ColType::Int),
-                    ("exit_province_fen", ColType::Int),
-                    ("exit_city_fen", ColType::Int),
-                    ("exit_county_fen", ColType::Int),
-                    ("raised_province_fen", ColType::Int),
-                    ("raised_city_fen", ColType::Int),
-                    ("raised_county_fen", ColType::Int),
-                    ("monthly_fen", ColType::Int),
-                    ("awarded_for_month", ColType::Date),
-                    ("created_by", ColType::Text),
-                    ("created_at", ColType::Timestamp),
-                ],
+                &crate::awards::AWARD_COLUMNS,
                 &rows,
                 |(i, _, _, _), b| {
                     let k = (*i - 1) as usize;
@@ -398,32 +366,8 @@ pub fn run_payroll_bench(
     let d = month.first_day();
     let t = Instant::now();
     ctx.db.transaction(|tx| -> Result<()> {
-        use yanglao_store::{ColType, Param};
-        let cols: Vec<(&str, ColType)> = [
-            ("county", ColType::Text),
-            ("payroll_id", ColType::Int),
-            ("line_no", ColType::Int),
-            ("person_id", ColType::Int),
-            ("award_id", ColType::Int),
-            ("month", ColType::Date),
-            ("from_month", ColType::Date),
-            ("to_month", ColType::Date),
-            ("months", ColType::Int),
-            ("account_pension_fen", ColType::Int),
-            ("account_from_pool_fen", ColType::Int),
-            ("exit_province_fen", ColType::Int),
-            ("exit_city_fen", ColType::Int),
-            ("exit_county_fen", ColType::Int),
-            ("total_fen", ColType::Int),
-            ("bank_name", ColType::Text),
-            ("bank_account", ColType::Text),
-            ("status", ColType::Text),
-            ("paid_date", ColType::Date),
-            ("fail_reason", ColType::Text),
-            ("reissue_of_payroll", ColType::Int),
-            ("reissue_of_line", ColType::Int),
-        ]
-        .to_vec();
+        use yanglao_store::Param;
+        let cols = crate::payroll::LINE_COLUMNS;
         for chunk in rows.chunks(500_000) {
             tx.insert_many("bench_bare_lines", &cols, chunk, |i, b| {
                 let i64v = *i as i64;

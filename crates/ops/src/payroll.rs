@@ -88,7 +88,8 @@ struct NewLine {
     reissue_of: Option<(i64, i64)>,
 }
 
-const LINE_COLUMNS: [(&str, ColType); 22] = [
+/// The columns a payroll line is inserted with.
+pub const LINE_COLUMNS: [(&str, ColType); 22] = [
     ("county", ColType::Text),
     ("payroll_id", ColType::Int),
     ("line_no", ColType::Int),

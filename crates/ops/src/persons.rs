@@ -29,6 +29,22 @@ const BANK: usize = 4;
 const ACCOUNT: usize = 5;
 const BASIC: usize = 6;
 
+/// The columns a person row is inserted with.
+pub const PERSON_COLUMNS: [(&str, ColType); 12] = [
+    ("person_id", ColType::Int),
+    ("county", ColType::Text),
+    ("citizen_id", ColType::Text),
+    ("name", ColType::Text),
+    ("birth_date", ColType::Date),
+    ("sex", ColType::Text),
+    ("phone", ColType::Text),
+    ("bank_name", ColType::Text),
+    ("bank_account", ColType::Text),
+    ("basic_enrolled", ColType::Bool),
+    ("import_id", ColType::Int),
+    ("created_at", ColType::Timestamp),
+];
+
 /// A validated person row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonRow {
@@ -236,12 +252,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         let items: Vec<(i64, &(CitizenId, PersonRow))> = ids.iter().copied().zip(new_rows.iter()).collect();
         tx.insert_many(
             "persons",
-            &[
-                ("person_id", ColType::Int), ("county", ColType::Text), ("citizen_id", ColType::Text),
-                ("name", ColType::Text), ("birth_date", ColType::Date), ("sex", ColType::Text),
-                ("phone", ColType::Text), ("bank_name", ColType::Text), ("bank_account", ColType::Text),
-                ("basic_enrolled", ColType::Bool), ("import_id", ColType::Int), ("created_at", ColType::Timestamp),
-            ],
+            &PERSON_COLUMNS,
             &items,
             |(pid, (id, r)), b| {
                 b.extend([
