@@ -24,6 +24,8 @@ pub const IND_INTEREST: &str = "ind.interest";
 pub const POOL_INTEREST: &str = "pool.interest";
 /// Account pensions paid after an individual account is used up (when the policy continues them).
 pub const POOL_LONGEVITY: &str = "pool.longevity";
+/// Benefits paid after a death, owed back by the estate or family.
+pub const RECEIVABLE_OVERPAYMENT: &str = "receivable.overpayment";
 pub const LEVELS: [&str; 3] = ["province", "city", "county"];
 
 /// Subsidy kinds, by which the finance bureau budgets: entry subsidy (入口补), exit subsidy (出口补),

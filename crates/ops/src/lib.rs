@@ -8,6 +8,7 @@ pub mod awards;
 pub mod bank_return;
 pub mod bench;
 pub mod contributions;
+pub mod deaths;
 pub mod export;
 pub mod govpay;
 pub mod hardship;

@@ -600,7 +600,17 @@ pub fn list(ctx: &mut Ctx, month: Option<Month>) -> Result<Vec<Summary>> {
                 &[],
             )?,
         };
-        rows.iter().map(summary_of).collect()
+        let mut list: Vec<Summary> = rows.iter().map(summary_of).collect::<Result<_>>()?;
+        let mut excluded: FastMap<i64, BTreeMap<String, i64>> = FastMap::default();
+        for r in tx.query("SELECT payroll_id, reason, COUNT(*) FROM payroll_exclusions GROUP BY payroll_id, reason", &[])? {
+            excluded.entry(r.i64(0)?).or_default().insert(r.str(1)?, r.i64(2)?);
+        }
+        for s in &mut list {
+            if let Some(e) = excluded.remove(&s.id) {
+                s.excluded = e;
+            }
+        }
+        Ok(list)
     })
 }
 

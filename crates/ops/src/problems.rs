@@ -56,6 +56,9 @@ pub struct ImportOutcome {
     pub warnings: Vec<Problem>,
     /// The xlsx row-level report written beside the file when there were errors.
     pub error_report: Option<String>,
+    /// What the import did beyond its rows (e.g. deaths applied, review items, recovery cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ImportOutcome {

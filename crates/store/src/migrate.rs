@@ -5,10 +5,12 @@ use crate::{Backend, Db, Param, Result, StoreError};
 const SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_payroll.sql")),
+    (3, include_str!("../migrations/sqlite/0003_deaths.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_payroll.sql")),
+    (3, include_str!("../migrations/postgres/0003_deaths.sql")),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.

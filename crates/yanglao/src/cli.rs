@@ -71,6 +71,12 @@ pub enum Command {
     /// The monthly benefit payroll (待遇发放)
     #[command(subcommand)]
     Payroll(PayrollCmd),
+    /// Death records and their review queue
+    #[command(subcommand)]
+    Deaths(DeathsCmd),
+    /// Overpayment recovery
+    #[command(subcommand)]
+    Recovery(RecoveryCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -106,6 +112,39 @@ pub enum ImportCmd {
     Hardship(ImportArgs),
     /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
     BankReturn(ImportArgs),
+    /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
+    Deaths {
+        file: PathBuf,
+        /// police | civil-affairs | health | village
+        #[arg(long)]
+        source: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeathsCmd {
+    /// The review queue of records matched on name, birth date and county; confirm or reject one
+    Review {
+        #[arg(long, conflicts_with = "reject")]
+        confirm: Option<i64>,
+        #[arg(long)]
+        reject: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RecoveryCmd {
+    /// Overpayment recovery cases (多领冒领追回)
+    List {
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        county: Option<String>,
+        #[arg(long)]
+        year: Option<i32>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -392,6 +431,21 @@ pub fn run(cli: Cli) -> Res {
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
                 }
+                ImportCmd::Deaths {
+                    file,
+                    source,
+                    dry_run,
+                } => {
+                    let source = yanglao_ops::deaths::Source::parse(source).ok_or_else(|| {
+                        err(
+                            "E-DEATH-SOURCE",
+                            format!(
+                                "来源“{source}”无效：应为 police、civil-affairs、health 或 village"
+                            ),
+                        )
+                    })?;
+                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run)?
+                }
             };
             if cli.json {
                 output::json(&o);
@@ -647,6 +701,95 @@ pub fn run(cli: Cli) -> Res {
             Ok(0)
         }
         Command::Payroll(cmd) => crate::payroll_cli::run(&cli, cmd),
+        Command::Deaths(DeathsCmd::Review { confirm, reject }) => {
+            let mut ctx = open(&cli)?;
+            match (confirm, reject) {
+                (Some(id), _) | (_, Some(id)) => {
+                    let (message, applied) =
+                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some())?;
+                    if cli.json {
+                        output::json(&serde_json::json!({"message": message, "applied": applied}));
+                    } else {
+                        println!("{message}");
+                        if let Some(a) = applied {
+                            println!(
+                                "  死亡日期 {}，多发待遇 {}，从草稿中移除 {} 笔",
+                                a.death_date.map(|d| d.to_string()).unwrap_or_default(),
+                                output::yuan(a.overpaid_fen),
+                                a.draft_lines_dropped
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    let items = yanglao_ops::deaths::review_list(&mut ctx)?;
+                    if cli.json {
+                        output::json(&items);
+                    } else {
+                        println!(
+                            "待审核的死亡记录：{} 条（按姓名、出生日期、县区匹配，须人工确认）",
+                            items.len()
+                        );
+                        for i in &items {
+                            println!(
+                                "  #{} {} {} 死亡日期 {}（{}，编号 {}）→ 候选 {} {}，匹配分 {}",
+                                i.record_id,
+                                i.name,
+                                if i.citizen_id_raw.is_empty() {
+                                    "（无身份证号）"
+                                } else {
+                                    &i.citizen_id_raw
+                                },
+                                i.death_date,
+                                i.source,
+                                i.source_ref,
+                                yanglao_ops::ledger::masked_id(&i.candidate_citizen_id),
+                                i.candidate_county,
+                                i.score
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Recovery(RecoveryCmd::List {
+            status,
+            county,
+            year,
+        }) => {
+            let mut ctx = open(&cli)?;
+            let cases = yanglao_ops::deaths::recovery_list(
+                &mut ctx,
+                status.as_deref(),
+                county.as_deref(),
+                *year,
+            )?;
+            if cli.json {
+                output::json(&cases);
+            } else {
+                println!("多领冒领追回案件：{} 件", cases.len());
+                for c in &cases {
+                    println!(
+                        "  #{} {} {} 死亡 {}：多发 {}，已追回 {}，核销 {}，未追回 {}（{}）",
+                        c.case_id,
+                        c.county,
+                        c.citizen_id,
+                        c.death_date,
+                        output::yuan(c.overpaid_fen),
+                        output::yuan(c.recovered_fen),
+                        output::yuan(c.written_off_fen),
+                        output::yuan(c.outstanding_fen),
+                        if c.status == "open" {
+                            "在办"
+                        } else {
+                            "已结"
+                        }
+                    );
+                }
+            }
+            Ok(0)
+        }
         Command::Bench(BenchCmd::Payroll {
             recipients,
             pg,

@@ -20,6 +20,7 @@ pub fn import(o: &ImportOutcome) {
         "contributions" => "缴费",
         "hardship" => "困难群体认定",
         "bank-return" => "银行回盘",
+        "deaths" => "死亡信息",
         k => k,
     };
     println!("{kind}文件：{}", o.file);
@@ -62,6 +63,22 @@ pub fn import(o: &ImportOutcome) {
             o.updated,
             o.skipped
         );
+    }
+    if let Some(d) = &o.details {
+        if o.ok() && !o.dry_run && o.kind == "deaths" {
+            let n = |k: &str| d[k].as_i64().unwrap_or(0);
+            println!(
+                "精确匹配 {} 条，待人工审核 {} 条，未匹配 {} 条；确认死亡 {} 人，村报待官方确认而暂停发放 {} 人；从发放草稿中移除 {} 笔；新增多发待遇 {}（涉及 {} 人）",
+                n("matched"),
+                n("review"),
+                n("unmatched"),
+                n("deaths_confirmed"),
+                n("suspended_pending_confirmation"),
+                n("draft_lines_dropped"),
+                yuan(n("overpaid_fen")),
+                n("recovery_cases")
+            );
+        }
     }
     if !o.warnings.is_empty() {
         println!("警告 {} 条（已接受）：", o.warnings.len());

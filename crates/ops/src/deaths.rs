@@ -1,0 +1,724 @@
+//! Deaths (多领冒领的源头): death records from every source, matched to the register, and their
+//! effects: benefits stop from the month after death, a draft payroll drops the person, payments
+//! already made for later months become overpayments month by month and component by component,
+//! and a recovery case opens.
+//!
+//! Sources: public security (户籍注销), civil affairs (火化/殡葬), health (死亡医学证明) — official —
+//! and the villages' monthly reports (去世人员月报). The death in force is the earliest date an
+//! official source gives; a village report alone suspends payment until an official source
+//! confirms it. Records whose citizen ID is missing or invalid go to a review queue, matched on
+//! name, birth date and county with a score; nothing fuzzy is applied without a confirmation.
+
+use crate::ledger::{self, EntryDraft};
+use crate::persons::{finish, previous_import, record_import};
+use crate::problems::{ImportOutcome, Problem};
+use crate::register::{name_hash, FastMap, RegisterIndex};
+use crate::table::read_table;
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use yanglao_domain::{CitizenId, Month};
+use yanglao_store::{ColType, Param, Tx};
+
+pub const COLUMNS: [&str; 4] = ["身份证号", "姓名", "死亡日期", "来源编号"];
+const ID: usize = 0;
+const NAME: usize = 1;
+const DATE: usize = 2;
+const REF: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Source {
+    #[serde(rename = "police")]
+    Police,
+    #[serde(rename = "civil-affairs")]
+    CivilAffairs,
+    #[serde(rename = "health")]
+    Health,
+    #[serde(rename = "village")]
+    Village,
+}
+
+impl Source {
+    pub fn parse(s: &str) -> Option<Source> {
+        match s.trim() {
+            "police" | "公安" | "户籍注销" => Some(Source::Police),
+            "civil-affairs" | "民政" | "火化" | "殡葬" => Some(Source::CivilAffairs),
+            "health" | "卫健" | "卫生健康" | "死亡医学证明" => Some(Source::Health),
+            "village" | "村" | "村报" | "去世人员月报" => Some(Source::Village),
+            _ => None,
+        }
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Source::Police => "police",
+            Source::CivilAffairs => "civil-affairs",
+            Source::Health => "health",
+            Source::Village => "village",
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Source::Police => "公安户籍注销",
+            Source::CivilAffairs => "民政火化殡葬",
+            Source::Health => "卫健死亡医学证明",
+            Source::Village => "村去世人员月报",
+        }
+    }
+    pub fn official(self) -> bool {
+        self != Source::Village
+    }
+}
+
+struct NewRecord {
+    record_id: i64,
+    source_ref: String,
+    citizen_id_raw: String,
+    name: String,
+    birth_date: Option<NaiveDate>,
+    county_raw: Option<String>,
+    death_date: NaiveDate,
+    person: Option<(i64, String)>,
+    status: &'static str,
+    score: Option<i64>,
+}
+
+/// Scores a fuzzy candidate: the name must match (50); the birth date (30) and county (20) add.
+fn score(name_matches: bool, birth_matches: bool, county_matches: bool) -> i64 {
+    if !name_matches {
+        return 0;
+    }
+    50 + if birth_matches { 30 } else { 0 } + if county_matches { 20 } else { 0 }
+}
+
+pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&COLUMNS)?;
+    let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
+    let (birth_col, county_col, source_col) =
+        (optional("出生日期"), optional("县区代码"), optional("来源"));
+    let mut out = ImportOutcome::new("deaths", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
+        if let Some(id) = previous_import(tx, &format!("deaths-{}", source.code()), &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
+        let register = RegisterIndex::load(tx)?;
+        let mut existing: FastMap<String, (String, NaiveDate)> = FastMap::default();
+        tx.for_each_ref("SELECT source_ref, citizen_id_raw, death_date FROM death_records WHERE source = $1", &[Param::Text(source.code())], |r| {
+            existing.insert(r.str(0)?.to_string(), (r.str(1)?.to_string(), r.date(2)?));
+            Ok(())
+        })?;
+        let mut seen_ref: FastMap<String, usize> = FastMap::default();
+        let mut seen_person: FastMap<i64, usize> = FastMap::default();
+        let mut new = Vec::new();
+        let mut fuzzy = Vec::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            if let Some(c) = source_col {
+                let v = cells.get(c).map_or("", |c| c.text.as_str());
+                if !v.is_empty() && Source::parse(v) != Some(source) {
+                    err(REF, v, "E-DEATH-MIXED-SOURCE", format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh()));
+                }
+            }
+            let raw_id = cols.cell(cells, ID).to_string();
+            let name = cols.cell(cells, NAME).to_string();
+            if name.is_empty() {
+                err(NAME, "", "E-PERSON-NAME-EMPTY", "姓名为空".into());
+            }
+            let reference = cols.cell(cells, REF).to_string();
+            if reference.is_empty() {
+                err(REF, "", "E-DEATH-REF-EMPTY", "来源编号为空".into());
+            }
+            let date_raw = cols.cell(cells, DATE);
+            let death_date = match cols.date(cells, DATE) {
+                Ok(d) if d > today => {
+                    err(DATE, date_raw, "E-DEATH-FUTURE", "死亡日期晚于今天".into());
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    err(DATE, date_raw, e.code, e.message);
+                    None
+                }
+            };
+            let birth_date = birth_col.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
+            let birth_date = match birth_date {
+                Some(Ok(d)) => Some(d),
+                Some(Err(e)) => {
+                    err(DATE, "", e.code, format!("出生日期：{}", e.message));
+                    None
+                }
+                None => None,
+            };
+            let county_raw = county_col.and_then(|c| cells.get(c)).map(|c| c.text.clone()).filter(|c| !c.is_empty());
+            let mut person = None;
+            match CitizenId::parse(&raw_id) {
+                Ok((id, _)) => match register.get(&id) {
+                    Some(p) => {
+                        if let Some(d) = death_date {
+                            if d < id.birth_date() {
+                                err(DATE, date_raw, "E-DEATH-BEFORE-BIRTH", format!("死亡日期早于出生日期 {}", id.birth_date()));
+                            }
+                        }
+                        if let Some(first) = seen_person.insert(p.person_id, row_no) {
+                            err(ID, &raw_id, "E-DEATH-DUPLICATE", format!("同一人在文件中出现两次（首次在第 {first} 行）"));
+                        }
+                        person = Some((p.person_id, p.county_code()));
+                    }
+                    None => err(ID, &raw_id, "E-DEATH-UNKNOWN-ID", "身份证号有效，但此人不在参保登记册中".into()),
+                },
+                Err(_) => fuzzy.push(new.len()),
+            }
+            if let (Some(d), Some(b)) = (death_date, birth_date) {
+                if d < b {
+                    err(DATE, date_raw, "E-DEATH-BEFORE-BIRTH", format!("死亡日期早于出生日期 {b}"));
+                }
+            }
+            if !reference.is_empty() {
+                if let Some(first) = seen_ref.insert(reference.clone(), row_no) {
+                    err(REF, &reference, "E-DEATH-DUPLICATE", format!("来源编号在文件中重复（首次在第 {first} 行）"));
+                }
+            }
+            if out.errors.len() > before {
+                if fuzzy.last() == Some(&new.len()) {
+                    fuzzy.pop();
+                }
+                continue;
+            }
+            let Some(death_date) = death_date else { continue };
+            match existing.get(&reference) {
+                Some((raw, d)) if *raw == raw_id && *d == death_date => {
+                    out.skipped += 1;
+                    if fuzzy.last() == Some(&new.len()) {
+                        fuzzy.pop();
+                    }
+                    continue;
+                }
+                Some(_) => {
+                    out.errors.push(Problem::at(row_no, &cols, &table, REF, &reference, "E-DEATH-CONFLICT", "此来源编号已导入，但身份证号或死亡日期不同".into()));
+                    if fuzzy.last() == Some(&new.len()) {
+                        fuzzy.pop();
+                    }
+                    continue;
+                }
+                None => {}
+            }
+            new.push(NewRecord {
+                record_id: 0,
+                source_ref: reference,
+                citizen_id_raw: raw_id,
+                name,
+                birth_date,
+                county_raw,
+                death_date,
+                status: if person.is_some() { "matched" } else { "unmatched" },
+                person,
+                score: None,
+            });
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        // Fuzzy candidates: one pass over the register, by name.
+        if !fuzzy.is_empty() {
+            let wanted: FastMap<u64, ()> = fuzzy.iter().map(|&i| (name_hash(&new[i].name), ())).collect();
+            let mut by_name: FastMap<u64, Vec<(i64, String, NaiveDate, String)>> = FastMap::default();
+            tx.for_each_ref("SELECT person_id, county, birth_date, name FROM persons", &[], |r| {
+                let h = name_hash(r.str(3)?);
+                if wanted.contains_key(&h) {
+                    by_name.entry(h).or_default().push((r.i64(0)?, r.str(1)?.to_string(), r.date(2)?, r.str(3)?.to_string()));
+                }
+                Ok(())
+            })?;
+            for &i in &fuzzy {
+                let rec = &mut new[i];
+                let best = by_name
+                    .get(&name_hash(&rec.name))
+                    .into_iter()
+                    .flatten()
+                    .map(|(pid, county, birth, name)| {
+                        let s = score(*name == rec.name, rec.birth_date == Some(*birth), rec.county_raw.as_deref() == Some(county.as_str()));
+                        (s, *pid, county.clone())
+                    })
+                    .max_by_key(|c| (c.0, -c.1));
+                if let Some((s, pid, county)) = best.filter(|b| b.0 >= 50) {
+                    rec.person = Some((pid, county));
+                    rec.score = Some(s);
+                    rec.status = "review";
+                }
+            }
+        }
+        let import_id = record_import(tx, &format!("deaths-{}", source.code()), &table, &actor, new.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        let first = tx.allocate_ids("death_record", new.len() as i64)?;
+        for (i, r) in new.iter_mut().enumerate() {
+            r.record_id = first + i as i64;
+        }
+        let now = yanglao_store::now();
+        tx.insert_many(
+            "death_records",
+            &[
+                ("record_id", ColType::Int), ("source", ColType::Text), ("source_ref", ColType::Text), ("citizen_id_raw", ColType::Text),
+                ("name", ColType::Text), ("birth_date", ColType::Date), ("county_raw", ColType::Text), ("death_date", ColType::Date),
+                ("person_id", ColType::Int), ("person_county", ColType::Text), ("match_status", ColType::Text), ("match_score", ColType::Int),
+                ("import_id", ColType::Int), ("recorded_at", ColType::Timestamp),
+            ],
+            &new,
+            |r, b| {
+                b.extend([
+                    Param::Int(r.record_id), Param::Text(source.code()), Param::Text(&r.source_ref), Param::Text(&r.citizen_id_raw),
+                    Param::Text(&r.name), Param::from(r.birth_date), Param::from(r.county_raw.as_ref()), Param::Date(r.death_date),
+                    Param::from(r.person.as_ref().map(|p| p.0)), Param::from(r.person.as_ref().map(|p| &p.1)), Param::Text(r.status),
+                    Param::from(r.score), Param::Int(import_id), Param::Timestamp(now),
+                ])
+            },
+        )?;
+        let mut applied = Vec::new();
+        let mut persons: Vec<(i64, String)> = new.iter().filter(|r| r.status == "matched").filter_map(|r| r.person.clone()).collect();
+        persons.sort();
+        persons.dedup();
+        for (pid, county) in &persons {
+            applied.push(apply_death(tx, county, *pid, &actor, today)?);
+        }
+        out.posted = new.len();
+        let cases: usize = applied.iter().filter(|a| a.overpaid_fen > 0).count();
+        out.details = Some(serde_json::json!({
+            "source": source,
+            "matched": new.iter().filter(|r| r.status == "matched").count(),
+            "review": new.iter().filter(|r| r.status == "review").count(),
+            "unmatched": new.iter().filter(|r| r.status == "unmatched").count(),
+            "deaths_confirmed": applied.iter().filter(|a| a.official).count(),
+            "suspended_pending_confirmation": applied.iter().filter(|a| a.suspended).count(),
+            "draft_lines_dropped": applied.iter().map(|a| a.draft_lines_dropped).sum::<usize>(),
+            "recovery_cases": cases,
+            "overpaid_fen": applied.iter().map(|a| a.overpaid_fen).sum::<i64>(),
+        }));
+        audit(tx, &actor, "import.deaths", &serde_json::json!({"import_id": import_id, "file": table.file_name, "source": source, "records": new.len(), "details": out.details}))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+/// What applying a person's death did.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Applied {
+    pub person_id: i64,
+    pub death_date: Option<NaiveDate>,
+    pub official: bool,
+    pub disagreement: bool,
+    pub suspended: bool,
+    pub draft_lines_dropped: usize,
+    pub overpaid_fen: i64,
+}
+
+/// Recomputes a person's death from their matched records and applies its effects. Idempotent:
+/// applying it again changes nothing.
+pub fn apply_death(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    actor: &str,
+    today: NaiveDate,
+) -> Result<Applied> {
+    let records: Vec<(Source, NaiveDate)> = tx
+        .query(
+            "SELECT source, death_date FROM death_records WHERE person_id = $1 AND person_county = $2 AND match_status IN ('matched', 'confirmed')",
+            &[Param::Int(person_id), Param::Text(county)],
+        )?
+        .iter()
+        .map(|r| Ok((Source::parse(&r.str(0)?).unwrap_or(Source::Village), r.date(1)?)))
+        .collect::<Result<_>>()?;
+    let mut out = Applied {
+        person_id,
+        ..Default::default()
+    };
+    let official: Vec<&(Source, NaiveDate)> = records.iter().filter(|r| r.0.official()).collect();
+    let chosen = if official.is_empty() {
+        records.iter().min_by_key(|r| r.1)
+    } else {
+        official.iter().copied().min_by_key(|r| r.1)
+    };
+    let Some(&(source, death_date)) = chosen else {
+        return Ok(out);
+    };
+    out.death_date = Some(death_date);
+    out.official = source.official();
+    let mut dates: Vec<NaiveDate> = records.iter().map(|r| r.1).collect();
+    dates.sort();
+    dates.dedup();
+    out.disagreement = dates.len() > 1;
+    tx.exec(
+        "DELETE FROM deaths WHERE county = $1 AND person_id = $2",
+        &[Param::Text(county), Param::Int(person_id)],
+    )?;
+    tx.exec(
+        "INSERT INTO deaths (county, person_id, death_date, source, official, disagreement, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Param::Text(county), Param::Int(person_id), Param::Date(death_date), Param::Text(source.code()), Param::Bool(out.official),
+            Param::Bool(out.disagreement), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    let last = tx.query_opt(
+        "SELECT status FROM person_events WHERE county = $1 AND person_id = $2 ORDER BY effective_date DESC, event_id DESC LIMIT 1",
+        &[Param::Text(county), Param::Int(person_id)],
+    )?;
+    let last = last.map(|r| r.str(0)).transpose()?;
+    if !out.official {
+        // A village report alone: stop payment until an official source confirms.
+        if last.as_deref() == Some("receiving") || last.as_deref() == Some("resumed") {
+            event(
+                tx,
+                county,
+                person_id,
+                "suspended",
+                "村报去世，待官方确认",
+                death_date.max(today.with_day(1).unwrap_or(today)),
+                actor,
+            )?;
+            out.suspended = true;
+        }
+        return Ok(out);
+    }
+    if last.as_deref() != Some("terminated") {
+        event(
+            tx,
+            county,
+            person_id,
+            "terminated",
+            &format!("死亡（{}）", source.label_zh()),
+            death_date,
+            actor,
+        )?;
+    }
+    let death_month = Month::of(death_date);
+    out.draft_lines_dropped = drop_from_drafts(tx, county, person_id, death_month)?;
+    out.overpaid_fen = overpayments(tx, county, person_id, death_date, actor, today)?;
+    Ok(out)
+}
+
+fn event(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    status: &str,
+    reason: &str,
+    date: NaiveDate,
+    actor: &str,
+) -> Result<()> {
+    let id = tx.allocate_ids("person_event", 1)?;
+    tx.exec(
+        "INSERT INTO person_events (county, event_id, person_id, status, reason, effective_date, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Param::Text(county), Param::Int(id), Param::Int(person_id), Param::Text(status), Param::Text(reason), Param::Date(date),
+            Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Drops the person's lines for months after the death from draft payrolls (before approval).
+fn drop_from_drafts(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    death_month: Month,
+) -> Result<usize> {
+    let drafts = tx.query(
+        "SELECT l.payroll_id, l.line_no, l.total_fen FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
+         WHERE l.county = $1 AND l.person_id = $2 AND p.status = 'draft' AND l.to_month > $3",
+        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
+    )?;
+    for r in &drafts {
+        let (payroll_id, line_no, total) = (r.i64(0)?, r.i64(1)?, r.i64(2)?);
+        tx.exec(
+            "DELETE FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+            &[
+                Param::Text(county),
+                Param::Int(payroll_id),
+                Param::Int(line_no),
+            ],
+        )?;
+        tx.exec(
+            "UPDATE payrolls SET line_count = line_count - 1, total_fen = total_fen - $3 WHERE county = $1 AND payroll_id = $2",
+            &[Param::Text(county), Param::Int(payroll_id), Param::Int(total)],
+        )?;
+        tx.exec(
+            "INSERT INTO payroll_exclusions (county, payroll_id, person_id, reason) VALUES ($1, $2, $3, 'deceased') ON CONFLICT DO NOTHING",
+            &[Param::Text(county), Param::Int(payroll_id), Param::Int(person_id)],
+        )?;
+    }
+    Ok(drafts.len())
+}
+
+/// Paid lines covering months after the death become overpayments (the months after the death's
+/// month, component by component); a recovery case opens or grows, and the amounts are moved from
+/// what they were paid from to a receivable from the estate. Returns the amount newly found.
+fn overpayments(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    death_date: NaiveDate,
+    actor: &str,
+    today: NaiveDate,
+) -> Result<i64> {
+    let death_month = Month::of(death_date);
+    let lines = tx.query(
+        "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen
+         FROM payroll_lines l
+         WHERE l.county = $1 AND l.person_id = $2 AND l.status = 'paid' AND l.to_month > $3
+           AND NOT EXISTS (SELECT 1 FROM overpayments o WHERE o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no)
+         ORDER BY l.payroll_id, l.line_no",
+        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
+    )?;
+    if lines.is_empty() {
+        return Ok(0);
+    }
+    let case_id = match tx.query_opt(
+        "SELECT case_id FROM recovery_cases WHERE county = $1 AND person_id = $2",
+        &[Param::Text(county), Param::Int(person_id)],
+    )? {
+        Some(r) => r.i64(0)?,
+        None => {
+            let id = tx.allocate_ids("recovery_case", 1)?;
+            tx.exec(
+                "INSERT INTO recovery_cases (county, case_id, person_id, death_date, opened_on, overpaid_fen, recovered_fen, written_off_fen, status)
+                 VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 'open')",
+                &[Param::Text(county), Param::Int(id), Param::Int(person_id), Param::Date(death_date), Param::Date(today)],
+            )?;
+            id
+        }
+    };
+    let mut draft = EntryDraft {
+        county,
+        date: today,
+        kind: "overpayment",
+        description: format!("死亡后多发待遇转为应收（追回案件 {case_id}）"),
+        import_id: None,
+        lines: Vec::new(),
+    };
+    let mut rows = Vec::new();
+    let mut components = [0i64; 6];
+    let mut total_all = 0;
+    for r in &lines {
+        let (payroll_id, line_no) = (r.i64(0)?, r.i64(1)?);
+        let (from, to, months) = (Month::of(r.date(2)?), Month::of(r.date(3)?), r.i64(4)?);
+        let after = i64::from(death_month.max(from.prev()).until(to)).clamp(0, months);
+        let part = |fen: i64| fen * after / months;
+        let account = part(r.i64(5)?);
+        let from_pool = part(r.i64(6)?);
+        let exit = [part(r.i64(7)?), part(r.i64(8)?), part(r.i64(9)?)];
+        let total = account + exit.iter().sum::<i64>();
+        // The account pension goes back to the account in the shares it came out of.
+        let original = tx.query_opt(
+            "SELECT -personal_fen, -subsidy_province_fen, -subsidy_city_fen, -subsidy_county_fen, -gov_paid_fen, -interest_fen
+             FROM account_movements WHERE county = $1 AND person_id = $2 AND kind = 'benefit' AND reference = $3",
+            &[Param::Text(county), Param::Int(person_id), Param::Text(&format!("PAYROLL-{payroll_id}-{line_no}"))],
+        )?;
+        let weights: Vec<i64> = match &original {
+            Some(o) => (0..6)
+                .map(|i| o.i64(i))
+                .collect::<std::result::Result<_, _>>()?,
+            None => vec![0; 6],
+        };
+        let back = ledger::split_proportional(account - from_pool, &weights);
+        for (c, b) in components.iter_mut().zip(&back) {
+            *c += b;
+        }
+        // What did not go back to the account came from the pool (account used up).
+        draft.add(
+            ledger::POOL_LONGEVITY,
+            -(account - back.iter().sum::<i64>()),
+        );
+        for (i, level) in ledger::LEVELS.iter().enumerate() {
+            draft.add(&ledger::subsidy_receivable("exit", level), -exit[i]);
+        }
+        total_all += total;
+        rows.push((
+            payroll_id, line_no, after, account, from_pool, exit, total, back,
+        ));
+    }
+    let accounts = [
+        ledger::IND_PERSONAL.to_string(),
+        ledger::ind_entry_subsidy("province"),
+        ledger::ind_entry_subsidy("city"),
+        ledger::ind_entry_subsidy("county"),
+        ledger::ind_gov_paid("county"),
+        ledger::IND_INTEREST.to_string(),
+    ];
+    for (a, c) in accounts.iter().zip(components) {
+        draft.add(a, -c);
+    }
+    draft.add(ledger::RECEIVABLE_OVERPAYMENT, total_all);
+    let entry_id = ledger::post(tx, &draft, actor)?;
+    if components.iter().any(|c| *c != 0) {
+        let mid = tx.allocate_ids("movement", 1)?;
+        let p = |v: i64| Param::Int(v);
+        tx.exec(
+            "INSERT INTO account_movements (county, movement_id, person_id, entry_id, movement_date, kind, year, personal_fen, subsidy_province_fen,
+                subsidy_city_fen, subsidy_county_fen, gov_paid_fen, interest_fen, reference)
+             VALUES ($1, $2, $3, $4, $5, 'overpayment_reversal', $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                Param::Text(county), p(mid), p(person_id), p(entry_id), Param::Date(today), p(today.year().into()), p(components[0]),
+                p(components[1]), p(components[2]), p(components[3]), p(components[4]), p(components[5]), Param::Text(&format!("RECOVERY-{case_id}")),
+            ],
+        )?;
+    }
+    for (payroll_id, line_no, after, account, from_pool, exit, total, _) in &rows {
+        tx.exec(
+            "INSERT INTO overpayments (county, payroll_id, line_no, case_id, person_id, months, account_fen, from_pool_fen, exit_province_fen,
+                exit_city_fen, exit_county_fen, total_fen, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            &[
+                Param::Text(county), Param::Int(*payroll_id), Param::Int(*line_no), Param::Int(case_id), Param::Int(person_id), Param::Int(*after),
+                Param::Int(*account), Param::Int(*from_pool), Param::Int(exit[0]), Param::Int(exit[1]), Param::Int(exit[2]), Param::Int(*total),
+                Param::Int(entry_id),
+            ],
+        )?;
+    }
+    tx.exec(
+        "UPDATE recovery_cases SET overpaid_fen = overpaid_fen + $3, status = 'open' WHERE county = $1 AND case_id = $2",
+        &[Param::Text(county), Param::Int(case_id), Param::Int(total_all)],
+    )?;
+    Ok(total_all)
+}
+
+/// A recovery case as listed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Case {
+    pub case_id: i64,
+    pub person_id: i64,
+    pub citizen_id: String,
+    pub county: String,
+    pub death_date: NaiveDate,
+    pub opened_on: NaiveDate,
+    pub overpaid_fen: i64,
+    pub recovered_fen: i64,
+    pub written_off_fen: i64,
+    pub outstanding_fen: i64,
+    pub status: String,
+}
+
+pub fn recovery_list(
+    ctx: &mut Ctx,
+    status: Option<&str>,
+    county: Option<&str>,
+    year: Option<i32>,
+) -> Result<Vec<Case>> {
+    ctx.db.transaction(|tx| -> Result<Vec<Case>> {
+        let mut out = Vec::new();
+        for r in tx.query(
+            "SELECT c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status
+             FROM recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id ORDER BY c.county, c.case_id",
+            &[],
+        )? {
+            let case = Case {
+                case_id: r.i64(0)?,
+                person_id: r.i64(1)?,
+                citizen_id: crate::ledger::masked_id(&r.str(2)?),
+                county: r.str(3)?,
+                death_date: r.date(4)?,
+                opened_on: r.date(5)?,
+                overpaid_fen: r.i64(6)?,
+                recovered_fen: r.i64(7)?,
+                written_off_fen: r.i64(8)?,
+                outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
+                status: r.str(9)?,
+            };
+            if status.is_some_and(|s| s != case.status) || county.is_some_and(|c| c != case.county) || year.is_some_and(|y| y != case.opened_on.year()) {
+                continue;
+            }
+            out.push(case);
+        }
+        Ok(out)
+    })
+}
+
+/// A record waiting for a person's decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewItem {
+    pub record_id: i64,
+    pub source: String,
+    pub source_ref: String,
+    pub name: String,
+    pub citizen_id_raw: String,
+    pub death_date: NaiveDate,
+    pub candidate_citizen_id: String,
+    pub candidate_county: String,
+    pub score: i64,
+    pub status: String,
+}
+
+pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
+    ctx.db.transaction(|tx| -> Result<Vec<ReviewItem>> {
+        tx.query(
+            "SELECT d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status
+             FROM death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id
+             WHERE d.match_status = 'review' ORDER BY d.record_id",
+            &[],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(ReviewItem {
+                record_id: r.i64(0)?,
+                source: r.str(1)?,
+                source_ref: r.str(2)?,
+                name: r.str(3)?,
+                citizen_id_raw: r.str(4)?,
+                death_date: r.date(5)?,
+                candidate_citizen_id: r.str(6)?,
+                candidate_county: r.str(7)?,
+                score: r.i64(8)?,
+                status: r.str(9)?,
+            })
+        })
+        .collect()
+    })
+}
+
+/// Confirms (applying the death) or rejects a review item. Deciding the same way again changes
+/// nothing; deciding the other way after a decision is refused.
+pub fn review_decide(
+    ctx: &mut Ctx,
+    record_id: i64,
+    confirm: bool,
+) -> Result<(String, Option<Applied>)> {
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    ctx.db.transaction(|tx| -> Result<(String, Option<Applied>)> {
+        tx.lock_for_writing()?;
+        let r = tx
+            .query_opt("SELECT match_status, person_id, person_county FROM death_records WHERE record_id = $1", &[Param::Int(record_id)])?
+            .ok_or_else(|| OpsError::rule("E-DEATH-REVIEW-NOT-FOUND", format!("没有编号为 {record_id} 的死亡记录")))?;
+        let (status, pid, county) = (r.str(0)?, r.opt_i64(1)?, r.opt_str(2)?);
+        let wanted = if confirm { "confirmed" } else { "rejected" };
+        if status == wanted {
+            return Ok((format!("记录 {record_id} 此前已{}，未作改动", if confirm { "确认" } else { "驳回" }), None));
+        }
+        if status != "review" {
+            return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{status}”，不在待审核队列中")));
+        }
+        tx.exec(
+            "UPDATE death_records SET match_status = $2, reviewed_by = $3 WHERE record_id = $1",
+            &[Param::Int(record_id), Param::Text(wanted), Param::Text(&actor)],
+        )?;
+        audit(tx, &actor, "deaths.review", &serde_json::json!({"record_id": record_id, "decision": wanted}))?;
+        let applied = match (confirm, pid, county) {
+            (true, Some(pid), Some(county)) => Some(apply_death(tx, &county, pid, &actor, today)?),
+            _ => None,
+        };
+        Ok((format!("记录 {record_id} 已{}", if confirm { "确认并生效" } else { "驳回" }), applied))
+    })
+}

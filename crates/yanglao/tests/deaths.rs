@@ -1,0 +1,234 @@
+//! Deaths from every source, the review queue, and overpayments turned into recovery cases, on
+//! SQLite and (when configured) PostgreSQL.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// (county, name, birth yyyymmdd)
+const PEOPLE: [(&str, &str, &str); 4] = [
+    ("140302", "韩桂兰", "19500301"),
+    ("140302", "韩建国", "19520715"),
+    ("140311", "乔秀英", "19490630"),
+    ("140321", "武玉兰", "19481010"),
+];
+
+fn pid(i: usize) -> String {
+    id(PEOPLE[i].0, PEOPLE[i].2, 200 + i as u32)
+}
+
+fn deaths_csv(rows: &[[&str; 4]]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .collect();
+    csv(&["身份证号", "姓名", "死亡日期", "来源编号"], &rows)
+}
+
+/// Pays January and February 2023 to everyone (bank returns all paid on the 10th).
+fn pay(db: &TestDb, month: &str) {
+    let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", month]);
+    for p in run["payrolls"].as_array().unwrap() {
+        let id = p["id"].as_i64().unwrap().to_string();
+        db.ok_json(&["--by", "checker", "payroll", "approve", &id]);
+        let out = db.dir.path().join(format!("out-{id}"));
+        let e = db.ok_json(&["payroll", "export", &id, "--out", out.to_str().unwrap()]);
+        for f in e["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.as_str().unwrap().contains("银行代发"))
+        {
+            let bytes = std::fs::read(f.as_str().unwrap()).unwrap();
+            let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
+            let mut ret =
+                String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
+            for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
+                let c: Vec<&str> = line.split(',').collect();
+                ret.push_str(&format!(
+                    "{},{},{},{},{},成功,,{month}-10\n",
+                    c[0], c[1], c[2], c[4], c[5]
+                ));
+            }
+            db.ok_json(&[
+                "import",
+                "bank-return",
+                &db.file(&format!("ret-{id}.csv"), &ret),
+            ]);
+        }
+    }
+}
+
+fn import_deaths(db: &TestDb, name: &str, source: &str, text: &str) -> Value {
+    db.ok_json(&["import", "deaths", &db.file(name, text), "--source", source])
+}
+
+#[test]
+fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
+    for db in backends("deaths") {
+        let rows: Vec<Vec<String>> = (0..PEOPLE.len())
+            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+            .collect();
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+        ]);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        pay(&db, "2023-01");
+        pay(&db, "2023-02");
+        // March is drawn up but not approved yet.
+        db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2023-03"]);
+
+        // Bad files change nothing.
+        let before = db.footprint();
+        let unknown = id("140302", "19400101", 1);
+        let bad = deaths_csv(&[
+            [&pid(0), PEOPLE[0].1, "1940-01-01", "P-1"],
+            [&pid(1), PEOPLE[1].1, "2099-01-01", "P-2"],
+            [&unknown, "某人", "2023-01-01", "P-3"],
+            [&pid(2), PEOPLE[2].1, "2023-01-05", "P-4"],
+            [&pid(2), PEOPLE[2].1, "2023-01-05", "P-4"],
+        ]);
+        let o = db.run(&[
+            "import",
+            "deaths",
+            &db.file("bad.csv", &bad),
+            "--source",
+            "police",
+            "--json",
+        ]);
+        assert_eq!(o.code, 1, "[{}] {}", db.label, o.stdout);
+        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        for c in [
+            "E-DEATH-BEFORE-BIRTH",
+            "E-DEATH-FUTURE",
+            "E-DEATH-UNKNOWN-ID",
+            "E-DEATH-DUPLICATE",
+        ] {
+            assert!(codes.contains(c), "missing {c}: {codes:?}");
+        }
+        let mixed = format!(
+            "来源,{}",
+            deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-10", "P-9"]]).replacen('\n', "\n村报,", 1)
+        );
+        let o = db.run(&[
+            "import",
+            "deaths",
+            &db.file("mixed.csv", &mixed),
+            "--source",
+            "police",
+            "--json",
+        ]);
+        assert!(o.stdout.contains("E-DEATH-MIXED-SOURCE"), "{}", o.stdout);
+        assert_eq!(db.footprint(), before);
+
+        // The police deregistration of person 0 (died 10 January): February was paid after the death.
+        let v = import_deaths(
+            &db,
+            "police.csv",
+            "police",
+            &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-10", "GA-001"]]),
+        );
+        assert_eq!(v["details"]["deaths_confirmed"], 1, "{v}");
+        assert_eq!(v["details"]["draft_lines_dropped"], 1);
+        let cases = db.ok_json(&["recovery", "list", "--status", "open"]);
+        let case = &cases.as_array().unwrap()[0];
+        assert_eq!(
+            (
+                case["overpaid_fen"].as_i64(),
+                case["outstanding_fen"].as_i64()
+            ),
+            (Some(2000), Some(2000)),
+            "{cases}"
+        );
+        for key in [
+            "person_id",
+            "county",
+            "overpaid_fen",
+            "recovered_fen",
+            "outstanding_fen",
+            "status",
+        ] {
+            assert!(case.get(key).is_some(), "recovery list lacks {key}");
+        }
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+        // Importing again, or a later civil-affairs record, changes nothing more.
+        assert_eq!(
+            import_deaths(
+                &db,
+                "police.csv",
+                "police",
+                &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-10", "GA-001"]])
+            )["already_imported"],
+            true
+        );
+        let v = import_deaths(
+            &db,
+            "civil.csv",
+            "civil-affairs",
+            &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-12", "MZ-7"]]),
+        );
+        assert_eq!(v["details"]["recovery_cases"], 0);
+        assert_eq!(
+            db.ok_json(&["recovery", "list"]).as_array().unwrap().len(),
+            1
+        );
+        let march = db.ok_json(&["payroll", "list", "--month", "2023-03"]);
+        let chengqu = march
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["county"] == "140302")
+            .unwrap();
+        assert_eq!(
+            (chengqu["lines"].as_i64(), chengqu["total_fen"].as_i64()),
+            (Some(1), Some(2000))
+        );
+        assert_eq!(chengqu["excluded"]["deceased"], 1);
+
+        // A village report alone suspends payment until an official source confirms.
+        let v = import_deaths(
+            &db,
+            "village.csv",
+            "village",
+            &deaths_csv(&[[&pid(1), PEOPLE[1].1, "2023-02-20", "CUN-3"]]),
+        );
+        assert_eq!(v["details"]["suspended_pending_confirmation"], 1, "{v}");
+        let show = db.ok_json(&["person", "show", &pid(1)]);
+        assert_eq!(show["current_status"], "suspended");
+
+        // A record without a valid ID goes to review, matched on name, birth date and county.
+        let text = "身份证号,姓名,死亡日期,来源编号,出生日期,县区代码\n,乔秀英,2023-01-20,WJ-5,1949-06-30,140311\n";
+        let v = import_deaths(&db, "health.csv", "health", text);
+        assert_eq!(
+            (
+                v["details"]["review"].as_i64(),
+                v["details"]["deaths_confirmed"].as_i64()
+            ),
+            (Some(1), Some(0))
+        );
+        let queue = db.ok_json(&["deaths", "review"]);
+        let item = &queue.as_array().unwrap()[0];
+        assert_eq!(item["score"], 100);
+        let rid = item["record_id"].as_i64().unwrap().to_string();
+        let decided = db.ok_json(&["deaths", "review", "--confirm", &rid]);
+        assert_eq!(decided["applied"]["overpaid_fen"], 2000);
+        let again = db.ok_json(&["deaths", "review", "--confirm", &rid]);
+        assert!(
+            again["applied"].is_null(),
+            "confirming twice changes nothing: {again}"
+        );
+        assert_eq!(
+            db.ok_json(&["recovery", "list"]).as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
