@@ -17,7 +17,6 @@ use crate::table::read_table;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::path::Path;
 use yanglao_domain::{CitizenId, Month};
 use yanglao_store::{ColType, Param, Tx};
