@@ -236,23 +236,6 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     Ok(out)
 }
 
-/// Component balances of a county's individual accounts: personal, entry subsidy by level,
-/// government-paid, interest.
-fn component_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, [i64; 6]>> {
-    let mut map: FastMap<i64, [i64; 6]> = FastMap::default();
-    tx.for_each_ref(
-        "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
-                CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
-         FROM account_movements WHERE county = $1 GROUP BY person_id",
-        &[Param::Text(county)],
-        |r| {
-            map.insert(r.i64(0)?, [r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?, r.i64(5)?, r.i64(6)?]);
-            Ok(())
-        },
-    )?;
-    Ok(map)
-}
-
 fn post_payroll_results(
     tx: &mut Tx<'_>,
     payroll_id: i64,
@@ -272,7 +255,7 @@ fn post_payroll_results(
         .map(|o| (*o, &lines[&o.line_no]))
         .collect();
     if !paid.is_empty() {
-        let mut balances = component_balances(tx, &county)?;
+        let mut balances = ledger::component_balances(tx, &county, None)?;
         let mut draft = EntryDraft {
             county: &county,
             date: paid
@@ -311,14 +294,7 @@ fn post_payroll_results(
                 format!("PAYROLL-{payroll_id}-{}", o.line_no),
             ));
         }
-        let accounts = [
-            ledger::IND_PERSONAL.to_string(),
-            ledger::ind_entry_subsidy("province"),
-            ledger::ind_entry_subsidy("city"),
-            ledger::ind_entry_subsidy("county"),
-            ledger::ind_gov_paid("county"),
-            ledger::IND_INTEREST.to_string(),
-        ];
+        let accounts = ledger::ind_component_accounts();
         for (a, t) in accounts.iter().zip(totals) {
             draft.add(a, t);
         }

@@ -550,14 +550,7 @@ fn overpayments(
             payroll_id, line_no, after, account, from_pool, exit, total, back,
         ));
     }
-    let accounts = [
-        ledger::IND_PERSONAL.to_string(),
-        ledger::ind_entry_subsidy("province"),
-        ledger::ind_entry_subsidy("city"),
-        ledger::ind_entry_subsidy("county"),
-        ledger::ind_gov_paid("county"),
-        ledger::IND_INTEREST.to_string(),
-    ];
+    let accounts = ledger::ind_component_accounts();
     for (a, c) in accounts.iter().zip(components) {
         draft.add(a, -c);
     }

@@ -24,6 +24,8 @@ pub const IND_INTEREST: &str = "ind.interest";
 pub const POOL_INTEREST: &str = "pool.interest";
 /// Account pensions paid after an individual account is used up (when the policy continues them).
 pub const POOL_LONGEVITY: &str = "pool.longevity";
+/// Overpayments written off as lost to the fund.
+pub const POOL_WRITEOFF: &str = "pool.writeoff";
 /// Benefits paid after a death, owed back by the estate or family.
 pub const RECEIVABLE_OVERPAYMENT: &str = "receivable.overpayment";
 pub const LEVELS: [&str; 3] = ["province", "city", "county"];
@@ -54,8 +56,7 @@ pub fn side_of(account: &str) -> Option<Side> {
         }
         ["ind", "personal"]
         | ["ind", "interest"]
-        | ["pool", "interest"]
-        | ["pool", "longevity"] => Some(Side::Claim),
+        | ["pool", "interest" | "longevity" | "writeoff"] => Some(Side::Claim),
         ["ind", "entry_subsidy" | "gov_paid", l] if level(l) => Some(Side::Claim),
         ["payable", "benefit" | "heirs"] => Some(Side::Claim),
         _ => None,
@@ -66,6 +67,40 @@ pub fn ind_entry_subsidy(level: &str) -> String {
 }
 pub fn ind_gov_paid(level: &str) -> String {
     format!("ind.gov_paid.{level}")
+}
+
+/// The individual-account control accounts, in the order of the sub-ledger's components:
+/// personal, entry subsidy by level, government-paid, interest.
+pub fn ind_component_accounts() -> [String; 6] {
+    [
+        IND_PERSONAL.to_string(),
+        ind_entry_subsidy("province"),
+        ind_entry_subsidy("city"),
+        ind_entry_subsidy("county"),
+        ind_gov_paid("county"),
+        IND_INTEREST.to_string(),
+    ]
+}
+
+/// Individual-account balances by component (personal, entry subsidy by level, government-paid,
+/// interest), for a county or one person of it.
+pub fn component_balances(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: Option<i64>,
+) -> Result<crate::register::FastMap<i64, [i64; 6]>> {
+    let mut map: crate::register::FastMap<i64, [i64; 6]> = Default::default();
+    tx.for_each_ref(
+        "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
+                CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
+         FROM account_movements WHERE county = $1 AND ($2 < 0 OR person_id = $2) GROUP BY person_id",
+        &[Param::Text(county), Param::Int(person_id.unwrap_or(-1))],
+        |r| {
+            map.insert(r.i64(0)?, [r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?, r.i64(5)?, r.i64(6)?]);
+            Ok(())
+        },
+    )?;
+    Ok(map)
 }
 
 /// Splits `amount` over parts in proportion to non-negative `weights`, by largest remainder: the
@@ -382,6 +417,8 @@ mod tests {
         assert_eq!(side_of(IND_INTEREST), Some(Side::Claim));
         assert_eq!(side_of("receivable.subsidy.entry.town"), None);
         assert_eq!(side_of("receivable.subsidy.bonus.city"), None);
+        assert_eq!(side_of(POOL_WRITEOFF), Some(Side::Claim));
+        assert_eq!(side_of(RECEIVABLE_OVERPAYMENT), Some(Side::Asset));
         assert_eq!(side_of("pool.anything"), None);
         assert_eq!(side_of("banking"), None);
     }

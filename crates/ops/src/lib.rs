@@ -17,6 +17,7 @@ pub mod ledger;
 pub mod payroll;
 pub mod persons;
 pub mod problems;
+pub mod recovery;
 pub mod register;
 pub mod status;
 pub mod table;

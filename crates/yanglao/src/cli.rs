@@ -77,6 +77,9 @@ pub enum Command {
     /// Overpayment recovery
     #[command(subcommand)]
     Recovery(RecoveryCmd),
+    /// The individual-account balance paid to heirs
+    #[command(subcommand)]
+    Inheritance(InheritanceCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -135,7 +138,40 @@ pub enum DeathsCmd {
 }
 
 #[derive(Subcommand)]
+pub enum InheritanceCmd {
+    /// Pay a deceased person's individual-account balance to the heir (after offsetting any overpayment)
+    Pay {
+        citizen_id: String,
+        #[arg(long)]
+        heir_name: String,
+        #[arg(long)]
+        heir_id: String,
+        #[arg(long)]
+        heir_bank: String,
+        #[arg(long)]
+        heir_account: String,
+        /// Payment date (YYYY-MM-DD); default today
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 pub enum RecoveryCmd {
+    /// Record a recovery step: bank-deduction, offset, family-refund, enforcement or write-off
+    Record {
+        case_id: i64,
+        #[arg(long)]
+        channel: String,
+        /// Amount in yuan
+        #[arg(long)]
+        amount: String,
+        /// Date (YYYY-MM-DD); default today
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+    },
     /// Overpayment recovery cases (多领冒领追回)
     List {
         #[arg(long)]
@@ -574,10 +610,7 @@ pub fn run(cli: Cli) -> Res {
                     format!("状态“{status}”无效：应为 receiving、suspended、resumed 或 terminated"),
                 )
             })?;
-            let date = match date {
-                Some(d) => yanglao_domain::parse_date(d).map_err(|e| err(e.code, e.message))?,
-                None => chrono::Local::now().date_naive(),
-            };
+            let date = parse_date_or_today(date.as_deref())?;
             let mut ctx = open(&cli)?;
             let e = yanglao_ops::status::record(
                 &mut ctx,
@@ -753,6 +786,74 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(0)
         }
+        Command::Recovery(RecoveryCmd::Record {
+            case_id,
+            channel,
+            amount,
+            date,
+            note,
+        }) => {
+            let amount =
+                yanglao_domain::parse_yuan_to_fen(amount).map_err(|e| err(e.code, e.message))?;
+            let date = parse_date_or_today(date.as_deref())?;
+            let mut ctx = open(&cli)?;
+            let s = yanglao_ops::recovery::record(
+                &mut ctx,
+                *case_id,
+                channel,
+                amount,
+                date,
+                note.as_deref(),
+            )?;
+            if cli.json {
+                output::json(&s);
+            } else {
+                println!(
+                    "追回案件 {case_id}：{} {}，未追回余额 {}（{}）",
+                    yanglao_ops::recovery::channel_zh(&s.channel),
+                    output::yuan(s.amount_fen),
+                    output::yuan(s.outstanding_fen),
+                    if s.status == "closed" {
+                        "已结案"
+                    } else {
+                        "在办"
+                    }
+                );
+            }
+            Ok(0)
+        }
+        Command::Inheritance(InheritanceCmd::Pay {
+            citizen_id,
+            heir_name,
+            heir_id,
+            heir_bank,
+            heir_account,
+            date,
+        }) => {
+            let date = parse_date_or_today(date.as_deref())?;
+            let mut ctx = open(&cli)?;
+            let i = yanglao_ops::recovery::pay_inheritance(
+                &mut ctx,
+                citizen_id,
+                heir_name,
+                heir_id,
+                heir_bank,
+                heir_account,
+                date,
+            )?;
+            if cli.json {
+                output::json(&i);
+            } else {
+                println!(
+                    "{} 的个人账户：抵扣多发待遇 {}，支付继承人 {} {}",
+                    i.citizen_id,
+                    output::yuan(i.offset_fen),
+                    i.heir_name,
+                    output::yuan(i.paid_fen)
+                );
+            }
+            Ok(0)
+        }
         Command::Recovery(RecoveryCmd::List {
             status,
             county,
@@ -821,6 +922,13 @@ pub fn run(cli: Cli) -> Res {
             crate::quickstart::bench(&cli, *rows, pg.as_deref(), dir.as_deref())
         }
         Command::Quickstart { out } => crate::quickstart::run(&cli, out),
+    }
+}
+
+fn parse_date_or_today(d: Option<&str>) -> Result<NaiveDate, CliError> {
+    match d {
+        Some(d) => yanglao_domain::parse_date(d).map_err(|e| err(e.code, e.message)),
+        None => Ok(chrono::Local::now().date_naive()),
     }
 }
 

@@ -230,5 +230,136 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             2
         );
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+
+        // Recovering person 0's case: no account balance to offset; the bank deducts 5 yuan, the
+        // rest is written off and the case closes.
+        let case0 = db.ok_json(&["recovery", "list"]).as_array().unwrap()[0]["case_id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let o = db.run(&[
+            "recovery",
+            "record",
+            &case0,
+            "--channel",
+            "offset",
+            "--amount",
+            "1",
+            "--date",
+            "2023-04-01",
+            "--json",
+        ]);
+        assert!(
+            o.stdout.contains("E-RECOVERY-OFFSET-EXCEEDS"),
+            "{}",
+            o.stdout
+        );
+        let o = db.run(&[
+            "recovery",
+            "record",
+            &case0,
+            "--channel",
+            "bank-deduction",
+            "--amount",
+            "30",
+            "--date",
+            "2023-04-01",
+            "--json",
+        ]);
+        assert!(o.stdout.contains("E-RECOVERY-EXCEEDS"), "{}", o.stdout);
+        let s = db.ok_json(&[
+            "recovery",
+            "record",
+            &case0,
+            "--channel",
+            "bank-deduction",
+            "--amount",
+            "5",
+            "--date",
+            "2023-04-01",
+            "--note",
+            "银行协助划扣",
+        ]);
+        assert_eq!(
+            (s["outstanding_fen"].as_i64(), s["status"].as_str()),
+            (Some(1500), Some("open"))
+        );
+        let s = db.ok_json(&[
+            "recovery",
+            "record",
+            &case0,
+            "--channel",
+            "write-off",
+            "--amount",
+            "15",
+            "--date",
+            "2023-05-01",
+        ]);
+        assert_eq!(
+            (s["outstanding_fen"].as_i64(), s["status"].as_str()),
+            (Some(0), Some("closed"))
+        );
+        let closed = db.ok_json(&["recovery", "list", "--status", "closed"]);
+        assert_eq!(closed.as_array().unwrap()[0]["recovered_fen"], 500);
+        assert_eq!(closed.as_array().unwrap()[0]["written_off_fen"], 1500);
+
+        // Inheritance: a contributor who died before benefit age; the balance goes to the heir once.
+        let young = id("140302", "19650505", 301);
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file(
+                "p2.csv",
+                &csv(&PERSON_HEADER, &[person(&young, "梁志刚", "140302", "是")]),
+            ),
+        ]);
+        let c = [contribution(
+            &young,
+            "梁志刚",
+            2021,
+            "500",
+            "2021-04-01",
+            "LZ1",
+        )];
+        db.ok_json(&[
+            "import",
+            "contributions",
+            &db.file("c.csv", &csv(&CONTRIB_HEADER, &c)),
+        ]);
+        let heir = id("140302", "19900101", 302);
+        let heir_account = yanglao_domain::bank::with_luhn_digit("622848000033334444");
+        let pay = [
+            "inheritance",
+            "pay",
+            &young,
+            "--heir-name",
+            "梁文",
+            "--heir-id",
+            &heir,
+            "--heir-bank",
+            "中国农业银行",
+            "--heir-account",
+            &heir_account,
+            "--date",
+            "2023-06-01",
+        ];
+        let o = db.run(&[&pay[..], &["--json"]].concat());
+        assert!(o.stdout.contains("E-INHERIT-NOT-DECEASED"), "{}", o.stdout);
+        import_deaths(
+            &db,
+            "police2.csv",
+            "police",
+            &deaths_csv(&[[&young, "梁志刚", "2023-05-01", "GA-002"]]),
+        );
+        let v = db.ok_json(&pay);
+        assert_eq!(
+            (v["paid_fen"].as_i64(), v["offset_fen"].as_i64()),
+            (Some(50000 + 12000), Some(0)),
+            "{v}"
+        );
+        assert_eq!(db.ok_json(&["account", "show", &young])["balance_fen"], 0);
+        let o = db.run(&[&pay[..], &["--json"]].concat());
+        assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }

@@ -65,3 +65,38 @@ CREATE TABLE overpayments (
     FOREIGN KEY (county, case_id) REFERENCES recovery_cases (county, case_id),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );
+
+CREATE TABLE recovery_movements (
+    county      TEXT NOT NULL,
+    movement_id BIGINT NOT NULL,
+    case_id     BIGINT NOT NULL,
+    channel     TEXT NOT NULL CHECK (channel IN ('bank-deduction', 'offset', 'family-refund', 'enforcement', 'write-off')),
+    amount_fen  BIGINT NOT NULL CHECK (amount_fen > 0),
+    on_date     DATE NOT NULL,
+    note        TEXT,
+    entry_id    BIGINT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (county, movement_id),
+    FOREIGN KEY (county, case_id) REFERENCES recovery_cases (county, case_id),
+    FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
+);
+CREATE INDEX recovery_movements_case ON recovery_movements (county, case_id);
+
+CREATE TABLE inheritance_payments (
+    county          TEXT NOT NULL,
+    person_id       BIGINT NOT NULL,
+    heir_name       TEXT NOT NULL,
+    heir_citizen_id TEXT NOT NULL,
+    heir_bank       TEXT NOT NULL,
+    heir_account    TEXT NOT NULL,
+    offset_fen      BIGINT NOT NULL,
+    paid_fen        BIGINT NOT NULL,
+    paid_on         DATE NOT NULL,
+    entry_id        BIGINT NOT NULL,
+    recorded_by     TEXT NOT NULL,
+    recorded_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (county, person_id),
+    FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id),
+    FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
+);

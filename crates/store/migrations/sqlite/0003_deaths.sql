@@ -59,3 +59,34 @@ CREATE TABLE overpayments (
     entry_id             INTEGER NOT NULL REFERENCES journal_entries(entry_id),
     PRIMARY KEY (payroll_id, line_no)
 );
+
+-- Each step of a recovery: money recovered through a channel, an offset, or a write-off.
+CREATE TABLE recovery_movements (
+    movement_id INTEGER PRIMARY KEY,
+    county      TEXT NOT NULL,
+    case_id     INTEGER NOT NULL REFERENCES recovery_cases(case_id),
+    channel     TEXT NOT NULL CHECK (channel IN ('bank-deduction', 'offset', 'family-refund', 'enforcement', 'write-off')),
+    amount_fen  INTEGER NOT NULL CHECK (amount_fen > 0),
+    on_date     TEXT NOT NULL,
+    note        TEXT,
+    entry_id    INTEGER NOT NULL REFERENCES journal_entries(entry_id),
+    recorded_by TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX recovery_movements_case ON recovery_movements (case_id);
+
+-- The individual-account balance paid to the heirs after a death.
+CREATE TABLE inheritance_payments (
+    county          TEXT NOT NULL,
+    person_id       INTEGER PRIMARY KEY REFERENCES persons(person_id),
+    heir_name       TEXT NOT NULL,
+    heir_citizen_id TEXT NOT NULL,
+    heir_bank       TEXT NOT NULL,
+    heir_account    TEXT NOT NULL,
+    offset_fen      INTEGER NOT NULL,
+    paid_fen        INTEGER NOT NULL,
+    paid_on         TEXT NOT NULL,
+    entry_id        INTEGER NOT NULL REFERENCES journal_entries(entry_id),
+    recorded_by     TEXT NOT NULL,
+    recorded_at     TEXT NOT NULL
+);

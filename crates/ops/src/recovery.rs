@@ -1,0 +1,316 @@
+//! Recovery of overpayments (多领冒领追回) and payment of the inheritable balance to the heirs.
+//!
+//! Channels: bank deduction from the recipient's account (银行协助划扣), offset against the
+//! inheritable individual-account balance (个人账户余额抵扣), refund by the family (家属退还),
+//! hand-over to enforcement (移交执法追缴), and write-off (核销). Each step is a ledger entry:
+//! money recovered — Dr `bank` / Cr `receivable.overpayment`; an offset — Dr the individual
+//! account's components / Cr `receivable.overpayment`; a write-off — Dr `pool.writeoff` / Cr
+//! `receivable.overpayment`.
+
+use crate::contributions::MOVEMENT_COLUMNS;
+use crate::ledger::{self, EntryDraft};
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+use yanglao_domain::CitizenId;
+use yanglao_store::{Param, Tx};
+
+pub const CHANNELS: [&str; 5] = [
+    "bank-deduction",
+    "offset",
+    "family-refund",
+    "enforcement",
+    "write-off",
+];
+
+pub fn channel_zh(c: &str) -> &str {
+    match c {
+        "bank-deduction" => "银行协助划扣",
+        "offset" => "个人账户余额抵扣",
+        "family-refund" => "家属退还",
+        "enforcement" => "移交执法追缴",
+        "write-off" => "核销",
+        other => other,
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub case_id: i64,
+    pub channel: String,
+    pub amount_fen: i64,
+    pub outstanding_fen: i64,
+    pub status: String,
+    pub entry_id: i64,
+}
+
+/// Debits a person's individual account by `amount` over its components (in proportion to their
+/// balances) into `draft`, and writes the sub-ledger movement. Refuses more than the balance.
+fn debit_account(
+    tx: &mut Tx<'_>,
+    draft: &mut EntryDraft<'_>,
+    person_id: i64,
+    amount: i64,
+) -> Result<[i64; 6]> {
+    let balances = ledger::component_balances(tx, draft.county, Some(person_id))?;
+    let bal = balances.get(&person_id).copied().unwrap_or_default();
+    let available: i64 = bal.iter().map(|b| (*b).max(0)).sum();
+    if amount > available {
+        return Err(OpsError::rule(
+            "E-RECOVERY-OFFSET-EXCEEDS",
+            format!(
+                "个人账户余额 {} 元，不足抵扣 {} 元",
+                yanglao_domain::format_yuan(available),
+                yanglao_domain::format_yuan(amount)
+            ),
+        ));
+    }
+    let parts = ledger::split_proportional(amount, &bal);
+    for (account, p) in ledger::ind_component_accounts().iter().zip(parts.iter()) {
+        draft.add(account, *p);
+    }
+    Ok([parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]])
+}
+
+/// Writes the sub-ledger movement of a posted entry that debited a person's account by `parts`.
+fn write_movement(
+    tx: &mut Tx<'_>,
+    draft: &EntryDraft<'_>,
+    person_id: i64,
+    entry_id: i64,
+    kind: &str,
+    parts: &[i64; 6],
+    reference: &str,
+) -> Result<()> {
+    let (county, date) = (draft.county, draft.date);
+    let id = tx.allocate_ids("movement", 1)?;
+    let rows = [()];
+    tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &rows, |_, b| {
+        b.extend([
+            Param::Int(id),
+            Param::Text(county),
+            Param::Int(person_id),
+            Param::Int(entry_id),
+            Param::Date(date),
+            Param::Text(kind),
+            Param::Int(date.year().into()),
+            Param::Int(-parts[0]),
+            Param::Int(-parts[1]),
+            Param::Int(-parts[2]),
+            Param::Int(-parts[3]),
+            Param::Int(-parts[4]),
+            Param::Int(-parts[5]),
+            Param::Text(reference),
+        ])
+    })?;
+    Ok(())
+}
+
+/// Records one recovery step on a case.
+pub fn record(
+    ctx: &mut Ctx,
+    case_id: i64,
+    channel: &str,
+    amount_fen: i64,
+    on: NaiveDate,
+    note: Option<&str>,
+) -> Result<Step> {
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<Step> {
+        tx.lock_for_writing()?;
+        record_in(tx, case_id, channel, amount_fen, on, note, &actor)
+    })
+}
+
+fn record_in(
+    tx: &mut Tx<'_>,
+    case_id: i64,
+    channel: &str,
+    amount_fen: i64,
+    on: NaiveDate,
+    note: Option<&str>,
+    actor: &str,
+) -> Result<Step> {
+    if !CHANNELS.contains(&channel) {
+        return Err(OpsError::rule(
+            "E-RECOVERY-CHANNEL",
+            format!("追回方式“{channel}”无效：应为 {}", CHANNELS.join("、")),
+        ));
+    }
+    if amount_fen <= 0 {
+        return Err(OpsError::rule("E-AMOUNT-NOT-POSITIVE", "金额必须大于零"));
+    }
+    if on > chrono::Local::now().date_naive() {
+        return Err(OpsError::rule("E-DATE-FUTURE", "日期晚于今天"));
+    }
+    let c = tx
+        .query_opt(
+            "SELECT county, person_id, overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = $1",
+            &[Param::Int(case_id)],
+        )?
+        .ok_or_else(|| OpsError::rule("E-RECOVERY-NOT-FOUND", format!("没有编号为 {case_id} 的追回案件")))?;
+    let (county, person_id, outstanding) = (c.str(0)?, c.i64(1)?, c.i64(2)?);
+    if amount_fen > outstanding {
+        return Err(OpsError::rule(
+            "E-RECOVERY-EXCEEDS",
+            format!(
+                "金额 {} 元超过案件未追回余额 {} 元",
+                yanglao_domain::format_yuan(amount_fen),
+                yanglao_domain::format_yuan(outstanding)
+            ),
+        ));
+    }
+    let mut draft = EntryDraft {
+        county: &county,
+        date: on,
+        kind: "recovery",
+        description: format!("追回案件 {case_id}：{}", channel_zh(channel)),
+        import_id: None,
+        lines: Vec::new(),
+    };
+    draft.add(ledger::RECEIVABLE_OVERPAYMENT, -amount_fen);
+    let parts = match channel {
+        "offset" => Some(debit_account(tx, &mut draft, person_id, amount_fen)?),
+        "write-off" => {
+            draft.add(ledger::POOL_WRITEOFF, amount_fen);
+            None
+        }
+        _ => {
+            draft.add(ledger::BANK, amount_fen);
+            None
+        }
+    };
+    let entry_id = ledger::post(tx, &draft, actor)?;
+    if let Some(parts) = parts {
+        write_movement(
+            tx,
+            &draft,
+            person_id,
+            entry_id,
+            "recovery_offset",
+            &parts,
+            &format!("RECOVERY-{case_id}"),
+        )?;
+    }
+    let id = tx.allocate_ids("recovery_movement", 1)?;
+    tx.exec(
+        "INSERT INTO recovery_movements (county, movement_id, case_id, channel, amount_fen, on_date, note, entry_id, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            Param::Text(&county), Param::Int(id), Param::Int(case_id), Param::Text(channel), Param::Int(amount_fen), Param::Date(on),
+            Param::from(note), Param::Int(entry_id), Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    let (col, left) = if channel == "write-off" {
+        ("written_off_fen", outstanding - amount_fen)
+    } else {
+        ("recovered_fen", outstanding - amount_fen)
+    };
+    tx.exec(
+        &format!("UPDATE recovery_cases SET {col} = {col} + $3, status = $4 WHERE county = $1 AND case_id = $2"),
+        &[Param::Text(&county), Param::Int(case_id), Param::Int(amount_fen), Param::Text(if left == 0 { "closed" } else { "open" })],
+    )?;
+    audit(
+        tx,
+        actor,
+        "recovery.record",
+        &serde_json::json!({"case_id": case_id, "channel": channel, "amount_fen": amount_fen, "date": on, "note": note}),
+    )?;
+    Ok(Step {
+        case_id,
+        channel: channel.to_string(),
+        amount_fen,
+        outstanding_fen: left,
+        status: if left == 0 { "closed" } else { "open" }.to_string(),
+        entry_id,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Inheritance {
+    pub citizen_id: String,
+    pub offset_fen: i64,
+    pub paid_fen: i64,
+    pub heir_name: String,
+    pub entry_id: i64,
+}
+
+/// Pays a deceased person's individual-account balance to the heir: any outstanding overpayment is
+/// first offset against it, then the rest is paid (Dr the account's components / Cr `bank`).
+pub fn pay_inheritance(
+    ctx: &mut Ctx,
+    citizen_id: &str,
+    heir_name: &str,
+    heir_id: &str,
+    heir_bank: &str,
+    heir_account: &str,
+    on: NaiveDate,
+) -> Result<Inheritance> {
+    let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+    let (heir, _) = CitizenId::parse(heir_id)
+        .map_err(|e| OpsError::rule(e.code, format!("继承人身份证号：{}", e.message)))?;
+    let (account, _) = yanglao_domain::BankAccount::parse(heir_account)
+        .map_err(|e| OpsError::rule(e.code, format!("继承人银行账号：{}", e.message)))?;
+    if heir_name.trim().is_empty() || heir_bank.trim().is_empty() {
+        return Err(OpsError::rule(
+            "E-INHERIT-HEIR",
+            "须填写继承人姓名和开户银行",
+        ));
+    }
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<Inheritance> {
+        tx.lock_for_writing()?;
+        let p = tx
+            .query_opt("SELECT p.county, p.person_id, d.death_date FROM persons p LEFT JOIN deaths d ON d.county = p.county AND d.person_id = p.person_id AND d.official WHERE p.citizen_id = $1", &[Param::Text(id.as_str())])?
+            .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))?;
+        let (county, person_id) = (p.str(0)?, p.i64(1)?);
+        if p.opt_date(2)?.is_none() {
+            return Err(OpsError::rule("E-INHERIT-NOT-DECEASED", "此人没有经官方来源确认的死亡记录，不能办理个人账户继承"));
+        }
+        if tx.query_opt("SELECT 1 FROM inheritance_payments WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?.is_some() {
+            return Err(OpsError::rule("E-INHERIT-DONE", "此人的个人账户余额已支付给继承人"));
+        }
+        // Offset any outstanding overpayment first.
+        let mut offset_fen = 0;
+        if let Some(c) = tx.query_opt(
+            "SELECT case_id, overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE county = $1 AND person_id = $2",
+            &[Param::Text(&county), Param::Int(person_id)],
+        )? {
+            let (case_id, outstanding) = (c.i64(0)?, c.i64(1)?);
+            let balances = ledger::component_balances(tx, &county, Some(person_id))?;
+            let available: i64 = balances.get(&person_id).map_or(0, |b| b.iter().map(|x| (*x).max(0)).sum());
+            offset_fen = outstanding.min(available);
+            if offset_fen > 0 {
+                record_in(tx, case_id, "offset", offset_fen, on, Some("继承前抵扣多发待遇"), &actor)?;
+            }
+        }
+        let balances = ledger::component_balances(tx, &county, Some(person_id))?;
+        let bal = balances.get(&person_id).copied().unwrap_or_default();
+        let paid_fen: i64 = bal.iter().map(|b| (*b).max(0)).sum();
+        let mut draft = EntryDraft {
+            county: &county,
+            date: on,
+            kind: "inheritance",
+            description: format!("个人账户余额支付继承人 {heir_name}"),
+            import_id: None,
+            lines: Vec::new(),
+        };
+        let parts = if paid_fen > 0 { debit_account(tx, &mut draft, person_id, paid_fen)? } else { [0; 6] };
+        draft.add(ledger::BANK, -paid_fen);
+        let entry_id = ledger::post(tx, &draft, &actor)?;
+        if paid_fen > 0 {
+            write_movement(tx, &draft, person_id, entry_id, "inheritance", &parts, &format!("HEIR-{}", heir.masked()))?;
+        }
+        tx.exec(
+            "INSERT INTO inheritance_payments (county, person_id, heir_name, heir_citizen_id, heir_bank, heir_account, offset_fen, paid_fen, paid_on, entry_id, recorded_by, recorded_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                Param::Text(&county), Param::Int(person_id), Param::Text(heir_name.trim()), Param::Text(heir.as_str()), Param::Text(heir_bank.trim()),
+                Param::Text(account.as_str()), Param::Int(offset_fen), Param::Int(paid_fen), Param::Date(on), Param::Int(entry_id), Param::Text(&actor),
+                Param::Timestamp(yanglao_store::now()),
+            ],
+        )?;
+        audit(tx, &actor, "inheritance.pay", &serde_json::json!({"person_id": person_id, "offset_fen": offset_fen, "paid_fen": paid_fen, "heir": heir.masked()}))?;
+        Ok(Inheritance { citizen_id: id.masked(), offset_fen, paid_fen, heir_name: heir_name.trim().to_string(), entry_id })
+    })
+}
