@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod awards;
 pub mod bank_return;
 pub mod bench;
+pub mod certification;
 pub mod contributions;
 pub mod deaths;
 pub mod export;

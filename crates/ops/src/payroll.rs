@@ -313,6 +313,7 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         .supplementary(county, month.first_day())
         .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
     let stop_when_exhausted = sp.account_exhausted == "stop";
+    let sp = &sp;
     ctx.db.transaction(|tx| -> Result<Made> {
         tx.lock_for_writing()?;
         if let Some(id) = find(tx, county, month, Kind::Regular, 1)? {
@@ -321,6 +322,11 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         let t0 = std::time::Instant::now();
         let month_end = month.last_day();
         let decisions = decisions(tx, county, month_end)?;
+        let certified = if sp.certification_required_from.is_some() {
+            crate::certification::last_certified(tx, county)?
+        } else {
+            FastMap::default()
+        };
         // Last month's regular payroll, read in key order: who was paid through last month, and
         // how much a month (for the amount check).
         let mut prev: FastMap<i64, i64> = FastMap::default();
@@ -405,6 +411,10 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
                     continue;
                 }
                 _ => {}
+            }
+            if crate::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied()) {
+                exclusions.push((person_id, "uncertified"));
+                continue;
             }
             if a.bank_account.is_empty() {
                 exclusions.push((person_id, "no_bank_account"));

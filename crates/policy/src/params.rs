@@ -69,6 +69,8 @@ pub struct SupplementaryParams {
     /// `continue` or `stop`.
     pub account_exhausted: String,
     pub certification_grace_months: u32,
+    /// From this date recipients must certify every year; `None`: certification is not enforced.
+    pub certification_required_from: Option<NaiveDate>,
     pub illustrative: bool,
 }
 
@@ -215,6 +217,7 @@ const SUPPLEMENTARY_KEYS: &[KeySpec] = &[
     req("raised_subsidy_groups", Kind::StrList),
     req("account_exhausted", Kind::Choice(ACCOUNT_EXHAUSTED)),
     req("certification_grace_months", Kind::Count),
+    opt("certification_required_from", Kind::Date),
 ];
 
 const BASIC_KEYS: &[KeySpec] = &[
@@ -454,6 +457,7 @@ impl PolicySet {
             raised_subsidy_groups: r.strs("raised_subsidy_groups")?,
             account_exhausted: r.string("account_exhausted")?,
             certification_grace_months: r.u32("certification_grace_months")?,
+            certification_required_from: r.date("certification_required_from").ok(),
             illustrative: self.illustrative,
         })
     }

@@ -113,6 +113,8 @@ pub enum ImportCmd {
     Contributions(ImportArgs),
     /// Hardship-group memberships (身份证号, 姓名, 困难类别, 认定日期, 终止日期)
     Hardship(ImportArgs),
+    /// Eligibility certifications (身份证号, 姓名, 认证日期, 认证方式: 数据比对 / 人脸识别 / 上门核查)
+    Certifications(ImportArgs),
     /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
     BankReturn(ImportArgs),
     /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
@@ -463,6 +465,9 @@ pub fn run(cli: Cli) -> Res {
                 }
                 ImportCmd::Hardship(a) => {
                     yanglao_ops::hardship::import(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::Certifications(a) => {
+                    yanglao_ops::certification::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?

@@ -21,6 +21,7 @@ pub fn import(o: &ImportOutcome) {
         "hardship" => "困难群体认定",
         "bank-return" => "银行回盘",
         "deaths" => "死亡信息",
+        "certifications" => "资格认证",
         k => k,
     };
     println!("{kind}文件：{}", o.file);

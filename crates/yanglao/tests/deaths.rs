@@ -363,3 +363,68 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }
+
+#[test]
+fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
+    for db in backends("certify") {
+        let rows: Vec<Vec<String>> = (0..2)
+            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+            .collect();
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+        ]);
+        db.ok_json(&["awards", "run", "--month", "2025-04"]);
+        db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2025-04"]);
+        // Certification is required from 2024-01 (12 months + 3 of grace): May 2025 leaves both out.
+        let may = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2025-05"]);
+        let p = &may["payrolls"][0];
+        assert_eq!(
+            (p["lines"].as_i64(), p["excluded"]["uncertified"].as_i64()),
+            (Some(0), Some(2)),
+            "[{}] {may}",
+            db.label
+        );
+
+        let header = "身份证号,姓名,认证日期,认证方式\n";
+        let bad = format!(
+            "{header}{},{},2025-06-10,掐指一算\n{},某人,2025-06-10,人脸识别\n{},{},2099-01-01,数据比对\n",
+            pid(0), PEOPLE[0].1, id("140302", "19700101", 9), pid(1), PEOPLE[1].1
+        );
+        let o = db.run(&[
+            "import",
+            "certifications",
+            &db.file("bad.csv", &bad),
+            "--json",
+        ]);
+        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            codes,
+            ["E-CERT-METHOD", "E-CERT-PERSON-UNKNOWN", "E-DATE-FUTURE"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        );
+
+        let good = format!("{header}{},{},2025-06-10,人脸识别\n", pid(0), PEOPLE[0].1);
+        assert_eq!(
+            db.ok_json(&["import", "certifications", &db.file("c.csv", &good)])["posted"],
+            1
+        );
+        // June pays person 0 for May and June; person 1 is still left out.
+        let june = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2025-06"]);
+        let p = &june["payrolls"][0];
+        assert_eq!(
+            (p["lines"].as_i64(), p["total_fen"].as_i64()),
+            (Some(1), Some(2 * 2000)),
+            "{june}"
+        );
+        assert_eq!(p["excluded"]["uncertified"], 1);
+    }
+}

@@ -100,3 +100,13 @@ CREATE TABLE inheritance_payments (
     FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );
+
+CREATE TABLE certifications (
+    county       TEXT NOT NULL,
+    person_id    BIGINT NOT NULL,
+    certified_on DATE NOT NULL,
+    method       TEXT NOT NULL CHECK (method IN ('data', 'face', 'visit')),
+    import_id    BIGINT,
+    PRIMARY KEY (county, person_id, certified_on),
+    FOREIGN KEY (county, person_id) REFERENCES persons (county, person_id)
+);

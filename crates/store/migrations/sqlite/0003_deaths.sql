@@ -90,3 +90,13 @@ CREATE TABLE inheritance_payments (
     recorded_by     TEXT NOT NULL,
     recorded_at     TEXT NOT NULL
 );
+
+-- Eligibility certifications (资格认证): data comparison, face recognition in the app, home visit.
+CREATE TABLE certifications (
+    county       TEXT NOT NULL,
+    person_id    INTEGER NOT NULL REFERENCES persons(person_id),
+    certified_on TEXT NOT NULL,
+    method       TEXT NOT NULL CHECK (method IN ('data', 'face', 'visit')),
+    import_id    INTEGER REFERENCES imports(import_id),
+    PRIMARY KEY (person_id, certified_on)
+);

@@ -1,0 +1,202 @@
+//! Eligibility certification (资格认证): every recipient proves each year that they are alive —
+//! by data comparison (数据比对), face recognition in the app (人脸识别) or a home visit (上门核查).
+//! From the policy's `certification_required_from`, a recipient not certified within twelve
+//! months plus `certification_grace_months` is left out of the payroll as `uncertified`; a later
+//! certification brings them back, and the next payroll pays the months they missed.
+
+use crate::persons::{check_id_cell, finish, previous_import, record_import};
+use crate::problems::{ImportOutcome, Problem};
+use crate::register::{name_hash, registered_name, FastMap, RegisterIndex};
+use crate::table::read_table;
+use crate::{audit, Ctx, Result};
+use chrono::NaiveDate;
+use std::path::Path;
+use yanglao_domain::Month;
+use yanglao_store::{ColType, Param, Tx};
+
+pub const COLUMNS: [&str; 4] = ["身份证号", "姓名", "认证日期", "认证方式"];
+const ID: usize = 0;
+const NAME: usize = 1;
+const DATE: usize = 2;
+const METHOD: usize = 3;
+
+fn method(s: &str) -> Option<&'static str> {
+    match s.trim() {
+        "数据比对" | "data" => Some("data"),
+        "人脸识别" | "APP" | "app" | "手机认证" | "face" => Some("face"),
+        "上门核查" | "上门认证" | "visit" => Some("visit"),
+        _ => None,
+    }
+}
+
+/// The last certification of each person of a county.
+pub fn last_certified(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, NaiveDate>> {
+    let mut map = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, MAX(certified_on) FROM certifications WHERE county = $1 GROUP BY person_id",
+        &[Param::Text(county)],
+        |r| {
+            map.insert(r.i64(0)?, r.date(1)?);
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
+
+/// Whether a recipient is uncertified for a payroll month: certification is required and neither
+/// a certification, nor the start of the award, nor the start of the requirement lies within the
+/// last twelve months plus the grace months.
+pub fn uncertified(
+    p: &yanglao_policy::SupplementaryParams,
+    month: Month,
+    award_start: Month,
+    last: Option<NaiveDate>,
+) -> bool {
+    let Some(from) = p.certification_required_from else {
+        return false;
+    };
+    let anchor = [
+        Some(Month::of(from)),
+        Some(award_start),
+        last.map(Month::of),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
+    .expect("non-empty");
+    month > anchor.plus(12 + p.certification_grace_months as i32)
+}
+
+pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&COLUMNS)?;
+    let mut out = ImportOutcome::new("certifications", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
+        if let Some(id) = previous_import(tx, "certifications", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
+        let register = RegisterIndex::load(tx)?;
+        let mut recipients: FastMap<i64, ()> = FastMap::default();
+        tx.for_each_ref("SELECT person_id FROM awards", &[], |r| {
+            recipients.insert(r.i64(0)?, ());
+            Ok(())
+        })?;
+        let mut existing: FastMap<(i64, NaiveDate), ()> = FastMap::default();
+        tx.for_each_ref("SELECT person_id, certified_on FROM certifications", &[], |r| {
+            existing.insert((r.i64(0)?, r.date(1)?), ());
+            Ok(())
+        })?;
+        let mut seen: FastMap<(i64, NaiveDate), usize> = FastMap::default();
+        let mut new: Vec<(String, i64, NaiveDate, &'static str)> = Vec::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let id = check_id_cell(row_no, &table, &cols, cells, ID, &mut out.errors, &mut out.warnings);
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            let person = id.as_ref().and_then(|id| {
+                let p = register.get(id);
+                if p.is_none() {
+                    err(ID, id.as_str(), "E-CERT-PERSON-UNKNOWN", "此人不在参保登记册中".into());
+                }
+                p
+            });
+            let name = cols.cell(cells, NAME);
+            let date_raw = cols.cell(cells, DATE);
+            let date = match cols.date(cells, DATE) {
+                Ok(d) if d > today => {
+                    err(DATE, date_raw, "E-DATE-FUTURE", "认证日期晚于今天".into());
+                    None
+                }
+                Ok(d) => Some(d),
+                Err(e) => {
+                    err(DATE, date_raw, e.code, e.message);
+                    None
+                }
+            };
+            let method_raw = cols.cell(cells, METHOD);
+            let m = method(method_raw);
+            if m.is_none() {
+                err(METHOD, method_raw, "E-CERT-METHOD", "认证方式应为“数据比对”“人脸识别”或“上门核查”".into());
+            }
+            let Some(p) = person else { continue };
+            if p.name_hash != name_hash(name) {
+                let registered = registered_name(tx, p.person_id)?;
+                out.errors.push(Problem::at(row_no, &cols, &table, NAME, name, "E-CERT-NAME-MISMATCH", format!("姓名与登记册不符（登记为“{registered}”）")));
+            }
+            if !recipients.contains_key(&p.person_id) {
+                out.errors.push(Problem::at(row_no, &cols, &table, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CERT-NOT-RECIPIENT", "此人不是待遇领取人员，无需资格认证".into()));
+            }
+            if out.errors.len() > before {
+                continue;
+            }
+            let (Some(date), Some(m)) = (date, m) else { continue };
+            if let Some(first) = seen.insert((p.person_id, date), row_no) {
+                out.errors.push(Problem::at(row_no, &cols, &table, DATE, date_raw, "E-CERT-DUPLICATE", format!("同一人同一日期的认证在文件中出现两次（首次在第 {first} 行）")));
+                continue;
+            }
+            if existing.contains_key(&(p.person_id, date)) {
+                out.skipped += 1;
+                continue;
+            }
+            new.push((p.county_code(), p.person_id, date, m));
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(tx, "certifications", &table, &actor, new.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        tx.insert_many(
+            "certifications",
+            &[("county", ColType::Text), ("person_id", ColType::Int), ("certified_on", ColType::Date), ("method", ColType::Text), ("import_id", ColType::Int)],
+            &new,
+            |(c, p, d, m), b| b.extend([Param::Text(c), Param::Int(*p), Param::Date(*d), Param::Text(m), Param::Int(import_id)]),
+        )?;
+        out.posted = new.len();
+        audit(tx, &actor, "import.certifications", &serde_json::json!({"import_id": import_id, "file": table.file_name, "new": out.posted, "skipped": out.skipped}))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_grace_period_runs_from_the_latest_anchor() {
+        let mut p = yanglao_policy::default_supplementary()
+            .supplementary("140302", NaiveDate::from_ymd_opt(2024, 1, 1).unwrap())
+            .unwrap();
+        p.certification_required_from = NaiveDate::from_ymd_opt(2024, 1, 1);
+        p.certification_grace_months = 3;
+        let m = |s: &str| Month::parse(s).unwrap();
+        let start = m("2021-01");
+        // Required from 2024-01: due by 2025-04 (12 + 3 months), late from 2025-05.
+        assert!(!uncertified(&p, m("2025-04"), start, None));
+        assert!(uncertified(&p, m("2025-05"), start, None));
+        // A certification in 2025-03 carries to 2026-06.
+        assert!(!uncertified(
+            &p,
+            m("2026-06"),
+            start,
+            NaiveDate::from_ymd_opt(2025, 3, 20)
+        ));
+        assert!(uncertified(
+            &p,
+            m("2026-07"),
+            start,
+            NaiveDate::from_ymd_opt(2025, 3, 20)
+        ));
+        p.certification_required_from = None;
+        assert!(!uncertified(&p, m("2030-01"), start, None));
+    }
+}
