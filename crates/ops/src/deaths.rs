@@ -629,7 +629,7 @@ pub fn recovery_list(
                 outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
                 status: r.str(9)?,
             };
-            if status.is_some_and(|s| s != case.status) || county.is_some_and(|c| c != case.county) || year.is_some_and(|y| y != case.opened_on.year()) {
+            if status.is_some_and(|s| s != case.status) || county.is_some_and(|c| c != case.county) || year.is_some_and(|y| y != case.death_date.year()) {
                 continue;
             }
             out.push(case);
@@ -713,4 +713,66 @@ pub fn review_decide(
         };
         Ok((format!("记录 {record_id} 已{}", if confirm { "确认并生效" } else { "驳回" }), applied))
     })
+}
+
+/// Recovery figures for the evaluation, per county and year (cases by the year of the death,
+/// stopped payments by the payroll's month).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Figures {
+    pub county: String,
+    pub year: i32,
+    pub cases_opened: i64,
+    pub overpaid_fen: i64,
+    pub recovered_fen: i64,
+    pub written_off_fen: i64,
+    pub outstanding_fen: i64,
+    /// Payments to deceased people stopped before they were made (left out of a payroll).
+    pub payments_stopped: i64,
+    /// Their monthly amounts.
+    pub payments_stopped_fen: i64,
+}
+
+pub fn figures(ctx: &mut Ctx, year: Option<i32>) -> Result<Vec<Figures>> {
+    let cases = recovery_list(ctx, None, None, year)?;
+    let mut m: std::collections::BTreeMap<(String, i32), Figures> = Default::default();
+    for c in cases {
+        // The year the overpayment arose: the year of the death.
+        let y = c.death_date.year();
+        let f = m.entry((c.county.clone(), y)).or_insert_with(|| Figures {
+            county: c.county.clone(),
+            year: y,
+            ..Default::default()
+        });
+        f.cases_opened += 1;
+        f.overpaid_fen += c.overpaid_fen;
+        f.recovered_fen += c.recovered_fen;
+        f.written_off_fen += c.written_off_fen;
+        f.outstanding_fen += c.outstanding_fen;
+    }
+    let stopped = ctx.db.transaction(|tx| {
+        tx.query(
+            "SELECT x.county, p.month, COUNT(*), CAST(COALESCE(SUM(a.monthly_fen), 0) AS BIGINT)
+             FROM payroll_exclusions x
+             JOIN payrolls p ON p.county = x.county AND p.payroll_id = x.payroll_id
+             LEFT JOIN awards a ON a.county = x.county AND a.person_id = x.person_id
+             WHERE x.reason = 'deceased' AND p.kind = 'regular'
+             GROUP BY x.county, p.month",
+            &[],
+        )
+    })?;
+    for r in stopped {
+        let y = r.date(1)?.year();
+        if year.is_some_and(|x| x != y) {
+            continue;
+        }
+        let county = r.str(0)?;
+        let f = m.entry((county.clone(), y)).or_insert_with(|| Figures {
+            county,
+            year: y,
+            ..Default::default()
+        });
+        f.payments_stopped += r.i64(2)?;
+        f.payments_stopped_fen += r.i64(3)?;
+    }
+    Ok(m.into_values().collect())
 }

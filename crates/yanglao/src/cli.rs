@@ -160,6 +160,12 @@ pub enum InheritanceCmd {
 
 #[derive(Subcommand)]
 pub enum RecoveryCmd {
+    /// Figures for the evaluation: cases, amounts overpaid, recovered and outstanding, and payments
+    /// to deceased people stopped before they were made, by county and year
+    Figures {
+        #[arg(long)]
+        year: Option<i32>,
+    },
     /// Record a recovery step: bank-deduction, offset, family-refund, enforcement or write-off
     Record {
         case_id: i64,
@@ -856,6 +862,31 @@ pub fn run(cli: Cli) -> Res {
                     i.heir_name,
                     output::yuan(i.paid_fen)
                 );
+            }
+            Ok(0)
+        }
+        Command::Recovery(RecoveryCmd::Figures { year }) => {
+            let mut ctx = open(&cli)?;
+            let f = yanglao_ops::deaths::figures(&mut ctx, *year)?;
+            if cli.json {
+                output::json(&f);
+            } else {
+                println!("多领冒领追回情况（按县区、年度）：");
+                for x in &f {
+                    println!(
+                        "  {} {} {} 年：立案 {} 件，多发 {}，追回 {}，核销 {}，未追回 {}；发放前拦截 {} 笔 {}",
+                        x.county,
+                        county_name(&x.county).unwrap_or(""),
+                        x.year,
+                        x.cases_opened,
+                        output::yuan(x.overpaid_fen),
+                        output::yuan(x.recovered_fen),
+                        output::yuan(x.written_off_fen),
+                        output::yuan(x.outstanding_fen),
+                        x.payments_stopped,
+                        output::yuan(x.payments_stopped_fen)
+                    );
+                }
             }
             Ok(0)
         }

@@ -360,6 +360,36 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
         assert_eq!(db.ok_json(&["account", "show", &young])["balance_fen"], 0);
         let o = db.run(&[&pay[..], &["--json"]].concat());
         assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
+        let figures = db.ok_json(&["recovery", "figures"]);
+        let chengqu = figures
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["county"] == "140302")
+            .unwrap();
+        assert_eq!(
+            (
+                chengqu["cases_opened"].as_i64(),
+                chengqu["overpaid_fen"].as_i64()
+            ),
+            (Some(1), Some(2000)),
+            "{figures}"
+        );
+        assert_eq!(
+            (
+                chengqu["recovered_fen"].as_i64(),
+                chengqu["outstanding_fen"].as_i64()
+            ),
+            (Some(500), Some(0))
+        );
+        // March's draft dropped person 0 before approval: one payment stopped before it was made.
+        assert_eq!(
+            (
+                chengqu["payments_stopped"].as_i64(),
+                chengqu["payments_stopped_fen"].as_i64()
+            ),
+            (Some(1), Some(2000))
+        );
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }
