@@ -413,3 +413,85 @@ pub fn run_payroll_bench(
         total_fen,
     })
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeathFigures {
+    pub backend: &'static str,
+    pub people: usize,
+    pub records: usize,
+    pub setup_s: f64,
+    /// Reading, validating and matching every record (`--dry-run`: nothing written).
+    pub matching_s: f64,
+    /// The whole import: matching, then every death applied (terminations, overpayment checks).
+    pub import_s: f64,
+    pub matched: i64,
+    pub peak_rss_mib: f64,
+}
+
+/// Times matching `records` death records (valid IDs of registered people) against `people`
+/// people, and the whole import with the deaths applied.
+pub fn run_deaths_bench(
+    url: &str,
+    policy: &yanglao_policy::PolicySet,
+    people: usize,
+    records: usize,
+    dir: &Path,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<DeathFigures> {
+    let mut db = Db::open(url)?;
+    db.migrate()?;
+    let t = Instant::now();
+    setup_recipients(&mut db, policy, people, &|i, n| progress("生成人员", i, n))?;
+    let setup_s = t.elapsed().as_secs_f64();
+    let path = dir.join("bench-deaths.csv");
+    {
+        let mut w = std::io::BufWriter::new(
+            std::fs::File::create(&path).map_err(|e| OpsError::rule("E-IO", e.to_string()))?,
+        );
+        let io = |e: std::io::Error| OpsError::rule("E-IO", e.to_string());
+        writeln!(w, "身份证号,姓名,死亡日期,来源编号").map_err(io)?;
+        let step = (people / records.max(1)).max(1);
+        for k in 0..records.min(people) {
+            let i = k * step;
+            writeln!(
+                w,
+                "{},{},2023-{:02}-{:02},GA{:09}",
+                recipient_id(i),
+                person_name(i),
+                1 + k % 12,
+                1 + k % 28,
+                k
+            )
+            .map_err(io)?;
+        }
+        w.flush().map_err(io)?;
+    }
+    let mut ctx = Ctx::new(db, policy.clone(), "bench");
+    let t = Instant::now();
+    let dry = crate::deaths::import(&mut ctx, &path, crate::deaths::Source::Police, true)?;
+    let matching_s = t.elapsed().as_secs_f64();
+    if !dry.ok() {
+        return Err(OpsError::rule(
+            "E-BENCH-DEATHS",
+            format!("生成的死亡记录未通过校验：{:?}", dry.errors.first()),
+        ));
+    }
+    let t = Instant::now();
+    let o = crate::deaths::import(&mut ctx, &path, crate::deaths::Source::Police, false)?;
+    let import_s = t.elapsed().as_secs_f64();
+    let matched = o
+        .details
+        .as_ref()
+        .and_then(|d| d["matched"].as_i64())
+        .unwrap_or(0);
+    Ok(DeathFigures {
+        backend: "sqlite",
+        people,
+        records,
+        setup_s,
+        matching_s,
+        import_s,
+        matched,
+        peak_rss_mib: peak_rss_mib(),
+    })
+}

@@ -327,6 +327,15 @@ pub enum BenchCmd {
         #[arg(long, hide = true)]
         backend: Option<String>,
     },
+    /// Time matching death records against the register (SQLite)
+    Deaths {
+        #[arg(long, default_value_t = 1_000_000)]
+        people: usize,
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Put N synthetic recipients with awards into the database (--db), for trials and crash tests
     Recipients {
         #[arg(long)]
@@ -939,6 +948,44 @@ pub fn run(cli: Cli) -> Res {
             dir.as_deref(),
             backend.as_deref(),
         ),
+        Command::Bench(BenchCmd::Deaths {
+            people,
+            records,
+            dir,
+        }) => {
+            let policy = load_policy(&cli)?;
+            let dir = dir.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("yanglao-bench-deaths-{}", std::process::id()))
+            });
+            std::fs::create_dir_all(&dir).map_err(|e| err("E-IO", e.to_string()))?;
+            let db_path = dir.join("bench-deaths.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
+            }
+            let bar = crate::payroll_cli::progress_bar(&cli, "基准测试");
+            let f = yanglao_ops::bench::run_deaths_bench(
+                &format!("sqlite://{}", db_path.display()),
+                &policy,
+                *people,
+                *records,
+                &dir,
+                &|label, i, n| {
+                    bar.set_message(label.to_string());
+                    bar.set_length(n);
+                    bar.set_position(i);
+                },
+            )?;
+            bar.finish_and_clear();
+            if cli.json {
+                output::json(&f);
+            } else {
+                println!(
+                    "{} 条死亡记录对 {} 人：匹配（校验与匹配，不写入）{:.2} 秒；完整导入（含死亡生效）{:.2} 秒；匹配 {} 条；峰值内存 {:.0} MiB",
+                    f.records, f.people, f.matching_s, f.import_s, f.matched, f.peak_rss_mib
+                );
+            }
+            Ok(0)
+        }
         Command::Bench(BenchCmd::Recipients { count }) => {
             let mut ctx = open(&cli)?;
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
