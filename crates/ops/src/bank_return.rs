@@ -343,6 +343,21 @@ fn post_payroll_results(
             ],
         )?;
     }
+    // Payments the bank made after a death already recorded become overpayments at once.
+    let late: Vec<(i64, NaiveDate)> = tx
+        .query(
+            "SELECT DISTINCT l.person_id, d.death_date FROM payroll_lines l
+             JOIN deaths d ON d.county = l.county AND d.person_id = l.person_id AND d.official
+             WHERE l.county = $1 AND l.payroll_id = $2 AND l.status = 'paid' AND l.to_month > d.death_date",
+            &[Param::Text(&county), Param::Int(payroll_id)],
+        )?
+        .iter()
+        .map(|r| Ok((r.i64(0)?, r.date(1)?)))
+        .collect::<Result<_>>()?;
+    let today = chrono::Local::now().date_naive();
+    for (person_id, death_date) in late {
+        crate::deaths::overpayments(tx, &county, person_id, death_date, actor, today)?;
+    }
     let pending = tx.scalar_i64(
         "SELECT COUNT(*) FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND status = 'pending'",
         &[Param::Text(&county), Param::Int(payroll_id)],

@@ -465,7 +465,7 @@ fn drop_from_drafts(
 /// Paid lines covering months after the death become overpayments (the months after the death's
 /// month, component by component); a recovery case opens or grows, and the amounts are moved from
 /// what they were paid from to a receivable from the estate. Returns the amount newly found.
-fn overpayments(
+pub(crate) fn overpayments(
     tx: &mut Tx<'_>,
     county: &str,
     person_id: i64,

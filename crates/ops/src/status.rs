@@ -79,6 +79,10 @@ pub struct PersonView {
     pub current_status: String,
     pub years: Vec<YearStatus>,
     pub events: Vec<Event>,
+    /// The death in force, if any: date, source, whether an official source confirms it, and
+    /// whether the sources disagree (every record is listed in `death_records`).
+    pub death: Option<serde_json::Value>,
+    pub death_records: Vec<serde_json::Value>,
 }
 
 fn find(tx: &mut Tx<'_>, id: &CitizenId) -> Result<yanglao_store::Row> {
@@ -147,6 +151,23 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             },
         };
         let birth_date = p.date(3)?;
+        let death = tx
+            .query_opt(
+                "SELECT death_date, source, official, disagreement FROM deaths WHERE county = $1 AND person_id = $2",
+                &[Param::Text(&county), Param::Int(pid)],
+            )?
+            .map(|r| -> Result<serde_json::Value> {
+                Ok(serde_json::json!({"date": r.date(0)?, "source": r.str(1)?, "official": r.bool(2)?, "disagreement": r.bool(3)?}))
+            })
+            .transpose()?;
+        let death_records = tx
+            .query(
+                "SELECT source, source_ref, death_date, match_status FROM death_records WHERE person_county = $1 AND person_id = $2 ORDER BY death_date, record_id",
+                &[Param::Text(&county), Param::Int(pid)],
+            )?
+            .iter()
+            .map(|r| Ok(serde_json::json!({"source": r.str(0)?, "source_ref": r.str(1)?, "date": r.date(2)?, "status": r.str(3)?})))
+            .collect::<Result<Vec<_>>>()?;
         Ok(PersonView {
             citizen_id: id.as_str().to_string(),
             name: p.str(2)?,
@@ -161,6 +182,8 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             current_status,
             years,
             events,
+            death,
+            death_records,
         })
     })
 }

@@ -603,6 +603,34 @@ pub fn run(cli: Cli) -> Res {
                     };
                     println!("  {} 年：{}{how}", y.year, status_zh(y.status));
                 }
+                if let Some(d) = &v.death {
+                    println!(
+                        "死亡：{}（{}{}）{}",
+                        d["date"].as_str().unwrap_or(""),
+                        d["source"].as_str().unwrap_or(""),
+                        if d["official"] == true {
+                            "，官方确认"
+                        } else {
+                            "，仅村报，待官方确认"
+                        },
+                        if d["disagreement"] == true {
+                            "；各来源死亡日期不一致："
+                        } else {
+                            ""
+                        }
+                    );
+                    if d["disagreement"] == true {
+                        for r in &v.death_records {
+                            println!(
+                                "    {} {} {}（{}）",
+                                r["source"].as_str().unwrap_or(""),
+                                r["source_ref"].as_str().unwrap_or(""),
+                                r["date"].as_str().unwrap_or(""),
+                                r["status"].as_str().unwrap_or("")
+                            );
+                        }
+                    }
+                }
                 for e in &v.events {
                     println!(
                         "  {}：{}{}（{}）",

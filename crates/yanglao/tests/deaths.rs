@@ -360,6 +360,65 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
         assert_eq!(db.ok_json(&["account", "show", &young])["balance_fen"], 0);
         let o = db.run(&[&pay[..], &["--json"]].concat());
         assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
+        // A death recorded after March was approved for 平定县: the bank pays, and the payment
+        // becomes an overpayment when its return comes in.
+        let march = db.ok_json(&["payroll", "list", "--month", "2023-03"]);
+        let pd = march
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["county"] == "140321")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        db.ok_json(&["--by", "checker", "payroll", "approve", &pd]);
+        let out = db.dir.path().join("out-late");
+        let e = db.ok_json(&["payroll", "export", &pd, "--out", out.to_str().unwrap()]);
+        let v = import_deaths(
+            &db,
+            "police3.csv",
+            "police",
+            &deaths_csv(&[[&pid(3), PEOPLE[3].1, "2023-02-15", "GA-003"]]),
+        );
+        assert_eq!(
+            v["details"]["recovery_cases"], 0,
+            "nothing paid after the death yet: {v}"
+        );
+        let bank = e["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f.as_str().unwrap().contains("银行代发"))
+            .unwrap();
+        let bytes = std::fs::read(bank.as_str().unwrap()).unwrap();
+        let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
+        let mut ret =
+            String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
+        for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
+            let c: Vec<&str> = line.split(',').collect();
+            ret.push_str(&format!(
+                "{},{},{},{},{},成功,,2023-03-10\n",
+                c[0], c[1], c[2], c[4], c[5]
+            ));
+        }
+        db.ok_json(&["import", "bank-return", &db.file("ret-late.csv", &ret)]);
+        let cases = db.ok_json(&["recovery", "list", "--county", "140321"]);
+        assert_eq!(
+            cases.as_array().unwrap()[0]["overpaid_fen"],
+            2000,
+            "{cases}"
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+        let shown = db.ok_json(&["person", "show", &pid(3)]);
+        assert_eq!(
+            (
+                shown["death"]["date"].as_str(),
+                shown["death"]["official"].as_bool()
+            ),
+            (Some("2023-02-15"), Some(true))
+        );
+
         let figures = db.ok_json(&["recovery", "figures"]);
         let chengqu = figures
             .as_array()
