@@ -5,14 +5,13 @@
 //! account is used up; the exit subsidy owed by each government level; the bank); failed lines wait
 //! for a supplementary payroll.
 
-use crate::contributions::MOVEMENT_COLUMNS;
 use crate::ledger::{self, EntryDraft};
 use crate::persons::{finish, previous_import, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::register::FastMap;
 use crate::table::read_table;
 use crate::{audit, Ctx, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
 use yanglao_domain::{parse_yuan_to_fen, BankAccount, CitizenId};
@@ -304,35 +303,21 @@ fn post_payroll_results(
         }
         draft.add(ledger::BANK, -bank);
         let entry_id = ledger::post(tx, &draft, actor)?;
-        let moving: Vec<_> = movements
-            .iter()
+        let rows: Vec<ledger::AccountMovement> = movements
+            .into_iter()
             .filter(|m| m.2.iter().any(|x| *x != 0))
+            .map(
+                |(person_id, date, parts, reference)| ledger::AccountMovement {
+                    person_id,
+                    date,
+                    components: [
+                        -parts[0], -parts[1], -parts[2], -parts[3], -parts[4], -parts[5],
+                    ],
+                    reference,
+                },
+            )
             .collect();
-        let first = tx.allocate_ids("movement", moving.len() as i64)?;
-        let items: Vec<(i64, &&BenefitMovement)> = (first..).zip(moving.iter()).collect();
-        tx.insert_many(
-            "account_movements",
-            &MOVEMENT_COLUMNS,
-            &items,
-            |(mid, (pid, d, parts, reference)), row| {
-                row.extend([
-                    Param::Int(*mid),
-                    Param::Text(&county),
-                    Param::Int(*pid),
-                    Param::Int(entry_id),
-                    Param::Date(*d),
-                    Param::Text("benefit"),
-                    Param::Int(d.year().into()),
-                    Param::Int(-parts[0]),
-                    Param::Int(-parts[1]),
-                    Param::Int(-parts[2]),
-                    Param::Int(-parts[3]),
-                    Param::Int(-parts[4]),
-                    Param::Int(-parts[5]),
-                    Param::Text(reference),
-                ])
-            },
-        )?;
+        ledger::write_account_movements(tx, &county, entry_id, "benefit", &rows)?;
     }
     for o in outcomes {
         tx.exec(

@@ -110,11 +110,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             });
             let name = cols.cell(cells, NAME);
             let date_raw = cols.cell(cells, DATE);
-            let date = match cols.date(cells, DATE) {
-                Ok(d) if d > today => {
-                    err(DATE, date_raw, "E-DATE-FUTURE", "认证日期晚于今天".into());
-                    None
-                }
+            let date = match cols.past_date(cells, DATE, today, ("E-DATE-FUTURE", "认证日期晚于今天")) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     err(DATE, date_raw, e.code, e.message);

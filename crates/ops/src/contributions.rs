@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use yanglao_domain::{age_on, format_yuan, parse_yuan_to_fen};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
-use yanglao_store::{jan1, ColType, Param, Tx};
+use yanglao_store::{jan1, Param, Tx};
 
 pub const COLUMNS: [&str; 6] = [
     "身份证号",
@@ -271,20 +271,11 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 }
             };
             let date_raw = cols.cell(cells, DATE);
-            let paid_date = match cols.date(cells, DATE) {
-                Ok(d) if d > today => {
-                    err(
-                        &mut out,
-                        DATE,
-                        date_raw,
-                        "E-DATE-FUTURE",
-                        "缴费日期晚于今天".into(),
-                    );
-                    None
-                }
+            let paid_date = match cols.past_date(cells, DATE, today, ("E-DATE-FUTURE", "缴费日期晚于今天")) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    err(&mut out, DATE, date_raw, e.code, e.message);
+                    err(&mut out,
+                        DATE, date_raw, e.code, e.message);
                     None
                 }
             };
@@ -534,7 +525,7 @@ pub fn post_contributions(
         let (personal, gov) = if kind == "self" { (1, 0) } else { (0, 1) };
         tx.insert_many(
             "account_movements",
-            &MOVEMENT_COLUMNS,
+            &ledger::MOVEMENT_COLUMNS,
             &items,
             |(i, r), b| {
                 b.extend([
@@ -558,23 +549,6 @@ pub fn post_contributions(
     }
     Ok(entries)
 }
-
-pub const MOVEMENT_COLUMNS: [(&str, ColType); 14] = [
-    ("movement_id", ColType::Int),
-    ("county", ColType::Text),
-    ("person_id", ColType::Int),
-    ("entry_id", ColType::Int),
-    ("movement_date", ColType::Date),
-    ("kind", ColType::Text),
-    ("year", ColType::Int),
-    ("personal_fen", ColType::Int),
-    ("subsidy_province_fen", ColType::Int),
-    ("subsidy_city_fen", ColType::Int),
-    ("subsidy_county_fen", ColType::Int),
-    ("gov_paid_fen", ColType::Int),
-    ("interest_fen", ColType::Int),
-    ("reference", ColType::Text),
-];
 
 fn level_part(a: &LevelAmounts, i: usize) -> i64 {
     match i {

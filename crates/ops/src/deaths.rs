@@ -140,11 +140,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                 err(REF, "", "E-DEATH-REF-EMPTY", "来源编号为空".into());
             }
             let date_raw = cols.cell(cells, DATE);
-            let death_date = match cols.date(cells, DATE) {
-                Ok(d) if d > today => {
-                    err(DATE, date_raw, "E-DEATH-FUTURE", "死亡日期晚于今天".into());
-                    None
-                }
+            let death_date = match cols.past_date(cells, DATE, today, ("E-DEATH-FUTURE", "死亡日期晚于今天")) {
                 Ok(d) => Some(d),
                 Err(e) => {
                     err(DATE, date_raw, e.code, e.message);
@@ -557,17 +553,13 @@ pub(crate) fn overpayments(
     draft.add(ledger::RECEIVABLE_OVERPAYMENT, total_all);
     let entry_id = ledger::post(tx, &draft, actor)?;
     if components.iter().any(|c| *c != 0) {
-        let mid = tx.allocate_ids("movement", 1)?;
-        let p = |v: i64| Param::Int(v);
-        tx.exec(
-            "INSERT INTO account_movements (county, movement_id, person_id, entry_id, movement_date, kind, year, personal_fen, subsidy_province_fen,
-                subsidy_city_fen, subsidy_county_fen, gov_paid_fen, interest_fen, reference)
-             VALUES ($1, $2, $3, $4, $5, 'overpayment_reversal', $6, $7, $8, $9, $10, $11, $12, $13)",
-            &[
-                Param::Text(county), p(mid), p(person_id), p(entry_id), Param::Date(today), p(today.year().into()), p(components[0]),
-                p(components[1]), p(components[2]), p(components[3]), p(components[4]), p(components[5]), Param::Text(&format!("RECOVERY-{case_id}")),
-            ],
-        )?;
+        let row = ledger::AccountMovement {
+            person_id,
+            date: today,
+            components,
+            reference: format!("RECOVERY-{case_id}"),
+        };
+        ledger::write_account_movements(tx, county, entry_id, "overpayment_reversal", &[row])?;
     }
     for (payroll_id, line_no, after, account, from_pool, exit, total, _) in &rows {
         tx.exec(

@@ -7,7 +7,6 @@
 //! imports) a movement dated before a credited year is refused, so no interest is ever lost.
 //! Posting: debit `pool.interest`, credit `ind.interest`, itemised in the sub-ledger.
 
-use crate::contributions::MOVEMENT_COLUMNS;
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
@@ -115,16 +114,16 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
                 draft.add(ledger::POOL_INTEREST, total);
                 draft.add(ledger::IND_INTEREST, -total);
                 let entry_id = ledger::post(tx, &draft, &actor)?;
-                let first = tx.allocate_ids("movement", credits.len() as i64)?;
-                let reference = format!("INTEREST-{year}");
-                let items: Vec<(i64, (i64, i64))> = (0..).zip(credits.iter().copied()).collect();
-                tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &items, |(i, (pid, amt)), b| {
-                    b.extend([
-                        Param::Int(first + i), Param::Text(c), Param::Int(*pid), Param::Int(entry_id), Param::Date(credit_date),
-                        Param::Text("interest"), Param::Int(year.into()), Param::Int(0), Param::Int(0), Param::Int(0), Param::Int(0),
-                        Param::Int(0), Param::Int(*amt), Param::Text(&reference),
-                    ])
-                })?;
+                let rows: Vec<ledger::AccountMovement> = credits
+                    .iter()
+                    .map(|(pid, amt)| ledger::AccountMovement {
+                        person_id: *pid,
+                        date: credit_date,
+                        components: [0, 0, 0, 0, 0, *amt],
+                        reference: format!("INTEREST-{year}"),
+                    })
+                    .collect();
+                ledger::write_account_movements(tx, c, entry_id, "interest", &rows)?;
                 Some(entry_id)
             };
             let rate = sp.credit_interest_rate.to_string();

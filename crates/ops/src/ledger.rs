@@ -16,7 +16,7 @@
 use crate::{OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
-use yanglao_store::{Param, Tx};
+use yanglao_store::{ColType, Param, Tx};
 
 pub const BANK: &str = "bank";
 pub const IND_PERSONAL: &str = "ind.personal";
@@ -132,6 +132,71 @@ pub fn split_proportional(amount: i64, weights: &[i64]) -> Vec<i64> {
         }
     }
     parts
+}
+
+/// The columns of the individual-account sub-ledger (`account_movements`).
+pub const MOVEMENT_COLUMNS: [(&str, ColType); 14] = [
+    ("movement_id", ColType::Int),
+    ("county", ColType::Text),
+    ("person_id", ColType::Int),
+    ("entry_id", ColType::Int),
+    ("movement_date", ColType::Date),
+    ("kind", ColType::Text),
+    ("year", ColType::Int),
+    ("personal_fen", ColType::Int),
+    ("subsidy_province_fen", ColType::Int),
+    ("subsidy_city_fen", ColType::Int),
+    ("subsidy_county_fen", ColType::Int),
+    ("gov_paid_fen", ColType::Int),
+    ("interest_fen", ColType::Int),
+    ("reference", ColType::Text),
+];
+
+/// One movement of a person's individual account, by component (personal, entry subsidy by level,
+/// government-paid, interest); positive amounts are credited to the account.
+pub struct AccountMovement {
+    pub person_id: i64,
+    pub date: NaiveDate,
+    pub components: [i64; 6],
+    pub reference: String,
+}
+
+/// Writes the sub-ledger rows of a posted entry, allocating their ids.
+pub fn write_account_movements(
+    tx: &mut Tx<'_>,
+    county: &str,
+    entry_id: i64,
+    kind: &str,
+    rows: &[AccountMovement],
+) -> Result<()> {
+    use chrono::Datelike;
+    let first = tx.allocate_ids("movement", rows.len() as i64)?;
+    let items: Vec<(i64, &AccountMovement)> = (first..).zip(rows).collect();
+    tx.insert_many(
+        "account_movements",
+        &MOVEMENT_COLUMNS,
+        &items,
+        |(id, m), b| {
+            let c = &m.components;
+            b.extend([
+                Param::Int(*id),
+                Param::Text(county),
+                Param::Int(m.person_id),
+                Param::Int(entry_id),
+                Param::Date(m.date),
+                Param::Text(kind),
+                Param::Int(m.date.year().into()),
+                Param::Int(c[0]),
+                Param::Int(c[1]),
+                Param::Int(c[2]),
+                Param::Int(c[3]),
+                Param::Int(c[4]),
+                Param::Int(c[5]),
+                Param::Text(&m.reference),
+            ])
+        },
+    )?;
+    Ok(())
 }
 
 /// An entry about to be posted.

@@ -7,10 +7,9 @@
 //! account's components / Cr `receivable.overpayment`; a write-off — Dr `pool.writeoff` / Cr
 //! `receivable.overpayment`.
 
-use crate::contributions::MOVEMENT_COLUMNS;
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, Ctx, OpsError, Result};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use serde::Serialize;
 use yanglao_domain::CitizenId;
 use yanglao_store::{Param, Tx};
@@ -82,28 +81,13 @@ fn write_movement(
     parts: &[i64; 6],
     reference: &str,
 ) -> Result<()> {
-    let (county, date) = (draft.county, draft.date);
-    let id = tx.allocate_ids("movement", 1)?;
-    let rows = [()];
-    tx.insert_many("account_movements", &MOVEMENT_COLUMNS, &rows, |_, b| {
-        b.extend([
-            Param::Int(id),
-            Param::Text(county),
-            Param::Int(person_id),
-            Param::Int(entry_id),
-            Param::Date(date),
-            Param::Text(kind),
-            Param::Int(date.year().into()),
-            Param::Int(-parts[0]),
-            Param::Int(-parts[1]),
-            Param::Int(-parts[2]),
-            Param::Int(-parts[3]),
-            Param::Int(-parts[4]),
-            Param::Int(-parts[5]),
-            Param::Text(reference),
-        ])
-    })?;
-    Ok(())
+    let row = ledger::AccountMovement {
+        person_id,
+        date: draft.date,
+        components: parts.map(|p| -p),
+        reference: reference.to_string(),
+    };
+    ledger::write_account_movements(tx, draft.county, entry_id, kind, &[row])
 }
 
 /// Records one recovery step on a case.

@@ -116,6 +116,21 @@ impl Table {
 }
 
 impl Columns {
+    /// A date cell that may not lie after `today`; `future` is the code and message when it does.
+    pub fn past_date(
+        &self,
+        row: &[Cell],
+        k: usize,
+        today: chrono::NaiveDate,
+        future: (&'static str, &str),
+    ) -> Result<chrono::NaiveDate, yanglao_domain::Invalid> {
+        let d = self.date(row, k)?;
+        if d > today {
+            return Err(yanglao_domain::Invalid::new(future.0, future.1));
+        }
+        Ok(d)
+    }
+
     /// A date cell: a real spreadsheet date, a date serial typed into a General cell, or text.
     pub fn date(
         &self,
