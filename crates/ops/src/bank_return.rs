@@ -142,8 +142,8 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 err(BATCH, batch_raw, "E-RETURN-UNKNOWN-LINE", format!("没有编号为 {batch} 的发放批次"));
                 continue;
             };
-            if status == "draft" {
-                err(BATCH, batch_raw, "E-RETURN-NOT-EXPORTED", format!("发放批次 {batch} 尚未审核导出，不应有银行回盘"));
+            if status == "draft" || status == "approved" {
+                err(BATCH, batch_raw, "E-RETURN-NOT-EXPORTED", format!("发放批次 {batch} 尚未导出，不应有银行回盘"));
                 continue;
             }
             let Some(line) = lines.get(&seq) else {
@@ -347,7 +347,13 @@ fn post_payroll_results(
         "SELECT COUNT(*) FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND status = 'pending'",
         &[Param::Text(&county), Param::Int(payroll_id)],
     )?;
-    if pending == 0 {
+    // Paid once no line waits and at least one was paid (a payroll whose every line failed stays
+    // exported: its payments go out with the supplementary run).
+    let paid_lines = tx.scalar_i64(
+        "SELECT COUNT(*) FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND status = 'paid'",
+        &[Param::Text(&county), Param::Int(payroll_id)],
+    )?;
+    if pending == 0 && paid_lines > 0 {
         tx.exec(
             "UPDATE payrolls SET status = 'paid', paid_date = (SELECT MAX(paid_date) FROM payroll_lines WHERE county = $1 AND payroll_id = $2)
              WHERE county = $1 AND payroll_id = $2",

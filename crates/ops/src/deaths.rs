@@ -386,13 +386,27 @@ pub fn apply_death(
         }
         return Ok(out);
     }
-    if last.as_deref() != Some("terminated") {
+    // Record the termination, or correct its date when an official source gives an earlier one.
+    let terminated_on = tx
+        .query_one(
+            "SELECT MIN(effective_date) FROM person_events WHERE county = $1 AND person_id = $2 AND status = 'terminated'",
+            &[Param::Text(county), Param::Int(person_id)],
+        )?
+        .opt_date(0)?;
+    if terminated_on.is_none_or(|d| death_date < d) {
+        let reason = match terminated_on {
+            None => format!("死亡（{}）", source.label_zh()),
+            Some(d) => format!(
+                "死亡日期更正为 {death_date}（原 {d}；{}）",
+                source.label_zh()
+            ),
+        };
         event(
             tx,
             county,
             person_id,
             "terminated",
-            &format!("死亡（{}）", source.label_zh()),
+            &reason,
             death_date,
             actor,
         )?;
@@ -424,7 +438,8 @@ fn event(
     Ok(())
 }
 
-/// Drops the person's lines for months after the death from draft payrolls (before approval).
+/// Cuts the person's draft lines (before approval) back to the month of the death: a line wholly
+/// after it is dropped, a line that covers it (back pay) keeps the months up to it.
 fn drop_from_drafts(
     tx: &mut Tx<'_>,
     county: &str,
@@ -432,35 +447,87 @@ fn drop_from_drafts(
     death_month: Month,
 ) -> Result<usize> {
     let drafts = tx.query(
-        "SELECT l.payroll_id, l.line_no, l.total_fen FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
+        "SELECT l.payroll_id, l.line_no, l.from_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
+         FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
          WHERE l.county = $1 AND l.person_id = $2 AND p.status = 'draft' AND l.to_month > $3",
         &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
     )?;
+    let mut dropped = 0;
     for r in &drafts {
-        let (payroll_id, line_no, total) = (r.i64(0)?, r.i64(1)?, r.i64(2)?);
+        let (payroll_id, line_no, from, months, total) = (
+            r.i64(0)?,
+            r.i64(1)?,
+            Month::of(r.date(2)?),
+            r.i64(3)?,
+            r.i64(9)?,
+        );
+        let keep = i64::from(from.until(death_month) + 1).clamp(0, months);
+        if keep == 0 {
+            tx.exec(
+                "DELETE FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+                &[
+                    Param::Text(county),
+                    Param::Int(payroll_id),
+                    Param::Int(line_no),
+                ],
+            )?;
+            tx.exec(
+                "UPDATE payrolls SET line_count = line_count - 1, total_fen = total_fen - $3 WHERE county = $1 AND payroll_id = $2",
+                &[Param::Text(county), Param::Int(payroll_id), Param::Int(total)],
+            )?;
+            tx.exec(
+                "INSERT INTO payroll_exclusions (county, payroll_id, person_id, reason) VALUES ($1, $2, $3, 'deceased') ON CONFLICT DO NOTHING",
+                &[Param::Text(county), Param::Int(payroll_id), Param::Int(person_id)],
+            )?;
+            dropped += 1;
+            continue;
+        }
+        let part = |i: usize| -> Result<i64> { Ok(r.i64(i)? * keep / months) };
+        let (pension, pool, exit) = (part(4)?, part(5)?, [part(6)?, part(7)?, part(8)?]);
+        let new_total = pension + exit.iter().sum::<i64>();
         tx.exec(
-            "DELETE FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+            "UPDATE payroll_lines SET to_month = $4, months = $5, account_pension_fen = $6, account_from_pool_fen = $7,
+                    exit_province_fen = $8, exit_city_fen = $9, exit_county_fen = $10, total_fen = $11
+             WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
             &[
-                Param::Text(county),
-                Param::Int(payroll_id),
-                Param::Int(line_no),
+                Param::Text(county), Param::Int(payroll_id), Param::Int(line_no), Param::Date(death_month.first_day()), Param::Int(keep),
+                Param::Int(pension), Param::Int(pool), Param::Int(exit[0]), Param::Int(exit[1]), Param::Int(exit[2]), Param::Int(new_total),
             ],
         )?;
         tx.exec(
-            "UPDATE payrolls SET line_count = line_count - 1, total_fen = total_fen - $3 WHERE county = $1 AND payroll_id = $2",
-            &[Param::Text(county), Param::Int(payroll_id), Param::Int(total)],
+            "UPDATE payrolls SET total_fen = total_fen - $3 WHERE county = $1 AND payroll_id = $2",
+            &[
+                Param::Text(county),
+                Param::Int(payroll_id),
+                Param::Int(total - new_total),
+            ],
         )?;
-        tx.exec(
-            "INSERT INTO payroll_exclusions (county, payroll_id, person_id, reason) VALUES ($1, $2, $3, 'deceased') ON CONFLICT DO NOTHING",
-            &[Param::Text(county), Param::Int(payroll_id), Param::Int(person_id)],
-        )?;
+        dropped += 1;
     }
-    Ok(drafts.len())
+    Ok(dropped)
+}
+
+/// The overpaid part of a paid line: the months after the death, component by component. The
+/// account is used before the pool, so the last months' account pension came from the pool first.
+struct Overpaid {
+    months: i64,
+    pension: i64,
+    from_pool: i64,
+    exit: [i64; 3],
+}
+
+impl Overpaid {
+    fn total(&self) -> i64 {
+        self.pension + self.exit.iter().sum::<i64>()
+    }
 }
 
 /// Paid lines covering months after the death become overpayments (the months after the death's
-/// month, component by component); a recovery case opens or grows, and the amounts are moved from
-/// what they were paid from to a receivable from the estate. Returns the amount newly found.
+/// month, component by component); a recovery case opens or grows, and the amounts move from what
+/// they were paid from to a receivable from the estate. Only what is new is posted, so applying a
+/// death again — or an earlier date that an official source gives later — adds just the difference.
+/// Returns the amount newly found.
 pub(crate) fn overpayments(
     tx: &mut Tx<'_>,
     county: &str,
@@ -472,14 +539,46 @@ pub(crate) fn overpayments(
     let death_month = Month::of(death_date);
     let lines = tx.query(
         "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
-                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
+                o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
          FROM payroll_lines l
+         LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
          WHERE l.county = $1 AND l.person_id = $2 AND l.status = 'paid' AND l.to_month > $3
-           AND NOT EXISTS (SELECT 1 FROM overpayments o WHERE o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no)
          ORDER BY l.payroll_id, l.line_no",
         &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
     )?;
-    if lines.is_empty() {
+    let mut work = Vec::new();
+    for r in &lines {
+        let (from, to, months) = (Month::of(r.date(2)?), Month::of(r.date(3)?), r.i64(4)?);
+        let after = i64::from(death_month.max(from.prev()).until(to)).clamp(0, months);
+        let before = r.opt_i64(10)?.unwrap_or(0);
+        if after <= before {
+            continue;
+        }
+        let pension = r.i64(5)? * after / months;
+        let wanted = Overpaid {
+            months: after,
+            pension,
+            from_pool: r.i64(6)?.min(pension),
+            exit: [
+                r.i64(7)? * after / months,
+                r.i64(8)? * after / months,
+                r.i64(9)? * after / months,
+            ],
+        };
+        let had = Overpaid {
+            months: before,
+            pension: r.opt_i64(11)?.unwrap_or(0),
+            from_pool: r.opt_i64(12)?.unwrap_or(0),
+            exit: [
+                r.opt_i64(13)?.unwrap_or(0),
+                r.opt_i64(14)?.unwrap_or(0),
+                r.opt_i64(15)?.unwrap_or(0),
+            ],
+        };
+        work.push((r.i64(0)?, r.i64(1)?, wanted, had));
+    }
+    if work.is_empty() {
         return Ok(0);
     }
     let case_id = match tx.query_opt(
@@ -505,52 +604,47 @@ pub(crate) fn overpayments(
         import_id: None,
         lines: Vec::new(),
     };
-    let mut rows = Vec::new();
     let mut components = [0i64; 6];
-    let mut total_all = 0;
-    for r in &lines {
-        let (payroll_id, line_no) = (r.i64(0)?, r.i64(1)?);
-        let (from, to, months) = (Month::of(r.date(2)?), Month::of(r.date(3)?), r.i64(4)?);
-        let after = i64::from(death_month.max(from.prev()).until(to)).clamp(0, months);
-        let part = |fen: i64| fen * after / months;
-        let account = part(r.i64(5)?);
-        let from_pool = part(r.i64(6)?);
-        let exit = [part(r.i64(7)?), part(r.i64(8)?), part(r.i64(9)?)];
-        let total = account + exit.iter().sum::<i64>();
-        // The account pension goes back to the account in the shares it came out of.
+    let mut new_total = 0;
+    for (payroll_id, line_no, wanted, had) in &work {
+        // What the line took out of the account, and how much of it goes back now.
         let original = tx.query_opt(
             "SELECT -personal_fen, -subsidy_province_fen, -subsidy_city_fen, -subsidy_county_fen, -gov_paid_fen, -interest_fen
              FROM account_movements WHERE county = $1 AND person_id = $2 AND kind = 'benefit' AND reference = $3",
             &[Param::Text(county), Param::Int(person_id), Param::Text(&format!("PAYROLL-{payroll_id}-{line_no}"))],
         )?;
-        let weights: Vec<i64> = match &original {
+        let parts: Vec<i64> = match &original {
             Some(o) => (0..6)
                 .map(|i| o.i64(i))
                 .collect::<std::result::Result<_, _>>()?,
             None => vec![0; 6],
         };
-        let back = ledger::split_proportional(account - from_pool, &weights);
-        for (c, b) in components.iter_mut().zip(&back) {
+        let taken: i64 = parts.iter().sum();
+        let back_of = |o: &Overpaid| (o.pension - o.from_pool).clamp(0, taken);
+        let back = back_of(wanted) - back_of(had);
+        for (c, b) in components
+            .iter_mut()
+            .zip(ledger::split_proportional(back, &parts))
+        {
             *c += b;
         }
-        // What did not go back to the account came from the pool (account used up).
+        // The rest of the account pension was the pool's.
         draft.add(
             ledger::POOL_LONGEVITY,
-            -(account - back.iter().sum::<i64>()),
+            -((wanted.pension - had.pension) - back),
         );
         for (i, level) in ledger::LEVELS.iter().enumerate() {
-            draft.add(&ledger::subsidy_receivable("exit", level), -exit[i]);
+            draft.add(
+                &ledger::subsidy_receivable("exit", level),
+                -(wanted.exit[i] - had.exit[i]),
+            );
         }
-        total_all += total;
-        rows.push((
-            payroll_id, line_no, after, account, from_pool, exit, total, back,
-        ));
+        new_total += wanted.total() - had.total();
     }
-    let accounts = ledger::ind_component_accounts();
-    for (a, c) in accounts.iter().zip(components) {
+    for (a, c) in ledger::ind_component_accounts().iter().zip(components) {
         draft.add(a, -c);
     }
-    draft.add(ledger::RECEIVABLE_OVERPAYMENT, total_all);
+    draft.add(ledger::RECEIVABLE_OVERPAYMENT, new_total);
     let entry_id = ledger::post(tx, &draft, actor)?;
     if components.iter().any(|c| *c != 0) {
         let row = ledger::AccountMovement {
@@ -561,22 +655,31 @@ pub(crate) fn overpayments(
         };
         ledger::write_account_movements(tx, county, entry_id, "overpayment_reversal", &[row])?;
     }
-    for (payroll_id, line_no, after, account, from_pool, exit, total, _) in &rows {
+    for (payroll_id, line_no, wanted, _) in &work {
+        tx.exec(
+            "DELETE FROM overpayments WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+            &[
+                Param::Text(county),
+                Param::Int(*payroll_id),
+                Param::Int(*line_no),
+            ],
+        )?;
         tx.exec(
             "INSERT INTO overpayments (county, payroll_id, line_no, case_id, person_id, months, account_fen, from_pool_fen, exit_province_fen,
                 exit_city_fen, exit_county_fen, total_fen, entry_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             &[
-                Param::Text(county), Param::Int(*payroll_id), Param::Int(*line_no), Param::Int(case_id), Param::Int(person_id), Param::Int(*after),
-                Param::Int(*account), Param::Int(*from_pool), Param::Int(exit[0]), Param::Int(exit[1]), Param::Int(exit[2]), Param::Int(*total),
-                Param::Int(entry_id),
+                Param::Text(county), Param::Int(*payroll_id), Param::Int(*line_no), Param::Int(case_id), Param::Int(person_id), Param::Int(wanted.months),
+                Param::Int(wanted.pension), Param::Int(wanted.from_pool), Param::Int(wanted.exit[0]), Param::Int(wanted.exit[1]), Param::Int(wanted.exit[2]),
+                Param::Int(wanted.total()), Param::Int(entry_id),
             ],
         )?;
     }
     tx.exec(
-        "UPDATE recovery_cases SET overpaid_fen = overpaid_fen + $3, status = 'open' WHERE county = $1 AND case_id = $2",
-        &[Param::Text(county), Param::Int(case_id), Param::Int(total_all)],
+        "UPDATE recovery_cases SET overpaid_fen = overpaid_fen + $3, status = 'open', death_date = CASE WHEN death_date > $4 THEN $4 ELSE death_date END
+         WHERE county = $1 AND case_id = $2",
+        &[Param::Text(county), Param::Int(case_id), Param::Int(new_total), Param::Date(death_date)],
     )?;
-    Ok(total_all)
+    Ok(new_total)
 }
 
 /// A recovery case as listed.

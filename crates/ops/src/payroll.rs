@@ -115,18 +115,31 @@ pub const LINE_COLUMNS: [(&str, ColType); 22] = [
 ];
 
 /// The decision in force for each person of a county at a date: (status, reason).
+/// The decision in force for each person of a county for a payroll month: (status, reason).
+/// A termination (death, transfer) takes effect from the month after its date — the month of a
+/// death is still paid — and once in force nothing later overrides it; suspensions and the other
+/// decisions take effect in the month of their date.
 fn decisions(
     tx: &mut Tx<'_>,
     county: &str,
-    at: NaiveDate,
+    month: Month,
 ) -> Result<FastMap<i64, (String, Option<String>)>> {
     let mut map: FastMap<i64, (String, Option<String>)> = FastMap::default();
     tx.for_each_ref(
-        "SELECT person_id, status, reason FROM person_events WHERE county = $1 AND effective_date <= $2 ORDER BY person_id, effective_date, event_id",
-        &[Param::Text(county), Param::Date(at)],
+        "SELECT person_id, status, reason, effective_date FROM person_events WHERE county = $1 AND effective_date <= $2
+         ORDER BY person_id, effective_date, event_id",
+        &[Param::Text(county), Param::Date(month.last_day())],
         |r| {
+            let status = r.str(1)?;
+            if status == "terminated" && r.date(3)? >= month.first_day() {
+                return Ok(());
+            }
+            let person = r.i64(0)?;
+            if map.get(&person).is_some_and(|(s, _)| s == "terminated") {
+                return Ok(());
+            }
             let reason = r.str(2)?;
-            map.insert(r.i64(0)?, (r.str(1)?.to_string(), (!reason.is_empty()).then(|| reason.to_string())));
+            map.insert(person, (status.to_string(), (!reason.is_empty()).then(|| reason.to_string())));
             Ok(())
         },
     )?;
@@ -319,9 +332,17 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         if let Some(id) = find(tx, county, month, Kind::Regular, 1)? {
             return Ok(Some((summary(tx, id, true)?, None)));
         }
+        if let Some(later) = tx.query_opt(
+            "SELECT month FROM payrolls WHERE county = $1 AND kind = 'regular' AND month > $2 ORDER BY month DESC LIMIT 1",
+            &[Param::Text(county), Param::Date(month.first_day())],
+        )? {
+            return Err(OpsError::rule(
+                "E-PAYROLL-OUT-OF-ORDER",
+                format!("{county} 已有 {} 的发放批次：正常发放须按月份顺序生成，不能补生成更早的月份（欠发月份会在下次发放中补发）", Month::of(later.date(0)?)),
+            ));
+        }
         let t0 = std::time::Instant::now();
-        let month_end = month.last_day();
-        let decisions = decisions(tx, county, month_end)?;
+        let decisions = decisions(tx, county, month)?;
         let certified = if sp.certification_required_from.is_some() {
             crate::certification::last_certified(tx, county)?
         } else {
@@ -504,7 +525,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
         if rows.is_empty() {
             return Ok(None);
         }
-        let decisions = decisions(tx, county, month.last_day())?;
+        let decisions = decisions(tx, county, month)?;
         let mut lines = Vec::new();
         let mut exclusions = Vec::new();
         for r in rows {
@@ -533,6 +554,10 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
                 bank_account,
                 reissue_of: Some((r.i64(0)?, r.i64(1)?)),
             });
+        }
+        if lines.is_empty() {
+            // Nobody left to pay: no empty payroll (those left out stay on the failed list).
+            return Ok(None);
         }
         let seq = tx.scalar_i64(
             "SELECT CAST(COALESCE(MAX(seq), 0) + 1 AS BIGINT) FROM payrolls WHERE county = $1 AND month = $2 AND kind = 'supplementary'",

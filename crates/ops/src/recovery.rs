@@ -254,6 +254,18 @@ pub fn pay_inheritance(
         if tx.query_opt("SELECT 1 FROM inheritance_payments WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?.is_some() {
             return Err(OpsError::rule("E-INHERIT-DONE", "此人的个人账户余额已支付给继承人"));
         }
+        let waiting = tx.scalar_i64(
+            "SELECT COUNT(*) FROM payroll_lines l WHERE l.county = $1 AND l.person_id = $2
+               AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
+                    SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))",
+            &[Param::Text(&county), Param::Int(person_id)],
+        )?;
+        if waiting > 0 {
+            return Err(OpsError::rule(
+                "E-INHERIT-PENDING",
+                format!("此人还有 {waiting} 笔待遇在发放途中（未回盘或待补发）：待银行回盘后再办理继承"),
+            ));
+        }
         // Offset any outstanding overpayment first.
         let mut offset_fen = 0;
         if let Some(c) = tx.query_opt(

@@ -517,3 +517,197 @@ fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
         assert_eq!(p["excluded"]["uncertified"], 1);
     }
 }
+
+#[test]
+fn death_dates_months_and_order_are_respected() {
+    for db in backends("deathrules") {
+        let rows: Vec<Vec<String>> = (0..4)
+            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+            .collect();
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+        ]);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        // Person 1's first payment is back pay 2021-01..2023-01, still a draft, when their death on
+        // 2022-06-10 arrives: the line is cut to 2021-01..2022-06, not dropped.
+        let jan = db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-01", "--county", "140302",
+        ]);
+        assert_eq!(jan["payrolls"][0]["total_fen"], 2 * 25 * 2000);
+        import_deaths(
+            &db,
+            "d1.csv",
+            "police",
+            &deaths_csv(&[[&pid(1), PEOPLE[1].1, "2022-06-10", "GA-11"]]),
+        );
+        let list = db.ok_json(&["payroll", "list", "--month", "2023-01"]);
+        let cq = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["county"] == "140302")
+            .unwrap();
+        assert_eq!(
+            (cq["lines"].as_i64(), cq["total_fen"].as_i64()),
+            (Some(2), Some(25 * 2000 + 18 * 2000)),
+            "{list}"
+        );
+
+        // Months are run in order.
+        let o = db.run(&[
+            "--by", "maker", "payroll", "run", "--month", "2022-12", "--county", "140302", "--json",
+        ]);
+        assert!(
+            o.code == 1 && o.stdout.contains("E-PAYROLL-OUT-OF-ORDER"),
+            "{}",
+            o.stdout
+        );
+
+        // A death recorded before its month's payroll: that month is still paid, the next is not.
+        db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-01", "--county", "140311",
+        ]);
+        import_deaths(
+            &db,
+            "d2.csv",
+            "health",
+            &deaths_csv(&[[&pid(2), PEOPLE[2].1, "2023-02-10", "WJ-21"]]),
+        );
+        let feb = db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-02", "--county", "140311",
+        ]);
+        assert_eq!(
+            (
+                feb["payrolls"][0]["lines"].as_i64(),
+                feb["payrolls"][0]["total_fen"].as_i64()
+            ),
+            (Some(1), Some(2000)),
+            "{feb}"
+        );
+        let mar = db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-03", "--county", "140311",
+        ]);
+        assert_eq!(mar["payrolls"][0]["excluded"]["deceased"], 1, "{mar}");
+
+        // A village report, then the official record: the person is deceased, not suspended.
+        db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-01", "--county", "140321",
+        ]);
+        import_deaths(
+            &db,
+            "v.csv",
+            "village",
+            &deaths_csv(&[[&pid(3), PEOPLE[3].1, "2023-01-20", "CUN-31"]]),
+        );
+        import_deaths(
+            &db,
+            "p3.csv",
+            "police",
+            &deaths_csv(&[[&pid(3), PEOPLE[3].1, "2023-01-18", "GA-31"]]),
+        );
+        let feb = db.ok_json(&[
+            "--by", "maker", "payroll", "run", "--month", "2023-02", "--county", "140321",
+        ]);
+        assert_eq!(
+            feb["payrolls"][0]["excluded"],
+            serde_json::json!({"deceased": 1}),
+            "{feb}"
+        );
+        let shown = db.ok_json(&["person", "show", &pid(3)]);
+        assert_eq!(
+            (
+                shown["death"]["date"].as_str(),
+                shown["death"]["disagreement"].as_bool()
+            ),
+            (Some("2023-01-18"), Some(true))
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
+
+#[test]
+fn an_earlier_official_date_adds_the_missing_overpayment_and_heirs_wait_for_the_bank() {
+    for db in backends("earlier") {
+        let rows: Vec<Vec<String>> = (0..1)
+            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+            .collect();
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+        ]);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        for m in ["2023-01", "2023-02", "2023-03", "2023-04"] {
+            pay(&db, m);
+        }
+        // May is exported but the bank has not answered yet.
+        let may = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2023-05"]);
+        let may_id = may["payrolls"][0]["id"].as_i64().unwrap().to_string();
+        db.ok_json(&["--by", "checker", "payroll", "approve", &may_id]);
+        db.ok_json(&[
+            "payroll",
+            "export",
+            &may_id,
+            "--out",
+            db.dir.path().join("may").to_str().unwrap(),
+        ]);
+        // Police: died 2023-03-05 → April overpaid. Health, later: died 2023-01-20 → Feb–Apr.
+        import_deaths(
+            &db,
+            "a.csv",
+            "police",
+            &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-03-05", "GA-1"]]),
+        );
+        assert_eq!(db.ok_json(&["recovery", "list"])[0]["overpaid_fen"], 2000);
+        import_deaths(
+            &db,
+            "b.csv",
+            "health",
+            &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-20", "WJ-1"]]),
+        );
+        let cases = db.ok_json(&["recovery", "list"]);
+        assert_eq!(
+            (
+                cases[0]["overpaid_fen"].as_i64(),
+                cases[0]["death_date"].as_str()
+            ),
+            (Some(3 * 2000), Some("2023-01-20")),
+            "{cases}"
+        );
+        // Applying the same records again changes nothing.
+        import_deaths(
+            &db,
+            "c.csv",
+            "civil-affairs",
+            &deaths_csv(&[[&pid(0), PEOPLE[0].1, "2023-01-25", "MZ-1"]]),
+        );
+        assert_eq!(
+            db.ok_json(&["recovery", "list"])[0]["overpaid_fen"],
+            3 * 2000
+        );
+        let heir = id("140302", "19800101", 77);
+        let acct = yanglao_domain::bank::with_luhn_digit("622848000055556666");
+        let o = db.run(&[
+            "inheritance",
+            "pay",
+            &pid(0),
+            "--heir-name",
+            "韩文",
+            "--heir-id",
+            &heir,
+            "--heir-bank",
+            "中国农业银行",
+            "--heir-account",
+            &acct,
+            "--json",
+        ]);
+        assert!(
+            o.code == 1 && o.stdout.contains("E-INHERIT-PENDING"),
+            "{}",
+            o.stdout
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
