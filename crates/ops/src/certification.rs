@@ -29,12 +29,16 @@ fn method(s: &str) -> Option<&'static str> {
     }
 }
 
-/// The last certification of each person of a county.
-pub fn last_certified(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, NaiveDate>> {
+/// The last certification of each person of a county on or before `until`.
+pub fn last_certified(
+    tx: &mut Tx<'_>,
+    county: &str,
+    until: NaiveDate,
+) -> Result<FastMap<i64, NaiveDate>> {
     let mut map = FastMap::default();
     tx.for_each_ref(
-        "SELECT person_id, MAX(certified_on) FROM certifications WHERE county = $1 GROUP BY person_id",
-        &[Param::Text(county)],
+        "SELECT person_id, MAX(certified_on) FROM certifications WHERE county = $1 AND certified_on <= $2 GROUP BY person_id",
+        &[Param::Text(county), Param::Date(until)],
         |r| {
             map.insert(r.i64(0)?, r.date(1)?);
             Ok(())

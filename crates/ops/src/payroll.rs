@@ -344,7 +344,7 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         let t0 = std::time::Instant::now();
         let decisions = decisions(tx, county, month)?;
         let certified = if sp.certification_required_from.is_some() {
-            crate::certification::last_certified(tx, county)?
+            crate::certification::last_certified(tx, county, month.last_day())?
         } else {
             FastMap::default()
         };
@@ -417,6 +417,7 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         }
         let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) { remaining_balances(tx, county)? } else { FastMap::default() };
         tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
+        let death_notes = death_notes(tx, county)?;
         let mut meta = Vec::new();
         let mut lines = Vec::new();
         let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
@@ -494,6 +495,7 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
                 monthly_fen: l.total_fen / l.months,
                 prev_monthly_fen,
                 terminated: None,
+                death_note: death_notes.get(&l.person_id).cloned(),
             })
             .collect();
         tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
@@ -677,10 +679,33 @@ struct CheckRow<'a> {
     prev_monthly_fen: Option<i64>,
     /// A termination recorded for the person: date and reason.
     terminated: Option<(NaiveDate, Option<String>)>,
+    /// A death record for the person still waiting in the review queue, or only a village report.
+    death_note: Option<String>,
 }
 
 /// An anomaly before the citizen ID is looked up: code, line, person, message.
 type Found = (&'static str, Option<i64>, Option<i64>, String);
+
+/// Death records that stop no payment yet: a match waiting for review, or a village report not yet
+/// confirmed by an official source.
+fn death_notes(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, String>> {
+    let mut map = FastMap::default();
+    tx.for_each_ref(
+        "SELECT person_id, death_date, source, match_status FROM death_records
+         WHERE person_county = $1 AND (match_status = 'review' OR (source = 'village' AND match_status = 'matched'))",
+        &[Param::Text(county)],
+        |r| {
+            let note = if r.str(3)? == "review" {
+                format!("有待审核的死亡记录（{}，死亡日期 {}）", r.str(2)?, r.date(1)?)
+            } else {
+                format!("村报去世（死亡日期 {}），待官方确认", r.date(1)?)
+            };
+            map.insert(r.i64(0)?, note);
+            Ok(())
+        },
+    )?;
+    Ok(map)
+}
 
 /// The checks before approval, over a payroll's lines in memory (`payroll run` has them at hand;
 /// `payroll check` loads them).
@@ -721,6 +746,14 @@ fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Fo
                 format!("领取人已 {age} 岁，请核实生存状态"),
             ));
         }
+        if let Some(note) = &r.death_note {
+            out.push((
+                "A-DEATH-RECORD",
+                Some(r.line_no),
+                Some(r.person_id),
+                note.clone(),
+            ));
+        }
         if let Some((d, reason)) = &r.terminated {
             out.push((
                 if is_death(reason.as_deref()) {
@@ -757,8 +790,10 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
     let mut loaded = Vec::new();
     tx.for_each_ref(
         "SELECT l.line_no, l.person_id, p.birth_date, l.bank_account, l.total_fen / l.months, prev.total_fen / prev.months,
-                (SELECT MIN(e.effective_date) FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'),
-                (SELECT MIN(e.reason) FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated')
+                (SELECT e.effective_date FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
+                 ORDER BY e.effective_date, e.event_id LIMIT 1),
+                (SELECT e.reason FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
+                 ORDER BY e.effective_date, e.event_id LIMIT 1)
          FROM payroll_lines l
          JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
          LEFT JOIN payroll_lines prev ON prev.county = l.county AND prev.person_id = l.person_id AND prev.to_month = $3
@@ -780,6 +815,7 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
             Ok(())
         },
     )?;
+    let notes = death_notes(tx, &s.county)?;
     let rows: Vec<CheckRow> = loaded
         .iter()
         .map(
@@ -792,6 +828,7 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
                     monthly_fen: *monthly_fen,
                     prev_monthly_fen: *prev_monthly_fen,
                     terminated: terminated.clone(),
+                    death_note: notes.get(person_id).cloned(),
                 }
             },
         )

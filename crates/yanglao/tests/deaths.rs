@@ -214,6 +214,26 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             ),
             (Some(1), Some(0))
         );
+        // The March draft of 郊区 still pays her: its check flags the record waiting for review.
+        let march = db.ok_json(&["payroll", "list", "--month", "2023-03"]);
+        let jq = march
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["county"] == "140311")
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let checks = db.ok_json(&["payroll", "check", &jq]);
+        assert!(
+            checks
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["code"] == "A-DEATH-RECORD"),
+            "{checks}"
+        );
         let queue = db.ok_json(&["deaths", "review"]);
         let item = &queue.as_array().unwrap()[0];
         assert_eq!(item["score"], 100);
