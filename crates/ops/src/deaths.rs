@@ -871,3 +871,45 @@ pub fn figures(ctx: &mut Ctx, year: Option<i32>) -> Result<Vec<Figures>> {
     }
     Ok(m.into_values().collect())
 }
+
+/// A death whose sources disagree on the date, with every record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Disagreement {
+    pub citizen_id: String,
+    pub county: String,
+    pub death_date: NaiveDate,
+    pub source: String,
+    pub records: Vec<serde_json::Value>,
+}
+
+/// Deaths whose sources give different dates: the date in force and every record behind it.
+pub fn disagreements(ctx: &mut Ctx) -> Result<Vec<Disagreement>> {
+    ctx.db.transaction(|tx| -> Result<Vec<Disagreement>> {
+        let deaths = tx.query(
+            "SELECT d.county, d.person_id, p.citizen_id, d.death_date, d.source FROM deaths d
+             JOIN persons p ON p.county = d.county AND p.person_id = d.person_id
+             WHERE d.disagreement ORDER BY d.county, d.person_id",
+            &[],
+        )?;
+        let mut out = Vec::with_capacity(deaths.len());
+        for d in deaths {
+            let records = tx
+                .query(
+                    "SELECT source, source_ref, death_date, match_status FROM death_records WHERE person_county = $1 AND person_id = $2
+                     AND match_status IN ('matched', 'confirmed') ORDER BY death_date, record_id",
+                    &[Param::Text(&d.str(0)?), Param::Int(d.i64(1)?)],
+                )?
+                .iter()
+                .map(|r| Ok(serde_json::json!({"source": r.str(0)?, "source_ref": r.str(1)?, "date": r.date(2)?, "status": r.str(3)?})))
+                .collect::<Result<Vec<_>>>()?;
+            out.push(Disagreement {
+                citizen_id: crate::ledger::masked_id(&d.str(2)?),
+                county: d.str(0)?,
+                death_date: d.date(3)?,
+                source: d.str(4)?,
+                records,
+            });
+        }
+        Ok(out)
+    })
+}

@@ -130,6 +130,8 @@ pub enum ImportCmd {
 
 #[derive(Subcommand)]
 pub enum DeathsCmd {
+    /// Deaths whose sources disagree on the date: the date in force and every record
+    Disagreements,
     /// The review queue of records matched on name, birth date and county; confirm or reject one
     Review {
         #[arg(long, conflicts_with = "reject")]
@@ -782,6 +784,33 @@ pub fn run(cli: Cli) -> Res {
             Ok(0)
         }
         Command::Payroll(cmd) => crate::payroll_cli::run(&cli, cmd),
+        Command::Deaths(DeathsCmd::Disagreements) => {
+            let mut ctx = open(&cli)?;
+            let list = yanglao_ops::deaths::disagreements(&mut ctx)?;
+            if cli.json {
+                output::json(&list);
+            } else {
+                println!(
+                    "各来源死亡日期不一致：{} 人（采用官方来源中最早的日期）",
+                    list.len()
+                );
+                for d in &list {
+                    println!(
+                        "  {} {}：采用 {}（{}）",
+                        d.county, d.citizen_id, d.death_date, d.source
+                    );
+                    for r in &d.records {
+                        println!(
+                            "    {} {} {}",
+                            r["source"].as_str().unwrap_or(""),
+                            r["source_ref"].as_str().unwrap_or(""),
+                            r["date"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            Ok(0)
+        }
         Command::Deaths(DeathsCmd::Review { confirm, reject }) => {
             let mut ctx = open(&cli)?;
             match (confirm, reject) {

@@ -635,6 +635,21 @@ fn death_dates_months_and_order_are_respected() {
             serde_json::json!({"deceased": 1}),
             "{feb}"
         );
+        let dis = db.ok_json(&["deaths", "disagreements"]);
+        let d3 = dis
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["county"] == "140321")
+            .unwrap();
+        assert_eq!(
+            (
+                d3["death_date"].as_str(),
+                d3["records"].as_array().unwrap().len()
+            ),
+            (Some("2023-01-18"), 2),
+            "{dis}"
+        );
         let shown = db.ok_json(&["person", "show", &pid(3)]);
         assert_eq!(
             (
