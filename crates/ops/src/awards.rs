@@ -9,7 +9,7 @@
 use crate::contributions::terminations;
 use crate::register::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use yanglao_domain::Month;
@@ -94,13 +94,16 @@ fn basis_code(b: QualificationBasis) -> &'static str {
 }
 
 /// Contribution years and balance of every person with movements.
-fn years_and_balances(tx: &mut Tx<'_>) -> Result<FastMap<i64, (i64, i64)>> {
+/// Contribution years and balance of the people born on or before `born_by` without an award.
+fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64, (i64, i64)>> {
     let mut map: FastMap<i64, (i64, i64)> = FastMap::default();
     tx.for_each_ref(
-        "SELECT person_id, COUNT(DISTINCT CASE WHEN kind IN ('self', 'gov_paid') THEN year END),
-                CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
-         FROM account_movements GROUP BY person_id",
-        &[],
+        "SELECT m.person_id, COUNT(DISTINCT CASE WHEN m.kind IN ('self', 'gov_paid') THEN m.year END),
+                CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
+         FROM account_movements m JOIN persons p ON p.county = m.county AND p.person_id = m.person_id
+         WHERE p.birth_date <= $1 AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+         GROUP BY m.person_id",
+        &[Param::Date(born_by)],
         |r| {
             map.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
             Ok(())
@@ -117,8 +120,15 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
     let on = month.first_day();
     ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
         tx.lock_for_writing()?;
+        // Only people old enough can qualify: read no one younger than the lowest benefit age.
+        let mut youngest_age = i32::MAX;
+        for c in crate::known_counties(tx)?.keys() {
+            let sp = policy.supplementary(c, on).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+            youngest_age = youngest_age.min(sp.benefit_age as i32);
+        }
+        let born_by = NaiveDate::from_ymd_opt(on.year() - youngest_age, on.month(), 1).unwrap_or(on);
         let terminated = terminations(tx)?;
-        let years_balances = years_and_balances(tx)?;
+        let years_balances = years_and_balances(tx, born_by)?;
         let mut raised_members: FastMap<i64, Vec<String>> = FastMap::default();
         for r in tx.query(
             "SELECT person_id, category FROM hardship_memberships WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
@@ -129,9 +139,10 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
         let mut candidates = Vec::new();
         tx.for_each_ref(
             "SELECT p.person_id, p.county, p.birth_date FROM persons p
-             WHERE p.basic_enrolled AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+             WHERE p.basic_enrolled AND p.birth_date <= $1
+               AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
              ORDER BY p.person_id",
-            &[],
+            &[Param::Date(born_by)],
             |r| {
                 let c = r.str(1)?;
                 if county.is_none_or(|x| x == c) {
