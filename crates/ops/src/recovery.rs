@@ -310,3 +310,57 @@ pub fn pay_inheritance(
         Ok(Inheritance { citizen_id: id.masked(), offset_fen, paid_fen, heir_name: heir_name.trim().to_string(), entry_id })
     })
 }
+
+/// A recovery case with every step: channel, amount, date and note.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseHistory {
+    pub case: crate::deaths::Case,
+    pub overpayments: Vec<serde_json::Value>,
+    pub steps: Vec<serde_json::Value>,
+}
+
+pub fn show(ctx: &mut Ctx, case_id: i64) -> Result<CaseHistory> {
+    let case = crate::deaths::recovery_list(ctx, None, None, None)?
+        .into_iter()
+        .find(|c| c.case_id == case_id)
+        .ok_or_else(|| {
+            OpsError::rule(
+                "E-RECOVERY-NOT-FOUND",
+                format!("没有编号为 {case_id} 的追回案件"),
+            )
+        })?;
+    ctx.db.transaction(|tx| -> Result<CaseHistory> {
+        let overpayments = tx
+            .query(
+                "SELECT o.payroll_id, o.line_no, l.from_month, l.to_month, o.months, o.account_fen, o.from_pool_fen,
+                        o.exit_province_fen, o.exit_city_fen, o.exit_county_fen, o.total_fen
+                 FROM overpayments o JOIN payroll_lines l ON l.county = o.county AND l.payroll_id = o.payroll_id AND l.line_no = o.line_no
+                 WHERE o.county = $1 AND o.case_id = $2 ORDER BY o.payroll_id, o.line_no",
+                &[Param::Text(&case.county), Param::Int(case_id)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "payroll_id": r.i64(0)?, "line_no": r.i64(1)?, "line_from": r.date(2)?, "line_to": r.date(3)?,
+                    "months_after_death": r.i64(4)?, "account_pension_fen": r.i64(5)?, "from_pool_fen": r.i64(6)?,
+                    "exit_province_fen": r.i64(7)?, "exit_city_fen": r.i64(8)?, "exit_county_fen": r.i64(9)?, "total_fen": r.i64(10)?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let steps = tx
+            .query(
+                "SELECT channel, amount_fen, on_date, note, recorded_by, entry_id FROM recovery_movements
+                 WHERE county = $1 AND case_id = $2 ORDER BY on_date, movement_id",
+                &[Param::Text(&case.county), Param::Int(case_id)],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "channel": r.str(0)?, "amount_fen": r.i64(1)?, "date": r.date(2)?, "note": r.opt_str(3)?,
+                    "recorded_by": r.str(4)?, "entry_id": r.i64(5)?,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(CaseHistory { case, overpayments, steps })
+    })
+}

@@ -162,6 +162,8 @@ pub enum InheritanceCmd {
 
 #[derive(Subcommand)]
 pub enum RecoveryCmd {
+    /// One case: the overpaid lines and every recovery step with its date and note
+    Show { case_id: i64 },
     /// Figures for the evaluation: cases, amounts overpaid, recovered and outstanding, and payments
     /// to deceased people stopped before they were made, by county and year
     Figures {
@@ -928,6 +930,50 @@ pub fn run(cli: Cli) -> Res {
                     i.heir_name,
                     output::yuan(i.paid_fen)
                 );
+            }
+            Ok(0)
+        }
+        Command::Recovery(RecoveryCmd::Show { case_id }) => {
+            let mut ctx = open(&cli)?;
+            let h = yanglao_ops::recovery::show(&mut ctx, *case_id)?;
+            if cli.json {
+                output::json(&h);
+            } else {
+                let c = &h.case;
+                println!(
+                    "追回案件 #{} {} {}，死亡 {}，立案 {}：多发 {}，已追回 {}，核销 {}，未追回 {}",
+                    c.case_id,
+                    c.county,
+                    c.citizen_id,
+                    c.death_date,
+                    c.opened_on,
+                    output::yuan(c.overpaid_fen),
+                    output::yuan(c.recovered_fen),
+                    output::yuan(c.written_off_fen),
+                    output::yuan(c.outstanding_fen)
+                );
+                for o in &h.overpayments {
+                    println!(
+                        "  多发：批次 {} 第 {} 笔，死亡后 {} 个月，{}",
+                        o["payroll_id"],
+                        o["line_no"],
+                        o["months_after_death"],
+                        output::yuan(o["total_fen"].as_i64().unwrap_or(0))
+                    );
+                }
+                for st in &h.steps {
+                    println!(
+                        "  {}：{} {}{}（{}）",
+                        st["date"].as_str().unwrap_or(""),
+                        yanglao_ops::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
+                        output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
+                        st["note"]
+                            .as_str()
+                            .map(|n| format!("，{n}"))
+                            .unwrap_or_default(),
+                        st["recorded_by"].as_str().unwrap_or("")
+                    );
+                }
             }
             Ok(0)
         }

@@ -319,6 +319,10 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             (s["outstanding_fen"].as_i64(), s["status"].as_str()),
             (Some(0), Some("closed"))
         );
+        let history = db.ok_json(&["recovery", "show", &case0]);
+        assert_eq!(history["steps"].as_array().unwrap().len(), 2, "{history}");
+        assert_eq!(history["steps"][0]["note"], "银行协助划扣");
+        assert_eq!(history["overpayments"][0]["months_after_death"], 1);
         let closed = db.ok_json(&["recovery", "list", "--status", "closed"]);
         assert_eq!(closed.as_array().unwrap()[0]["recovered_fen"], 500);
         assert_eq!(closed.as_array().unwrap()[0]["written_off_fen"], 1500);
