@@ -11,6 +11,7 @@ pub mod certification;
 pub mod contributions;
 pub mod deaths;
 pub mod export;
+pub mod fund;
 pub mod govpay;
 pub mod hardship;
 pub mod interest;

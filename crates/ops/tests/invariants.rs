@@ -144,6 +144,19 @@ fn counts(ctx: &mut Ctx) -> [i64; 3] {
 fn check(ctx: &mut Ctx, model: &Model) {
     let r = ctx.db.transaction(ledger::verify).unwrap();
     assert!(r.ok, "ledger breaches: {:?}", r.breaches);
+    // Every year's fund statement balances (it refuses to otherwise) and the last one closes on
+    // the fund's assets.
+    let assets: i64 = r.fund_by_county.iter().map(|c| c.1).sum();
+    let mut closing = 0;
+    for year in 2021..=2025 {
+        let st = yanglao_ops::fund::statement(ctx, year, None).unwrap();
+        assert_eq!(
+            st.brought_forward_fen, closing,
+            "{year} brings forward the year before's closing"
+        );
+        closing = st.closing_fen;
+    }
+    assert_eq!(closing, assets);
     for p in 0..PEOPLE {
         let db_balance = ctx
             .db

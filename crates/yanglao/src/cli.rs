@@ -80,6 +80,9 @@ pub enum Command {
     /// The individual-account balance paid to heirs
     #[command(subcommand)]
     Inheritance(InheritanceCmd),
+    /// The fund's books
+    #[command(subcommand)]
+    Fund(FundCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -138,6 +141,21 @@ pub enum DeathsCmd {
         confirm: Option<i64>,
         #[arg(long)]
         reject: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FundCmd {
+    /// The year's fund statement from the ledger: brought forward, income and expenditure by
+    /// category, surplus and closing balance
+    Statement {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        county: Option<String>,
+        /// Also write it as an xlsx workbook
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -930,6 +948,47 @@ pub fn run(cli: Cli) -> Res {
                     i.heir_name,
                     output::yuan(i.paid_fen)
                 );
+            }
+            Ok(0)
+        }
+        Command::Fund(FundCmd::Statement { year, county, out }) => {
+            let mut ctx = open(&cli)?;
+            let st = yanglao_ops::fund::statement(&mut ctx, *year, county.as_deref())?;
+            if let Some(path) = out {
+                yanglao_ops::fund::write_xlsx(&st, path)?;
+            }
+            if cli.json {
+                output::json(&st);
+            } else {
+                let w = yanglao_domain::format_wan_yuan;
+                println!(
+                    "{} 年基金收支（{}，万元）：",
+                    year,
+                    county.as_deref().unwrap_or("全部县区")
+                );
+                println!(
+                    "  上年结余 {}；本年收入 {}；本年支出 {}；本年结余 {}；年末滚存结余 {}",
+                    w(st.brought_forward_fen),
+                    w(st.income_fen),
+                    w(st.expenditure_fen),
+                    w(st.surplus_fen),
+                    w(st.closing_fen)
+                );
+                let i = &st.income;
+                println!(
+                    "  收入：个人缴费 {}，缴费补贴 省 {} 市 {} 县 {}，政府代缴 {}，出口补贴 省 {} 市 {} 县 {}，利息 {}",
+                    w(i.personal_contributions_fen), w(i.entry_subsidy.province_fen), w(i.entry_subsidy.city_fen), w(i.entry_subsidy.county_fen),
+                    w(i.government_paid_fen), w(i.exit_subsidy.province_fen), w(i.exit_subsidy.city_fen), w(i.exit_subsidy.county_fen), w(i.interest_fen)
+                );
+                let e = &st.expenditure;
+                println!(
+                    "  支出：个人账户养老金 {}，出口补贴 {}，多发转应收 -{}，多发抵扣 {}，核销 {}，支付继承人 {}",
+                    w(e.account_pension_fen), w(e.exit_subsidy_fen), w(e.overpayments_reclassified_fen), w(e.overpayments_offset_fen),
+                    w(e.overpayments_written_off_fen), w(e.paid_to_heirs_fen)
+                );
+                if let Some(p) = out {
+                    println!("  已写入 {}", p.display());
+                }
             }
             Ok(0)
         }

@@ -443,6 +443,54 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             (Some("2023-02-15"), Some(true))
         );
 
+        // The fund statement balances and closes on what the ledger holds.
+        let verify = db.ok_json(&["ledger", "verify"]);
+        let assets: i64 = verify["fund_by_county"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[1].as_i64().unwrap())
+            .sum();
+        let st = db.ok_json(&[
+            "fund",
+            "statement",
+            "--year",
+            "2023",
+            "--out",
+            db.dir.path().join("fund.xlsx").to_str().unwrap(),
+        ]);
+        assert_eq!(st["closing_fen"].as_i64(), Some(assets), "{st}");
+        assert_eq!(
+            st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap(),
+            assets
+        );
+        let y2021 = db.ok_json(&["fund", "statement", "--year", "2021"]);
+        assert_eq!(
+            y2021["income"]["personal_contributions_fen"], 50000,
+            "{y2021}"
+        );
+        assert_eq!(
+            (
+                y2021["income"]["entry_subsidy"]["city_fen"].as_i64(),
+                y2021["income"]["entry_subsidy"]["county_fen"].as_i64()
+            ),
+            (Some(3600), Some(8400))
+        );
+        assert_eq!(
+            y2021["closing_fen"],
+            y2021["brought_forward_fen"].as_i64().unwrap() + 62000
+        );
+        assert_eq!(st["expenditure"]["paid_to_heirs_fen"], 62000);
+        assert!(db.dir.path().join("fund.xlsx").exists());
+        let sum_counties: i64 = ["140302", "140303", "140311", "140321", "140322"]
+            .iter()
+            .map(|c| {
+                db.ok_json(&["fund", "statement", "--year", "2023", "--county", c])["closing_fen"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(sum_counties, assets);
         let figures = db.ok_json(&["recovery", "figures"]);
         let chengqu = figures
             .as_array()
