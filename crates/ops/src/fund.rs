@@ -10,8 +10,8 @@
 //!   turned into receivables, overpayments later offset against accounts or written off, and
 //!   balances paid to heirs.
 //!
-//! Crediting interest to accounts moves money between claims and is neither; interest earned from
-//! the banks and transfers come with the bank statements of a later issue.
+//! Interest the banks credit is income (`bank_interest` entries); crediting interest to individual
+//! accounts moves money between claims and is neither. Transfers come with a later issue.
 
 use crate::ledger::{self, Side};
 use crate::{Ctx, OpsError, Result};
@@ -126,6 +126,7 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
                 ("recovery", ["ind", ..]) => exp.overpayments_offset_fen += amount,
                 ("recovery", ["pool", "writeoff"]) => exp.overpayments_written_off_fen += amount,
                 ("inheritance", ["bank"]) => exp.paid_to_heirs_fen -= amount,
+                ("bank_interest", ["pool", "interest"]) => income.interest_fen -= amount,
                 _ => {}
             }
         }

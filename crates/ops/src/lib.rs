@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod awards;
+pub mod bank;
 pub mod bank_return;
 pub mod bench;
 pub mod certification;

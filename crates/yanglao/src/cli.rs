@@ -118,6 +118,10 @@ pub enum ImportCmd {
     Hardship(ImportArgs),
     /// Eligibility certifications (身份证号, 姓名, 认证日期, 认证方式: 数据比对 / 人脸识别 / 上门核查)
     Certifications(ImportArgs),
+    /// The fund's special accounts and their interest agreements (县区代码, 开户银行, 账号, 约定利率(%), 计息基础, 结息频率, 生效日期, 终止日期)
+    BankAgreements(ImportArgs),
+    /// Bank statements: end-of-day balances and interest credits (账号, 日期, 类型, 金额(元); 计息起始日, 计息终止日 optional)
+    BankStatement(ImportArgs),
     /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
     BankReturn(ImportArgs),
     /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
@@ -146,6 +150,11 @@ pub enum DeathsCmd {
 
 #[derive(Subcommand)]
 pub enum FundCmd {
+    /// Every interest credit of the year that falls short of its agreement
+    InterestCheck {
+        #[arg(long)]
+        year: i32,
+    },
     /// The year's fund statement from the ledger: brought forward, income and expenditure by
     /// category, surplus and closing balance
     Statement {
@@ -505,6 +514,12 @@ pub fn run(cli: Cli) -> Res {
                 }
                 ImportCmd::Certifications(a) => {
                     yanglao_ops::certification::import(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::BankAgreements(a) => {
+                    yanglao_ops::bank::import_agreements(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::BankStatement(a) => {
+                    yanglao_ops::bank::import_statement(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
@@ -948,6 +963,36 @@ pub fn run(cli: Cli) -> Res {
                     i.heir_name,
                     output::yuan(i.paid_fen)
                 );
+            }
+            Ok(0)
+        }
+        Command::Fund(FundCmd::InterestCheck { year }) => {
+            let mut ctx = open(&cli)?;
+            let list = yanglao_ops::bank::interest_check(&mut ctx, *year)?;
+            if cli.json {
+                output::json(&list);
+            } else {
+                let total: i64 = list.iter().map(|s| s.shortfall_fen).sum();
+                println!(
+                    "{year} 年银行结息核对：{} 笔少计利息，合计 {}",
+                    list.len(),
+                    output::yuan(total)
+                );
+                for s in &list {
+                    println!(
+                        "  {} {} {} {} 至 {}：约定 {}%，实际 {}%，应计 {}，实计 {}，少计 {}",
+                        s.county,
+                        county_name(&s.county).unwrap_or(""),
+                        s.bank,
+                        s.period_start,
+                        s.period_end,
+                        s.agreed_rate,
+                        s.applied_rate,
+                        output::yuan(s.expected_fen),
+                        output::yuan(s.credited_fen),
+                        output::yuan(s.shortfall_fen)
+                    );
+                }
             }
             Ok(0)
         }

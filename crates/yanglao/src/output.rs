@@ -22,6 +22,8 @@ pub fn import(o: &ImportOutcome) {
         "bank-return" => "银行回盘",
         "deaths" => "死亡信息",
         "certifications" => "资格认证",
+        "bank-agreements" => "存款协议",
+        "bank-statement" => "银行对账单",
         k => k,
     };
     println!("{kind}文件：{}", o.file);

@@ -1,0 +1,464 @@
+//! The fund's bank accounts, their interest agreements and the banks' statements — and the check
+//! that would have caught Yangquan's banks crediting 0.2% or 0.35% instead of the agreed rate.
+//!
+//! `import bank-agreements`: each special account's agreement (bank, agreed rate, day-count basis,
+//! crediting frequency, effective dates); a later agreement for an account amends the one before
+//! (which then ends the day before). `import bank-statement`: end-of-day balances and interest
+//! credits. Credited interest is posted (Dr `bank` / Cr `pool.interest`, kind `bank_interest`).
+//! `fund interest-check` computes, for every credit, the interest the agreement entitles the fund
+//! to from the daily balances, and lists every shortfall.
+
+use crate::ledger::{self, EntryDraft};
+use crate::persons::{finish, previous_import, record_import};
+use crate::problems::{ImportOutcome, Problem};
+use crate::table::read_table;
+use crate::{audit, known_counties, Ctx, OpsError, Result};
+use chrono::{Duration, NaiveDate};
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use yanglao_domain::parse_yuan_to_fen;
+use yanglao_store::{Param, Tx};
+
+pub const AGREEMENT_COLUMNS: [&str; 8] = [
+    "县区代码",
+    "开户银行",
+    "账号",
+    "约定利率(%)",
+    "计息基础",
+    "结息频率",
+    "生效日期",
+    "终止日期",
+];
+pub const STATEMENT_COLUMNS: [&str; 4] = ["账号", "日期", "类型", "金额(元)"];
+
+#[derive(Debug, Clone, PartialEq)]
+struct Agreement {
+    account: String,
+    county: String,
+    bank: String,
+    rate: Decimal,
+    basis: i64,
+    frequency: &'static str,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+}
+
+fn parse_basis(s: &str) -> Option<i64> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "360" | "actual/360" | "实际/360" | "act/360" => Some(360),
+        "365" | "actual/365" | "实际/365" | "act/365" => Some(365),
+        _ => None,
+    }
+}
+
+fn parse_frequency(s: &str) -> Option<&'static str> {
+    match s.trim() {
+        "月" | "按月" | "monthly" => Some("monthly"),
+        "季" | "按季" | "quarterly" => Some("quarterly"),
+        "年" | "按年" | "yearly" => Some("yearly"),
+        _ => None,
+    }
+}
+
+fn load_agreements(tx: &mut Tx<'_>) -> Result<Vec<Agreement>> {
+    tx.query(
+        "SELECT g.account_no, a.county, a.bank_name, g.rate_pct, g.day_basis, g.frequency, g.from_date, g.to_date
+         FROM bank_agreements g JOIN bank_accounts a ON a.account_no = g.account_no ORDER BY g.account_no, g.from_date",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Agreement {
+            account: r.str(0)?,
+            county: r.str(1)?,
+            bank: r.str(2)?,
+            rate: Decimal::from_str(&r.str(3)?).unwrap_or_default(),
+            basis: r.i64(4)?,
+            frequency: parse_frequency(&r.str(5)?).unwrap_or("quarterly"),
+            from: r.date(6)?,
+            to: r.opt_date(7)?,
+        })
+    })
+    .collect()
+}
+
+fn overlaps(a: &Agreement, b: &Agreement) -> bool {
+    a.account == b.account
+        && a.from <= b.to.unwrap_or(NaiveDate::MAX)
+        && b.from <= a.to.unwrap_or(NaiveDate::MAX)
+}
+
+pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&AGREEMENT_COLUMNS)?;
+    let mut out = ImportOutcome::new("bank-agreements", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
+        if let Some(id) = previous_import(tx, "bank-agreements", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        out.errors.extend(table.cell_problems(&[]));
+        let counties = known_counties(tx)?;
+        let existing = load_agreements(tx)?;
+        let mut new: Vec<(usize, Agreement)> = Vec::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            let county = cols.cell(cells, 0);
+            if !counties.contains_key(county) {
+                err(0, county, "E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区"));
+            }
+            let bank = cols.cell(cells, 1);
+            if bank.is_empty() {
+                err(1, "", "E-BANK-NAME-EMPTY", "开户银行为空".into());
+            }
+            let account: String = cols.cell(cells, 2).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+            if !(8..=30).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
+                err(2, &account, "E-BANK-FORMAT", "账号应为 8 至 30 位数字".into());
+            }
+            let rate_raw = cols.cell(cells, 3).trim_end_matches('%');
+            let rate = match Decimal::from_str(rate_raw) {
+                Ok(r) if r.is_sign_negative() => {
+                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率不能为负".into());
+                    None
+                }
+                Ok(r) if r > Decimal::from(20) => {
+                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率按年百分比填写（如 1.35 表示 1.35%），不应超过 20".into());
+                    None
+                }
+                Ok(r) => Some(r),
+                Err(_) => {
+                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率应为数字（年百分比，如 1.35）".into());
+                    None
+                }
+            };
+            let basis = parse_basis(cols.cell(cells, 4));
+            if basis.is_none() {
+                err(4, cols.cell(cells, 4), "E-AGREEMENT-BASIS", "计息基础应为 actual/360 或 actual/365".into());
+            }
+            let frequency = parse_frequency(cols.cell(cells, 5));
+            if frequency.is_none() {
+                err(5, cols.cell(cells, 5), "E-AGREEMENT-FREQUENCY", "结息频率应为“月”“季”或“年”".into());
+            }
+            let from = cols.date(cells, 6).map_err(|e| err(6, cols.cell(cells, 6), e.code, e.message)).ok();
+            let to = if cols.cell(cells, 7).is_empty() {
+                Some(None)
+            } else {
+                cols.date(cells, 7).map(Some).map_err(|e| err(7, cols.cell(cells, 7), e.code, e.message)).ok()
+            };
+            if let (Some(f), Some(Some(t))) = (from, to) {
+                if t < f {
+                    err(7, cols.cell(cells, 7), "E-AGREEMENT-DATES", "终止日期早于生效日期".into());
+                }
+            }
+            if out.errors.len() > before {
+                continue;
+            }
+            let (Some(rate), Some(basis), Some(frequency), Some(from), Some(to)) = (rate, basis, frequency, from, to) else { continue };
+            let a = Agreement { account, county: county.to_string(), bank: bank.to_string(), rate, basis, frequency, from, to };
+            if let Some(other) = existing.iter().chain(new.iter().map(|n| &n.1)).find(|o| o.account == a.account && o.county != a.county) {
+                out.errors.push(Problem::at(row_no, &cols, &table, 0, county, "E-AGREEMENT-ACCOUNT-COUNTY", format!("账号已属于县区 {}", other.county)));
+                continue;
+            }
+            if existing.contains(&a) {
+                out.skipped += 1;
+                continue;
+            }
+            // A later agreement amends an open-ended earlier one; any other overlap is an error.
+            let clash = existing
+                .iter()
+                .chain(new.iter().map(|n| &n.1))
+                .find(|o| overlaps(o, &a) && !(o.to.is_none() && o.from < a.from));
+            if let Some(o) = clash {
+                out.errors.push(Problem::at(row_no, &cols, &table, 6, cols.cell(cells, 6), "E-AGREEMENT-OVERLAP", format!("与账号 {} 自 {} 起的协议期间重叠", o.account, o.from)));
+                continue;
+            }
+            new.push((row_no, a));
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(tx, "bank-agreements", &table, &actor, new.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        new.sort_by(|a, b| (&a.1.account, a.1.from).cmp(&(&b.1.account, b.1.from)));
+        for (_, a) in &new {
+            tx.exec(
+                "INSERT INTO bank_accounts (account_no, county, bank_name) VALUES ($1, $2, $3) ON CONFLICT (account_no) DO NOTHING",
+                &[Param::Text(&a.account), Param::Text(&a.county), Param::Text(&a.bank)],
+            )?;
+            // Amend: the open-ended agreement before this one ends the day before.
+            tx.exec(
+                "UPDATE bank_agreements SET to_date = $2 WHERE account_no = $1 AND to_date IS NULL AND from_date < $3",
+                &[Param::Text(&a.account), Param::Date(a.from - Duration::days(1)), Param::Date(a.from)],
+            )?;
+            let id = tx.allocate_ids("bank_agreement", 1)?;
+            let rate = a.rate.normalize().to_string();
+            tx.exec(
+                "INSERT INTO bank_agreements (agreement_id, account_no, rate_pct, day_basis, frequency, from_date, to_date, import_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    Param::Int(id), Param::Text(&a.account), Param::Text(&rate), Param::Int(a.basis), Param::Text(a.frequency),
+                    Param::Date(a.from), Param::from(a.to), Param::Int(import_id),
+                ],
+            )?;
+        }
+        out.posted = new.len();
+        audit(tx, &actor, "import.bank_agreements", &serde_json::json!({"import_id": import_id, "file": table.file_name, "agreements": out.posted}))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+enum Line {
+    Balance(String, NaiveDate, i64),
+    Interest(String, NaiveDate, NaiveDate, NaiveDate, i64),
+}
+
+pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    let table = read_table(path)?;
+    let cols = table.columns(&STATEMENT_COLUMNS)?;
+    let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
+    let (start_col, end_col) = (optional("计息起始日"), optional("计息终止日"));
+    let mut out = ImportOutcome::new("bank-statement", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.actor.clone();
+    let today = chrono::Local::now().date_naive();
+    ctx.db.transaction(|tx| -> Result<()> {
+        tx.lock_for_writing()?;
+        if let Some(id) = previous_import(tx, "bank-statement", &table.sha256)? {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            return Ok(());
+        }
+        out.errors.extend(table.cell_problems(&[]));
+        let accounts: BTreeMap<String, String> = tx
+            .query("SELECT account_no, county FROM bank_accounts", &[])?
+            .iter()
+            .map(|r| Ok((r.str(0)?, r.str(1)?)))
+            .collect::<Result<_>>()?;
+        let mut balances: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
+        for r in tx.query("SELECT account_no, on_date, balance_fen FROM bank_balances", &[])? {
+            balances.insert((r.str(0)?, r.date(1)?), r.i64(2)?);
+        }
+        let mut credits: Vec<(String, NaiveDate, NaiveDate, i64)> = Vec::new();
+        for r in tx.query("SELECT account_no, period_start, period_end, amount_fen FROM bank_interest ORDER BY account_no, period_start", &[])? {
+            credits.push((r.str(0)?, r.date(1)?, r.date(2)?, r.i64(3)?));
+        }
+        let agreements = load_agreements(tx)?;
+        let mut lines: Vec<Line> = Vec::new();
+        let mut seen: BTreeMap<(String, NaiveDate, &'static str), usize> = BTreeMap::new();
+        for (row_no, cells) in &table.rows {
+            let row_no = *row_no;
+            let before = out.errors.len();
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            let account: String = cols.cell(cells, 0).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+            if !accounts.contains_key(&account) {
+                err(0, &account, "E-STATEMENT-ACCOUNT", "此账号不是已登记的基金专户，请先导入存款协议".into());
+            }
+            let date = cols.past_date(cells, 1, today, ("E-DATE-FUTURE", "日期晚于今天")).map_err(|e| err(1, cols.cell(cells, 1), e.code, e.message)).ok();
+            let kind = match cols.cell(cells, 2) {
+                "余额" | "日终余额" | "balance" => Some("balance"),
+                "结息" | "利息" | "interest" => Some("interest"),
+                other => {
+                    err(2, other, "E-STATEMENT-TYPE", "类型应为“余额”或“结息”".into());
+                    None
+                }
+            };
+            let amount = match parse_yuan_to_fen(cols.cell(cells, 3)) {
+                Ok(a) if a < 0 => {
+                    err(3, cols.cell(cells, 3), "E-AMOUNT-NEGATIVE", "金额不能为负".into());
+                    None
+                }
+                Ok(a) => Some(a),
+                Err(e) => {
+                    err(3, cols.cell(cells, 3), e.code, e.message);
+                    None
+                }
+            };
+            if out.errors.len() > before {
+                continue;
+            }
+            let (Some(date), Some(kind), Some(amount)) = (date, kind, amount) else { continue };
+            if let Some(first) = seen.insert((account.clone(), date, kind), row_no) {
+                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-DUPLICATE", format!("同一账号同一日期的{}在文件中出现两次（首次在第 {first} 行）", if kind == "balance" { "余额" } else { "结息" })));
+                continue;
+            }
+            if kind == "balance" {
+                match balances.get(&(account.clone(), date)) {
+                    Some(b) if *b == amount => out.skipped += 1,
+                    Some(_) => out.errors.push(Problem::at(row_no, &cols, &table, 3, cols.cell(cells, 3), "E-STATEMENT-OVERLAP", "此账号这一天的余额已导入，且金额不同".into())),
+                    None => lines.push(Line::Balance(account, date, amount)),
+                }
+                continue;
+            }
+            // Interest: its period, given or from the previous credit (or the first agreement).
+            let given = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
+            let previous_end = credits.iter().filter(|c| c.0 == account && c.2 < date).map(|c| c.2).max();
+            let first_agreement = agreements.iter().filter(|a| a.account == account).map(|a| a.from).min();
+            let start = match given(start_col) {
+                Some(Ok(d)) => d,
+                Some(Err(e)) => {
+                    out.errors.push(Problem::at(row_no, &cols, &table, 1, "", e.code, format!("计息起始日：{}", e.message)));
+                    continue;
+                }
+                None => previous_end.map(|d| d + Duration::days(1)).or(first_agreement).unwrap_or(date),
+            };
+            let end = match given(end_col) {
+                Some(Ok(d)) => d,
+                Some(Err(e)) => {
+                    out.errors.push(Problem::at(row_no, &cols, &table, 1, "", e.code, format!("计息终止日：{}", e.message)));
+                    continue;
+                }
+                None => date - Duration::days(1),
+            };
+            if end < start {
+                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-PERIOD", format!("计息期间 {start} 至 {end} 无效")));
+                continue;
+            }
+            match credits.iter().find(|c| c.0 == account && c.1 <= end && start <= c.2) {
+                Some(c) if c.1 == start && c.2 == end && c.3 == amount => out.skipped += 1,
+                Some(c) => out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-OVERLAP", format!("计息期间与已导入的 {} 至 {} 重叠", c.1, c.2))),
+                None => {
+                    credits.push((account.clone(), start, end, amount));
+                    lines.push(Line::Interest(account, date, start, end, amount));
+                }
+            }
+        }
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        let import_id = record_import(tx, "bank-statement", &table, &actor, lines.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        let mut by_county: BTreeMap<String, Vec<&Line>> = BTreeMap::new();
+        for l in &lines {
+            match l {
+                Line::Balance(account, date, amount) => {
+                    tx.exec(
+                        "INSERT INTO bank_balances (account_no, on_date, balance_fen, import_id) VALUES ($1, $2, $3, $4)",
+                        &[Param::Text(account), Param::Date(*date), Param::Int(*amount), Param::Int(import_id)],
+                    )?;
+                }
+                Line::Interest(account, ..) => by_county.entry(accounts[account].clone()).or_default().push(l),
+            }
+        }
+        for (county, list) in by_county {
+            let total: i64 = list.iter().map(|l| if let Line::Interest(.., a) = l { *a } else { 0 }).sum();
+            let date = list.iter().filter_map(|l| if let Line::Interest(_, d, ..) = l { Some(*d) } else { None }).max().unwrap_or(today);
+            let mut draft = EntryDraft { county: &county, date, kind: "bank_interest", description: format!("银行结息 {} 笔", list.len()), import_id: Some(import_id), lines: Vec::new() };
+            draft.add(ledger::BANK, total);
+            draft.add(ledger::POOL_INTEREST, -total);
+            let entry_id = ledger::post(tx, &draft, &actor)?;
+            for l in list {
+                if let Line::Interest(account, credited_on, start, end, amount) = l {
+                    tx.exec(
+                        "INSERT INTO bank_interest (account_no, period_start, period_end, credited_on, amount_fen, county, entry_id, import_id)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                        &[
+                            Param::Text(account), Param::Date(*start), Param::Date(*end), Param::Date(*credited_on), Param::Int(*amount),
+                            Param::Text(&county), Param::Int(entry_id), Param::Int(import_id),
+                        ],
+                    )?;
+                }
+            }
+        }
+        out.posted = lines.len();
+        audit(tx, &actor, "import.bank_statement", &serde_json::json!({"import_id": import_id, "file": table.file_name, "lines": out.posted}))?;
+        Ok(())
+    })?;
+    finish(path, &mut out);
+    Ok(out)
+}
+
+/// One interest credit below what the agreement entitles the fund to.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shortfall {
+    pub account: String,
+    pub county: String,
+    pub bank: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// Percent a year (e.g. 1.35).
+    pub agreed_rate: f64,
+    /// The rate the credit amounts to on the same balances, percent a year.
+    pub applied_rate: f64,
+    pub expected_fen: i64,
+    pub credited_fen: i64,
+    pub shortfall_fen: i64,
+}
+
+/// Every interest credit of the year (by the end of its period) that falls short of the agreement.
+pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
+    let from = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
+    ctx.db.transaction(|tx| -> Result<Vec<Shortfall>> {
+        let agreements = load_agreements(tx)?;
+        let credits = tx.query(
+            "SELECT account_no, period_start, period_end, amount_fen FROM bank_interest WHERE period_end >= $1 AND period_end <= $2 ORDER BY account_no, period_start",
+            &[Param::Date(from), Param::Date(to)],
+        )?;
+        let mut out = Vec::new();
+        for c in credits {
+            let (account, start, end, credited) = (c.str(0)?, c.date(1)?, c.date(2)?, c.i64(3)?);
+            let balances: Vec<(NaiveDate, i64)> = tx
+                .query(
+                    "SELECT on_date, balance_fen FROM bank_balances WHERE account_no = $1 AND on_date <= $2 ORDER BY on_date",
+                    &[Param::Text(&account), Param::Date(end)],
+                )?
+                .iter()
+                .map(|r| Ok((r.date(0)?, r.i64(1)?)))
+                .collect::<Result<_>>()?;
+            let mut expected = Decimal::ZERO;
+            let mut balance_years = Decimal::ZERO;
+            let mut day = start;
+            let mut idx = 0;
+            let mut balance = 0i64;
+            let mut agreed = None;
+            while day <= end {
+                while idx < balances.len() && balances[idx].0 <= day {
+                    balance = balances[idx].1;
+                    idx += 1;
+                }
+                if let Some(a) = agreements.iter().find(|a| a.account == account && a.from <= day && a.to.is_none_or(|t| day <= t)) {
+                    let b = Decimal::from(balance) / Decimal::from(a.basis);
+                    expected += b * a.rate / Decimal::ONE_HUNDRED;
+                    balance_years += b;
+                    agreed = Some(a.clone());
+                }
+                day += Duration::days(1);
+            }
+            let Some(a) = agreed else { continue };
+            let expected_fen = expected.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(0);
+            let shortfall = expected_fen - credited;
+            if shortfall <= 0 {
+                continue;
+            }
+            let applied = if balance_years.is_zero() { Decimal::ZERO } else { Decimal::from(credited) / balance_years * Decimal::ONE_HUNDRED };
+            out.push(Shortfall {
+                account: account.clone(),
+                county: a.county.clone(),
+                bank: a.bank.clone(),
+                period_start: start,
+                period_end: end,
+                agreed_rate: a.rate.to_f64().unwrap_or(0.0),
+                applied_rate: applied.round_dp(4).to_f64().unwrap_or(0.0),
+                expected_fen,
+                credited_fen: credited,
+                shortfall_fen: shortfall,
+            });
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,97 @@
+//! The fund's bank accounts, agreements and statements: interest shortfalls and the fund
+//! statement, on SQLite and (when configured) PostgreSQL.
+
+mod common;
+
+use common::*;
+
+const AGREEMENTS: [&str; 8] = ["县区代码", "开户银行", "账号", "约定利率(%)", "计息基础", "结息频率", "生效日期", "终止日期"];
+const STATEMENT: [&str; 6] = ["账号", "日期", "类型", "金额(元)", "计息起始日", "计息终止日"];
+
+fn rows(r: &[[&str; 8]]) -> Vec<Vec<String>> {
+    r.iter().map(|x| x.iter().map(|s| s.to_string()).collect()).collect()
+}
+
+fn srows(r: &[[&str; 6]]) -> Vec<Vec<String>> {
+    r.iter().map(|x| x.iter().map(|s| s.to_string()).collect()).collect()
+}
+
+#[test]
+fn interest_shortfalls_are_found_and_bank_interest_is_income() {
+    for db in backends("fund") {
+        let chengqu = "6228480000111122223";
+        let jiaoqu = "6228480000333344445";
+        let agreements = csv(
+            &AGREEMENTS,
+            &rows(&[
+                ["140302", "中国农业银行阳泉分行", chengqu, "1.35", "actual/360", "季", "2021-07-01", ""],
+                ["140311", "中国建设银行阳泉分行", jiaoqu, "1.35", "actual/360", "季", "2021-07-01", ""],
+            ]),
+        );
+        assert_eq!(db.ok_json(&["import", "bank-agreements", &db.file("a.csv", &agreements)])["posted"], 2, "[{}]", db.label);
+        // An amendment from June 2023 ends the first 城区 agreement the day before.
+        let amend = csv(&AGREEMENTS, &rows(&[["140302", "中国农业银行阳泉分行", chengqu, "1.5", "actual/360", "季", "2023-06-01", ""]]));
+        db.ok_json(&["import", "bank-agreements", &db.file("a2.csv", &amend)]);
+        assert_eq!(db.count("SELECT COUNT(*) FROM bank_agreements WHERE to_date IS NOT NULL"), 1);
+
+        // Bad agreements and statements change nothing.
+        let before = db.footprint();
+        let bad = csv(
+            &AGREEMENTS,
+            &rows(&[
+                ["140302", "中国农业银行", "6228480000999988887", "-0.5", "actual/360", "季", "2021-01-01", ""],
+                ["140399", "中国农业银行", "6228480000999988888", "1.35", "actual/364", "周", "2021-01-01", ""],
+                ["140302", "中国农业银行阳泉分行", chengqu, "1.35", "actual/360", "季", "2022-01-01", "2022-12-31"],
+            ]),
+        );
+        let o = db.run(&["import", "bank-agreements", &db.file("bad.csv", &bad), "--json"]);
+        let codes: std::collections::BTreeSet<String> =
+            o.json()["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
+        for c in ["E-AGREEMENT-RATE", "E-REGION-UNKNOWN", "E-AGREEMENT-BASIS", "E-AGREEMENT-FREQUENCY", "E-AGREEMENT-OVERLAP"] {
+            assert!(codes.contains(c), "missing {c}: {codes:?}");
+        }
+        let bad_statement = csv(
+            &STATEMENT,
+            &srows(&[
+                ["6228480000000000000", "2022-12-20", "余额", "100", "", ""],
+                [chengqu, "2022-12-20", "余额", "100", "", ""],
+                [chengqu, "2022-12-20", "余额", "200", "", ""],
+            ]),
+        );
+        let o = db.run(&["import", "bank-statement", &db.file("bads.csv", &bad_statement), "--json"]);
+        let codes: std::collections::BTreeSet<String> =
+            o.json()["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
+        assert_eq!(codes, ["E-STATEMENT-ACCOUNT", "E-STATEMENT-DUPLICATE"].iter().map(|s| s.to_string()).collect());
+        assert_eq!(db.footprint(), before);
+
+        // 10 million yuan for the quarter 2022-12-21..2023-03-20 (90 days); 城区's bank credits at
+        // 0.2% instead of 1.35%, 郊区's pays what was agreed.
+        let statement = csv(
+            &STATEMENT,
+            &srows(&[
+                [chengqu, "2022-12-20", "余额", "10000000.00", "", ""],
+                [chengqu, "2023-03-21", "结息", "5000.00", "2022-12-21", "2023-03-20"],
+                [jiaoqu, "2022-12-20", "余额", "10000000.00", "", ""],
+                [jiaoqu, "2023-03-21", "结息", "33750.00", "2022-12-21", "2023-03-20"],
+            ]),
+        );
+        assert_eq!(db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])["posted"], 4);
+        assert_eq!(db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])["already_imported"], true);
+        let check = db.ok_json(&["fund", "interest-check", "--year", "2023"]);
+        let list = check.as_array().unwrap();
+        assert_eq!(list.len(), 1, "{check}");
+        let s = &list[0];
+        assert_eq!((s["county"].as_str(), s["account"].as_str()), (Some("140302"), Some(chengqu)));
+        assert_eq!((s["expected_fen"].as_i64(), s["credited_fen"].as_i64(), s["shortfall_fen"].as_i64()), (Some(3_375_000), Some(500_000), Some(2_875_000)));
+        assert!((s["agreed_rate"].as_f64().unwrap() - 1.35).abs() < 1e-9);
+        assert!((s["applied_rate"].as_f64().unwrap() - 0.2).abs() < 1e-9, "{s}");
+        for key in ["period_start", "period_end"] {
+            assert!(s.get(key).is_some());
+        }
+        // Credited bank interest is the fund's income.
+        let st = db.ok_json(&["fund", "statement", "--year", "2023"]);
+        assert_eq!(st["income"]["interest_fen"], 500_000 + 3_375_000);
+        assert_eq!(st["closing_fen"], st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap());
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
