@@ -75,6 +75,10 @@ pub struct Statement {
     pub closing_fen: i64,
     pub income: Income,
     pub expenditure: Expenditure,
+    /// Sustainability: the closing balance in months of this year's expenditure.
+    pub months_of_expenditure: Option<f64>,
+    /// Years the balance lasts if the year's deficit continues; `None` when there is none.
+    pub years_at_trend: Option<f64>,
 }
 
 pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Statement> {
@@ -159,6 +163,8 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
             closing_fen: closing,
             income,
             expenditure: exp,
+            months_of_expenditure: (expenditure_fen > 0).then(|| closing as f64 / (expenditure_fen as f64 / 12.0)),
+            years_at_trend: (surplus_fen < 0).then(|| closing as f64 / -(surplus_fen as f64)),
         })
     })
 }

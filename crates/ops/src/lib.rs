@@ -8,6 +8,7 @@ pub mod awards;
 pub mod bank;
 pub mod bank_return;
 pub mod bench;
+pub mod budget;
 pub mod certification;
 pub mod contributions;
 pub mod deaths;

@@ -83,6 +83,9 @@ pub enum Command {
     /// The fund's books
     #[command(subcommand)]
     Fund(FundCmd),
+    /// Subsidy budgets and their execution
+    #[command(subcommand)]
+    Budget(BudgetCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -122,6 +125,10 @@ pub enum ImportCmd {
     BankAgreements(ImportArgs),
     /// Bank statements: end-of-day balances and interest credits (账号, 日期, 类型, 金额(元); 计息起始日, 计息终止日 optional)
     BankStatement(ImportArgs),
+    /// Subsidy budgets (年度, 级次, 类别, 金额(元); 县区代码 optional)
+    Budget(ImportArgs),
+    /// Subsidy money arrived from each level (年度, 级次, 类别, 县区代码, 到位日期, 金额(元), 凭证号)
+    FundArrivals(ImportArgs),
     /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
     BankReturn(ImportArgs),
     /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
@@ -145,6 +152,18 @@ pub enum DeathsCmd {
         confirm: Option<i64>,
         #[arg(long)]
         reject: Option<i64>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum BudgetCmd {
+    /// Budget, arrived and spent by level and kind, with execution and arrival rates
+    Execution {
+        #[arg(long)]
+        year: i32,
+        /// Lines executed below this fraction are flagged
+        #[arg(long, default_value_t = 0.9)]
+        threshold: f64,
     },
 }
 
@@ -520,6 +539,12 @@ pub fn run(cli: Cli) -> Res {
                 }
                 ImportCmd::BankStatement(a) => {
                     yanglao_ops::bank::import_statement(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::Budget(a) => {
+                    yanglao_ops::budget::import_budget(&mut ctx, &a.file, a.dry_run)?
+                }
+                ImportCmd::FundArrivals(a) => {
+                    yanglao_ops::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
@@ -966,6 +991,44 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(0)
         }
+        Command::Budget(BudgetCmd::Execution { year, threshold }) => {
+            let mut ctx = open(&cli)?;
+            let ex = yanglao_ops::budget::execution(&mut ctx, *year, *threshold)?;
+            if cli.json {
+                output::json(&ex);
+            } else {
+                let w = yanglao_domain::format_wan_yuan;
+                let pct =
+                    |r: Option<f64>| r.map_or("—".to_string(), |r| format!("{:.2}%", r * 100.0));
+                println!("{year} 年财政补助预算执行（万元）：");
+                for l in &ex.lines {
+                    println!(
+                        "  {}：预算 {}，到位 {}（{}），支出 {}，执行率 {}{}",
+                        yanglao_ops::budget::label(&l.level, &l.kind),
+                        w(l.budget_fen),
+                        w(l.arrived_fen),
+                        pct(l.arrival_rate),
+                        w(l.spent_fen),
+                        pct(l.execution_rate),
+                        match l.flag.as_str() {
+                            "over" => "（超预算）",
+                            "under" => "（执行不足）",
+                            _ => "",
+                        }
+                    );
+                }
+                let t = &ex.total;
+                println!(
+                    "  合计：预算 {}，到位 {}（{}），支出 {}，执行率 {}",
+                    w(t.budget_fen),
+                    w(t.arrived_fen),
+                    pct(t.arrival_rate),
+                    w(t.spent_fen),
+                    pct(t.execution_rate)
+                );
+            }
+            Ok(0)
+        }
         Command::Fund(FundCmd::InterestCheck { year }) => {
             let mut ctx = open(&cli)?;
             let list = yanglao_ops::bank::interest_check(&mut ctx, *year)?;
@@ -1031,6 +1094,14 @@ pub fn run(cli: Cli) -> Res {
                     w(e.account_pension_fen), w(e.exit_subsidy_fen), w(e.overpayments_reclassified_fen), w(e.overpayments_offset_fen),
                     w(e.overpayments_written_off_fen), w(e.paid_to_heirs_fen)
                 );
+                if let Some(m) = st.months_of_expenditure {
+                    println!(
+                        "  可持续性：年末滚存结余可支付 {m:.1} 个月的支出{}",
+                        st.years_at_trend
+                            .map(|y| format!("；按本年赤字可维持 {y:.1} 年"))
+                            .unwrap_or_default()
+                    );
+                }
                 if let Some(p) = out {
                     println!("  已写入 {}", p.display());
                 }

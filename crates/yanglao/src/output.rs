@@ -24,6 +24,8 @@ pub fn import(o: &ImportOutcome) {
         "certifications" => "资格认证",
         "bank-agreements" => "存款协议",
         "bank-statement" => "银行对账单",
+        "budget" => "预算",
+        "fund-arrivals" => "资金到位",
         k => k,
     };
     println!("{kind}文件：{}", o.file);

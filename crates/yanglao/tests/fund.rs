@@ -5,15 +5,35 @@ mod common;
 
 use common::*;
 
-const AGREEMENTS: [&str; 8] = ["县区代码", "开户银行", "账号", "约定利率(%)", "计息基础", "结息频率", "生效日期", "终止日期"];
-const STATEMENT: [&str; 6] = ["账号", "日期", "类型", "金额(元)", "计息起始日", "计息终止日"];
+const AGREEMENTS: [&str; 8] = [
+    "县区代码",
+    "开户银行",
+    "账号",
+    "约定利率(%)",
+    "计息基础",
+    "结息频率",
+    "生效日期",
+    "终止日期",
+];
+const STATEMENT: [&str; 6] = [
+    "账号",
+    "日期",
+    "类型",
+    "金额(元)",
+    "计息起始日",
+    "计息终止日",
+];
 
 fn rows(r: &[[&str; 8]]) -> Vec<Vec<String>> {
-    r.iter().map(|x| x.iter().map(|s| s.to_string()).collect()).collect()
+    r.iter()
+        .map(|x| x.iter().map(|s| s.to_string()).collect())
+        .collect()
 }
 
 fn srows(r: &[[&str; 6]]) -> Vec<Vec<String>> {
-    r.iter().map(|x| x.iter().map(|s| s.to_string()).collect()).collect()
+    r.iter()
+        .map(|x| x.iter().map(|s| s.to_string()).collect())
+        .collect()
 }
 
 #[test]
@@ -24,30 +44,110 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
         let agreements = csv(
             &AGREEMENTS,
             &rows(&[
-                ["140302", "中国农业银行阳泉分行", chengqu, "1.35", "actual/360", "季", "2021-07-01", ""],
-                ["140311", "中国建设银行阳泉分行", jiaoqu, "1.35", "actual/360", "季", "2021-07-01", ""],
+                [
+                    "140302",
+                    "中国农业银行阳泉分行",
+                    chengqu,
+                    "1.35",
+                    "actual/360",
+                    "季",
+                    "2021-07-01",
+                    "",
+                ],
+                [
+                    "140311",
+                    "中国建设银行阳泉分行",
+                    jiaoqu,
+                    "1.35",
+                    "actual/360",
+                    "季",
+                    "2021-07-01",
+                    "",
+                ],
             ]),
         );
-        assert_eq!(db.ok_json(&["import", "bank-agreements", &db.file("a.csv", &agreements)])["posted"], 2, "[{}]", db.label);
+        assert_eq!(
+            db.ok_json(&["import", "bank-agreements", &db.file("a.csv", &agreements)])["posted"],
+            2,
+            "[{}]",
+            db.label
+        );
         // An amendment from June 2023 ends the first 城区 agreement the day before.
-        let amend = csv(&AGREEMENTS, &rows(&[["140302", "中国农业银行阳泉分行", chengqu, "1.5", "actual/360", "季", "2023-06-01", ""]]));
+        let amend = csv(
+            &AGREEMENTS,
+            &rows(&[[
+                "140302",
+                "中国农业银行阳泉分行",
+                chengqu,
+                "1.5",
+                "actual/360",
+                "季",
+                "2023-06-01",
+                "",
+            ]]),
+        );
         db.ok_json(&["import", "bank-agreements", &db.file("a2.csv", &amend)]);
-        assert_eq!(db.count("SELECT COUNT(*) FROM bank_agreements WHERE to_date IS NOT NULL"), 1);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM bank_agreements WHERE to_date IS NOT NULL"),
+            1
+        );
 
         // Bad agreements and statements change nothing.
         let before = db.footprint();
         let bad = csv(
             &AGREEMENTS,
             &rows(&[
-                ["140302", "中国农业银行", "6228480000999988887", "-0.5", "actual/360", "季", "2021-01-01", ""],
-                ["140399", "中国农业银行", "6228480000999988888", "1.35", "actual/364", "周", "2021-01-01", ""],
-                ["140302", "中国农业银行阳泉分行", chengqu, "1.35", "actual/360", "季", "2022-01-01", "2022-12-31"],
+                [
+                    "140302",
+                    "中国农业银行",
+                    "6228480000999988887",
+                    "-0.5",
+                    "actual/360",
+                    "季",
+                    "2021-01-01",
+                    "",
+                ],
+                [
+                    "140399",
+                    "中国农业银行",
+                    "6228480000999988888",
+                    "1.35",
+                    "actual/364",
+                    "周",
+                    "2021-01-01",
+                    "",
+                ],
+                [
+                    "140302",
+                    "中国农业银行阳泉分行",
+                    chengqu,
+                    "1.35",
+                    "actual/360",
+                    "季",
+                    "2022-01-01",
+                    "2022-12-31",
+                ],
             ]),
         );
-        let o = db.run(&["import", "bank-agreements", &db.file("bad.csv", &bad), "--json"]);
-        let codes: std::collections::BTreeSet<String> =
-            o.json()["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
-        for c in ["E-AGREEMENT-RATE", "E-REGION-UNKNOWN", "E-AGREEMENT-BASIS", "E-AGREEMENT-FREQUENCY", "E-AGREEMENT-OVERLAP"] {
+        let o = db.run(&[
+            "import",
+            "bank-agreements",
+            &db.file("bad.csv", &bad),
+            "--json",
+        ]);
+        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        for c in [
+            "E-AGREEMENT-RATE",
+            "E-REGION-UNKNOWN",
+            "E-AGREEMENT-BASIS",
+            "E-AGREEMENT-FREQUENCY",
+            "E-AGREEMENT-OVERLAP",
+        ] {
             assert!(codes.contains(c), "missing {c}: {codes:?}");
         }
         let bad_statement = csv(
@@ -58,10 +158,25 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
                 [chengqu, "2022-12-20", "余额", "200", "", ""],
             ]),
         );
-        let o = db.run(&["import", "bank-statement", &db.file("bads.csv", &bad_statement), "--json"]);
-        let codes: std::collections::BTreeSet<String> =
-            o.json()["errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap().to_string()).collect();
-        assert_eq!(codes, ["E-STATEMENT-ACCOUNT", "E-STATEMENT-DUPLICATE"].iter().map(|s| s.to_string()).collect());
+        let o = db.run(&[
+            "import",
+            "bank-statement",
+            &db.file("bads.csv", &bad_statement),
+            "--json",
+        ]);
+        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            codes,
+            ["E-STATEMENT-ACCOUNT", "E-STATEMENT-DUPLICATE"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        );
         assert_eq!(db.footprint(), before);
 
         // 10 million yuan for the quarter 2022-12-21..2023-03-20 (90 days); 城区's bank credits at
@@ -70,28 +185,190 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
             &STATEMENT,
             &srows(&[
                 [chengqu, "2022-12-20", "余额", "10000000.00", "", ""],
-                [chengqu, "2023-03-21", "结息", "5000.00", "2022-12-21", "2023-03-20"],
+                [
+                    chengqu,
+                    "2023-03-21",
+                    "结息",
+                    "5000.00",
+                    "2022-12-21",
+                    "2023-03-20",
+                ],
                 [jiaoqu, "2022-12-20", "余额", "10000000.00", "", ""],
-                [jiaoqu, "2023-03-21", "结息", "33750.00", "2022-12-21", "2023-03-20"],
+                [
+                    jiaoqu,
+                    "2023-03-21",
+                    "结息",
+                    "33750.00",
+                    "2022-12-21",
+                    "2023-03-20",
+                ],
             ]),
         );
-        assert_eq!(db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])["posted"], 4);
-        assert_eq!(db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])["already_imported"], true);
+        assert_eq!(
+            db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])["posted"],
+            4
+        );
+        assert_eq!(
+            db.ok_json(&["import", "bank-statement", &db.file("s.csv", &statement)])
+                ["already_imported"],
+            true
+        );
         let check = db.ok_json(&["fund", "interest-check", "--year", "2023"]);
         let list = check.as_array().unwrap();
         assert_eq!(list.len(), 1, "{check}");
         let s = &list[0];
-        assert_eq!((s["county"].as_str(), s["account"].as_str()), (Some("140302"), Some(chengqu)));
-        assert_eq!((s["expected_fen"].as_i64(), s["credited_fen"].as_i64(), s["shortfall_fen"].as_i64()), (Some(3_375_000), Some(500_000), Some(2_875_000)));
+        assert_eq!(
+            (s["county"].as_str(), s["account"].as_str()),
+            (Some("140302"), Some(chengqu))
+        );
+        assert_eq!(
+            (
+                s["expected_fen"].as_i64(),
+                s["credited_fen"].as_i64(),
+                s["shortfall_fen"].as_i64()
+            ),
+            (Some(3_375_000), Some(500_000), Some(2_875_000))
+        );
         assert!((s["agreed_rate"].as_f64().unwrap() - 1.35).abs() < 1e-9);
-        assert!((s["applied_rate"].as_f64().unwrap() - 0.2).abs() < 1e-9, "{s}");
+        assert!(
+            (s["applied_rate"].as_f64().unwrap() - 0.2).abs() < 1e-9,
+            "{s}"
+        );
         for key in ["period_start", "period_end"] {
             assert!(s.get(key).is_some());
         }
         // Credited bank interest is the fund's income.
         let st = db.ok_json(&["fund", "statement", "--year", "2023"]);
         assert_eq!(st["income"]["interest_fen"], 500_000 + 3_375_000);
-        assert_eq!(st["closing_fen"], st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap());
+        assert_eq!(
+            st["closing_fen"],
+            st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap()
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}
+
+#[test]
+fn budget_execution_and_funds_in_place() {
+    for db in backends("budget") {
+        let a = id("140302", "19700501", 11);
+        let e = id("140302", "19500301", 12);
+        db.ok_json(&[
+            "import",
+            "persons",
+            &db.file(
+                "p.csv",
+                &csv(
+                    &PERSON_HEADER,
+                    &[
+                        person(&a, "张建国", "140302", "是"),
+                        person(&e, "韩桂兰", "140302", "是"),
+                    ],
+                ),
+            ),
+        ]);
+        db.ok_json(&[
+            "import",
+            "contributions",
+            &db.file(
+                "c.csv",
+                &csv(
+                    &CONTRIB_HEADER,
+                    &[contribution(&a, "张建国", 2023, "200", "2023-03-01", "R1")],
+                ),
+            ),
+        ]);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        pay(&db, "2023-01");
+        let budget = "年度,级次,类别,金额(元)\n2023,省级,出口补,200\n2023,市级,入口补,100\n2023,县级,入口补,49\n2023,市级,出口补,50\n2023,县级,出口补,200\n";
+        assert_eq!(
+            db.ok_json(&["import", "budget", &db.file("b.csv", budget)])["posted"],
+            5,
+            "[{}]",
+            db.label
+        );
+        let arrivals = "年度,级次,类别,县区代码,到位日期,金额(元),凭证号\n2023,省级,出口补,140302,2023-02-01,150,CZ-1\n";
+        assert_eq!(
+            db.ok_json(&["import", "fund-arrivals", &db.file("f.csv", arrivals)])["posted"],
+            1
+        );
+        assert_eq!(
+            db.ok_json(&["import", "fund-arrivals", &db.file("f.csv", arrivals)])
+                ["already_imported"],
+            true
+        );
+
+        let ex = db.ok_json(&["budget", "execution", "--year", "2023"]);
+        let line = |level: &str, kind: &str| {
+            ex["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["level"] == level && l["kind"] == kind)
+                .unwrap()
+                .clone()
+        };
+        let p = line("province", "exit");
+        assert_eq!(
+            (
+                p["budget_fen"].as_i64(),
+                p["spent_fen"].as_i64(),
+                p["arrived_fen"].as_i64()
+            ),
+            (Some(20000), Some(25000), Some(15000)),
+            "{ex}"
+        );
+        assert_eq!(p["flag"], "over");
+        assert!((p["arrival_rate"].as_f64().unwrap() - 0.75).abs() < 1e-9);
+        let c = line("city", "entry");
+        assert_eq!(
+            (c["spent_fen"].as_i64(), c["flag"].as_str()),
+            (Some(2100), Some("under"))
+        );
+        assert_eq!(line("county", "entry")["execution_rate"], 1.0);
+        assert_eq!(line("county", "exit")["spent_fen"], 20000);
+        let t = &ex["total"];
+        assert_eq!(
+            (t["budget_fen"].as_i64(), t["spent_fen"].as_i64()),
+            (Some(59900), Some(57000))
+        );
+        assert!((t["execution_rate"].as_f64().unwrap() - 57000.0 / 59900.0).abs() < 1e-12);
+
+        // An adjusted budget replaces the line (audited); bad lines change nothing.
+        let adjusted = "年度,级次,类别,金额(元)\n2023,省级,出口补,250\n";
+        assert_eq!(
+            db.ok_json(&["import", "budget", &db.file("b2.csv", adjusted)])["updated"],
+            1
+        );
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'budget.adjust'"),
+            1
+        );
+        let before = db.footprint();
+        let bad =
+            "年度,级次,类别,金额(元)\n2023,乡级,出口补,1\n2023,省级,奖励,1\n2023,市级,入口补,-5\n";
+        let o = db.run(&["import", "budget", &db.file("bad.csv", bad), "--json"]);
+        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            codes,
+            ["E-AMOUNT-NEGATIVE", "E-BUDGET-KIND", "E-BUDGET-LEVEL"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        );
+        assert_eq!(db.footprint(), before);
+
+        let st = db.ok_json(&["fund", "statement", "--year", "2023"]);
+        assert_eq!(
+            st["closing_fen"],
+            st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap()
+        );
+        assert!(st["months_of_expenditure"].as_f64().is_some());
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }

@@ -38,3 +38,29 @@ CREATE TABLE bank_interest (
     PRIMARY KEY (account_no, period_start),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
 );
+
+CREATE TABLE budget_lines (
+    year       BIGINT NOT NULL,
+    level      TEXT NOT NULL CHECK (level IN ('province', 'city', 'county')),
+    kind       TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'gov_paid')),
+    county     TEXT NOT NULL,
+    amount_fen BIGINT NOT NULL CHECK (amount_fen >= 0),
+    import_id  BIGINT,
+    PRIMARY KEY (year, level, kind, county)
+);
+
+CREATE TABLE fund_arrivals (
+    county      TEXT NOT NULL,
+    arrival_id  BIGINT NOT NULL,
+    year        BIGINT NOT NULL,
+    level       TEXT NOT NULL CHECK (level IN ('province', 'city', 'county')),
+    kind        TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'gov_paid')),
+    arrived_on  DATE NOT NULL,
+    amount_fen  BIGINT NOT NULL CHECK (amount_fen > 0),
+    reference   TEXT NOT NULL,
+    entry_id    BIGINT NOT NULL,
+    import_id   BIGINT,
+    PRIMARY KEY (county, arrival_id),
+    UNIQUE (county, reference),
+    FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)
+);

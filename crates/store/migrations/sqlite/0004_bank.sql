@@ -40,3 +40,29 @@ CREATE TABLE bank_interest (
     import_id    INTEGER REFERENCES imports(import_id),
     PRIMARY KEY (account_no, period_start)
 );
+
+-- Subsidy budgets by year, government level and kind (and county for county budgets), and the
+-- money that arrived from each level.
+CREATE TABLE budget_lines (
+    year       INTEGER NOT NULL,
+    level      TEXT NOT NULL CHECK (level IN ('province', 'city', 'county')),
+    kind       TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'gov_paid')),
+    county     TEXT NOT NULL,
+    amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+    import_id  INTEGER REFERENCES imports(import_id),
+    PRIMARY KEY (year, level, kind, county)
+);
+
+CREATE TABLE fund_arrivals (
+    arrival_id  INTEGER PRIMARY KEY,
+    year        INTEGER NOT NULL,
+    level       TEXT NOT NULL CHECK (level IN ('province', 'city', 'county')),
+    kind        TEXT NOT NULL CHECK (kind IN ('entry', 'exit', 'gov_paid')),
+    county      TEXT NOT NULL,
+    arrived_on  TEXT NOT NULL,
+    amount_fen  INTEGER NOT NULL CHECK (amount_fen > 0),
+    reference   TEXT NOT NULL,
+    entry_id    INTEGER NOT NULL REFERENCES journal_entries(entry_id),
+    import_id   INTEGER REFERENCES imports(import_id),
+    UNIQUE (county, reference)
+);

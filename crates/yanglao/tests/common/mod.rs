@@ -222,3 +222,37 @@ pub fn contribution(
         receipt.into(),
     ]
 }
+
+/// Runs, approves (as another user), exports and has the bank pay on the 10th the month's payrolls.
+pub fn pay(db: &TestDb, month: &str) {
+    let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", month]);
+    for p in run["payrolls"].as_array().unwrap() {
+        let id = p["id"].as_i64().unwrap().to_string();
+        db.ok_json(&["--by", "checker", "payroll", "approve", &id]);
+        let out = db.dir.path().join(format!("out-{id}"));
+        let e = db.ok_json(&["payroll", "export", &id, "--out", out.to_str().unwrap()]);
+        for f in e["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f.as_str().unwrap().contains("银行代发"))
+        {
+            let bytes = std::fs::read(f.as_str().unwrap()).unwrap();
+            let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
+            let mut ret =
+                String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
+            for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
+                let c: Vec<&str> = line.split(',').collect();
+                ret.push_str(&format!(
+                    "{},{},{},{},{},成功,,{month}-10\n",
+                    c[0], c[1], c[2], c[4], c[5]
+                ));
+            }
+            db.ok_json(&[
+                "import",
+                "bank-return",
+                &db.file(&format!("ret-{id}.csv"), &ret),
+            ]);
+        }
+    }
+}
