@@ -170,7 +170,13 @@ pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Im
                 out.errors.push(Problem::at(row_no, &cols, &table, 0, county, "E-AGREEMENT-ACCOUNT-COUNTY", format!("账号已属于县区 {}", other.county)));
                 continue;
             }
-            if existing.contains(&a) {
+            // Unchanged: the same agreement, or the same one since ended by a later amendment.
+            let unchanged = existing.iter().any(|o| {
+                o.account == a.account && o.from == a.from && o.rate == a.rate && o.basis == a.basis && o.frequency == a.frequency && o.bank == a.bank
+                    && (o.to == a.to
+                        || (a.to.is_none() && o.to.is_some_and(|t| existing.iter().any(|n| n.account == a.account && n.from == t + Duration::days(1)))))
+            });
+            if unchanged {
                 out.skipped += 1;
                 continue;
             }
@@ -252,14 +258,18 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
         for r in tx.query("SELECT account_no, on_date, balance_fen FROM bank_balances", &[])? {
             balances.insert((r.str(0)?, r.date(1)?), r.i64(2)?);
         }
-        let mut credits: Vec<(String, NaiveDate, NaiveDate, i64)> = Vec::new();
-        for r in tx.query("SELECT account_no, period_start, period_end, amount_fen FROM bank_interest ORDER BY account_no, period_start", &[])? {
-            credits.push((r.str(0)?, r.date(1)?, r.date(2)?, r.i64(3)?));
+        // (account, period start, period end, amount, credited on)
+        let mut credits: Vec<(String, NaiveDate, NaiveDate, i64, NaiveDate)> = Vec::new();
+        for r in tx.query("SELECT account_no, period_start, period_end, amount_fen, credited_on FROM bank_interest ORDER BY account_no, period_start", &[])? {
+            credits.push((r.str(0)?, r.date(1)?, r.date(2)?, r.i64(3)?, r.date(4)?));
         }
         let agreements = load_agreements(tx)?;
         let mut lines: Vec<Line> = Vec::new();
         let mut seen: BTreeMap<(String, NaiveDate, &'static str), usize> = BTreeMap::new();
-        for (row_no, cells) in &table.rows {
+        // In date order, so that periods derived from the previous credit do not depend on row order.
+        let mut ordered: Vec<&(usize, Vec<crate::table::Cell>)> = table.rows.iter().collect();
+        ordered.sort_by_key(|(_, cells)| cols.date(cells, 1).ok());
+        for (row_no, cells) in ordered {
             let row_no = *row_no;
             let before = out.errors.len();
             let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
@@ -305,7 +315,11 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
             }
             // Interest: its period, given or from the previous credit (or the first agreement).
             let given = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
-            let previous_end = credits.iter().filter(|c| c.0 == account && c.2 < date).map(|c| c.2).max();
+            if given(start_col).is_none() && credits.iter().any(|c| c.0 == account && c.4 == date && c.3 == amount) {
+                out.skipped += 1;
+                continue;
+            }
+            let previous_end = credits.iter().filter(|c| c.0 == account && c.4 < date).map(|c| c.2).max();
             let first_agreement = agreements.iter().filter(|a| a.account == account).map(|a| a.from).min();
             let start = match given(start_col) {
                 Some(Ok(d)) => d,
@@ -323,15 +337,15 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
                 }
                 None => date - Duration::days(1),
             };
-            if end < start {
-                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-PERIOD", format!("计息期间 {start} 至 {end} 无效")));
+            if end < start || end > date {
+                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-PERIOD", format!("计息期间 {start} 至 {end} 无效（须不晚于结息日 {date}）")));
                 continue;
             }
             match credits.iter().find(|c| c.0 == account && c.1 <= end && start <= c.2) {
-                Some(c) if c.1 == start && c.2 == end && c.3 == amount => out.skipped += 1,
+                Some(c) if c.1 == start && c.2 == end && c.3 == amount && c.4 == date => out.skipped += 1,
                 Some(c) => out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-OVERLAP", format!("计息期间与已导入的 {} 至 {} 重叠", c.1, c.2))),
                 None => {
-                    credits.push((account.clone(), start, end, amount));
+                    credits.push((account.clone(), start, end, amount, date));
                     lines.push(Line::Interest(account, date, start, end, amount));
                 }
             }
@@ -341,7 +355,9 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
         }
         let import_id = record_import(tx, "bank-statement", &table, &actor, lines.len(), out.skipped)?;
         out.import_id = Some(import_id);
-        let mut by_county: BTreeMap<String, Vec<&Line>> = BTreeMap::new();
+        // One entry per county and credit date, dated on it (so each year books its own interest);
+        // a credit of nothing is kept without an entry.
+        let mut by_day: BTreeMap<(String, NaiveDate), Vec<&Line>> = BTreeMap::new();
         for l in &lines {
             match l {
                 Line::Balance(account, date, amount) => {
@@ -350,16 +366,19 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
                         &[Param::Text(account), Param::Date(*date), Param::Int(*amount), Param::Int(import_id)],
                     )?;
                 }
-                Line::Interest(account, ..) => by_county.entry(accounts[account].clone()).or_default().push(l),
+                Line::Interest(account, date, ..) => by_day.entry((accounts[account].clone(), *date)).or_default().push(l),
             }
         }
-        for (county, list) in by_county {
+        for ((county, date), list) in by_day {
             let total: i64 = list.iter().map(|l| if let Line::Interest(.., a) = l { *a } else { 0 }).sum();
-            let date = list.iter().filter_map(|l| if let Line::Interest(_, d, ..) = l { Some(*d) } else { None }).max().unwrap_or(today);
-            let mut draft = EntryDraft { county: &county, date, kind: "bank_interest", description: format!("银行结息 {} 笔", list.len()), import_id: Some(import_id), lines: Vec::new() };
-            draft.add(ledger::BANK, total);
-            draft.add(ledger::POOL_INTEREST, -total);
-            let entry_id = ledger::post(tx, &draft, &actor)?;
+            let entry_id = if total > 0 {
+                let mut draft = EntryDraft { county: &county, date, kind: "bank_interest", description: format!("银行结息 {} 笔", list.len()), import_id: Some(import_id), lines: Vec::new() };
+                draft.add(ledger::BANK, total);
+                draft.add(ledger::POOL_INTEREST, -total);
+                Some(ledger::post(tx, &draft, &actor)?)
+            } else {
+                None
+            };
             for l in list {
                 if let Line::Interest(account, credited_on, start, end, amount) = l {
                     tx.exec(
@@ -367,7 +386,7 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                         &[
                             Param::Text(account), Param::Date(*start), Param::Date(*end), Param::Date(*credited_on), Param::Int(*amount),
-                            Param::Text(&county), Param::Int(entry_id), Param::Int(import_id),
+                            Param::Text(&county), Param::from(entry_id), Param::Int(import_id),
                         ],
                     )?;
                 }
@@ -396,6 +415,9 @@ pub struct Shortfall {
     pub expected_fen: i64,
     pub credited_fen: i64,
     pub shortfall_fen: i64,
+    /// The period starts before the first balance the bank stated: days without a balance were
+    /// counted as zero, so the figures are a lower bound.
+    pub incomplete: bool,
 }
 
 /// Every interest credit of the year (by the end of its period) that falls short of the agreement.
@@ -446,17 +468,21 @@ pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
                 continue;
             }
             let applied = if balance_years.is_zero() { Decimal::ZERO } else { Decimal::from(credited) / balance_years * Decimal::ONE_HUNDRED };
+            // The agreed rate over the period, weighted by day (agreements may change within it).
+            let agreed_rate = if balance_years.is_zero() { a.rate } else { expected / balance_years * Decimal::ONE_HUNDRED };
+            let incomplete = balances.first().is_none_or(|b| b.0 > start);
             out.push(Shortfall {
                 account: account.clone(),
                 county: a.county.clone(),
                 bank: a.bank.clone(),
                 period_start: start,
                 period_end: end,
-                agreed_rate: a.rate.to_f64().unwrap_or(0.0),
+                agreed_rate: agreed_rate.round_dp(4).to_f64().unwrap_or(0.0),
                 applied_rate: applied.round_dp(4).to_f64().unwrap_or(0.0),
                 expected_fen,
                 credited_fen: credited,
                 shortfall_fen: shortfall,
+                incomplete,
             });
         }
         Ok(out)

@@ -122,12 +122,14 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
             let before = out.errors.len();
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            let key = year_level_kind(&cols, cells, &mut err);
             let county = county_col.and_then(|c| cells.get(c)).map_or("", |c| c.text.as_str()).to_string();
             if !county.is_empty() && !counties.contains_key(&county) {
-                err(0, &county, "E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区"));
+                let column = county_col.map_or(String::new(), |c| format!("{} 县区代码", crate::table::column_letter(c)));
+                out.errors.push(Problem { row: row_no, column, value: county.clone(), code: "E-REGION-UNKNOWN", message: format!("县区代码“{county}”不是本系统登记的县区") });
             }
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
+            let key = year_level_kind(&cols, cells, &mut err);
+
             let amount = match parse_yuan_to_fen(cols.cell(cells, 3)) {
                 Ok(a) if a < 0 => {
                     err(3, cols.cell(cells, 3), "E-AMOUNT-NEGATIVE", "预算金额不能为负".into());
@@ -197,9 +199,10 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
         }
         out.errors.extend(table.cell_problems(&[]));
         let counties = known_counties(tx)?;
-        let mut existing: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for r in tx.query("SELECT county, reference, amount_fen FROM fund_arrivals", &[])? {
-            existing.insert((r.str(0)?, r.str(1)?), r.i64(2)?);
+        // (county, reference) → (year, level, kind, date, amount)
+        let mut existing: BTreeMap<(String, String), (i32, String, String, NaiveDate, i64)> = BTreeMap::new();
+        for r in tx.query("SELECT county, reference, year, level, kind, arrived_on, amount_fen FROM fund_arrivals", &[])? {
+            existing.insert((r.str(0)?, r.str(1)?), (r.i64(2)? as i32, r.str(3)?, r.str(4)?, r.date(5)?, r.i64(6)?));
         }
         let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
         let mut new = Vec::new();
@@ -238,8 +241,8 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
                 continue;
             }
             match existing.get(&k) {
-                Some(a) if *a == amount => out.skipped += 1,
-                Some(_) => out.errors.push(Problem::at(row_no, &cols, &table, 6, &reference, "E-ARRIVAL-CONFLICT", "此凭证号已导入，但金额不同".into())),
+                Some(e) if *e == (year, level.to_string(), kind.to_string(), date, amount) => out.skipped += 1,
+                Some(_) => out.errors.push(Problem::at(row_no, &cols, &table, 6, &reference, "E-ARRIVAL-CONFLICT", "此凭证号已导入，但年度、级次、类别、日期或金额不同".into())),
                 None => new.push((year, level, kind, county, date, amount, reference)),
             }
         }
@@ -313,9 +316,23 @@ pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> 
     ctx.db.transaction(|tx| -> Result<Execution> {
         let mut lines: BTreeMap<(String, String), ExecutionLine> = BTreeMap::new();
         let line = |level: &str, kind: &str| -> (String, String) { (level.to_string(), kind.to_string()) };
-        for r in tx.query("SELECT level, kind, CAST(SUM(amount_fen) AS BIGINT) FROM budget_lines WHERE year = $1 GROUP BY level, kind", &[Param::Int(year.into())])? {
+        // A level-wide line (no county) is the level's budget; county lines are its breakdown and
+        // count only where no level-wide line exists.
+        let mut wide: BTreeMap<(String, String), i64> = BTreeMap::new();
+        let mut by_county: BTreeMap<(String, String), i64> = BTreeMap::new();
+        for r in tx.query("SELECT level, kind, county, amount_fen FROM budget_lines WHERE year = $1", &[Param::Int(year.into())])? {
             let k = line(&r.str(0)?, &r.str(1)?);
-            lines.entry(k).or_default().budget_fen += r.i64(2)?;
+            if r.str(2)?.is_empty() {
+                *wide.entry(k).or_default() += r.i64(3)?;
+            } else {
+                *by_county.entry(k).or_default() += r.i64(3)?;
+            }
+        }
+        for (k, v) in by_county {
+            wide.entry(k).or_insert(v);
+        }
+        for (k, v) in wide {
+            lines.entry(k).or_default().budget_fen += v;
         }
         for r in tx.query("SELECT level, kind, CAST(SUM(amount_fen) AS BIGINT) FROM fund_arrivals WHERE year = $1 GROUP BY level, kind", &[Param::Int(year.into())])? {
             let k = line(&r.str(0)?, &r.str(1)?);
@@ -361,6 +378,11 @@ pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> 
         }
         total.execution_rate = rate(total.spent_fen, total.budget_fen);
         total.arrival_rate = rate(total.arrived_fen, total.budget_fen);
+        total.flag = match total.execution_rate {
+            Some(r) if r > 1.0 => "over".into(),
+            Some(r) if r < threshold => "under".into(),
+            _ => String::new(),
+        };
         Ok(Execution { year, threshold, lines: out, total })
     })
 }

@@ -131,6 +131,13 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
                 ("recovery", ["pool", "writeoff"]) => exp.overpayments_written_off_fen += amount,
                 ("inheritance", ["bank"]) => exp.paid_to_heirs_fen -= amount,
                 ("bank_interest", ["pool", "interest"]) => income.interest_fen -= amount,
+                // Any other movement of the claims (a kind this statement does not know yet).
+                (
+                    "contribution" | "gov_paid" | "benefit_payment" | "overpayment" | "recovery" | "inheritance" | "bank_interest"
+                    | "interest_credit" | "subsidy_arrival",
+                    _,
+                ) => {}
+                (_, _) if ledger::side_of(account) == Some(Side::Claim) => income.other_fen -= amount,
                 _ => {}
             }
         }

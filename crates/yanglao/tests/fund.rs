@@ -372,3 +372,87 @@ fn budget_execution_and_funds_in_place() {
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }
+
+#[test]
+fn statements_book_each_credit_in_its_year_and_reimports_change_nothing() {
+    for db in backends("fund2") {
+        let acct = "6228480000111122223";
+        let both = csv(
+            &AGREEMENTS,
+            &rows(&[
+                [
+                    "140302",
+                    "中国农业银行阳泉分行",
+                    acct,
+                    "1.35",
+                    "actual/360",
+                    "季",
+                    "2021-07-01",
+                    "",
+                ],
+                [
+                    "140302",
+                    "中国农业银行阳泉分行",
+                    acct,
+                    "1.5",
+                    "actual/360",
+                    "季",
+                    "2023-06-01",
+                    "",
+                ],
+            ]),
+        );
+        db.ok_json(&["import", "bank-agreements", &db.file("a.csv", &both)]);
+        // The same agreements with one more line: the amended one is unchanged, not an overlap.
+        let more = format!(
+            "{both}140311,中国建设银行,6228480000333344445,1.35,actual/360,季,2021-07-01,\n"
+        );
+        let v = db.ok_json(&["import", "bank-agreements", &db.file("a2.csv", &more)]);
+        assert_eq!(
+            (v["posted"].as_i64(), v["skipped"].as_i64()),
+            (Some(1), Some(2)),
+            "[{}] {v}",
+            db.label
+        );
+
+        // Credits on 2023-03-21 and 2022-12-21 (rows out of order), and a credit of nothing.
+        let text = "账号,日期,类型,金额(元)\n\
+            6228480000111122223,2022-09-20,余额,1000000.00\n\
+            6228480000111122223,2023-03-21,结息,500.00\n\
+            6228480000111122223,2022-12-21,结息,500.00\n\
+            6228480000111122223,2023-06-21,结息,0\n";
+        db.ok_json(&["import", "bank-statement", &db.file("s.csv", text)]);
+        let y2022 = db.ok_json(&["fund", "statement", "--year", "2022"]);
+        let y2023 = db.ok_json(&["fund", "statement", "--year", "2023"]);
+        assert_eq!(
+            (
+                y2022["income"]["interest_fen"].as_i64(),
+                y2023["income"]["interest_fen"].as_i64()
+            ),
+            (Some(50000), Some(50000))
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+        // The 2023 credit again in another file, without its period: nothing changes.
+        let again = "账号,日期,类型,金额(元)\n6228480000111122223,2023-03-21,结息,500.00\n";
+        let v = db.ok_json(&["import", "bank-statement", &db.file("s2.csv", again)]);
+        assert_eq!(
+            (v["posted"].as_i64(), v["skipped"].as_i64()),
+            (Some(0), Some(1)),
+            "{v}"
+        );
+
+        // A budget for the level and its county breakdown are not added together.
+        let budget = "年度,级次,类别,金额(元),县区代码\n2023,县级,入口补,1000,\n2023,县级,入口补,400,140302\n";
+        db.ok_json(&["import", "budget", &db.file("b.csv", budget)]);
+        let ex = db.ok_json(&["budget", "execution", "--year", "2023"]);
+        assert_eq!(ex["total"]["budget_fen"], 100000, "{ex}");
+        // An arrival whose 凭证号 was used for another kind is refused.
+        db.ok_json(&["import", "fund-arrivals", &db.file("f.csv", "年度,级次,类别,县区代码,到位日期,金额(元),凭证号\n2023,县级,入口补,140302,2023-02-01,100,CZ-1\n")]);
+        let o = db.run(&["import", "fund-arrivals", &db.file("f2.csv", "年度,级次,类别,县区代码,到位日期,金额(元),凭证号\n2023,县级,出口补,140302,2023-02-01,100,CZ-1\n"), "--json"]);
+        assert!(
+            o.code == 1 && o.stdout.contains("E-ARRIVAL-CONFLICT"),
+            "{}",
+            o.stdout
+        );
+    }
+}

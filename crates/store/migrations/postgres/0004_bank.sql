@@ -33,7 +33,7 @@ CREATE TABLE bank_interest (
     credited_on  DATE NOT NULL,
     amount_fen   BIGINT NOT NULL CHECK (amount_fen >= 0),
     county       TEXT NOT NULL,
-    entry_id     BIGINT NOT NULL,
+    entry_id     BIGINT,
     import_id    BIGINT,
     PRIMARY KEY (account_no, period_start),
     FOREIGN KEY (county, entry_id) REFERENCES journal_entries (county, entry_id)

@@ -36,7 +36,7 @@ CREATE TABLE bank_interest (
     credited_on  TEXT NOT NULL,
     amount_fen   INTEGER NOT NULL CHECK (amount_fen >= 0),
     county       TEXT NOT NULL,
-    entry_id     INTEGER NOT NULL REFERENCES journal_entries(entry_id),
+    entry_id     INTEGER REFERENCES journal_entries(entry_id),
     import_id    INTEGER REFERENCES imports(import_id),
     PRIMARY KEY (account_no, period_start)
 );
