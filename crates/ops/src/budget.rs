@@ -182,6 +182,9 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
     Ok(out)
 }
 
+/// An arrival as stored: year, level, kind, date, amount.
+type Arrival = (i32, String, String, NaiveDate, i64);
+
 pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
     let table = read_table(path)?;
     let cols = table.columns(&ARRIVAL_COLUMNS)?;
@@ -200,7 +203,7 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
         out.errors.extend(table.cell_problems(&[]));
         let counties = known_counties(tx)?;
         // (county, reference) → (year, level, kind, date, amount)
-        let mut existing: BTreeMap<(String, String), (i32, String, String, NaiveDate, i64)> = BTreeMap::new();
+        let mut existing: BTreeMap<(String, String), Arrival> = BTreeMap::new();
         for r in tx.query("SELECT county, reference, year, level, kind, arrived_on, amount_fen FROM fund_arrivals", &[])? {
             existing.insert((r.str(0)?, r.str(1)?), (r.i64(2)? as i32, r.str(3)?, r.str(4)?, r.date(5)?, r.i64(6)?));
         }
