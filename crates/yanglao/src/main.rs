@@ -1,6 +1,8 @@
 //! The `yanglao` command.
 
+mod books_cli;
 mod cli;
+mod deaths_cli;
 mod output;
 mod payroll_cli;
 mod quickstart;

@@ -1,0 +1,275 @@
+//! `yanglao deaths …`, `recovery …` and `inheritance …`: wiring and printing.
+
+use crate::cli::{
+    err, open, parse_date_or_today, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd,
+};
+use crate::output;
+use yanglao_domain::county_name;
+
+pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
+    match cmd {
+        DeathsCmd::Disagreements => {
+            let mut ctx = open(cli)?;
+            let list = yanglao_ops::deaths::disagreements(&mut ctx)?;
+            if cli.json {
+                output::json(&list);
+            } else {
+                println!(
+                    "各来源死亡日期不一致：{} 人（采用官方来源中最早的日期）",
+                    list.len()
+                );
+                for d in &list {
+                    println!(
+                        "  {} {}：采用 {}（{}）",
+                        d.county, d.citizen_id, d.death_date, d.source
+                    );
+                    for r in &d.records {
+                        println!(
+                            "    {} {} {}",
+                            r["source"].as_str().unwrap_or(""),
+                            r["source_ref"].as_str().unwrap_or(""),
+                            r["date"].as_str().unwrap_or("")
+                        );
+                    }
+                }
+            }
+            Ok(0)
+        }
+        DeathsCmd::Review { confirm, reject } => {
+            let mut ctx = open(cli)?;
+            match (confirm, reject) {
+                (Some(id), _) | (_, Some(id)) => {
+                    let (message, applied) =
+                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some())?;
+                    if cli.json {
+                        output::json(&serde_json::json!({"message": message, "applied": applied}));
+                    } else {
+                        println!("{message}");
+                        if let Some(a) = applied {
+                            println!(
+                                "  死亡日期 {}，多发待遇 {}，从草稿中移除 {} 笔",
+                                a.death_date.map(|d| d.to_string()).unwrap_or_default(),
+                                output::yuan(a.overpaid_fen),
+                                a.draft_lines_dropped
+                            );
+                        }
+                    }
+                }
+                _ => {
+                    let items = yanglao_ops::deaths::review_list(&mut ctx)?;
+                    if cli.json {
+                        output::json(&items);
+                    } else {
+                        println!(
+                            "待审核的死亡记录：{} 条（按姓名、出生日期、县区匹配，须人工确认）",
+                            items.len()
+                        );
+                        for i in &items {
+                            println!(
+                                "  #{} {} {} 死亡日期 {}（{}，编号 {}）→ 候选 {} {}，匹配分 {}",
+                                i.record_id,
+                                i.name,
+                                if i.citizen_id_raw.is_empty() {
+                                    "（无身份证号）"
+                                } else {
+                                    &i.citizen_id_raw
+                                },
+                                i.death_date,
+                                i.source,
+                                i.source_ref,
+                                yanglao_ops::ledger::masked_id(&i.candidate_citizen_id),
+                                i.candidate_county,
+                                i.score
+                            );
+                        }
+                    }
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
+    match cmd {
+        RecoveryCmd::Record {
+            case_id,
+            channel,
+            amount,
+            date,
+            note,
+        } => {
+            let amount =
+                yanglao_domain::parse_yuan_to_fen(amount).map_err(|e| err(e.code, e.message))?;
+            let date = parse_date_or_today(date.as_deref())?;
+            let mut ctx = open(cli)?;
+            let s = yanglao_ops::recovery::record(
+                &mut ctx,
+                *case_id,
+                channel,
+                amount,
+                date,
+                note.as_deref(),
+            )?;
+            if cli.json {
+                output::json(&s);
+            } else {
+                println!(
+                    "追回案件 {case_id}：{} {}，未追回余额 {}（{}）",
+                    yanglao_ops::recovery::channel_zh(&s.channel),
+                    output::yuan(s.amount_fen),
+                    output::yuan(s.outstanding_fen),
+                    if s.status == "closed" {
+                        "已结案"
+                    } else {
+                        "在办"
+                    }
+                );
+            }
+            Ok(0)
+        }
+        RecoveryCmd::Show { case_id } => {
+            let mut ctx = open(cli)?;
+            let h = yanglao_ops::recovery::show(&mut ctx, *case_id)?;
+            if cli.json {
+                output::json(&h);
+            } else {
+                let c = &h.case;
+                println!(
+                    "追回案件 #{} {} {}，死亡 {}，立案 {}：多发 {}，已追回 {}，核销 {}，未追回 {}",
+                    c.case_id,
+                    c.county,
+                    c.citizen_id,
+                    c.death_date,
+                    c.opened_on,
+                    output::yuan(c.overpaid_fen),
+                    output::yuan(c.recovered_fen),
+                    output::yuan(c.written_off_fen),
+                    output::yuan(c.outstanding_fen)
+                );
+                for o in &h.overpayments {
+                    println!(
+                        "  多发：批次 {} 第 {} 笔，死亡后 {} 个月，{}",
+                        o["payroll_id"],
+                        o["line_no"],
+                        o["months_after_death"],
+                        output::yuan(o["total_fen"].as_i64().unwrap_or(0))
+                    );
+                }
+                for st in &h.steps {
+                    println!(
+                        "  {}：{} {}{}（{}）",
+                        st["date"].as_str().unwrap_or(""),
+                        yanglao_ops::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
+                        output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
+                        st["note"]
+                            .as_str()
+                            .map(|n| format!("，{n}"))
+                            .unwrap_or_default(),
+                        st["recorded_by"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Ok(0)
+        }
+        RecoveryCmd::Figures { year } => {
+            let mut ctx = open(cli)?;
+            let f = yanglao_ops::deaths::figures(&mut ctx, *year)?;
+            if cli.json {
+                output::json(&f);
+            } else {
+                println!("多领冒领追回情况（按县区、年度）：");
+                for x in &f {
+                    println!(
+                        "  {} {} {} 年：立案 {} 件，多发 {}，追回 {}，核销 {}，未追回 {}；发放前拦截 {} 笔 {}",
+                        x.county,
+                        county_name(&x.county).unwrap_or(""),
+                        x.year,
+                        x.cases_opened,
+                        output::yuan(x.overpaid_fen),
+                        output::yuan(x.recovered_fen),
+                        output::yuan(x.written_off_fen),
+                        output::yuan(x.outstanding_fen),
+                        x.payments_stopped,
+                        output::yuan(x.payments_stopped_fen)
+                    );
+                }
+            }
+            Ok(0)
+        }
+        RecoveryCmd::List {
+            status,
+            county,
+            year,
+        } => {
+            let mut ctx = open(cli)?;
+            let cases = yanglao_ops::deaths::recovery_list(
+                &mut ctx,
+                status.as_deref(),
+                county.as_deref(),
+                *year,
+            )?;
+            if cli.json {
+                output::json(&cases);
+            } else {
+                println!("多领冒领追回案件：{} 件", cases.len());
+                for c in &cases {
+                    println!(
+                        "  #{} {} {} 死亡 {}：多发 {}，已追回 {}，核销 {}，未追回 {}（{}）",
+                        c.case_id,
+                        c.county,
+                        c.citizen_id,
+                        c.death_date,
+                        output::yuan(c.overpaid_fen),
+                        output::yuan(c.recovered_fen),
+                        output::yuan(c.written_off_fen),
+                        output::yuan(c.outstanding_fen),
+                        if c.status == "open" {
+                            "在办"
+                        } else {
+                            "已结"
+                        }
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
+    match cmd {
+        InheritanceCmd::Pay {
+            citizen_id,
+            heir_name,
+            heir_id,
+            heir_bank,
+            heir_account,
+            date,
+        } => {
+            let date = parse_date_or_today(date.as_deref())?;
+            let mut ctx = open(cli)?;
+            let i = yanglao_ops::recovery::pay_inheritance(
+                &mut ctx,
+                citizen_id,
+                heir_name,
+                heir_id,
+                heir_bank,
+                heir_account,
+                date,
+            )?;
+            if cli.json {
+                output::json(&i);
+            } else {
+                println!(
+                    "{} 的个人账户：抵扣多发待遇 {}，支付继承人 {} {}",
+                    i.citizen_id,
+                    output::yuan(i.offset_fen),
+                    i.heir_name,
+                    output::yuan(i.paid_fen)
+                );
+            }
+            Ok(0)
+        }
+    }
+}
