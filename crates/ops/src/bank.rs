@@ -9,7 +9,7 @@
 //! to from the daily balances, and lists every shortfall.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{finish, previous_import, record_import};
+use crate::persons::{begin_import, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::table::read_table;
 use crate::{audit, known_counties, Ctx, OpsError, Result};
@@ -99,14 +99,9 @@ pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Im
     out.rows = table.rows.len();
     let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "bank-agreements", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "bank-agreements", &[])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[]));
         let counties = known_counties(tx)?;
         let existing = load_agreements(tx)?;
         let mut new: Vec<(usize, Agreement)> = Vec::new();
@@ -241,14 +236,9 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
     let actor = ctx.actor.clone();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "bank-statement", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "bank-statement", &[])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[]));
         let accounts: BTreeMap<String, String> = tx
             .query("SELECT account_no, county FROM bank_accounts", &[])?
             .iter()

@@ -6,7 +6,7 @@
 //! for a supplementary payroll.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{finish, previous_import, record_import};
+use crate::persons::{begin_import, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::register::FastMap;
 use crate::table::read_table;
@@ -114,14 +114,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let actor = ctx.actor.clone();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "bank-return", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "bank-return", &[])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[]));
         let mut payrolls: BTreeMap<i64, Loaded> = BTreeMap::new();
         let mut seen: FastMap<(i64, i64), usize> = FastMap::default();
         let mut results: Vec<Outcome> = Vec::new();

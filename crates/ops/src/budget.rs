@@ -4,7 +4,7 @@
 //! exit subsidies owed for benefits paid.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{finish, previous_import, record_import};
+use crate::persons::{begin_import, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::table::read_table;
 use crate::{audit, known_counties, Ctx, OpsError, Result};
@@ -104,14 +104,9 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
     out.rows = table.rows.len();
     let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "budget", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "budget", &[])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[]));
         let counties = known_counties(tx)?;
         let mut existing: BTreeMap<(i32, String, String, String), i64> = BTreeMap::new();
         for r in tx.query("SELECT year, level, kind, county, amount_fen FROM budget_lines", &[])? {
@@ -193,14 +188,9 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
     let actor = ctx.actor.clone();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "fund-arrivals", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "fund-arrivals", &[])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[]));
         let counties = known_counties(tx)?;
         // (county, reference) → (year, level, kind, date, amount)
         let mut existing: BTreeMap<(String, String), Arrival> = BTreeMap::new();

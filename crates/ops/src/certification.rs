@@ -4,7 +4,7 @@
 //! months plus `certification_grace_months` is left out of the payroll as `uncertified`; a later
 //! certification brings them back, and the next payroll pays the months they missed.
 
-use crate::persons::{check_id_cell, finish, previous_import, record_import};
+use crate::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::register::{name_hash, registered_name, FastMap, RegisterIndex};
 use crate::table::read_table;
@@ -79,14 +79,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let actor = ctx.actor.clone();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "certifications", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "certifications", &[cols.index[ID]])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let register = RegisterIndex::load(tx)?;
         let mut recipients: FastMap<i64, ()> = FastMap::default();
         tx.for_each_ref("SELECT person_id FROM awards", &[], |r| {

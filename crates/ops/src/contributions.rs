@@ -6,7 +6,7 @@
 //! `ind.entry_subsidy.{level}` — itemised person by person in the `account_movements` sub-ledger.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{check_id_cell, finish, previous_import, record_import};
+use crate::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::register::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
 use crate::table::read_table;
@@ -167,14 +167,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let policy = &ctx.policy;
 
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "contributions", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "contributions", &[cols.index[ID]])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         tracing::info!("单元格检查 {:?}", t0.elapsed());
         let register = RegisterIndex::load(tx)?;
         let existing = load_existing(tx)?;

@@ -10,7 +10,7 @@
 //! name, birth date and county with a score; nothing fuzzy is applied without a confirmation.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{finish, previous_import, record_import};
+use crate::persons::{begin_import, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::register::{name_hash, FastMap, RegisterIndex};
 use crate::table::read_table;
@@ -102,14 +102,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
     let actor = ctx.actor.clone();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, &format!("deaths-{}", source.code()), &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, &format!("deaths-{}", source.code()), &[cols.index[ID]])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let register = RegisterIndex::load(tx)?;
         let mut existing: FastMap<String, (String, NaiveDate)> = FastMap::default();
         tx.for_each_ref("SELECT source_ref, citizen_id_raw, death_date FROM death_records WHERE source = $1", &[Param::Text(source.code())], |r| {

@@ -1,7 +1,7 @@
 //! `import hardship`: hardship-group memberships (低保对象, 特困人员, 重度残疾人, or another group the
 //! policy names) with their validity periods. They decide who gets a government-paid contribution.
 
-use crate::persons::{check_id_cell, finish, load_register, previous_import, record_import};
+use crate::persons::{begin_import, check_id_cell, finish, load_register, record_import};
 use crate::problems::{ImportOutcome, Problem};
 use crate::table::read_table;
 use crate::{audit, Ctx, Result};
@@ -62,14 +62,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let earliest = policy.earliest_date().unwrap_or(NaiveDate::MIN);
 
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "hardship", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "hardship", &[cols.index[ID]])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let register = load_register(tx)?;
         let existing = load_memberships(tx)?;
         let mut in_file: HashMap<i64, Vec<(usize, Membership)>> = HashMap::new();

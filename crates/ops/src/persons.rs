@@ -154,14 +154,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let actor = ctx.actor.clone();
 
     ctx.db.transaction(|tx| -> Result<()> {
-        tx.lock_for_writing()?;
-        if let Some(id) = previous_import(tx, "persons", &table.sha256)? {
-            out.already_imported = true;
-            out.import_id = Some(id);
-            out.skipped = out.rows;
+        if !begin_import(tx, &mut out, &table, "persons", &[cols.index[ID]])? {
             return Ok(());
         }
-        out.errors.extend(table.cell_problems(&[cols.index[ID]]));
         let counties = known_counties(tx)?;
         let register = load_register(tx)?;
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -296,8 +291,30 @@ fn person_json(p: &PersonRow) -> serde_json::Value {
     })
 }
 
+/// Starts an import inside its transaction: takes the write lock and, if a file with the same
+/// content was imported before, marks `out` so and returns false — there is nothing more to do.
+/// Otherwise it records the problems any cell can have (columns in `skip` are checked by the
+/// import itself) and returns true.
+pub fn begin_import(
+    tx: &mut Tx<'_>,
+    out: &mut ImportOutcome,
+    table: &Table,
+    kind: &str,
+    skip: &[usize],
+) -> Result<bool> {
+    tx.lock_for_writing()?;
+    if let Some(id) = previous_import(tx, kind, &table.sha256)? {
+        out.already_imported = true;
+        out.import_id = Some(id);
+        out.skipped = out.rows;
+        return Ok(false);
+    }
+    out.errors.extend(table.cell_problems(skip));
+    Ok(true)
+}
+
 /// The import that already took in a file with this content, if any.
-pub fn previous_import(tx: &mut Tx<'_>, kind: &str, sha256: &str) -> Result<Option<i64>> {
+fn previous_import(tx: &mut Tx<'_>, kind: &str, sha256: &str) -> Result<Option<i64>> {
     Ok(tx
         .query_opt(
             "SELECT import_id FROM imports WHERE kind = $1 AND file_sha256 = $2",
