@@ -26,6 +26,18 @@ fn deaths_csv(rows: &[[&str; 4]]) -> String {
     csv(&["身份证号", "姓名", "死亡日期", "来源编号"], &rows)
 }
 
+/// Registers the first `n` of PEOPLE.
+fn register(db: &TestDb, n: usize) {
+    let rows: Vec<Vec<String>> = (0..n)
+        .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+        .collect();
+    db.ok_json(&[
+        "import",
+        "persons",
+        &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+    ]);
+}
+
 fn import_deaths(db: &TestDb, name: &str, source: &str, text: &str) -> Value {
     db.ok_json(&["import", "deaths", &db.file(name, text), "--source", source])
 }
@@ -33,14 +45,7 @@ fn import_deaths(db: &TestDb, name: &str, source: &str, text: &str) -> Value {
 #[test]
 fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
     for db in backends("deaths") {
-        let rows: Vec<Vec<String>> = (0..PEOPLE.len())
-            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
-            .collect();
-        db.ok_json(&[
-            "import",
-            "persons",
-            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
-        ]);
+        register(&db, PEOPLE.len());
         db.ok_json(&["awards", "run", "--month", "2023-01"]);
         pay(&db, "2023-01");
         pay(&db, "2023-02");
@@ -382,16 +387,7 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             .find(|f| f.as_str().unwrap().contains("银行代发"))
             .unwrap();
         let bytes = std::fs::read(bank.as_str().unwrap()).unwrap();
-        let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
-        let mut ret =
-            String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
-        for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
-            let c: Vec<&str> = line.split(',').collect();
-            ret.push_str(&format!(
-                "{},{},{},{},{},成功,,2023-03-10\n",
-                c[0], c[1], c[2], c[4], c[5]
-            ));
-        }
+        let ret = bank_return(&bytes, "2023-03-10", &[]);
         db.ok_json(&["import", "bank-return", &db.file("ret-late.csv", &ret)]);
         let cases = db.ok_json(&["recovery", "list", "--county", "140321"]);
         assert_eq!(
@@ -494,14 +490,7 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
 #[test]
 fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
     for db in backends("certify") {
-        let rows: Vec<Vec<String>> = (0..2)
-            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
-            .collect();
-        db.ok_json(&[
-            "import",
-            "persons",
-            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
-        ]);
+        register(&db, 2);
         db.ok_json(&["awards", "run", "--month", "2025-04"]);
         db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2025-04"]);
         // Certification is required from 2024-01 (12 months + 3 of grace): May 2025 leaves both out.
@@ -559,14 +548,7 @@ fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
 #[test]
 fn death_dates_months_and_order_are_respected() {
     for db in backends("deathrules") {
-        let rows: Vec<Vec<String>> = (0..4)
-            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
-            .collect();
-        db.ok_json(&[
-            "import",
-            "persons",
-            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
-        ]);
+        register(&db, 4);
         db.ok_json(&["awards", "run", "--month", "2023-01"]);
         // Person 1's first payment is back pay 2021-01..2023-01, still a draft, when their death on
         // 2022-06-10 arrives: the line is cut to 2021-01..2022-06, not dropped.
@@ -683,14 +665,7 @@ fn death_dates_months_and_order_are_respected() {
 #[test]
 fn an_earlier_official_date_adds_the_missing_overpayment_and_heirs_wait_for_the_bank() {
     for db in backends("earlier") {
-        let rows: Vec<Vec<String>> = (0..1)
-            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
-            .collect();
-        db.ok_json(&[
-            "import",
-            "persons",
-            &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
-        ]);
+        register(&db, 1);
         db.ok_json(&["awards", "run", "--month", "2023-01"]);
         for m in ["2023-01", "2023-02", "2023-03", "2023-04"] {
             pay(&db, m);

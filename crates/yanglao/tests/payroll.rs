@@ -82,29 +82,6 @@ fn files(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// A bank-return CSV built from an exported bank file: every payment succeeded on `date`, except
-/// the line numbers in `failed`.
-fn bank_return(bank_file: &[u8], date: &str, failed: &[i64]) -> String {
-    let (text, _, _) = encoding_rs::GB18030.decode(bank_file);
-    let mut out = String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
-    for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
-        let f: Vec<&str> = line.split(',').collect();
-        let seq: i64 = f[1].parse().unwrap();
-        if failed.contains(&seq) {
-            out.push_str(&format!(
-                "{},{},{},{},{},失败,账户已冻结,\n",
-                f[0], f[1], f[2], f[4], f[5]
-            ));
-        } else {
-            out.push_str(&format!(
-                "{},{},{},{},{},成功,,{date}\n",
-                f[0], f[1], f[2], f[4], f[5]
-            ));
-        }
-    }
-    out
-}
-
 #[test]
 fn awards_payroll_approval_export_and_bank_returns() {
     for db in backends("payroll") {

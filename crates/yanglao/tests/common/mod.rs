@@ -238,16 +238,7 @@ pub fn pay(db: &TestDb, month: &str) {
             .filter(|f| f.as_str().unwrap().contains("银行代发"))
         {
             let bytes = std::fs::read(f.as_str().unwrap()).unwrap();
-            let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
-            let mut ret =
-                String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
-            for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
-                let c: Vec<&str> = line.split(',').collect();
-                ret.push_str(&format!(
-                    "{},{},{},{},{},成功,,{month}-10\n",
-                    c[0], c[1], c[2], c[4], c[5]
-                ));
-            }
+            let ret = bank_return(&bytes, &format!("{month}-10"), &[]);
             db.ok_json(&[
                 "import",
                 "bank-return",
@@ -255,4 +246,27 @@ pub fn pay(db: &TestDb, month: &str) {
             ]);
         }
     }
+}
+
+/// A bank-return CSV built from an exported bank file: every payment succeeded on `date`, except
+/// the line numbers in `failed`.
+pub fn bank_return(bank_file: &[u8], date: &str, failed: &[i64]) -> String {
+    let (text, _, _) = encoding_rs::GB18030.decode(bank_file);
+    let mut out = String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
+    for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {
+        let f: Vec<&str> = line.split(',').collect();
+        let seq: i64 = f[1].parse().unwrap();
+        if failed.contains(&seq) {
+            out.push_str(&format!(
+                "{},{},{},{},{},失败,账户已冻结,\n",
+                f[0], f[1], f[2], f[4], f[5]
+            ));
+        } else {
+            out.push_str(&format!(
+                "{},{},{},{},{},成功,,{date}\n",
+                f[0], f[1], f[2], f[4], f[5]
+            ));
+        }
+    }
+    out
 }
