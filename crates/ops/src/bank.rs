@@ -20,7 +20,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
-use yanglao_domain::parse_yuan_to_fen;
 use yanglao_store::{Param, Tx};
 
 pub const AGREEMENT_COLUMNS: [&str; 8] = [
@@ -276,17 +275,7 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
                     None
                 }
             };
-            let amount = match parse_yuan_to_fen(cols.cell(cells, 3)) {
-                Ok(a) if a < 0 => {
-                    err(3, cols.cell(cells, 3), "E-AMOUNT-NEGATIVE", "金额不能为负".into());
-                    None
-                }
-                Ok(a) => Some(a),
-                Err(e) => {
-                    err(3, cols.cell(cells, 3), e.code, e.message);
-                    None
-                }
-            };
+            let amount = cols.amount_fen(cells, 3, false, "金额").map_err(|e| err(3, cols.cell(cells, 3), e.code, e.message)).ok();
             if out.errors.len() > before {
                 continue;
             }

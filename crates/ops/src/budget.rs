@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
-use yanglao_domain::parse_yuan_to_fen;
 use yanglao_store::Param;
 
 pub const BUDGET_COLUMNS: [&str; 4] = ["年度", "级次", "类别", "金额(元)"];
@@ -125,17 +124,7 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
             let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
             let key = year_level_kind(&cols, cells, &mut err);
 
-            let amount = match parse_yuan_to_fen(cols.cell(cells, 3)) {
-                Ok(a) if a < 0 => {
-                    err(3, cols.cell(cells, 3), "E-AMOUNT-NEGATIVE", "预算金额不能为负".into());
-                    None
-                }
-                Ok(a) => Some(a),
-                Err(e) => {
-                    err(3, cols.cell(cells, 3), e.code, e.message);
-                    None
-                }
-            };
+            let amount = cols.amount_fen(cells, 3, false, "预算金额").map_err(|e| err(3, cols.cell(cells, 3), e.code, e.message)).ok();
             if out.errors.len() > before {
                 continue;
             }
@@ -209,17 +198,7 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
                 err(3, &county, "E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区（资金到位须记入县区基金）"));
             }
             let date = cols.past_date(cells, 4, today, ("E-DATE-FUTURE", "到位日期晚于今天")).map_err(|e| err(4, cols.cell(cells, 4), e.code, e.message)).ok();
-            let amount = match parse_yuan_to_fen(cols.cell(cells, 5)) {
-                Ok(a) if a <= 0 => {
-                    err(5, cols.cell(cells, 5), "E-AMOUNT-NOT-POSITIVE", "到位金额必须大于零".into());
-                    None
-                }
-                Ok(a) => Some(a),
-                Err(e) => {
-                    err(5, cols.cell(cells, 5), e.code, e.message);
-                    None
-                }
-            };
+            let amount = cols.amount_fen(cells, 5, true, "到位金额").map_err(|e| err(5, cols.cell(cells, 5), e.code, e.message)).ok();
             let reference = cols.cell(cells, 6).to_string();
             if reference.is_empty() {
                 err(6, "", "E-ARRIVAL-REF-EMPTY", "凭证号为空".into());

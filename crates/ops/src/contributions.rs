@@ -14,7 +14,7 @@ use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
 use std::path::Path;
-use yanglao_domain::{age_on, format_yuan, parse_yuan_to_fen};
+use yanglao_domain::{age_on, format_yuan};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
 use yanglao_store::{jan1, Param, Tx};
 
@@ -248,23 +248,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 );
             }
             let amount_raw = cols.cell(cells, AMOUNT);
-            let amount = match parse_yuan_to_fen(amount_raw) {
-                Ok(a) if a <= 0 => {
-                    err(
-                        &mut out,
-                        AMOUNT,
-                        amount_raw,
-                        "E-AMOUNT-NOT-POSITIVE",
-                        "缴费金额必须大于零".into(),
-                    );
-                    None
-                }
-                Ok(a) => Some(a),
-                Err(e) => {
-                    err(&mut out, AMOUNT, amount_raw, e.code, e.message);
-                    None
-                }
-            };
+            let amount = cols.amount_fen(cells, AMOUNT, true, "缴费金额").map_err(|e| err(&mut out, AMOUNT, amount_raw, e.code, e.message)).ok();
             let date_raw = cols.cell(cells, DATE);
             let paid_date = match cols.past_date(cells, DATE, today, ("E-DATE-FUTURE", "缴费日期晚于今天")) {
                 Ok(d) => Some(d),

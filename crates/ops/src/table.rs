@@ -116,6 +116,29 @@ impl Table {
 }
 
 impl Columns {
+    /// A yuan amount cell in fen that must be positive (`positive`) or at least not negative; `what`
+    /// names it in the message.
+    pub fn amount_fen(
+        &self,
+        row: &[Cell],
+        k: usize,
+        positive: bool,
+        what: &str,
+    ) -> Result<i64, yanglao_domain::Invalid> {
+        let a = yanglao_domain::parse_yuan_to_fen(self.cell(row, k))?;
+        match (positive, a) {
+            (true, a) if a <= 0 => Err(yanglao_domain::Invalid::new(
+                "E-AMOUNT-NOT-POSITIVE",
+                format!("{what}必须大于零"),
+            )),
+            (false, a) if a < 0 => Err(yanglao_domain::Invalid::new(
+                "E-AMOUNT-NEGATIVE",
+                format!("{what}不能为负"),
+            )),
+            _ => Ok(a),
+        }
+    }
+
     /// A date cell that may not lie after `today`; `future` is the code and message when it does.
     pub fn past_date(
         &self,
