@@ -35,7 +35,7 @@ const RECEIPT: usize = 5;
 
 /// A contribution ready to post.
 #[derive(Debug, Clone)]
-pub struct ValidContribution {
+pub struct ValidContribution<'a> {
     pub person_id: i64,
     /// The county code as a number (see `register::county_key`).
     pub county: u32,
@@ -43,7 +43,8 @@ pub struct ValidContribution {
     pub amount_fen: i64,
     pub subsidy: LevelAmounts,
     pub paid_date: NaiveDate,
-    pub receipt_no: String,
+    /// Borrowed from the file being imported where it can be (no copy per row).
+    pub receipt_no: std::borrow::Cow<'a, str>,
 }
 
 /// Self-paid contributions already in the books, for idempotency: (county, receipt) → (person,
@@ -177,8 +178,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         let terminated = terminations(tx)?;
         tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
         let mut params = ParamCache::new(policy);
-        let mut seen_person_year: FastMap<(i64, i32), usize> = FastMap::default();
-        let mut seen_receipt: FastMap<(u32, &str), usize> = FastMap::default();
+        let n_rows = table.rows.len();
+        let mut seen_person_year: FastMap<(i64, i32), usize> = FastMap::with_capacity_and_hasher(n_rows, Default::default());
+        let mut seen_receipt: FastMap<(u32, &str), usize> = FastMap::with_capacity_and_hasher(n_rows, Default::default());
         let mut valid: Vec<ValidContribution> = Vec::with_capacity(table.rows.len());
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
@@ -406,7 +408,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 amount_fen,
                 subsidy,
                 paid_date,
-                receipt_no: receipt.to_string(),
+                receipt_no: receipt.into(),
             });
         }
         tracing::info!("逐行校验 {:?}", t0.elapsed());
@@ -451,13 +453,13 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
 /// the contribution records and the sub-ledger movements, in bulk.
 pub fn post_contributions(
     tx: &mut Tx<'_>,
-    rows: &[ValidContribution],
+    rows: &[ValidContribution<'_>],
     kind: &'static str,
     import_id: Option<i64>,
     actor: &str,
     description: &str,
 ) -> Result<BTreeMap<String, i64>> {
-    let mut by_county: BTreeMap<String, Vec<&ValidContribution>> = BTreeMap::new();
+    let mut by_county: BTreeMap<String, Vec<&ValidContribution<'_>>> = BTreeMap::new();
     for r in rows {
         by_county
             .entry(format!("{:06}", r.county))
@@ -500,7 +502,7 @@ pub fn post_contributions(
         entries.insert(county.to_string(), entry_id);
         let n = list.len() as i64;
         let first_m = tx.allocate_ids("movement", n)?;
-        let items: Vec<(i64, &ValidContribution)> = (0..n).zip(list.iter().copied()).collect();
+        let items: Vec<(i64, &ValidContribution<'_>)> = (0..n).zip(list.iter().copied()).collect();
         let (personal, gov) = if kind == "self" { (1, 0) } else { (0, 1) };
         tx.insert_many(
             "account_movements",

@@ -109,7 +109,7 @@ pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutco
                 amount_fen: sp.government_paid_tier_fen,
                 subsidy,
                 paid_date,
-                receipt_no: format!("GOV-{year}-{}", p.person_id),
+                receipt_no: format!("GOV-{year}-{}", p.person_id).into(),
             });
         }
         let entries = post_contributions(tx, &rows, "gov_paid", None, &actor, &format!("{year} 年政府代缴"))?;

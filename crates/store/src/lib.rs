@@ -332,19 +332,50 @@ impl Tx<'_> {
         let mut buf: Vec<Param<'a>> = Vec::with_capacity(columns.len());
         match self {
             Tx::Sqlite(t) => {
-                let placeholders: Vec<String> =
-                    (1..=columns.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!(
-                    "INSERT INTO {table} ({}) VALUES ({})",
-                    names.join(", "),
-                    placeholders.join(", ")
-                );
-                let mut st = t.prepare_cached(&sql)?;
-                for item in items {
-                    buf.clear();
-                    fill(item, &mut buf);
-                    debug_assert_eq!(buf.len(), columns.len());
-                    st.execute(rusqlite::params_from_iter(buf.iter()))?;
+                // Many rows per statement: one step of the virtual machine inserts a whole batch.
+                let ncol = columns.len();
+                let batch = (SQLITE_BATCH_PARAMS / ncol).clamp(1, 64);
+                let sql_for = |rows: usize| {
+                    let tuples: Vec<String> = (0..rows)
+                        .map(|r| {
+                            let p: Vec<String> =
+                                (1..=ncol).map(|c| format!("?{}", r * ncol + c)).collect();
+                            format!("({})", p.join(", "))
+                        })
+                        .collect();
+                    format!(
+                        "INSERT INTO {table} ({}) VALUES {}",
+                        names.join(", "),
+                        tuples.join(", ")
+                    )
+                };
+                let mut chunks = items.chunks_exact(batch);
+                if items.len() >= batch {
+                    let mut st = t.prepare_cached(&sql_for(batch))?;
+                    for chunk in &mut chunks {
+                        for (r, item) in chunk.iter().enumerate() {
+                            buf.clear();
+                            fill(item, &mut buf);
+                            debug_assert_eq!(buf.len(), ncol);
+                            for (c, p) in buf.iter().enumerate() {
+                                value::bind_sqlite(&mut st, r * ncol + c + 1, p)?;
+                            }
+                        }
+                        st.raw_execute()?;
+                    }
+                }
+                let rest = chunks.remainder();
+                if !rest.is_empty() {
+                    let mut st = t.prepare_cached(&sql_for(1))?;
+                    for item in rest {
+                        buf.clear();
+                        fill(item, &mut buf);
+                        debug_assert_eq!(buf.len(), ncol);
+                        for (c, p) in buf.iter().enumerate() {
+                            value::bind_sqlite(&mut st, c + 1, p)?;
+                        }
+                        st.raw_execute()?;
+                    }
                 }
             }
             Tx::Postgres(t) => {
@@ -368,6 +399,9 @@ impl Tx<'_> {
         Ok(items.len() as u64)
     }
 }
+
+/// At most this many parameters in one multi-row insert (SQLite allows 32,766).
+const SQLITE_BATCH_PARAMS: usize = 1_500;
 
 /// Now, for `created_at` columns.
 pub fn now() -> DateTime<Utc> {
@@ -454,5 +488,81 @@ mod url_tests {
             "postgresql://u:p@h/y?sslmode=disable"
         );
         assert_eq!(pg_url_with_database("postgres://h", "z"), "postgres://h/z");
+    }
+}
+
+#[cfg(test)]
+mod insert_many_tests {
+    use super::*;
+
+    /// Every row comes back once, whatever the batch boundaries, on SQLite and (when a server is
+    /// given) PostgreSQL.
+    #[test]
+    fn bulk_inserts_keep_every_row() {
+        let mut urls = vec!["sqlite://:memory:".to_string()];
+        let scratch = std::env::var("YANGLAO_TEST_PG_URL")
+            .ok()
+            .map(|u| ScratchPg::create(&u, "yanglao_store_test").expect("scratch database"));
+        if let Some(s) = &scratch {
+            urls.push(s.url.clone());
+        }
+        for url in urls {
+            let mut db = Db::open(&url).expect("open");
+            db.batch("CREATE TABLE t (n BIGINT PRIMARY KEY, label TEXT NOT NULL, d DATE NOT NULL, x BIGINT)")
+                .expect("table");
+            let mut next = 0usize;
+            for size in [0usize, 1, 63, 64, 65, 130, 1000] {
+                let items: Vec<usize> = (next..next + size).collect();
+                next += size;
+                let labels: Vec<String> = items.iter().map(|i| format!("行{i}")).collect();
+                let n = db
+                    .transaction(|tx| -> Result<u64> {
+                        tx.insert_many(
+                            "t",
+                            &[
+                                ("n", ColType::Int),
+                                ("label", ColType::Text),
+                                ("d", ColType::Date),
+                                ("x", ColType::Int),
+                            ],
+                            &items,
+                            |i, row| {
+                                let d = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
+                                    + chrono::Days::new(*i as u64 % 400);
+                                row.extend([
+                                    Param::Int(*i as i64),
+                                    Param::Text(&labels[*i - items[0]]),
+                                    Param::Date(d),
+                                    if i % 2 == 0 {
+                                        Param::Null
+                                    } else {
+                                        Param::Int(-(*i as i64))
+                                    },
+                                ])
+                            },
+                        )
+                    })
+                    .expect("insert");
+                assert_eq!(n, size as u64, "{url}");
+            }
+            let rows = db
+                .transaction(|tx| -> Result<Vec<Row>> {
+                    tx.query("SELECT n, label, d, x FROM t ORDER BY n", &[])
+                })
+                .expect("read");
+            assert_eq!(rows.len(), next, "{url}");
+            for (i, r) in rows.iter().enumerate() {
+                assert_eq!(r.i64(0).unwrap(), i as i64);
+                assert_eq!(r.str(1).unwrap(), format!("行{i}"));
+                let d = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap()
+                    + chrono::Days::new(i as u64 % 400);
+                assert_eq!(r.date(2).unwrap(), d, "{url}");
+                assert_eq!(
+                    r.opt_i64(3).unwrap(),
+                    (i % 2 == 1).then_some(-(i as i64)),
+                    "{url}"
+                );
+            }
+        }
     }
 }

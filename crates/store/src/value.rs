@@ -253,34 +253,48 @@ fn timestamp_text(t: DateTime<Utc>) -> String {
 
 /// `YYYY-MM-DD` without going through the general formatter (this is on the bulk-insert path).
 fn iso_date(d: NaiveDate) -> String {
+    match iso_date_bytes(d) {
+        Some(b) => String::from_utf8_lossy(&b).into_owned(),
+        None => d.format("%Y-%m-%d").to_string(),
+    }
+}
+
+/// The ten ASCII bytes of `YYYY-MM-DD`, for years 0 to 9999.
+fn iso_date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
     use chrono::Datelike;
     let (y, m, day) = (d.year(), d.month(), d.day());
     if !(0..=9999).contains(&y) {
-        return d.format("%Y-%m-%d").to_string();
+        return None;
     }
     let y = y as u32;
-    let digits = [
-        y / 1000,
-        y / 100 % 10,
-        y / 10 % 10,
-        y % 10,
-        10,
-        m / 10,
-        m % 10,
-        10,
-        day / 10,
-        day % 10,
-    ];
-    digits
-        .iter()
-        .map(|&x| {
-            if x == 10 {
-                '-'
-            } else {
-                char::from(b'0' + x as u8)
-            }
-        })
-        .collect()
+    let digit = |x: u32| b'0' + x as u8;
+    Some([
+        digit(y / 1000),
+        digit(y / 100 % 10),
+        digit(y / 10 % 10),
+        digit(y % 10),
+        b'-',
+        digit(m / 10),
+        digit(m % 10),
+        b'-',
+        digit(day / 10),
+        digit(day % 10),
+    ])
+}
+
+/// Binds one parameter of a bulk insert; dates are formatted on the stack (SQLite copies them).
+pub(crate) fn bind_sqlite(
+    st: &mut rusqlite::CachedStatement<'_>,
+    index: usize,
+    p: &Param<'_>,
+) -> rusqlite::Result<()> {
+    if let Param::Date(d) = p {
+        if let Some(b) = iso_date_bytes(*d) {
+            let text = std::str::from_utf8(&b).expect("ASCII digits");
+            return st.raw_bind_parameter(index, text);
+        }
+    }
+    st.raw_bind_parameter(index, p)
 }
 
 pub(crate) fn sqlite_row(r: &rusqlite::Row<'_>, n: usize) -> Result<Row> {
