@@ -12,6 +12,7 @@ pub mod budget;
 pub mod certification;
 pub mod contributions;
 pub mod deaths;
+pub mod evaluation;
 pub mod export;
 pub mod fund;
 pub mod govpay;
@@ -24,6 +25,7 @@ pub mod problems;
 pub mod recovery;
 pub mod register;
 pub mod status;
+pub mod survey;
 pub mod table;
 
 pub use problems::{FileError, ImportOutcome, Problem};

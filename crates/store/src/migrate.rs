@@ -7,12 +7,17 @@ const SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_payroll.sql")),
     (3, include_str!("../migrations/sqlite/0003_deaths.sql")),
     (4, include_str!("../migrations/sqlite/0004_bank.sql")),
+    (5, include_str!("../migrations/sqlite/0005_evaluation.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_payroll.sql")),
     (3, include_str!("../migrations/postgres/0003_deaths.sql")),
     (4, include_str!("../migrations/postgres/0004_bank.sql")),
+    (
+        5,
+        include_str!("../migrations/postgres/0005_evaluation.sql"),
+    ),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.

@@ -139,13 +139,13 @@ impl RowRef<'_> {
     pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?,
-            RowRef::Postgres(r) => r.try_get::<_, Option<i64>>(i)?,
+            RowRef::Postgres(r) => pg_int(r, i)?,
         })
     }
     pub fn i64(&self, i: usize) -> Result<i64> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?.unwrap_or(0),
-            RowRef::Postgres(r) => r.try_get::<_, Option<i64>>(i)?.unwrap_or(0),
+            RowRef::Postgres(r) => pg_int(r, i)?.unwrap_or(0),
         })
     }
     pub fn str(&self, i: usize) -> Result<&str> {
@@ -337,6 +337,16 @@ impl ToSql for Param<'_> {
     }
 
     to_sql_checked!();
+}
+
+/// An integer column of any width (SMALLINT and INTEGER columns, and expressions PostgreSQL
+/// types as INTEGER, read as i64).
+fn pg_int(r: &postgres::Row, i: usize) -> std::result::Result<Option<i64>, postgres::Error> {
+    match *r.columns()[i].type_() {
+        Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
+        Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+        _ => r.try_get::<_, Option<i64>>(i),
+    }
 }
 
 pub(crate) fn pg_refs<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {

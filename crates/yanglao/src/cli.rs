@@ -86,6 +86,21 @@ pub enum Command {
     /// Subsidy budgets and their execution
     #[command(subcommand)]
     Budget(BudgetCmd),
+    /// The performance evaluation (绩效评价): every indicator scored from the data, the surveys and
+    /// the evaluator's worksheet
+    Evaluate {
+        #[arg(long)]
+        year: i32,
+        /// Indicator framework (TOML; default: the bundled 2023 Yangquan framework)
+        #[arg(long)]
+        framework: Option<PathBuf>,
+        /// The evaluator's worksheet (xlsx/csv: 指标代码, 类型, 分值, 理由, 证据)
+        #[arg(long)]
+        worksheet: Option<PathBuf>,
+        /// Write a worksheet template for the year to this xlsx file instead of scoring
+        #[arg(long)]
+        worksheet_template: Option<PathBuf>,
+    },
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -129,6 +144,8 @@ pub enum ImportCmd {
     Budget(ImportArgs),
     /// Subsidy money arrived from each level (年度, 级次, 类别, 县区代码, 到位日期, 金额(元), 凭证号)
     FundArrivals(ImportArgs),
+    /// Survey questionnaires (问卷编号, 年度, 县区代码, 受访者类型, 是否知晓政策, 满意度)
+    Survey(ImportArgs),
     /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
     BankReturn(ImportArgs),
     /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
@@ -546,6 +563,7 @@ pub fn run(cli: Cli) -> Res {
                 ImportCmd::FundArrivals(a) => {
                     yanglao_ops::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
                 }
+                ImportCmd::Survey(a) => yanglao_ops::survey::import(&mut ctx, &a.file, a.dry_run)?,
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
                 }
@@ -849,6 +867,20 @@ pub fn run(cli: Cli) -> Res {
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),
         Command::Budget(cmd) => crate::books_cli::budget(&cli, cmd),
         Command::Fund(cmd) => crate::books_cli::fund(&cli, cmd),
+        Command::Evaluate {
+            year,
+            framework,
+            worksheet,
+            worksheet_template,
+        } => crate::eval_cli::evaluate(
+            &cli,
+            crate::eval_cli::EvaluateArgs {
+                year: *year,
+                framework: framework.as_deref(),
+                worksheet: worksheet.as_deref(),
+                worksheet_template: worksheet_template.as_ref(),
+            },
+        ),
         Command::Bench(BenchCmd::Payroll {
             recipients,
             pg,

@@ -3,6 +3,7 @@
 mod books_cli;
 mod cli;
 mod deaths_cli;
+mod eval_cli;
 mod output;
 mod payroll_cli;
 mod quickstart;

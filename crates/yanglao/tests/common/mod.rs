@@ -225,6 +225,11 @@ pub fn contribution(
 
 /// Runs, approves (as another user), exports and has the bank pay on the 10th the month's payrolls.
 pub fn pay(db: &TestDb, month: &str) {
+    pay_on(db, month, 10);
+}
+
+/// As [`pay`], with the bank paying on `day` of the month.
+pub fn pay_on(db: &TestDb, month: &str, day: u32) {
     let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", month]);
     for p in run["payrolls"].as_array().unwrap() {
         let id = p["id"].as_i64().unwrap().to_string();
@@ -238,7 +243,7 @@ pub fn pay(db: &TestDb, month: &str) {
             .filter(|f| f.as_str().unwrap().contains("银行代发"))
         {
             let bytes = std::fs::read(f.as_str().unwrap()).unwrap();
-            let ret = bank_return(&bytes, &format!("{month}-10"), &[]);
+            let ret = bank_return(&bytes, &format!("{month}-{day:02}"), &[]);
             db.ok_json(&[
                 "import",
                 "bank-return",

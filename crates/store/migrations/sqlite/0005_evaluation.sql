@@ -1,0 +1,13 @@
+-- Survey answers for the performance evaluation: one row per questionnaire.
+CREATE TABLE survey_responses (
+    year            INTEGER NOT NULL,
+    county          TEXT NOT NULL REFERENCES regions(code),
+    questionnaire   TEXT NOT NULL,
+    respondent      TEXT NOT NULL CHECK (respondent IN ('contributor', 'recipient')),
+    -- 1 aware, 0 not aware, NULL not answered
+    aware           INTEGER,
+    -- 1 very satisfied … 5 very dissatisfied, NULL not answered
+    satisfaction    INTEGER CHECK (satisfaction BETWEEN 1 AND 5),
+    import_id       INTEGER NOT NULL REFERENCES imports(import_id),
+    PRIMARY KEY (year, county, questionnaire)
+);

@@ -1,0 +1,317 @@
+//! The performance evaluation end to end, on SQLite and (when configured) PostgreSQL: metrics
+//! measured from the books, surveys, the evaluator's worksheet, scoring and the framework's
+//! checks.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+/// (county, name, birth yyyymmdd)
+const PEOPLE: [(&str, &str, &str); 5] = [
+    ("140302", "张建国", "19700501"), // contributes 2021–2023
+    ("140311", "乔秀英", "19750630"), // contributes 2021–2022, then stops
+    ("140311", "李文斌", "19800101"), // contributes 2021 only
+    ("140302", "韩桂兰", "19500301"), // over age at launch: receives the exit subsidy
+    ("140321", "赵红梅", "19720909"), // 特困人员: the county pays for her
+];
+
+fn pid(i: usize) -> String {
+    id(PEOPLE[i].0, PEOPLE[i].2, 200 + i as u32)
+}
+
+fn setup(db: &TestDb) {
+    let rows: Vec<Vec<String>> = (0..PEOPLE.len())
+        .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+        .collect();
+    db.ok_json(&[
+        "import",
+        "persons",
+        &db.file("p.csv", &csv(&PERSON_HEADER, &rows)),
+    ]);
+    let mut c = Vec::new();
+    for (i, years) in [(0, 2021..=2023), (1, 2021..=2022), (2, 2021..=2021)] {
+        for y in years {
+            c.push(contribution(
+                &pid(i),
+                PEOPLE[i].1,
+                y,
+                "200",
+                &format!("{y}-03-01"),
+                &format!("R{i}-{y}"),
+            ));
+        }
+    }
+    db.ok_json(&[
+        "import",
+        "contributions",
+        &db.file("c.csv", &csv(&CONTRIB_HEADER, &c)),
+    ]);
+    let h = csv(
+        &HARDSHIP_HEADER,
+        &[vec![
+            pid(4),
+            PEOPLE[4].1.into(),
+            "特困人员".into(),
+            "2020-01-01".into(),
+            "".into(),
+        ]],
+    );
+    db.ok_json(&["import", "hardship", &db.file("h.csv", &h)]);
+    db.ok_json(&["contributions", "gov-pay", "--year", "2023"]);
+    db.ok_json(&["awards", "run", "--month", "2023-01"]);
+    pay_on(db, "2023-01", 10);
+    pay_on(db, "2023-02", 20);
+}
+
+fn indicator<'a>(v: &'a Value, code: &str) -> &'a Value {
+    v["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("{code} missing"))
+}
+
+fn items(v: &Value, metric: &str) -> Vec<String> {
+    v["metrics"][metric]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn the_evaluation_is_computed_from_the_books() {
+    for db in backends("evaluate") {
+        setup(&db);
+        let v = db.ok_json(&["evaluate", "--year", "2023"]);
+        let l = &db.label;
+        // The bundled framework: table 2-1, 31 leaves under A 10, B 25, C 30, D 35.
+        assert_eq!(v["indicators"].as_array().unwrap().len(), 31, "[{l}]");
+        for (k, p) in [("A", 10.0), ("B", 25.0), ("C", 30.0), ("D", 35.0)] {
+            assert_eq!(v["levels"][k]["points"], p, "[{l}] {k}");
+        }
+        assert!(v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["code"] == "C42"));
+        // Contributors: 张建国 paid himself, 赵红梅 by the county.
+        assert_eq!(v["metrics"]["contributors"]["value"], 2.0, "[{l}]");
+        // 2022 had 2 (张建国, 乔秀英): 2 → 2 is no change.
+        assert_eq!(
+            v["metrics"]["contributors_change_pct"]["value"], 0.0,
+            "[{l}]"
+        );
+        // 郊区 fell from 1 to 0 in the year and from 2 to 0 over three; 平定县 grew from none.
+        let fell = items(&v, "counties_fell_over_5pct");
+        assert_eq!(fell.len(), 1, "[{l}] {fell:?}");
+        assert!(fell[0].starts_with("郊区"), "[{l}] {fell:?}");
+        assert_eq!(items(&v, "counties_fell_over_2y").len(), 1, "[{l}]");
+        // D14: 3 points less 1 per county; D15: 2 less 1.
+        assert_eq!(indicator(&v, "D14")["score"], 2.0, "[{l}]");
+        assert_eq!(indicator(&v, "D15")["score"], 1.0, "[{l}]");
+        // The hardship member was paid for.
+        assert_eq!(
+            v["metrics"]["hardship_coverage_pct"]["value"], 100.0,
+            "[{l}]"
+        );
+        assert_eq!(indicator(&v, "C13")["score"], 5.0, "[{l}]");
+        // Every subsidy matches the policy.
+        assert_eq!(v["metrics"]["subsidy_mismatches"]["value"], 0.0, "[{l}]");
+        assert_eq!(indicator(&v, "C21")["score"], 3.0, "[{l}]");
+        // February was paid on the 20th; March onwards was never paid.
+        let late = items(&v, "late_payroll_months");
+        assert!(
+            late.iter()
+                .any(|x| x.contains("2023-02") && x.contains("20 日")),
+            "[{l}] {late:?}"
+        );
+        assert!(
+            late.iter()
+                .any(|x| x.contains("2023-03") && x.contains("未在 15 日前")),
+            "[{l}] {late:?}"
+        );
+        assert!(
+            !late.iter().any(|x| x.contains("2023-01")),
+            "[{l}] {late:?}"
+        );
+        assert_eq!(late.len(), 11, "[{l}] {late:?}");
+        // 11 × 0.25 = 2.75 off 3.
+        assert_eq!(indicator(&v, "C31")["score"], 0.25, "[{l}]");
+        // Two of twelve months paid.
+        let cov = v["metrics"]["benefit_coverage_pct"]["value"]
+            .as_f64()
+            .unwrap();
+        assert!((cov - 200.0 / 12.0).abs() < 0.01, "[{l}] {cov}");
+        // No survey, no arrivals, no budget: those say so and stay unscored.
+        let unscored: Vec<&str> = v["unscored"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        for code in ["D13", "D31", "D32", "C41", "C42", "B12", "B13", "A11"] {
+            assert!(unscored.contains(&code), "[{l}] {code} in {unscored:?}");
+        }
+        assert_eq!(v["complete"], false);
+        assert!(
+            indicator(&v, "D13")["basis"]
+                .as_str()
+                .unwrap()
+                .contains("没有导入"),
+            "[{l}]"
+        );
+        assert_eq!(indicator(&v, "D13")["score"], Value::Null);
+        // The total is the sum of the indicators' scores.
+        let sum: f64 = v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i["score"].as_f64())
+            .sum();
+        assert!((sum - v["total"].as_f64().unwrap()).abs() < 1e-6, "[{l}]");
+        assert_eq!(v["grade"], "差");
+
+        // Surveys: 10 questionnaires; 8 of 10 aware; contributors 3 of 4 satisfied, recipients
+        // 6 of 6 (one blank).
+        let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
+        for i in 0..10 {
+            let who = if i < 4 {
+                "参保缴费人员"
+            } else {
+                "待遇领取人员"
+            };
+            let aware = if i < 8 { "是" } else { "否" };
+            let sat = match i {
+                0 => "一般",
+                1 => "非常满意",
+                9 => "",
+                _ => "满意",
+            };
+            s.push_str(&format!("Q{i},2023,140302,{who},{aware},{sat}\n"));
+        }
+        let f = db.file("s.csv", &s);
+        assert_eq!(db.ok_json(&["import", "survey", &f])["posted"], 10, "[{l}]");
+        assert_eq!(
+            db.ok_json(&["import", "survey", &f])["already_imported"],
+            true,
+            "[{l}]"
+        );
+        let bad = db.file("s2.csv", "问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\nQ1,2023,140302,路人,也许,很好\n");
+        let o = db.run(&["import", "survey", &bad, "--json"]);
+        assert_ne!(o.code, 0, "[{l}]");
+        let codes: Vec<String> = o.json()["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["code"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(
+            codes,
+            ["E-SURVEY-RESPONDENT", "E-SURVEY-ANSWER", "E-SURVEY-ANSWER"],
+            "[{l}]"
+        );
+
+        // A worksheet: judgements with reasons, and a deduction.
+        let ws = "指标代码,类型,分值,理由,证据\nA11,评分,2,省市文件均已转发并制定实施细则,底稿A-1\nD11,评分,3.5,线上渠道尚不完善,底稿D-2\nC31,扣分,0.25,2 月发放计划表人工修改延误,底稿C-7\n";
+        let w = db.file("w.csv", ws);
+        let v = db.ok_json(&["evaluate", "--year", "2023", "--worksheet", &w]);
+        assert_eq!(v["metrics"]["policy_awareness_pct"]["value"], 80.0, "[{l}]");
+        assert_eq!(
+            v["metrics"]["contributor_satisfaction_pct"]["value"], 75.0,
+            "[{l}]"
+        );
+        assert_eq!(
+            v["metrics"]["recipient_satisfaction_pct"]["value"], 100.0,
+            "[{l}]"
+        );
+        assert!(
+            v["metrics"]["policy_awareness_pct"]["note"]
+                .as_str()
+                .unwrap()
+                .contains("95% 置信区间"),
+            "[{l}]"
+        );
+        // 80 / 90 × 3 = 2.67; 75 / 90 × 5 = 4.17; recipients full.
+        assert_eq!(indicator(&v, "D13")["score"], 2.67, "[{l}]");
+        assert_eq!(indicator(&v, "D31")["score"], 4.17, "[{l}]");
+        assert_eq!(indicator(&v, "D32")["score"], 5.0, "[{l}]");
+        assert_eq!(indicator(&v, "A11")["score"], 2.0, "[{l}]");
+        assert!(
+            indicator(&v, "A11")["basis"]
+                .as_str()
+                .unwrap()
+                .contains("底稿A-1"),
+            "[{l}]"
+        );
+        assert_eq!(indicator(&v, "D11")["score"], 3.5, "[{l}]");
+        // 3 − 11 × 0.25 − 0.25 = 0.
+        assert_eq!(indicator(&v, "C31")["score"], 0.0, "[{l}]");
+
+        // A worksheet that judges what the data answers, or gives no reason, is refused by row.
+        let bad = db.file("w2.csv", "指标代码,类型,分值,理由,证据\nC11,评分,4,人数够了,底稿\nA21,评分,1,,底稿\nA99,评分,1,理由,底稿\n");
+        let o = db.run(&["evaluate", "--year", "2023", "--worksheet", &bad]);
+        assert_ne!(o.code, 0, "[{l}]");
+        for needle in [
+            "w2.csv 第 2 行",
+            "E-WORKSHEET-DATA-INDICATOR",
+            "第 3 行",
+            "E-WORKSHEET-NO-REASON",
+            "第 4 行",
+            "E-WORKSHEET-CODE",
+        ] {
+            assert!(o.stderr.contains(needle), "[{l}] {needle}: {}", o.stderr);
+        }
+
+        // The template lists the judgement and deduction indicators with the measured values.
+        let t = db.dir.path().join("底稿.xlsx");
+        db.ok_json(&[
+            "evaluate",
+            "--year",
+            "2023",
+            "--worksheet-template",
+            t.to_str().unwrap(),
+        ]);
+        assert!(std::fs::metadata(&t).unwrap().len() > 1000, "[{l}]");
+    }
+}
+
+#[test]
+fn a_framework_whose_points_do_not_add_up_is_refused_with_its_line() {
+    let db = &backends("framework")[0];
+    let text = include_str!("../../../frameworks/yangquan-2023.toml").replacen(
+        "name = \"政策更新情况\"\npoints = 2",
+        "name = \"政策更新情况\"\npoints = 3",
+        1,
+    );
+    let f = db.file("bad.toml", &text);
+    let o = db.run(&["evaluate", "--year", "2023", "--framework", &f]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("E-FRAMEWORK-POINTS-SUM"), "{}", o.stderr);
+    let line = text.lines().position(|x| x == "code = \"A1\"").unwrap() + 1 - 1;
+    assert!(
+        o.stderr.contains(&format!("第 {line} 行")),
+        "line {line}: {}",
+        o.stderr
+    );
+    let dup = include_str!("../../../frameworks/yangquan-2023.toml").replacen(
+        "code = \"C42\"",
+        "code = \"C41\"",
+        1,
+    );
+    let o = db.run(&[
+        "evaluate",
+        "--year",
+        "2023",
+        "--framework",
+        &db.file("dup.toml", &dup),
+    ]);
+    assert!(
+        o.stderr.contains("E-FRAMEWORK-DUPLICATE-CODE"),
+        "{}",
+        o.stderr
+    );
+}
