@@ -12,6 +12,7 @@ pub mod budget;
 pub mod certification;
 pub mod contributions;
 pub mod deaths;
+pub mod enrolment;
 pub mod evaluation;
 pub mod export;
 pub mod fund;

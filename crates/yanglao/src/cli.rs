@@ -101,6 +101,17 @@ pub enum Command {
         #[arg(long)]
         worksheet_template: Option<PathBuf>,
     },
+    /// Enrolment analysis: contributors, new joiners, returners and lapses by county, age group and
+    /// tier, year by year
+    Enrolment {
+        #[arg(long)]
+        from: i32,
+        #[arg(long)]
+        to: i32,
+    },
+    /// Outreach: basic-scheme members not contributing to the supplementary scheme
+    #[command(subcommand)]
+    Outreach(OutreachCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -109,6 +120,19 @@ pub enum Command {
     Quickstart {
         /// Where to write the example files
         #[arg(long, default_value = "yanglao-example")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OutreachCmd {
+    /// Write the list of a year (xlsx), with age and last contribution year
+    List {
+        #[arg(long)]
+        year: i32,
+        #[arg(long)]
+        county: Option<String>,
+        #[arg(long)]
         out: PathBuf,
     },
 }
@@ -867,6 +891,10 @@ pub fn run(cli: Cli) -> Res {
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),
         Command::Budget(cmd) => crate::books_cli::budget(&cli, cmd),
         Command::Fund(cmd) => crate::books_cli::fund(&cli, cmd),
+        Command::Enrolment { from, to } => crate::eval_cli::enrolment(&cli, *from, *to),
+        Command::Outreach(OutreachCmd::List { year, county, out }) => {
+            crate::eval_cli::outreach(&cli, *year, county.as_deref(), out)
+        }
         Command::Evaluate {
             year,
             framework,

@@ -121,3 +121,64 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     }
     Ok(0)
 }
+
+pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
+    let mut ctx = open(cli)?;
+    let list = yanglao_ops::enrolment::analyse(&mut ctx, from, to)?;
+    if cli.json {
+        output::json(&list);
+        return Ok(0);
+    }
+    for a in &list {
+        println!("{} 年参保缴费变动：", a.year);
+        println!(
+            "  {:<10}{:>10}{:>10}{:>10}{:>10}",
+            "县区", "缴费人数", "新参保", "恢复缴费", "断缴"
+        );
+        for (c, x) in &a.by_county {
+            let name = if c.is_empty() {
+                "全市".to_string()
+            } else {
+                yanglao_domain::county_name(c).unwrap_or(c).to_string()
+            };
+            println!(
+                "  {:<10}{:>10}{:>10}{:>10}{:>10}",
+                name, x.contributors, x.new, x.returning, x.lapsed
+            );
+        }
+        if let Some(r) = a.lapse_reasons.get("") {
+            let parts: Vec<String> = yanglao_ops::enrolment::LAPSE_REASONS
+                .iter()
+                .filter_map(|(k, zh)| r.get(*k).map(|n| format!("{zh} {n} 人")))
+                .collect();
+            println!("  断缴原因：{}", parts.join("；"));
+        }
+        if let Some(s) = a.lowest_tier_share_pct {
+            println!("  自行缴费人员中最低档次占比 {s:.2}%");
+        }
+    }
+    Ok(0)
+}
+
+pub fn outreach(cli: &Cli, year: i32, county: Option<&str>, out: &Path) -> Result<i32, CliError> {
+    let mut ctx = open(cli)?;
+    let by = yanglao_ops::enrolment::outreach(&mut ctx, year, county, out)?;
+    let total: i64 = by.values().sum();
+    if cli.json {
+        output::json(
+            &serde_json::json!({"year": year, "file": out, "total": total, "by_county": by}),
+        );
+    } else {
+        println!(
+            "{year} 年参加基本养老保险但未缴纳补充养老保险的人员 {total} 人，名单：{}",
+            out.display()
+        );
+        for (c, n) in &by {
+            println!(
+                "  {c} {}：{n} 人",
+                yanglao_domain::county_name(c).unwrap_or("")
+            );
+        }
+    }
+    Ok(0)
+}

@@ -315,3 +315,70 @@ fn a_framework_whose_points_do_not_add_up_is_refused_with_its_line() {
         o.stderr
     );
 }
+
+#[test]
+fn enrolment_changes_and_the_outreach_list() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    for db in backends("enrolment") {
+        setup(&db);
+        let l = &db.label;
+        let v = db.ok_json(&["enrolment", "--from", "2021", "--to", "2023"]);
+        let year = |y: usize| &v.as_array().unwrap()[y];
+        // 2022: 李文斌 (郊区) lapsed; 2023: 乔秀英 (郊区) lapsed, 赵红梅 (平定县) joined, paid for by the county.
+        assert_eq!(year(0)["by_county"][""]["contributors"], 3, "[{l}]");
+        assert_eq!(year(0)["by_county"][""]["new"], 3, "[{l}]");
+        assert_eq!(year(1)["by_county"]["140311"]["lapsed"], 1, "[{l}]");
+        assert_eq!(year(2)["by_county"]["140311"]["lapsed"], 1, "[{l}]");
+        assert_eq!(year(2)["by_county"]["140321"]["new"], 1, "[{l}]");
+        assert_eq!(
+            year(2)["by_tier"]["140321"]["政府代缴"]["contributors"],
+            1,
+            "[{l}]"
+        );
+        assert_eq!(year(2)["by_tier"][""]["200 元"]["contributors"], 1, "[{l}]");
+        assert_eq!(year(2)["lapse_reasons"][""]["unknown"], 1, "[{l}]");
+        assert_eq!(year(2)["lowest_tier_share_pct"], 100.0, "[{l}]");
+        // 乔秀英 was 47 on 1 January 2023, in her last year's group.
+        assert_eq!(
+            year(2)["by_age"]["140311"]["40–49 岁"]["lapsed"],
+            1,
+            "[{l}]"
+        );
+
+        let out = db.dir.path().join("动员名单.xlsx");
+        let o = db.ok_json(&[
+            "outreach",
+            "list",
+            "--year",
+            "2023",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o["total"], 2, "[{l}] {o}");
+        assert_eq!(o["by_county"]["140311"], 2, "[{l}]");
+        let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+        let sheet = wb.worksheet_range("待动员人员").unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 3, "[{l}] {rows:?}");
+        let qiao = rows.iter().find(|r| r[3] == "乔秀英").expect("listed");
+        assert_eq!(qiao[6], "2022", "[{l}] {qiao:?}");
+        assert_eq!(qiao[7], "200 元", "[{l}] {qiao:?}");
+        let li = rows.iter().find(|r| r[3] == "李文斌").expect("listed");
+        assert_eq!(li[6], "2021", "[{l}] {li:?}");
+        // One county only.
+        let o = db.ok_json(&[
+            "outreach",
+            "list",
+            "--year",
+            "2023",
+            "--county",
+            "140302",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o["total"], 0, "[{l}]");
+    }
+}
