@@ -101,6 +101,19 @@ pub enum Command {
         #[arg(long)]
         worksheet_template: Option<PathBuf>,
     },
+    /// The evaluation report: Word (.docx), HTML and an xlsx annex with every table, generated from
+    /// the data after checking that its figures agree
+    Report {
+        #[arg(long)]
+        year: i32,
+        /// Directory to write into
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        framework: Option<PathBuf>,
+        #[arg(long)]
+        worksheet: Option<PathBuf>,
+    },
     /// Enrolment analysis: contributors, new joiners, returners and lapses by county, age group and
     /// tier, year by year
     Enrolment {
@@ -891,6 +904,12 @@ pub fn run(cli: Cli) -> Res {
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),
         Command::Budget(cmd) => crate::books_cli::budget(&cli, cmd),
         Command::Fund(cmd) => crate::books_cli::fund(&cli, cmd),
+        Command::Report {
+            year,
+            out,
+            framework,
+            worksheet,
+        } => crate::eval_cli::report(&cli, *year, out, framework.as_deref(), worksheet.as_deref()),
         Command::Enrolment { from, to } => crate::eval_cli::enrolment(&cli, *from, *to),
         Command::Outreach(OutreachCmd::List { year, county, out }) => {
             crate::eval_cli::outreach(&cli, *year, county.as_deref(), out)

@@ -182,3 +182,62 @@ pub fn outreach(cli: &Cli, year: i32, county: Option<&str>, out: &Path) -> Resul
     }
     Ok(0)
 }
+
+pub fn report(
+    cli: &Cli,
+    year: i32,
+    out: &Path,
+    framework_file: Option<&Path>,
+    worksheet: Option<&Path>,
+) -> Result<i32, CliError> {
+    let fw = framework(framework_file)?;
+    let mut ctx = open(cli)?;
+    let place = yanglao_ops::evaluation::city_name(&mut ctx)?;
+    let o = yanglao_ops::evaluation::evaluate(&mut ctx, year, fw, worksheet)?;
+    let statement = yanglao_ops::fund::statement(&mut ctx, year, None)?;
+    let execution = yanglao_ops::budget::execution(&mut ctx, year, 0.9)?;
+    let findings = yanglao_ops::evaluation::findings(&mut ctx, &o.measured)?;
+    let enrolment = yanglao_ops::enrolment::analyse(&mut ctx, year - 2, year)?;
+    let surveys = yanglao_ops::survey::rates(&mut ctx, year)?;
+    let doc = yanglao_report::build::report(&yanglao_report::build::Input {
+        year,
+        place: &place,
+        framework: &o.framework,
+        evaluation: &o.evaluation,
+        measured: &o.measured,
+        statement: &statement,
+        execution: &execution,
+        findings: &findings,
+        enrolment: &enrolment,
+        surveys: &surveys,
+        worksheet_entries: o.worksheet_entries,
+    });
+    let files = yanglao_report::write_all(
+        &doc,
+        out,
+        &format!("{year}年城乡居民补充养老保险绩效评价报告"),
+    )
+    .map_err(|e| match e {
+        yanglao_report::ReportError::Inconsistent(_) => {
+            crate::cli::err("E-REPORT-INCONSISTENT", e.to_string())
+        }
+        yanglao_report::ReportError::Io(_) => crate::cli::err("E-REPORT-WRITE", e.to_string()),
+    })?;
+    if cli.json {
+        output::json(&serde_json::json!({
+            "year": year, "files": files, "total": num(o.evaluation.total), "grade": o.evaluation.grade,
+            "unscored": o.evaluation.unscored, "findings": findings.iter().map(|f| f.title.clone()).collect::<Vec<_>>(),
+        }));
+    } else {
+        println!(
+            "{year} 年绩效评价报告：总分 {} 分，等级“{}”；发现问题 {} 项。",
+            fmt2(o.evaluation.total),
+            o.evaluation.grade,
+            findings.len()
+        );
+        for f in &files {
+            println!("  {}", f.display());
+        }
+    }
+    Ok(0)
+}

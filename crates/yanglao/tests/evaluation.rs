@@ -382,3 +382,123 @@ fn enrolment_changes_and_the_outreach_list() {
         assert_eq!(o["total"], 0, "[{l}]");
     }
 }
+
+fn unzip(path: &std::path::Path, part: &str) -> String {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut s = String::new();
+    z.by_name(part).unwrap().read_to_string(&mut s).unwrap();
+    s
+}
+
+#[test]
+fn the_report_is_generated_from_the_data() {
+    use calamine::{open_workbook, Reader, Xlsx};
+    for db in backends("report") {
+        setup(&db);
+        let l = &db.label;
+        let budget = "年度,级次,类别,金额(元)\n2023,省级,出口补,200\n2023,市级,入口补,100\n2023,县级,入口补,49\n2023,市级,出口补,50\n2023,县级,出口补,200\n";
+        db.ok_json(&["import", "budget", &db.file("b.csv", budget)]);
+        let survey = "问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\nQ1,2023,140302,参保缴费人员,是,满意\nQ2,2023,140311,待遇领取人员,否,一般\n";
+        db.ok_json(&["import", "survey", &db.file("s.csv", survey)]);
+        let w = db.file(
+            "w.csv",
+            "指标代码,类型,分值,理由,证据\nA11,评分,2,文件齐全,底稿A-1\n",
+        );
+        let out1 = db.dir.path().join("r1");
+        let v = db.ok_json(&[
+            "report",
+            "--year",
+            "2023",
+            "--out",
+            out1.to_str().unwrap(),
+            "--worksheet",
+            &w,
+        ]);
+        let e = db.ok_json(&["evaluate", "--year", "2023", "--worksheet", &w]);
+        assert_eq!(v["total"], e["total"], "[{l}]");
+        let files: Vec<std::path::PathBuf> = v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().into())
+            .collect();
+        assert_eq!(files.len(), 3, "[{l}]");
+        let docx = files
+            .iter()
+            .find(|f| f.extension().unwrap() == "docx")
+            .unwrap();
+        let body = unzip(docx, "word/document.xml");
+        let styles = unzip(docx, "word/styles.xml");
+        assert!(
+            styles.contains("w:eastAsia=\"仿宋\"") && styles.contains("w:eastAsia=\"黑体\""),
+            "[{l}]"
+        );
+        let total = format!("{:.2}", e["total"].as_f64().unwrap());
+        assert!(
+            body.contains(&format!("绩效评价得分为 {total} 分")),
+            "[{l}] total {total}"
+        );
+        for needle in [
+            "表 1-1",
+            "表 2-1",
+            "C42 补贴足额发放率",
+            "盂县",
+            "养老金待遇发放不及时",
+            "参保缴费人数逐年减少",
+            "文件齐全",
+        ] {
+            assert!(body.contains(needle), "[{l}] docx lacks {needle}");
+        }
+        assert!(!body.contains("孟县"), "[{l}]");
+        // The late payrolls of 2023 are named with their months.
+        assert!(body.contains("2023-02"), "[{l}]");
+        let html = std::fs::read_to_string(
+            files
+                .iter()
+                .find(|f| f.extension().unwrap() == "html")
+                .unwrap(),
+        )
+        .unwrap();
+        assert!(
+            html.contains(&format!("绩效评价得分为 {total} 分")),
+            "[{l}]"
+        );
+        assert!(!html.contains("<script"), "[{l}]");
+        // The annex: every table a sheet; table 2-1 lists the 31 indicators and the total.
+        let xlsx = files
+            .iter()
+            .find(|f| f.extension().unwrap() == "xlsx")
+            .unwrap();
+        let mut wb: Xlsx<_> = open_workbook(xlsx).unwrap();
+        let names = wb.sheet_names();
+        for s in ["表 1-1", "表 1-2", "表 2-1", "表 3-1", "表 4-1", "表 5-1"] {
+            assert!(names.iter().any(|n| n == s), "[{l}] {s} in {names:?}");
+        }
+        let t21 = wb.worksheet_range("表 2-1").unwrap();
+        assert_eq!(t21.rows().count(), 2 + 31 + 1, "[{l}]");
+        // The same data gives the same Word file, byte for byte.
+        let out2 = db.dir.path().join("r2");
+        let v2 = db.ok_json(&[
+            "report",
+            "--year",
+            "2023",
+            "--out",
+            out2.to_str().unwrap(),
+            "--worksheet",
+            &w,
+        ]);
+        let docx2 = v2["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| std::path::PathBuf::from(f.as_str().unwrap()))
+            .find(|f| f.extension().unwrap() == "docx")
+            .unwrap();
+        assert_eq!(
+            std::fs::read(docx).unwrap(),
+            std::fs::read(docx2).unwrap(),
+            "[{l}]"
+        );
+    }
+}

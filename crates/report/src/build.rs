@@ -1,0 +1,629 @@
+//! The evaluation report's content, built from the data: the structure of the source report
+//! (basic situation; objectives and table 1-1; funds; approach and table 2-1; conclusion; analysis
+//! by level; outputs and effects; problems; recommendations) with every figure taken from the
+//! measurements, the books or the worksheet.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use yanglao_domain::format_wan_yuan as wy;
+use yanglao_eval::{fmt2, Evaluation, Framework};
+use yanglao_ops::budget::Execution;
+use yanglao_ops::enrolment::{YearAnalysis, LAPSE_REASONS};
+use yanglao_ops::evaluation::{persons_text, Finding, Measured};
+use yanglao_ops::fund::Statement;
+use yanglao_ops::survey::SurveyRates;
+
+use crate::doc::{Block, Doc, Table};
+
+/// Everything the report is made of.
+pub struct Input<'a> {
+    pub year: i32,
+    /// Who the report is for, e.g. "阳泉市"; the city's name.
+    pub place: &'a str,
+    pub framework: &'a Framework,
+    pub evaluation: &'a Evaluation,
+    pub measured: &'a Measured,
+    pub statement: &'a Statement,
+    pub execution: &'a Execution,
+    pub findings: &'a [Finding],
+    /// The year and the two before it.
+    pub enrolment: &'a [YearAnalysis],
+    pub surveys: &'a BTreeMap<String, SurveyRates>,
+    /// Worksheet lines used.
+    pub worksheet_entries: usize,
+}
+
+fn pct(d: Decimal) -> String {
+    format!("{}%", fmt2(d))
+}
+
+fn pct_of(part: i64, whole: i64) -> Option<String> {
+    (whole != 0).then(|| pct(Decimal::from(part) * Decimal::from(100) / Decimal::from(whole)))
+}
+
+fn t(id: &str, title: &str, header: &[&str], widths: &[u32]) -> Table {
+    Table {
+        id: id.into(),
+        title: title.into(),
+        header: header.iter().map(|s| s.to_string()).collect(),
+        rows: Vec::new(),
+        widths: widths.to_vec(),
+    }
+}
+
+const NUMERALS: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+fn numeral(i: usize) -> &'static str {
+    NUMERALS.get(i).copied().unwrap_or("十")
+}
+
+/// Builds the report. The checks of [`Doc::inconsistencies`] are the caller's to run.
+pub fn report(i: &Input<'_>) -> Doc {
+    let y = i.year;
+    let e = i.evaluation;
+    let m = i.measured;
+    let title = format!("{y} 年城乡居民补充养老保险绩效评价报告");
+    let mut d = Doc::new(&title);
+    check_scores(&mut d, i.framework, e);
+
+    d.blocks.push(Block::Title(title.clone()));
+    d.blocks.push(Block::Centered(format!(
+        "评价对象：{} {y} 年城乡居民补充养老保险",
+        i.place
+    )));
+    d.blocks
+        .push(Block::Centered(format!("指标体系：{}", e.framework)));
+    d.blocks.push(Block::Centered(
+        "本报告由养老系统依据业务数据、问卷与评价工作底稿生成".into(),
+    ));
+    d.blocks.push(Block::PageBreak);
+    d.blocks.push(Block::Title(title));
+
+    // 一、基本情况
+    d.heading(1, "一、基本情况");
+    d.heading(2, "（一）立项背景");
+    let contributors = |y: i32, c: &str| {
+        m.contributors
+            .get(&y)
+            .and_then(|x| x.get(c))
+            .copied()
+            .unwrap_or_default()
+    };
+    let c_now = contributors(y, "");
+    let years: Vec<i32> = (y - 2..=y).collect();
+    let series: Vec<String> = years
+        .iter()
+        .map(|yy| persons_text(contributors(*yy, "").total))
+        .collect();
+    let first = contributors(y - 2, "").total;
+    let mut text = format!(
+        "{}城乡居民补充养老保险是在城乡居民基本养老保险基础上并行建立的补充养老保险制度。{}–{y} 年参保缴费人数依次为 {}",
+        i.place,
+        y - 2,
+        series.join("、")
+    );
+    for (k, yy) in years.iter().enumerate() {
+        d.fig(&format!("contributors.{yy}"), series[k].clone());
+    }
+    if first > 0 {
+        let change = pct_of(c_now.total - first, first).unwrap_or_default();
+        text.push_str(&format!(
+            "，{} 年间变动 {}",
+            2,
+            d.fig("contributors.change2", change)
+        ));
+    }
+    text.push('。');
+    let recipients = m.recipients.get("").copied().unwrap_or(0);
+    text.push_str(&format!(
+        "{y} 年领取待遇（已到账）{}。",
+        d.fig("recipients", persons_text(recipients))
+    ));
+    let s = i.statement;
+    text.push_str(&format!(
+        "{y} 年基金上年结余 {} 万元，本年收入 {} 万元，本年支出 {} 万元，本年结余 {} 万元，年末滚存结余 {} 万元。",
+        d.fig("fund.brought_forward", wy(s.brought_forward_fen)),
+        d.fig("fund.income", wy(s.income_fen)),
+        d.fig("fund.expenditure", wy(s.expenditure_fen)),
+        d.fig("fund.surplus", wy(s.surplus_fen)),
+        d.fig("fund.closing", wy(s.closing_fen)),
+    ));
+    d.para(text);
+
+    d.heading(2, "（二）项目内容");
+    let payments = m.payments.get("").copied().unwrap_or(0);
+    let mut text = format!(
+        "{y} 年个人缴纳补充养老保险 {}，政府代缴 {}，其中政府代缴人员中又自行缴费 {}，合计缴费 {}；发放待遇 {} 人次。",
+        persons_text(c_now.self_paid),
+        persons_text(c_now.government_paid),
+        persons_text(c_now.both),
+        d.fig(&format!("contributors.{y}"), persons_text(c_now.total)),
+        d.fig("payments", payments.to_string()),
+    );
+    let prev = contributors(y - 1, "").total;
+    if let Some(p) = pct_of(c_now.total - prev, prev) {
+        text.push_str(&format!(
+            "缴费人数同比变动 {}。",
+            d.fig("contributors.yoy", p)
+        ));
+    }
+    d.para(text);
+
+    d.heading(2, "（三）绩效目标");
+    d.para(format!("依据评价指标体系，项目阶段性目标及{y} 年完成值见表 1-1（完成值由系统依据业务数据计算，问卷类指标依据问卷统计）。"));
+    let mut t11 = t(
+        "表 1-1",
+        "项目阶段性目标表",
+        &["一级指标", "二级指标", "三级指标", "目标值", "完成值"],
+        &[6, 8, 14, 9, 16],
+    );
+    for s in e.indicators.iter().filter(|s| !s.target.is_empty()) {
+        let group = s.parent.as_deref().and_then(|p| i.framework.get(p));
+        let top = group
+            .and_then(|g| g.parent.as_deref())
+            .and_then(|p| i.framework.get(p));
+        let actual = d.cell(&format!("actual.{}", s.code), s.actual.clone());
+        t11.rows.push(vec![
+            top.map_or(String::new(), |x| x.name.clone()),
+            group.map_or(String::new(), |x| x.name.clone()),
+            s.name.clone(),
+            s.target.clone(),
+            actual,
+        ]);
+    }
+    d.table(t11);
+
+    d.heading(2, "（四）资金投入及使用情况");
+    let x = i.execution;
+    if x.total.budget_fen > 0 {
+        let rate = pct_of(x.total.spent_fen, x.total.budget_fen).unwrap_or_default();
+        let text = format!(
+            "{y} 年各级财政补助预算安排资金 {} 万元，实际支出 {} 万元，到位资金 {} 万元，预算执行率 {}。各级次、各类别明细见表 1-2。",
+            d.fig("budget.total", wy(x.total.budget_fen)),
+            d.fig("budget.spent", wy(x.total.spent_fen)),
+            d.fig("budget.arrived", wy(x.total.arrived_fen)),
+            d.fig("budget.rate", rate),
+        );
+        d.para(text);
+        let mut tb = t(
+            "表 1-2",
+            "财政补助资金预算及执行情况（万元）",
+            &["级次及类别", "预算", "到位", "支出", "执行率", "提示"],
+            &[12, 8, 8, 8, 8, 8],
+        );
+        for l in &x.lines {
+            tb.rows.push(vec![
+                yanglao_ops::budget::label(&l.level, &l.kind),
+                wy(l.budget_fen),
+                wy(l.arrived_fen),
+                wy(l.spent_fen),
+                pct_of(l.spent_fen, l.budget_fen).unwrap_or_else(|| "—".into()),
+                match l.flag.as_str() {
+                    "over" => "超出预算".into(),
+                    "under" => "执行偏低".into(),
+                    _ => String::new(),
+                },
+            ]);
+        }
+        tb.rows.push(vec![
+            "合计".into(),
+            d.cell("budget.total", wy(x.total.budget_fen)),
+            d.cell("budget.arrived", wy(x.total.arrived_fen)),
+            d.cell("budget.spent", wy(x.total.spent_fen)),
+            d.cell(
+                "budget.rate",
+                pct_of(x.total.spent_fen, x.total.budget_fen).unwrap_or_default(),
+            ),
+            String::new(),
+        ]);
+        let sum: i64 = x.lines.iter().map(|l| l.budget_fen).sum();
+        if sum != x.total.budget_fen {
+            d.problem(format!(
+                "表 1-2 各行预算之和 {} 万元与合计 {} 万元不符",
+                wy(sum),
+                wy(x.total.budget_fen)
+            ));
+        }
+        d.table(tb);
+    } else {
+        d.para(format!(
+            "系统中没有 {y} 年的财政补助预算，资金投入及使用情况无法列示。"
+        ));
+    }
+    let mut tf = t(
+        "表 1-3",
+        "基金收支情况（万元）",
+        &["项目", "金额"],
+        &[20, 10],
+    );
+    for (k, label, fen) in [
+        ("fund.brought_forward", "上年结余", s.brought_forward_fen),
+        ("fund.income", "本年收入", s.income_fen),
+        ("fund.expenditure", "本年支出", s.expenditure_fen),
+        ("fund.surplus", "本年结余", s.surplus_fen),
+        ("fund.closing", "年末滚存结余", s.closing_fen),
+    ] {
+        let v = d.cell(k, wy(fen));
+        tf.rows.push(vec![label.into(), v]);
+    }
+    if s.brought_forward_fen + s.income_fen - s.expenditure_fen != s.closing_fen
+        || s.income_fen - s.expenditure_fen != s.surplus_fen
+    {
+        d.problem("基金收支表不平：上年结余 + 本年收入 − 本年支出 ≠ 年末滚存结余".into());
+    }
+    d.table(tf);
+
+    // 二、绩效评价工作开展情况
+    d.heading(1, "二、绩效评价工作开展情况");
+    d.heading(2, "（一）绩效评价目的、对象和范围");
+    d.para(format!(
+        "本次评价对{} {y} 年城乡居民补充养老保险项目的决策、过程、产出和效益进行评价，范围覆盖全市 {} 个县（区）。",
+        i.place,
+        m.counties.len()
+    ));
+    d.heading(2, "（二）评价指标体系");
+    let weights: Vec<String> = e
+        .levels
+        .values()
+        .map(|l| format!("{}类指标 {} 分", l.name, fmt2(l.points)))
+        .collect();
+    d.para(format!(
+        "评价指标体系分三级，{}，合计 {} 分，见表 2-1。",
+        weights.join("，"),
+        fmt2(i.framework.total)
+    ));
+    let mut t21 = t(
+        "表 2-1",
+        "项目绩效评价指标体系",
+        &[
+            "一级指标（权重）",
+            "二级指标（权重）",
+            "三级指标",
+            "分值",
+            "计分规则",
+        ],
+        &[9, 11, 14, 5, 24],
+    );
+    for leaf in i.framework.leaves() {
+        let group = leaf.parent.as_deref().and_then(|p| i.framework.get(p));
+        let top = group
+            .and_then(|g| g.parent.as_deref())
+            .and_then(|p| i.framework.get(p));
+        t21.rows.push(vec![
+            top.map_or(String::new(), |x| {
+                format!("{} {}（{}）", x.code, x.name, x.points.normalize())
+            }),
+            group.map_or(String::new(), |x| {
+                format!("{} {}（{}）", x.code, x.name, x.points.normalize())
+            }),
+            format!("{} {}", leaf.code, leaf.name),
+            leaf.points.normalize().to_string(),
+            leaf.criterion.clone(),
+        ]);
+    }
+    t21.rows.push(vec![
+        "合计".into(),
+        String::new(),
+        String::new(),
+        i.framework.total.normalize().to_string(),
+        String::new(),
+    ]);
+    d.table(t21);
+    d.heading(2, "（三）评价方法及评价实施");
+    let survey = i.surveys.get("").map_or(0, |s| s.questionnaires);
+    d.para(format!(
+        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（本次 {} 条）。",
+        i.worksheet_entries
+    ));
+
+    // 三、综合评价情况及评价结论
+    d.heading(1, "三、综合评价情况及评价结论");
+    let mut text = format!(
+        "经评价，{} {y} 年度城乡居民补充养老保险绩效评价得分为 {} 分，绩效评级为“{}”。",
+        i.place,
+        d.fig("total", fmt2(e.total)),
+        d.fig("grade", e.grade)
+    );
+    if !e.unscored.is_empty() {
+        text.push_str(&format!(
+            "其中 {} 项指标因缺少数据或评价人判断未评分（{}），按 0 分计入，评分结果不完整。",
+            e.unscored.len(),
+            e.unscored.join("、")
+        ));
+    }
+    if !i.findings.is_empty() {
+        let titles: Vec<&str> = i.findings.iter().map(|f| f.title.as_str()).collect();
+        text.push_str(&format!("评价发现的主要问题：{}。", titles.join("；")));
+    }
+    d.para(text);
+    let mut ts = t(
+        "表 3-1",
+        "评价得分汇总",
+        &["一级指标", "分值", "得分", "得分率"],
+        &[12, 8, 8, 8],
+    );
+    for l in e.levels.values() {
+        ts.rows.push(vec![
+            format!("{} {}", l.code, l.name),
+            fmt2(l.points),
+            d.cell(&format!("level.{}", l.code), fmt2(l.score)),
+            d.cell(&format!("level.{}.rate", l.code), pct(l.rate_pct)),
+        ]);
+    }
+    ts.rows.push(vec![
+        "合计".into(),
+        fmt2(i.framework.total),
+        d.cell("total", fmt2(e.total)),
+        String::new(),
+    ]);
+    d.table(ts);
+
+    // 四、绩效评价指标分析
+    d.heading(1, "四、绩效评价指标分析");
+    for (k, l) in e.levels.values().enumerate() {
+        d.heading(2, format!("（{}）{}指标分析", numeral(k), l.name));
+        let groups: Vec<String> = e
+            .groups
+            .values()
+            .filter(|g| g.code.starts_with(&l.code))
+            .map(|g| g.name.clone())
+            .collect();
+        let text = format!(
+            "{}类指标主要从{}等方面进行评价。{}类指标权重分 {} 分，实际得分 {} 分，得分率为 {}。",
+            l.name,
+            groups.join("、"),
+            l.name,
+            fmt2(l.points),
+            d.fig(&format!("level.{}", l.code), fmt2(l.score)),
+            d.fig(&format!("level.{}.rate", l.code), pct(l.rate_pct)),
+        );
+        d.para(text);
+        let id = format!("表 4-{}", k + 1);
+        let mut ti = t(
+            &id,
+            &format!("{}类指标得分", l.name),
+            &["指标", "分值", "目标值", "完成值", "得分", "评分依据"],
+            &[12, 5, 8, 10, 5, 30],
+        );
+        for s in e.indicators.iter().filter(|s| s.code.starts_with(&l.code)) {
+            ti.rows.push(vec![
+                format!("{} {}", s.code, s.name),
+                fmt2(s.points),
+                s.target.clone(),
+                d.cell(&format!("actual.{}", s.code), s.actual.clone()),
+                d.cell(
+                    &format!("score.{}", s.code),
+                    s.score.map_or("未评分".into(), fmt2),
+                ),
+                s.basis.clone(),
+            ]);
+        }
+        d.table(ti);
+    }
+
+    // 五、项目产出及效益实现情况
+    d.heading(1, "五、项目产出及效益实现情况");
+    let mut text = format!(
+        "{y} 年，全市完成 {} 缴纳补充养老保险，完成 {} 人次补充养老保险待遇发放工作。",
+        d.fig(&format!("contributors.{y}"), persons_text(c_now.total)),
+        d.fig("payments", payments.to_string()),
+    );
+    if let Some(a) = i.enrolment.iter().find(|a| a.year == y) {
+        if let Some(c) = a.by_county.get("") {
+            text.push_str(&format!(
+                "当年新参保 {} 人，恢复缴费 {} 人，断缴 {} 人。",
+                c.new, c.returning, c.lapsed
+            ));
+        }
+        if let Some(share) = a.lowest_tier_share_pct {
+            text.push_str(&format!("自行缴费人员中选择最低档次的占 {share:.2}%。"));
+        }
+    }
+    d.para(text);
+    let mut te = t(
+        "表 5-1",
+        "各县区参保缴费人数变化",
+        &[
+            "县区",
+            &format!("{} 年", y - 2),
+            &format!("{} 年", y - 1),
+            &format!("{y} 年"),
+            "同比变动",
+            "三年变动",
+            "新参保",
+            "断缴",
+        ],
+        &[8, 7, 7, 7, 7, 7, 6, 6],
+    );
+    let this = i.enrolment.iter().find(|a| a.year == y);
+    let mut keys: Vec<(String, String)> = m
+        .counties
+        .iter()
+        .map(|(c, n)| (c.clone(), n.clone()))
+        .collect();
+    keys.push((String::new(), "全市".into()));
+    for (c, name) in &keys {
+        let (a, b, z) = (
+            contributors(y, c).total,
+            contributors(y - 1, c).total,
+            contributors(y - 2, c).total,
+        );
+        let cell = this
+            .and_then(|x| x.by_county.get(c))
+            .cloned()
+            .unwrap_or_default();
+        let mut row = vec![name.clone(), z.to_string(), b.to_string(), a.to_string()];
+        row.push(pct_of(a - b, b).unwrap_or_else(|| "—".into()));
+        row.push(pct_of(a - z, z).unwrap_or_else(|| "—".into()));
+        row.push(cell.new.to_string());
+        row.push(cell.lapsed.to_string());
+        if c.is_empty() {
+            let yoy = row[4].clone();
+            if yoy != "—" {
+                d.cell("contributors.yoy", yoy);
+            }
+            let two = row[5].clone();
+            if two != "—" {
+                d.cell("contributors.change2", two);
+            }
+        }
+        te.rows.push(row);
+    }
+    d.table(te);
+    if let Some(a) = this {
+        let mut tr = t(
+            "表 5-2",
+            "断缴原因（系统可识别部分）",
+            &[
+                "县区",
+                "已达待遇领取年龄",
+                "死亡或终止参保",
+                "已不在基本养老保险",
+                "未续缴（原因不详）",
+            ],
+            &[8, 8, 8, 8, 8],
+        );
+        for (c, name) in &keys {
+            let r = a.lapse_reasons.get(c);
+            let mut row = vec![name.clone()];
+            for (k, _) in LAPSE_REASONS {
+                row.push(r.and_then(|r| r.get(k)).copied().unwrap_or(0).to_string());
+            }
+            tr.rows.push(row);
+        }
+        d.table(tr);
+    }
+    if !i.surveys.is_empty() {
+        let mut tq = t(
+            "表 5-3",
+            "问卷调查结果（95% 置信区间）",
+            &[
+                "县区",
+                "问卷数",
+                "政策知晓率",
+                "参保人员满意度",
+                "待遇领取人员满意度",
+            ],
+            &[8, 6, 14, 14, 14],
+        );
+        let rate = |r: &Option<yanglao_ops::survey::SurveyRate>| {
+            r.as_ref().map_or("—".into(), |r| {
+                format!(
+                    "{:.2}%（{:.2}%–{:.2}%，n={}）",
+                    r.rate_pct, r.ci_low_pct, r.ci_high_pct, r.answers
+                )
+            })
+        };
+        for (c, name) in &keys {
+            if let Some(s) = i.surveys.get(c) {
+                tq.rows.push(vec![
+                    name.clone(),
+                    s.questionnaires.to_string(),
+                    rate(&s.policy_awareness),
+                    rate(&s.contributor_satisfaction),
+                    rate(&s.recipient_satisfaction),
+                ]);
+            }
+        }
+        d.table(tq);
+    }
+
+    // 六、存在的问题
+    d.heading(1, "六、存在的问题");
+    if i.findings.is_empty() {
+        d.para("业务数据未显示利息少计、死亡后多发、缴费人数减少、发放延误或预算执行偏离等问题。");
+    }
+    for (k, f) in i.findings.iter().enumerate() {
+        d.heading(2, format!("（{}）{}", numeral(k), f.title));
+        for line in &f.detail {
+            d.para(line.clone());
+        }
+    }
+
+    // 七、有关建议
+    d.heading(1, "七、有关建议");
+    for (k, f) in i.findings.iter().enumerate() {
+        d.heading(2, format!("（{}）针对“{}”", numeral(k), f.title));
+        d.para(f.recommendation.clone());
+    }
+    if i.findings.is_empty() {
+        d.para("保持现有做法，继续按月比对死亡信息、按时发放待遇、按协议利率核对利息。");
+    }
+
+    // 附表：指标计算说明
+    d.heading(1, "附表");
+    let mut tm = t(
+        "附表 1",
+        "数据指标的计算方法与数据",
+        &["数据指标", "完成值", "计算方法与数据"],
+        &[12, 8, 36],
+    );
+    for (k, v) in &m.city {
+        tm.rows
+            .push(vec![k.clone(), v.display.clone(), v.note.clone()]);
+    }
+    d.table(tm);
+    d
+}
+
+/// Scores add up: leaves to their groups, groups to their levels, levels to the total; codes are
+/// unique.
+fn check_scores(d: &mut Doc, fw: &Framework, e: &Evaluation) {
+    let mut seen = std::collections::BTreeSet::new();
+    for s in &e.indicators {
+        if !seen.insert(s.code.clone()) {
+            d.problem(format!("指标代码 {} 重复", s.code));
+        }
+    }
+    for g in e.groups.values() {
+        let sum: Decimal = e
+            .indicators
+            .iter()
+            .filter(|s| s.parent.as_deref() == Some(g.code.as_str()))
+            .filter_map(|s| s.score)
+            .sum();
+        if sum != g.score {
+            d.problem(format!(
+                "{} 得分 {} 与其三级指标得分之和 {} 不符",
+                g.code,
+                fmt2(g.score),
+                fmt2(sum)
+            ));
+        }
+    }
+    for l in e.levels.values() {
+        let children: Vec<&str> = fw.children(&l.code).map(|c| c.code.as_str()).collect();
+        let sum: Decimal = children
+            .iter()
+            .map(|c| {
+                e.groups
+                    .get(*c)
+                    .map(|g| g.score)
+                    .or_else(|| {
+                        e.indicators
+                            .iter()
+                            .find(|s| s.code == *c)
+                            .and_then(|s| s.score)
+                    })
+                    .unwrap_or_default()
+            })
+            .sum();
+        if sum != l.score {
+            d.problem(format!(
+                "{} 得分 {} 与其二级指标得分之和 {} 不符",
+                l.code,
+                fmt2(l.score),
+                fmt2(sum)
+            ));
+        }
+    }
+    let sum: Decimal = e.levels.values().map(|l| l.score).sum();
+    if sum != e.total {
+        d.problem(format!(
+            "总分 {} 与一级指标得分之和 {} 不符",
+            fmt2(e.total),
+            fmt2(sum)
+        ));
+    }
+}

@@ -1,0 +1,185 @@
+//! The document model every writer reads, and the registry that keeps the text's figures and the
+//! tables' figures the same.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// The report's title (cover and first page).
+    Title(String),
+    /// A centred line under the title.
+    Centered(String),
+    Heading {
+        level: u8,
+        text: String,
+    },
+    Para(String),
+    Table(Table),
+    PageBreak,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// "表 1-1", also the sheet's name in the annex.
+    pub id: String,
+    pub title: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// Relative column widths.
+    pub widths: Vec<u32>,
+}
+
+/// A document and its figures: every number the text states and every number a table shows are
+/// registered under a key, and [`Doc::inconsistencies`] lists any key whose text and table
+/// values differ.
+#[derive(Debug, Default)]
+pub struct Doc {
+    pub title: String,
+    pub blocks: Vec<Block>,
+    text_figures: BTreeMap<String, String>,
+    table_figures: BTreeMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Doc {
+    pub fn new(title: &str) -> Doc {
+        Doc {
+            title: title.to_string(),
+            ..Default::default()
+        }
+    }
+
+    /// A figure stated in the text; returns it for the sentence.
+    pub fn fig(&mut self, key: &str, value: impl Into<String>) -> String {
+        let value = value.into();
+        Self::register(
+            &mut self.text_figures,
+            &mut self.problems,
+            "正文",
+            key,
+            &value,
+        );
+        value
+    }
+
+    /// A figure shown in a table cell; returns it for the cell.
+    pub fn cell(&mut self, key: &str, value: impl Into<String>) -> String {
+        let value = value.into();
+        Self::register(
+            &mut self.table_figures,
+            &mut self.problems,
+            "表格",
+            key,
+            &value,
+        );
+        value
+    }
+
+    fn register(
+        map: &mut BTreeMap<String, String>,
+        problems: &mut Vec<String>,
+        place: &str,
+        key: &str,
+        value: &str,
+    ) {
+        match map.get(key) {
+            Some(v) if v != value => {
+                problems.push(format!("{place}中“{key}”出现两个不同的数：{v} 与 {value}"))
+            }
+            Some(_) => {}
+            None => {
+                map.insert(key.to_string(), value.to_string());
+            }
+        }
+    }
+
+    /// Records a failed check (totals that do not add up, duplicate codes…).
+    pub fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    pub fn heading(&mut self, level: u8, text: impl Into<String>) {
+        self.blocks.push(Block::Heading {
+            level,
+            text: text.into(),
+        });
+    }
+    pub fn para(&mut self, text: impl Into<String>) {
+        self.blocks.push(Block::Para(text.into()));
+    }
+    pub fn table(&mut self, t: Table) {
+        self.blocks.push(Block::Table(t));
+    }
+
+    /// Everything that disagrees: the same figure stated two ways, a text figure that differs
+    /// from its table, a table id used twice, and the problems recorded while building.
+    pub fn inconsistencies(&self) -> Vec<String> {
+        let mut out = self.problems.clone();
+        for (k, v) in &self.text_figures {
+            if let Some(t) = self.table_figures.get(k) {
+                if t != v {
+                    out.push(format!("“{k}”正文为 {v}，表格为 {t}"));
+                }
+            }
+        }
+        let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+        for b in &self.blocks {
+            if let Block::Table(t) = b {
+                *ids.entry(t.id.as_str()).or_default() += 1;
+                if t.rows.iter().any(|r| r.len() != t.header.len()) {
+                    out.push(format!("{} 有行的列数与表头不符", t.id));
+                }
+            }
+        }
+        for (id, n) in ids {
+            if n > 1 {
+                out.push(format!("表号 {id} 使用了 {n} 次"));
+            }
+        }
+        out
+    }
+
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Table(t) => Some(t),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_figure_that_differs_from_its_table_is_caught() {
+        let mut d = Doc::new("测试");
+        d.fig("total", "85.76");
+        d.cell("total", "85.76");
+        assert!(d.inconsistencies().is_empty());
+        d.cell("rate", "78.94%");
+        d.fig("rate", "78.92%");
+        let p = d.inconsistencies();
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("78.92%") && p[0].contains("78.94%"), "{p:?}");
+        d.fig("total", "85.67");
+        assert_eq!(d.inconsistencies().len(), 2);
+    }
+
+    #[test]
+    fn table_ids_are_unique_and_rows_fit_the_header() {
+        let mut d = Doc::new("测试");
+        let t = Table {
+            id: "表 1".into(),
+            title: "t".into(),
+            header: vec!["a".into(), "b".into()],
+            rows: vec![vec!["1".into()]],
+            widths: vec![1, 1],
+        };
+        d.table(t.clone());
+        d.table(t);
+        let p = d.inconsistencies();
+        assert!(p.iter().any(|x| x.contains("使用了 2 次")), "{p:?}");
+        assert!(p.iter().any(|x| x.contains("列数")), "{p:?}");
+    }
+}
