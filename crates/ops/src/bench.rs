@@ -495,3 +495,147 @@ pub fn run_deaths_bench(
         peak_rss_mib: peak_rss_mib(),
     })
 }
+
+/// The synthetic city of the evaluation benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvaluationCity {
+    pub insured: usize,
+    pub members: usize,
+    pub recipients: usize,
+    /// Contributors in each of 2021, 2022, 2023.
+    pub contributors: [usize; 3],
+    pub payroll_lines: i64,
+    pub setup_s: f64,
+}
+
+/// Builds a city of `insured` people in a fresh database at `url`, shaped like the report's
+/// (2021–2023 contributors 15.17%, 12.23% and 11.73% of the insured, recipients 11.02%, 82.71% of
+/// contributors at the lowest tier): the register and contributions through the real imports,
+/// recipients with awards, the twelve regular payrolls of 2023 through the real payroll run, then
+/// marked paid by the bank on the 10th (one county late in two months), a budget and 1,000 survey
+/// questionnaires.
+pub fn setup_evaluation_city(
+    url: &str,
+    policy: &yanglao_policy::PolicySet,
+    insured: usize,
+    dir: &Path,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<(Ctx, EvaluationCity)> {
+    use yanglao_domain::Month;
+    use yanglao_store::Param;
+    let t = Instant::now();
+    let recipients = insured * 1102 / 10_000;
+    let members = insured - recipients;
+    let contributors = [
+        insured * 1517 / 10_000,
+        insured * 1223 / 10_000,
+        insured * 1173 / 10_000,
+    ]
+    .map(|c| c.min(members));
+    let io = |e: std::io::Error| OpsError::rule("E-BENCH-IO", format!("无法写入基准测试文件：{e}"));
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut db = Db::open(url)?;
+    db.migrate()?;
+    progress("生成领取人员", 0, 1);
+    setup_recipients(&mut db, policy, recipients, &|i, n| {
+        progress("生成领取人员", i, n)
+    })?;
+    let mut ctx = Ctx::new(db, policy.clone(), "bench");
+    progress("导入参保人员", 0, 1);
+    let persons_file = dir.join("persons.csv");
+    write_persons_csv(&persons_file, members).map_err(io)?;
+    let p = persons::import(&mut ctx, &persons_file, false)?;
+    if !p.ok() {
+        return Err(OpsError::rule(
+            "E-BENCH-IMPORT",
+            format!("基准测试人员导入失败：{} 条错误", p.errors.len()),
+        ));
+    }
+    for (k, year) in (2021..=2023).enumerate() {
+        progress("导入缴费", k as u64, 3);
+        let f = dir.join(format!("contributions-{year}.csv"));
+        write_contributions_csv(&f, contributors[k], year, 7 + k as u64).map_err(io)?;
+        let c = contributions::import(&mut ctx, &f, false)?;
+        if !c.ok() {
+            return Err(OpsError::rule(
+                "E-BENCH-IMPORT",
+                format!("基准测试 {year} 年缴费导入失败：{} 条错误", c.errors.len()),
+            ));
+        }
+    }
+    for m in 1..=12u32 {
+        progress("生成 2023 年各月发放", u64::from(m) - 1, 12);
+        let month = Month::parse(&format!("2023-{m:02}")).expect("valid");
+        crate::payroll::run(
+            &mut ctx,
+            month,
+            None,
+            crate::payroll::Kind::Regular,
+            &|_, _, _| {},
+        )?;
+        // The bank pays on the 10th; 矿区 is late in March and July.
+        ctx.db.transaction(|tx| -> Result<()> {
+            for c in COUNTIES {
+                let late = c == "140303" && (m == 3 || m == 7);
+                let paid = NaiveDate::from_ymd_opt(2023, m, if late { 18 } else { 10 }).expect("valid");
+                tx.exec(
+                    "UPDATE payroll_lines SET status = 'paid', paid_date = $1 WHERE county = $2 AND payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $2 AND month = $3)",
+                    &[Param::Date(paid), Param::Text(c), Param::Date(month.first_day())],
+                )?;
+                tx.exec(
+                    "UPDATE payrolls SET status = 'paid', approved_by = 'bench-checker', paid_date = $1 WHERE county = $2 AND month = $3",
+                    &[Param::Date(paid), Param::Text(c), Param::Date(month.first_day())],
+                )?;
+            }
+            Ok(())
+        })?;
+    }
+    progress("预算与问卷", 0, 1);
+    let budget = dir.join("budget.csv");
+    std::fs::write(
+        &budget,
+        "年度,级次,类别,金额(元)\n2023,省级,出口补,14222000\n2023,市级,入口补,2168400\n2023,市级,出口补,4167200\n2023,县级,政府代缴,6330000\n2023,县级,入口补,6413200\n2023,县级,出口补,12042800\n",
+    )
+    .map_err(io)?;
+    crate::budget::import_budget(&mut ctx, &budget, false)?;
+    let mut rng = Rng::new(11);
+    let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
+    for i in 0..1000 {
+        let who = if i % 2 == 0 {
+            "参保缴费人员"
+        } else {
+            "待遇领取人员"
+        };
+        let aware = if rng.below(10_000) < 7964 {
+            "是"
+        } else {
+            "否"
+        };
+        let sat = if rng.below(10_000) < 8700 {
+            "满意"
+        } else {
+            "一般"
+        };
+        s.push_str(&format!(
+            "Q{i:05},2023,{},{who},{aware},{sat}\n",
+            COUNTIES[i % 5]
+        ));
+    }
+    let survey = dir.join("survey.csv");
+    std::fs::write(&survey, s).map_err(io)?;
+    crate::survey::import(&mut ctx, &survey, false)?;
+    let payroll_lines = ctx.db.transaction(|tx| -> Result<i64> {
+        Ok(tx.scalar_i64("SELECT COUNT(*) FROM payroll_lines", &[])?)
+    })?;
+    Ok((
+        ctx,
+        EvaluationCity {
+            insured,
+            members,
+            recipients,
+            contributors,
+            payroll_lines,
+            setup_s: t.elapsed().as_secs_f64(),
+        },
+    ))
+}

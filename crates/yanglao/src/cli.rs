@@ -440,6 +440,16 @@ pub enum BenchCmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Build a city of N insured people (2021–2023) and time the evaluation and the report
+    Evaluate {
+        #[arg(long, default_value_t = 100_000)]
+        people: usize,
+        /// PostgreSQL server to measure too (a scratch database is created and dropped)
+        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        pg: Option<String>,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Put N synthetic recipients with awards into the database (--db), for trials and crash tests
     Recipients {
         #[arg(long)]
@@ -977,6 +987,9 @@ pub fn run(cli: Cli) -> Res {
                 );
             }
             Ok(0)
+        }
+        Command::Bench(BenchCmd::Evaluate { people, pg, dir }) => {
+            crate::eval_cli::bench(&cli, *people, pg.as_deref(), dir.as_deref())
         }
         Command::Bench(BenchCmd::Recipients { count }) => {
             let mut ctx = open(&cli)?;

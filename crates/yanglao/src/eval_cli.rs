@@ -241,3 +241,106 @@ pub fn report(
     }
     Ok(0)
 }
+
+/// The figures of one backend in `bench evaluate`.
+#[derive(serde::Serialize)]
+struct BenchFigures {
+    backend: &'static str,
+    city: yanglao_ops::bench::EvaluationCity,
+    evaluate_s: f64,
+    report_s: f64,
+    total: f64,
+    grade: &'static str,
+    peak_rss_mib: f64,
+}
+
+pub fn bench(
+    cli: &Cli,
+    people: usize,
+    pg: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<i32, CliError> {
+    let policy = crate::cli::load_policy(cli)?;
+    let dir = dir.map_or_else(
+        || std::env::temp_dir().join(format!("yanglao-bench-evaluate-{}", std::process::id())),
+        Path::to_path_buf,
+    );
+    std::fs::create_dir_all(&dir).map_err(|e| crate::cli::err("E-IO", e.to_string()))?;
+    let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
+    let progress = |label: &str, i: u64, n: u64| {
+        bar.set_message(label.to_string());
+        bar.set_length(n);
+        bar.set_position(i);
+    };
+    let mut results = Vec::new();
+    let sqlite = dir.join("bench-evaluate.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", sqlite.display()));
+    }
+    let scratch = match pg {
+        Some(url) => Some(yanglao_store::ScratchPg::create(url, "yanglao_bench_eval")?),
+        None => None,
+    };
+    let mut targets = vec![("sqlite", format!("sqlite://{}", sqlite.display()))];
+    if let Some(s) = &scratch {
+        targets.push(("postgres", s.url.clone()));
+    }
+    for (backend, url) in targets {
+        let (mut ctx, city) = yanglao_ops::bench::setup_evaluation_city(
+            &url,
+            &policy,
+            people,
+            &dir.join(backend),
+            &progress,
+        )?;
+        progress("评价", 0, 1);
+        let fw = framework(None)?;
+        let t = std::time::Instant::now();
+        let o = yanglao_ops::evaluation::evaluate(&mut ctx, 2023, fw, None)?;
+        let evaluate_s = t.elapsed().as_secs_f64();
+        progress("生成报告", 0, 1);
+        let t = std::time::Instant::now();
+        let statement = yanglao_ops::fund::statement(&mut ctx, 2023, None)?;
+        let execution = yanglao_ops::budget::execution(&mut ctx, 2023, 0.9)?;
+        let findings = yanglao_ops::evaluation::findings(&mut ctx, &o.measured)?;
+        let enrolment = yanglao_ops::enrolment::analyse(&mut ctx, 2021, 2023)?;
+        let surveys = yanglao_ops::survey::rates(&mut ctx, 2023)?;
+        let doc = yanglao_report::build::report(&yanglao_report::build::Input {
+            year: 2023,
+            place: "阳泉市",
+            framework: &o.framework,
+            evaluation: &o.evaluation,
+            measured: &o.measured,
+            statement: &statement,
+            execution: &execution,
+            findings: &findings,
+            enrolment: &enrolment,
+            surveys: &surveys,
+            worksheet_entries: 0,
+        });
+        yanglao_report::write_all(&doc, &dir.join(format!("{backend}-report")), "report")
+            .map_err(|e| crate::cli::err("E-REPORT-WRITE", e.to_string()))?;
+        let report_s = t.elapsed().as_secs_f64();
+        results.push(BenchFigures {
+            backend,
+            city,
+            evaluate_s,
+            report_s,
+            total: num(o.evaluation.total),
+            grade: o.evaluation.grade,
+            peak_rss_mib: yanglao_ops::bench::peak_rss_mib(),
+        });
+    }
+    bar.finish_and_clear();
+    if cli.json {
+        output::json(&results);
+    } else {
+        for r in &results {
+            println!(
+                "{:<9} 参保 {} 人（领取待遇 {} 人，2023 年缴费 {} 人，发放明细 {} 条；准备 {:.1} 秒）：评价 {:.2} 秒，生成报告 {:.2} 秒；总分 {:.2}（{}）；峰值内存 {:.0} MiB",
+                r.backend, r.city.insured, r.city.recipients, r.city.contributors[2], r.city.payroll_lines, r.city.setup_s, r.evaluate_s, r.report_s, r.total, r.grade, r.peak_rss_mib
+            );
+        }
+    }
+    Ok(0)
+}
