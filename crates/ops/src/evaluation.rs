@@ -123,6 +123,26 @@ pub struct Measured {
     pub payments: BTreeMap<String, i64>,
     /// County → months paid after the 15th (or not paid by then).
     pub late_months: BTreeMap<String, Vec<String>>,
+    /// County → metric → the county's measurement, for the metrics measured county by county.
+    #[serde(skip)]
+    pub by_county: BTreeMap<String, BTreeMap<String, Measurement>>,
+}
+
+impl Measured {
+    fn put(&mut self, county: &str, metric: &str, m: Measurement) {
+        self.by_county
+            .entry(county.to_string())
+            .or_default()
+            .insert(metric.to_string(), m);
+    }
+}
+
+/// A rate measurement (`part ÷ whole`), or no data when `whole` is zero.
+fn rate_of(part: i64, whole: i64, note: String, none: &str) -> Measurement {
+    match pct(part, whole) {
+        Some(p) => measured(p, pct_text(p), note),
+        None => no_data(none),
+    }
 }
 
 /// Measures every metric for `year`.
@@ -148,6 +168,7 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
             recipients: BTreeMap::new(),
             payments: BTreeMap::new(),
             late_months: BTreeMap::new(),
+            by_county: BTreeMap::new(),
         };
         contributors(tx, year, &mut out)?;
         tracing::info!("缴费人数 {:?}", t0.elapsed());
@@ -180,6 +201,21 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
             None => no_data(format!("{year} 年基金没有支出，无法折算可支付月数")),
         },
     );
+    for c in m.counties.keys().cloned().collect::<Vec<_>>() {
+        let s = crate::fund::statement(ctx, year, Some(&c))?;
+        let v = match s.months_of_expenditure {
+            Some(months) => measured(
+                dec(months).round_dp(2),
+                format!("{months:.2} 个月"),
+                format!(
+                    "年末滚存结余 {} 万元 ÷ 月均支出",
+                    yanglao_domain::format_wan_yuan(s.closing_fen)
+                ),
+            ),
+            None => no_data("本年没有支出"),
+        };
+        m.put(&c, "fund_months_of_expenditure", v);
+    }
     survey_metrics(ctx, year, &mut m)?;
     tracing::info!("全部指标 {:?}", t0.elapsed());
     Ok(m)
@@ -218,7 +254,13 @@ fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
             .map_or(0, |x| x.total)
     };
     let now = get(year, "");
-    let counted = |y: i32| out.contributors.get(&y).is_some_and(|m| !m.is_empty());
+    let counted_years: BTreeSet<i32> = out
+        .contributors
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(y, _)| *y)
+        .collect();
+    let counted = |y: i32| counted_years.contains(&y);
     let city = &mut out.city;
     city.insert(
         "contributors".into(),
@@ -247,6 +289,33 @@ fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
             _ => no_data(format!("{} 年没有缴费人数，无法计算变动率", year - 1)),
         },
     );
+    let per: Vec<(String, i64, i64)> = out
+        .counties
+        .keys()
+        .map(|c| (c.clone(), get(year, c), get(year - 1, c)))
+        .collect();
+    for (c, a, b) in per {
+        out.put(
+            &c,
+            "contributors",
+            measured(
+                Decimal::from(a),
+                persons_text(a),
+                format!("{year} 年度缴费人数 {a} 人"),
+            ),
+        );
+        out.put(
+            &c,
+            "contributors_change_pct",
+            rate_of(a - b, b, format!("（{a} − {b}）÷ {b}"), "上年没有缴费人数"),
+        );
+    }
+    let get = |y: i32, c: &str| {
+        out.contributors
+            .get(&y)
+            .and_then(|m| m.get(c))
+            .map_or(0, |x| x.total)
+    };
     let mut fell5 = Vec::new();
     let mut fell2 = Vec::new();
     for (code, name) in &out.counties {
@@ -363,14 +432,30 @@ fn coverage(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) ->
     out.recipients.insert(String::new(), all);
     let (mut due_total, mut covered, mut short_people) = (0i64, 0i64, 0i64);
     let mut short_by_county: BTreeMap<String, i64> = BTreeMap::new();
+    let mut per_county: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     for (p, (county, n)) in &due {
         let got = paid.get(p).copied().unwrap_or(0).min(*n);
         due_total += n;
         covered += got;
+        let c = per_county.entry(county.clone()).or_default();
+        c.0 += got;
+        c.1 += n;
         if got < *n {
             short_people += 1;
             *short_by_county.entry(county.clone()).or_default() += 1;
         }
+    }
+    for (c, (got, n)) in per_county {
+        out.put(
+            &c,
+            "benefit_coverage_pct",
+            rate_of(
+                got,
+                n,
+                format!("已发放人月 {got} ÷ 应发人月 {n}"),
+                "没有应发待遇的人员",
+            ),
+        );
     }
     out.city.insert(
         "benefit_coverage_pct".into(),
@@ -446,6 +531,24 @@ fn hardship(
         },
     );
     let covered = n - missing.values().sum::<i64>();
+    let mut per_county: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for (p, c) in &members {
+        let e = per_county.entry(c.clone()).or_default();
+        e.0 += i64::from(paid.contains_key(p));
+        e.1 += 1;
+    }
+    for (c, (got, k)) in per_county {
+        out.put(
+            &c,
+            "hardship_coverage_pct",
+            rate_of(
+                got,
+                k,
+                format!("已代缴 {got} 人 ÷ 应代缴 {k} 人"),
+                "没有应代缴人员",
+            ),
+        );
+    }
     let list: Vec<String> = missing
         .iter()
         .map(|(c, k)| format!("{} {k} 人未代缴", name_of(&out.counties, c)))
@@ -476,6 +579,7 @@ fn subsidy_compliance(
     let mut checked = 0i64;
     let mut wrong: Vec<String> = Vec::new();
     let mut wrong_n = 0i64;
+    let mut per_county: BTreeMap<u32, (i64, i64)> = BTreeMap::new();
     tx.for_each_ref(
         "SELECT county, person_id, kind, personal_fen + gov_paid_fen, subsidy_province_fen, subsidy_city_fen, subsidy_county_fen, reference
          FROM account_movements WHERE kind IN ('self', 'gov_paid') AND year = $1",
@@ -494,7 +598,10 @@ fn subsidy_compliance(
                 }
             };
             let got = (r.i64(4)?, r.i64(5)?, r.i64(6)?);
+            let tally = per_county.entry(county).or_default();
+            tally.0 += 1;
             if expected.map(|e| (e.province_fen, e.city_fen, e.county_fen)) != Some(got) {
+                tally.1 += 1;
                 wrong_n += 1;
                 if wrong.len() < 50 {
                     wrong.push(format!("票据 {}：补贴 {}/{}/{} 分", r.str(7)?, got.0, got.1, got.2));
@@ -503,6 +610,22 @@ fn subsidy_compliance(
             Ok(())
         },
     )?;
+    for (c, (k, w)) in per_county {
+        out.put(
+            &format!("{c:06}"),
+            "subsidy_mismatches",
+            Measurement {
+                value: Some(Decimal::from(w)),
+                display: if w == 0 {
+                    "合规".into()
+                } else {
+                    format!("{w} 笔不符")
+                },
+                items: Vec::new(),
+                note: format!("核对 {k} 笔，不符 {w} 笔"),
+            },
+        );
+    }
     out.city.insert(
         "subsidy_mismatches".into(),
         if checked == 0 {
@@ -542,8 +665,10 @@ fn timeliness(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) 
     let mut months = 0;
     for (c, start) in &first {
         let mut m = *start;
+        let (mut county_months, before) = (0, late.len());
         while m <= dec && m.deadline() < today {
             months += 1;
+            county_months += 1;
             let name = name_of(&out.counties, c).to_string();
             match paid.get(&(c.clone(), m)).copied().flatten() {
                 Some(d) if d <= m.deadline() => {}
@@ -564,6 +689,16 @@ fn timeliness(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) 
             }
             m = m.next();
         }
+        let list = late[before..].to_vec();
+        out.put(
+            c,
+            "late_payroll_months",
+            items(
+                list,
+                "个月",
+                format!("{county_months} 个月中晚于 15 日发放或未发放的月份"),
+            ),
+        );
     }
     out.city.insert(
         "late_payroll_months".into(),
@@ -591,29 +726,53 @@ fn accuracy(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
     let dec = Month::parse(&format!("{year}-12"))
         .expect("valid")
         .first_day();
-    let paid = tx.query_one(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(l.total_fen), 0) AS BIGINT) FROM payroll_lines l JOIN payrolls p ON p.payroll_id = l.payroll_id
-         WHERE l.status = 'paid' AND p.month >= $1 AND p.month <= $2",
+    // County → (lines paid, fen paid, overpaid lines, fen overpaid).
+    let mut by: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
+    for r in tx.query(
+        "SELECT l.county, COUNT(*), CAST(COALESCE(SUM(l.total_fen), 0) AS BIGINT) FROM payroll_lines l JOIN payrolls p ON p.payroll_id = l.payroll_id
+         WHERE l.status = 'paid' AND p.month >= $1 AND p.month <= $2 GROUP BY l.county",
         &[Param::Date(jan), Param::Date(dec)],
-    )?;
-    let over = tx.query_one(
-        "SELECT COUNT(*), CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) FROM overpayments o JOIN payrolls p ON p.payroll_id = o.payroll_id
-         WHERE p.month >= $1 AND p.month <= $2",
+    )? {
+        let e = by.entry(r.str(0)?).or_default();
+        e.0 = r.i64(1)?;
+        e.1 = r.i64(2)?;
+    }
+    for r in tx.query(
+        "SELECT o.county, COUNT(*), CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) FROM overpayments o JOIN payrolls p ON p.payroll_id = o.payroll_id
+         WHERE p.month >= $1 AND p.month <= $2 GROUP BY o.county",
         &[Param::Date(jan), Param::Date(dec)],
-    )?;
-    let (lines, paid_fen, n_over, over_fen) =
-        (paid.i64(0)?, paid.i64(1)?, over.i64(0)?, over.i64(1)?);
+    )? {
+        let e = by.entry(r.str(0)?).or_default();
+        e.2 = r.i64(1)?;
+        e.3 = r.i64(2)?;
+    }
     let yuan = yanglao_domain::format_yuan;
+    let note = |lines: i64, paid: i64, n_over: i64, over: i64| {
+        format!("（{year} 年各月发放并已到账的待遇 {} 元 − 其中死亡后多发 {} 元（{n_over} 笔））÷ {} 元（{lines} 笔）", yuan(paid), yuan(over), yuan(paid))
+    };
+    let none = format!("{year} 年没有已到账的待遇发放");
+    let mut all = (0, 0, 0, 0);
+    for (c, (lines, paid, n_over, over)) in &by {
+        out.put(
+            c,
+            "payment_accuracy_pct",
+            rate_of(
+                paid - over,
+                *paid,
+                note(*lines, *paid, *n_over, *over),
+                &none,
+            ),
+        );
+        all = (all.0 + lines, all.1 + paid, all.2 + n_over, all.3 + over);
+    }
     out.city.insert(
         "payment_accuracy_pct".into(),
-        match pct(paid_fen - over_fen, paid_fen) {
-            Some(p) => measured(
-                p,
-                pct_text(p),
-                format!("（{year} 年各月发放并已到账的待遇 {} 元 − 其中死亡后多发 {} 元（{n_over} 笔））÷ {} 元（{lines} 笔）", yuan(paid_fen), yuan(over_fen), yuan(paid_fen)),
-            ),
-            None => no_data(format!("{year} 年没有已到账的待遇发放")),
-        },
+        rate_of(
+            all.1 - all.3,
+            all.1,
+            note(all.0, all.1, all.2, all.3),
+            &none,
+        ),
     );
     Ok(())
 }
@@ -798,48 +957,59 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
 }
 
 fn recovery_metric(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
-    let r = ctx.db.transaction(|tx| -> Result<_> {
-        Ok(tx.query_one(
-            "SELECT COUNT(*), CAST(COALESCE(SUM(overpaid_fen), 0) AS BIGINT), CAST(COALESCE(SUM(recovered_fen), 0) AS BIGINT), CAST(COALESCE(SUM(written_off_fen), 0) AS BIGINT)
-             FROM recovery_cases WHERE opened_on <= $1",
+    let rows = ctx.db.transaction(|tx| -> Result<_> {
+        Ok(tx.query(
+            "SELECT county, COUNT(*), CAST(COALESCE(SUM(overpaid_fen), 0) AS BIGINT), CAST(COALESCE(SUM(recovered_fen), 0) AS BIGINT), CAST(COALESCE(SUM(written_off_fen), 0) AS BIGINT)
+             FROM recovery_cases WHERE opened_on <= $1 GROUP BY county",
             &[Param::Date(NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"))],
         )?)
     })?;
-    let (n, over, rec, off) = (r.i64(0)?, r.i64(1)?, r.i64(2)?, r.i64(3)?);
     let yuan = yanglao_domain::format_yuan;
+    let measure = |n: i64, over: i64, rec: i64, off: i64| {
+        match pct(rec, over) {
+        Some(p) => measured(p, pct_text(p), format!("截至 {year} 年底立案的 {n} 件多领冒领中，已追回 {} 元 ÷ 多发 {} 元（另核销 {} 元）", yuan(rec), yuan(over), yuan(off))),
+        None => measured(Decimal::from(100), "无多发".into(), format!("截至 {year} 年底没有多领冒领案件")),
+    }
+    };
+    let mut all = (0, 0, 0, 0);
+    for r in rows {
+        let (n, over, rec, off) = (r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?);
+        m.put(&r.str(0)?, "recovery_rate_pct", measure(n, over, rec, off));
+        all = (all.0 + n, all.1 + over, all.2 + rec, all.3 + off);
+    }
     m.city.insert(
         "recovery_rate_pct".into(),
-        match pct(rec, over) {
-            Some(p) => measured(p, pct_text(p), format!("截至 {year} 年底立案的 {n} 件多领冒领中，已追回 {} 元 ÷ 多发 {} 元（另核销 {} 元）", yuan(rec), yuan(over), yuan(off))),
-            None => measured(Decimal::from(100), "无多发".into(), format!("截至 {year} 年底没有多领冒领案件")),
-        },
+        measure(all.0, all.1, all.2, all.3),
     );
     Ok(())
 }
 
 fn survey_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     let rates = crate::survey::rates(ctx, year)?;
-    let city = rates.get("").cloned().unwrap_or_default();
-    for (key, rate, what) in [
+    let what = [
         (
             "policy_awareness_pct",
-            city.policy_awareness,
             "回答政策知晓问题的受访者中回答“是”的比例",
         ),
         (
             "contributor_satisfaction_pct",
-            city.contributor_satisfaction,
             "参保缴费人员中回答“非常满意”或“满意”的比例",
         ),
         (
             "recipient_satisfaction_pct",
-            city.recipient_satisfaction,
             "待遇领取人员中回答“非常满意”或“满意”的比例",
         ),
-    ] {
-        m.city.insert(
-            key.into(),
-            match rate {
+    ];
+    let mut scopes: Vec<String> = m.counties.keys().cloned().collect();
+    scopes.push(String::new());
+    for scope in scopes {
+        let s = rates.get(&scope).cloned().unwrap_or_default();
+        for ((key, what), rate) in what.iter().zip([
+            s.policy_awareness,
+            s.contributor_satisfaction,
+            s.recipient_satisfaction,
+        ]) {
+            let v = match rate {
                 Some(r) => measured(
                     yanglao_eval::round2(dec(r.rate_pct)),
                     format!("{:.2}%", r.rate_pct),
@@ -849,8 +1019,13 @@ fn survey_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
                     ),
                 ),
                 None => no_data(format!("没有导入 {year} 年的问卷，或问卷中没有该题的回答")),
-            },
-        );
+            };
+            if scope.is_empty() {
+                m.city.insert((*key).into(), v);
+            } else {
+                m.put(&scope, key, v);
+            }
+        }
     }
     Ok(())
 }

@@ -494,9 +494,45 @@ pub fn report(i: &Input<'_>) -> Doc {
         }
         d.table(tr);
     }
+    let cols: [(&str, &str); 10] = [
+        ("contributors", "缴费人数"),
+        ("contributors_change_pct", "同比变动"),
+        ("benefit_coverage_pct", "应补尽补率"),
+        ("hardship_coverage_pct", "困难群体应补尽补率"),
+        ("late_payroll_months", "晚于 15 日发放"),
+        ("payment_accuracy_pct", "支付准确率"),
+        ("subsidy_mismatches", "补贴合规"),
+        ("recovery_rate_pct", "追回率"),
+        ("fund_months_of_expenditure", "基金可支付"),
+        ("policy_awareness_pct", "政策知晓率"),
+    ];
+    let mut header = vec!["县区"];
+    header.extend(cols.iter().map(|c| c.1));
+    let mut tc = t(
+        "表 5-3",
+        "各县区主要指标",
+        &header,
+        &[7, 7, 7, 7, 7, 7, 7, 6, 6, 7, 7],
+    );
+    for (c, name) in &keys {
+        let ms = if c.is_empty() {
+            Some(&m.city)
+        } else {
+            m.by_county.get(c)
+        };
+        let mut row = vec![name.clone()];
+        for (k, _) in cols {
+            row.push(
+                ms.and_then(|x| x.get(k))
+                    .map_or("—".into(), |v| v.display.clone()),
+            );
+        }
+        tc.rows.push(row);
+    }
+    d.table(tc);
     if !i.surveys.is_empty() {
         let mut tq = t(
-            "表 5-3",
+            "表 5-4",
             "问卷调查结果（95% 置信区间）",
             &[
                 "县区",

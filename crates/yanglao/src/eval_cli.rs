@@ -78,8 +78,18 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
             .iter()
             .map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items})))
             .collect();
+        let by_county: serde_json::Map<String, serde_json::Value> = o
+            .measured
+            .by_county
+            .iter()
+            .map(|(c, ms)| {
+                let v: serde_json::Map<String, serde_json::Value> =
+                    ms.iter().map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items}))).collect();
+                (c.clone(), serde_json::Value::Object(v))
+            })
+            .collect();
         output::json(&serde_json::json!({
-            "year": a.year, "framework": e.framework, "total": num(e.total), "grade": e.grade, "complete": e.unscored.is_empty(),
+            "year": a.year, "framework": e.framework, "metrics_by_county": by_county, "total": num(e.total), "grade": e.grade, "complete": e.unscored.is_empty(),
             "unscored": e.unscored, "levels": levels, "groups": groups, "indicators": indicators, "metrics": metrics,
         }));
     } else {

@@ -113,6 +113,17 @@ fn the_evaluation_is_computed_from_the_books() {
         // D14: 3 points less 1 per county; D15: 2 less 1.
         assert_eq!(indicator(&v, "D14")["score"], 2.0, "[{l}]");
         assert_eq!(indicator(&v, "D15")["score"], 1.0, "[{l}]");
+        // County by county: 郊区 lost its last contributor; 城区's recipient was paid two months
+        // of twelve, one of them late.
+        let county = |c: &str, k: &str| v["metrics_by_county"][c][k]["value"].clone();
+        assert_eq!(county("140311", "contributors"), 0.0, "[{l}]");
+        assert_eq!(county("140311", "contributors_change_pct"), -100.0, "[{l}]");
+        assert_eq!(county("140302", "contributors_change_pct"), 0.0, "[{l}]");
+        assert_eq!(county("140321", "hardship_coverage_pct"), 100.0, "[{l}]");
+        assert_eq!(county("140302", "late_payroll_months"), 11.0, "[{l}]");
+        assert_eq!(county("140302", "subsidy_mismatches"), 0.0, "[{l}]");
+        let c = county("140302", "benefit_coverage_pct").as_f64().unwrap();
+        assert!((c - 200.0 / 12.0).abs() < 0.01, "[{l}] {c}");
         // The hardship member was paid for.
         assert_eq!(
             v["metrics"]["hardship_coverage_pct"]["value"], 100.0,
@@ -472,7 +483,9 @@ fn the_report_is_generated_from_the_data() {
             .unwrap();
         let mut wb: Xlsx<_> = open_workbook(xlsx).unwrap();
         let names = wb.sheet_names();
-        for s in ["表 1-1", "表 1-2", "表 2-1", "表 3-1", "表 4-1", "表 5-1"] {
+        for s in [
+            "表 1-1", "表 1-2", "表 2-1", "表 3-1", "表 4-1", "表 5-1", "表 5-3", "表 5-4",
+        ] {
             assert!(names.iter().any(|n| n == s), "[{l}] {s} in {names:?}");
         }
         let t21 = wb.worksheet_range("表 2-1").unwrap();
