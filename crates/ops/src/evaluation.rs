@@ -930,18 +930,24 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
         return Ok(());
     }
     let shortfalls = crate::bank::interest_check(ctx, year)?;
-    let list: Vec<String> = shortfalls
+    // One item per fund account short of interest (however many credits fell short).
+    let mut by: BTreeMap<(String, String, String), (i64, usize, f64, f64)> = BTreeMap::new();
+    for s in &shortfalls {
+        let e = by
+            .entry((s.county.clone(), s.bank.clone(), s.account.clone()))
+            .or_insert((0, 0, s.agreed_rate, s.applied_rate));
+        e.0 += s.shortfall_fen;
+        e.1 += 1;
+        e.3 = e.3.min(s.applied_rate);
+    }
+    let list: Vec<String> = by
         .iter()
-        .map(|s| {
+        .map(|((county, bank, _), (fen, n, agreed, applied))| {
             format!(
-                "{} {}（{} 至 {}）约定 {:.2}%、实际 {:.2}%，少计 {} 元",
-                name_of(&m.counties, &s.county),
-                s.bank,
-                s.period_start,
-                s.period_end,
-                s.agreed_rate,
-                s.applied_rate,
-                yanglao_domain::format_yuan(s.shortfall_fen)
+                "{} {}：{n} 次结息低于协议（约定 {agreed:.2}%，实际最低 {applied:.2}%），少计 {} 元",
+                name_of(&m.counties, county),
+                bank,
+                yanglao_domain::format_yuan(*fen)
             )
         })
         .collect();
@@ -949,8 +955,8 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
         "interest_shortfalls".into(),
         items(
             list,
-            "笔少计利息",
-            format!("按银行协议约定利率逐笔核对 {year} 年的利息入账"),
+            "个专户少计利息",
+            format!("按银行协议约定利率逐笔核对 {year} 年的利息入账，按专户汇总"),
         ),
     );
     Ok(())
