@@ -119,7 +119,7 @@ pub struct Measured {
     pub contributors: BTreeMap<i32, BTreeMap<String, Contributors>>,
     /// County → persons paid a benefit in the year (`""`: the city).
     pub recipients: BTreeMap<String, i64>,
-    /// County → payment lines paid in the year (人次).
+    /// County → payments made in the year (人次): each component (account pension, exit subsidy) of a paid line.
     pub payments: BTreeMap<String, i64>,
     /// County → months paid after the 15th (or not paid by then).
     pub late_months: BTreeMap<String, Vec<String>>,
@@ -143,6 +143,19 @@ fn rate_of(part: i64, whole: i64, note: String, none: &str) -> Measurement {
         Some(p) => measured(p, pct_text(p), note),
         None => no_data(none),
     }
+}
+
+/// Distinct persons paid (bank-confirmed) a benefit for a month of `year`.
+pub fn measure_recipients(ctx: &mut Ctx, year: i32) -> Result<i64> {
+    let jan = Month::parse(&format!("{year}-01"))
+        .map_err(|_| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
+    let dec = Month::parse(&format!("{year}-12")).expect("valid");
+    ctx.db.transaction(|tx| -> Result<i64> {
+        Ok(tx.scalar_i64(
+            "SELECT COUNT(DISTINCT person_id) FROM payroll_lines WHERE status = 'paid' AND to_month >= $1 AND from_month <= $2",
+            &[Param::Date(jan.first_day()), Param::Date(dec.first_day())],
+        )?)
+    })
 }
 
 /// Measures every metric for `year`.
@@ -409,7 +422,9 @@ fn coverage(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) ->
     let mut recipients: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     let jan = Month::parse(&format!("{year}-01")).expect("valid");
     tx.for_each_ref(
-        "SELECT l.county, l.person_id, l.from_month, l.to_month FROM payroll_lines l WHERE l.status = 'paid' AND l.to_month >= $1",
+        "SELECT l.county, l.person_id, l.from_month, l.to_month,
+                CASE WHEN l.account_pension_fen > 0 THEN 1 ELSE 0 END + CASE WHEN l.exit_province_fen + l.exit_city_fen + l.exit_county_fen > 0 THEN 1 ELSE 0 END
+         FROM payroll_lines l WHERE l.status = 'paid' AND l.to_month >= $1",
         &[Param::Date(jan.first_day())],
         |r| {
             let n = months_in_year(Month::of(r.date(2)?), Month::of(r.date(3)?), year);
@@ -417,8 +432,11 @@ fn coverage(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) ->
                 let p = r.i64(1)?;
                 *paid.entry(p).or_default() += n;
                 let c = r.str(0)?;
-                *out.payments.entry(c.to_string()).or_default() += 1;
-                *out.payments.entry(String::new()).or_default() += 1;
+                // A payment (人次) is a component paid: the account pension and the exit
+                // subsidy of one line are two.
+                let components = r.i64(4)?;
+                *out.payments.entry(c.to_string()).or_default() += components;
+                *out.payments.entry(String::new()).or_default() += components;
                 recipients.entry(c.to_string()).or_default().insert(p);
             }
             Ok(())
@@ -931,7 +949,9 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     }
     let shortfalls = crate::bank::interest_check(ctx, year)?;
     // One item per fund account short of interest (however many credits fell short).
-    let mut by: BTreeMap<(String, String, String), (i64, usize, f64, f64)> = BTreeMap::new();
+    // (county, bank, account) → (shortfall, credits short, agreed rate, lowest applied rate).
+    type Short = (i64, usize, f64, f64);
+    let mut by: BTreeMap<(String, String, String), Short> = BTreeMap::new();
     for s in &shortfalls {
         let e = by
             .entry((s.county.clone(), s.bank.clone(), s.account.clone()))

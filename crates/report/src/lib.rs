@@ -9,6 +9,73 @@ pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
+/// What [`generate`] made: the evaluation and the files.
+pub struct Generated {
+    pub outcome: yanglao_ops::evaluation::Outcome,
+    pub findings: Vec<yanglao_ops::evaluation::Finding>,
+    pub files: Vec<PathBuf>,
+}
+
+/// Evaluates `year` and writes its report into `out` (`<year>年城乡居民补充养老保险绩效评价报告`
+/// .docx, .html and 附表.xlsx): every input the report needs is read from the books here.
+pub fn generate(
+    ctx: &mut yanglao_ops::Ctx,
+    year: i32,
+    framework: yanglao_eval::Framework,
+    worksheet: Option<&Path>,
+    out: &Path,
+) -> Result<Generated, GenerateError> {
+    let place = yanglao_ops::evaluation::city_name(ctx)?;
+    let outcome = yanglao_ops::evaluation::evaluate(ctx, year, framework, worksheet)?;
+    let statement = yanglao_ops::fund::statement(ctx, year, None)?;
+    let execution = yanglao_ops::budget::execution(ctx, year, 0.9)?;
+    let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
+    let enrolment = yanglao_ops::enrolment::analyse(ctx, year - 2, year)?;
+    let surveys = yanglao_ops::survey::rates(ctx, year)?;
+    let doc = build::report(&build::Input {
+        year,
+        place: &place,
+        framework: &outcome.framework,
+        evaluation: &outcome.evaluation,
+        measured: &outcome.measured,
+        statement: &statement,
+        execution: &execution,
+        findings: &findings,
+        enrolment: &enrolment,
+        surveys: &surveys,
+        worksheet_entries: outcome.worksheet_entries,
+    });
+    let files = write_all(
+        &doc,
+        out,
+        &format!("{year}年城乡居民补充养老保险绩效评价报告"),
+    )?;
+    Ok(Generated {
+        outcome,
+        findings,
+        files,
+    })
+}
+
+/// A failure of [`generate`]: of the evaluation, or of the report.
+#[derive(Debug)]
+pub enum GenerateError {
+    Ops(yanglao_ops::OpsError),
+    Report(ReportError),
+}
+
+impl From<yanglao_ops::OpsError> for GenerateError {
+    fn from(e: yanglao_ops::OpsError) -> Self {
+        GenerateError::Ops(e)
+    }
+}
+
+impl From<ReportError> for GenerateError {
+    fn from(e: ReportError) -> Self {
+        GenerateError::Report(e)
+    }
+}
+
 /// Why a report was not written.
 #[derive(Debug)]
 pub enum ReportError {

@@ -128,6 +128,21 @@ pub enum Command {
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Yangquan 2021–2023 rebuilt from the evaluation report: synthetic data, three years of
+    /// operations through the system's own use cases, and the 2023 evaluation report
+    Demo {
+        /// Where to write the generated files and the report
+        #[arg(long, default_value = "yanglao-demo")]
+        out: PathBuf,
+        /// 1 is the city's real size; 0.01 a hundredth of it
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Exit with an error unless every published figure is reproduced
+        #[arg(long)]
+        verify: bool,
+    },
     /// Import the bundled small example (persons, hardship groups, 2021–2023 contributions),
     /// pay the government-paid contributions, credit interest and verify the ledger
     Quickstart {
@@ -920,6 +935,12 @@ pub fn run(cli: Cli) -> Res {
             framework,
             worksheet,
         } => crate::eval_cli::report(&cli, *year, out, framework.as_deref(), worksheet.as_deref()),
+        Command::Demo {
+            out,
+            scale,
+            seed,
+            verify,
+        } => crate::eval_cli::demo(&cli, out, *scale, *seed, *verify),
         Command::Enrolment { from, to } => crate::eval_cli::enrolment(&cli, *from, *to),
         Command::Outreach(OutreachCmd::List { year, county, out }) => {
             crate::eval_cli::outreach(&cli, *year, county.as_deref(), out)

@@ -193,6 +193,19 @@ pub fn outreach(cli: &Cli, year: i32, county: Option<&str>, out: &Path) -> Resul
     Ok(0)
 }
 
+/// A report failure as a CLI error with its code.
+pub fn generate_error(e: yanglao_report::GenerateError) -> CliError {
+    match e {
+        yanglao_report::GenerateError::Ops(e) => e.into(),
+        yanglao_report::GenerateError::Report(r @ yanglao_report::ReportError::Inconsistent(_)) => {
+            crate::cli::err("E-REPORT-INCONSISTENT", r.to_string())
+        }
+        yanglao_report::GenerateError::Report(r) => {
+            crate::cli::err("E-REPORT-WRITE", r.to_string())
+        }
+    }
+}
+
 pub fn report(
     cli: &Cli,
     year: i32,
@@ -202,50 +215,21 @@ pub fn report(
 ) -> Result<i32, CliError> {
     let fw = framework(framework_file)?;
     let mut ctx = open(cli)?;
-    let place = yanglao_ops::evaluation::city_name(&mut ctx)?;
-    let o = yanglao_ops::evaluation::evaluate(&mut ctx, year, fw, worksheet)?;
-    let statement = yanglao_ops::fund::statement(&mut ctx, year, None)?;
-    let execution = yanglao_ops::budget::execution(&mut ctx, year, 0.9)?;
-    let findings = yanglao_ops::evaluation::findings(&mut ctx, &o.measured)?;
-    let enrolment = yanglao_ops::enrolment::analyse(&mut ctx, year - 2, year)?;
-    let surveys = yanglao_ops::survey::rates(&mut ctx, year)?;
-    let doc = yanglao_report::build::report(&yanglao_report::build::Input {
-        year,
-        place: &place,
-        framework: &o.framework,
-        evaluation: &o.evaluation,
-        measured: &o.measured,
-        statement: &statement,
-        execution: &execution,
-        findings: &findings,
-        enrolment: &enrolment,
-        surveys: &surveys,
-        worksheet_entries: o.worksheet_entries,
-    });
-    let files = yanglao_report::write_all(
-        &doc,
-        out,
-        &format!("{year}年城乡居民补充养老保险绩效评价报告"),
-    )
-    .map_err(|e| match e {
-        yanglao_report::ReportError::Inconsistent(_) => {
-            crate::cli::err("E-REPORT-INCONSISTENT", e.to_string())
-        }
-        yanglao_report::ReportError::Io(_) => crate::cli::err("E-REPORT-WRITE", e.to_string()),
-    })?;
+    let g = yanglao_report::generate(&mut ctx, year, fw, worksheet, out).map_err(generate_error)?;
+    let e = &g.outcome.evaluation;
     if cli.json {
         output::json(&serde_json::json!({
-            "year": year, "files": files, "total": num(o.evaluation.total), "grade": o.evaluation.grade,
-            "unscored": o.evaluation.unscored, "findings": findings.iter().map(|f| f.title.clone()).collect::<Vec<_>>(),
+            "year": year, "files": g.files, "total": num(e.total), "grade": e.grade,
+            "unscored": e.unscored, "findings": g.findings.iter().map(|f| f.title.clone()).collect::<Vec<_>>(),
         }));
     } else {
         println!(
             "{year} 年绩效评价报告：总分 {} 分，等级“{}”；发现问题 {} 项。",
-            fmt2(o.evaluation.total),
-            o.evaluation.grade,
-            findings.len()
+            fmt2(e.total),
+            e.grade,
+            g.findings.len()
         );
-        for f in &files {
+        for f in &g.files {
             println!("  {}", f.display());
         }
     }
@@ -306,31 +290,20 @@ pub fn bench(
         progress("评价", 0, 1);
         let fw = framework(None)?;
         let t = std::time::Instant::now();
-        let o = yanglao_ops::evaluation::evaluate(&mut ctx, 2023, fw, None)?;
+        let o = yanglao_ops::evaluation::evaluate(&mut ctx, 2023, fw.clone(), None)?;
         let evaluate_s = t.elapsed().as_secs_f64();
         progress("生成报告", 0, 1);
         let t = std::time::Instant::now();
-        let statement = yanglao_ops::fund::statement(&mut ctx, 2023, None)?;
-        let execution = yanglao_ops::budget::execution(&mut ctx, 2023, 0.9)?;
-        let findings = yanglao_ops::evaluation::findings(&mut ctx, &o.measured)?;
-        let enrolment = yanglao_ops::enrolment::analyse(&mut ctx, 2021, 2023)?;
-        let surveys = yanglao_ops::survey::rates(&mut ctx, 2023)?;
-        let doc = yanglao_report::build::report(&yanglao_report::build::Input {
-            year: 2023,
-            place: "阳泉市",
-            framework: &o.framework,
-            evaluation: &o.evaluation,
-            measured: &o.measured,
-            statement: &statement,
-            execution: &execution,
-            findings: &findings,
-            enrolment: &enrolment,
-            surveys: &surveys,
-            worksheet_entries: 0,
-        });
-        yanglao_report::write_all(&doc, &dir.join(format!("{backend}-report")), "report")
-            .map_err(|e| crate::cli::err("E-REPORT-WRITE", e.to_string()))?;
-        let report_s = t.elapsed().as_secs_f64();
+        yanglao_report::generate(
+            &mut ctx,
+            2023,
+            fw,
+            None,
+            &dir.join(format!("{backend}-report")),
+        )
+        .map_err(generate_error)?;
+        // The report evaluates again: its time is the whole report less one evaluation.
+        let report_s = (t.elapsed().as_secs_f64() - evaluate_s).max(0.0);
         results.push(BenchFigures {
             backend,
             city,
@@ -353,4 +326,79 @@ pub fn bench(
         }
     }
     Ok(0)
+}
+
+pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Result<i32, CliError> {
+    let mut ctx = open(cli)?;
+    ctx.actor = "demo-maker".into();
+    let bar = crate::payroll_cli::progress_bar(cli, "示例");
+    let progress = |label: &str, i: u64, n: u64| {
+        bar.set_message(label.to_string());
+        bar.set_length(n);
+        bar.set_position(i);
+    };
+    let s = yanglao_demo::run(
+        &mut ctx,
+        &yanglao_demo::Options {
+            dir: out.to_path_buf(),
+            scale,
+            seed,
+        },
+        &progress,
+    )
+    .map_err(|e| match e {
+        yanglao_demo::DemoError::Ops(e) => e.into(),
+        yanglao_demo::DemoError::Report(e) => generate_error(e),
+    })?;
+    bar.finish_and_clear();
+    let failed: Vec<&yanglao_demo::verify::Check> = s.checks.iter().filter(|c| !c.ok).collect();
+    let e = &s.generated.outcome.evaluation;
+    if cli.json {
+        output::json(&serde_json::json!({
+            "scale": scale, "seed": seed, "seconds": s.seconds, "counts": s.counts,
+            "fund": {"brought_forward_fen": s.statement.brought_forward_fen, "income_fen": s.statement.income_fen, "expenditure_fen": s.statement.expenditure_fen, "closing_fen": s.statement.closing_fen},
+            "total": num(e.total), "grade": e.grade, "files": s.generated.files, "checks": s.checks, "failed": failed.len(),
+        }));
+    } else {
+        let wy = yanglao_domain::format_wan_yuan;
+        println!("示例：阳泉市 2021–2023 年城乡居民补充养老保险（规模 {scale}，种子 {seed}），用时 {:.1} 秒", s.seconds);
+        println!(
+            "  参保人员 {} 人；缴费 {} / {} / {} 笔；发放批次 {} 个、明细 {} 条；死亡 {} 人；追回 {} 笔；银行结息 {} 笔",
+            s.counts.persons, s.counts.contributions[0], s.counts.contributions[1], s.counts.contributions[2], s.counts.payrolls, s.counts.payment_lines, s.counts.deaths, s.counts.recovery_steps, s.counts.interest_credits
+        );
+        println!(
+            "  2023 年基金：上年结余 {} 万元，本年收入 {} 万元，本年支出 {} 万元，年末滚存结余 {} 万元",
+            wy(s.statement.brought_forward_fen), wy(s.statement.income_fen), wy(s.statement.expenditure_fen), wy(s.statement.closing_fen)
+        );
+        println!(
+            "  2023 年绩效评价：总分 {} 分，等级“{}”",
+            fmt2(e.total),
+            e.grade
+        );
+        for f in &s.generated.files {
+            println!("  报告：{}", f.display());
+        }
+        println!(
+            "  与报告公布数字核对：{} 项一致，{} 项不一致",
+            s.checks.len() - failed.len(),
+            failed.len()
+        );
+        if verify || !failed.is_empty() {
+            for c in &s.checks {
+                println!(
+                    "    {} {}：报告 {}，系统 {}{}",
+                    if c.ok { "✓" } else { "✗" },
+                    c.figure,
+                    c.published,
+                    c.ours,
+                    if c.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{}）", c.note)
+                    }
+                );
+            }
+        }
+    }
+    Ok(if verify && !failed.is_empty() { 1 } else { 0 })
 }

@@ -1,0 +1,466 @@
+//! The demo's population: Yangquan's five counties in 2021–2023, shaped so that the system's own
+//! computations give the report's published figures (docs/demo.md explains every choice).
+//! Everything here is a pure function of the scale and the seed.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+use yanglao_domain::bank::with_luhn_digit;
+use yanglao_domain::CitizenId;
+
+pub const COUNTIES: [&str; 5] = ["140302", "140303", "140311", "140321", "140322"];
+pub const YEARS: [i32; 3] = [2021, 2022, 2023];
+
+/// Contributors (self-paid or government-paid) by year and county, at full scale. 2023 totals
+/// 117,275: 11.73万, and 78.92% of the 148,600 target; 2022 totals 122,314, so 2023 is −4.12%;
+/// only 平定县 falls by more than 5% in 2023, and only 平定县 and 盂县 are below 2021.
+pub const CONTRIBUTORS: [[i64; 5]; 3] = [
+    [22_000, 16_000, 24_000, 48_000, 41_700],
+    [22_300, 16_200, 24_400, 31_414, 28_000],
+    [22_100, 16_050, 24_100, 28_325, 26_700],
+];
+/// Government-paid contributors (hardship groups) by year; 2023: 31,916 × 200 yuan = 638.32万.
+pub const GOVERNMENT_PAID: [i64; 3] = [30_500, 31_200, 31_916];
+/// Of them, also paying a tier themselves; 2023: 0.36万.
+pub const BOTH: [i64; 3] = [3_000, 3_300, 3_600];
+/// How the hardship groups spread over the counties.
+pub const HARDSHIP_WEIGHTS: [f64; 5] = [0.12, 0.10, 0.15, 0.33, 0.30];
+/// Recipients at launch (over benefit age on 1 January 2021) and their spread.
+pub const ELDERLY: i64 = 94_284;
+pub const ELDERLY_WEIGHTS: [f64; 5] = [0.19, 0.13, 0.20, 0.25, 0.23];
+/// Contributors reaching 65 and awarded in each year (they then receive an account pension as
+/// well as the exit subsidy). Recipients: 94,284 + 9,406 = 103,690 (10.37万); − 4,000 deaths +
+/// 8,310 = 108,000 (10.8万); − 3,808 + 6,000 = 110,192 (11.02万, +2.03%; +6.27% on 2021).
+pub const NEW_RECIPIENTS: [i64; 3] = [9_406, 8_310, 6_000];
+/// Deaths among recipients each year; of them, reported only after the next payroll was paid.
+pub const DEATHS: [i64; 3] = [4_000, 3_808, 3_600];
+pub const LATE_DEATHS: [i64; 3] = [1_100, 1_250, 1_319];
+/// Overpayment cases recovered in full during the year of the death (2023: 540 × 20 yuan =
+/// 10,800 yuan).
+pub const RECOVERED_CASES: [i64; 3] = [450, 500, 540];
+/// Basic-scheme members of working age who never contribute (the outreach list).
+pub const NON_CONTRIBUTORS: i64 = 60_000;
+/// Share of self-paying contributors at the lowest tier.
+pub const LOWEST_TIER_SHARE: f64 = 0.8271;
+/// The other tiers (500, 1000, 2000, 5000 yuan) among the rest.
+pub const UPPER_TIERS: [(i64, f64); 4] = [
+    (50_000, 0.45),
+    (100_000, 0.30),
+    (200_000, 0.17),
+    (500_000, 0.08),
+];
+/// New joiners each year among the regular self-payers.
+pub const NEW_JOINER_SHARE: f64 = 0.04;
+/// Regular payrolls the banks paid after the 15th: (county, year, month, day paid). Every county
+/// but 城区.
+pub const LATE_PAYROLLS: [(usize, i32, u32, u32); 8] = [
+    (1, 2023, 3, 17),
+    (2, 2023, 5, 16),
+    (2, 2023, 9, 18),
+    (3, 2023, 2, 20),
+    (3, 2023, 7, 17),
+    (3, 2023, 11, 16),
+    (4, 2023, 4, 19),
+    (4, 2023, 10, 17),
+];
+
+const SURNAMES: [&str; 40] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "胡", "朱", "高", "林",
+    "何", "郭", "马", "罗", "梁", "宋", "郑", "谢", "韩", "唐", "冯", "于", "董", "萧", "程", "曹",
+    "袁", "邓", "许", "傅", "沈", "曾", "彭", "吕",
+];
+const GIVEN: [&str; 48] = [
+    "建国", "秀英", "桂兰", "志强", "玉兰", "淑珍", "红梅", "文斌", "丽华", "国庆", "海燕", "春花",
+    "建华", "秀兰", "明", "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
+    "杰", "娟", "涛", "超", "霞", "平", "刚", "桂英", "凤英", "永刚", "晓东", "小红", "金凤",
+    "玉梅", "翠兰", "保平", "福生", "二虎", "润莲", "改香", "海平",
+];
+const BANKS: [&str; 5] = [
+    "中国农业银行",
+    "中国邮政储蓄银行",
+    "山西农村商业银行",
+    "中国建设银行",
+    "中国工商银行",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Over benefit age at launch: the exit subsidy from January 2021.
+    Elderly,
+    /// Reaches benefit age in 2021, 2022 or 2023 after contributing (index into YEARS).
+    Cohort(usize),
+    Hardship,
+    Regular,
+    NonContributor,
+}
+
+#[derive(Debug, Clone)]
+pub struct Death {
+    pub date: NaiveDate,
+    /// When the police file carrying it arrives (imported before that month's payroll).
+    pub reported: NaiveDate,
+    /// Reported after the next month's payroll was paid: an overpayment.
+    pub late: bool,
+    /// The family refunded the overpayment within the year.
+    pub recovered: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub county: usize,
+    pub id: CitizenId,
+    pub name: String,
+    pub phone: String,
+    pub bank: &'static str,
+    pub account: String,
+    pub role: Role,
+    /// Self-paid tier (fen) per year of YEARS.
+    pub tiers: [Option<i64>; 3],
+    pub gov: [bool; 3],
+    pub hardship_from: Option<NaiveDate>,
+    pub death: Option<Death>,
+}
+
+/// A small deterministic generator (xorshift64*).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+    pub fn date(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let days = (to - from).num_days().max(0) as u64;
+        from + Duration::days(self.below(days + 1) as i64)
+    }
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// Splits `total` by `weights` into whole numbers that add up to it (largest remainders).
+pub fn apportion(total: i64, weights: &[f64; 5]) -> [i64; 5] {
+    let sum: f64 = weights.iter().sum();
+    let raw: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
+    let mut out = [0i64; 5];
+    for (o, r) in out.iter_mut().zip(&raw) {
+        *o = r.floor() as i64;
+    }
+    let mut order: Vec<usize> = (0..5).collect();
+    order.sort_by(|a, b| (raw[*b] - raw[*b].floor()).total_cmp(&(raw[*a] - raw[*a].floor())));
+    let short = total - out.iter().sum::<i64>();
+    for k in order.into_iter().take(short.max(0) as usize) {
+        out[k] += 1;
+    }
+    out
+}
+
+pub fn scaled(x: i64, scale: f64) -> i64 {
+    (x as f64 * scale).round() as i64
+}
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).expect("valid date")
+}
+
+struct Maker {
+    rng: Rng,
+    seq: HashMap<(usize, NaiveDate), u32>,
+    accounts: u64,
+}
+
+impl Maker {
+    fn person(&mut self, county: usize, born: NaiveDate, role: Role) -> Person {
+        // A free sequence number for the county and birth date (odd: men, even: women).
+        let mut born = born;
+        let seq = loop {
+            let s = self.seq.entry((county, born)).or_insert(0);
+            if *s < 999 {
+                *s += 1;
+                break *s;
+            }
+            born = born.succ_opt().expect("valid");
+        };
+        let id = CitizenId::from_body(&format!(
+            "{}{}{seq:03}",
+            COUNTIES[county],
+            born.format("%Y%m%d")
+        ))
+        .expect("generated IDs are valid");
+        let n = self.rng.next_u64();
+        let name = format!(
+            "{}{}",
+            SURNAMES[(n % 40) as usize],
+            GIVEN[((n >> 8) % 48) as usize]
+        );
+        self.accounts += 1;
+        Person {
+            county,
+            id,
+            name,
+            phone: format!("139{:08}", self.rng.below(100_000_000)),
+            bank: BANKS[(county + (n >> 16) as usize % 2) % BANKS.len()],
+            account: with_luhn_digit(&format!("62284{:013}", self.accounts)),
+            role,
+            tiers: [None; 3],
+            gov: [false; 3],
+            hardship_from: None,
+            death: None,
+        }
+    }
+}
+
+/// The whole population, in a fixed order.
+pub fn population(scale: f64, seed: u64) -> Vec<Person> {
+    let mut mk = Maker {
+        rng: Rng::new(seed),
+        seq: HashMap::new(),
+        accounts: 0,
+    };
+    let mut people: Vec<Person> = Vec::new();
+    let gov: Vec<[i64; 5]> = GOVERNMENT_PAID
+        .iter()
+        .map(|g| apportion(scaled(*g, scale), &HARDSHIP_WEIGHTS))
+        .collect();
+    let both: Vec<[i64; 5]> = BOTH
+        .iter()
+        .map(|g| apportion(scaled(*g, scale), &HARDSHIP_WEIGHTS))
+        .collect();
+    let elderly = apportion(scaled(ELDERLY, scale), &ELDERLY_WEIGHTS);
+    let weights_of = |y: usize| -> [f64; 5] { std::array::from_fn(|c| CONTRIBUTORS[y][c] as f64) };
+    let cohorts: Vec<[i64; 5]> = (0..3)
+        .map(|y| apportion(scaled(NEW_RECIPIENTS[y], scale), &weights_of(0)))
+        .collect();
+    let deaths: Vec<[i64; 5]> = (0..3)
+        .map(|y| apportion(scaled(DEATHS[y], scale), &ELDERLY_WEIGHTS))
+        .collect();
+    let late: Vec<[i64; 5]> = (0..3)
+        .map(|y| apportion(scaled(LATE_DEATHS[y], scale), &ELDERLY_WEIGHTS))
+        .collect();
+    let recovered: Vec<[i64; 5]> = (0..3)
+        .map(|y| apportion(scaled(RECOVERED_CASES[y], scale), &ELDERLY_WEIGHTS))
+        .collect();
+    let non = apportion(scaled(NON_CONTRIBUTORS, scale), &ELDERLY_WEIGHTS);
+    for c in 0..5 {
+        // Recipients at launch, some of whom die each year.
+        let start = people.len();
+        for _ in 0..elderly[c] {
+            let born = mk.rng.date(d(1926, 1, 1), d(1955, 12, 31));
+            people.push(mk.person(c, born, Role::Elderly));
+        }
+        // The oldest die first.
+        let mut idx: Vec<usize> = (start..people.len()).collect();
+        idx.sort_by_key(|i| people[*i].id.birth_date());
+        let mut next = idx.into_iter();
+        for y in 0..3 {
+            let year = YEARS[y];
+            for k in 0..deaths[y][c] {
+                let Some(i) = next.next() else { break };
+                let is_late = k < late[y][c];
+                // A late report arrives two months after the death (the month after it is paid);
+                // an on-time one the month after, before that month's payroll.
+                let month = 1 + mk.rng.below(if is_late { 10 } else { 11 }) as u32;
+                let date = mk.rng.date(d(year, month, 1), d(year, month, 28));
+                let reported_month = month + if is_late { 2 } else { 1 };
+                people[i].death = Some(Death {
+                    date,
+                    reported: d(year, reported_month, 5),
+                    late: is_late,
+                    recovered: is_late && k < recovered[y][c],
+                });
+            }
+        }
+        // Contributors reaching benefit age in 2021, 2022, 2023: born February–November 1956,
+        // 1957, 1958; they contribute every year until then.
+        for (y, cohort) in cohorts.iter().enumerate() {
+            for _ in 0..cohort[c] {
+                let born = mk
+                    .rng
+                    .date(d(1956 + y as i32, 2, 1), d(1956 + y as i32, 11, 28));
+                let mut p = mk.person(c, born, Role::Cohort(y));
+                for t in p.tiers.iter_mut().take(y + 1) {
+                    *t = Some(0); // the tier is set below
+                }
+                people.push(p);
+            }
+        }
+        // Hardship groups: the county pays their lowest tier; some also pay themselves.
+        let h = gov.iter().map(|g| g[c]).max().unwrap_or(0);
+        for k in 0..h {
+            let born = mk.rng.date(d(1961, 1, 1), d(1995, 12, 31));
+            let mut p = mk.person(c, born, Role::Hardship);
+            for y in 0..3 {
+                p.gov[y] = k < gov[y][c];
+                if k < both[y][c] {
+                    p.tiers[y] = Some(0);
+                }
+            }
+            p.hardship_from = Some(if k < gov[0][c] {
+                d(2020, 6, 1)
+            } else if k < gov[1][c] {
+                d(2022, 1, 1)
+            } else {
+                d(2023, 1, 1)
+            });
+            people.push(p);
+        }
+        // Regular self-payers: consecutive windows over one list, so that some lapse and some
+        // join each year.
+        let cohort_in = |y: usize| -> i64 { (y..3).map(|k| cohorts[k][c]).sum() };
+        let regular: Vec<i64> = (0..3)
+            .map(|y| (scaled(CONTRIBUTORS[y][c], scale) - cohort_in(y) - gov[y][c]).max(0))
+            .collect();
+        let join: Vec<i64> = regular
+            .iter()
+            .map(|r| (*r as f64 * NEW_JOINER_SHARE).round() as i64)
+            .collect();
+        let s22 = (regular[0] + join[1] - regular[1]).max(0);
+        let s23 = (s22 + regular[1] + join[2] - regular[2]).max(s22);
+        let windows = [
+            (0, regular[0]),
+            (s22, s22 + regular[1]),
+            (s23, s23 + regular[2]),
+        ];
+        let total = windows.iter().map(|w| w.1).max().unwrap_or(0);
+        for k in 0..total {
+            let born = mk.rng.date(d(1959, 1, 1), d(2004, 12, 31));
+            let mut p = mk.person(c, born, Role::Regular);
+            for (y, (a, b)) in windows.iter().enumerate() {
+                if (*a..*b).contains(&k) {
+                    p.tiers[y] = Some(0);
+                }
+            }
+            people.push(p);
+        }
+        for _ in 0..non[c] {
+            let born = mk.rng.date(d(1961, 1, 1), d(2000, 12, 31));
+            people.push(mk.person(c, born, Role::NonContributor));
+        }
+    }
+    // Tiers: each year, 82.71% of the self-payers at the lowest tier, the rest spread upwards.
+    for y in 0..3 {
+        let mut slots: Vec<usize> = (0..people.len())
+            .filter(|i| people[*i].tiers[y].is_some())
+            .collect();
+        mk.rng.shuffle(&mut slots);
+        let lowest = (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize;
+        let rest = slots.len() - lowest.min(slots.len());
+        let mut upper: Vec<i64> = Vec::with_capacity(rest);
+        let weights: [f64; 5] = [
+            UPPER_TIERS[0].1,
+            UPPER_TIERS[1].1,
+            UPPER_TIERS[2].1,
+            UPPER_TIERS[3].1,
+            0.0,
+        ];
+        let counts = apportion(rest as i64, &weights);
+        for (k, n) in counts.iter().enumerate().take(4) {
+            upper.extend(std::iter::repeat_n(UPPER_TIERS[k].0, *n as usize));
+        }
+        for (j, i) in slots.into_iter().enumerate() {
+            people[i].tiers[y] = Some(if j < lowest {
+                20_000
+            } else {
+                upper[j - lowest]
+            });
+        }
+    }
+    people
+}
+
+/// The date a contribution of `year` is paid: Jan 15 for someone reaching benefit age that year
+/// (so that it is in the account when the award is made), else March to October.
+pub fn paid_on(p: &Person, y: usize, rng: &mut Rng) -> NaiveDate {
+    let year = YEARS[y];
+    if p.role == Role::Cohort(y) {
+        d(year, 1, 15)
+    } else {
+        rng.date(d(year, 3, 1), d(year, 10, 31))
+    }
+}
+
+/// Is the person alive at the start of `date`'s month… used by tests.
+pub fn alive_on(p: &Person, date: NaiveDate) -> bool {
+    p.death.as_ref().is_none_or(|d| d.date >= date)
+}
+
+/// Day of the month the bank pays a county's regular payroll.
+pub fn paid_day(county: usize, year: i32, month: u32) -> u32 {
+    LATE_PAYROLLS
+        .iter()
+        .find(|(c, y, m, _)| *c == county && *y == year && *m == month)
+        .map_or(10, |x| x.3)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_counts_are_the_published_ones() {
+        for y in 0..3 {
+            let total: i64 = CONTRIBUTORS[y].iter().sum();
+            assert_eq!(total, [151_700, 122_314, 117_275][y]);
+        }
+        assert_eq!(ELDERLY + NEW_RECIPIENTS[0], 103_690);
+        assert_eq!(103_690 - DEATHS[0] + NEW_RECIPIENTS[1], 108_000);
+        assert_eq!(108_000 - DEATHS[1] + NEW_RECIPIENTS[2], 110_192);
+        assert_eq!(
+            apportion(31_916, &HARDSHIP_WEIGHTS).iter().sum::<i64>(),
+            31_916
+        );
+    }
+
+    #[test]
+    fn a_small_population_has_the_planned_shape() {
+        let people = population(0.02, 7);
+        let contributors = |y: usize| {
+            people
+                .iter()
+                .filter(|p| p.tiers[y].is_some() || p.gov[y])
+                .count() as i64
+        };
+        for (y, row) in CONTRIBUTORS.iter().enumerate() {
+            let want: i64 = row.iter().map(|c| scaled(*c, 0.02)).sum();
+            assert!(
+                (contributors(y) - want).abs() <= 5,
+                "{y}: {} vs {want}",
+                contributors(y)
+            );
+        }
+        let self_2023: Vec<i64> = people.iter().filter_map(|p| p.tiers[2]).collect();
+        let lowest =
+            self_2023.iter().filter(|t| **t == 20_000).count() as f64 / self_2023.len() as f64;
+        assert!((lowest - LOWEST_TIER_SHARE).abs() < 0.001, "{lowest}");
+        // IDs are unique and valid.
+        let mut ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), people.len());
+        // Nobody contributes at or beyond benefit age.
+        for p in &people {
+            for (y, year) in YEARS.iter().enumerate() {
+                if p.tiers[y].is_some() || p.gov[y] {
+                    assert!(
+                        yanglao_domain::age_on(p.id.birth_date(), d(*year, 1, 1)) < 65,
+                        "{:?}",
+                        p.id
+                    );
+                }
+            }
+        }
+    }
+}
