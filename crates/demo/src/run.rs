@@ -25,6 +25,17 @@ pub struct Counts {
     pub recovery_steps: usize,
     pub interest_credits: usize,
     pub files_written: usize,
+    /// Seconds spent in each step, summed over the three years.
+    pub seconds: std::collections::BTreeMap<&'static str, f64>,
+}
+
+impl Counts {
+    fn time<T>(&mut self, step: &'static str, f: impl FnOnce(&mut Self) -> T) -> T {
+        let t = std::time::Instant::now();
+        let out = f(self);
+        *self.seconds.entry(step).or_default() += t.elapsed().as_secs_f64();
+        out
+    }
 }
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
@@ -85,28 +96,36 @@ impl Demo<'_> {
         let people = plan::population(self.scale, self.seed);
         counts.persons = people.len();
         let mut rng = Rng::new(self.seed ^ 0x5EED);
-        self.register(&people, &data, &mut counts)?;
+        counts.time("register", |c| self.register(&people, &data, c))?;
         let accounts = self.bank_agreements(&data, &mut counts)?;
         let mut total_months = 0u64;
         for (y, year) in YEARS.iter().copied().enumerate() {
-            self.budget(year, &data, &mut counts)?;
-            self.contributions(&people, y, &data, &mut rng, &mut counts)?;
+            counts.time("budget", |c| self.budget(year, &data, c))?;
+            counts.time("contributions", |c| {
+                self.contributions(&people, y, &data, &mut rng, c)
+            })?;
             for month in 1..=12u32 {
                 (self.progress)(&format!("{year} 年经办"), total_months, 36);
                 total_months += 1;
-                self.deaths(&people, year, month, &data, &mut counts)?;
+                counts.time("deaths", |c| self.deaths(&people, year, month, &data, c))?;
                 let m = Month::parse(&format!("{year}-{month:02}")).expect("valid");
-                yanglao_ops::awards::run(self.ctx, m, None)?;
+                counts.time("awards", |_| yanglao_ops::awards::run(self.ctx, m, None))?;
                 self.payroll(m, &data, &mut counts)?;
-                self.recoveries(&people, year, month, &mut counts)?;
+                counts.time("recovery", |c| self.recoveries(&people, year, month, c))?;
                 if month % 3 == 0 {
-                    self.bank_statements(&accounts, year, month, &data, &mut counts)?;
+                    counts.time("bank statements", |c| {
+                        self.bank_statements(&accounts, year, month, &data, c)
+                    })?;
                 }
             }
-            yanglao_ops::govpay::run(self.ctx, year, None)?;
-            yanglao_ops::interest::credit(self.ctx, year, None)?;
+            counts.time("gov-pay", |_| {
+                yanglao_ops::govpay::run(self.ctx, year, None)
+            })?;
+            counts.time("interest", |_| {
+                yanglao_ops::interest::credit(self.ctx, year, None)
+            })?;
         }
-        self.survey(&data, &mut counts)?;
+        counts.time("survey", |c| self.survey(&data, c))?;
         Ok(counts)
     }
 
@@ -319,22 +338,28 @@ impl Demo<'_> {
 
     /// Runs, approves (another user), exports and pays the month's regular payrolls.
     fn payroll(&mut self, month: Month, data: &Path, counts: &mut Counts) -> Result<()> {
-        let run = yanglao_ops::payroll::run(
-            self.ctx,
-            month,
-            None,
-            yanglao_ops::payroll::Kind::Regular,
-            &|_, _, _| {},
-        )?;
+        let run = counts.time("payroll run", |_| {
+            yanglao_ops::payroll::run(
+                self.ctx,
+                month,
+                None,
+                yanglao_ops::payroll::Kind::Regular,
+                &|_, _, _| {},
+            )
+        })?;
         let out = data.join("发放").join(month.to_string());
         for p in &run.payrolls {
             counts.payrolls += 1;
             counts.payment_lines += p.lines as usize;
             let maker = std::mem::replace(&mut self.ctx.actor, "demo-checker".into());
-            let approved = yanglao_ops::payroll::approve(self.ctx, p.id);
+            let approved = counts.time("payroll approve", |_| {
+                yanglao_ops::payroll::approve(self.ctx, p.id)
+            });
             self.ctx.actor = maker;
             approved?;
-            let e = yanglao_ops::export::export(self.ctx, p.id, &out, &|_, _| {})?;
+            let e = counts.time("payroll export", |_| {
+                yanglao_ops::export::export(self.ctx, p.id, &out, &|_, _| {})
+            })?;
             counts.files_written += e.files.len();
             let county = COUNTIES.iter().position(|c| *c == p.county).unwrap_or(0);
             let day = paid_day(county, month.year(), month.first_day().month());
@@ -345,7 +370,9 @@ impl Demo<'_> {
                 let ret = bank_return(&bytes, date);
                 let path = PathBuf::from(format!("{f}.回盘.csv"));
                 write(&path, &ret, counts)?;
-                import(self.ctx, &path, yanglao_ops::bank_return::import)?;
+                counts.time("bank returns", |_| {
+                    import(self.ctx, &path, yanglao_ops::bank_return::import)
+                })?;
             }
         }
         Ok(())

@@ -249,7 +249,20 @@ fn post_payroll_results(
         .map(|o| (*o, &lines[&o.line_no]))
         .collect();
     if !paid.is_empty() {
-        let mut balances = ledger::component_balances(tx, &county, None)?;
+        // Balances of the people this payroll draws on their accounts (not the whole county's).
+        let mut balances: crate::register::FastMap<i64, [i64; 6]> = Default::default();
+        tx.for_each_ref(
+            "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
+                    CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
+             FROM account_movements WHERE county = $1 AND person_id IN (
+                 SELECT person_id FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND account_pension_fen > account_from_pool_fen)
+             GROUP BY person_id",
+            &[Param::Text(&county), Param::Int(payroll_id)],
+            |r| {
+                balances.insert(r.i64(0)?, [r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)?, r.i64(5)?, r.i64(6)?]);
+                Ok(())
+            },
+        )?;
         let mut draft = EntryDraft {
             county: &county,
             date: paid
@@ -314,14 +327,35 @@ fn post_payroll_results(
             .collect();
         ledger::write_account_movements(tx, &county, entry_id, "benefit", &rows)?;
     }
+    // The lines' results, set by groups of the same result (usually: all paid on one day).
+    // (paid, date paid, failure reason) → line numbers.
+    type Result3<'a> = (bool, Option<NaiveDate>, Option<&'a str>);
+    let mut groups: std::collections::BTreeMap<Result3<'_>, Vec<i64>> = Default::default();
     for o in outcomes {
-        tx.exec(
-            "UPDATE payroll_lines SET status = $4, paid_date = $5, fail_reason = $6 WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
-            &[
-                Param::Text(&county), Param::Int(payroll_id), Param::Int(o.line_no),
-                Param::Text(if o.paid.is_some() { "paid" } else { "failed" }), Param::from(o.paid), Param::from(o.reason.as_deref()),
-            ],
-        )?;
+        groups
+            .entry((o.paid.is_some(), o.paid, o.reason.as_deref()))
+            .or_default()
+            .push(o.line_no);
+    }
+    for ((paid, date, reason), line_nos) in groups {
+        for chunk in line_nos.chunks(500) {
+            let mut params = vec![
+                Param::Text(&county),
+                Param::Int(payroll_id),
+                Param::Text(if paid { "paid" } else { "failed" }),
+                Param::from(date),
+                Param::from(reason),
+            ];
+            params.extend(chunk.iter().map(|n| Param::Int(*n)));
+            let list: Vec<String> = (6..6 + chunk.len()).map(|i| format!("${i}")).collect();
+            tx.exec(
+                &format!(
+                    "UPDATE payroll_lines SET status = $3, paid_date = $4, fail_reason = $5 WHERE county = $1 AND payroll_id = $2 AND line_no IN ({})",
+                    list.join(", ")
+                ),
+                &params,
+            )?;
+        }
     }
     // Payments the bank made after a death already recorded become overpayments at once.
     let late: Vec<(i64, NaiveDate)> = tx

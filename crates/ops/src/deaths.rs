@@ -433,6 +433,28 @@ fn event(
     Ok(())
 }
 
+/// The months of a county's payrolls after `month`, as parameters: a person's lines after a
+/// month are found by one index seek per payroll month (the line index leads with the county and
+/// the month), not by scanning every later line of the county.
+fn later_months(tx: &mut Tx<'_>, county: &str, month: Month) -> Result<Vec<NaiveDate>> {
+    let mut out = Vec::new();
+    for r in tx.query(
+        "SELECT DISTINCT month FROM payrolls WHERE county = $1 AND month > $2 ORDER BY month",
+        &[Param::Text(county), Param::Date(month.first_day())],
+    )? {
+        out.push(r.date(0)?);
+    }
+    Ok(out)
+}
+
+/// `first_param`, `first_param + 1`, … as SQL placeholders.
+fn placeholders(first_param: usize, n: usize) -> String {
+    (first_param..first_param + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Cuts the person's draft lines (before approval) back to the month of the death: a line wholly
 /// after it is dropped, a line that covers it (back pay) keeps the months up to it.
 fn drop_from_drafts(
@@ -441,12 +463,21 @@ fn drop_from_drafts(
     person_id: i64,
     death_month: Month,
 ) -> Result<usize> {
+    let months = later_months(tx, county, death_month)?;
+    if months.is_empty() {
+        return Ok(0);
+    }
+    let mut params = vec![Param::Text(county), Param::Int(person_id)];
+    params.extend(months.iter().map(|m| Param::Date(*m)));
     let drafts = tx.query(
-        "SELECT l.payroll_id, l.line_no, l.from_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
-                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
-         FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
-         WHERE l.county = $1 AND l.person_id = $2 AND p.status = 'draft' AND l.to_month > $3",
-        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
+        &format!(
+            "SELECT l.payroll_id, l.line_no, l.from_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                    l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
+             FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
+             WHERE l.county = $1 AND l.person_id = $2 AND p.status = 'draft' AND l.to_month IN ({})",
+            placeholders(3, months.len())
+        ),
+        &params,
     )?;
     let mut dropped = 0;
     for r in &drafts {
@@ -532,15 +563,24 @@ pub(crate) fn overpayments(
     today: NaiveDate,
 ) -> Result<i64> {
     let death_month = Month::of(death_date);
+    let months = later_months(tx, county, death_month)?;
+    if months.is_empty() {
+        return Ok(0);
+    }
+    let mut params = vec![Param::Text(county), Param::Int(person_id)];
+    params.extend(months.iter().map(|m| Param::Date(*m)));
     let lines = tx.query(
-        "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
-                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
-                o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
-         FROM payroll_lines l
-         LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
-         WHERE l.county = $1 AND l.person_id = $2 AND l.status = 'paid' AND l.to_month > $3
-         ORDER BY l.payroll_id, l.line_no",
-        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
+        &format!(
+            "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                    l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
+                    o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
+             FROM payroll_lines l
+             LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
+             WHERE l.county = $1 AND l.person_id = $2 AND l.status = 'paid' AND l.to_month IN ({})
+             ORDER BY l.payroll_id, l.line_no",
+            placeholders(3, months.len())
+        ),
+        &params,
     )?;
     let mut work = Vec::new();
     for r in &lines {

@@ -127,6 +127,7 @@ fn decisions(
     let mut map: FastMap<i64, (String, Option<String>)> = FastMap::default();
     tx.for_each_ref(
         "SELECT person_id, status, reason, effective_date FROM person_events WHERE county = $1 AND effective_date <= $2
+           AND person_id IN (SELECT person_id FROM person_events WHERE county = $1 AND status IN ('suspended', 'resumed', 'terminated'))
          ORDER BY person_id, effective_date, event_id",
         &[Param::Text(county), Param::Date(month.last_day())],
         |r| {
@@ -164,19 +165,23 @@ fn remaining_balances(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, i64>
             Ok(())
         },
     )?;
-    // Lines drawn up and not yet posted: pending ones, and failed ones not re-issued yet.
-    tx.for_each_ref(
+    // Lines drawn up and not yet posted: pending ones (only in payrolls not yet paid), and failed
+    // ones not re-issued yet (found through their own index).
+    for sql in [
         "SELECT l.person_id, CAST(SUM(l.account_pension_fen - l.account_from_pool_fen) AS BIGINT) FROM payroll_lines l
-         WHERE l.county = $1 AND l.person_id IN (SELECT a.person_id FROM awards a WHERE a.county = $1 AND a.account_pension_fen > 0)
-           AND l.account_pension_fen > l.account_from_pool_fen AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
-             SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))
+         WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1 AND p.status <> 'paid')
+           AND l.status = 'pending' AND l.account_pension_fen > l.account_from_pool_fen
          GROUP BY l.person_id",
-        &[Param::Text(county)],
-        |r| {
+        "SELECT l.person_id, CAST(SUM(l.account_pension_fen - l.account_from_pool_fen) AS BIGINT) FROM payroll_lines l
+         WHERE l.county = $1 AND l.status = 'failed' AND l.account_pension_fen > l.account_from_pool_fen AND NOT EXISTS (
+             SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)
+         GROUP BY l.person_id",
+    ] {
+        tx.for_each_ref(sql, &[Param::Text(county)], |r| {
             *map.entry(r.i64(0)?).or_default() -= r.i64(1)?;
             Ok(())
-        },
-    )?;
+        })?;
+    }
     Ok(map)
 }
 
@@ -385,7 +390,12 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
         )?;
         // The month each person is paid through: last month for those in last month's payroll;
         // looked up for the others (new awards, people excluded last month).
-        let missing: Vec<i64> = awards.iter().map(|a| a.person_id).filter(|p| !prev.contains_key(p)).collect();
+        // People terminated or suspended are left out below without it: not looked up.
+        let missing: Vec<i64> = awards
+            .iter()
+            .map(|a| a.person_id)
+            .filter(|p| !prev.contains_key(p) && !decisions.get(p).is_some_and(|(s, _)| s == "terminated" || s == "suspended"))
+            .collect();
         let mut paid_through: FastMap<i64, Month> = FastMap::default();
         let starts: FastMap<i64, Month> = awards.iter().map(|a| (a.person_id, a.start)).collect();
         let bulk = missing.len() * 10 > awards.len();

@@ -8,6 +8,7 @@ const SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_deaths.sql")),
     (4, include_str!("../migrations/sqlite/0004_bank.sql")),
     (5, include_str!("../migrations/sqlite/0005_evaluation.sql")),
+    (6, include_str!("../migrations/sqlite/0006_lookups.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -18,6 +19,7 @@ const POSTGRES: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/postgres/0005_evaluation.sql"),
     ),
+    (6, include_str!("../migrations/postgres/0006_lookups.sql")),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.
