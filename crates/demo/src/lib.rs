@@ -2,6 +2,7 @@
 //! report as synthetic data and run through the system's own use cases, ending with the 2023
 //! evaluation report. docs/demo.md explains the data.
 
+pub mod calibrate;
 pub mod money;
 pub mod plan;
 pub mod run;

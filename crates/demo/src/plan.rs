@@ -26,29 +26,34 @@ pub const BOTH: [i64; 3] = [3_000, 3_300, 3_600];
 /// How the hardship groups spread over the counties.
 pub const HARDSHIP_WEIGHTS: [f64; 5] = [0.12, 0.10, 0.15, 0.33, 0.30];
 /// Recipients at launch (over benefit age on 1 January 2021) and their spread.
-pub const ELDERLY: i64 = 94_284;
+pub const ELDERLY: i64 = 91_854;
 pub const ELDERLY_WEIGHTS: [f64; 5] = [0.19, 0.13, 0.20, 0.25, 0.23];
 /// Contributors reaching 65 and awarded in each year (they then receive an account pension as
-/// well as the exit subsidy). Recipients: 94,284 + 9,406 = 103,690 (10.37万); − 4,000 deaths +
-/// 8,310 = 108,000 (10.8万); − 3,808 + 6,000 = 110,192 (11.02万, +2.03%; +6.27% on 2021).
-pub const NEW_RECIPIENTS: [i64; 3] = [9_406, 8_310, 6_000];
+/// well as the exit subsidy). Recipients: 91,854 + 11,836 = 103,690 (10.37万); − 6,430 deaths +
+/// 10,740 = 108,000 (10.8万); − 3,808 + 6,000 = 110,192 (11.02万, +2.03%; +6.27% on 2021).
+pub const NEW_RECIPIENTS: [i64; 3] = [11_836, 10_740, 6_000];
 /// Deaths among recipients each year; of them, reported only after the next payroll was paid.
-pub const DEATHS: [i64; 3] = [4_000, 3_808, 3_600];
+pub const DEATHS: [i64; 3] = [6_430, 3_808, 3_138];
 pub const LATE_DEATHS: [i64; 3] = [1_100, 1_250, 1_319];
 /// Overpayment cases recovered in full during the year of the death (2023: 540 × 20 yuan =
-/// 10,800 yuan).
-pub const RECOVERED_CASES: [i64; 3] = [450, 500, 540];
+/// 10,800 yuan: 471 of 22.90 yuan and one part-refund).
+pub const RECOVERED_CASES: [i64; 3] = [450, 500, 472];
 /// Basic-scheme members of working age who never contribute (the outreach list).
 pub const NON_CONTRIBUTORS: i64 = 60_000;
 /// Share of self-paying contributors at the lowest tier.
 pub const LOWEST_TIER_SHARE: f64 = 0.8271;
-/// The other tiers (500, 1000, 2000, 5000 yuan) among the rest.
-pub const UPPER_TIERS: [(i64, f64); 4] = [
-    (50_000, 0.45),
-    (100_000, 0.30),
-    (200_000, 0.17),
-    (500_000, 0.08),
-];
+/// The other tiers (500, 1000, 2000, 5000 yuan) among the rest, by year.
+pub const UPPER: [i64; 4] = [50_000, 100_000, 200_000, 500_000];
+pub const UPPER_TIERS: [[f64; 4]; 3] = [[0.62, 0.25, 0.09, 0.04], [0.62, 0.25, 0.09, 0.04], [0.58, 0.0, 0.29, 0.13]];
+/// The tiers of the contributors about to reach benefit age (they pay more, and their account
+/// pensions make the year's account-pension spending).
+pub const COHORT_TIERS: [(i64, f64); 3] = [(100_000, 0.75), (200_000, 0.22), (500_000, 0.03)];
+/// Self-payers of 城区 and 矿区 whose December contributions of 2022 and 2023 arrive in the year's
+/// last collection file; their tiers are set when it is written, so that the books close on the
+/// published figures (see `calibrate`).
+pub const CALIBRATION_SHARE: f64 = 0.15;
+/// The share of the calibration group the plan expects at the lowest tier.
+pub const CALIBRATION_LOWEST: f64 = 0.62;
 /// New joiners each year among the regular self-payers.
 pub const NEW_JOINER_SHARE: f64 = 0.04;
 /// Regular payrolls the banks paid after the 15th: (county, year, month, day paid). Every county
@@ -119,6 +124,8 @@ pub struct Person {
     pub gov: [bool; 3],
     pub hardship_from: Option<NaiveDate>,
     pub death: Option<Death>,
+    /// In the year's last collection file, tier set at the time (see CALIBRATION_SHARE).
+    pub calibration: [bool; 3],
 }
 
 /// A small deterministic generator (xorshift64*).
@@ -219,6 +226,7 @@ impl Maker {
             gov: [false; 3],
             hardship_from: None,
             death: None,
+            calibration: [false; 3],
         }
     }
 }
@@ -350,32 +358,62 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
             people.push(mk.person(c, born, Role::NonContributor));
         }
     }
-    // Tiers: each year, 82.71% of the self-payers at the lowest tier, the rest spread upwards.
+    // The calibration groups: a share of 2022's and 2023's regular self-payers in 城区 and 矿区.
+    for y in 1..3 {
+        for c in [0usize, 1] {
+            let mut group: Vec<usize> =
+                (0..people.len()).filter(|i| people[*i].county == c && people[*i].role == Role::Regular && people[*i].tiers[y].is_some()).collect();
+            mk.rng.shuffle(&mut group);
+            let k = (group.len() as f64 * CALIBRATION_SHARE).round() as usize;
+            for i in group.into_iter().take(k) {
+                people[i].calibration[y] = true;
+            }
+        }
+    }
+    // Tiers. Those about to reach benefit age pay the cohort tiers; of the others, so many pay the
+    // lowest tier that, with half of the calibration group at it, 82.71% of the year's self-payers
+    // do.
     for y in 0..3 {
-        let mut slots: Vec<usize> = (0..people.len())
-            .filter(|i| people[*i].tiers[y].is_some())
-            .collect();
+        let payers: Vec<usize> = (0..people.len()).filter(|i| people[*i].tiers[y].is_some()).collect();
+        let total = payers.len();
+        let calibration = payers.iter().filter(|i| people[**i].calibration[y]).count();
+        let mut cohort: Vec<usize> = payers.iter().copied().filter(|i| matches!(people[*i].role, Role::Cohort(_))).collect();
+        mk.rng.shuffle(&mut cohort);
+        let weights: [f64; 5] = [COHORT_TIERS[0].1, COHORT_TIERS[1].1, COHORT_TIERS[2].1, 0.0, 0.0];
+        let counts = apportion(cohort.len() as i64, &weights);
+        let mut tiers: Vec<i64> = Vec::new();
+        for (k, n) in counts.iter().enumerate().take(3) {
+            tiers.extend(std::iter::repeat_n(COHORT_TIERS[k].0, *n as usize));
+        }
+        for (i, t) in cohort.iter().zip(tiers) {
+            people[*i].tiers[y] = Some(t);
+        }
+        let mut slots: Vec<usize> =
+            payers.iter().copied().filter(|i| !matches!(people[*i].role, Role::Cohort(_)) && !people[*i].calibration[y]).collect();
         mk.rng.shuffle(&mut slots);
-        let lowest = (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize;
-        let rest = slots.len() - lowest.min(slots.len());
+        // 2023's share is published (of all self-payers); earlier years' are not: there the share
+        // applies to the regular payers alone.
+        let lowest = if YEARS[y] == 2023 {
+            ((total as f64 * LOWEST_TIER_SHARE).round() as usize).saturating_sub((calibration as f64 * CALIBRATION_LOWEST).round() as usize)
+        } else {
+            (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize
+        }
+        .min(slots.len());
+        let rest = slots.len() - lowest;
         let mut upper: Vec<i64> = Vec::with_capacity(rest);
-        let weights: [f64; 5] = [
-            UPPER_TIERS[0].1,
-            UPPER_TIERS[1].1,
-            UPPER_TIERS[2].1,
-            UPPER_TIERS[3].1,
-            0.0,
-        ];
-        let counts = apportion(rest as i64, &weights);
+        let w = UPPER_TIERS[y];
+        let counts = apportion(rest as i64, &[w[0], w[1], w[2], w[3], 0.0]);
         for (k, n) in counts.iter().enumerate().take(4) {
-            upper.extend(std::iter::repeat_n(UPPER_TIERS[k].0, *n as usize));
+            upper.extend(std::iter::repeat_n(UPPER[k], *n as usize));
         }
         for (j, i) in slots.into_iter().enumerate() {
-            people[i].tiers[y] = Some(if j < lowest {
-                20_000
-            } else {
-                upper[j - lowest]
-            });
+            people[i].tiers[y] = Some(if j < lowest { 20_000 } else { upper[j - lowest] });
+        }
+        // The calibration group pays the lowest tier until its file is written.
+        for i in payers {
+            if people[i].calibration[y] {
+                people[i].tiers[y] = Some(20_000);
+            }
         }
     }
     people
@@ -444,7 +482,7 @@ mod tests {
         let self_2023: Vec<i64> = people.iter().filter_map(|p| p.tiers[2]).collect();
         let lowest =
             self_2023.iter().filter(|t| **t == 20_000).count() as f64 / self_2023.len() as f64;
-        assert!((lowest - LOWEST_TIER_SHARE).abs() < 0.001, "{lowest}");
+        assert!((lowest - LOWEST_TIER_SHARE).abs() < 0.02, "{lowest}");
         // IDs are unique and valid.
         let mut ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
         ids.sort_unstable();

@@ -25,6 +25,7 @@ pub struct Counts {
     pub recovery_steps: usize,
     pub interest_credits: usize,
     pub files_written: usize,
+    pub recovered_2023_fen: i64,
     /// Seconds spent in each step, summed over the three years.
     pub seconds: std::collections::BTreeMap<&'static str, f64>,
 }
@@ -90,10 +91,11 @@ impl Demo<'_> {
     /// Runs 2021–2023 and returns what it did.
     pub fn run(&mut self) -> Result<Counts> {
         let mut counts = Counts::default();
+        self.ctx.policy = yanglao_policy::parse_str(POLICY).map_err(|p| OpsError::rule("E-DEMO-DATA", format!("示例政策参数有误：{}", p.first().map(|x| x.to_string()).unwrap_or_default())))?;
         let data = self.dir.join("数据");
         std::fs::create_dir_all(&data).map_err(io(&data))?;
         (self.progress)("生成人员", 0, 1);
-        let people = plan::population(self.scale, self.seed);
+        let mut people = plan::population(self.scale, self.seed);
         counts.persons = people.len();
         let mut rng = Rng::new(self.seed ^ 0x5EED);
         counts.time("register", |c| self.register(&people, &data, c))?;
@@ -101,6 +103,9 @@ impl Demo<'_> {
         let mut total_months = 0u64;
         for (y, year) in YEARS.iter().copied().enumerate() {
             counts.time("budget", |c| self.budget(year, &data, c))?;
+            if year == 2023 {
+                counts.time("calibration", |_| self.cohort_2023(&mut people))?;
+            }
             counts.time("contributions", |c| {
                 self.contributions(&people, y, &data, &mut rng, c)
             })?;
@@ -118,9 +123,12 @@ impl Demo<'_> {
                     })?;
                 }
             }
-            counts.time("gov-pay", |_| {
-                yanglao_ops::govpay::run(self.ctx, year, None)
-            })?;
+            counts.time("gov-pay", |_| yanglao_ops::govpay::run(self.ctx, year, None))?;
+            match year {
+                2022 => counts.time("calibration", |c| self.close_2022(&people, &data, c))?,
+                2023 => counts.time("calibration", |c| self.close_2023(&people, &data, c))?,
+                _ => {}
+            }
             counts.time("interest", |_| {
                 yanglao_ops::interest::credit(self.ctx, year, None)
             })?;
@@ -260,36 +268,211 @@ impl Demo<'_> {
         Ok(())
     }
 
-    fn contributions(
-        &mut self,
-        people: &[Person],
-        y: usize,
-        data: &Path,
-        rng: &mut Rng,
-        counts: &mut Counts,
-    ) -> Result<()> {
-        let year = YEARS[y];
-        (self.progress)(&format!("导入 {year} 年缴费"), 0, 1);
-        let mut s = String::from("身份证号,姓名,缴费年度,缴费金额(元),缴费日期,票据号\n");
-        let mut n = 0;
-        for p in people {
-            if let Some(tier) = p.tiers[y] {
-                n += 1;
-                let _ = writeln!(
-                    s,
-                    "{},{},{year},{},{},PJ{}{year}{n:07}",
-                    p.id,
-                    p.name,
-                    tier / 100,
-                    plan::paid_on(p, y, rng),
-                    COUNTIES[p.county]
-                );
+    /// January 2023: the tiers of the contributors reaching benefit age in 2023 (paid on 15
+    /// January, before their awards), chosen so that the year's account pensions come out a little
+    /// above the published 588.04 万元 (3,532.47 − 2,944.43): the deaths reported before the
+    /// December payroll take off the rest.
+    fn cohort_2023(&mut self, people: &mut [Person]) -> Result<()> {
+        let jan1 = d(2023, 1, 1);
+        let target = plan::scaled(PENSIONS_2023_FEN + PENSION_MARGIN_FEN, self.scale);
+        // Pensions already awarded, paid all year.
+        let awarded = self.ctx.db.transaction(|tx| -> Result<i64> {
+            Ok(tx.scalar_i64("SELECT COALESCE(SUM(account_pension_fen), 0) FROM awards WHERE start_month <= $1", &[Param::Date(jan1)])? * 12)
+        })?;
+        let balances = self.ctx.db.transaction(|tx| -> Result<std::collections::HashMap<String, i64>> {
+            let mut m = std::collections::HashMap::new();
+            tx.for_each_ref(
+                "SELECT p.citizen_id, CAST(SUM(a.personal_fen + a.subsidy_province_fen + a.subsidy_city_fen + a.subsidy_county_fen + a.gov_paid_fen + a.interest_fen) AS BIGINT)
+                 FROM account_movements a JOIN persons p ON p.person_id = a.person_id WHERE p.birth_date >= $1 AND p.birth_date < $2 GROUP BY p.citizen_id",
+                &[Param::Date(d(1958, 1, 1)), Param::Date(d(1959, 1, 1))],
+                |r| {
+                    m.insert(r.str(0)?.to_string(), r.i64(1)?);
+                    Ok(())
+                },
+            )?;
+            Ok(m)
+        })?;
+        let cohort: Vec<usize> = (0..people.len()).filter(|i| people[*i].role == plan::Role::Cohort(2)).collect();
+        // Each member's pension in 2023 at each tier.
+        let mut options: Vec<[i64; 5]> = Vec::with_capacity(cohort.len());
+        for i in &cohort {
+            let p = &people[*i];
+            let sp = self.ctx.policy.supplementary(COUNTIES[p.county], jan1).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+            let start = Month::of(yanglao_policy::reaches_age_on(p.id.birth_date(), sp.benefit_age)).next();
+            let months = i64::from(start.until(Month::parse("2023-12").expect("valid")) + 1).max(0);
+            let before = balances.get(p.id.as_str()).copied().unwrap_or(0);
+            let mut o = [0i64; 5];
+            for (k, (amount, _)) in crate::calibrate::TIERS.iter().enumerate() {
+                let subsidy = yanglao_policy::entry_subsidy(&sp, amount * 100).map_or(0, |s| s.total_fen());
+                o[k] = yanglao_policy::monthly_benefit(&sp, before + amount * 100 + subsidy, 3, false).account_pension_fen * months;
+            }
+            options.push(o);
+        }
+        // Everyone at the lowest tier, then raise one payer at a time until the target is met.
+        let mut choice = vec![0usize; cohort.len()];
+        let mut total: i64 = awarded + options.iter().map(|o| o[0]).sum::<i64>();
+        'raise: for level in 1..5 {
+            for j in 0..cohort.len() {
+                let gain = options[j][level] - options[j][choice[j]];
+                if total >= target {
+                    break 'raise;
+                }
+                if gain > 0 && total + gain <= target + 2_000 {
+                    total += gain;
+                    choice[j] = level;
+                }
             }
         }
-        counts.contributions[y] = n;
-        let f = data.join(format!("{year}年缴费.csv"));
+        tracing::info!("示例校准 1 月：2023 年个人账户养老金预计 {total} 分（目标 {target} 分）");
+        for (j, i) in cohort.iter().enumerate() {
+            people[*i].tiers[2] = Some(crate::calibrate::TIERS[choice[j]].0 * 100);
+        }
+        Ok(())
+    }
+
+    /// The year's collection files, one a quarter by payment date (the calibration group's
+    /// December payments come later, see `calibration_file`).
+    fn contributions(&mut self, people: &[Person], y: usize, data: &Path, rng: &mut Rng, counts: &mut Counts) -> Result<()> {
+        let year = YEARS[y];
+        (self.progress)(&format!("导入 {year} 年缴费"), 0, 1);
+        let header = "身份证号,姓名,缴费年度,缴费金额(元),缴费日期,票据号\n";
+        let mut files: Vec<String> = vec![header.to_string(); 4];
+        let mut n = 0;
+        for p in people {
+            if let (Some(tier), false) = (p.tiers[y], p.calibration[y]) {
+                n += 1;
+                let date = plan::paid_on(p, y, rng);
+                let q = (date.month0() / 3) as usize;
+                let _ = writeln!(files[q], "{},{},{year},{},{date},PJ{}{year}{n:07}", p.id, p.name, tier / 100, COUNTIES[p.county]);
+            }
+        }
+        counts.contributions[y] += n;
+        for (q, text) in files.iter().enumerate() {
+            if text.len() > header.len() {
+                let f = data.join(format!("{year}年第{}季度缴费.csv", q + 1));
+                write(&f, text, counts)?;
+                import(self.ctx, &f, yanglao_ops::contributions::import)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The calibration group's contributions, paid on 28 December at the given tiers.
+    fn calibration_file(&mut self, paying: &[(&Person, i64)], y: usize, data: &Path, counts: &mut Counts) -> Result<()> {
+        let year = YEARS[y];
+        let mut s = String::from("身份证号,姓名,缴费年度,缴费金额(元),缴费日期,票据号\n");
+        for (k, (p, tier)) in paying.iter().enumerate() {
+            let _ = writeln!(s, "{},{},{year},{},{},PJ{}{year}Z{k:06}", p.id, p.name, tier / 100, d(year, 12, 28), COUNTIES[p.county]);
+        }
+        counts.contributions[y] += paying.len();
+        let f = data.join(format!("{year}年12月缴费（年末）.csv"));
         write(&f, &s, counts)?;
         import(self.ctx, &f, yanglao_ops::contributions::import)?;
+        Ok(())
+    }
+
+    /// 2022's last collection file: tiers such that the fund closes the year on the balance the
+    /// report brings forward into 2023 (15,906.48 万元).
+    fn close_2022(&mut self, people: &[Person], data: &Path, counts: &mut Counts) -> Result<()> {
+        let group: Vec<&Person> = people.iter().filter(|p| p.calibration[1]).collect();
+        let closing = yanglao_ops::fund::statement(self.ctx, 2022, None)?.closing_fen;
+        let target = plan::scaled(15_906_480_000, self.scale);
+        let gap_yuan = (target - closing) / 100;
+        let tiers = match crate::calibrate::split_total(group.len() as i64, gap_yuan, 10) {
+            Some(n) => n,
+            None => {
+                tracing::warn!("示例校准：2022 年末缴费无法使基金年末滚存结余达到 {target} 分（差 {gap_yuan} 元），按最低档缴费");
+                [group.len() as i64, 0, 0, 0, 0]
+            }
+        };
+        let paying = assign(&group, tiers);
+        self.calibration_file(&paying, 1, data, counts)
+    }
+
+    /// 2023's last collection file: tiers such that the city's and the counties' entry subsidies,
+    /// the year's income and the share at the lowest tier are the published ones.
+    fn close_2023(&mut self, people: &[Person], data: &Path, counts: &mut Counts) -> Result<()> {
+        let group_a: Vec<&Person> = people.iter().filter(|p| p.calibration[2] && p.county == 1).collect();
+        let group_b: Vec<&Person> = people.iter().filter(|p| p.calibration[2] && p.county == 0).collect();
+        let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
+        let spent = |level: &str| x.lines.iter().filter(|l| l.level == level && l.kind == "entry").map(|l| l.spent_fen).sum::<i64>();
+        let income = yanglao_ops::fund::statement(self.ctx, 2023, None)?.income_fen;
+        let payers = people.iter().filter(|p| p.tiers[2].is_some()).count() as i64;
+        let lowest_now = people.iter().filter(|p| !p.calibration[2] && p.tiers[2] == Some(20_000)).count() as i64;
+        // Counts whose share prints as 82.71%.
+        let lo = (0.827_05 * payers as f64).ceil() as i64;
+        let hi = ((0.827_15 * payers as f64).ceil() as i64 - 1).max(lo);
+        let problem = crate::calibrate::Income2023 {
+            k_a: group_a.len() as i64,
+            k_b: group_b.len() as i64,
+            share_a: 20,
+            share_b: 40,
+            city: (plan::scaled(266_950_000, self.scale) - spent("city")) / 100,
+            county: (plan::scaled(611_950_000, self.scale) - spent("county")) / 100,
+            income: (plan::scaled(9_333_010_000, self.scale) - income) / 100,
+            lowest: (lo - lowest_now)..=(hi - lowest_now),
+        };
+        tracing::info!("示例校准 2023：尚差 市级入口补 {} 元、县级入口补 {} 元、本年收入 {} 元、最低档 {:?} 人；组 {} + {} 人", problem.city, problem.county, problem.income, problem.lowest, problem.k_a, problem.k_b);
+        let (na, nb) = problem.solve().unwrap_or_else(|| {
+            tracing::warn!("示例校准：2023 年末缴费无法同时达到入口补与本年收入（尚差 市级 {} 元、县级 {} 元、收入 {} 元）", problem.city, problem.county, problem.income);
+            ([group_a.len() as i64, 0, 0, 0, 0], [group_b.len() as i64, 0, 0, 0, 0])
+        });
+        let mut paying = assign(&group_a, na);
+        paying.extend(assign(&group_b, nb));
+        self.calibration_file(&paying, 2, data, counts)
+    }
+
+    /// Deaths of November 2023 reported before the December payroll is approved, chosen so that
+    /// the year's exit subsidies, its benefit spending and its payments are the published ones
+    /// (2,944.43 万元, 3,532.47 万元, 156.73万 人次).
+    fn december_deaths(&mut self, month: Month, data: &Path, counts: &mut Counts) -> Result<()> {
+        let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
+        let exit_so_far: i64 = x.lines.iter().filter(|l| l.kind == "exit").map(|l| l.spent_fen).sum();
+        let spending_so_far = yanglao_ops::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
+        let (jan, dec) = (d(2023, 1, 1), month.first_day());
+        let (payments_so_far, lines) = self.ctx.db.transaction(|tx| -> Result<_> {
+            let so_far = tx.scalar_i64(
+                "SELECT COALESCE(SUM(CASE WHEN account_pension_fen > 0 THEN 1 ELSE 0 END + CASE WHEN exit_province_fen + exit_city_fen + exit_county_fen > 0 THEN 1 ELSE 0 END), 0)
+                 FROM payroll_lines WHERE status = 'paid' AND to_month >= $1 AND from_month <= $2",
+                &[Param::Date(jan), Param::Date(dec)],
+            )?;
+            let mut lines = Vec::new();
+            for r in tx.query(
+                "SELECT l.person_id, p.citizen_id, p.name, l.exit_province_fen + l.exit_city_fen + l.exit_county_fen, l.account_pension_fen
+                 FROM payroll_lines l JOIN payrolls y ON y.payroll_id = l.payroll_id JOIN persons p ON p.person_id = l.person_id
+                 WHERE y.month = $1 AND y.status = 'draft' AND y.kind = 'regular'",
+                &[Param::Date(dec)],
+            )? {
+                lines.push((r.str(1)?, r.str(2)?, r.i64(3)?, r.i64(4)?));
+            }
+            Ok((so_far, lines))
+        })?;
+        let exit_dec: i64 = lines.iter().map(|l| l.2).sum();
+        let pension_dec: i64 = lines.iter().map(|l| l.3).sum();
+        let payments_dec: i64 = lines.iter().map(|l| 1 + i64::from(l.3 > 0)).sum();
+        let t = exit_so_far + exit_dec - plan::scaled(2_944_432_500, self.scale);
+        let spend = spending_so_far + exit_dec + pension_dec - plan::scaled(3_532_470_000, self.scale);
+        let z = payments_so_far + payments_dec - plan::scaled(1_567_300, self.scale);
+        tracing::info!("示例校准 12 月：出口补超 {t} 分、待遇支出超 {spend} 分、发放人次超 {z}");
+        let base = self.ctx.policy.supplementary(COUNTIES[0], dec).map_or(2300, |p| p.exit_subsidy_monthly_fen);
+        let with_pension: Vec<(usize, i64, i64)> = lines.iter().enumerate().filter(|(_, l)| l.3 > 0).map(|(i, l)| (i, l.2, l.3)).collect();
+        let Some((chosen, e)) = crate::calibrate::december_deaths(t, spend, z, base, &with_pension, (2_000, 1_500, 40)) else {
+            tracing::warn!("示例校准：12 月无法通过死亡报告使出口补、待遇支出与发放人次达到公布数（尚超 {t} 分、{spend} 分、{z} 人次）");
+            return Ok(());
+        };
+        let mut victims: Vec<usize> = chosen;
+        victims.extend(lines.iter().enumerate().filter(|(_, l)| l.3 == 0 && l.2 == base).map(|(i, _)| i).take(e as usize));
+        let mut s = String::from("身份证号,姓名,死亡日期,来源编号\n");
+        for (k, i) in victims.iter().enumerate() {
+            let _ = writeln!(s, "{},{},2023-11-20,GA202312X{k:05}", lines[*i].0, lines[*i].1);
+        }
+        counts.deaths += victims.len();
+        let f = data.join("死亡信息-2023-12（补报）.csv");
+        write(&f, &s, counts)?;
+        let o = yanglao_ops::deaths::import(self.ctx, &f, yanglao_ops::deaths::Source::Police, false)?;
+        if !o.ok() {
+            return Err(OpsError::rule("E-DEMO-DATA", format!("示例死亡信息 {} 导入失败（{} 处错误）", f.display(), o.errors.len())));
+        }
         Ok(())
     }
 
@@ -347,6 +530,9 @@ impl Demo<'_> {
                 &|_, _, _| {},
             )
         })?;
+        if month == Month::parse("2023-12").expect("valid") {
+            counts.time("calibration", |c| self.december_deaths(month, data, c))?;
+        }
         let out = data.join("发放").join(month.to_string());
         for p in &run.payrolls {
             counts.payrolls += 1;
@@ -407,15 +593,21 @@ impl Demo<'_> {
                 )?)
             })?;
             if let Some(case) = open.iter().find(|c| c.person_id == person_id) {
+                // 2023's refunds add up to the published 10,800 yuan: the last one is partial.
+                let amount = if year == 2023 {
+                    let cap = plan::scaled(RECOVERED_2023_FEN, self.scale);
+                    case.outstanding_fen.min(cap - counts.recovered_2023_fen)
+                } else {
+                    case.outstanding_fen
+                };
+                if amount <= 0 {
+                    continue;
+                }
                 let on = d(year, month, 25);
-                yanglao_ops::recovery::record(
-                    self.ctx,
-                    case.case_id,
-                    "family-refund",
-                    case.outstanding_fen,
-                    on,
-                    Some("家属退还"),
-                )?;
+                yanglao_ops::recovery::record(self.ctx, case.case_id, "family-refund", amount, on, Some("家属退还"))?;
+                if year == 2023 {
+                    counts.recovered_2023_fen += amount;
+                }
                 counts.recovery_steps += 1;
             }
         }
@@ -563,6 +755,25 @@ impl Demo<'_> {
         import(self.ctx, &f, yanglao_ops::survey::import)?;
         Ok(())
     }
+}
+
+/// The account pensions of 2023 (3,532.47 − 2,944.43 万元), and the margin the January choice
+/// leaves for the deaths reported in December to take off.
+const PENSIONS_2023_FEN: i64 = 588_040_000;
+/// Recovered in 2023 (the report: 10,800 yuan).
+const RECOVERED_2023_FEN: i64 = 1_080_000;
+const PENSION_MARGIN_FEN: i64 = 1_500_000;
+
+/// The demo's policy: the illustrative parameters with Yangquan's choices (examples/demo/policy.toml).
+pub const POLICY: &str = include_str!("../../../examples/demo/policy.toml");
+
+/// The calibration group paired with its tier counts (lowest tier first).
+fn assign<'p>(group: &[&'p Person], counts: [i64; 5]) -> Vec<(&'p Person, i64)> {
+    let mut tiers = Vec::with_capacity(group.len());
+    for (k, n) in counts.iter().enumerate() {
+        tiers.extend(std::iter::repeat_n(crate::calibrate::TIERS[k].0 * 100, (*n).max(0) as usize));
+    }
+    group.iter().copied().zip(tiers).collect()
 }
 
 pub struct Account {

@@ -247,7 +247,7 @@ pub fn checks(
         cases == expected_cases,
         "读作：2023 年死亡后仍被发放待遇的人数（均已立案追回）",
     );
-    let expected_fen = crate::plan::scaled(540, scale) * 2_000;
+    let expected_fen = crate::plan::scaled(1_080_000, scale);
     c.push(
         "2023 年追回金额",
         "10800 元".into(),

@@ -312,8 +312,9 @@ pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> 
         }
         for r in tx.query(
             "SELECT l.account, CAST(SUM(l.amount_fen) AS BIGINT) FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
-             WHERE e.entry_date >= $1 AND e.entry_date <= $2 AND e.kind IN ('contribution', 'gov_paid', 'benefit_payment', 'overpayment')
-               AND (l.account LIKE 'ind.entry_subsidy.%' OR l.account LIKE 'ind.gov_paid.%' OR l.account LIKE 'receivable.subsidy.exit.%')
+             WHERE e.entry_date >= $1 AND e.entry_date <= $2
+               AND ((e.kind IN ('contribution', 'gov_paid') AND (l.account LIKE 'ind.entry_subsidy.%' OR l.account LIKE 'ind.gov_paid.%'))
+                 OR (e.kind IN ('benefit_payment', 'overpayment') AND l.account LIKE 'receivable.subsidy.exit.%'))
              GROUP BY l.account",
             &[Param::Date(start), Param::Date(end)],
         )? {
