@@ -44,7 +44,11 @@ pub const NON_CONTRIBUTORS: i64 = 60_000;
 pub const LOWEST_TIER_SHARE: f64 = 0.8271;
 /// The other tiers (500, 1000, 2000, 5000 yuan) among the rest, by year.
 pub const UPPER: [i64; 4] = [50_000, 100_000, 200_000, 500_000];
-pub const UPPER_TIERS: [[f64; 4]; 3] = [[0.62, 0.25, 0.09, 0.04], [0.62, 0.25, 0.09, 0.04], [0.58, 0.0, 0.29, 0.13]];
+pub const UPPER_TIERS: [[f64; 4]; 3] = [
+    [0.62, 0.25, 0.09, 0.04],
+    [0.62, 0.25, 0.09, 0.04],
+    [0.58, 0.0, 0.29, 0.13],
+];
 /// The tiers of the contributors about to reach benefit age (they pay more, and their account
 /// pensions make the year's account-pension spending).
 pub const COHORT_TIERS: [(i64, f64); 3] = [(100_000, 0.75), (200_000, 0.22), (500_000, 0.03)];
@@ -361,8 +365,13 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
     // The calibration groups: a share of 2022's and 2023's regular self-payers in 城区 and 矿区.
     for y in 1..3 {
         for c in [0usize, 1] {
-            let mut group: Vec<usize> =
-                (0..people.len()).filter(|i| people[*i].county == c && people[*i].role == Role::Regular && people[*i].tiers[y].is_some()).collect();
+            let mut group: Vec<usize> = (0..people.len())
+                .filter(|i| {
+                    people[*i].county == c
+                        && people[*i].role == Role::Regular
+                        && people[*i].tiers[y].is_some()
+                })
+                .collect();
             mk.rng.shuffle(&mut group);
             let k = (group.len() as f64 * CALIBRATION_SHARE).round() as usize;
             for i in group.into_iter().take(k) {
@@ -374,12 +383,24 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
     // lowest tier that, with half of the calibration group at it, 82.71% of the year's self-payers
     // do.
     for y in 0..3 {
-        let payers: Vec<usize> = (0..people.len()).filter(|i| people[*i].tiers[y].is_some()).collect();
+        let payers: Vec<usize> = (0..people.len())
+            .filter(|i| people[*i].tiers[y].is_some())
+            .collect();
         let total = payers.len();
         let calibration = payers.iter().filter(|i| people[**i].calibration[y]).count();
-        let mut cohort: Vec<usize> = payers.iter().copied().filter(|i| matches!(people[*i].role, Role::Cohort(_))).collect();
+        let mut cohort: Vec<usize> = payers
+            .iter()
+            .copied()
+            .filter(|i| matches!(people[*i].role, Role::Cohort(_)))
+            .collect();
         mk.rng.shuffle(&mut cohort);
-        let weights: [f64; 5] = [COHORT_TIERS[0].1, COHORT_TIERS[1].1, COHORT_TIERS[2].1, 0.0, 0.0];
+        let weights: [f64; 5] = [
+            COHORT_TIERS[0].1,
+            COHORT_TIERS[1].1,
+            COHORT_TIERS[2].1,
+            0.0,
+            0.0,
+        ];
         let counts = apportion(cohort.len() as i64, &weights);
         let mut tiers: Vec<i64> = Vec::new();
         for (k, n) in counts.iter().enumerate().take(3) {
@@ -388,13 +409,17 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
         for (i, t) in cohort.iter().zip(tiers) {
             people[*i].tiers[y] = Some(t);
         }
-        let mut slots: Vec<usize> =
-            payers.iter().copied().filter(|i| !matches!(people[*i].role, Role::Cohort(_)) && !people[*i].calibration[y]).collect();
+        let mut slots: Vec<usize> = payers
+            .iter()
+            .copied()
+            .filter(|i| !matches!(people[*i].role, Role::Cohort(_)) && !people[*i].calibration[y])
+            .collect();
         mk.rng.shuffle(&mut slots);
         // 2023's share is published (of all self-payers); earlier years' are not: there the share
         // applies to the regular payers alone.
         let lowest = if YEARS[y] == 2023 {
-            ((total as f64 * LOWEST_TIER_SHARE).round() as usize).saturating_sub((calibration as f64 * CALIBRATION_LOWEST).round() as usize)
+            ((total as f64 * LOWEST_TIER_SHARE).round() as usize)
+                .saturating_sub((calibration as f64 * CALIBRATION_LOWEST).round() as usize)
         } else {
             (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize
         }
@@ -407,7 +432,11 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
             upper.extend(std::iter::repeat_n(UPPER[k], *n as usize));
         }
         for (j, i) in slots.into_iter().enumerate() {
-            people[i].tiers[y] = Some(if j < lowest { 20_000 } else { upper[j - lowest] });
+            people[i].tiers[y] = Some(if j < lowest {
+                20_000
+            } else {
+                upper[j - lowest]
+            });
         }
         // The calibration group pays the lowest tier until its file is written.
         for i in payers {

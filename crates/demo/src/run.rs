@@ -91,7 +91,15 @@ impl Demo<'_> {
     /// Runs 2021–2023 and returns what it did.
     pub fn run(&mut self) -> Result<Counts> {
         let mut counts = Counts::default();
-        self.ctx.policy = yanglao_policy::parse_str(POLICY).map_err(|p| OpsError::rule("E-DEMO-DATA", format!("示例政策参数有误：{}", p.first().map(|x| x.to_string()).unwrap_or_default())))?;
+        self.ctx.policy = yanglao_policy::parse_str(POLICY).map_err(|p| {
+            OpsError::rule(
+                "E-DEMO-DATA",
+                format!(
+                    "示例政策参数有误：{}",
+                    p.first().map(|x| x.to_string()).unwrap_or_default()
+                ),
+            )
+        })?;
         let data = self.dir.join("数据");
         std::fs::create_dir_all(&data).map_err(io(&data))?;
         (self.progress)("生成人员", 0, 1);
@@ -123,7 +131,9 @@ impl Demo<'_> {
                     })?;
                 }
             }
-            counts.time("gov-pay", |_| yanglao_ops::govpay::run(self.ctx, year, None))?;
+            counts.time("gov-pay", |_| {
+                yanglao_ops::govpay::run(self.ctx, year, None)
+            })?;
             match year {
                 2022 => counts.time("calibration", |c| self.close_2022(&people, &data, c))?,
                 2023 => counts.time("calibration", |c| self.close_2023(&people, &data, c))?,
@@ -277,7 +287,10 @@ impl Demo<'_> {
         let target = plan::scaled(PENSIONS_2023_FEN + PENSION_MARGIN_FEN, self.scale);
         // Pensions already awarded, paid all year.
         let awarded = self.ctx.db.transaction(|tx| -> Result<i64> {
-            Ok(tx.scalar_i64("SELECT COALESCE(SUM(account_pension_fen), 0) FROM awards WHERE start_month <= $1", &[Param::Date(jan1)])? * 12)
+            Ok(tx.scalar_i64(
+                "SELECT COALESCE(SUM(account_pension_fen), 0) FROM awards WHERE start_month <= $1",
+                &[Param::Date(jan1)],
+            )? * 12)
         })?;
         let balances = self.ctx.db.transaction(|tx| -> Result<std::collections::HashMap<String, i64>> {
             let mut m = std::collections::HashMap::new();
@@ -292,19 +305,33 @@ impl Demo<'_> {
             )?;
             Ok(m)
         })?;
-        let cohort: Vec<usize> = (0..people.len()).filter(|i| people[*i].role == plan::Role::Cohort(2)).collect();
+        let cohort: Vec<usize> = (0..people.len())
+            .filter(|i| people[*i].role == plan::Role::Cohort(2))
+            .collect();
         // Each member's pension in 2023 at each tier.
         let mut options: Vec<[i64; 5]> = Vec::with_capacity(cohort.len());
         for i in &cohort {
             let p = &people[*i];
-            let sp = self.ctx.policy.supplementary(COUNTIES[p.county], jan1).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-            let start = Month::of(yanglao_policy::reaches_age_on(p.id.birth_date(), sp.benefit_age)).next();
+            let sp = self
+                .ctx
+                .policy
+                .supplementary(COUNTIES[p.county], jan1)
+                .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+            let start = Month::of(yanglao_policy::reaches_age_on(
+                p.id.birth_date(),
+                sp.benefit_age,
+            ))
+            .next();
             let months = i64::from(start.until(Month::parse("2023-12").expect("valid")) + 1).max(0);
             let before = balances.get(p.id.as_str()).copied().unwrap_or(0);
             let mut o = [0i64; 5];
             for (k, (amount, _)) in crate::calibrate::TIERS.iter().enumerate() {
-                let subsidy = yanglao_policy::entry_subsidy(&sp, amount * 100).map_or(0, |s| s.total_fen());
-                o[k] = yanglao_policy::monthly_benefit(&sp, before + amount * 100 + subsidy, 3, false).account_pension_fen * months;
+                let subsidy =
+                    yanglao_policy::entry_subsidy(&sp, amount * 100).map_or(0, |s| s.total_fen());
+                o[k] =
+                    yanglao_policy::monthly_benefit(&sp, before + amount * 100 + subsidy, 3, false)
+                        .account_pension_fen
+                        * months;
             }
             options.push(o);
         }
@@ -332,7 +359,14 @@ impl Demo<'_> {
 
     /// The year's collection files, one a quarter by payment date (the calibration group's
     /// December payments come later, see `calibration_file`).
-    fn contributions(&mut self, people: &[Person], y: usize, data: &Path, rng: &mut Rng, counts: &mut Counts) -> Result<()> {
+    fn contributions(
+        &mut self,
+        people: &[Person],
+        y: usize,
+        data: &Path,
+        rng: &mut Rng,
+        counts: &mut Counts,
+    ) -> Result<()> {
         let year = YEARS[y];
         (self.progress)(&format!("导入 {year} 年缴费"), 0, 1);
         let header = "身份证号,姓名,缴费年度,缴费金额(元),缴费日期,票据号\n";
@@ -343,7 +377,14 @@ impl Demo<'_> {
                 n += 1;
                 let date = plan::paid_on(p, y, rng);
                 let q = (date.month0() / 3) as usize;
-                let _ = writeln!(files[q], "{},{},{year},{},{date},PJ{}{year}{n:07}", p.id, p.name, tier / 100, COUNTIES[p.county]);
+                let _ = writeln!(
+                    files[q],
+                    "{},{},{year},{},{date},PJ{}{year}{n:07}",
+                    p.id,
+                    p.name,
+                    tier / 100,
+                    COUNTIES[p.county]
+                );
             }
         }
         counts.contributions[y] += n;
@@ -358,11 +399,25 @@ impl Demo<'_> {
     }
 
     /// The calibration group's contributions, paid on 28 December at the given tiers.
-    fn calibration_file(&mut self, paying: &[(&Person, i64)], y: usize, data: &Path, counts: &mut Counts) -> Result<()> {
+    fn calibration_file(
+        &mut self,
+        paying: &[(&Person, i64)],
+        y: usize,
+        data: &Path,
+        counts: &mut Counts,
+    ) -> Result<()> {
         let year = YEARS[y];
         let mut s = String::from("身份证号,姓名,缴费年度,缴费金额(元),缴费日期,票据号\n");
         for (k, (p, tier)) in paying.iter().enumerate() {
-            let _ = writeln!(s, "{},{},{year},{},{},PJ{}{year}Z{k:06}", p.id, p.name, tier / 100, d(year, 12, 28), COUNTIES[p.county]);
+            let _ = writeln!(
+                s,
+                "{},{},{year},{},{},PJ{}{year}Z{k:06}",
+                p.id,
+                p.name,
+                tier / 100,
+                d(year, 12, 28),
+                COUNTIES[p.county]
+            );
         }
         counts.contributions[y] += paying.len();
         let f = data.join(format!("{year}年12月缴费（年末）.csv"));
@@ -392,30 +447,65 @@ impl Demo<'_> {
     /// 2023's last collection file: tiers such that the city's and the counties' entry subsidies,
     /// the year's income and the share at the lowest tier are the published ones.
     fn close_2023(&mut self, people: &[Person], data: &Path, counts: &mut Counts) -> Result<()> {
-        let group_a: Vec<&Person> = people.iter().filter(|p| p.calibration[2] && p.county == 1).collect();
-        let group_b: Vec<&Person> = people.iter().filter(|p| p.calibration[2] && p.county == 0).collect();
+        let group_a: Vec<&Person> = people
+            .iter()
+            .filter(|p| p.calibration[2] && p.county == 1)
+            .collect();
+        let group_b: Vec<&Person> = people
+            .iter()
+            .filter(|p| p.calibration[2] && p.county == 0)
+            .collect();
         let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
-        let spent = |level: &str| x.lines.iter().filter(|l| l.level == level && l.kind == "entry").map(|l| l.spent_fen).sum::<i64>();
+        let spent = |level: &str| {
+            x.lines
+                .iter()
+                .filter(|l| l.level == level && l.kind == "entry")
+                .map(|l| l.spent_fen)
+                .sum::<i64>()
+        };
         let income = yanglao_ops::fund::statement(self.ctx, 2023, None)?.income_fen;
         let payers = people.iter().filter(|p| p.tiers[2].is_some()).count() as i64;
-        let lowest_now = people.iter().filter(|p| !p.calibration[2] && p.tiers[2] == Some(20_000)).count() as i64;
+        let lowest_now = people
+            .iter()
+            .filter(|p| !p.calibration[2] && p.tiers[2] == Some(20_000))
+            .count() as i64;
         // Counts whose share prints as 82.71%.
         let lo = (0.827_05 * payers as f64).ceil() as i64;
         let hi = ((0.827_15 * payers as f64).ceil() as i64 - 1).max(lo);
+        // The exit subsidies and government-paid contributions of the year are known by now: aim
+        // the entry subsidies so that the whole spending (4,461.65 万元) prints too.
+        let exit: i64 = x
+            .lines
+            .iter()
+            .filter(|l| l.kind == "exit")
+            .map(|l| l.spent_fen)
+            .sum();
+        let gov: i64 = x
+            .lines
+            .iter()
+            .filter(|l| l.kind == "gov_paid")
+            .map(|l| l.spent_fen)
+            .sum();
+        let entry_target = plan::scaled(4_461_650_000, self.scale) - exit - gov;
+        let city_target = plan::scaled(266_950_000, self.scale);
         let problem = crate::calibrate::Income2023 {
             k_a: group_a.len() as i64,
             k_b: group_b.len() as i64,
             share_a: 20,
             share_b: 40,
-            city: (plan::scaled(266_950_000, self.scale) - spent("city")) / 100,
-            county: (plan::scaled(611_950_000, self.scale) - spent("county")) / 100,
+            city: (city_target - spent("city")) / 100,
+            county: (entry_target - city_target - spent("county")) / 100,
             income: (plan::scaled(9_333_010_000, self.scale) - income) / 100,
             lowest: (lo - lowest_now)..=(hi - lowest_now),
         };
         tracing::info!("示例校准 2023：尚差 市级入口补 {} 元、县级入口补 {} 元、本年收入 {} 元、最低档 {:?} 人；组 {} + {} 人", problem.city, problem.county, problem.income, problem.lowest, problem.k_a, problem.k_b);
         let (na, nb) = problem.solve().unwrap_or_else(|| {
             tracing::warn!("示例校准：2023 年末缴费无法同时达到入口补与本年收入（尚差 市级 {} 元、县级 {} 元、收入 {} 元）", problem.city, problem.county, problem.income);
-            ([group_a.len() as i64, 0, 0, 0, 0], [group_b.len() as i64, 0, 0, 0, 0])
+            // Keep at least the share at the lowest tier: that many at it, the others at 2000 yuan.
+            let want = ((problem.lowest.start() + problem.lowest.end()) / 2).clamp(0, problem.k_a + problem.k_b);
+            let la = (want * problem.k_a / (problem.k_a + problem.k_b).max(1)).min(problem.k_a);
+            let lb = (want - la).min(problem.k_b);
+            ([la, 0, 0, problem.k_a - la, 0], [lb, 0, 0, problem.k_b - lb, 0])
         });
         let mut paying = assign(&group_a, na);
         paying.extend(assign(&group_b, nb));
@@ -427,7 +517,12 @@ impl Demo<'_> {
     /// (2,944.43 万元, 3,532.47 万元, 156.73万 人次).
     fn december_deaths(&mut self, month: Month, data: &Path, counts: &mut Counts) -> Result<()> {
         let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
-        let exit_so_far: i64 = x.lines.iter().filter(|l| l.kind == "exit").map(|l| l.spent_fen).sum();
+        let exit_so_far: i64 = x
+            .lines
+            .iter()
+            .filter(|l| l.kind == "exit")
+            .map(|l| l.spent_fen)
+            .sum();
         let spending_so_far = yanglao_ops::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
         let (jan, dec) = (d(2023, 1, 1), month.first_day());
         let (payments_so_far, lines) = self.ctx.db.transaction(|tx| -> Result<_> {
@@ -451,27 +546,58 @@ impl Demo<'_> {
         let pension_dec: i64 = lines.iter().map(|l| l.3).sum();
         let payments_dec: i64 = lines.iter().map(|l| 1 + i64::from(l.3 > 0)).sum();
         let t = exit_so_far + exit_dec - plan::scaled(2_944_432_500, self.scale);
-        let spend = spending_so_far + exit_dec + pension_dec - plan::scaled(3_532_470_000, self.scale);
+        let spend =
+            spending_so_far + exit_dec + pension_dec - plan::scaled(3_532_470_000, self.scale);
         let z = payments_so_far + payments_dec - plan::scaled(1_567_300, self.scale);
         tracing::info!("示例校准 12 月：出口补超 {t} 分、待遇支出超 {spend} 分、发放人次超 {z}");
-        let base = self.ctx.policy.supplementary(COUNTIES[0], dec).map_or(2300, |p| p.exit_subsidy_monthly_fen);
-        let with_pension: Vec<(usize, i64, i64)> = lines.iter().enumerate().filter(|(_, l)| l.3 > 0).map(|(i, l)| (i, l.2, l.3)).collect();
-        let Some((chosen, e)) = crate::calibrate::december_deaths(t, spend, z, base, &with_pension, (2_000, 1_500, 40)) else {
+        let base = self
+            .ctx
+            .policy
+            .supplementary(COUNTIES[0], dec)
+            .map_or(2300, |p| p.exit_subsidy_monthly_fen);
+        let with_pension: Vec<(usize, i64, i64)> = lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.3 > 0)
+            .map(|(i, l)| (i, l.2, l.3))
+            .collect();
+        let Some((chosen, e)) =
+            crate::calibrate::december_deaths(t, spend, z, base, &with_pension, (2_000, 1_500, 40))
+        else {
             tracing::warn!("示例校准：12 月无法通过死亡报告使出口补、待遇支出与发放人次达到公布数（尚超 {t} 分、{spend} 分、{z} 人次）");
             return Ok(());
         };
         let mut victims: Vec<usize> = chosen;
-        victims.extend(lines.iter().enumerate().filter(|(_, l)| l.3 == 0 && l.2 == base).map(|(i, _)| i).take(e as usize));
+        victims.extend(
+            lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.3 == 0 && l.2 == base)
+                .map(|(i, _)| i)
+                .take(e as usize),
+        );
         let mut s = String::from("身份证号,姓名,死亡日期,来源编号\n");
         for (k, i) in victims.iter().enumerate() {
-            let _ = writeln!(s, "{},{},2023-11-20,GA202312X{k:05}", lines[*i].0, lines[*i].1);
+            let _ = writeln!(
+                s,
+                "{},{},2023-11-20,GA202312X{k:05}",
+                lines[*i].0, lines[*i].1
+            );
         }
         counts.deaths += victims.len();
         let f = data.join("死亡信息-2023-12（补报）.csv");
         write(&f, &s, counts)?;
-        let o = yanglao_ops::deaths::import(self.ctx, &f, yanglao_ops::deaths::Source::Police, false)?;
+        let o =
+            yanglao_ops::deaths::import(self.ctx, &f, yanglao_ops::deaths::Source::Police, false)?;
         if !o.ok() {
-            return Err(OpsError::rule("E-DEMO-DATA", format!("示例死亡信息 {} 导入失败（{} 处错误）", f.display(), o.errors.len())));
+            return Err(OpsError::rule(
+                "E-DEMO-DATA",
+                format!(
+                    "示例死亡信息 {} 导入失败（{} 处错误）",
+                    f.display(),
+                    o.errors.len()
+                ),
+            ));
         }
         Ok(())
     }
@@ -604,7 +730,14 @@ impl Demo<'_> {
                     continue;
                 }
                 let on = d(year, month, 25);
-                yanglao_ops::recovery::record(self.ctx, case.case_id, "family-refund", amount, on, Some("家属退还"))?;
+                yanglao_ops::recovery::record(
+                    self.ctx,
+                    case.case_id,
+                    "family-refund",
+                    amount,
+                    on,
+                    Some("家属退还"),
+                )?;
                 if year == 2023 {
                     counts.recovered_2023_fen += amount;
                 }
@@ -771,7 +904,10 @@ pub const POLICY: &str = include_str!("../../../examples/demo/policy.toml");
 fn assign<'p>(group: &[&'p Person], counts: [i64; 5]) -> Vec<(&'p Person, i64)> {
     let mut tiers = Vec::with_capacity(group.len());
     for (k, n) in counts.iter().enumerate() {
-        tiers.extend(std::iter::repeat_n(crate::calibrate::TIERS[k].0 * 100, (*n).max(0) as usize));
+        tiers.extend(std::iter::repeat_n(
+            crate::calibrate::TIERS[k].0 * 100,
+            (*n).max(0) as usize,
+        ));
     }
     group.iter().copied().zip(tiers).collect()
 }

@@ -279,6 +279,7 @@ pub fn outreach(
         )
     };
     let mut wb = Workbook::new();
+    wb.set_zip_compression_level(1);
     let bold = Format::new().set_bold();
     let headers = [
         "县区代码",

@@ -184,6 +184,8 @@ fn write_plan(
     progress: &dyn Fn(u64, u64),
 ) -> Result<()> {
     let mut wb = Workbook::new();
+    // Big files, written every month: fast compression (the files are as valid, a little larger).
+    wb.set_zip_compression_level(1);
     wb.set_properties(
         &DocProperties::new()
             .set_title(format!(
