@@ -288,7 +288,7 @@ impl Demo<'_> {
         // Pensions already awarded, paid all year.
         let awarded = self.ctx.db.transaction(|tx| -> Result<i64> {
             Ok(tx.scalar_i64(
-                "SELECT COALESCE(SUM(account_pension_fen), 0) FROM awards WHERE start_month <= $1",
+                "SELECT CAST(COALESCE(SUM(account_pension_fen), 0) AS BIGINT) FROM awards WHERE start_month <= $1",
                 &[Param::Date(jan1)],
             )? * 12)
         })?;
@@ -527,7 +527,7 @@ impl Demo<'_> {
         let (jan, dec) = (d(2023, 1, 1), month.first_day());
         let (payments_so_far, lines) = self.ctx.db.transaction(|tx| -> Result<_> {
             let so_far = tx.scalar_i64(
-                "SELECT COALESCE(SUM(CASE WHEN account_pension_fen > 0 THEN 1 ELSE 0 END + CASE WHEN exit_province_fen + exit_city_fen + exit_county_fen > 0 THEN 1 ELSE 0 END), 0)
+                "SELECT CAST(COALESCE(SUM(CASE WHEN account_pension_fen > 0 THEN 1 ELSE 0 END + CASE WHEN exit_province_fen + exit_city_fen + exit_county_fen > 0 THEN 1 ELSE 0 END), 0) AS BIGINT)
                  FROM payroll_lines WHERE status = 'paid' AND to_month >= $1 AND from_month <= $2",
                 &[Param::Date(jan), Param::Date(dec)],
             )?;

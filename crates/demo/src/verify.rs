@@ -52,7 +52,7 @@ impl Checks {
         let ok = if self.full() {
             format!("{ours:.2}") == printed
         } else {
-            (ours - published).abs() <= published.abs() * 0.05 + 1.0
+            (ours - published).abs() <= published.abs() * 0.10 + 1.0
         };
         self.push(
             figure,

@@ -19,37 +19,15 @@ fn the_demo_runs_three_years_and_reproduces_the_published_counts_rates_and_score
                 .find(|c| c["figure"] == figure)
                 .unwrap_or_else(|| panic!("[{l}] no check {figure}"))
         };
-        for figure in [
-            "2021 年参保缴费人数",
-            "2022 年参保缴费人数",
-            "2023 年参保缴费人数",
-            "2023 年个人缴费人数",
-            "2023 年政府代缴人数",
-            "2023 年代缴又自行缴费人数",
-            "2021 年待遇领取人数",
-            "2022 年待遇领取人数",
-            "2023 年待遇领取人数",
-            "政策知晓率",
-            "参保人员满意度",
-            "待遇领取人员满意度",
-            "2023 年多领冒领追回人次",
-            "2023 年追回金额",
-            "15 日后发放的县区",
-            "同比降幅超过 5% 的县区",
-            "2021–2023 年缴费人数减少的县区",
-            "城区银行实际计息利率",
-            "郊区银行实际计息利率",
-            "决策类得分",
-            "产出类得分",
-            "效益类得分",
-            "等级",
-            "财政补助预算合计",
-        ] {
-            assert_eq!(check(figure)["ok"], true, "[{l}] {}", check(figure));
-        }
+        // At a hundredth of the city every published figure holds within the small-scale
+        // tolerances (counts 2%, amounts 10%, rates 1 point, level scores 0.5).
+        let failed: Vec<&serde_json::Value> = checks.iter().filter(|c| c["ok"] != true).collect();
+        assert!(failed.is_empty(), "[{l}] {failed:?}");
+        assert!(checks.len() >= 50, "[{l}] {}", checks.len());
         // The survey's rates are exact at any scale (the sample is not scaled).
         assert_eq!(check("政策知晓率")["ours"], "79.64%", "[{l}]");
         assert_eq!(v["grade"], "良", "[{l}]");
+        assert_eq!(v["total"], 85.76, "[{l}]");
         // Every payroll of 36 months in 5 counties was run, approved, exported and paid.
         assert_eq!(v["counts"]["payrolls"], 180, "[{l}]");
         let files = v["files"].as_array().unwrap();
