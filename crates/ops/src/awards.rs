@@ -93,15 +93,16 @@ fn basis_code(b: QualificationBasis) -> &'static str {
     }
 }
 
-/// Contribution years and balance of every person with movements.
-/// Contribution years and balance of the people born on or before `born_by` without an award.
+/// Contribution years and balance of the people born on or before `born_by` without an award
+/// (found through the birth-date index; their movements through the person index).
 fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64, (i64, i64)>> {
     let mut map: FastMap<i64, (i64, i64)> = FastMap::default();
     tx.for_each_ref(
         "SELECT m.person_id, COUNT(DISTINCT CASE WHEN m.kind IN ('self', 'gov_paid') THEN m.year END),
                 CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
-         FROM account_movements m JOIN persons p ON p.county = m.county AND p.person_id = m.person_id
-         WHERE p.birth_date <= $1 AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+         FROM account_movements m
+         WHERE m.person_id IN (SELECT p.person_id FROM persons p WHERE p.birth_date <= $1
+                                 AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id))
          GROUP BY m.person_id",
         &[Param::Date(born_by)],
         |r| {
