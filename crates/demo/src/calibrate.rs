@@ -70,16 +70,6 @@ pub fn band(k: i64, s: i64) -> (i64, i64) {
     )
 }
 
-/// One split of [`tier_splits`] with the number at the lowest tier in `lowest`.
-pub fn split_tiers(
-    k: i64,
-    s: i64,
-    p: i64,
-    lowest: std::ops::RangeInclusive<i64>,
-) -> Option<[i64; 5]> {
-    tier_splits(k, s, p).range(lowest).next().map(|x| *x.1)
-}
-
 /// How many of `k` payers pay each tier so that contributions and subsidies together add up to
 /// `x` yuan (within `tolerance`).
 pub fn split_total(k: i64, x: i64, tolerance: i64) -> Option<[i64; 5]> {
@@ -280,6 +270,16 @@ pub fn december_deaths(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One split of [`tier_splits`] with the number at the lowest tier in `lowest`.
+    fn split_tiers(
+        k: i64,
+        s: i64,
+        p: i64,
+        lowest: std::ops::RangeInclusive<i64>,
+    ) -> Option<[i64; 5]> {
+        tier_splits(k, s, p).range(lowest).next().map(|x| *x.1)
+    }
 
     #[test]
     fn tier_splits_meet_their_sums() {

@@ -8,7 +8,7 @@ pub mod plan;
 pub mod run;
 pub mod verify;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use yanglao_ops::{Ctx, OpsError};
 
@@ -104,7 +104,10 @@ pub fn run(
         Some(&sheet),
         &o.dir.join("报告"),
     )?;
-    let statement = yanglao_ops::fund::statement(ctx, 2023, None)?;
+    let statement = match &generated.outcome.measured.statement {
+        Some(s) => s.clone(),
+        None => yanglao_ops::fund::statement(ctx, 2023, None)?,
+    };
     let checks = verify::checks(ctx, o.scale, &generated, &statement)?;
     Ok(Summary {
         counts,
@@ -113,9 +116,4 @@ pub fn run(
         checks,
         seconds: t.elapsed().as_secs_f64(),
     })
-}
-
-/// Where the demo writes by default.
-pub fn default_dir() -> &'static Path {
-    Path::new("yanglao-demo")
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use yanglao_domain::bank::with_luhn_digit;
 use yanglao_domain::CitizenId;
 
@@ -132,35 +132,7 @@ pub struct Person {
     pub calibration: [bool; 3],
 }
 
-/// A small deterministic generator (xorshift64*).
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-    pub fn date(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
-        let days = (to - from).num_days().max(0) as u64;
-        from + Duration::days(self.below(days + 1) as i64)
-    }
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            let j = self.below(i as u64 + 1) as usize;
-            v.swap(i, j);
-        }
-    }
-}
+pub use yanglao_ops::bench::Rng;
 
 /// Splits `total` by `weights` into whole numbers that add up to it (largest remainders).
 pub fn apportion(total: i64, weights: &[f64; 5]) -> [i64; 5] {
@@ -457,11 +429,6 @@ pub fn paid_on(p: &Person, y: usize, rng: &mut Rng) -> NaiveDate {
     } else {
         rng.date(d(year, 3, 1), d(year, 10, 31))
     }
-}
-
-/// Is the person alive at the start of `date`'s month… used by tests.
-pub fn alive_on(p: &Person, date: NaiveDate) -> bool {
-    p.death.as_ref().is_none_or(|d| d.date >= date)
 }
 
 /// Day of the month the bank pays a county's regular payroll.

@@ -144,14 +144,14 @@ pub fn checks(
         "自行缴费人员最低档次占比",
         82.71,
         2,
-        g_lowest(ctx)?,
+        lowest_tier_share(ctx)?,
         "以自行缴费人员为基数",
     );
     // Recipients and payments.
     let (r21, r22, r23) = (
-        recipients(ctx, 2021)?,
-        recipients(ctx, 2022)?,
-        recipients(ctx, 2023)?,
+        yanglao_ops::evaluation::measure_recipients(ctx, 2021)?,
+        yanglao_ops::evaluation::measure_recipients(ctx, 2022)?,
+        yanglao_ops::evaluation::measure_recipients(ctx, 2023)?,
     );
     c.wan("2021 年待遇领取人数", 10.37, 2, r21);
     c.wan("2022 年待遇领取人数", 10.8, 1, r22);
@@ -342,13 +342,8 @@ pub fn checks(
     Ok(c.out)
 }
 
-/// Distinct persons paid a benefit for a month of the year.
-pub fn recipients(ctx: &mut Ctx, year: i32) -> Result<i64, OpsError> {
-    let m = yanglao_ops::evaluation::measure_recipients(ctx, year)?;
-    Ok(m)
-}
-
-fn g_lowest(ctx: &mut Ctx) -> Result<f64, OpsError> {
+/// The share of 2023's self-payers at the lowest tier, percent.
+fn lowest_tier_share(ctx: &mut Ctx) -> Result<f64, OpsError> {
     let a = yanglao_ops::enrolment::analyse(ctx, 2023, 2023)?;
     Ok(a.first()
         .and_then(|x| x.lowest_tier_share_pct)

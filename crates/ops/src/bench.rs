@@ -42,8 +42,21 @@ impl Rng {
         self.0 = x;
         x.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
+    /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
+        self.next_u64() % n.max(1)
+    }
+    /// A day from `from` to `to`, both included.
+    pub fn date(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let days = (to - from).num_days().max(0) as u64;
+        from + Duration::days(self.below(days + 1) as i64)
+    }
+    /// Shuffles in place (Fisher–Yates).
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            v.swap(i, j);
+        }
     }
 }
 

@@ -126,6 +126,14 @@ pub struct Measured {
     /// County → metric → the county's measurement, for the metrics measured county by county.
     #[serde(skip)]
     pub by_county: BTreeMap<String, BTreeMap<String, Measurement>>,
+    /// The books read on the way, for the findings and the report: the fund's statement, the
+    /// budget's execution, and the interest shortfalls (`None` without bank agreements).
+    #[serde(skip)]
+    pub statement: Option<crate::fund::Statement>,
+    #[serde(skip)]
+    pub execution: Option<crate::budget::Execution>,
+    #[serde(skip)]
+    pub shortfalls: Option<Vec<crate::bank::Shortfall>>,
 }
 
 impl Measured {
@@ -182,6 +190,9 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
             payments: BTreeMap::new(),
             late_months: BTreeMap::new(),
             by_county: BTreeMap::new(),
+            statement: None,
+            execution: None,
+            shortfalls: None,
         };
         contributors(tx, year, &mut out)?;
         tracing::info!("缴费人数 {:?}", t0.elapsed());
@@ -214,6 +225,7 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
             None => no_data(format!("{year} 年基金没有支出，无法折算可支付月数")),
         },
     );
+    m.statement = Some(statement);
     for c in m.counties.keys().cloned().collect::<Vec<_>>() {
         let s = crate::fund::statement(ctx, year, Some(&c))?;
         let v = match s.months_of_expenditure {
@@ -862,6 +874,7 @@ fn completeness(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
 
 fn budget_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     let e = crate::budget::execution(ctx, year, 0.9)?;
+    m.execution = Some(e.clone());
     let yuan = yanglao_domain::format_wan_yuan;
     let t = &e.total;
     if t.budget_fen == 0 {
@@ -948,6 +961,7 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
         return Ok(());
     }
     let shortfalls = crate::bank::interest_check(ctx, year)?;
+    m.shortfalls = Some(shortfalls.clone());
     // One item per fund account short of interest (however many credits fell short).
     // (county, bank, account) → (shortfall, credits short, agreed rate, lowest applied rate).
     type Short = (i64, usize, f64, f64);
@@ -1328,14 +1342,10 @@ pub fn findings(ctx: &mut Ctx, m: &Measured) -> Result<Vec<Finding>> {
     let wan_yuan = yanglao_domain::format_wan_yuan;
     let mut out = Vec::new();
     // Interest below the agreements.
-    let agreements = ctx.db.transaction(|tx| -> Result<i64> {
-        Ok(tx.scalar_i64("SELECT COUNT(*) FROM bank_agreements", &[])?)
-    })?;
-    if agreements > 0 {
-        let shortfalls = crate::bank::interest_check(ctx, year)?;
+    if let Some(shortfalls) = &m.shortfalls {
         if !shortfalls.is_empty() {
             let mut by: BTreeMap<String, (i64, Vec<String>)> = BTreeMap::new();
-            for s in &shortfalls {
+            for s in shortfalls {
                 let e = by.entry(s.county.clone()).or_default();
                 e.0 += s.shortfall_fen;
                 e.1.push(format!(
@@ -1476,7 +1486,10 @@ pub fn findings(ctx: &mut Ctx, m: &Measured) -> Result<Vec<Finding>> {
         });
     }
     // Budget lines out of range.
-    let e = crate::budget::execution(ctx, year, 0.9)?;
+    let e = match &m.execution {
+        Some(e) => e.clone(),
+        None => crate::budget::execution(ctx, year, 0.9)?,
+    };
     let flagged: Vec<&crate::budget::ExecutionLine> =
         e.lines.iter().filter(|l| !l.flag.is_empty()).collect();
     if !flagged.is_empty() {

@@ -27,8 +27,15 @@ pub fn generate(
 ) -> Result<Generated, GenerateError> {
     let place = yanglao_ops::evaluation::city_name(ctx)?;
     let outcome = yanglao_ops::evaluation::evaluate(ctx, year, framework, worksheet)?;
-    let statement = yanglao_ops::fund::statement(ctx, year, None)?;
-    let execution = yanglao_ops::budget::execution(ctx, year, 0.9)?;
+    // The books the evaluation read already.
+    let statement = match &outcome.measured.statement {
+        Some(s) => s.clone(),
+        None => yanglao_ops::fund::statement(ctx, year, None)?,
+    };
+    let execution = match &outcome.measured.execution {
+        Some(e) => e.clone(),
+        None => yanglao_ops::budget::execution(ctx, year, 0.9)?,
+    };
     let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
     let enrolment = yanglao_ops::enrolment::analyse(ctx, year - 2, year)?;
     let surveys = yanglao_ops::survey::rates(ctx, year)?;
