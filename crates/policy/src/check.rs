@@ -150,6 +150,23 @@ struct Draft {
     keys: BTreeSet<&'static str>,
 }
 
+/// Checks a scenario file (`[scenario]` and `[[supplementary]]`, `[[basic]]`, `[[employee]]`
+/// sections in the `[[values]]` syntax); returns all problems (sorted) and the scenario when the
+/// header is usable.
+pub(crate) fn analyse_scenario(source: &str) -> (Vec<Problem>, Option<crate::Scenario>) {
+    let mut c = Checker {
+        source,
+        line_starts: std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect(),
+        problems: Vec::new(),
+    };
+    let scenario = c.scenario();
+    let mut problems = c.problems;
+    problems.sort_by_key(|p| (p.line, p.column));
+    (problems, scenario)
+}
+
 /// Checks `source`; returns all problems (sorted) and, when the header is usable, the set built
 /// from the sections that checked clean (the caller decides whether errors forbid using it).
 pub(crate) fn analyse(source: &str) -> (Vec<Problem>, Option<PolicySet>) {
@@ -280,6 +297,105 @@ impl Checker<'_> {
         };
         self.government_tier(&set);
         Some(set)
+    }
+
+    fn scenario(&mut self) -> Option<crate::Scenario> {
+        let doc = match Document::parse(self.source) {
+            Ok(doc) => doc,
+            Err(e) => {
+                let pos = start(e.span(), 0);
+                let detail = e.message().trim().to_string();
+                self.error(pos, SYNTAX, format!("TOML 语法错误：{detail}"));
+                return None;
+            }
+        };
+        let root = from_table(doc.as_table(), self.source, 0);
+        let Node::Table(entries) = root.node else {
+            return None;
+        };
+        let mut name = None;
+        let mut note = None;
+        let mut illustrative = false;
+        let mut header_seen = false;
+        let mut changes: BTreeMap<Scheme, Vec<Section>> = BTreeMap::new();
+        let mut any_change = false;
+        for entry in &entries {
+            match (entry.key.as_str(), Scheme::parse(&entry.key)) {
+                ("scenario", _) => {
+                    header_seen = true;
+                    let Node::Table(fields) = &entry.value.node else {
+                        self.wrong_type(&entry.value, "scenario", "表 [scenario]");
+                        continue;
+                    };
+                    for f in fields {
+                        match (f.key.as_str(), &f.value.node) {
+                            ("name", Node::Str(s)) => name = Some(s.clone()),
+                            ("note", Node::Str(s)) => note = Some(s.clone()),
+                            ("illustrative", Node::Bool(b)) => illustrative = *b,
+                            ("name" | "note", _) => {
+                                self.wrong_type(&f.value, &format!("scenario.{}", f.key), "字符串")
+                            }
+                            ("illustrative", _) => {
+                                self.wrong_type(&f.value, "scenario.illustrative", "布尔值")
+                            }
+                            (other, _) => self.error(
+                                f.key_pos,
+                                UNKNOWN_KEY,
+                                format!("[scenario] 中的未知键 {other}（允许 name、illustrative、note）"),
+                            ),
+                        }
+                    }
+                    if name.is_none() {
+                        self.error(entry.value.pos, MISSING_KEY, "[scenario] 缺少必需的键 name".to_string());
+                    }
+                }
+                (_, Some(scheme)) => {
+                    let header = Header {
+                        pos: entry.key_pos,
+                        overlay: true,
+                        scheme: Some(scheme),
+                        ..Header::default()
+                    };
+                    let Node::Array(items) = &entry.value.node else {
+                        self.wrong_type(&entry.value, &entry.key, &format!("表数组 [[{}]]", entry.key));
+                        continue;
+                    };
+                    let mut sections = Vec::new();
+                    for item in items {
+                        any_change = true;
+                        if let Some(s) = self.section(item, &header).section {
+                            sections.push(s);
+                        }
+                    }
+                    self.until_checks(&mut sections);
+                    self.ordering(&sections);
+                    self.overlaps(&sections);
+                    changes.entry(scheme).or_default().extend(sections);
+                }
+                (other, None) => self.error(
+                    entry.key_pos,
+                    UNKNOWN_KEY,
+                    format!("未知的顶层键 {other}（只允许 [scenario]、[[supplementary]]、[[basic]] 和 [[employee]]）"),
+                ),
+            }
+        }
+        if !header_seen {
+            self.error(0, MISSING_KEY, "缺少 [scenario] 表（name）".to_string());
+        }
+        if !any_change {
+            self.error(
+                0,
+                MISSING_KEY,
+                "情景文件没有任何参数调整段落（[[supplementary]]、[[basic]] 或 [[employee]]）"
+                    .to_string(),
+            );
+        }
+        Some(crate::Scenario {
+            name: name?,
+            note,
+            illustrative,
+            changes,
+        })
     }
 
     fn policy_table(&mut self, v: &Spanned) -> Header {
@@ -436,6 +552,7 @@ impl Checker<'_> {
                 "[[values]] 段落缺少必需的键 from（生效日期）".to_string(),
             );
         }
+        let region = region.or_else(|| h.overlay.then(|| "*".to_string()));
         if let (Some(from), Some(region)) = (from, region) {
             if region_ok && until_ok {
                 draft.section = Some(Section {
@@ -993,6 +1110,9 @@ impl Checker<'_> {
 #[derive(Debug, Default)]
 struct Header {
     pos: usize,
+    /// A scenario's sections: without a `region`, a section applies to the region of whichever
+    /// policy file it is laid over (written `*` until then).
+    overlay: bool,
     scheme: Option<Scheme>,
     name: Option<String>,
     illustrative: bool,

@@ -193,7 +193,8 @@ pub struct MonthlyBenefit {
 /// The monthly benefit of a qualified person.
 ///
 /// * Account pension = `account_balance_fen` (the balance when benefits start; a negative
-///   balance counts as 0) ÷ `annuity_divisor`, rounded half away from zero. It stays fixed for
+///   balance counts as 0) ÷ the divisor at the benefit age (`annuity_divisors`, else
+///   `annuity_divisor`), rounded half away from zero. It stays fixed for
 ///   life; whether it continues once the account is used up is `account_exhausted`.
 /// * Exit subsidy = `exit_subsidy_monthly_fen` + `contribution_years` ×
 ///   `exit_subsidy_per_contribution_year_monthly_fen`, split by `exit_subsidy_shares`.
@@ -205,7 +206,7 @@ pub fn monthly_benefit(
     contribution_years: u32,
     raised_group: bool,
 ) -> MonthlyBenefit {
-    let divisor = Decimal::from(p.annuity_divisor.max(1));
+    let divisor = Decimal::from(p.divisor_at(p.benefit_age).max(1));
     let account_pension_fen = round_fen(Decimal::from(account_balance_fen.max(0)) / divisor);
     let exit_total = p.exit_subsidy_monthly_fen.saturating_add(
         i64::from(contribution_years)

@@ -68,7 +68,7 @@ impl fmt::Display for Problem {
 }
 
 /// The pension scheme a policy file describes.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[serde(rename_all = "lowercase")]
 pub enum Scheme {
     /// 城乡居民补充养老保险
@@ -202,6 +202,46 @@ pub fn parse_str(source: &str) -> Result<PolicySet, Vec<Problem>> {
         return Err(problems);
     }
     set.ok_or(problems)
+}
+
+/// A reform scenario: dated parameter changes laid over the policy files (docs/formats/scenario.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub note: Option<String>,
+    pub illustrative: bool,
+    pub(crate) changes: std::collections::BTreeMap<Scheme, Vec<params::Section>>,
+}
+
+impl Scenario {
+    /// The earliest date from which the scenario changes anything.
+    pub fn earliest_change(&self) -> Option<chrono::NaiveDate> {
+        self.changes.values().flatten().map(|s| s.from).min()
+    }
+
+    /// The schemes the scenario changes.
+    pub fn schemes(&self) -> Vec<Scheme> {
+        self.changes.keys().copied().collect()
+    }
+}
+
+/// Parses a scenario file. Fails with all problems if any of them is an error.
+pub fn parse_scenario_str(source: &str) -> Result<Scenario, Vec<Problem>> {
+    let (problems, scenario) = check::analyse_scenario(source);
+    if problems.iter().any(|p| p.severity == Severity::Error) {
+        return Err(problems);
+    }
+    scenario.ok_or(problems)
+}
+
+/// Reads and parses a scenario file.
+pub fn load_scenario(path: &Path) -> Result<Scenario, PolicyLoadError> {
+    let source = std::fs::read_to_string(path)
+        .map_err(|e| PolicyLoadError::Io(format!("{}：{e}", path.display())))?;
+    parse_scenario_str(&source).map_err(|problems| PolicyLoadError::Invalid {
+        file: path.display().to_string(),
+        problems,
+    })
 }
 
 /// Reads and parses a policy file.

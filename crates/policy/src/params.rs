@@ -71,7 +71,23 @@ pub struct SupplementaryParams {
     pub certification_grace_months: u32,
     /// From this date recipients must certify every year; `None`: certification is not enforced.
     pub certification_required_from: Option<NaiveDate>,
+    /// Annuity divisors by age at the start of benefits (a reform aligning them with the employee
+    /// scheme's); an age it does not list uses `annuity_divisor`. Empty when the file sets none.
+    pub annuity_divisors: BTreeMap<u32, u32>,
+    /// 丧葬补助金 paid once at a recipient's death; 0 when the file sets none. Used by the policy
+    /// simulator; the operations do not pay it yet.
+    pub funeral_subsidy_fen: i64,
     pub illustrative: bool,
+}
+
+impl SupplementaryParams {
+    /// The annuity divisor for benefits starting at `age`.
+    pub fn divisor_at(&self, age: u32) -> u32 {
+        self.annuity_divisors
+            .get(&age)
+            .copied()
+            .unwrap_or(self.annuity_divisor)
+    }
 }
 
 /// Parameters of the residents' basic scheme in force for a region on a date.
@@ -218,6 +234,8 @@ const SUPPLEMENTARY_KEYS: &[KeySpec] = &[
     req("account_exhausted", Kind::Choice(ACCOUNT_EXHAUSTED)),
     req("certification_grace_months", Kind::Count),
     opt("certification_required_from", Kind::Date),
+    opt("annuity_divisors", Kind::Divisors),
+    opt("funeral_subsidy_fen", Kind::Fen),
 ];
 
 const BASIC_KEYS: &[KeySpec] = &[
@@ -325,6 +343,21 @@ impl PolicySet {
 
     pub fn note(&self) -> Option<&str> {
         self.note.as_deref()
+    }
+
+    /// This policy with a scenario's changes for its scheme laid over it: each change applies
+    /// from its date (to the policy's region unless the change names one) and wins over the
+    /// file's own values from then on.
+    pub fn with_scenario(&self, scenario: &crate::Scenario) -> PolicySet {
+        let mut out = self.clone();
+        for s in scenario.changes.get(&self.scheme).into_iter().flatten() {
+            let mut s = s.clone();
+            if s.region == "*" {
+                s.region = self.region.clone();
+            }
+            out.sections.push(s);
+        }
+        out
     }
 
     /// The earliest date on which every required key resolves, for some region the file
@@ -458,6 +491,8 @@ impl PolicySet {
             account_exhausted: r.string("account_exhausted")?,
             certification_grace_months: r.u32("certification_grace_months")?,
             certification_required_from: r.date("certification_required_from").ok(),
+            annuity_divisors: r.divisors("annuity_divisors").unwrap_or_default(),
+            funeral_subsidy_fen: r.fen("funeral_subsidy_fen").unwrap_or(0),
             illustrative: self.illustrative,
         })
     }

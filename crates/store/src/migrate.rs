@@ -9,6 +9,7 @@ const SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_bank.sql")),
     (5, include_str!("../migrations/sqlite/0005_evaluation.sql")),
     (6, include_str!("../migrations/sqlite/0006_lookups.sql")),
+    (7, include_str!("../migrations/sqlite/0007_line_keys.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -20,6 +21,7 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0005_evaluation.sql"),
     ),
     (6, include_str!("../migrations/postgres/0006_lookups.sql")),
+    (7, include_str!("../migrations/postgres/0007_line_keys.sql")),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.

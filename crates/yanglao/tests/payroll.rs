@@ -405,3 +405,33 @@ fn awards_payroll_approval_export_and_bank_returns() {
         assert_eq!(payroll_of(&feb, "140311")["total_fen"], 388 + 2200);
     }
 }
+
+/// Payment lines carry no foreign keys (they cost a parent lookup per line); their parents are
+/// guaranteed instead by never being deleted, which the database itself refuses.
+#[test]
+fn parents_of_payment_lines_are_never_deleted() {
+    for db in backends("payroll-no-delete") {
+        setup(&db);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2023-01"]);
+        let lines = db.count("SELECT COUNT(*) FROM payroll_lines");
+        assert!(lines > 0);
+        for table in ["persons", "awards", "payrolls"] {
+            let mut conn = db.db();
+            let err = conn
+                .transaction(|tx| tx.exec(&format!("DELETE FROM {table}"), &[]))
+                .expect_err(table);
+            assert!(err.to_string().contains("E-DB-NO-DELETE"), "{table}: {err}");
+        }
+        // Nothing went: every line still has its person, award and payroll.
+        assert_eq!(db.count("SELECT COUNT(*) FROM payroll_lines"), lines);
+        assert_eq!(
+            db.count(
+                "SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_id = l.person_id)
+                    OR NOT EXISTS (SELECT 1 FROM awards a WHERE a.award_id = l.award_id)
+                    OR NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.payroll_id = l.payroll_id)"
+            ),
+            0
+        );
+    }
+}
