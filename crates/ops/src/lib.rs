@@ -23,6 +23,7 @@ pub mod ledger;
 pub mod payroll;
 pub mod persons;
 pub mod problems;
+pub mod projection;
 pub mod recovery;
 pub mod register;
 pub mod status;

@@ -140,7 +140,13 @@ pub fn same_money(p: &Policies, a: &Assumptions, start_year: i32) -> Result<Comp
                 pair.parts[1].benefit_age,
                 yuan(pair.monthly_benefit_fen),
             ),
-            None => "“基本险+补充险”在所测年龄内没有出现先劣后优".to_string(),
+            None if !short_loss => format!(
+                "“基本险+补充险”没有短期劣势：自 {} 岁起每月 {} 元，任何年龄的累计领取额都不少于单缴基本险（每月 {} 元）",
+                pair.benefit_age,
+                yuan(pair.monthly_benefit_fen),
+                yuan(basic.monthly_benefit_fen)
+            ),
+            None => "“基本险+补充险”在所测年龄内始终少于单缴基本险，没有长期优势".to_string(),
         },
     });
     Ok(Comparison {

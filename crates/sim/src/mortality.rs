@@ -64,7 +64,7 @@ impl Mortality {
         Mortality::parse(&text, &path.display().to_string())
     }
 
-    /// Parses the CSV: an optional title line starting with `#`, the header `年龄,男,女`, then one
+    /// Parses the CSV: optional comment lines starting with `#` (the first is the title), the header `年龄,男,女`, then one
     /// row per age. Every problem names the file, row and column.
     pub fn parse(text: &str, file: &str) -> Result<Mortality> {
         let text = text.trim_start_matches('\u{feff}');
@@ -76,12 +76,15 @@ impl Mortality {
         };
         let mut title = None;
         let mut body = Vec::new();
+        let mut leading = true;
         for (i, line) in text.lines().enumerate() {
             let line = line.trim_end_matches('\r');
-            if i == 0 && line.starts_with('#') {
-                title = Some(line.trim_start_matches('#').trim().to_string());
+            if leading && line.starts_with('#') {
+                // The first comment line is the title; further ones are notes.
+                title.get_or_insert_with(|| line.trim_start_matches('#').trim().to_string());
                 continue;
             }
+            leading = false;
             if line.trim().is_empty() {
                 continue;
             }

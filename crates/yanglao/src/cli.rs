@@ -125,6 +125,10 @@ pub enum Command {
     /// Outreach: basic-scheme members not contributing to the supplementary scheme
     #[command(subcommand)]
     Outreach(OutreachCmd),
+    /// The policy simulator (政策测算): what each scheme gives a resident, comparisons, reforms and
+    /// the fund's future
+    #[command(subcommand)]
+    Simulate(crate::sim_cli::SimulateCmd),
     /// Benchmarks
     #[command(subcommand)]
     Bench(BenchCmd),
@@ -924,6 +928,7 @@ pub fn run(cli: Cli) -> Res {
             Ok(0)
         }
         Command::Payroll(cmd) => crate::payroll_cli::run(&cli, cmd),
+        Command::Simulate(cmd) => crate::sim_cli::run(&cli, cmd),
         Command::Deaths(cmd) => crate::deaths_cli::deaths(&cli, cmd),
         Command::Recovery(cmd) => crate::deaths_cli::recovery(&cli, cmd),
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),

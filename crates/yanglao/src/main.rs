@@ -7,6 +7,7 @@ mod eval_cli;
 mod output;
 mod payroll_cli;
 mod quickstart;
+mod sim_cli;
 
 use clap::Parser;
 
