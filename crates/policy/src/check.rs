@@ -353,6 +353,11 @@ impl Checker<'_> {
                     let header = Header {
                         pos: entry.key_pos,
                         overlay: true,
+                        array: match scheme {
+                            Scheme::Supplementary => "[[supplementary]]",
+                            Scheme::Basic => "[[basic]]",
+                            Scheme::Employee => "[[employee]]",
+                        },
                         scheme: Some(scheme),
                         ..Header::default()
                     };
@@ -465,7 +470,7 @@ impl Checker<'_> {
             keys: BTreeSet::new(),
         };
         let Node::Table(entries) = &v.node else {
-            self.wrong_type(v, "[[values]] 的元素", "表");
+            self.wrong_type(v, &format!("{} 的元素", h.array_name()), "表");
             return draft;
         };
         let mut from = None;
@@ -532,7 +537,7 @@ impl Checker<'_> {
                         self.error(
                             e.key_pos,
                             UNKNOWN_KEY,
-                            format!("[[values]] 中的未知参数 {key}{hint}"),
+                            format!("{} 中的未知参数 {key}{hint}", h.array_name()),
                         );
                         continue;
                     };
@@ -549,7 +554,7 @@ impl Checker<'_> {
             self.error(
                 v.pos,
                 MISSING_KEY,
-                "[[values]] 段落缺少必需的键 from（生效日期）".to_string(),
+                format!("{} 段落缺少必需的键 from（生效日期）", h.array_name()),
             );
         }
         let region = region.or_else(|| h.overlay.then(|| "*".to_string()));
@@ -1113,9 +1118,21 @@ struct Header {
     /// A scenario's sections: without a `region`, a section applies to the region of whichever
     /// policy file it is laid over (written `*` until then).
     overlay: bool,
+    /// The array the sections sit in, for messages (`[[values]]` when empty).
+    array: &'static str,
     scheme: Option<Scheme>,
     name: Option<String>,
     illustrative: bool,
     region: Option<String>,
     note: Option<String>,
+}
+
+impl Header {
+    fn array_name(&self) -> &'static str {
+        if self.array.is_empty() {
+            "[[values]]"
+        } else {
+            self.array
+        }
+    }
 }

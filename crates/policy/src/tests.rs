@@ -503,3 +503,120 @@ fn problems_serialize_for_the_cli() {
     assert!(json["code"].as_str().unwrap().starts_with("E-POLICY-"));
     assert!(problems[0].to_string().contains("第 1 行"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios and the reform keys
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn scenario_changes_apply_from_their_date_and_only_to_their_scheme() {
+    let base = parsed(BASE);
+    let scenario = parse_scenario_str(
+        r#"[scenario]
+name = "改革"
+
+[[supplementary]]
+from = 2027-01-01
+benefit_age = 60
+annuity_divisors = { 60 = 139, 65 = 101 }
+funeral_subsidy_fen = 217200
+
+[[basic]]
+from = 2027-01-01
+basic_pension_monthly_fen = 15000
+"#,
+    )
+    .unwrap();
+    assert_eq!(scenario.earliest_change(), Some(d("2027-01-01")));
+    assert_eq!(
+        scenario.schemes(),
+        vec![Scheme::Supplementary, Scheme::Basic]
+    );
+    let reformed = base.with_scenario(&scenario);
+    let before = reformed.supplementary("140302", d("2026-12-31")).unwrap();
+    assert_eq!(
+        (
+            before.benefit_age,
+            before.divisor_at(65),
+            before.funeral_subsidy_fen
+        ),
+        (65, 139, 0)
+    );
+    let after = reformed.supplementary("140302", d("2027-01-01")).unwrap();
+    assert_eq!(
+        (
+            after.benefit_age,
+            after.divisor_at(60),
+            after.divisor_at(65),
+            after.funeral_subsidy_fen
+        ),
+        (60, 139, 101, 217200)
+    );
+    // An age the table does not list falls back to the single divisor.
+    assert_eq!(after.divisor_at(70), 139);
+    // The file itself is unchanged.
+    assert_eq!(
+        base.supplementary("140302", d("2027-01-01"))
+            .unwrap()
+            .benefit_age,
+        65
+    );
+    // Awards use the divisor of the benefit age: 101 at 65 gives a larger pension than 139.
+    let mut p = after.clone();
+    p.benefit_age = 65;
+    assert_eq!(
+        monthly_benefit(&p, 101_000, 15, false).account_pension_fen,
+        1000
+    );
+}
+
+#[test]
+fn scenario_errors_have_their_lines() {
+    let problems = parse_scenario_str(
+        "[scenario]\nname = \"x\"\n\n[[supplementary]]\nfrom = 2027-01-01\nbenefit_age = -1\nretirement_age_male = 60\n\n[[pension]]\nfrom = 2027-01-01\n",
+    )
+    .unwrap_err();
+    let got: Vec<(usize, &str)> = problems.iter().map(|p| (p.line, p.code)).collect();
+    assert!(
+        got.contains(&(6, codes::WRONG_TYPE)) || got.contains(&(6, codes::NEGATIVE)),
+        "{got:?}"
+    );
+    assert!(got.contains(&(7, codes::UNKNOWN_KEY)), "{got:?}");
+    assert!(got.contains(&(9, codes::UNKNOWN_KEY)), "{got:?}");
+    let missing = parse_scenario_str("[scenario]\nname = \"x\"\n").unwrap_err();
+    assert!(
+        missing.iter().any(|p| p.code == codes::MISSING_KEY),
+        "{missing:?}"
+    );
+    let no_name =
+        parse_scenario_str("[scenario]\n\n[[basic]]\nfrom = 2027-01-01\nbenefit_age = 60\n")
+            .unwrap_err();
+    assert!(
+        no_name
+            .iter()
+            .any(|p| p.code == codes::MISSING_KEY && p.message.contains("name")),
+        "{no_name:?}"
+    );
+}
+
+#[test]
+fn shipped_scenarios_parse() {
+    for (name, text) in [
+        (
+            "reform-2027",
+            include_str!("../../../scenarios/reform-2027.toml"),
+        ),
+        (
+            "finer-tiers",
+            include_str!("../../../scenarios/finer-tiers.toml"),
+        ),
+    ] {
+        let s = parse_scenario_str(text).unwrap_or_else(|p| panic!("{name}: {p:#?}"));
+        assert!(s.illustrative, "{name}");
+        let reformed = default_supplementary().with_scenario(&s);
+        assert!(
+            reformed.supplementary("140302", d("2027-06-01")).is_ok(),
+            "{name}"
+        );
+    }
+}

@@ -5,8 +5,9 @@
 //! an expected account balance and expected contribution years. Contribution behaviour by age is
 //! what the register shows for the base year (the share of each age who contributed, the tiers
 //! they chose, the share whose contribution the government paid). Deaths follow the life table.
-//! At the benefit age in force a person with enough contribution years (the transitional rule
-//! counts only the years since launch) starts benefits; one without is refunded the account.
+//! At the benefit age in force a person starts benefits; one short of the years required (the
+//! transitional rule counts only the years since launch) first back-pays the missing years at the
+//! lowest tier, as the transitional rules allow.
 //! The fund earns interest at the crediting rate in force. Exit subsidies and funeral subsidies
 //! are paid by the government budgets as they fall due (income and expenditure at once), split
 //! by the exit-subsidy shares.
@@ -82,15 +83,16 @@ pub struct YearRow {
     pub income_exit_subsidy_fen: i64,
     pub income_funeral_subsidy_fen: i64,
     pub income_interest_fen: i64,
+    /// Missing years back-paid at the benefit age (补缴).
+    pub income_back_pay_fen: i64,
     pub income_total_fen: i64,
     pub spend_account_pension_fen: i64,
     /// The part of account pensions paid after the accounts ran out (from the pool).
     pub spend_beyond_account_fen: i64,
     pub spend_exit_subsidy_fen: i64,
     pub spend_funeral_fen: i64,
-    /// Account balances paid to heirs, and refunds to those who reach the age without enough years.
+    /// Account balances paid to heirs.
     pub spend_inheritance_fen: i64,
-    pub spend_refunds_fen: i64,
     pub spend_total_fen: i64,
     /// Government subsidies of the year (entry, government-paid, exit and funeral) by level.
     pub subsidies: Levels,
@@ -118,7 +120,8 @@ struct Person {
     recipient: Option<(f64, f64)>,
 }
 
-/// Contribution behaviour by age (0..=130) in the base year.
+/// Contribution behaviour by five-year age band (by ten-year band for the tier mix) in the base
+/// year.
 struct Behaviour {
     rate: Vec<f64>,
     government: Vec<f64>,
@@ -127,20 +130,20 @@ struct Behaviour {
 }
 
 fn behaviour(s: &Snapshot) -> Behaviour {
-    let mut people = vec![0.0; 131];
-    let mut paying = vec![0.0; 131];
-    let mut gov = vec![0.0; 131];
+    let mut people = vec![0.0; 27];
+    let mut paying = vec![0.0; 27];
+    let mut gov = vec![0.0; 27];
     let mut mix: Vec<std::collections::BTreeMap<i64, f64>> = vec![Default::default(); 14];
     for i in &s.insured {
         // Behaviour in the base year was at the age one below.
         let a = (i.age.saturating_sub(1) as usize).min(130);
-        people[a] += 1.0;
+        people[a / 5] += 1.0;
         if i.paid_fen > 0 {
-            paying[a] += 1.0;
+            paying[a / 5] += 1.0;
             *mix[a / 10].entry(i.paid_fen).or_default() += 1.0;
         }
         if i.government_paid {
-            gov[a] += 1.0;
+            gov[a / 5] += 1.0;
         }
     }
     let ratio = |x: &Vec<f64>| -> Vec<f64> {
@@ -252,7 +255,13 @@ pub fn project(
         let mut entry_levels = [0.0f64; 3];
         let mut exit_levels = [0.0f64; 3];
         let mut funeral_levels = [0.0f64; 3];
-        let (mut pension, mut beyond, mut inheritance, mut refunds) = (0.0, 0.0, 0.0, 0.0);
+        let (mut pension, mut beyond, mut inheritance, mut back_pay) = (0.0, 0.0, 0.0, 0.0);
+        let lowest = sp
+            .tiers
+            .iter()
+            .map(|x| x.contribution_fen)
+            .min()
+            .unwrap_or(0) as f64;
         let gov_tier = sp.government_paid_tier_fen as f64;
         let gov_subsidy = if sp.government_paid_entry_subsidy {
             sp.tiers
@@ -274,26 +283,25 @@ pub fn project(
                 } else {
                     f64::from(sp.min_contribution_years)
                 };
-                if person.years + 1e-9 >= required && person.years > 0.0 {
-                    let divisor = f64::from(sp.divisor_at(person.age).max(1));
-                    let exit = (sp.exit_subsidy_monthly_fen as f64)
-                        + person.years.round()
-                            * sp.exit_subsidy_per_contribution_year_monthly_fen as f64;
-                    person.recipient = Some(((person.balance / divisor).round(), exit));
-                    new_recipients += person.alive;
-                } else {
-                    refunds += person.alive * person.balance;
-                    person.balance = 0.0;
-                    person.alive = 0.0;
-                    continue;
+                if person.years + 1e-9 < required {
+                    let missing = required - person.years;
+                    back_pay += person.alive * missing * lowest;
+                    person.balance += missing * lowest;
+                    person.years = required;
                 }
+                let divisor = f64::from(sp.divisor_at(person.age).max(1));
+                let exit = (sp.exit_subsidy_monthly_fen as f64)
+                    + person.years.round()
+                        * sp.exit_subsidy_per_contribution_year_monthly_fen as f64;
+                person.recipient = Some(((person.balance / divisor).round(), exit));
+                new_recipients += person.alive;
             }
             match person.recipient {
                 None => {
                     let a = (person.age as usize).min(130);
                     insured += person.alive;
-                    let pay = b.rate[a];
-                    let gov = b.government[a];
+                    let pay = b.rate[(a / 5).min(26)];
+                    let gov = b.government[(a / 5).min(26)];
                     let mut personal = 0.0;
                     let mut subsidy = 0.0;
                     for (amount, share) in &b.mix[(a / 10).min(13)] {
@@ -354,8 +362,8 @@ pub fn project(
         inc[3] = balance.max(0.0) * rate;
         let exit_total: f64 = exit_levels.iter().sum();
         let funeral_total: f64 = funeral_levels.iter().sum();
-        let income = inc.iter().sum::<f64>() + exit_total + funeral_total;
-        let spend = pension + exit_total + funeral_total + inheritance + refunds;
+        let income = inc.iter().sum::<f64>() + exit_total + funeral_total + back_pay;
+        let spend = pension + exit_total + funeral_total + inheritance;
         balance += income - spend;
         let accounts: f64 = people.iter().map(|x| x.alive * x.balance.max(0.0)).sum();
         let round = |x: f64| x.round() as i64;
@@ -376,7 +384,7 @@ pub fn project(
         r.spend_exit_subsidy_fen = round(exit_total);
         r.spend_funeral_fen = round(funeral_total);
         r.spend_inheritance_fen = round(inheritance);
-        r.spend_refunds_fen = round(refunds);
+        r.income_back_pay_fen = round(back_pay);
         r.spend_total_fen = round(spend);
         r.subsidies = Levels {
             province_fen: round(entry_levels[0] + exit_levels[0] + funeral_levels[0]),

@@ -541,13 +541,13 @@ fn fund_table(p: &Projection) -> Table {
         "待遇补贴（收入）",
         "丧葬补助（收入）",
         "利息",
+        "补缴",
         "收入合计",
         "个人账户养老金",
         "其中账户用尽后支付",
         "待遇补贴",
         "丧葬补助金",
         "继承支付",
-        "退费",
         "支出合计",
         "省级补贴",
         "市级补贴",
@@ -571,13 +571,13 @@ fn fund_table(p: &Projection) -> Table {
             Cell::Yuan(r.income_exit_subsidy_fen),
             Cell::Yuan(r.income_funeral_subsidy_fen),
             Cell::Yuan(r.income_interest_fen),
+            Cell::Yuan(r.income_back_pay_fen),
             Cell::Yuan(r.income_total_fen),
             Cell::Yuan(r.spend_account_pension_fen),
             Cell::Yuan(r.spend_beyond_account_fen),
             Cell::Yuan(r.spend_exit_subsidy_fen),
             Cell::Yuan(r.spend_funeral_fen),
             Cell::Yuan(r.spend_inheritance_fen),
-            Cell::Yuan(r.spend_refunds_fen),
             Cell::Yuan(r.spend_total_fen),
             Cell::Yuan(r.subsidies.province_fen),
             Cell::Yuan(r.subsidies.city_fen),
@@ -660,5 +660,59 @@ pub fn fund_page(title: &str, notes: Vec<String>, projections: &[Projection]) ->
                 series: people,
             },
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mortality::Mortality;
+    use crate::Policies;
+
+    #[test]
+    fn every_row_has_a_cell_per_column_and_the_chart_is_well_formed() {
+        let p = Policies::shipped("140300");
+        let a = crate::person::Assumptions::default();
+        let c = crate::compare::same_money(&p, &a, 2026).unwrap();
+        let page = results_page("t", vec![], &c);
+        for t in &page.tables {
+            assert!(
+                t.rows.iter().all(|r| r.len() == t.header.len()),
+                "{}",
+                t.title
+            );
+        }
+        let s = crate::fund::Snapshot {
+            base_year: 2023,
+            insured: vec![crate::fund::Insured {
+                age: 50,
+                sex: crate::mortality::Sex::Male,
+                balance_fen: 10_000,
+                years: 3,
+                paid_fen: 20_000,
+                government_paid: false,
+            }],
+            recipients: vec![],
+            fund_balance_fen: 10_000,
+        };
+        let pr = crate::fund::project(&p, &s, &Mortality::illustrative(), 3, "x").unwrap();
+        let t = fund_table(&pr);
+        assert!(t.rows.iter().all(|r| r.len() == t.header.len()));
+        let svg = svg(&page.charts[0]);
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(svg.matches("<polyline").count(), 2);
+        assert_eq!(svg.matches('<').count(), svg.matches('>').count());
+        // Names are escaped.
+        let odd = Chart {
+            title: "a<b&c".into(),
+            x_label: String::new(),
+            y_label: String::new(),
+            series: vec![],
+        };
+        assert!(svg_contains_escaped(&super::svg(&odd)));
+    }
+
+    fn svg_contains_escaped(s: &str) -> bool {
+        s.contains("a&lt;b&amp;c") && !s.contains("a<b")
     }
 }
