@@ -227,4 +227,10 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
         }
         Ok(out)
     })
+    .and_then(|out| {
+        if out.awarded >= crate::LARGE_LOAD_ROWS {
+            ctx.db.analyze(&["awards", "person_events"])?;
+        }
+        Ok(out)
+    })
 }

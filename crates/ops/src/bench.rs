@@ -284,6 +284,8 @@ pub fn setup_recipients(
         done = end;
         progress(done as u64, n as u64);
     }
+    // As the imports and awards it stands for do after a large load.
+    db.analyze(&["persons", "awards", "person_events", "account_movements"])?;
     Ok(())
 }
 

@@ -445,6 +445,10 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         )?;
         Ok(())
     })?;
+    if out.posted >= crate::LARGE_LOAD_ROWS {
+        ctx.db
+            .analyze(&["account_movements", "journal_entries", "journal_lines"])?;
+    }
     finish(path, &mut out);
     Ok(out)
 }

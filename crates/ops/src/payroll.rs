@@ -211,25 +211,70 @@ pub fn run(
         payrolls: Vec::new(),
         anomalies: BTreeMap::new(),
     };
-    let total = counties
+    let targets: Vec<&String> = counties
         .iter()
         .filter(|c| county.is_none_or(|x| x == c.as_str()))
-        .count() as u64;
-    for (i, c) in counties
-        .iter()
-        .filter(|c| county.is_none_or(|x| x == c.as_str()))
-        .enumerate()
-    {
-        progress(c, i as u64, total);
-        let made = match kind {
-            Kind::Regular => run_regular(ctx, month, c)?,
-            Kind::Supplementary => run_supplementary(ctx, month, c)?,
-        };
+        .collect();
+    let total = targets.len() as u64;
+    // A regular run of several counties works out the next county on a second connection while
+    // it writes the current one (the machine's second core); each county is still written in a
+    // transaction of its own, from data checked unchanged under the write lock.
+    let reader = match kind {
+        Kind::Regular if targets.len() > 1 => ctx.db.reopen_for_reading()?,
+        _ => None,
+    };
+    let record = |out: &mut RunOutcome, made: Made| {
         if let Some((s, anomalies)) = made {
             if let Some(n) = anomalies {
                 out.anomalies.insert(s.id, n);
             }
             out.payrolls.push(s);
+        }
+    };
+    match reader {
+        Some(mut reader) => {
+            let policy = ctx.policy.clone();
+            let names: Vec<String> = targets.iter().map(|c| c.to_string()).collect();
+            std::thread::scope(|scope| -> Result<()> {
+                // Rendezvous: at most two counties' lines in memory, the one being written and the
+                // next, prepared meanwhile.
+                let (send, receive) = std::sync::mpsc::sync_channel::<Option<Prefetched>>(0);
+                let names_ref = &names;
+                let policy_ref = &policy;
+                scope.spawn(move || {
+                    for c in names_ref {
+                        if send
+                            .send(prefetch(&mut reader, policy_ref, c, month))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                let mut own: Vec<i64> = Vec::new();
+                for (i, c) in names.iter().enumerate() {
+                    progress(c, i as u64, total);
+                    let prefetched = receive.recv().ok().flatten();
+                    let before = ctx.db.last_version();
+                    let made = run_regular(ctx, month, c, prefetched, &own);
+                    if let Some(v) = ctx.db.last_version().filter(|v| Some(*v) != before) {
+                        own.push(v);
+                    }
+                    // Returning early drops the receiver, which stops the preparing thread.
+                    record(&mut out, made?);
+                }
+                Ok(())
+            })?;
+        }
+        None => {
+            for (i, c) in targets.iter().enumerate() {
+                progress(c, i as u64, total);
+                let made = match kind {
+                    Kind::Regular => run_regular(ctx, month, c, None, &[])?,
+                    Kind::Supplementary => run_supplementary(ctx, month, c)?,
+                };
+                record(&mut out, made);
+            }
         }
     }
     progress("", total, total);
@@ -324,13 +369,273 @@ fn insert_payroll(
 /// A new payroll's summary and its anomaly count; `None` for the count when it existed already.
 type Made = Option<(Summary, Option<usize>)>;
 
-fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
+/// A county's regular payroll worked out and checked, not yet written.
+struct Prepared {
+    lines: Vec<NewLine>,
+    exclusions: Vec<(i64, &'static str)>,
+    anomalies: usize,
+}
+
+/// Work prepared ahead from a snapshot, with the database's change counter at that snapshot.
+struct Prefetched {
+    county: String,
+    version: i64,
+    prepared: Prepared,
+}
+
+/// Works out a county's regular payroll for a month from what `tx` sees: who is paid and how
+/// much, who is left out and why, and the anomalies the checks find. Reads only.
+fn prepare_regular(
+    tx: &mut Tx<'_>,
+    sp: &yanglao_policy::SupplementaryParams,
+    county: &str,
+    month: Month,
+) -> Result<Prepared> {
+    let stop_when_exhausted = sp.account_exhausted == "stop";
+    let t0 = std::time::Instant::now();
+    let decisions = decisions(tx, county, month)?;
+    let certified = if sp.certification_required_from.is_some() {
+        crate::certification::last_certified(tx, county, month.last_day())?
+    } else {
+        FastMap::default()
+    };
+    // Last month's regular payroll, read in key order: who was paid through last month, and
+    // how much a month (for the amount check).
+    let mut prev: FastMap<i64, i64> = FastMap::default();
+    if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
+        tx.for_each_ref(
+            "SELECT person_id, total_fen / months FROM payroll_lines WHERE payroll_id = $1 AND county = $2",
+            &[Param::Int(prev_id), Param::Text(county)],
+            |r| {
+                prev.insert(r.i64(0)?, r.i64(1)?);
+                Ok(())
+            },
+        )?;
+    }
+    let mut awards = Vec::new();
+    tx.for_each_ref(
+        "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
+                a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
+                p.bank_name, p.bank_account, p.birth_date
+         FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id
+         WHERE a.county = $1 AND a.start_month <= $2",
+        &[Param::Text(county), Param::Date(month.first_day())],
+        |r| {
+            awards.push(AwardRow {
+                award_id: r.i64(0)?,
+                person_id: r.i64(1)?,
+                start: Month::of(r.date(2)?),
+                pension_fen: r.i64(3)?,
+                exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
+                bank_name: r.str(7)?.to_string(),
+                bank_account: r.str(8)?.to_string(),
+                birth: r.date(9)?,
+            });
+            Ok(())
+        },
+    )?;
+    // Lines in award order (sorted here: in the database the sort can spill to disk).
+    awards.sort_unstable_by_key(|a| a.award_id);
+    // The month each person is paid through: last month for those in last month's payroll;
+    // looked up for the others (new awards, people excluded last month).
+    // People terminated or suspended are left out below without it: not looked up.
+    let missing: Vec<i64> = awards
+        .iter()
+        .map(|a| a.person_id)
+        .filter(|p| {
+            !prev.contains_key(p)
+                && !decisions
+                    .get(p)
+                    .is_some_and(|(s, _)| s == "terminated" || s == "suspended")
+        })
+        .collect();
+    let mut paid_through: FastMap<i64, Month> = FastMap::default();
+    let starts: FastMap<i64, Month> = awards.iter().map(|a| (a.person_id, a.start)).collect();
+    let bulk = missing.len() * 10 > awards.len();
+    if bulk {
+        // Many to look up (the first payroll, or a month skipped): one pass over the lines.
+        tx.for_each_ref(
+            "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 GROUP BY person_id",
+            &[Param::Text(county)],
+            |r| {
+                paid_through.insert(r.i64(0)?, Month::of(r.date(1)?));
+                Ok(())
+            },
+        )?;
+    }
+    for p in missing.into_iter().filter(|_| !bulk) {
+        // Step back month by month to the award's start (an index seek each).
+        let mut m = month.prev().prev();
+        while m >= starts[&p] {
+            let found = tx.query_opt(
+                "SELECT 1 FROM payroll_lines WHERE county = $1 AND to_month = $2 AND person_id = $3",
+                &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
+            )?;
+            if found.is_some() {
+                paid_through.insert(p, m);
+                break;
+            }
+            m = m.prev();
+        }
+    }
+    let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) {
+        remaining_balances(tx, county)?
+    } else {
+        FastMap::default()
+    };
+    tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
+    let death_notes = death_notes(tx, county)?;
+    let mut meta = Vec::new();
+    let mut lines = Vec::new();
+    let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
+    for a in awards {
+        let person_id = a.person_id;
+        match decisions.get(&person_id) {
+            Some((s, reason)) if s == "terminated" => {
+                exclusions.push((
+                    person_id,
+                    if is_death(reason.as_deref()) {
+                        "deceased"
+                    } else {
+                        "terminated"
+                    },
+                ));
+                continue;
+            }
+            Some((s, _)) if s == "suspended" => {
+                exclusions.push((person_id, "suspended"));
+                continue;
+            }
+            _ => {}
+        }
+        if crate::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied())
+        {
+            exclusions.push((person_id, "uncertified"));
+            continue;
+        }
+        if a.bank_account.is_empty() {
+            exclusions.push((person_id, "no_bank_account"));
+            continue;
+        }
+        let last = if prev.contains_key(&person_id) {
+            Some(month.prev())
+        } else {
+            paid_through.get(&person_id).copied()
+        };
+        let from = last.map_or(a.start, |m| m.next()).max(a.start);
+        if from > month {
+            continue;
+        }
+        let months = i64::from(from.until(month) + 1);
+        let pension = a.pension_fen * months;
+        let (account_total, from_pool_fen) = if pension > 0 {
+            let left = remaining.entry(person_id).or_default();
+            let account_fen = pension.min((*left).max(0));
+            *left -= account_fen;
+            if stop_when_exhausted {
+                (account_fen, 0)
+            } else {
+                (pension, pension - account_fen)
+            }
+        } else {
+            (0, 0)
+        };
+        let exit = a.exit.map(|e| e * months);
+        let total_fen = account_total + exit.iter().sum::<i64>();
+        if total_fen <= 0 {
+            continue;
+        }
+        let line_no = lines.len() as i64 + 1;
+        meta.push((a.birth, prev.get(&person_id).copied()));
+        lines.push(NewLine {
+            line_no,
+            person_id,
+            award_id: a.award_id,
+            from,
+            to: month,
+            months,
+            account_fen: account_total,
+            from_pool_fen,
+            exit,
+            total_fen,
+            bank_name: a.bank_name,
+            bank_account: a.bank_account,
+            reissue_of: None,
+        });
+    }
+    let checks: Vec<CheckRow> = lines
+        .iter()
+        .zip(meta)
+        .map(|(l, (birth, prev_monthly_fen))| CheckRow {
+            line_no: l.line_no,
+            person_id: l.person_id,
+            birth,
+            bank_account: &l.bank_account,
+            monthly_fen: l.total_fen / l.months,
+            prev_monthly_fen,
+            terminated: None,
+            death_note: death_notes.get(&l.person_id).cloned(),
+        })
+        .collect();
+    tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
+    let anomalies = find_anomalies(&checks, month, DEFAULT_THRESHOLD_PCT).len();
+    tracing::info!("{county} 检查 {:?}", t0.elapsed());
+    Ok(Prepared {
+        lines,
+        exclusions,
+        anomalies,
+    })
+}
+
+/// Prepares a county's payroll on a connection of its own, from one snapshot, while the caller
+/// writes another county's. `None` when the payroll exists already or anything goes wrong (the
+/// writer then works it out itself).
+fn prefetch(
+    db: &mut yanglao_store::Db,
+    policy: &yanglao_policy::PolicySet,
+    county: &str,
+    month: Month,
+) -> Option<Prefetched> {
+    let sp = policy.supplementary(county, month.first_day()).ok()?;
+    let result = db.read_transaction(|tx| -> Result<Option<Prefetched>> {
+        let version = tx.version()?;
+        if find(tx, county, month, Kind::Regular, 1)?.is_some() {
+            return Ok(None);
+        }
+        Ok(Some(Prefetched {
+            county: county.to_string(),
+            version,
+            prepared: prepare_regular(tx, &sp, county, month)?,
+        }))
+    });
+    match result {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::info!("{county} 预先计算未成功（{e}），改为在写入时计算");
+            None
+        }
+    }
+}
+
+/// Whether nothing but this run's own commits (`own`: the change counter each of them wrote)
+/// has changed the database since `version`.
+fn unchanged_since(tx: &mut Tx<'_>, version: i64, own: &[i64]) -> Result<bool> {
+    let now = tx.version()?;
+    Ok(now >= version && (version + 1..=now).all(|v| own.contains(&v)))
+}
+
+fn run_regular(
+    ctx: &mut Ctx,
+    month: Month,
+    county: &str,
+    prefetched: Option<Prefetched>,
+    own: &[i64],
+) -> Result<Made> {
     let actor = ctx.actor.clone();
     let sp = ctx
         .policy
         .supplementary(county, month.first_day())
         .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-    let stop_when_exhausted = sp.account_exhausted == "stop";
     let sp = &sp;
     ctx.db.transaction(|tx| -> Result<Made> {
         tx.lock_for_writing()?;
@@ -347,175 +652,21 @@ fn run_regular(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> {
             ));
         }
         let t0 = std::time::Instant::now();
-        let decisions = decisions(tx, county, month)?;
-        let certified = if sp.certification_required_from.is_some() {
-            crate::certification::last_certified(tx, county, month.last_day())?
-        } else {
-            FastMap::default()
+        // Work prepared ahead is used only if nothing but this run has written since its snapshot.
+        let prepared = match prefetched.filter(|p| p.county == county) {
+            Some(p) if unchanged_since(tx, p.version, own)? => p.prepared,
+            Some(_) => {
+                tracing::info!("{county} 预先计算后数据已变动，重新计算");
+                prepare_regular(tx, sp, county, month)?
+            }
+            None => prepare_regular(tx, sp, county, month)?,
         };
-        // Last month's regular payroll, read in key order: who was paid through last month, and
-        // how much a month (for the amount check).
-        let mut prev: FastMap<i64, i64> = FastMap::default();
-        if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
-            tx.for_each_ref(
-                "SELECT person_id, total_fen / months FROM payroll_lines WHERE payroll_id = $1 AND county = $2",
-                &[Param::Int(prev_id), Param::Text(county)],
-                |r| {
-                    prev.insert(r.i64(0)?, r.i64(1)?);
-                    Ok(())
-                },
-            )?;
-        }
-        let mut awards = Vec::new();
-        tx.for_each_ref(
-            "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
-                    a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
-                    p.bank_name, p.bank_account, p.birth_date
-             FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id
-             WHERE a.county = $1 AND a.start_month <= $2 ORDER BY a.award_id",
-            &[Param::Text(county), Param::Date(month.first_day())],
-            |r| {
-                awards.push(AwardRow {
-                    award_id: r.i64(0)?,
-                    person_id: r.i64(1)?,
-                    start: Month::of(r.date(2)?),
-                    pension_fen: r.i64(3)?,
-                    exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
-                    bank_name: r.str(7)?.to_string(),
-                    bank_account: r.str(8)?.to_string(),
-                    birth: r.date(9)?,
-                });
-                Ok(())
-            },
-        )?;
-        // The month each person is paid through: last month for those in last month's payroll;
-        // looked up for the others (new awards, people excluded last month).
-        // People terminated or suspended are left out below without it: not looked up.
-        let missing: Vec<i64> = awards
-            .iter()
-            .map(|a| a.person_id)
-            .filter(|p| !prev.contains_key(p) && !decisions.get(p).is_some_and(|(s, _)| s == "terminated" || s == "suspended"))
-            .collect();
-        let mut paid_through: FastMap<i64, Month> = FastMap::default();
-        let starts: FastMap<i64, Month> = awards.iter().map(|a| (a.person_id, a.start)).collect();
-        let bulk = missing.len() * 10 > awards.len();
-        if bulk {
-            // Many to look up (the first payroll, or a month skipped): one pass over the lines.
-            tx.for_each_ref(
-                "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 GROUP BY person_id",
-                &[Param::Text(county)],
-                |r| {
-                    paid_through.insert(r.i64(0)?, Month::of(r.date(1)?));
-                    Ok(())
-                },
-            )?;
-        }
-        for p in missing.into_iter().filter(|_| !bulk) {
-            // Step back month by month to the award's start (an index seek each).
-            let mut m = month.prev().prev();
-            while m >= starts[&p] {
-                let found = tx.query_opt(
-                    "SELECT 1 FROM payroll_lines WHERE county = $1 AND to_month = $2 AND person_id = $3",
-                    &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
-                )?;
-                if found.is_some() {
-                    paid_through.insert(p, m);
-                    break;
-                }
-                m = m.prev();
-            }
-        }
-        let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) { remaining_balances(tx, county)? } else { FastMap::default() };
-        tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
-        let death_notes = death_notes(tx, county)?;
-        let mut meta = Vec::new();
-        let mut lines = Vec::new();
-        let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
-        for a in awards {
-            let person_id = a.person_id;
-            match decisions.get(&person_id) {
-                Some((s, reason)) if s == "terminated" => {
-                    exclusions.push((person_id, if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
-                    continue;
-                }
-                Some((s, _)) if s == "suspended" => {
-                    exclusions.push((person_id, "suspended"));
-                    continue;
-                }
-                _ => {}
-            }
-            if crate::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied()) {
-                exclusions.push((person_id, "uncertified"));
-                continue;
-            }
-            if a.bank_account.is_empty() {
-                exclusions.push((person_id, "no_bank_account"));
-                continue;
-            }
-            let last = if prev.contains_key(&person_id) { Some(month.prev()) } else { paid_through.get(&person_id).copied() };
-            let from = last.map_or(a.start, |m| m.next()).max(a.start);
-            if from > month {
-                continue;
-            }
-            let months = i64::from(from.until(month) + 1);
-            let pension = a.pension_fen * months;
-            let (account_total, from_pool_fen) = if pension > 0 {
-                let left = remaining.entry(person_id).or_default();
-                let account_fen = pension.min((*left).max(0));
-                *left -= account_fen;
-                if stop_when_exhausted {
-                    (account_fen, 0)
-                } else {
-                    (pension, pension - account_fen)
-                }
-            } else {
-                (0, 0)
-            };
-            let exit = a.exit.map(|e| e * months);
-            let total_fen = account_total + exit.iter().sum::<i64>();
-            if total_fen <= 0 {
-                continue;
-            }
-            let line_no = lines.len() as i64 + 1;
-            meta.push((a.birth, prev.get(&person_id).copied()));
-            lines.push(NewLine {
-                line_no,
-                person_id,
-                award_id: a.award_id,
-                from,
-                to: month,
-                months,
-                account_fen: account_total,
-                from_pool_fen,
-                exit,
-                total_fen,
-                bank_name: a.bank_name,
-                bank_account: a.bank_account,
-                reissue_of: None,
-            });
-        }
-        let checks: Vec<CheckRow> = lines
-            .iter()
-            .zip(meta)
-            .map(|(l, (birth, prev_monthly_fen))| CheckRow {
-                line_no: l.line_no,
-                person_id: l.person_id,
-                birth,
-                bank_account: &l.bank_account,
-                monthly_fen: l.total_fen / l.months,
-                prev_monthly_fen,
-                terminated: None,
-                death_note: death_notes.get(&l.person_id).cloned(),
-            })
-            .collect();
-        tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
+        let Prepared { lines, exclusions, anomalies } = prepared;
         if lines.is_empty() && exclusions.is_empty() {
             return Ok(None);
         }
         let id = insert_payroll(tx, Key { county, month, kind: Kind::Regular, seq: 1 }, &lines, &exclusions, &actor)?;
         tracing::info!("{county} 写入 {:?}", t0.elapsed());
-        let anomalies = find_anomalies(&checks, month, DEFAULT_THRESHOLD_PCT).len();
-        tracing::info!("{county} 检查 {:?}", t0.elapsed());
         Ok(Some((summary(tx, id, false)?, Some(anomalies))))
     })
 }
@@ -935,4 +1086,115 @@ pub fn status(ctx: &mut Ctx, month: Month, today: NaiveDate) -> Result<Vec<Count
         }
         Ok(out)
     })
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+
+    fn ctx(tag: &str) -> (Ctx, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("yanglao-pipeline-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut db =
+            yanglao_store::Db::open(&format!("sqlite://{}", dir.join("t.db").display())).unwrap();
+        db.migrate().unwrap();
+        let policy = yanglao_policy::default_supplementary();
+        crate::bench::setup_recipients(&mut db, &policy, 50, &|_, _| {}).unwrap();
+        let mut ctx = Ctx::new(db, policy, "maker");
+        run(
+            &mut ctx,
+            Month::parse("2023-01").unwrap(),
+            None,
+            Kind::Regular,
+            &|_, _, _| {},
+        )
+        .unwrap();
+        (ctx, dir)
+    }
+
+    /// Work prepared from a snapshot is used only if nothing but the run itself wrote since: a
+    /// decision recorded in between (by anyone else) makes the writer work the county out again.
+    #[test]
+    fn prepared_work_is_redone_when_the_data_moved_under_it() {
+        let (mut ctx, dir) = ctx("moved");
+        let feb = Month::parse("2023-02").unwrap();
+        let county = crate::bench::COUNTIES[0];
+        let mut reader = ctx.db.reopen().unwrap().expect("a file database");
+        let pre = prefetch(&mut reader, &ctx.policy, county, feb).expect("prepared");
+        let prepared_lines = pre.prepared.lines.len();
+        assert_eq!(prepared_lines, 10);
+        // Someone else (another connection) suspends a recipient of that county after the snapshot.
+        let mut other = ctx.db.reopen().unwrap().unwrap();
+        other
+            .transaction(|tx| -> Result<()> {
+                let person = tx.scalar_i64("SELECT MIN(person_id) FROM awards WHERE county = $1", &[Param::Text(county)])?;
+                tx.exec(
+                    "INSERT INTO person_events (county, event_id, person_id, status, reason, effective_date, recorded_by, recorded_at)
+                     VALUES ($1, 999999, $2, 'suspended', '核查', $3, 'other', $4)",
+                    &[Param::Text(county), Param::Int(person), Param::Date(feb.first_day()), Param::Timestamp(yanglao_store::now())],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        let made = run_regular(&mut ctx, feb, county, Some(pre), &[])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            made.0.lines as usize,
+            prepared_lines - 1,
+            "the suspension is seen"
+        );
+
+        // With only the run's own commits in between, the prepared work stands.
+        let county_b = crate::bench::COUNTIES[1];
+        let pre_b = prefetch(&mut reader, &ctx.policy, county_b, feb).expect("prepared");
+        let county_c = crate::bench::COUNTIES[2];
+        let pre_c = prefetch(&mut reader, &ctx.policy, county_c, feb).expect("prepared");
+        let before = ctx.db.last_version();
+        run_regular(&mut ctx, feb, county_b, Some(pre_b), &[]).unwrap();
+        let own = ctx
+            .db
+            .last_version()
+            .filter(|v| Some(*v) != before)
+            .expect("a commit");
+        let ok = ctx
+            .db
+            .transaction(|tx| unchanged_since(tx, pre_c.version, &[own]))
+            .unwrap();
+        let not_ok = ctx
+            .db
+            .transaction(|tx| unchanged_since(tx, pre_c.version, &[]))
+            .unwrap();
+        assert!(ok && !not_ok);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The pipelined run and the one-county-at-a-time run give the same payrolls.
+    #[test]
+    fn pipelined_and_sequential_runs_agree() {
+        let (mut a, dir_a) = ctx("pipelined");
+        let (mut b, dir_b) = ctx("sequential");
+        let feb = Month::parse("2023-02").unwrap();
+        let all = run(&mut a, feb, None, Kind::Regular, &|_, _, _| {}).unwrap();
+        let mut one_by_one = Vec::new();
+        for c in crate::bench::COUNTIES {
+            one_by_one.extend(
+                run(&mut b, feb, Some(c), Kind::Regular, &|_, _, _| {})
+                    .unwrap()
+                    .payrolls,
+            );
+        }
+        let key = |s: &Summary| (s.county.clone(), s.lines, s.total_fen);
+        assert_eq!(
+            all.payrolls.iter().map(key).collect::<Vec<_>>(),
+            one_by_one.iter().map(key).collect::<Vec<_>>()
+        );
+        assert_eq!(all.payrolls.len(), 5);
+        let _ = (
+            std::fs::remove_dir_all(dir_a),
+            std::fs::remove_dir_all(dir_b),
+        );
+    }
 }

@@ -279,6 +279,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         }))?;
         Ok(())
     })?;
+    if out.posted + out.updated >= crate::LARGE_LOAD_ROWS {
+        ctx.db.analyze(&["persons"])?;
+    }
     finish(path, &mut out);
     Ok(out)
 }

@@ -86,6 +86,13 @@ enum Conn {
 pub struct Db {
     conn: Conn,
     url_for_display: String,
+    /// The URL it was opened with, to open another connection to the same database.
+    url: String,
+    /// Whether the schema has the change counter (`db_version`, migration 0008): known once
+    /// `migrate` has run.
+    versioned: bool,
+    /// The change counter written by this connection's last committed write transaction.
+    last_version: Option<i64>,
 }
 
 impl Db {
@@ -117,6 +124,9 @@ impl Db {
         Ok(Db {
             conn,
             url_for_display: redact(url),
+            url: url.to_string(),
+            versioned: false,
+            last_version: None,
         })
     }
 
@@ -134,7 +144,71 @@ impl Db {
 
     /// Creates or upgrades the schema; returns the migrations applied now.
     pub fn migrate(&mut self) -> Result<Vec<i64>> {
-        migrate::run(self)
+        let applied = migrate::run(self)?;
+        self.versioned = true;
+        Ok(applied)
+    }
+
+    /// Another connection to the same database (already migrated); `None` for an in-memory
+    /// SQLite database, which another connection would not see.
+    pub fn reopen(&self) -> Result<Option<Db>> {
+        let rest = self.url.strip_prefix("sqlite:").unwrap_or("");
+        if self.url.starts_with("sqlite:")
+            && matches!(rest.trim_start_matches("//"), "" | ":memory:")
+        {
+            return Ok(None);
+        }
+        let mut db = Db::open(&self.url)?;
+        db.versioned = self.versioned;
+        Ok(Some(db))
+    }
+
+    /// Like [`Db::reopen`], for a connection that only reads alongside this one: on SQLite with a
+    /// smaller page cache (the operating system caches the file for both).
+    pub fn reopen_for_reading(&self) -> Result<Option<Db>> {
+        let Some(mut db) = self.reopen()? else {
+            return Ok(None);
+        };
+        if let Conn::Sqlite(c) = &mut db.conn {
+            c.execute_batch("PRAGMA cache_size=-65536;")?;
+        }
+        Ok(Some(db))
+    }
+
+    /// The change counter written by this connection's last committed write transaction.
+    pub fn last_version(&self) -> Option<i64> {
+        self.last_version
+    }
+
+    /// Runs `f` in a read-only transaction over one consistent snapshot, without taking the write
+    /// lock (a writer on another connection goes on meanwhile). Nothing `f` does is kept.
+    pub fn read_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut Tx<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut tx = match &mut self.conn {
+            Conn::Sqlite(c) => Tx::Sqlite(
+                c.transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
+                    .map_err(StoreError::from)?,
+            ),
+            Conn::Postgres(c) => Tx::Postgres(
+                c.build_transaction()
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true)
+                    .start()
+                    .map_err(StoreError::from)?,
+            ),
+        };
+        // SQLite takes its snapshot at the first read.
+        let out = f(&mut tx)?;
+        match tx {
+            Tx::Sqlite(t) => t.rollback().map_err(StoreError::from)?,
+            Tx::Postgres(t) => t.rollback().map_err(StoreError::from)?,
+        }
+        Ok(out)
     }
 
     /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
@@ -145,6 +219,10 @@ impl Db {
     where
         E: From<StoreError>,
     {
+        let changes_before = match &self.conn {
+            Conn::Sqlite(c) => c.total_changes(),
+            Conn::Postgres(_) => 0,
+        };
         let mut tx = match &mut self.conn {
             // IMMEDIATE: take the write lock at the start, so that what a job validates cannot
             // change under it before it writes.
@@ -155,11 +233,42 @@ impl Db {
             Conn::Postgres(c) => Tx::Postgres(c.transaction().map_err(StoreError::from)?),
         };
         let out = f(&mut tx)?;
+        // A transaction that wrote anything advances the change counter, so that work prepared
+        // from an earlier snapshot can tell whether the data moved under it.
+        let mut version = None;
+        if self.versioned {
+            let wrote = match &mut tx {
+                Tx::Sqlite(t) => t.total_changes() != changes_before,
+                Tx::Postgres(t) => t
+                    .query_one("SELECT pg_current_xact_id_if_assigned() IS NOT NULL", &[])
+                    .map_err(StoreError::from)?
+                    .get::<_, bool>(0),
+            };
+            if wrote {
+                version = Some(tx.scalar_i64(
+                    "UPDATE db_version SET n = n + 1 WHERE id = 1 RETURNING n",
+                    &[],
+                )?);
+            }
+        }
         match tx {
             Tx::Sqlite(t) => t.commit().map_err(StoreError::from)?,
             Tx::Postgres(t) => t.commit().map_err(StoreError::from)?,
         }
+        if version.is_some() {
+            self.last_version = version;
+        }
         Ok(out)
+    }
+
+    /// After a large load, refreshes PostgreSQL's planner statistics of `tables` (autovacuum would
+    /// do it only later, and a plan made for empty tables can be orders of magnitude slower).
+    /// SQLite plans from its indexes and needs nothing.
+    pub fn analyze(&mut self, tables: &[&str]) -> Result<()> {
+        if let Conn::Postgres(c) = &mut self.conn {
+            c.batch_execute(&format!("ANALYZE {}", tables.join(", ")))?;
+        }
+        Ok(())
     }
 
     /// Runs statements outside a transaction (schema work).
@@ -206,6 +315,12 @@ impl Tx<'_> {
             t.batch_execute("SELECT pg_advisory_xact_lock(7477223)")?;
         }
         Ok(())
+    }
+
+    /// The database's change counter: advanced by every committed transaction that wrote
+    /// something (migration 0008).
+    pub fn version(&mut self) -> Result<i64> {
+        self.scalar_i64("SELECT n FROM db_version WHERE id = 1", &[])
     }
 
     /// Executes one statement; returns the rows affected.
@@ -464,6 +579,11 @@ impl ScratchPg {
 
 impl Drop for ScratchPg {
     fn drop(&mut self) {
+        // For investigation (query plans after a benchmark): YANGLAO_KEEP_SCRATCH=1 keeps it.
+        if std::env::var_os("YANGLAO_KEEP_SCRATCH").is_some() {
+            tracing::warn!("保留临时数据库 {}（YANGLAO_KEEP_SCRATCH）", self.name);
+            return;
+        }
         if let Ok(mut admin) = Db::open(&self.admin_url) {
             let _ = admin.batch(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",

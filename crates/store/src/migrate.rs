@@ -10,6 +10,7 @@ const SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_evaluation.sql")),
     (6, include_str!("../migrations/sqlite/0006_lookups.sql")),
     (7, include_str!("../migrations/sqlite/0007_line_keys.sql")),
+    (8, include_str!("../migrations/sqlite/0008_version.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -22,6 +23,7 @@ const POSTGRES: &[(i64, &str)] = &[
     ),
     (6, include_str!("../migrations/postgres/0006_lookups.sql")),
     (7, include_str!("../migrations/postgres/0007_line_keys.sql")),
+    (8, include_str!("../migrations/postgres/0008_version.sql")),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.
