@@ -66,7 +66,8 @@ struct AwardRow {
     start: Month,
     pension_fen: i64,
     exit: [i64; 3],
-    bank_name: String,
+    /// Shared: a county has a handful of banks and a payroll up to millions of lines.
+    bank_name: std::sync::Arc<str>,
     bank_account: String,
     birth: NaiveDate,
 }
@@ -83,7 +84,8 @@ struct NewLine {
     from_pool_fen: i64,
     exit: [i64; 3],
     total_fen: i64,
-    bank_name: String,
+    /// Shared: a county has a handful of banks and a payroll up to millions of lines.
+    bank_name: std::sync::Arc<str>,
     bank_account: String,
     reissue_of: Option<(i64, i64)>,
 }
@@ -413,6 +415,7 @@ fn prepare_regular(
         )?;
     }
     let mut awards = Vec::new();
+    let mut banks: FastMap<String, std::sync::Arc<str>> = FastMap::default();
     tx.for_each_ref(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
                 a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
@@ -427,7 +430,17 @@ fn prepare_regular(
                 start: Month::of(r.date(2)?),
                 pension_fen: r.i64(3)?,
                 exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
-                bank_name: r.str(7)?.to_string(),
+                bank_name: {
+                    let name = r.str(7)?;
+                    match banks.get(name) {
+                        Some(shared) => std::sync::Arc::clone(shared),
+                        None => {
+                            let shared: std::sync::Arc<str> = std::sync::Arc::from(name);
+                            banks.insert(name.to_string(), std::sync::Arc::clone(&shared));
+                            shared
+                        }
+                    }
+                },
                 bank_account: r.str(8)?.to_string(),
                 birth: r.date(9)?,
             });
@@ -713,7 +726,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
                 from_pool_fen: r.i64(8)?,
                 exit: [r.i64(9)?, r.i64(10)?, r.i64(11)?],
                 total_fen: r.i64(12)?,
-                bank_name: r.str(13)?,
+                bank_name: std::sync::Arc::from(r.str(13)?),
                 bank_account,
                 reissue_of: Some((r.i64(0)?, r.i64(1)?)),
             });
