@@ -225,7 +225,8 @@ impl Checker<'_> {
         );
     }
 
-    fn document(&mut self) -> Option<PolicySet> {
+    /// The document's top-level entries; `None` (with the syntax error reported) if it is not TOML.
+    fn top_level(&mut self) -> Option<Vec<Entry>> {
         let doc = match Document::parse(self.source) {
             Ok(doc) => doc,
             Err(e) => {
@@ -235,10 +236,14 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let root = from_table(doc.as_table(), self.source, 0);
-        let Node::Table(entries) = root.node else {
-            return None;
-        };
+        match from_table(doc.as_table(), self.source, 0).node {
+            Node::Table(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    fn document(&mut self) -> Option<PolicySet> {
+        let entries = self.top_level()?;
 
         let mut policy = None;
         let mut values = None;
@@ -300,19 +305,7 @@ impl Checker<'_> {
     }
 
     fn scenario(&mut self) -> Option<crate::Scenario> {
-        let doc = match Document::parse(self.source) {
-            Ok(doc) => doc,
-            Err(e) => {
-                let pos = start(e.span(), 0);
-                let detail = e.message().trim().to_string();
-                self.error(pos, SYNTAX, format!("TOML 语法错误：{detail}"));
-                return None;
-            }
-        };
-        let root = from_table(doc.as_table(), self.source, 0);
-        let Node::Table(entries) = root.node else {
-            return None;
-        };
+        let entries = self.top_level()?;
         let mut name = None;
         let mut note = None;
         let mut illustrative = false;

@@ -181,8 +181,9 @@ pub fn tiers(
     a: &Assumptions,
     start_year: i32,
 ) -> Result<Comparison> {
-    let run_all = |pol: &Policies, suffix: &str| -> Result<Vec<PersonResult>> {
-        let date = chrono::NaiveDate::from_ymd_opt(start_year, 1, 1).expect("year");
+    // Every tier in force in `year`, 15 years from 50.
+    let run_all = |pol: &Policies, year: i32, suffix: &str| -> Result<Vec<PersonResult>> {
+        let date = chrono::NaiveDate::from_ymd_opt(year, 1, 1).expect("year");
         let tiers = pol
             .supplementary
             .supplementary(&pol.region, date)
@@ -192,55 +193,27 @@ pub fn tiers(
             .iter()
             .map(|t| {
                 let label = format!("补充险 {} 元/年{suffix}", yuan(t.contribution_fen));
-                simulate(
-                    pol,
-                    &case(
-                        &label,
-                        SchemeChoice::Supplementary,
-                        TierChoice::Fen(t.contribution_fen),
-                        TierChoice::Min,
-                        50,
-                        Sex::Male,
-                        start_year,
-                    ),
-                    a,
-                )
+                let tier = TierChoice::Fen(t.contribution_fen);
+                let c = case(
+                    &label,
+                    SchemeChoice::Supplementary,
+                    tier,
+                    TierChoice::Min,
+                    50,
+                    Sex::Male,
+                    year,
+                );
+                simulate(pol, &c, a)
             })
             .collect()
     };
-    let current = run_all(p, "")?;
-    let finer_policies = p.with_scenario(finer);
+    let current = run_all(p, start_year, "")?;
+    // The finer tiers from the year they would apply.
     let finer_year = finer
         .earliest_change()
         .map_or(start_year, |d| chrono::Datelike::year(&d))
         .max(start_year);
-    let finer_results = {
-        let date = chrono::NaiveDate::from_ymd_opt(finer_year, 1, 1).expect("year");
-        let tiers = finer_policies
-            .supplementary
-            .supplementary(&p.region, date)
-            .map_err(|e| SimError::new("E-SIM-POLICY", e.to_string()))?
-            .tiers;
-        tiers
-            .iter()
-            .map(|t| {
-                let label = format!("补充险 {} 元/年（细化档次）", yuan(t.contribution_fen));
-                simulate(
-                    &finer_policies,
-                    &case(
-                        &label,
-                        SchemeChoice::Supplementary,
-                        TierChoice::Fen(t.contribution_fen),
-                        TierChoice::Min,
-                        50,
-                        Sex::Male,
-                        finer_year,
-                    ),
-                    a,
-                )
-            })
-            .collect::<Result<Vec<_>>>()?
-    };
+    let finer_results = run_all(&p.with_scenario(finer), finer_year, "（细化档次）")?;
     let lowest_best = current.first().is_some_and(|low| {
         current
             .iter()

@@ -212,6 +212,16 @@ pub struct Part {
     pub years: Vec<AccountYear>,
 }
 
+impl Part {
+    /// The individual-account pension of the monthly benefit (0 when there is none).
+    pub fn account_pension_fen(&self) -> i64 {
+        self.components
+            .iter()
+            .find(|c| c.name.contains("个人账户"))
+            .map_or(0, |c| c.monthly_fen)
+    }
+}
+
 /// Cumulative amounts at the end of an age (as if alive).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AgeRow {
@@ -617,11 +627,7 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
                 .iter()
                 .map(|pt| {
                     let drawn_months = i64::from(l.saturating_sub(pt.benefit_age)) * 12;
-                    let pension = pt
-                        .components
-                        .iter()
-                        .find(|x| x.name.contains("个人账户"))
-                        .map_or(0, |x| x.monthly_fen);
+                    let pension = pt.account_pension_fen();
                     if *l < c.start_age + pt.years.len() as u32 {
                         // Died before benefits: the balance so far.
                         let idx = l.saturating_sub(c.start_age) as usize;
@@ -662,11 +668,7 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
                                     let idx = (m / 12) as usize;
                                     pt.years.get(idx).map_or(0, |y| y.balance_fen)
                                 } else {
-                                    let pension = pt
-                                        .components
-                                        .iter()
-                                        .find(|x| x.name.contains("个人账户"))
-                                        .map_or(0, |x| x.monthly_fen);
+                                    let pension = pt.account_pension_fen();
                                     (pt.account_balance_at_benefit_age_fen
                                         - pension * i64::from(age_mid - start))
                                     .max(0)
