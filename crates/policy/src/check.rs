@@ -150,10 +150,11 @@ struct Draft {
     keys: BTreeSet<&'static str>,
 }
 
-/// Checks a scenario file (`[scenario]` and `[[supplementary]]`, `[[basic]]`, `[[employee]]`
-/// sections in the `[[values]]` syntax); returns all problems (sorted) and the scenario when the
-/// header is usable.
-pub(crate) fn analyse_scenario(source: &str) -> (Vec<Problem>, Option<crate::Scenario>) {
+/// Runs one checker over `source`: what `check` builds, and every problem sorted by position.
+fn checked<'a, T>(
+    source: &'a str,
+    check: impl FnOnce(&mut Checker<'a>) -> Option<T>,
+) -> (Vec<Problem>, Option<T>) {
     let mut c = Checker {
         source,
         line_starts: std::iter::once(0)
@@ -161,26 +162,23 @@ pub(crate) fn analyse_scenario(source: &str) -> (Vec<Problem>, Option<crate::Sce
             .collect(),
         problems: Vec::new(),
     };
-    let scenario = c.scenario();
+    let built = check(&mut c);
     let mut problems = c.problems;
     problems.sort_by_key(|p| (p.line, p.column));
-    (problems, scenario)
+    (problems, built)
+}
+
+/// Checks a scenario file (`[scenario]` and `[[supplementary]]`, `[[basic]]`, `[[employee]]`
+/// sections in the `[[values]]` syntax); returns all problems (sorted) and the scenario when the
+/// header is usable.
+pub(crate) fn analyse_scenario(source: &str) -> (Vec<Problem>, Option<crate::Scenario>) {
+    checked(source, |c| c.scenario())
 }
 
 /// Checks `source`; returns all problems (sorted) and, when the header is usable, the set built
 /// from the sections that checked clean (the caller decides whether errors forbid using it).
 pub(crate) fn analyse(source: &str) -> (Vec<Problem>, Option<PolicySet>) {
-    let mut c = Checker {
-        source,
-        line_starts: std::iter::once(0)
-            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-            .collect(),
-        problems: Vec::new(),
-    };
-    let set = c.document();
-    let mut problems = c.problems;
-    problems.sort_by_key(|p| (p.line, p.column));
-    (problems, set)
+    checked(source, |c| c.document())
 }
 
 impl Checker<'_> {

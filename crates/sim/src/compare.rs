@@ -85,7 +85,7 @@ fn break_even(r: &PersonResult) -> String {
     r.break_even_months.map_or("不回本".into(), age_zh)
 }
 
-/// 1. The basic scheme alone against basic + supplementary for the same money.
+/// The first comparison: the basic scheme alone against basic + supplementary for the same money.
 pub fn same_money(p: &Policies, a: &Assumptions, start_year: i32) -> Result<Comparison> {
     let basic = simulate(
         p,
@@ -174,7 +174,7 @@ fn largest_step(results: &[PersonResult]) -> (i64, String) {
         .unwrap_or((0, String::new()))
 }
 
-/// 2. What each supplementary tier returns, and what finer tiers would give.
+/// The second comparison: what each supplementary tier returns, and what finer tiers would give.
 pub fn tiers(
     p: &Policies,
     finer: &Scenario,
@@ -259,8 +259,8 @@ pub fn tiers(
     })
 }
 
-/// 3. Basic + supplementary at their highest tiers against flexible employment at its lowest
-/// base, 15 years each, for a man from 45 and a woman from 40.
+/// The third comparison: basic + supplementary at their highest tiers against flexible
+/// employment at its lowest base, 15 years each, for a man from 45 and a woman from 40.
 pub fn flexible(p: &Policies, a: &Assumptions, start_year: i32) -> Result<Comparison> {
     let mut results = Vec::new();
     let mut findings = Vec::new();
