@@ -236,15 +236,13 @@ pub fn run(
     match reader {
         Some(mut reader) => {
             let policy = ctx.policy.clone();
-            let names: Vec<String> = targets.iter().map(|c| c.to_string()).collect();
             std::thread::scope(|scope| -> Result<()> {
                 // Rendezvous: at most two counties' lines in memory, the one being written and the
                 // next, prepared meanwhile.
                 let (send, receive) = std::sync::mpsc::sync_channel::<Option<Prefetched>>(0);
-                let names_ref = &names;
-                let policy_ref = &policy;
+                let (names, policy_ref) = (&targets, &policy);
                 scope.spawn(move || {
-                    for c in names_ref {
+                    for c in names {
                         if send
                             .send(prefetch(&mut reader, policy_ref, c, month))
                             .is_err()

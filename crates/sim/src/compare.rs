@@ -278,7 +278,7 @@ pub fn flexible(p: &Policies, a: &Assumptions, start_year: i32) -> Result<Compar
             ),
             a,
         )?;
-        let mut flex_case = case(
+        let flex_case = case(
             &format!("灵活就业最低档（{}，{age} 岁起）", sex.zh()),
             SchemeChoice::Flexible,
             TierChoice::Min,
@@ -287,7 +287,6 @@ pub fn flexible(p: &Policies, a: &Assumptions, start_year: i32) -> Result<Compar
             sex,
             start_year,
         );
-        flex_case.base_ratio = None;
         let flex = simulate(p, &flex_case, a)?;
         let earlier = flex.benefit_age < pair.parts[1].benefit_age;
         let better_irr = flex.irr.unwrap_or(-1.0) > pair.irr.unwrap_or(-1.0);

@@ -15,7 +15,6 @@
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
-use yanglao_policy::SupplementaryParams;
 
 use crate::mortality::{Mortality, Sex};
 use crate::{Policies, Result, SimError};
@@ -184,13 +183,11 @@ fn rate_f64(d: rust_decimal::Decimal) -> f64 {
     d.to_f64().unwrap_or(0.0)
 }
 
-fn split(total: f64, p: &SupplementaryParams) -> [f64; 3] {
-    let s = &p.exit_subsidy_shares;
-    [
-        total * rate_f64(s.province) / 100.0,
-        total * rate_f64(s.city) / 100.0,
-        total * rate_f64(s.county) / 100.0,
-    ]
+/// Adds an expected amount, split by level in the given shares, to `levels`.
+fn add_split(levels: &mut [f64; 3], total: f64, s: &yanglao_policy::Shares) {
+    for (l, share) in levels.iter_mut().zip([s.province, s.city, s.county]) {
+        *l += total * rate_f64(share) / 100.0;
+    }
 }
 
 /// Projects the fund for `years` years.
@@ -323,10 +320,9 @@ pub fn project(
                     inc[1] += w * gov * gov_tier;
                     let entry = w * (pay * subsidy + gov * gov_subsidy);
                     inc[2] += entry;
-                    let es = &sp.entry_subsidy_shares;
-                    entry_levels[0] += entry * rate_f64(es.province) / 100.0;
-                    entry_levels[1] += entry * rate_f64(es.city) / 100.0;
-                    entry_levels[2] += entry * rate_f64(es.county) / 100.0 + w * gov * gov_tier;
+                    add_split(&mut entry_levels, entry, &sp.entry_subsidy_shares);
+                    // The county pays the government-paid contributions.
+                    entry_levels[2] += w * gov * gov_tier;
                     person.balance += pay * (personal + subsidy) + gov * (gov_tier + gov_subsidy);
                     person.years += pay.max(gov).min(1.0);
                     person.balance += person.balance * rate;
@@ -344,16 +340,12 @@ pub fn project(
                     beyond += w * (due - from_account);
                     person.balance = (person.balance - from_account) * (1.0 + rate);
                     let exit = w * 12.0 * sub;
-                    for (l, v) in exit_levels.iter_mut().zip(split(exit, &sp)) {
-                        *l += v;
-                    }
+                    add_split(&mut exit_levels, exit, &sp.exit_subsidy_shares);
                     let dying = person.alive * q;
                     deaths += dying;
                     inheritance += dying * person.balance.max(0.0);
                     let funeral = dying * sp.funeral_subsidy_fen as f64;
-                    for (l, v) in funeral_levels.iter_mut().zip(split(funeral, &sp)) {
-                        *l += v;
-                    }
+                    add_split(&mut funeral_levels, funeral, &sp.exit_subsidy_shares);
                 }
             }
             person.alive *= 1.0 - q;

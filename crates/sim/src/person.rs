@@ -220,6 +220,29 @@ impl Part {
             .find(|c| c.name.contains("个人账户"))
             .map_or(0, |c| c.monthly_fen)
     }
+
+    /// What is left in this scheme's account at an age given in months, for someone who started
+    /// contributing at `start_age`: before benefits, the last year-end balance plus what was
+    /// credited since; after, the balance at the start less the account pensions drawn (not below
+    /// zero).
+    pub fn left_at(&self, start_age: u32, age_months: u32) -> i64 {
+        let start = self.benefit_age * 12;
+        if age_months >= start {
+            let drawn = self.account_pension_fen() * i64::from(age_months - start);
+            return (self.account_balance_at_benefit_age_fen - drawn).max(0);
+        }
+        let year = (age_months / 12).saturating_sub(start_age) as usize;
+        let before = year
+            .checked_sub(1)
+            .and_then(|i| self.years.get(i))
+            .map_or(0, |y| y.balance_fen);
+        let since = if !age_months.is_multiple_of(12) {
+            self.years.get(year).map_or(0, |y| y.credited_fen)
+        } else {
+            0
+        };
+        before + since
+    }
 }
 
 /// Cumulative amounts at the end of an age (as if alive).
@@ -623,22 +646,7 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
                     fen: funeral as f64,
                 });
             }
-            let inheritable: i64 = parts
-                .iter()
-                .map(|pt| {
-                    let drawn_months = i64::from(l.saturating_sub(pt.benefit_age)) * 12;
-                    let pension = pt.account_pension_fen();
-                    if *l < c.start_age + pt.years.len() as u32 {
-                        // Died before benefits: the balance so far.
-                        let idx = l.saturating_sub(c.start_age) as usize;
-                        idx.checked_sub(1)
-                            .and_then(|i| pt.years.get(i))
-                            .map_or(0, |y| y.balance_fen)
-                    } else {
-                        (pt.account_balance_at_benefit_age_fen - pension * drawn_months).max(0)
-                    }
-                })
-                .sum();
+            let inheritable: i64 = parts.iter().map(|pt| pt.left_at(c.start_age, l * 12)).sum();
             let lifetime: i64 = received[..death.min(horizon) as usize].iter().sum::<i64>()
                 + if *l >= c.start_age { funeral } else { 0 };
             (format!("按预期寿命 {l} 岁计算"), inheritable, lifetime)
@@ -662,18 +670,7 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
                         let age_mid = c.start_age * 12 + mid;
                         let left: i64 = parts
                             .iter()
-                            .map(|pt| {
-                                let start = pt.benefit_age * 12;
-                                if age_mid < start {
-                                    let idx = (m / 12) as usize;
-                                    pt.years.get(idx).map_or(0, |y| y.balance_fen)
-                                } else {
-                                    let pension = pt.account_pension_fen();
-                                    (pt.account_balance_at_benefit_age_fen
-                                        - pension * i64::from(age_mid - start))
-                                    .max(0)
-                                }
-                            })
+                            .map(|pt| pt.left_at(c.start_age, age_mid))
                             .sum();
                         expected_inheritance += dying * left as f64;
                         let started = parts.iter().any(|pt| age_mid >= pt.benefit_age * 12);

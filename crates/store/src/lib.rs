@@ -152,11 +152,10 @@ impl Db {
     /// Another connection to the same database (already migrated); `None` for an in-memory
     /// SQLite database, which another connection would not see.
     pub fn reopen(&self) -> Result<Option<Db>> {
-        let rest = self.url.strip_prefix("sqlite:").unwrap_or("");
-        if self.url.starts_with("sqlite:")
-            && matches!(rest.trim_start_matches("//"), "" | ":memory:")
-        {
-            return Ok(None);
+        if let Conn::Sqlite(c) = &self.conn {
+            if c.path().is_none_or(str::is_empty) {
+                return Ok(None);
+            }
         }
         let mut db = Db::open(&self.url)?;
         db.versioned = self.versioned;

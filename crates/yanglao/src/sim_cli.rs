@@ -226,11 +226,8 @@ fn base_ratio(s: Option<&str>, p: &Policies, year: i32) -> Result<Option<Decimal
     Ok(Some(r))
 }
 
-fn notes(
-    p: &Policies,
-    a: &Assumptions,
-    scenario: Option<&yanglao_policy::Scenario>,
-) -> Vec<String> {
+/// The notes every output starts with: the parameters, whether they are illustrative, the scenario.
+fn policy_notes(p: &Policies, scenario: Option<&yanglao_policy::Scenario>) -> Vec<String> {
     let mut n = vec![format!(
         "参数：{}；{}；{}。",
         p.supplementary.name(),
@@ -240,6 +237,27 @@ fn notes(
     if p.illustrative() {
         n.push("注意：所用政策参数含示意值（非官方），结论仅供测算示意；各县区导入正式参数后重新测算。".into());
     }
+    if let Some(s) = scenario {
+        n.push(format!(
+            "情景：{}{}",
+            s.name,
+            s.note
+                .as_deref()
+                .map(|x| format!("（{x}）"))
+                .unwrap_or_default()
+        ));
+    }
+    n
+}
+
+/// The notes of a resident's view or a comparison: the policy notes, the life and discounting
+/// assumptions and the model.
+fn notes(
+    p: &Policies,
+    a: &Assumptions,
+    scenario: Option<&yanglao_policy::Scenario>,
+) -> Vec<String> {
+    let mut n = policy_notes(p, scenario);
     n.push(match &a.life {
         Life::Expectancy(l) => format!(
             "寿命假设：预期寿命 {l} 岁；贴现率 {:.2}%。",
@@ -251,16 +269,6 @@ fn notes(
             a.discount_rate * 100.0
         ),
     });
-    if let Some(s) = scenario {
-        n.push(format!(
-            "情景：{}{}",
-            s.name,
-            s.note
-                .as_deref()
-                .map(|x| format!("（{x}）"))
-                .unwrap_or_default()
-        ));
-    }
     n.push("模型：每年 1 月 1 日缴费，年末按当年记账利率计息；领取后每月待遇固定；回本年龄按累计领取额达到个人累计缴费计；内部收益率与现值只计个人缴费与所领待遇（含丧葬补助金），不计可继承余额。详见 docs/SIMULATOR.md。".into());
     n
 }
@@ -637,12 +645,8 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                 }
             }
             if let Some(dir) = &common.out {
-                let a = Assumptions {
-                    life: Life::Table(mortality.clone()),
-                    ..Assumptions::default()
-                };
-                let mut n = notes(&p, &a, sc.as_ref());
-                n.pop();
+                let mut n = policy_notes(&p, sc.as_ref());
+                n.push(format!("生命表：{}。", mortality.title));
                 n.push(format!("基期：{base} 年末登记库（参保未领取 {} 人，领取 {} 人）；封闭人群预测，不含新参保。模型见 docs/SIMULATOR.md。", snapshot.insured.len(), snapshot.recipients.len()));
                 write_outputs(
                     dir,
