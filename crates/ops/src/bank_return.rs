@@ -61,6 +61,7 @@ type BenefitMovement = (i64, NaiveDate, Vec<i64>, String);
 struct Outcome {
     payroll_id: i64,
     line_no: i64,
+    person_id: i64,
     paid: Option<NaiveDate>,
     reason: Option<String>,
 }
@@ -202,7 +203,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             let Some((paid, reason)) = outcome else { continue };
             match line.status.as_str() {
-                "pending" => results.push(Outcome { payroll_id: batch, line_no: seq, paid, reason }),
+                "pending" => results.push(Outcome { payroll_id: batch, line_no: seq, person_id: line.person_id, paid, reason }),
                 s if (s == "paid" && paid.is_some() && line.paid_date == paid) || (s == "failed" && paid.is_none() && line.fail_reason == reason) => {
                     out.skipped += 1
                 }
@@ -328,17 +329,17 @@ fn post_payroll_results(
         ledger::write_account_movements(tx, &county, entry_id, "benefit", &rows)?;
     }
     // The lines' results, set by groups of the same result (usually: all paid on one day).
-    // (paid, date paid, failure reason) → line numbers.
+    // (paid, date paid, failure reason) → the lines' persons (lines are keyed by payroll and person).
     type Result3<'a> = (bool, Option<NaiveDate>, Option<&'a str>);
     let mut groups: std::collections::BTreeMap<Result3<'_>, Vec<i64>> = Default::default();
     for o in outcomes {
         groups
             .entry((o.paid.is_some(), o.paid, o.reason.as_deref()))
             .or_default()
-            .push(o.line_no);
+            .push(o.person_id);
     }
-    for ((paid, date, reason), line_nos) in groups {
-        for chunk in line_nos.chunks(500) {
+    for ((paid, date, reason), persons) in groups {
+        for chunk in persons.chunks(500) {
             let mut params = vec![
                 Param::Text(&county),
                 Param::Int(payroll_id),
@@ -350,7 +351,7 @@ fn post_payroll_results(
             let list: Vec<String> = (6..6 + chunk.len()).map(|i| format!("${i}")).collect();
             tx.exec(
                 &format!(
-                    "UPDATE payroll_lines SET status = $3, paid_date = $4, fail_reason = $5 WHERE county = $1 AND payroll_id = $2 AND line_no IN ({})",
+                    "UPDATE payroll_lines SET status = $3, paid_date = $4, fail_reason = $5 WHERE county = $1 AND payroll_id = $2 AND person_id IN ({})",
                     list.join(", ")
                 ),
                 &params,

@@ -433,28 +433,6 @@ fn event(
     Ok(())
 }
 
-/// The months of a county's payrolls after `month`, as parameters: a person's lines after a
-/// month are found by one index seek per payroll month (the line index leads with the county and
-/// the month), not by scanning every later line of the county.
-fn later_months(tx: &mut Tx<'_>, county: &str, month: Month) -> Result<Vec<NaiveDate>> {
-    let mut out = Vec::new();
-    for r in tx.query(
-        "SELECT DISTINCT month FROM payrolls WHERE county = $1 AND month > $2 ORDER BY month",
-        &[Param::Text(county), Param::Date(month.first_day())],
-    )? {
-        out.push(r.date(0)?);
-    }
-    Ok(out)
-}
-
-/// `first_param`, `first_param + 1`, … as SQL placeholders.
-fn placeholders(first_param: usize, n: usize) -> String {
-    (first_param..first_param + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Cuts the person's draft lines (before approval) back to the month of the death: a line wholly
 /// after it is dropped, a line that covers it (back pay) keeps the months up to it.
 fn drop_from_drafts(
@@ -463,39 +441,26 @@ fn drop_from_drafts(
     person_id: i64,
     death_month: Month,
 ) -> Result<usize> {
-    let months = later_months(tx, county, death_month)?;
-    if months.is_empty() {
-        return Ok(0);
-    }
-    let mut params = vec![Param::Text(county), Param::Int(person_id)];
-    params.extend(months.iter().map(|m| Param::Date(*m)));
     let drafts = tx.query(
-        &format!(
-            "SELECT l.payroll_id, l.line_no, l.from_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
-                    l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
-             FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
-             WHERE l.county = $1 AND l.person_id = $2 AND p.status = 'draft' AND l.to_month IN ({})",
-            placeholders(3, months.len())
-        ),
-        &params,
+        "SELECT l.payroll_id, l.from_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
+         FROM payroll_lines l
+         WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1 AND p.month > $3 AND p.status = 'draft')
+           AND l.person_id = $2 AND l.county = $1 AND l.to_month > $3",
+        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
     )?;
     let mut dropped = 0;
     for r in &drafts {
-        let (payroll_id, line_no, from, months, total) = (
-            r.i64(0)?,
-            r.i64(1)?,
-            Month::of(r.date(2)?),
-            r.i64(3)?,
-            r.i64(9)?,
-        );
+        let (payroll_id, from, months, total) =
+            (r.i64(0)?, Month::of(r.date(1)?), r.i64(2)?, r.i64(8)?);
         let keep = i64::from(from.until(death_month) + 1).clamp(0, months);
         if keep == 0 {
             tx.exec(
-                "DELETE FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+                "DELETE FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND person_id = $3",
                 &[
                     Param::Text(county),
                     Param::Int(payroll_id),
-                    Param::Int(line_no),
+                    Param::Int(person_id),
                 ],
             )?;
             tx.exec(
@@ -510,14 +475,14 @@ fn drop_from_drafts(
             continue;
         }
         let part = |i: usize| -> Result<i64> { Ok(r.i64(i)? * keep / months) };
-        let (pension, pool, exit) = (part(4)?, part(5)?, [part(6)?, part(7)?, part(8)?]);
+        let (pension, pool, exit) = (part(3)?, part(4)?, [part(5)?, part(6)?, part(7)?]);
         let new_total = pension + exit.iter().sum::<i64>();
         tx.exec(
             "UPDATE payroll_lines SET to_month = $4, months = $5, account_pension_fen = $6, account_from_pool_fen = $7,
                     exit_province_fen = $8, exit_city_fen = $9, exit_county_fen = $10, total_fen = $11
-             WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
+             WHERE county = $1 AND payroll_id = $2 AND person_id = $3",
             &[
-                Param::Text(county), Param::Int(payroll_id), Param::Int(line_no), Param::Date(death_month.first_day()), Param::Int(keep),
+                Param::Text(county), Param::Int(payroll_id), Param::Int(person_id), Param::Date(death_month.first_day()), Param::Int(keep),
                 Param::Int(pension), Param::Int(pool), Param::Int(exit[0]), Param::Int(exit[1]), Param::Int(exit[2]), Param::Int(new_total),
             ],
         )?;
@@ -563,24 +528,18 @@ pub(crate) fn overpayments(
     today: NaiveDate,
 ) -> Result<i64> {
     let death_month = Month::of(death_date);
-    let months = later_months(tx, county, death_month)?;
-    if months.is_empty() {
-        return Ok(0);
-    }
-    let mut params = vec![Param::Text(county), Param::Int(person_id)];
-    params.extend(months.iter().map(|m| Param::Date(*m)));
+    // The person's paid lines of the months after the death's (found through those months'
+    // payrolls: lines are keyed by payroll and person).
     let lines = tx.query(
-        &format!(
-            "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
-                    l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
-                    o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
-             FROM payroll_lines l
-             LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
-             WHERE l.county = $1 AND l.person_id = $2 AND l.status = 'paid' AND l.to_month IN ({})
-             ORDER BY l.payroll_id, l.line_no",
-            placeholders(3, months.len())
-        ),
-        &params,
+        "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
+                l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
+                o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
+         FROM payroll_lines l
+         LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
+         WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1 AND p.month > $3)
+           AND l.person_id = $2 AND l.county = $1 AND l.status = 'paid' AND l.to_month > $3
+         ORDER BY l.payroll_id",
+        &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
     )?;
     let mut work = Vec::new();
     for r in &lines {

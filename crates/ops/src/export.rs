@@ -76,7 +76,7 @@ pub fn export(
             "SELECT l.line_no, p.citizen_id, p.name, l.bank_name, l.bank_account, l.from_month, l.to_month, l.months,
                     l.account_pension_fen, l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
              FROM payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
-             WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
+             WHERE l.payroll_id = $1 AND l.county = $2",
             &[Param::Int(id), Param::Text(&s.county)],
             |r| {
                 lines.push(Line {
@@ -96,6 +96,9 @@ pub fn export(
                 Ok(())
             },
         )?;
+        // In line order (sorted here: the lines are stored in the order of their key, payroll and
+        // person, which is the line order only for payrolls run since that key).
+        lines.sort_unstable_by_key(|l: &Line| l.line_no);
         Ok((s, approved_at, lines))
     })?;
     std::fs::create_dir_all(out_dir).map_err(io_err)?;

@@ -445,8 +445,9 @@ fn prepare_regular(
             Ok(())
         },
     )?;
-    // Lines in award order (sorted here: in the database the sort can spill to disk).
-    awards.sort_unstable_by_key(|a| a.award_id);
+    // Lines in the order of their key, payroll and person (sorted here: in the database the sort
+    // can spill to disk); each line then goes at the end of the key's index.
+    awards.sort_unstable_by_key(|a| a.person_id);
     // The month each person is paid through: last month for those in last month's payroll;
     // looked up for the others (new awards, people excluded last month).
     // People terminated or suspended are left out below without it: not looked up.
@@ -466,7 +467,8 @@ fn prepare_regular(
     if bulk {
         // Many to look up (the first payroll, or a month skipped): one pass over the lines.
         tx.for_each_ref(
-            "SELECT person_id, MAX(to_month) FROM payroll_lines WHERE county = $1 GROUP BY person_id",
+            "SELECT person_id, MAX(to_month) FROM payroll_lines
+             WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $1) AND county = $1 GROUP BY person_id",
             &[Param::Text(county)],
             |r| {
                 paid_through.insert(r.i64(0)?, Month::of(r.date(1)?));
@@ -475,15 +477,17 @@ fn prepare_regular(
         )?;
     }
     for p in missing.into_iter().filter(|_| !bulk) {
-        // Step back month by month to the award's start (an index seek each).
+        // Step back month by month to the award's start: the person's line in each of the
+        // month's payrolls (a key seek each). A line cut back at a death ends before its month.
         let mut m = month.prev().prev();
         while m >= starts[&p] {
             let found = tx.query_opt(
-                "SELECT 1 FROM payroll_lines WHERE county = $1 AND to_month = $2 AND person_id = $3",
+                "SELECT MAX(to_month) FROM payroll_lines
+                 WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $1 AND month = $2) AND person_id = $3 AND county = $1",
                 &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
             )?;
-            if found.is_some() {
-                paid_through.insert(p, m);
+            if let Some(to) = found.map(|r| r.opt_date(0)).transpose()?.flatten() {
+                paid_through.insert(p, Month::of(to));
                 break;
             }
             m = m.prev();
@@ -693,7 +697,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
              FROM payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
              WHERE l.county = $1 AND l.month = $2 AND l.status = 'failed'
                AND NOT EXISTS (SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)
-             ORDER BY l.payroll_id, l.line_no",
+             ORDER BY l.person_id, l.payroll_id",
             &[Param::Text(county), Param::Date(month.first_day())],
         )?;
         if rows.is_empty() {
@@ -711,6 +715,12 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
             let bank_account = r.str(14)?;
             if bank_account.is_empty() {
                 exclusions.push((person_id, "no_bank_account"));
+                continue;
+            }
+            // A payroll pays a person once (its lines are keyed by payroll and person). One
+            // failed line a person at a time is what re-issuing leaves; should there ever be a
+            // second, it stays on the failed list for the next supplementary run.
+            if lines.last().is_some_and(|l: &NewLine| l.person_id == person_id) {
                 continue;
             }
             lines.push(NewLine {
@@ -959,6 +969,8 @@ fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Fo
 
 fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
     let s = summary(tx, id, false)?;
+    // Last month's regular payroll, for the month-on-month comparison.
+    let prev_id = find(tx, &s.county, s.month.prev(), Kind::Regular, 1)?;
     let mut loaded = Vec::new();
     tx.for_each_ref(
         "SELECT l.line_no, l.person_id, p.birth_date, l.bank_account, l.total_fen / l.months, prev.total_fen / prev.months,
@@ -968,10 +980,10 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
                  ORDER BY e.effective_date, e.event_id LIMIT 1)
          FROM payroll_lines l
          JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
-         LEFT JOIN payroll_lines prev ON prev.county = l.county AND prev.person_id = l.person_id AND prev.to_month = $3
-                                      AND prev.reissue_of_payroll IS NULL
-         WHERE l.payroll_id = $1 AND l.county = $2 ORDER BY l.line_no",
-        &[Param::Int(id), Param::Text(&s.county), Param::Date(s.month.prev().first_day())],
+         LEFT JOIN payroll_lines prev ON prev.payroll_id = $3 AND prev.person_id = l.person_id AND prev.county = l.county
+                                      AND prev.to_month = $4
+         WHERE l.payroll_id = $1 AND l.county = $2",
+        &[Param::Int(id), Param::Text(&s.county), Param::from(prev_id), Param::Date(s.month.prev().first_day())],
         |r| {
             let reason = r.str(7)?;
             loaded.push((
@@ -987,6 +999,7 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
             Ok(())
         },
     )?;
+    loaded.sort_unstable_by_key(|l| l.0);
     let notes = death_notes(tx, &s.county)?;
     let rows: Vec<CheckRow> = loaded
         .iter()

@@ -255,7 +255,8 @@ pub fn pay_inheritance(
             return Err(OpsError::rule("E-INHERIT-DONE", "此人的个人账户余额已支付给继承人"));
         }
         let waiting = tx.scalar_i64(
-            "SELECT COUNT(*) FROM payroll_lines l WHERE l.county = $1 AND l.person_id = $2
+            "SELECT COUNT(*) FROM payroll_lines l
+             WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1) AND l.person_id = $2 AND l.county = $1
                AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
                     SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))",
             &[Param::Text(&county), Param::Int(person_id)],
@@ -334,7 +335,7 @@ pub fn show(ctx: &mut Ctx, case_id: i64) -> Result<CaseHistory> {
             .query(
                 "SELECT o.payroll_id, o.line_no, l.from_month, l.to_month, o.months, o.account_fen, o.from_pool_fen,
                         o.exit_province_fen, o.exit_city_fen, o.exit_county_fen, o.total_fen
-                 FROM overpayments o JOIN payroll_lines l ON l.county = o.county AND l.payroll_id = o.payroll_id AND l.line_no = o.line_no
+                 FROM overpayments o JOIN payroll_lines l ON l.county = o.county AND l.payroll_id = o.payroll_id AND l.person_id = o.person_id
                  WHERE o.county = $1 AND o.case_id = $2 ORDER BY o.payroll_id, o.line_no",
                 &[Param::Text(&case.county), Param::Int(case_id)],
             )?

@@ -11,6 +11,10 @@ const SQLITE: &[(i64, &str)] = &[
     (6, include_str!("../migrations/sqlite/0006_lookups.sql")),
     (7, include_str!("../migrations/sqlite/0007_line_keys.sql")),
     (8, include_str!("../migrations/sqlite/0008_version.sql")),
+    (
+        9,
+        include_str!("../migrations/sqlite/0009_payroll_paths.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -24,6 +28,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (6, include_str!("../migrations/postgres/0006_lookups.sql")),
     (7, include_str!("../migrations/postgres/0007_line_keys.sql")),
     (8, include_str!("../migrations/postgres/0008_version.sql")),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_payroll_paths.sql"),
+    ),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.
@@ -37,7 +45,8 @@ const REGIONS: &[(&str, &str, &str, Option<&str>)] = &[
     ("140322", "盂县", "county", Some("140300")),
 ];
 
-pub(crate) fn run(db: &mut Db) -> Result<Vec<i64>> {
+/// Applies the migrations not yet applied, up to `up_to` (all when `None`).
+pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
     let (migrations, create) = match db.backend() {
         Backend::Sqlite => (
             SQLITE,
@@ -66,7 +75,10 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<i64>> {
             });
         }
         let mut applied = Vec::new();
-        for (version, sql) in migrations.iter().filter(|m| m.0 > current) {
+        for (version, sql) in migrations
+            .iter()
+            .filter(|m| m.0 > current && up_to.is_none_or(|u| m.0 <= u))
+        {
             match tx {
                 crate::Tx::Sqlite(t) => t.execute_batch(sql)?,
                 crate::Tx::Postgres(t) => t.batch_execute(sql)?,
