@@ -342,6 +342,7 @@ pub fn run_payroll_bench(
         &|_, i, total| progress("上月发放", i, total),
     )?;
     let setup_s = t.elapsed().as_secs_f64();
+    tracing::info!("准备完毕，内存峰值 {:.0} MiB", peak_rss_mib());
 
     let month = previous.next();
     let t = Instant::now();
@@ -353,6 +354,7 @@ pub fn run_payroll_bench(
         &|_, i, total| progress("本月发放（含检查）", i, total),
     )?;
     let payroll_s = t.elapsed().as_secs_f64();
+    tracing::info!("发放完毕，内存峰值 {:.0} MiB", peak_rss_mib());
 
     ctx.actor = "bench-checker".into();
     for p in &run.payrolls {
@@ -365,6 +367,7 @@ pub fn run_payroll_bench(
         })?;
     }
     let export_s = t.elapsed().as_secs_f64();
+    tracing::info!("导出完毕，内存峰值 {:.0} MiB", peak_rss_mib());
 
     // The bare insert: as many rows of the same shape into a table without keys.
     let bare_sql = "CREATE TABLE bench_bare_lines (county TEXT, payroll_id BIGINT, line_no BIGINT, person_id BIGINT, award_id BIGINT,

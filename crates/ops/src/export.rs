@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use yanglao_domain::{county_name, format_yuan};
+use yanglao_domain::{county_name, format_yuan, Month};
 use yanglao_store::Param;
 
 /// A block of the summary sheet: heading, and (label, people, fen) rows.
@@ -26,14 +26,16 @@ pub struct ExportOutcome {
     pub total_fen: i64,
 }
 
+/// A payment line as exported. Compact (a county's two million lines are in memory at once): text
+/// in boxed strings, bank names shared, months as months.
 struct Line {
     line_no: i64,
-    citizen_id: String,
-    name: String,
-    bank_name: String,
-    bank_account: String,
-    from: String,
-    to: String,
+    citizen_id: Box<str>,
+    name: Box<str>,
+    bank_name: std::sync::Arc<str>,
+    bank_account: Box<str>,
+    from: Month,
+    to: Month,
     months: i64,
     account_fen: i64,
     from_pool_fen: i64,
@@ -72,6 +74,7 @@ pub fn export(
             .query_one("SELECT approved_at FROM payrolls WHERE payroll_id = $1 AND county = $2", &[Param::Int(id), Param::Text(&s.county)])?
             .str(0)?;
         let mut lines = Vec::with_capacity(s.lines as usize);
+        let mut banks: crate::register::FastMap<String, std::sync::Arc<str>> = Default::default();
         tx.for_each_ref(
             "SELECT l.line_no, p.citizen_id, p.name, l.bank_name, l.bank_account, l.from_month, l.to_month, l.months,
                     l.account_pension_fen, l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
@@ -81,12 +84,18 @@ pub fn export(
             |r| {
                 lines.push(Line {
                     line_no: r.i64(0)?,
-                    citizen_id: r.str(1)?.to_string(),
-                    name: r.str(2)?.to_string(),
-                    bank_name: r.str(3)?.to_string(),
-                    bank_account: r.str(4)?.to_string(),
-                    from: yanglao_domain::Month::of(r.date(5)?).to_string(),
-                    to: yanglao_domain::Month::of(r.date(6)?).to_string(),
+                    citizen_id: r.str(1)?.into(),
+                    name: r.str(2)?.into(),
+                    bank_name: {
+                        let name = r.str(3)?;
+                        match banks.get(name) {
+                            Some(shared) => shared.clone(),
+                            None => banks.entry(name.to_string()).or_insert_with(|| name.into()).clone(),
+                        }
+                    },
+                    bank_account: r.str(4)?.into(),
+                    from: Month::of(r.date(5)?),
+                    to: Month::of(r.date(6)?),
                     months: r.i64(7)?,
                     account_fen: r.i64(8)?,
                     from_pool_fen: r.i64(9)?,
@@ -138,11 +147,19 @@ pub fn export(
     })
 }
 
-/// The bank payment file (docs/formats/bank-payment.md): GBK CSV, one line per payment.
+/// The bank payment file (docs/formats/bank-payment.md): GBK CSV, one line per payment. Written
+/// line by line (GB18030 has no state between characters, so the bytes are those of the whole
+/// text encoded at once).
 fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Result<()> {
-    let mut text = String::from("批次号,序号,身份证号,姓名,银行账号,金额(元),摘要\n");
+    let mut f =
+        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io_err)?);
+    let mut put = |text: &str| -> Result<()> {
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        f.write_all(&bytes).map_err(io_err)
+    };
+    put("批次号,序号,身份证号,姓名,银行账号,金额(元),摘要\n")?;
     for l in lines {
-        text.push_str(&format!(
+        put(&format!(
             "{id},{},{},{},{},{},{}城乡居民补充养老保险待遇\n",
             l.line_no,
             l.citizen_id,
@@ -152,19 +169,17 @@ fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Resu
             if l.months > 1 {
                 format!("{}至{}", l.from, l.to)
             } else {
-                l.to.clone()
+                l.to.to_string()
             }
-        ));
+        ))?;
     }
     let total: i64 = lines.iter().map(|l| l.total_fen).sum();
-    text.push_str(&format!(
+    put(&format!(
         "合计,{},,,{bank},{},\n",
         lines.len(),
         format_yuan(total)
-    ));
-    let (bytes, _, _) = encoding_rs::GB18030.encode(&text);
-    let mut f = std::fs::File::create(path).map_err(io_err)?;
-    f.write_all(&bytes).map_err(io_err)
+    ))?;
+    f.flush().map_err(io_err)
 }
 
 fn excel_time(text: &str) -> ExcelDateTime {
@@ -333,12 +348,13 @@ fn write_plan(
         for (i, l) in chunk.iter().enumerate() {
             let r = i as u32 + 1;
             ws.write_number(r, 0, l.line_no as f64).map_err(xlsx_err)?;
-            ws.write_string(r, 1, &l.citizen_id).map_err(xlsx_err)?;
-            ws.write_string(r, 2, &l.name).map_err(xlsx_err)?;
-            ws.write_string(r, 3, &l.bank_name).map_err(xlsx_err)?;
-            ws.write_string(r, 4, &l.bank_account).map_err(xlsx_err)?;
-            ws.write_string(r, 5, &l.from).map_err(xlsx_err)?;
-            ws.write_string(r, 6, &l.to).map_err(xlsx_err)?;
+            ws.write_string(r, 1, &*l.citizen_id).map_err(xlsx_err)?;
+            ws.write_string(r, 2, &*l.name).map_err(xlsx_err)?;
+            ws.write_string(r, 3, &*l.bank_name).map_err(xlsx_err)?;
+            ws.write_string(r, 4, &*l.bank_account).map_err(xlsx_err)?;
+            ws.write_string(r, 5, l.from.to_string())
+                .map_err(xlsx_err)?;
+            ws.write_string(r, 6, l.to.to_string()).map_err(xlsx_err)?;
             ws.write_number(r, 7, l.months as f64).map_err(xlsx_err)?;
             for (c, fen) in [
                 l.account_fen,
