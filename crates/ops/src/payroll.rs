@@ -462,7 +462,12 @@ fn prepare_regular(
         })
         .collect();
     let mut paid_through: FastMap<i64, Month> = FastMap::default();
-    let starts: FastMap<i64, Month> = awards.iter().map(|a| (a.person_id, a.start)).collect();
+    // Award starts, for the few looked up one by one below.
+    let starts: FastMap<i64, Month> = if missing.is_empty() {
+        FastMap::default()
+    } else {
+        awards.iter().map(|a| (a.person_id, a.start)).collect()
+    };
     let bulk = missing.len() * 10 > awards.len();
     if bulk {
         // Many to look up (the first payroll, or a month skipped): one pass over the lines.
