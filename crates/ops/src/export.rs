@@ -74,7 +74,7 @@ pub fn export(
             .query_one("SELECT approved_at FROM payrolls WHERE payroll_id = $1 AND county = $2", &[Param::Int(id), Param::Text(&s.county)])?
             .str(0)?;
         let mut lines = Vec::with_capacity(s.lines as usize);
-        let mut banks: crate::register::FastMap<String, std::sync::Arc<str>> = Default::default();
+        let mut banks = crate::register::SharedNames::default();
         tx.for_each_ref(
             "SELECT l.line_no, p.citizen_id, p.name, l.bank_name, l.bank_account, l.from_month, l.to_month, l.months,
                     l.account_pension_fen, l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen
@@ -86,13 +86,7 @@ pub fn export(
                     line_no: r.i64(0)?,
                     citizen_id: r.str(1)?.into(),
                     name: r.str(2)?.into(),
-                    bank_name: {
-                        let name = r.str(3)?;
-                        match banks.get(name) {
-                            Some(shared) => shared.clone(),
-                            None => banks.entry(name.to_string()).or_insert_with(|| name.into()).clone(),
-                        }
-                    },
+                    bank_name: banks.get(r.str(3)?),
                     bank_account: r.str(4)?.into(),
                     from: Month::of(r.date(5)?),
                     to: Month::of(r.date(6)?),

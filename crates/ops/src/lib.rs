@@ -81,10 +81,10 @@ impl Ctx {
     }
 }
 
-/// Records a change in the audit log, inside the change's own transaction.
 /// Rows from which a load refreshes the planner statistics of what it wrote (PostgreSQL).
 pub const LARGE_LOAD_ROWS: usize = 10_000;
 
+/// Records a change in the audit log, inside the change's own transaction.
 pub fn audit(tx: &mut Tx<'_>, actor: &str, action: &str, detail: &serde_json::Value) -> Result<()> {
     let id = tx.allocate_ids("audit", 1)?;
     let detail = detail.to_string();

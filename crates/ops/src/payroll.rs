@@ -413,7 +413,7 @@ fn prepare_regular(
         )?;
     }
     let mut awards = Vec::new();
-    let mut banks: FastMap<String, std::sync::Arc<str>> = FastMap::default();
+    let mut banks = crate::register::SharedNames::default();
     tx.for_each_ref(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
                 a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
@@ -428,17 +428,7 @@ fn prepare_regular(
                 start: Month::of(r.date(2)?),
                 pension_fen: r.i64(3)?,
                 exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
-                bank_name: {
-                    let name = r.str(7)?;
-                    match banks.get(name) {
-                        Some(shared) => std::sync::Arc::clone(shared),
-                        None => {
-                            let shared: std::sync::Arc<str> = std::sync::Arc::from(name);
-                            banks.insert(name.to_string(), std::sync::Arc::clone(&shared));
-                            shared
-                        }
-                    }
-                },
+                bank_name: banks.get(r.str(7)?),
                 bank_account: r.str(8)?.to_string(),
                 birth: r.date(9)?,
             });
@@ -451,25 +441,19 @@ fn prepare_regular(
     // The month each person is paid through: last month for those in last month's payroll;
     // looked up for the others (new awards, people excluded last month).
     // People terminated or suspended are left out below without it: not looked up.
-    let missing: Vec<i64> = awards
+    // (person, award start) of those.
+    let missing: Vec<(i64, Month)> = awards
         .iter()
-        .map(|a| a.person_id)
-        .filter(|p| {
-            !prev.contains_key(p)
+        .filter(|a| {
+            !prev.contains_key(&a.person_id)
                 && !decisions
-                    .get(p)
+                    .get(&a.person_id)
                     .is_some_and(|(s, _)| s == "terminated" || s == "suspended")
         })
+        .map(|a| (a.person_id, a.start))
         .collect();
     let mut paid_through: FastMap<i64, Month> = FastMap::default();
-    // Award starts, for the few looked up one by one below.
-    let starts: FastMap<i64, Month> = if missing.is_empty() {
-        FastMap::default()
-    } else {
-        awards.iter().map(|a| (a.person_id, a.start)).collect()
-    };
-    let bulk = missing.len() * 10 > awards.len();
-    if bulk {
+    if missing.len() * 10 > awards.len() {
         // Many to look up (the first payroll, or a month skipped): one pass over the lines.
         tx.for_each_ref(
             "SELECT person_id, MAX(to_month) FROM payroll_lines
@@ -480,22 +464,23 @@ fn prepare_regular(
                 Ok(())
             },
         )?;
-    }
-    for p in missing.into_iter().filter(|_| !bulk) {
-        // Step back month by month to the award's start: the person's line in each of the
-        // month's payrolls (a key seek each). A line cut back at a death ends before its month.
-        let mut m = month.prev().prev();
-        while m >= starts[&p] {
-            let found = tx.query_opt(
+    } else {
+        for (p, start) in missing {
+            // Step back month by month to the award's start: the person's line in each of the
+            // month's payrolls (a key seek each). A line cut back at a death ends before its month.
+            let mut m = month.prev().prev();
+            while m >= start {
+                let found = tx.query_opt(
                 "SELECT MAX(to_month) FROM payroll_lines
                  WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $1 AND month = $2) AND person_id = $3 AND county = $1",
                 &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
             )?;
-            if let Some(to) = found.map(|r| r.opt_date(0)).transpose()?.flatten() {
-                paid_through.insert(p, Month::of(to));
-                break;
+                if let Some(to) = found.map(|r| r.opt_date(0)).transpose()?.flatten() {
+                    paid_through.insert(p, Month::of(to));
+                    break;
+                }
+                m = m.prev();
             }
-            m = m.prev();
         }
     }
     let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) {
@@ -709,6 +694,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
             return Ok(None);
         }
         let decisions = decisions(tx, county, month)?;
+        let mut banks = crate::register::SharedNames::default();
         let mut lines = Vec::new();
         let mut exclusions = Vec::new();
         for r in rows {
@@ -739,7 +725,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
                 from_pool_fen: r.i64(8)?,
                 exit: [r.i64(9)?, r.i64(10)?, r.i64(11)?],
                 total_fen: r.i64(12)?,
-                bank_name: std::sync::Arc::from(r.str(13)?),
+                bank_name: banks.get(&r.str(13)?),
                 bank_account,
                 reissue_of: Some((r.i64(0)?, r.i64(1)?)),
             });

@@ -42,6 +42,22 @@ impl Hasher for FastHasher {
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+/// Names repeated over many rows (a county's handful of banks over millions of payment lines),
+/// each kept once and shared.
+#[derive(Default)]
+pub struct SharedNames(FastMap<String, std::sync::Arc<str>>);
+
+impl SharedNames {
+    pub fn get(&mut self, name: &str) -> std::sync::Arc<str> {
+        if let Some(shared) = self.0.get(name) {
+            return shared.clone();
+        }
+        let shared: std::sync::Arc<str> = name.into();
+        self.0.insert(name.to_string(), shared.clone());
+        shared
+    }
+}
+
 /// A citizen ID as a number: its 17 digits and the check character (X = 10).
 pub fn id_key(id: &str) -> u64 {
     id.bytes().fold(0u64, |acc, b| {

@@ -152,7 +152,9 @@ impl Db {
     /// Creates or upgrades the schema only up to migration `version`: for upgrade tests, which
     /// fill an older schema and then migrate the rest of the way.
     pub fn migrate_to(&mut self, version: i64) -> Result<Vec<i64>> {
-        migrate::run(self, Some(version))
+        let applied = migrate::run(self, Some(version))?;
+        self.versioned = version >= 8;
+        Ok(applied)
     }
 
     /// Another connection to the same database (already migrated); `None` for an in-memory
@@ -617,6 +619,20 @@ mod url_tests {
     }
 }
 
+/// The databases a store test runs on: in-memory SQLite, and a scratch PostgreSQL database when
+/// `YANGLAO_TEST_PG_URL` names a server (kept alive by the second value, dropped with it).
+#[cfg(test)]
+fn test_urls(prefix: &str) -> (Vec<String>, Option<ScratchPg>) {
+    let mut urls = vec!["sqlite://:memory:".to_string()];
+    let scratch = std::env::var("YANGLAO_TEST_PG_URL")
+        .ok()
+        .map(|u| ScratchPg::create(&u, prefix).expect("scratch database"));
+    if let Some(s) = &scratch {
+        urls.push(s.url.clone());
+    }
+    (urls, scratch)
+}
+
 #[cfg(test)]
 mod insert_many_tests {
     use super::*;
@@ -625,13 +641,7 @@ mod insert_many_tests {
     /// given) PostgreSQL.
     #[test]
     fn bulk_inserts_keep_every_row() {
-        let mut urls = vec!["sqlite://:memory:".to_string()];
-        let scratch = std::env::var("YANGLAO_TEST_PG_URL")
-            .ok()
-            .map(|u| ScratchPg::create(&u, "yanglao_store_test").expect("scratch database"));
-        if let Some(s) = &scratch {
-            urls.push(s.url.clone());
-        }
+        let (urls, _scratch) = test_urls("yanglao_store_test");
         for url in urls {
             let mut db = Db::open(&url).expect("open");
             db.batch("CREATE TABLE t (n BIGINT PRIMARY KEY, label TEXT NOT NULL, d DATE NOT NULL, x BIGINT)")
@@ -701,13 +711,7 @@ mod upgrade_tests {
     /// survive the upgrade whole, and a second line for a person in one payroll is refused after.
     #[test]
     fn payment_lines_survive_the_rekeying() {
-        let mut urls = vec!["sqlite://:memory:".to_string()];
-        let scratch = std::env::var("YANGLAO_TEST_PG_URL")
-            .ok()
-            .map(|u| ScratchPg::create(&u, "yanglao_upgrade_test").expect("scratch database"));
-        if let Some(s) = &scratch {
-            urls.push(s.url.clone());
-        }
+        let (urls, _scratch) = test_urls("yanglao_upgrade_test");
         let insert = "INSERT INTO payroll_lines (county, payroll_id, line_no, person_id, award_id, month, from_month, to_month, months,
                 account_pension_fen, account_from_pool_fen, exit_province_fen, exit_city_fen, exit_county_fen, total_fen,
                 bank_name, bank_account, status)
