@@ -403,9 +403,12 @@ fn prepare_regular(
     // how much a month (for the amount check).
     let mut prev: FastMap<i64, i64> = FastMap::default();
     if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
-        tx.for_each_ref(
-            "SELECT person_id, total_fen / months FROM payroll_lines WHERE payroll_id = $1 AND county = $2",
-            &[Param::Int(prev_id), Param::Text(county)],
+        // By the payroll alone: its id fixes the county (with the county as well, PostgreSQL's
+        // planner takes the two conditions for independent and expects a fifth of the rows).
+        tx.for_each_bulk(
+            "SELECT person_id, total_fen / months FROM payroll_lines WHERE payroll_id = $1",
+            &[Param::Int(prev_id)],
+            &[ColType::Int, ColType::Int],
             |r| {
                 prev.insert(r.i64(0)?, r.i64(1)?);
                 Ok(())
@@ -414,13 +417,17 @@ fn prepare_regular(
     }
     let mut awards = Vec::new();
     let mut banks = crate::register::SharedNames::default();
-    tx.for_each_ref(
+    tx.for_each_bulk(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
                 a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
                 p.bank_name, p.bank_account, p.birth_date
          FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id
          WHERE a.county = $1 AND a.start_month <= $2",
         &[Param::Text(county), Param::Date(month.first_day())],
+        &[
+            ColType::Int, ColType::Int, ColType::Date, ColType::Int, ColType::Int, ColType::Int, ColType::Int,
+            ColType::Text, ColType::Text, ColType::Date,
+        ],
         |r| {
             awards.push(AwardRow {
                 award_id: r.i64(0)?,
@@ -885,7 +892,8 @@ fn death_notes(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, String>> {
 fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Found> {
     let at = month.last_day();
     let mut out = Vec::new();
-    let mut by_account: FastMap<&str, i64> = FastMap::default();
+    let mut by_account: FastMap<&str, i64> =
+        FastMap::with_capacity_and_hasher(rows.len(), Default::default());
     for r in rows {
         *by_account.entry(r.bank_account).or_default() += 1;
         if let Some(prev) = r.prev_monthly_fen {

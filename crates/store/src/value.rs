@@ -1,6 +1,6 @@
 //! Values crossing the store boundary: borrowed parameters in, owned values out.
 
-use crate::{ColType, Result, StoreError};
+use crate::{Result, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
 
@@ -133,6 +133,8 @@ impl Row {
 pub enum RowRef<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
     Postgres(&'r postgres::Row),
+    /// A row of a binary copy (`Tx::for_each_bulk`).
+    Copied(&'r crate::copy::CopiedRow<'r>),
 }
 
 impl RowRef<'_> {
@@ -140,12 +142,14 @@ impl RowRef<'_> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?,
             RowRef::Postgres(r) => pg_int(r, i)?,
+            RowRef::Copied(r) => r.opt_i64(i)?,
         })
     }
     pub fn i64(&self, i: usize) -> Result<i64> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?.unwrap_or(0),
             RowRef::Postgres(r) => pg_int(r, i)?.unwrap_or(0),
+            RowRef::Copied(r) => r.opt_i64(i)?.unwrap_or(0),
         })
     }
     pub fn str(&self, i: usize) -> Result<&str> {
@@ -158,12 +162,16 @@ impl RowRef<'_> {
                 v => return Err(StoreError::Value(format!("列 {i} 不是文本：{v:?}"))),
             },
             RowRef::Postgres(r) => r.try_get::<_, Option<&str>>(i)?.unwrap_or(""),
+            RowRef::Copied(r) => r.opt_str(i)?.unwrap_or(""),
         })
     }
     pub fn bool(&self, i: usize) -> Result<bool> {
         Ok(match self {
             RowRef::Sqlite(r) => r.get::<_, i64>(i)? != 0,
             RowRef::Postgres(r) => r.try_get::<_, bool>(i)?,
+            RowRef::Copied(r) => r
+                .opt_bool(i)?
+                .ok_or_else(|| StoreError::Value(format!("列 {i} 为空，应为布尔值")))?,
         })
     }
     pub fn opt_date(&self, i: usize) -> Result<Option<NaiveDate>> {
@@ -173,6 +181,7 @@ impl RowRef<'_> {
             }
             RowRef::Sqlite(_) => self.date(i).map(Some),
             RowRef::Postgres(r) => Ok(r.try_get::<_, Option<NaiveDate>>(i)?),
+            RowRef::Copied(r) => r.opt_date(i),
         }
     }
     pub fn date(&self, i: usize) -> Result<NaiveDate> {
@@ -182,6 +191,9 @@ impl RowRef<'_> {
                 parse_iso_date(s).ok_or_else(|| StoreError::Value(format!("列 {i} 不是日期：{s}")))
             }
             RowRef::Postgres(r) => Ok(r.try_get::<_, NaiveDate>(i)?),
+            RowRef::Copied(r) => r
+                .opt_date(i)?
+                .ok_or_else(|| StoreError::Value(format!("列 {i} 为空，应为日期"))),
         }
     }
 }
@@ -351,16 +363,6 @@ fn pg_int(r: &postgres::Row, i: usize) -> std::result::Result<Option<i64>, postg
 
 pub(crate) fn pg_refs<'p>(params: &'p [Param<'_>]) -> Vec<&'p (dyn ToSql + Sync)> {
     params.iter().map(|p| p as &(dyn ToSql + Sync)).collect()
-}
-
-pub(crate) fn pg_type(t: ColType) -> Type {
-    match t {
-        ColType::Int => Type::INT8,
-        ColType::Text => Type::TEXT,
-        ColType::Bool => Type::BOOL,
-        ColType::Date => Type::DATE,
-        ColType::Timestamp => Type::TIMESTAMPTZ,
-    }
 }
 
 pub(crate) fn pg_row(r: &postgres::Row) -> Result<Row> {
