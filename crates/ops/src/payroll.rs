@@ -403,6 +403,13 @@ fn prepare_regular(
     // how much a month (for the amount check).
     let mut prev: FastMap<i64, i64> = FastMap::default();
     if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
+        // Sized once from the payroll's own count: a table grown by doubling touches every new
+        // page twice (a county's payroll is a few hundred thousand lines).
+        let count = tx.scalar_i64(
+            "SELECT line_count FROM payrolls WHERE payroll_id = $1",
+            &[Param::Int(prev_id)],
+        )?;
+        prev.reserve(usize::try_from(count).unwrap_or(0));
         // By the payroll alone: its id fixes the county (with the county as well, PostgreSQL's
         // planner takes the two conditions for independent and expects a fifth of the rows).
         tx.for_each_bulk(
@@ -415,7 +422,8 @@ fn prepare_regular(
             },
         )?;
     }
-    let mut awards = Vec::new();
+    // About as many awards as last month's lines.
+    let mut awards = Vec::with_capacity(prev.len() + prev.len() / 16 + 1024);
     let mut banks = crate::register::SharedNames::default();
     tx.for_each_bulk(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
@@ -497,8 +505,8 @@ fn prepare_regular(
     };
     tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
     let death_notes = death_notes(tx, county)?;
-    let mut meta = Vec::new();
-    let mut lines = Vec::new();
+    let mut meta = Vec::with_capacity(awards.len());
+    let mut lines = Vec::with_capacity(awards.len());
     let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
     for a in awards {
         let person_id = a.person_id;
