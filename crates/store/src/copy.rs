@@ -7,48 +7,92 @@ use crate::{ColType, Result, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::io::Read;
 
-/// Writes the parameters into the statement as typed literals (`COPY` takes no parameters).
-/// `None` when a parameter cannot be written safely as a literal (text holding a backslash or a
-/// NUL): the caller then reads the ordinary way.
+/// Writes the parameters into the statement as literals (`COPY` takes no parameters). `None` —
+/// the caller then reads the ordinary way — when that cannot be done safely: a parameter that
+/// cannot be written as a plain literal (text holding a backslash or a NUL, a date outside years
+/// 1–9999), or a statement with anything but plain single-quoted strings in which a `$` or a quote
+/// could mean something else (comments, quoted identifiers, escape or dollar-quoted strings).
 pub(crate) fn inline_params(sql: &str, params: &[Param<'_>]) -> Option<String> {
+    if ["\"", "--", "/*", "\\"].iter().any(|m| sql.contains(m)) {
+        return None;
+    }
     let mut out = String::with_capacity(sql.len() + 16 * params.len());
-    let mut chars = sql.char_indices().peekable();
+    let mut chars = sql.chars().peekable();
     let mut in_str = false;
-    while let Some((_, c)) = chars.next() {
+    // The two characters before the current one, to tell an escape string (E'…') from a word
+    // ending in E before a closing quote.
+    let (mut before, mut last) = (' ', ' ');
+    while let Some(c) = chars.next() {
         if c == '\'' {
+            let word = |x: char| x.is_alphanumeric() || x == '_' || x == '\'';
+            if !in_str && matches!(last, 'E' | 'e') && !word(before) {
+                return None;
+            }
             in_str = !in_str;
         }
-        if c == '$' && !in_str && chars.peek().is_some_and(|(_, n)| n.is_ascii_digit()) {
+        (before, last) = (last, c);
+        if c == '$' && !in_str {
             let mut n = 0usize;
-            while let Some((_, d)) = chars.peek().filter(|(_, d)| d.is_ascii_digit()) {
-                n = n * 10 + (*d as usize - '0' as usize);
+            let mut digits = 0;
+            while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                n = n * 10 + d as usize;
+                digits += 1;
                 chars.next();
+                if digits > 4 {
+                    return None;
+                }
+            }
+            if digits == 0 {
+                return None; // a `$` that is not a parameter: dollar quoting
             }
             out.push_str(&literal(params.get(n.checked_sub(1)?)?)?);
         } else {
             out.push(c);
         }
     }
-    Some(out)
+    (!in_str).then_some(out)
 }
 
+/// A parameter as a literal that the server types from its context, as it types a bound
+/// parameter (an integer in parentheses, a quoted string); dates and times say their type.
 fn literal(p: &Param<'_>) -> Option<String> {
+    let year_ok = |y: i32| (1..=9999).contains(&y);
     Some(match p {
         Param::Null => "NULL".into(),
-        Param::Int(v) => format!("CAST({v} AS BIGINT)"),
+        Param::Int(v) => format!("({v})"),
         Param::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
         Param::Text(s) => {
             if s.contains(['\\', '\0']) {
                 return None;
             }
-            format!("CAST('{}' AS TEXT)", s.replace('\'', "''"))
+            format!("'{}'", s.replace('\'', "''"))
         }
-        Param::Date(d) => format!("CAST('{}' AS DATE)", d.format("%Y-%m-%d")),
-        Param::Timestamp(t) => format!(
+        Param::Date(d) if year_ok(d.year()) => {
+            format!("CAST('{}' AS DATE)", d.format("%Y-%m-%d"))
+        }
+        Param::Timestamp(t) if year_ok(t.year()) => format!(
             "CAST('{}' AS TIMESTAMPTZ)",
             t.format("%Y-%m-%dT%H:%M:%S%.6fZ")
         ),
+        Param::Date(_) | Param::Timestamp(_) => return None,
     })
+}
+
+/// A failed read of a copy stream: the server's error when the stream carried one (it arrives
+/// wrapped in an I/O error), with its code and detail kept.
+fn read_error(e: std::io::Error) -> StoreError {
+    if e.get_ref()
+        .is_some_and(|inner| inner.is::<postgres::Error>())
+    {
+        if let Some(Ok(pg)) = e
+            .into_inner()
+            .map(|inner| inner.downcast::<postgres::Error>())
+        {
+            return StoreError::Postgres(*pg);
+        }
+        return bad("读取中断");
+    }
+    bad(e.to_string())
 }
 
 /// `COPY (…) TO STDOUT` of `sql` with its columns cast to `types`, so that each column's binary
@@ -158,20 +202,19 @@ impl<'t> CopiedRow<'t> {
     /// Reads the stream's header.
     pub(crate) fn read_header(r: &mut impl Read) -> Result<()> {
         let mut head = [0u8; 19];
-        r.read_exact(&mut head).map_err(|e| bad(e.to_string()))?;
+        r.read_exact(&mut head).map_err(read_error)?;
         if &head[..11] != SIGNATURE {
             return Err(bad("文件头不符"));
         }
         let ext = u32::from_be_bytes([head[15], head[16], head[17], head[18]]);
-        std::io::copy(&mut r.take(u64::from(ext)), &mut std::io::sink())
-            .map_err(|e| bad(e.to_string()))?;
+        std::io::copy(&mut r.take(u64::from(ext)), &mut std::io::sink()).map_err(read_error)?;
         Ok(())
     }
 
     /// Reads the next row; `false` at the end of the stream. A row usually arrives whole (the
     /// server sends one message per row) and is taken from the reader's buffer in one piece.
     pub(crate) fn next_row(&mut self, r: &mut impl std::io::BufRead) -> Result<bool> {
-        let chunk = r.fill_buf().map_err(|e| bad(e.to_string()))?;
+        let chunk = r.fill_buf().map_err(read_error)?;
         match self.parse_whole(chunk)? {
             Some((used, more)) => {
                 r.consume(used);
@@ -220,7 +263,7 @@ impl<'t> CopiedRow<'t> {
     /// Reads the next row field by field, across message boundaries.
     fn read_next(&mut self, r: &mut impl Read) -> Result<bool> {
         let mut b2 = [0u8; 2];
-        r.read_exact(&mut b2).map_err(|e| bad(e.to_string()))?;
+        r.read_exact(&mut b2).map_err(read_error)?;
         let count = i16::from_be_bytes(b2);
         if count == -1 {
             return Ok(false);
@@ -235,13 +278,12 @@ impl<'t> CopiedRow<'t> {
         self.fields.clear();
         for _ in 0..count {
             let mut b4 = [0u8; 4];
-            r.read_exact(&mut b4).map_err(|e| bad(e.to_string()))?;
+            r.read_exact(&mut b4).map_err(read_error)?;
             let len = i32::from_be_bytes(b4);
             let start = self.buf.len();
             if len > 0 {
                 self.buf.resize(start + len as usize, 0);
-                r.read_exact(&mut self.buf[start..])
-                    .map_err(|e| bad(e.to_string()))?;
+                r.read_exact(&mut self.buf[start..]).map_err(read_error)?;
             }
             self.fields.push((start, len));
         }
@@ -310,7 +352,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parameters_become_typed_literals_outside_strings() {
+    fn parameters_become_literals_outside_strings() {
         let d = NaiveDate::from_ymd_opt(2023, 2, 1).unwrap();
         let sql = "SELECT '$1', x FROM t WHERE a = $1 AND b <= $2 AND c = $10 AND d = $3";
         let mut params = vec![Param::Text("14'03"), Param::Date(d), Param::Int(-5)];
@@ -318,13 +360,36 @@ mod tests {
         params.push(Param::Bool(true));
         assert_eq!(
             inline_params(sql, &params).unwrap(),
-            "SELECT '$1', x FROM t WHERE a = CAST('14''03' AS TEXT) AND b <= CAST('2023-02-01' AS DATE) \
-             AND c = TRUE AND d = CAST(-5 AS BIGINT)"
+            "SELECT '$1', x FROM t WHERE a = '14''03' AND b <= CAST('2023-02-01' AS DATE) \
+             AND c = TRUE AND d = (-5)"
         );
         // What cannot be written safely is refused, and so is a missing parameter.
         assert!(inline_params("SELECT $1", &[Param::Text("a\\b")]).is_none());
         assert!(inline_params("SELECT $2", &[Param::Int(1)]).is_none());
         assert!(inline_params("SELECT $0", &[Param::Int(1)]).is_none());
+        assert!(inline_params("SELECT $123456", &[Param::Int(1)]).is_none());
+        let far = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+        assert!(inline_params("SELECT $1", &[Param::Date(far)]).is_none());
+        // A word ending in E before a quote is not an escape string.
+        assert_eq!(
+            inline_params(
+                "SELECT 1 FROM t WHERE s = 'DONE' AND n = $1",
+                &[Param::Int(7)]
+            )
+            .unwrap(),
+            "SELECT 1 FROM t WHERE s = 'DONE' AND n = (7)"
+        );
+        // So are statements where a quote or a `$` could mean something else than it seems.
+        for sql in [
+            "SELECT x FROM t -- it's\nWHERE a = $1",
+            "SELECT x FROM t /* it's */ WHERE a = $1",
+            "SELECT \"it's\" FROM t WHERE a = $1",
+            "SELECT E'it\\'s' FROM t WHERE a = $1",
+            "SELECT $$it's$$ FROM t WHERE a = $1",
+            "SELECT 'unclosed FROM t WHERE a = $1",
+        ] {
+            assert!(inline_params(sql, &[Param::Int(1)]).is_none(), "{sql}");
+        }
     }
 
     #[test]

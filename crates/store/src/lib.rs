@@ -989,6 +989,24 @@ mod bulk_read_tests {
                 assert_eq!(ordinary.len(), 150, "{url}");
                 assert_eq!(read(true, &mut db), ordinary, "{url} {grp}");
             }
+            // A server error in the middle of the stream keeps its code and message.
+            if url.starts_with("postgres") {
+                let err = db
+                    .transaction(|tx| -> Result<()> {
+                        tx.for_each_bulk(
+                            "SELECT n / (n - 200) FROM t WHERE n >= $1 ORDER BY n",
+                            &[Param::Int(0)],
+                            &[ColType::Int],
+                            |_| Ok(()),
+                        )
+                    })
+                    .expect_err("division by zero");
+                let text = err.to_string();
+                assert!(
+                    text.contains("E-DB-POSTGRES") && text.contains("22012"),
+                    "{text}"
+                );
+            }
             // A column read as another type than declared is refused.
             let wrong = db.transaction(|tx| -> Result<()> {
                 tx.for_each_bulk(
