@@ -78,21 +78,22 @@ fn literal(p: &Param<'_>) -> Option<String> {
     })
 }
 
-/// A failed read of a copy stream: the server's error when the stream carried one (it arrives
-/// wrapped in an I/O error), with its code and detail kept.
-fn read_error(e: std::io::Error) -> StoreError {
-    if e.get_ref()
+/// A failed read or write of a copy stream: the server's error when the stream carried one (the
+/// driver wraps it in an I/O error), with its code and detail kept.
+pub(crate) fn stream_error(e: std::io::Error) -> StoreError {
+    if !e
+        .get_ref()
         .is_some_and(|inner| inner.is::<postgres::Error>())
     {
-        if let Some(Ok(pg)) = e
-            .into_inner()
-            .map(|inner| inner.downcast::<postgres::Error>())
-        {
-            return StoreError::Postgres(*pg);
-        }
-        return bad("读取中断");
+        return bad(e.to_string());
     }
-    bad(e.to_string())
+    match e
+        .into_inner()
+        .map(|inner| inner.downcast::<postgres::Error>())
+    {
+        Some(Ok(pg)) => StoreError::Postgres(*pg),
+        _ => bad("数据流中断"),
+    }
 }
 
 /// `COPY (…) TO STDOUT` of `sql` with its columns cast to `types`, so that each column's binary
@@ -202,19 +203,19 @@ impl<'t> CopiedRow<'t> {
     /// Reads the stream's header.
     pub(crate) fn read_header(r: &mut impl Read) -> Result<()> {
         let mut head = [0u8; 19];
-        r.read_exact(&mut head).map_err(read_error)?;
+        r.read_exact(&mut head).map_err(stream_error)?;
         if &head[..11] != SIGNATURE {
             return Err(bad("文件头不符"));
         }
         let ext = u32::from_be_bytes([head[15], head[16], head[17], head[18]]);
-        std::io::copy(&mut r.take(u64::from(ext)), &mut std::io::sink()).map_err(read_error)?;
+        std::io::copy(&mut r.take(u64::from(ext)), &mut std::io::sink()).map_err(stream_error)?;
         Ok(())
     }
 
     /// Reads the next row; `false` at the end of the stream. A row usually arrives whole (the
     /// server sends one message per row) and is taken from the reader's buffer in one piece.
     pub(crate) fn next_row(&mut self, r: &mut impl std::io::BufRead) -> Result<bool> {
-        let chunk = r.fill_buf().map_err(read_error)?;
+        let chunk = r.fill_buf().map_err(stream_error)?;
         match self.parse_whole(chunk)? {
             Some((used, more)) => {
                 r.consume(used);
@@ -230,20 +231,11 @@ impl<'t> CopiedRow<'t> {
         let Some(head) = chunk.get(..2) else {
             return Ok(None);
         };
-        let count = i16::from_be_bytes([head[0], head[1]]);
-        if count == -1 {
+        if !self.begin_row(i16::from_be_bytes([head[0], head[1]]))? {
             return Ok(Some((2, false)));
         }
-        if count as usize != self.types.len() {
-            return Err(bad(format!(
-                "行有 {count} 列，应为 {} 列",
-                self.types.len()
-            )));
-        }
-        self.buf.clear();
-        self.fields.clear();
         let mut at = 2;
-        for _ in 0..count {
+        for _ in 0..self.types.len() {
             let Some(b) = chunk.get(at..at + 4) else {
                 return Ok(None);
             };
@@ -260,11 +252,9 @@ impl<'t> CopiedRow<'t> {
         Ok(Some((at, true)))
     }
 
-    /// Reads the next row field by field, across message boundaries.
-    fn read_next(&mut self, r: &mut impl Read) -> Result<bool> {
-        let mut b2 = [0u8; 2];
-        r.read_exact(&mut b2).map_err(read_error)?;
-        let count = i16::from_be_bytes(b2);
+    /// Starts a row of `count` fields: `false` for the end marker, an error for a row of another
+    /// width than declared.
+    fn begin_row(&mut self, count: i16) -> Result<bool> {
         if count == -1 {
             return Ok(false);
         }
@@ -276,14 +266,24 @@ impl<'t> CopiedRow<'t> {
         }
         self.buf.clear();
         self.fields.clear();
-        for _ in 0..count {
+        Ok(true)
+    }
+
+    /// Reads the next row field by field, across message boundaries.
+    fn read_next(&mut self, r: &mut impl Read) -> Result<bool> {
+        let mut b2 = [0u8; 2];
+        r.read_exact(&mut b2).map_err(stream_error)?;
+        if !self.begin_row(i16::from_be_bytes(b2))? {
+            return Ok(false);
+        }
+        for _ in 0..self.types.len() {
             let mut b4 = [0u8; 4];
-            r.read_exact(&mut b4).map_err(read_error)?;
+            r.read_exact(&mut b4).map_err(stream_error)?;
             let len = i32::from_be_bytes(b4);
             let start = self.buf.len();
             if len > 0 {
                 self.buf.resize(start + len as usize, 0);
-                r.read_exact(&mut self.buf[start..]).map_err(read_error)?;
+                r.read_exact(&mut self.buf[start..]).map_err(stream_error)?;
             }
             self.fields.push((start, len));
         }

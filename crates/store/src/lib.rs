@@ -318,18 +318,6 @@ fn redact(url: &str) -> String {
     url.to_string()
 }
 
-/// A failed write of a bulk insert: the server's error when there is one.
-fn copy_error(e: std::io::Error) -> StoreError {
-    match e
-        .into_inner()
-        .map(|inner| inner.downcast::<postgres::Error>())
-    {
-        Some(Ok(pg)) => StoreError::Postgres(*pg),
-        Some(Err(other)) => StoreError::Value(other.to_string()),
-        None => StoreError::Value("批量写入中断".into()),
-    }
-}
-
 /// A transaction on either backend.
 pub enum Tx<'c> {
     Sqlite(rusqlite::Transaction<'c>),
@@ -443,9 +431,9 @@ impl Tx<'_> {
 
     /// Streams a large read through `f` like `for_each_ref`, with each column's type declared in
     /// `types` (the accessors check it). On PostgreSQL the rows come as one binary `COPY` stream,
-    /// several times cheaper to decode than protocol rows; the parameters are written into the
-    /// statement as typed literals, and a parameter that cannot be (text with a backslash) sends
-    /// the read the ordinary way.
+    /// several times cheaper to decode than protocol rows. `COPY` takes no parameters, so they are
+    /// written into the statement as literals; where that cannot be done safely
+    /// (`copy::inline_params`) the read goes the ordinary way.
     pub fn for_each_bulk(
         &mut self,
         sql: &str,
@@ -587,12 +575,12 @@ impl Tx<'_> {
                         copy::write_field(&mut out, p, *ty)?;
                     }
                     if out.len() >= CHUNK {
-                        w.write_all(&out).map_err(copy_error)?;
+                        w.write_all(&out).map_err(copy::stream_error)?;
                         out.clear();
                     }
                 }
                 copy::write_trailer(&mut out);
-                w.write_all(&out).map_err(copy_error)?;
+                w.write_all(&out).map_err(copy::stream_error)?;
                 w.finish()?;
             }
         }
