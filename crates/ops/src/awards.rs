@@ -35,7 +35,7 @@ pub struct AwardsOutcome {
 }
 
 /// The columns an award row is inserted with.
-pub const AWARD_COLUMNS: [(&str, ColType); 18] = [
+pub const AWARD_COLUMNS: [(&str, ColType); 19] = [
     ("award_id", ColType::Int),
     ("county", ColType::Text),
     ("person_id", ColType::Int),
@@ -54,6 +54,7 @@ pub const AWARD_COLUMNS: [(&str, ColType); 18] = [
     ("awarded_for_month", ColType::Date),
     ("created_by", ColType::Text),
     ("created_at", ColType::Timestamp),
+    ("policy_version", ColType::Int),
 ];
 
 struct NewAward {
@@ -119,6 +120,8 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     let on = month.first_day();
+    let version = policy.require()?;
+    let version = policy.version_on(on).map_or(version.version, |v| v.version);
     ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
         tx.lock_for_writing()?;
         // Only people old enough can qualify: read no one younger than the lowest benefit age.
@@ -202,6 +205,7 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
                     Param::Int(a.b.exit_subsidy.province_fen), Param::Int(a.b.exit_subsidy.city_fen), Param::Int(a.b.exit_subsidy.county_fen),
                     Param::Int(a.b.raised_subsidy.province_fen), Param::Int(a.b.raised_subsidy.city_fen), Param::Int(a.b.raised_subsidy.county_fen),
                     Param::Int(a.b.total_fen), Param::Date(month_day), Param::Text(&actor), Param::Timestamp(now),
+                    Param::Int(version),
                 ])
             },
         )?;

@@ -514,7 +514,7 @@ fn coverage(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) ->
 fn hardship(
     tx: &mut Tx<'_>,
     year: i32,
-    policy: &yanglao_policy::PolicySet,
+    policy: &crate::policy::PolicyBook,
     out: &mut Measured,
 ) -> Result<()> {
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
@@ -602,7 +602,7 @@ fn hardship(
 fn subsidy_compliance(
     tx: &mut Tx<'_>,
     year: i32,
-    policy: &yanglao_policy::PolicySet,
+    policy: &crate::policy::PolicyBook,
     out: &mut Measured,
 ) -> Result<()> {
     let mut cache = crate::contributions::ParamCache::new(policy);

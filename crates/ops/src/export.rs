@@ -65,10 +65,15 @@ pub fn export(
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportOutcome> {
     let actor = ctx.actor.clone();
+    let book = ctx.policy.clone();
     let (s, approved_at, lines) = ctx.db.transaction(|tx| -> Result<_> {
         let s = summary(tx, id, false)?;
         if s.status == "draft" {
             return Err(OpsError::rule("E-PAYROLL-NOT-APPROVED", format!("发放批次 {id} 尚未审核，不能导出")));
+        }
+        if s.status == "approved" {
+            // The first export goes to the bank: every line against the register as it is now.
+            crate::payroll::check_payable(tx, &book, id)?;
         }
         let approved_at = tx
             .query_one("SELECT approved_at FROM payrolls WHERE payroll_id = $1 AND county = $2", &[Param::Int(id), Param::Text(&s.county)])?

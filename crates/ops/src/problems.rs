@@ -51,6 +51,9 @@ pub struct ImportOutcome {
     pub skipped: usize,
     /// The whole file had been imported before (same content): nothing was read into the books.
     pub already_imported: bool,
+    /// A register file whose content was imported before (it is compared row by row again).
+    #[serde(skip)]
+    pub seen_before: Option<i64>,
     pub import_id: Option<i64>,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,

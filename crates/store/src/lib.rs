@@ -28,6 +28,8 @@ pub enum StoreError {
         "[E-DB-SCHEMA] 数据库结构版本 {found} 高于本程序支持的版本 {supported}，请升级 yanglao"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+    #[error("[E-DB-MIGRATION] 数据库迁移失败：{0}")]
+    Migration(String),
 }
 
 /// The server's own message, detail and constraint (a bare `postgres::Error` prints only "db error").
@@ -56,6 +58,7 @@ impl StoreError {
             StoreError::Postgres(_) => "E-DB-POSTGRES",
             StoreError::Value(_) => "E-DB-VALUE",
             StoreError::SchemaTooNew { .. } => "E-DB-SCHEMA",
+            StoreError::Migration(_) => "E-DB-MIGRATION",
         }
     }
 }
@@ -1047,7 +1050,7 @@ mod upgrade_tests {
                 Ok(())
             })
             .expect("old lines");
-            assert_eq!(db.migrate().expect("upgrade"), vec![9], "{url}");
+            assert_eq!(db.migrate().expect("upgrade"), vec![9, 10], "{url}");
             let rows = db
                 .transaction(|tx| -> Result<Vec<Row>> {
                     tx.query(

@@ -15,6 +15,10 @@ const SQLITE: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_payroll_paths.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_policy_versions.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -31,6 +35,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_payroll_paths.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_policy_versions.sql"),
     ),
 ];
 
@@ -62,6 +70,12 @@ pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
         db.batch("SELECT pg_advisory_lock(7477221)")?;
     }
     db.batch(create)?;
+    if db.backend() == Backend::Sqlite {
+        // Some migrations rebuild a table that others reference; SQLite's procedure for that runs
+        // with foreign keys off (they cannot be switched inside a transaction) and checks them
+        // before committing.
+        db.batch("PRAGMA foreign_keys=OFF")?;
+    }
     let supported = migrations.last().map_or(0, |m| m.0);
     let result = db.transaction(|tx| {
         let current = tx.scalar_i64(
@@ -102,8 +116,24 @@ pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
             )?;
             applied.push(*version);
         }
+        if let crate::Tx::Sqlite(t) = tx {
+            if !applied.is_empty() {
+                let broken: i64 =
+                    t.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                        r.get(0)
+                    })?;
+                if broken > 0 {
+                    return Err(StoreError::Migration(format!(
+                        "迁移后有 {broken} 行外键引用失效，已回滚"
+                    )));
+                }
+            }
+        }
         Ok(applied)
     });
+    if db.backend() == Backend::Sqlite {
+        db.batch("PRAGMA foreign_keys=ON")?;
+    }
     if db.backend() == Backend::Postgres {
         db.batch("SELECT pg_advisory_unlock(7477221)")?;
     }

@@ -24,9 +24,6 @@ pub struct Cli {
         default_value = "sqlite://yanglao.db"
     )]
     pub db: String,
-    /// Policy parameter file (default: the bundled illustrative Shanxi supplementary policy)
-    #[arg(long, global = true, env = "YANGLAO_POLICY")]
-    pub policy: Option<PathBuf>,
     /// Who is acting (recorded in the audit log)
     #[arg(long = "by", global = true, env = "YANGLAO_USER")]
     pub by: Option<String>,
@@ -43,7 +40,12 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Create or migrate the database schema
-    Init,
+    Init {
+        /// Also load the bundled illustrative Shanxi policy as the first policy version, if the
+        /// database has none
+        #[arg(long)]
+        illustrative_policy: bool,
+    },
     /// Policy parameter files
     #[command(subcommand)]
     Policy(PolicyCmd),
@@ -171,15 +173,26 @@ pub enum OutreachCmd {
 
 #[derive(Subcommand)]
 pub enum PolicyCmd {
-    /// Report every problem of a policy file, with its line
+    /// Report every problem of a policy file, with its line (nothing is loaded)
     Check { file: PathBuf },
-    /// Print the parameters in force for a region on a date
+    /// Store a version of the policy in the database, applying from a date
+    Load {
+        file: PathBuf,
+        /// The date from which this version applies (the first version: default its earliest
+        /// complete date, and it covers everything before; a later version: required, after
+        /// every posted entry)
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Print the stored parameters in force for a region on a date
     Show {
         #[arg(long)]
         region: String,
         #[arg(long)]
         date: String,
     },
+    /// Every stored policy version: its date, content hash, who loaded it and when
+    History,
 }
 
 #[derive(Subcommand)]
@@ -210,6 +223,10 @@ pub enum ImportCmd {
         /// police | civil-affairs | health | village
         #[arg(long)]
         source: String,
+        /// The date the file was processed: the business date of every record without a 报告日期
+        /// (required when the file has no such column)
+        #[arg(long)]
+        date: Option<String>,
         #[arg(long)]
         dry_run: bool,
     },
@@ -225,6 +242,9 @@ pub enum DeathsCmd {
         confirm: Option<i64>,
         #[arg(long)]
         reject: Option<i64>,
+        /// The date of the decision (required to confirm): the death's effects are posted on it
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -273,7 +293,7 @@ pub enum InheritanceCmd {
         heir_bank: String,
         #[arg(long)]
         heir_account: String,
-        /// Payment date (YYYY-MM-DD); default today
+        /// Payment date (YYYY-MM-DD), required: the entry's date
         #[arg(long)]
         date: Option<String>,
     },
@@ -297,7 +317,7 @@ pub enum RecoveryCmd {
         /// Amount in yuan
         #[arg(long)]
         amount: String,
-        /// Date (YYYY-MM-DD); default today
+        /// Date the money came back (YYYY-MM-DD), required: the entry's date
         #[arg(long)]
         date: Option<String>,
         #[arg(long)]
@@ -349,8 +369,12 @@ pub enum PayrollCmd {
         #[arg(long, default_value_t = 20)]
         threshold_pct: i64,
     },
-    /// Approve a draft (by someone other than its maker; --by USER)
+    /// Approve a draft (by someone other than its maker; --by USER); refused while a line is no
+    /// longer payable
     Approve { id: i64 },
+    /// Take the lines no longer payable (suspended, terminated, deceased, death record awaiting
+    /// review, uncertified) out of a draft or approved payroll; an approved one goes back to draft
+    Refresh { id: i64 },
     /// Write the payment plan (xlsx) and one payment file per bank
     Export {
         id: i64,
@@ -380,6 +404,9 @@ pub enum ContributionsCmd {
         year: i32,
         #[arg(long)]
         county: Option<String>,
+        /// The payment date (default 31 December of the year; needed while the year runs)
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -526,72 +553,121 @@ fn actor(cli: &Cli) -> String {
         .unwrap_or_else(|| "system".to_string())
 }
 
-pub(crate) fn load_policy(cli: &Cli) -> Result<PolicySet, CliError> {
-    match &cli.policy {
-        Some(p) => Ok(yanglao_policy::load_file(p)?),
-        None => Ok(yanglao_policy::default_supplementary()),
+/// The source of the bundled illustrative supplementary policy and its file name (benchmarks
+/// and `init --illustrative-policy`).
+pub(crate) const BUNDLED_POLICY: (&str, &str) = (
+    yanglao_policy::SHANXI_SUPPLEMENTARY,
+    "policies/shanxi-supplementary.toml",
+);
+
+/// The supplementary policy the simulator starts from: the database's latest version when the
+/// database exists and holds one, else the bundled illustrative file.
+pub(crate) fn stored_or_bundled_policy(cli: &Cli) -> Result<PolicySet, CliError> {
+    let exists = match cli.db.strip_prefix("sqlite://") {
+        Some(path) => std::path::Path::new(path).exists(),
+        None => true,
+    };
+    if exists {
+        let ctx = open(cli)?;
+        if let Some(v) = ctx.policy.latest() {
+            return Ok(v.set.clone());
+        }
     }
+    Ok(yanglao_policy::default_supplementary())
 }
 
 pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
-    let policy = load_policy(cli)?;
     let mut db = Db::open(&cli.db)?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!("数据库 {} 已升级到结构版本 {:?}", db.display_url(), applied);
     }
-    Ok(Ctx::new(db, policy, actor(cli)))
+    Ok(Ctx::open(db, actor(cli))?)
 }
 
 pub fn run(cli: Cli) -> Res {
     match &cli.command {
-        Command::Init => {
+        Command::Init {
+            illustrative_policy,
+        } => {
             let mut db = Db::open(&cli.db)?;
             let applied = db.migrate()?;
+            let mut loaded = None;
+            if *illustrative_policy {
+                let actor = actor(&cli);
+                loaded = db.transaction(|tx| {
+                    if yanglao_ops::policy::PolicyBook::read(tx)?.is_empty() {
+                        let (source, file) = BUNDLED_POLICY;
+                        Ok::<_, OpsError>(Some(yanglao_ops::policy::load(
+                            tx, source, file, None, &actor,
+                        )?))
+                    } else {
+                        Ok(None)
+                    }
+                })?;
+            }
             if cli.json {
                 output::json(
-                    &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied}),
+                    &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied, "policy_loaded": loaded}),
                 );
-            } else if applied.is_empty() {
-                println!("数据库 {} 已是最新结构，无需迁移。", db.display_url());
             } else {
-                println!(
-                    "数据库 {} 已创建或升级（迁移 {:?}）。",
-                    db.display_url(),
-                    applied
-                );
+                if applied.is_empty() {
+                    println!("数据库 {} 已是最新结构，无需迁移。", db.display_url());
+                } else {
+                    println!(
+                        "数据库 {} 已创建或升级（迁移 {}）。",
+                        db.display_url(),
+                        applied
+                            .iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    );
+                }
+                match &loaded {
+                    Some(l) => println!(
+                        "已载入系统自带的示意政策参数“{}”为第 {} 版，自 {} 起适用。",
+                        l.name, l.version, l.applies_from
+                    ),
+                    None if *illustrative_policy => {
+                        println!("数据库中已有政策参数，未载入示意参数（用 yanglao policy history 查看）。")
+                    }
+                    None => {}
+                }
             }
             Ok(0)
         }
         Command::Policy(PolicyCmd::Check { file }) => policy_check(&cli, file),
+        Command::Policy(PolicyCmd::Load { file, from }) => policy_load(&cli, file, from.as_deref()),
+        Command::Policy(PolicyCmd::History) => policy_history(&cli),
         Command::Policy(PolicyCmd::Show { region, date }) => {
-            let policy = load_policy(&cli)?;
+            let ctx = open(&cli)?;
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
                 .map_err(|_| err("E-DATE-FORMAT", format!("日期“{date}”应为 YYYY-MM-DD")))?;
-            fn to_json<T: serde::Serialize>(
-                r: Result<T, yanglao_policy::PolicyError>,
-            ) -> Result<serde_json::Value, CliError> {
-                let v = r.map_err(|e| err(e.code(), e.to_string()))?;
-                serde_json::to_value(v).map_err(|e| err("E-INTERNAL", e.to_string()))
-            }
-            let v = match policy.scheme() {
-                yanglao_policy::Scheme::Supplementary => {
-                    to_json(policy.supplementary(region, date))?
-                }
-                yanglao_policy::Scheme::Basic => to_json(policy.basic(region, date))?,
-                yanglao_policy::Scheme::Employee => to_json(policy.employee(region, date))?,
-            };
+            let version = ctx
+                .policy
+                .version_on(date)
+                .map_err(|e| err(e.code(), e.to_string()))?;
+            let params = version
+                .set
+                .supplementary(region, date)
+                .map_err(|e| err(e.code(), e.to_string()))?;
+            let v = serde_json::to_value(&params).map_err(|e| err("E-INTERNAL", e.to_string()))?;
             if cli.json {
-                output::json(&v);
+                output::json(&serde_json::json!({"version": version.info(), "params": v}));
             } else {
                 println!(
-                    "{}（{}）{} 在 {date} 的参数：",
-                    policy.name(),
-                    if policy.illustrative() {
+                    "第 {} 版政策参数“{}”（{}，自 {} 起适用，{} 于 {} 载入）{} 在 {date} 的参数：",
+                    version.version,
+                    version.name,
+                    if version.illustrative {
                         "示意参数"
                     } else {
                         "正式参数"
                     },
+                    version.applies_from,
+                    version.loaded_by,
+                    version.loaded_at,
                     region
                 );
                 if let serde_json::Value::Object(m) = &v {
@@ -636,8 +712,10 @@ pub fn run(cli: Cli) -> Res {
                 ImportCmd::Deaths {
                     file,
                     source,
+                    date,
                     dry_run,
                 } => {
+                    let date = parse_opt_date(date.as_deref(), "--date")?;
                     let source = yanglao_ops::deaths::Source::parse(source).ok_or_else(|| {
                         err(
                             "E-DEATH-SOURCE",
@@ -646,7 +724,7 @@ pub fn run(cli: Cli) -> Res {
                             ),
                         )
                     })?;
-                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run)?
+                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run, date)?
                 }
             };
             if cli.json {
@@ -656,9 +734,10 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(if o.ok() { 0 } else { 1 })
         }
-        Command::Contributions(ContributionsCmd::GovPay { year, county }) => {
+        Command::Contributions(ContributionsCmd::GovPay { year, county, date }) => {
+            let date = parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(&cli)?;
-            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref())?;
+            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref(), date)?;
             if cli.json {
                 output::json(&o);
             } else {
@@ -981,7 +1060,7 @@ pub fn run(cli: Cli) -> Res {
             records,
             dir,
         }) => {
-            let policy = load_policy(&cli)?;
+            let policy = BUNDLED_POLICY.0;
             let dir = dir.clone().unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("yanglao-bench-deaths-{}", std::process::id()))
             });
@@ -993,7 +1072,7 @@ pub fn run(cli: Cli) -> Res {
             let bar = crate::payroll_cli::progress_bar(&cli, "基准测试");
             let f = yanglao_ops::bench::run_deaths_bench(
                 &format!("sqlite://{}", db_path.display()),
-                &policy,
+                policy,
                 *people,
                 *records,
                 &dir,
@@ -1019,8 +1098,10 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Bench(BenchCmd::Recipients { count }) => {
             let mut ctx = open(&cli)?;
+            ctx.policy.require()?;
+            let book = ctx.policy.clone();
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
-            yanglao_ops::bench::setup_recipients(&mut ctx.db, &ctx.policy, *count, &|i, n| {
+            yanglao_ops::bench::setup_recipients(&mut ctx.db, &book, *count, &|i, n| {
                 bar.set_length(n);
                 bar.set_position(i);
             })?;
@@ -1044,6 +1125,14 @@ pub(crate) fn parse_date_or_today(d: Option<&str>) -> Result<NaiveDate, CliError
         Some(d) => yanglao_domain::parse_date(d).map_err(|e| err(e.code, e.message)),
         None => Ok(chrono::Local::now().date_naive()),
     }
+}
+
+/// An optional date argument, as YYYY-MM-DD.
+pub(crate) fn parse_opt_date(d: Option<&str>, arg: &str) -> Result<Option<NaiveDate>, CliError> {
+    d.map(|d| {
+        yanglao_domain::parse_date(d).map_err(|e| err(e.code, format!("{arg}：{}", e.message)))
+    })
+    .transpose()
 }
 
 pub(crate) fn parse_month(s: &str) -> Result<yanglao_domain::Month, CliError> {
@@ -1094,4 +1183,90 @@ fn policy_check(cli: &Cli, file: &PathBuf) -> Res {
         }
     }
     Ok(if errors == 0 { 0 } else { 1 })
+}
+
+fn policy_load(cli: &Cli, file: &PathBuf, from: Option<&str>) -> Res {
+    let source = std::fs::read_to_string(file).map_err(|e| {
+        err(
+            "E-POLICY-IO",
+            format!("无法读取政策参数文件 {}：{}", file.display(), io_zh(&e)),
+        )
+    })?;
+    let from = from
+        .map(|d| {
+            yanglao_domain::parse_date(d).map_err(|e| err(e.code, format!("--from：{}", e.message)))
+        })
+        .transpose()?;
+    let mut ctx = open(cli)?;
+    let actor = ctx.actor.clone();
+    let name = file.display().to_string();
+    let o = ctx
+        .db
+        .transaction(|tx| yanglao_ops::policy::load(tx, &source, &name, from, &actor))?;
+    if cli.json {
+        output::json(&o);
+    } else {
+        for w in &o.warnings {
+            println!("{w}");
+        }
+        if o.already_loaded {
+            println!(
+                "{name} 与现行第 {} 版政策参数内容相同，未重复载入。",
+                o.version
+            );
+        } else {
+            println!(
+                "已载入 {name} 为第 {} 版政策参数“{}”（{}），自 {} 起适用；此后的记账与核定都按它执行。",
+                o.version,
+                o.name,
+                if o.illustrative { "示意参数" } else { "正式参数" },
+                o.applies_from
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn policy_history(cli: &Cli) -> Res {
+    let ctx = open(cli)?;
+    let versions: Vec<yanglao_ops::policy::VersionInfo> =
+        ctx.policy.versions().iter().map(|v| v.info()).collect();
+    if cli.json {
+        output::json(&versions);
+    } else if versions.is_empty() {
+        println!("数据库中没有政策参数：请用 yanglao policy load 文件 载入。");
+    } else {
+        println!("版本  适用日期     名称  类别  内容摘要(SHA-256)  载入人  载入时间  文件");
+        for v in &versions {
+            println!(
+                "{:>4}  {}  {}  {}  {}…  {}  {}  {}",
+                v.version,
+                v.applies_from,
+                v.name,
+                if v.illustrative {
+                    "示意参数"
+                } else {
+                    "正式参数"
+                },
+                &v.sha256[..16],
+                v.loaded_by,
+                v.loaded_at,
+                v.file_name
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// A file error as a user reads it.
+fn io_zh(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::InvalidData => "不是 UTF-8 编码的文本".into(),
+        _ => format!(
+            "读取失败（系统错误 {}）",
+            e.raw_os_error().unwrap_or_default()
+        ),
+    }
 }

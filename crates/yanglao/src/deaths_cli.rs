@@ -1,8 +1,6 @@
 //! `yanglao deaths …`, `recovery …` and `inheritance …`: wiring and printing.
 
-use crate::cli::{
-    err, open, parse_date_or_today, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd,
-};
+use crate::cli::{err, open, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd};
 use crate::output;
 use yanglao_domain::county_name;
 
@@ -35,12 +33,17 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
-        DeathsCmd::Review { confirm, reject } => {
+        DeathsCmd::Review {
+            confirm,
+            reject,
+            date,
+        } => {
+            let date = crate::cli::parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(cli)?;
             match (confirm, reject) {
                 (Some(id), _) | (_, Some(id)) => {
                     let (message, applied) =
-                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some())?;
+                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some(), date)?;
                     if cli.json {
                         output::json(&serde_json::json!({"message": message, "applied": applied}));
                     } else {
@@ -101,7 +104,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
         } => {
             let amount =
                 yanglao_domain::parse_yuan_to_fen(amount).map_err(|e| err(e.code, e.message))?;
-            let date = parse_date_or_today(date.as_deref())?;
+            let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
             let s = yanglao_ops::recovery::record(
                 &mut ctx,
@@ -247,7 +250,7 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
             heir_account,
             date,
         } => {
-            let date = parse_date_or_today(date.as_deref())?;
+            let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
             let i = yanglao_ops::recovery::pay_inheritance(
                 &mut ctx,
@@ -272,4 +275,14 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
             Ok(0)
         }
     }
+}
+
+/// A date the command must be given: the business date of what it posts.
+fn required_date(d: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
+    crate::cli::parse_opt_date(d, "--date")?.ok_or_else(|| {
+        err(
+            "E-DATE-REQUIRED",
+            "请用 --date YYYY-MM-DD 指明业务发生的日期（记账日期取业务日期，不取电脑的当前日期）",
+        )
+    })
 }

@@ -254,7 +254,7 @@ pub fn bench(
     pg: Option<&str>,
     dir: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let policy = crate::cli::load_policy(cli)?;
+    let policy = crate::cli::BUNDLED_POLICY.0;
     let dir = dir.map_or_else(
         || std::env::temp_dir().join(format!("yanglao-bench-evaluate-{}", std::process::id())),
         Path::to_path_buf,
@@ -282,7 +282,7 @@ pub fn bench(
     for (backend, url) in targets {
         let (mut ctx, city) = yanglao_ops::bench::setup_evaluation_city(
             &url,
-            &policy,
+            policy,
             people,
             &dir.join(backend),
             &progress,

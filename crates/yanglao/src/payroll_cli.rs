@@ -166,6 +166,35 @@ pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+        PayrollCmd::Refresh { id } => {
+            let r = payroll::refresh(&mut ctx, *id)?;
+            if cli.json {
+                output::json(&r);
+            } else {
+                if r.removed.is_empty() {
+                    println!("发放批次 {id} 的每一笔都仍应发放，未作改动。");
+                } else {
+                    println!(
+                        "发放批次 {id} 已移出 {} 笔不应再发放的待遇：",
+                        r.removed.len()
+                    );
+                    for a in &r.removed {
+                        println!(
+                            "  第 {} 笔 {} [{}] {}",
+                            a.line_no.unwrap_or_default(),
+                            a.citizen_id,
+                            a.code,
+                            a.message
+                        );
+                    }
+                    if r.back_to_draft {
+                        println!("批次已退回草稿，须重新审核。");
+                    }
+                }
+                print_summary(&r.summary);
+            }
+            Ok(0)
+        }
         PayrollCmd::Export { id, out } => {
             let bar = progress_bar(cli, "导出发放计划表");
             let o = yanglao_ops::export::export(&mut ctx, *id, out, &|i, n| {

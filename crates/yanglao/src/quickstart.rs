@@ -1,6 +1,6 @@
 //! `quickstart` (the bundled small example, run end to end) and `bench import`.
 
-use crate::cli::{load_policy, open, Cli, CliError};
+use crate::cli::{open, Cli, CliError, BUNDLED_POLICY};
 use crate::output;
 use std::path::Path;
 use yanglao_ops::bench;
@@ -52,6 +52,18 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         out.display(),
         ctx.db.display_url()
     ));
+    if ctx.policy.is_empty() {
+        let (source, file) = BUNDLED_POLICY;
+        let actor = ctx.actor.clone();
+        let l = ctx
+            .db
+            .transaction(|tx| yanglao_ops::policy::load(tx, source, file, None, &actor))?;
+        ctx.reload_policy()?;
+        say(format!(
+            "数据库中没有政策参数，已载入系统自带的示意参数“{}”为第 {} 版（自 {} 起适用）",
+            l.name, l.version, l.applies_from
+        ));
+    }
     let steps: [(&str, ImportFn); 5] = [
         ("persons.csv", yanglao_ops::persons::import),
         ("hardship.csv", yanglao_ops::hardship::import),
@@ -85,7 +97,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     let mut gov = Vec::new();
     let mut interest = Vec::new();
     for year in 2021..=2023 {
-        let g = yanglao_ops::govpay::run(&mut ctx, year, None)?;
+        let g = yanglao_ops::govpay::run(&mut ctx, year, None, None)?;
         say(format!(
             "{year} 年政府代缴：新增 {} 人，{}",
             g.persons,
@@ -154,7 +166,7 @@ pub fn bench(
     pg: Option<&str>,
     dir: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let policy = load_policy(cli)?;
+    let policy = BUNDLED_POLICY.0;
     let tmp;
     let dir = match dir {
         Some(d) => {
@@ -186,7 +198,7 @@ pub fn bench(
     let sqlite = bench::run_backend(
         "sqlite",
         &format!("sqlite://{}", db_path.display()),
-        &policy,
+        policy,
         &persons,
         &contributions,
         rows,
@@ -197,7 +209,7 @@ pub fn bench(
             Some(bench::run_backend(
                 "postgres",
                 &scratch.url,
-                &policy,
+                policy,
                 &persons,
                 &contributions,
                 rows,
@@ -241,7 +253,7 @@ pub fn bench_payroll(
     dir: Option<&Path>,
     backend: Option<&str>,
 ) -> Result<i32, CliError> {
-    let policy = load_policy(cli)?;
+    let policy = BUNDLED_POLICY.0;
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!("yanglao-bench-payroll-{}", std::process::id())),
@@ -262,7 +274,7 @@ pub fn bench_payroll(
             let f = bench::run_payroll_bench(
                 "sqlite",
                 &format!("sqlite://{}", db_path.display()),
-                &policy,
+                policy,
                 n,
                 &dir.join("sqlite-exports"),
                 &progress,
@@ -280,7 +292,7 @@ pub fn bench_payroll(
             let f = bench::run_payroll_bench(
                 "postgres",
                 &scratch.url,
-                &policy,
+                policy,
                 n,
                 &dir.join("postgres-exports"),
                 &progress,
@@ -318,9 +330,6 @@ pub fn bench_payroll(
                 .arg(&dir);
                 if let Some(url) = pg {
                     cmd.args(["--pg", url]);
-                }
-                if let Some(p) = &cli.policy {
-                    cmd.arg("--policy").arg(p);
                 }
                 let o = cmd.output().map_err(io)?;
                 let text = String::from_utf8_lossy(&o.stdout);

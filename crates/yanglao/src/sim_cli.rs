@@ -14,7 +14,7 @@ use yanglao_sim::person::{
 };
 use yanglao_sim::{age_zh, yuan, Policies, SimError};
 
-use crate::cli::{err, load_policy, open, Cli, CliError};
+use crate::cli::{err, open, stored_or_bundled_policy, Cli, CliError};
 use crate::output;
 
 impl From<SimError> for CliError {
@@ -28,6 +28,10 @@ impl From<SimError> for CliError {
 
 #[derive(Args, Clone)]
 pub struct Common {
+    /// The supplementary-scheme policy file to simulate (default: the database's latest policy
+    /// version, or the bundled illustrative Shanxi file when the database has none)
+    #[arg(long)]
+    supplementary_policy: Option<PathBuf>,
     /// The residents' basic-scheme policy file (default: the bundled illustrative Shanxi file)
     #[arg(long)]
     basic_policy: Option<PathBuf>,
@@ -123,7 +127,10 @@ fn policies(cli: &Cli, c: &Common) -> Result<Policies, CliError> {
         None => yanglao_policy::default_employee(),
     };
     Ok(Policies {
-        supplementary: load_policy(cli)?,
+        supplementary: match &c.supplementary_policy {
+            Some(p) => yanglao_policy::load_file(p)?,
+            None => stored_or_bundled_policy(cli)?,
+        },
         basic,
         employee,
         region: c.region.clone(),
