@@ -594,11 +594,12 @@ impl Demo<'_> {
                 .map(|(i, _)| i)
                 .take(e as usize),
         );
-        let mut s = String::from("身份证号,姓名,死亡日期,来源编号\n");
+        // Reported in early December, while the month's payroll is still a draft.
+        let mut s = String::from("身份证号,姓名,死亡日期,来源编号,报告日期\n");
         for (k, i) in victims.iter().enumerate() {
             let _ = writeln!(
                 s,
-                "{},{},2023-11-20,GA202312X{k:05}",
+                "{},{},2023-11-20,GA202312X{k:05},2023-12-05",
                 lines[*i].0, lines[*i].1
             );
         }
