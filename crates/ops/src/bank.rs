@@ -117,8 +117,10 @@ pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Im
                 err(1, "", "E-BANK-NAME-EMPTY", "开户银行为空".into());
             }
             let account: String = cols.cell(cells, 2).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-            if !(8..=30).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
-                err(2, &account, "E-BANK-FORMAT", "账号应为 8 至 30 位数字".into());
+            // Empty, not digits, or not 8–30 digits (E-BANK-EMPTY, -FORMAT, -LENGTH); the Luhn
+            // check is for personal cards, not for the fund's accounts.
+            if let Err(e) = yanglao_domain::BankAccount::parse(&account) {
+                err(2, &account, e.code, e.message);
             }
             let rate_raw = cols.cell(cells, 3).trim_end_matches('%');
             let rate = match Decimal::from_str(rate_raw) {

@@ -196,11 +196,11 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             let county = cols.cell(cells, COUNTY);
             if !counties.contains_key(county) {
-                let msg = match yanglao_domain::RegionCode::parse(county) {
-                    Err(e) => e.message,
-                    Ok(_) => format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、")),
+                let (code, msg) = match yanglao_domain::RegionCode::parse(county) {
+                    Err(e) => (e.code, e.message),
+                    Ok(_) => ("E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、"))),
                 };
-                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, "E-REGION-UNKNOWN", msg));
+                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, code, msg));
             }
             let phone = cols.cell(cells, PHONE);
             let phone_ok = (7..=20).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');
