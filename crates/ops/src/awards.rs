@@ -124,6 +124,11 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
     let version = policy.version_on(on).map_or(version.version, |v| v.version);
     ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
         tx.lock_for_writing()?;
+        if let Some(c) = county {
+            if !crate::known_counties(tx)?.contains_key(c) {
+                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
+            }
+        }
         // Only people old enough can qualify: read no one younger than the lowest benefit age.
         let mut youngest_age = i32::MAX;
         for c in crate::known_counties(tx)?.keys() {

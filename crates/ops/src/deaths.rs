@@ -116,6 +116,7 @@ pub fn import(
         optional("来源"),
         optional(REPORT_DATE),
     );
+    let source_cols = table.columns(&["来源"]).ok();
     if report_col.is_none() && processed_on.is_none() {
         return Err(OpsError::rule(
             "E-DEATH-DATE-REQUIRED",
@@ -152,13 +153,14 @@ pub fn import(
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
             let before = out.errors.len();
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            if let Some(c) = source_col {
+            if let (Some(c), Some(sc)) = (source_col, &source_cols) {
                 let v = cells.get(c).map_or("", |c| c.text.as_str());
                 if !v.is_empty() && Source::parse(v) != Some(source) {
-                    err(REF, v, "E-DEATH-MIXED-SOURCE", format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh()));
+                    out.errors.push(Problem::at(row_no, sc, &table, 0, v, "E-DEATH-MIXED-SOURCE",
+                        format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh())));
                 }
             }
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
             let raw_id = cols.cell(cells, ID).to_string();
             let name = cols.cell(cells, NAME).to_string();
             if name.is_empty() {

@@ -630,7 +630,11 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
             let sc = scenario(common)?;
             let mut ctx = open(cli)?;
             // The books were posted under the database's policy: project under it too.
-            p.supplementary = ctx.policy.clone();
+            if common.supplementary_policy.is_none() {
+                if let Some(v) = ctx.policy.latest() {
+                    p.supplementary = v.set.clone();
+                }
+            }
             let last = yanglao_ops::projection::last_contribution_year(&mut ctx)?;
             let base = match (base_year, last) {
                 (Some(y), _) => *y,

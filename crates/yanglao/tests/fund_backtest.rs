@@ -8,13 +8,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-/// The demo's books were posted under the demo's policy, so the projection reads it too.
-/// (While the policy is given per command; once it lives in the database this goes.)
-const DEMO_POLICY: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../examples/demo/policy.toml"
-);
-
 /// The stated tolerances (docs/SIMULATOR.md): the replay, driven by the books' own contributions,
 /// joiners and deaths, within 1% of the books' income, expenditure and closing balance; the
 /// forecast, which knows only 2021, within 15% of income and expenditure and 8% of the balance.
@@ -39,13 +32,11 @@ fn off(i: &Value, which: &str) -> f64 {
 
 #[test]
 fn the_projection_from_2021_comes_within_its_tolerance_of_the_books_of_2022_and_2023() {
-    for db in backends("fund-backtest") {
+    for db in empty_backends("fund-backtest") {
         let l = db.label;
         let out = db.dir.path().join("demo");
         db.ok_json(&["demo", "--scale", "0.01", "--out", out.to_str().unwrap()]);
         let v = db.ok_json(&[
-            "--policy",
-            DEMO_POLICY,
             "simulate",
             "fund",
             "--base-year",
@@ -151,7 +142,7 @@ fn the_projection_from_2021_comes_within_its_tolerance_of_the_books_of_2022_and_
         // From the end of 2023: the first year's contributors are the people who contributed in
         // 2023 less those who lapse, die or start benefits — never fewer than the self-payers or
         // the government-paid alone, and at least nine in ten of everyone who contributed.
-        let v = db.ok_json(&["--policy", DEMO_POLICY, "simulate", "fund", "--years", "5"]);
+        let v = db.ok_json(&["simulate", "fund", "--years", "5"]);
         let contributed = db.count(
             "SELECT COUNT(DISTINCT m.person_id) FROM account_movements m
              WHERE m.year = 2023 AND m.kind IN ('self', 'gov_paid')
