@@ -151,8 +151,16 @@ fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Resu
         .flexible(false)
         .from_writer(Gb18030Writer::new(file));
     let csv_err = |e: csv::Error| OpsError::rule("E-IO", format!("文件写入失败：{e}"));
-    w.write_record(["批次号", "序号", "身份证号", "姓名", "银行账号", "金额(元)", "摘要"])
-        .map_err(csv_err)?;
+    w.write_record([
+        "批次号",
+        "序号",
+        "身份证号",
+        "姓名",
+        "银行账号",
+        "金额(元)",
+        "摘要",
+    ])
+    .map_err(csv_err)?;
     let id_text = id.to_string();
     for l in lines {
         let months = if l.months > 1 {

@@ -461,7 +461,10 @@ fn bank_files_quote_names_with_commas_and_quotes() {
         db.ok_json(&["import", "persons", &db.file("p.csv", &persons)]);
         db.ok_json(&["awards", "run", "--month", "2023-01"]);
         let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2023-01"]);
-        let pid = payroll_of(&run, "140302")["id"].as_i64().unwrap().to_string();
+        let pid = payroll_of(&run, "140302")["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
         db.ok_json(&["--by", "checker", "payroll", "approve", &pid]);
         let out = db.dir.path().join("out");
         let e = db.ok_json(&["payroll", "export", &pid, "--out", out.to_str().unwrap()]);
@@ -482,7 +485,15 @@ fn bank_files_quote_names_with_commas_and_quotes() {
         let header = r.headers().unwrap().clone();
         assert_eq!(
             header.iter().collect::<Vec<_>>(),
-            ["批次号", "序号", "身份证号", "姓名", "银行账号", "金额(元)", "摘要"]
+            [
+                "批次号",
+                "序号",
+                "身份证号",
+                "姓名",
+                "银行账号",
+                "金额(元)",
+                "摘要"
+            ]
         );
         let records: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
         assert_eq!(records.len(), 2, "one payment and the total: {text}");
