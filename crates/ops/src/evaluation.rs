@@ -1148,7 +1148,11 @@ pub fn write_worksheet_template(
     let x = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-EXPORT-WRITE",
-            format!("无法写入 {}：{e}", path.display()),
+            format!(
+                "无法写入 {}：{}",
+                path.display(),
+                crate::problems::xlsx_error_zh(&e)
+            ),
         )
     };
     let mut wb = Workbook::new();
@@ -1226,7 +1230,11 @@ pub fn load_framework(path: &std::path::Path) -> Result<yanglao_eval::Framework>
     let text = std::fs::read_to_string(path).map_err(|e| {
         OpsError::rule(
             "E-FRAMEWORK-READ",
-            format!("无法读取指标体系文件 {}：{e}", path.display()),
+            format!(
+                "无法读取指标体系文件 {}：{}",
+                path.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
         )
     })?;
     framework_from_text(&text, &path.display().to_string())

@@ -44,11 +44,17 @@ struct Line {
 }
 
 fn io_err(e: std::io::Error) -> OpsError {
-    OpsError::rule("E-IO", format!("文件写入失败：{e}"))
+    OpsError::rule(
+        "E-IO",
+        format!("文件写入失败：{}", yanglao_domain::io_error_zh(&e)),
+    )
 }
 
 fn xlsx_err(e: XlsxError) -> OpsError {
-    OpsError::rule("E-IO", format!("xlsx 写入失败：{e}"))
+    OpsError::rule(
+        "E-IO",
+        format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+    )
 }
 
 /// A file-name-safe form of a bank's name.
@@ -150,7 +156,10 @@ fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Resu
     let mut w = csv::WriterBuilder::new()
         .flexible(false)
         .from_writer(Gb18030Writer::new(file));
-    let csv_err = |e: csv::Error| OpsError::rule("E-IO", format!("文件写入失败：{e}"));
+    let csv_err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => io_err(e),
+        _ => OpsError::rule("E-IO", "文件写入失败：CSV 内容无法写出"),
+    };
     w.write_record([
         "批次号",
         "序号",
@@ -189,7 +198,7 @@ fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Resu
     w.write_record(record).map_err(csv_err)?;
     let inner = w
         .into_inner()
-        .map_err(|e| io_err(std::io::Error::other(e.to_string())))?;
+        .map_err(|e| io_err(std::io::Error::new(e.error().kind(), "")))?;
     inner.finish()?.flush().map_err(io_err)
 }
 

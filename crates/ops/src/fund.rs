@@ -179,8 +179,12 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
 /// The statement as an xlsx workbook (amounts in 万元 with two decimals and in yuan).
 pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
-    let xerr =
-        |e: rust_xlsxwriter::XlsxError| OpsError::rule("E-IO", format!("xlsx 写入失败：{e}"));
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        OpsError::rule(
+            "E-IO",
+            format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+        )
+    };
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("基金收支").map_err(xerr)?;

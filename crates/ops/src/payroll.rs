@@ -884,7 +884,7 @@ fn death_notes(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, String>> {
         &[Param::Text(county)],
         |r| {
             let note = if r.str(3)? == "review" {
-                format!("有待审核的死亡记录（{}，死亡日期 {}）", r.str(2)?, r.date(1)?)
+                format!("有待审核的死亡记录（{}，死亡日期 {}）", crate::deaths::source_zh(r.str(2)?), r.date(1)?)
             } else {
                 format!("村报去世（死亡日期 {}），待官方确认", r.date(1)?)
             };

@@ -12,6 +12,7 @@ macro_rules! println {
     };
 }
 
+mod args;
 mod books_cli;
 mod cli;
 mod deaths_cli;
@@ -24,7 +25,7 @@ mod sim_cli;
 use clap::Parser;
 
 fn main() {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::try_parse().unwrap_or_else(|e| args::fail(e));
     let filter = tracing_subscriber::EnvFilter::try_from_env("YANGLAO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if args.verbose { "info" } else { "warn" })
     });

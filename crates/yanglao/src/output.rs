@@ -22,13 +22,25 @@ pub fn line(args: std::fmt::Arguments) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(BROKEN_PIPE_EXIT);
         }
-        eprintln!("错误 [E-IO]：无法写出结果：{e}");
+        eprintln!(
+            "错误 [E-IO]：无法写出结果：{}",
+            yanglao_domain::io_error_zh(&e)
+        );
         std::process::exit(1);
     }
 }
 
 pub fn json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
+}
+
+/// Who did something, as recorded: the name given with `--by` (or the login), or 系统 when the
+/// program acted without one.
+pub fn who(actor: &str) -> &str {
+    match actor {
+        "system" | "" => "系统",
+        a => a,
+    }
 }
 
 pub fn yuan(fen: i64) -> String {

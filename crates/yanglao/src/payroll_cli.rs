@@ -56,10 +56,10 @@ fn print_summary(s: &Summary) {
         s.lines,
         output::yuan(s.total_fen),
         status_zh(&s.status),
-        s.run_by,
+        output::who(&s.run_by),
         s.approved_by
             .as_deref()
-            .map(|a| format!("，审核 {a}"))
+            .map(|a| format!("，审核 {}", output::who(a)))
             .unwrap_or_default(),
         if excluded.is_empty() {
             String::new()

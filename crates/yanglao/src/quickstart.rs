@@ -31,7 +31,7 @@ type ImportFn =
 fn io(e: std::io::Error) -> CliError {
     CliError {
         code: "E-IO".into(),
-        message: format!("文件读写失败：{e}"),
+        message: format!("文件读写失败：{}", yanglao_domain::io_error_zh(&e)),
     }
 }
 
@@ -121,7 +121,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
             p.county,
             p.lines,
             output::yuan(p.total_fen),
-            maker,
+            output::who(&maker),
             e.files.len()
         ));
         exported.push(e);
