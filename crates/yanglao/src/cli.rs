@@ -1016,9 +1016,7 @@ pub fn run(cli: Cli) -> Res {
                 *records,
                 &dir,
                 &|label, i, n| {
-                    bar.set_message(label.to_string());
-                    bar.set_length(n);
-                    bar.set_position(i);
+                    bar.update(Some(label), i, n);
                 },
             )?;
             bar.finish_and_clear();
@@ -1039,8 +1037,7 @@ pub fn run(cli: Cli) -> Res {
             let mut ctx = open(&cli)?;
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
             yanglao_ops::bench::setup_recipients(&mut ctx.db, &ctx.policy, *count, &|i, n| {
-                bar.set_length(n);
-                bar.set_position(i);
+                bar.update(None, i, n);
             })?;
             bar.finish_and_clear();
             if cli.json {

@@ -282,9 +282,7 @@ pub fn bench(
         .map_err(|e| crate::cli::err("E-IO", yanglao_domain::io_error_zh(&e)))?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, n: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(n);
-        bar.set_position(i);
+        bar.update(Some(label), i, n);
     };
     let mut results = Vec::new();
     let sqlite = dir.join("bench-evaluate.db");
@@ -353,9 +351,7 @@ pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Resul
     ctx.actor = "demo-maker".into();
     let bar = crate::payroll_cli::progress_bar(cli, "示例");
     let progress = |label: &str, i: u64, n: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(n);
-        bar.set_position(i);
+        bar.update(Some(label), i, n);
     };
     let s = yanglao_demo::run(
         &mut ctx,

@@ -19,6 +19,7 @@ mod deaths_cli;
 mod eval_cli;
 mod output;
 mod payroll_cli;
+mod progress;
 mod quickstart;
 mod sim_cli;
 

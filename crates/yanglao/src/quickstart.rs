@@ -249,9 +249,7 @@ pub fn bench_payroll(
     std::fs::create_dir_all(&dir).map_err(io)?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, total: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(total);
-        bar.set_position(i);
+        bar.update(Some(label), i, total);
     };
     match backend {
         Some("sqlite") => {

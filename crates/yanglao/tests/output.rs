@@ -575,3 +575,33 @@ fn arguments_are_checked_and_refused_in_chinese() {
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("check"), "{}", help.stdout);
 }
+
+/// Away from a terminal a long command says how far it is, in plain lines on stderr (a line at
+/// the start, one every few seconds, one at the end); with --json it says nothing there.
+#[test]
+fn progress_away_from_a_terminal_is_written_as_plain_lines() {
+    let db = &backends("out-progress")[0];
+    let o = db.run(&["bench", "recipients", "--count", "3000"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let lines: Vec<&str> = o.stderr.lines().collect();
+    assert!(lines.len() >= 2, "a first and a last line: {}", o.stderr);
+    assert!(
+        lines.iter().all(|l| l.starts_with("进度：生成领取人员 ")),
+        "{}",
+        o.stderr
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.contains("3000/3000（100%）") && last.ends_with("，结束"),
+        "{last}"
+    );
+    assert!(
+        !o.stderr.contains('\r') && !o.stderr.contains('\u{1b}'),
+        "no terminal codes"
+    );
+    assert!(o.stdout.contains("3000"), "{}", o.stdout);
+    let fresh = &backends("out-progress-json")[0];
+    let j = fresh.run(&["bench", "recipients", "--count", "10", "--json"]);
+    assert_eq!(j.code, 0, "{}{}", j.stdout, j.stderr);
+    assert_eq!(j.stderr, "", "nothing but JSON for programs");
+}
