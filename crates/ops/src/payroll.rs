@@ -141,7 +141,7 @@ fn decisions(
             if map.get(&person).is_some_and(|(s, _)| s == "terminated") {
                 return Ok(());
             }
-            let reason = r.str(2)?;
+            let reason = r.opt_str(2)?.unwrap_or("");
             map.insert(person, (status.to_string(), (!reason.is_empty()).then(|| reason.to_string())));
             Ok(())
         },
@@ -992,7 +992,7 @@ fn check_in(tx: &mut Tx<'_>, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>
          WHERE l.payroll_id = $1 AND l.county = $2",
         &[Param::Int(id), Param::Text(&s.county), Param::from(prev_id), Param::Date(s.month.prev().first_day())],
         |r| {
-            let reason = r.str(7)?;
+            let reason = r.opt_str(7)?.unwrap_or("");
             loaded.push((
                 r.i64(0)?,
                 r.i64(1)?,

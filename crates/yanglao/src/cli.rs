@@ -894,7 +894,7 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Ledger(LedgerCmd::Verify) => {
             let mut ctx = open(&cli)?;
-            let r = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+            let r = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
             if cli.json {
                 output::json(&r);
             } else {

@@ -127,7 +127,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         exported.push(e);
     }
     ctx.actor = maker;
-    let verify = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+    let verify = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
     say(format!(
         "账务核对：{}（{} 张凭证，{} 条个人账户明细）",
         if verify.ok {
