@@ -44,7 +44,16 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> OpsError + '_ {
-    move |e| OpsError::rule("E-DEMO-IO", format!("无法写入 {}：{e}", path.display()))
+    move |e| {
+        OpsError::rule(
+            "E-DEMO-IO",
+            format!(
+                "无法写入 {}：{}",
+                path.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    }
 }
 
 fn write(path: &Path, text: &str, counts: &mut Counts) -> Result<()> {
@@ -674,8 +683,12 @@ impl Demo<'_> {
             let day = paid_day(county, month.year(), month.first_day().month());
             let date = d(month.year(), month.first_day().month(), day);
             for f in e.files.iter().filter(|f| f.contains("银行代发")) {
-                let bytes = std::fs::read(f)
-                    .map_err(|e| OpsError::rule("E-DEMO-IO", format!("无法读取 {f}：{e}")))?;
+                let bytes = std::fs::read(f).map_err(|e| {
+                    OpsError::rule(
+                        "E-DEMO-IO",
+                        format!("无法读取 {f}：{}", yanglao_domain::io_error_zh(&e)),
+                    )
+                })?;
                 let ret = bank_return(&bytes, date);
                 let path = PathBuf::from(format!("{f}.回盘.csv"));
                 write(&path, &ret, counts)?;

@@ -585,7 +585,12 @@ pub fn setup_evaluation_city(
         insured * 1173 / 10_000,
     ]
     .map(|c| c.min(members));
-    let io = |e: std::io::Error| OpsError::rule("E-BENCH-IO", format!("无法写入基准测试文件：{e}"));
+    let io = |e: std::io::Error| {
+        OpsError::rule(
+            "E-BENCH-IO",
+            format!("无法写入基准测试文件：{}", yanglao_domain::io_error_zh(&e)),
+        )
+    };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut db = Db::open(url)?;
     db.migrate()?;

@@ -72,6 +72,26 @@ impl Source {
     }
 }
 
+/// A stored source code (`police`, `village`…) as a person reads it; an unknown code as it is.
+pub fn source_zh(code: &str) -> &str {
+    match Source::parse(code) {
+        Some(s) => s.label_zh(),
+        None => code,
+    }
+}
+
+/// A death record's matching state as a person reads it.
+pub fn match_status_zh(status: &str) -> &str {
+    match status {
+        "matched" => "已匹配",
+        "unmatched" => "未匹配",
+        "review" => "待人工审核",
+        "confirmed" => "审核确认",
+        "rejected" => "审核驳回",
+        other => other,
+    }
+}
+
 struct NewRecord {
     record_id: i64,
     source_ref: String,
@@ -878,7 +898,7 @@ pub fn review_decide(
             return Ok((format!("记录 {record_id} 此前已{}，未作改动", if confirm { "确认" } else { "驳回" }), None));
         }
         if status != "review" {
-            return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{status}”，不在待审核队列中")));
+            return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{}”，不在待审核队列中", match_status_zh(&status))));
         }
         tx.exec(
             "UPDATE death_records SET match_status = $2, reviewed_by = $3 WHERE record_id = $1",

@@ -141,7 +141,7 @@ fn decisions(
             if map.get(&person).is_some_and(|(s, _)| s == "terminated") {
                 return Ok(());
             }
-            let reason = r.str(2)?;
+            let reason = r.opt_str(2)?.unwrap_or("");
             map.insert(person, (status.to_string(), (!reason.is_empty()).then(|| reason.to_string())));
             Ok(())
         },
@@ -906,7 +906,7 @@ fn death_notes(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, String>> {
         &[Param::Text(county)],
         |r| {
             let note = if r.str(3)? == "review" {
-                format!("有待审核的死亡记录（{}，死亡日期 {}）", r.str(2)?, r.date(1)?)
+                format!("有待审核的死亡记录（{}，死亡日期 {}）", crate::deaths::source_zh(r.str(2)?), r.date(1)?)
             } else {
                 format!("村报去世（死亡日期 {}），待官方确认", r.date(1)?)
             };
@@ -1065,7 +1065,7 @@ fn check_in(
          WHERE l.payroll_id = $1 AND l.county = $2",
         &[Param::Int(id), Param::Text(&s.county), Param::from(prev_id), Param::Date(s.month.prev().first_day())],
         |r| {
-            let reason = r.str(7)?;
+            let reason = r.opt_str(7)?.unwrap_or("");
             starts.insert(r.i64(1)?, Month::of(r.date(8)?));
             loaded.push((
                 r.i64(0)?,

@@ -91,7 +91,7 @@ pub enum Command {
     /// The performance evaluation (绩效评价): every indicator scored from the data, the surveys and
     /// the evaluator's worksheet
     Evaluate {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Indicator framework (TOML; default: the bundled 2023 Yangquan framework)
         #[arg(long)]
@@ -106,7 +106,7 @@ pub enum Command {
     /// The evaluation report: Word (.docx), HTML and an xlsx annex with every table, generated from
     /// the data after checking that its figures agree
     Report {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Directory to write into
         #[arg(long)]
@@ -119,9 +119,9 @@ pub enum Command {
     /// Enrolment analysis: contributors, new joiners, returners and lapses by county, age group and
     /// tier, year by year
     Enrolment {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         from: i32,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         to: i32,
     },
     /// Outreach: basic-scheme members not contributing to the supplementary scheme
@@ -162,7 +162,7 @@ pub enum Command {
 pub enum OutreachCmd {
     /// Write the list of a year (xlsx), with age and last contribution year
     List {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -252,7 +252,7 @@ pub enum DeathsCmd {
 pub enum BudgetCmd {
     /// Budget, arrived and spent by level and kind, with execution and arrival rates
     Execution {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Lines executed below this fraction are flagged
         #[arg(long, default_value_t = 0.9)]
@@ -264,13 +264,13 @@ pub enum BudgetCmd {
 pub enum FundCmd {
     /// Every interest credit of the year that falls short of its agreement
     InterestCheck {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
     },
     /// The year's fund statement from the ledger: brought forward, income and expenditure by
     /// category, surplus and closing balance
     Statement {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -306,7 +306,7 @@ pub enum RecoveryCmd {
     /// Figures for the evaluation: cases, amounts overpaid, recovered and outstanding, and payments
     /// to deceased people stopped before they were made, by county and year
     Figures {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: Option<i32>,
     },
     /// Record a recovery step: bank-deduction, offset, family-refund, enforcement or write-off
@@ -329,7 +329,7 @@ pub enum RecoveryCmd {
         status: Option<String>,
         #[arg(long)]
         county: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: Option<i32>,
     },
 }
@@ -400,7 +400,7 @@ pub struct ImportArgs {
 pub enum ContributionsCmd {
     /// Post the government-paid contributions of the year's hardship groups
     GovPay {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -414,7 +414,7 @@ pub enum ContributionsCmd {
 pub enum InterestCmd {
     /// Credit the year's interest to every individual account
     Credit {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -511,12 +511,20 @@ pub struct CliError {
 
 impl From<OpsError> for CliError {
     fn from(e: OpsError) -> Self {
+        let code = e.code();
         let message = match &e {
             OpsError::Rule { message, .. } => message.clone(),
-            other => other.to_string(),
+            OpsError::File(f) => format!("文件 {}：{}", f.file, f.message),
+            // The store's messages begin with their code, which is printed beside them once.
+            other => {
+                let text = other.to_string();
+                text.strip_prefix(&format!("[{code}] "))
+                    .map(str::to_string)
+                    .unwrap_or(text)
+            }
         };
         CliError {
-            code: e.code().to_string(),
+            code: code.to_string(),
             message,
         }
     }
@@ -796,11 +804,12 @@ pub fn run(cli: Cli) -> Res {
                 output::json(&v);
             } else {
                 println!(
-                    "{} {}（{}，{} 生，{} 岁，{}）",
+                    "{} {}（{}，{} 生，{}{} 岁，{}）",
                     v.citizen_id,
                     v.name,
                     county_name(&v.county).unwrap_or(&v.county),
                     v.birth_date,
+                    if v.death.is_some() { "享年 " } else { "" },
                     v.age,
                     if v.sex == "M" { "男" } else { "女" }
                 );
@@ -818,7 +827,15 @@ pub fn run(cli: Cli) -> Res {
                     v.bank_name.as_deref().unwrap_or("—"),
                     v.bank_account.as_deref().unwrap_or("")
                 );
-                println!("当前状态：{}", status_zh(&v.current_status));
+                println!(
+                    "当前状态：{}{}",
+                    status_zh(&v.current_status),
+                    if v.uncertified {
+                        "（逾期未资格认证：暂不列入每月发放，认证后补发停发的月份）"
+                    } else {
+                        ""
+                    }
+                );
                 for y in &v.years {
                     let how = match (y.self_paid, y.government_paid) {
                         (true, true) => "（个人缴费＋政府代缴）",
@@ -832,7 +849,7 @@ pub fn run(cli: Cli) -> Res {
                     println!(
                         "死亡：{}（{}{}）{}",
                         d["date"].as_str().unwrap_or(""),
-                        d["source"].as_str().unwrap_or(""),
+                        yanglao_ops::deaths::source_zh(d["source"].as_str().unwrap_or("")),
                         if d["official"] == true {
                             "，官方确认"
                         } else {
@@ -848,10 +865,12 @@ pub fn run(cli: Cli) -> Res {
                         for r in &v.death_records {
                             println!(
                                 "    {} {} {}（{}）",
-                                r["source"].as_str().unwrap_or(""),
+                                yanglao_ops::deaths::source_zh(r["source"].as_str().unwrap_or("")),
                                 r["source_ref"].as_str().unwrap_or(""),
                                 r["date"].as_str().unwrap_or(""),
-                                r["status"].as_str().unwrap_or("")
+                                yanglao_ops::deaths::match_status_zh(
+                                    r["status"].as_str().unwrap_or("")
+                                )
                             );
                         }
                     }
@@ -865,7 +884,7 @@ pub fn run(cli: Cli) -> Res {
                             .as_deref()
                             .map(|r| format!("，原因：{r}"))
                             .unwrap_or_default(),
-                        e.recorded_by
+                        output::who(&e.recorded_by)
                     );
                 }
             }
@@ -929,18 +948,16 @@ pub fn run(cli: Cli) -> Res {
                     output::yuan(s.government_paid_fen),
                     output::yuan(s.interest_fen)
                 );
-                println!("缴费年度：{:?}", s.contribution_years);
+                println!(
+                    "缴费年度：{}",
+                    yanglao_ops::accounts::years_zh(&s.contribution_years)
+                );
                 println!(
                     "{:<12}{:<10}{:>6}{:>14}  凭证/票据",
                     "日期", "类别", "年度", "金额"
                 );
                 for m in &s.movements {
-                    let kind = match m.kind.as_str() {
-                        "self" => "个人缴费",
-                        "gov_paid" => "政府代缴",
-                        "interest" => "记账利息",
-                        k => k,
-                    };
+                    let kind = yanglao_ops::accounts::movement_kind_zh(&m.kind);
                     println!(
                         "{:<12}{:<10}{:>6}{:>14}  #{} {}",
                         m.date.to_string(),
@@ -956,7 +973,7 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Ledger(LedgerCmd::Verify) => {
             let mut ctx = open(&cli)?;
-            let r = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+            let r = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
             if cli.json {
                 output::json(&r);
             } else {
@@ -1064,7 +1081,8 @@ pub fn run(cli: Cli) -> Res {
             let dir = dir.clone().unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("yanglao-bench-deaths-{}", std::process::id()))
             });
-            std::fs::create_dir_all(&dir).map_err(|e| err("E-IO", e.to_string()))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| err("E-IO", yanglao_domain::io_error_zh(&e)))?;
             let db_path = dir.join("bench-deaths.db");
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
@@ -1077,9 +1095,7 @@ pub fn run(cli: Cli) -> Res {
                 *records,
                 &dir,
                 &|label, i, n| {
-                    bar.set_message(label.to_string());
-                    bar.set_length(n);
-                    bar.set_position(i);
+                    bar.update(Some(label), i, n);
                 },
             )?;
             bar.finish_and_clear();
@@ -1102,8 +1118,7 @@ pub fn run(cli: Cli) -> Res {
             let book = ctx.policy.clone();
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
             yanglao_ops::bench::setup_recipients(&mut ctx.db, &book, *count, &|i, n| {
-                bar.set_length(n);
-                bar.set_position(i);
+                bar.update(None, i, n);
             })?;
             bar.finish_and_clear();
             if cli.json {
@@ -1152,8 +1167,16 @@ fn status_zh(s: &str) -> &str {
 }
 
 fn policy_check(cli: &Cli, file: &PathBuf) -> Res {
-    let source = std::fs::read_to_string(file)
-        .map_err(|e| err("E-POLICY-IO", format!("无法读取 {}：{e}", file.display())))?;
+    let source = std::fs::read_to_string(file).map_err(|e| {
+        err(
+            "E-POLICY-IO",
+            format!(
+                "无法读取 {}：{}",
+                file.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
     let problems = yanglao_policy::check_str(&source);
     let errors = problems
         .iter()

@@ -31,7 +31,7 @@ type ImportFn =
 fn io(e: std::io::Error) -> CliError {
     CliError {
         code: "E-IO".into(),
-        message: format!("文件读写失败：{e}"),
+        message: format!("文件读写失败：{}", yanglao_domain::io_error_zh(&e)),
     }
 }
 
@@ -133,13 +133,13 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
             p.county,
             p.lines,
             output::yuan(p.total_fen),
-            maker,
+            output::who(&maker),
             e.files.len()
         ));
         exported.push(e);
     }
     ctx.actor = maker;
-    let verify = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+    let verify = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
     say(format!(
         "账务核对：{}（{} 张凭证，{} 条个人账户明细）",
         if verify.ok {
@@ -261,9 +261,7 @@ pub fn bench_payroll(
     std::fs::create_dir_all(&dir).map_err(io)?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, total: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(total);
-        bar.set_position(i);
+        bar.update(Some(label), i, total);
     };
     match backend {
         Some("sqlite") => {

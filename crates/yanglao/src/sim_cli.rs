@@ -45,7 +45,7 @@ pub struct Common {
     #[arg(long)]
     scenario: Option<PathBuf>,
     /// First contribution year (default: this year)
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::year)]
     start_year: Option<i32>,
     /// Stated life expectancy in years (default 79, unless --mortality is given)
     #[arg(long, conflicts_with = "mortality")]
@@ -105,7 +105,7 @@ pub enum SimulateCmd {
         years: u32,
         /// The last year of data: the projection starts from the register and books as they stood
         /// at its end (default: the last year with contributions)
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         base_year: Option<i32>,
         /// The yearly yield of the fund's money in the banks, e.g. 0.012 (default: the base
         /// year's, from the books)
@@ -296,16 +296,36 @@ fn write_outputs(dir: &Path, stem: &str, page: &Page) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         err(
             "E-SIM-WRITE",
-            format!("无法创建目录 {}：{e}", dir.display()),
+            format!(
+                "无法创建目录 {}：{}",
+                dir.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
         )
     })?;
     let html = dir.join(format!("{stem}.html"));
-    std::fs::write(&html, out::html(page))
-        .map_err(|e| err("E-SIM-WRITE", format!("无法写出 {}：{e}", html.display())))?;
+    std::fs::write(&html, out::html(page)).map_err(|e| {
+        err(
+            "E-SIM-WRITE",
+            format!(
+                "无法写出 {}：{}",
+                html.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
     for (i, c) in page.charts.iter().enumerate() {
         let svg = dir.join(format!("{stem}-图{}.svg", i + 1));
-        std::fs::write(&svg, out::svg(c))
-            .map_err(|e| err("E-SIM-WRITE", format!("无法写出 {}：{e}", svg.display())))?;
+        std::fs::write(&svg, out::svg(c)).map_err(|e| {
+            err(
+                "E-SIM-WRITE",
+                format!(
+                    "无法写出 {}：{}",
+                    svg.display(),
+                    yanglao_domain::io_error_zh(&e)
+                ),
+            )
+        })?;
     }
     let xlsx = dir.join(format!("{stem}.xlsx"));
     out::xlsx(page, &xlsx)?;
