@@ -83,7 +83,7 @@ fn load_lines(tx: &mut Tx<'_>, payroll_id: i64) -> Result<Loaded> {
          WHERE l.payroll_id = $1 AND l.county = $2",
         &[Param::Int(payroll_id), Param::Text(&p.str(0)?)],
         |r| {
-            let reason = r.str(13)?;
+            let reason = r.opt_str(13)?.unwrap_or("");
             map.insert(
                 r.i64(0)?,
                 Line {

@@ -262,7 +262,8 @@ pub fn outreach(
                     county: c.to_string(),
                     citizen_id: r.str(2)?.to_string(),
                     name: r.str(3)?.to_string(),
-                    phone: r.str(4)?.to_string(),
+                    // A phone is optional in the register: the list shows an empty cell.
+                    phone: r.opt_str(4)?.unwrap_or("").to_string(),
                     age,
                     last_contribution_year: l.map(|x| x.0),
                     last_tier_fen: l.map(|x| x.1),

@@ -11,7 +11,8 @@
 //!   balances paid to heirs.
 //!
 //! Interest the banks credit is income (`bank_interest` entries); crediting interest to individual
-//! accounts moves money between claims and is neither. Transfers come with a later issue.
+//! accounts moves money between claims and is neither. Transfers between schemes are not recorded:
+//! their lines of the statement stay 0.
 
 use crate::ledger::{self, Side};
 use crate::{Ctx, OpsError, Result};

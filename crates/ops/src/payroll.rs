@@ -446,8 +446,9 @@ fn prepare_regular(
                 start: Month::of(r.date(2)?),
                 pension_fen: r.i64(3)?,
                 exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
-                bank_name: banks.get(r.str(7)?),
-                bank_account: r.str(8)?.to_string(),
+                // A person without a bank account is left out below as `no_bank_account`.
+                bank_name: banks.get(r.opt_str(7)?.unwrap_or("")),
+                bank_account: r.opt_str(8)?.unwrap_or("").to_string(),
                 birth: r.date(9)?,
             });
             Ok(())
@@ -724,7 +725,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
                 exclusions.push((person_id, if s == "suspended" { "suspended" } else if is_death(reason.as_deref()) { "deceased" } else { "terminated" }));
                 continue;
             }
-            let bank_account = r.str(14)?;
+            let bank_account = r.opt_str(14)?.unwrap_or_default();
             if bank_account.is_empty() {
                 exclusions.push((person_id, "no_bank_account"));
                 continue;
@@ -746,7 +747,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
                 from_pool_fen: r.i64(8)?,
                 exit: [r.i64(9)?, r.i64(10)?, r.i64(11)?],
                 total_fen: r.i64(12)?,
-                bank_name: banks.get(&r.str(13)?),
+                bank_name: banks.get(&r.opt_str(13)?.unwrap_or_default()),
                 bank_account,
                 reissue_of: Some((r.i64(0)?, r.i64(1)?)),
             });

@@ -76,3 +76,65 @@ fn killing_a_payroll_run_leaves_no_payroll_or_a_complete_one() {
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }
 }
+
+/// The books' totals by account, to compare a killed-then-finished import with a clean one.
+fn totals(db: &TestDb) -> Vec<(String, i64)> {
+    let mut d = db.db();
+    d.transaction(|tx| {
+        tx.query(
+            "SELECT account, CAST(SUM(amount_fen) AS BIGINT) FROM journal_lines GROUP BY account ORDER BY account",
+            &[],
+        )
+    })
+    .unwrap()
+    .iter()
+    .map(|r| (r.str(0).unwrap(), r.i64(1).unwrap()))
+    .collect()
+}
+
+#[test]
+fn killing_a_contribution_import_leaves_it_wholly_there_or_wholly_absent() {
+    const ROWS: usize = 20_000;
+    for db in backends("crash-import") {
+        let persons = db.dir.path().join("persons.csv");
+        let contributions = db.dir.path().join("contributions.csv");
+        yanglao_ops::bench::write_persons_csv(&persons, ROWS).unwrap();
+        yanglao_ops::bench::write_contributions_csv(&contributions, ROWS, 2023, 7).unwrap();
+        db.ok_json(&["import", "persons", persons.to_str().unwrap()]);
+        let mut interrupted = 0;
+        for delay_ms in [30u64, 90, 180, 300, 500, 800] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_yanglao"))
+                .args(["--db", &db.url, "import", "contributions"])
+                .arg(&contributions)
+                .current_dir(db.dir.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(delay_ms));
+            let finished = child.try_wait().unwrap().is_some();
+            child.kill().ok(); // SIGKILL
+            child.wait().unwrap();
+            let n = db.count("SELECT COUNT(*) FROM contributions");
+            assert!(n == 0 || n == ROWS as i64, "[{}] {n} of {ROWS} rows after a kill", db.label);
+            assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true, "[{}]", db.label);
+            if !finished && n == 0 {
+                interrupted += 1;
+            }
+        }
+        assert!(interrupted > 0, "[{}] no kill landed inside an import", db.label);
+        // Finishing the job gives the books of a clean run, and a second import changes nothing.
+        db.ok_json(&["import", "contributions", contributions.to_str().unwrap()]);
+        let again = db.ok_json(&["import", "contributions", contributions.to_str().unwrap()]);
+        assert_eq!(again["already_imported"], true, "[{}]", db.label);
+        assert_eq!(db.count("SELECT COUNT(*) FROM contributions"), ROWS as i64);
+        let clean = backends("crash-import-clean")
+            .into_iter()
+            .find(|c| c.label == db.label)
+            .unwrap();
+        clean.ok_json(&["import", "persons", persons.to_str().unwrap()]);
+        clean.ok_json(&["import", "contributions", contributions.to_str().unwrap()]);
+        assert_eq!(totals(&db), totals(&clean), "[{}]", db.label);
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}

@@ -605,3 +605,48 @@ fn progress_away_from_a_terminal_is_written_as_plain_lines() {
     assert_eq!(j.code, 0, "{}{}", j.stdout, j.stderr);
     assert_eq!(j.stderr, "", "nothing but JSON for programs");
 }
+
+/// The documentation describes the product as it is: nothing is promised for "a later issue" or
+/// "a later version" that the product already has, and no document speaks of the work's issues.
+#[test]
+fn docs_describe_the_product_as_it_is() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = vec![root.join("README.md")];
+    let mut stack = vec![root.join("docs"), root.join("crates")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path
+                .extension()
+                .is_some_and(|e| e == "md" || (e == "rs" && !path.ends_with("output.rs")))
+            {
+                files.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for phrase in [
+            "later issue",
+            "later version",
+            "后续版本",
+            "Next: a policy simulator",
+            "deaths issue",
+            "the issue names",
+            "(issue ",
+        ] {
+            if text.contains(phrase) {
+                found.push(format!("{}: {phrase}", f.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("政策测算"),
+        "the README names the simulator"
+    );
+}

@@ -30,7 +30,7 @@ fn a_residents_view_as_json() {
         "--start-year",
         "2026",
     ]);
-    // The fields the issue names, and that they agree with each other.
+    // The fields the command documents, and that they agree with each other.
     assert_eq!(v["total_contribution_fen"], 15 * (500_000 + 500_000));
     assert_eq!(v["benefit_age"], 60);
     let parts = v["parts"].as_array().unwrap();
