@@ -391,16 +391,19 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "文件为空")),
     };
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(text.as_bytes());
     for rec in records {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| lines.line_at(p.byte() as usize));
             FileError::new(
                 file_name,
                 "E-FILE-UNREADABLE",
                 format!("第 {line} 行 CSV 格式错误（引号不配对或文件被截断）：{e}"),
             )
         })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = rec
+            .position()
+            .map_or(0, |p| lines.line_at(p.byte() as usize));
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -422,6 +425,45 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         ));
     }
     Ok((header, rows))
+}
+
+/// The line a person sees a CSV record start on. The parser's own line count is one short after
+/// a blank line and for CRLF line ends (it counts the record from where the skipped terminators
+/// began), so lines are counted here from the record's byte offset: a line ends at LF, CRLF or a
+/// lone CR, as the parser ends records. Offsets must come in increasing order.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        LineCounter {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: usize) -> usize {
+        let mut start = byte.min(self.text.len());
+        // The record itself starts after any line ends the parser skipped.
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.pos {
+            return self.line;
+        }
+        for (i, &b) in self.text[self.pos..start].iter().enumerate() {
+            let next = self.text.get(self.pos + i + 1);
+            if b == b'\n' || (b == b'\r' && next != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.pos = start;
+        self.line
+    }
 }
 
 /// Whether text holds a C0 or C1 control character (checked on bytes: this runs on every cell).
@@ -567,6 +609,36 @@ mod tests {
         let mut mixed = "身份证号,姓名\n".as_bytes().to_vec();
         mixed.extend_from_slice(&encoding_rs::GBK.encode("王芳").0);
         assert_eq!(decode_text(&mixed).unwrap_err().0, 2);
+    }
+
+    /// Row numbers are the lines a person sees, whatever ends the lines: Excel on Windows writes
+    /// CRLF. (The CSV parser's own line count put every CRLF row one line too high, the first data
+    /// row on the header's line 1.)
+    #[test]
+    fn csv_row_numbers_are_lines_with_any_line_ending() {
+        let dir = std::env::temp_dir().join(format!("yanglao-table-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [
+            ("lf.csv", "a,b\n1,2\n\n\"3\n4\",5\n6,7\n"),
+            ("crlf.csv", "a,b\r\n1,2\r\n\r\n\"3\r\n4\",5\r\n6,7\r\n"),
+            (
+                "bom-crlf.csv",
+                "\u{feff}a,b\r\n1,2\r\n\r\n\"3\r\n4\",5\r\n6,7",
+            ),
+            ("cr.csv", "a,b\r1,2\r\r\"3\r4\",5\r6,7\r"),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let t = read_table(&path).unwrap();
+            let lines: Vec<usize> = t.rows.iter().map(|(n, _)| *n).collect();
+            assert_eq!(lines, [2, 4, 6], "{name}");
+            let quoted = &t.rows[1].1[0].text;
+            assert!(
+                quoted.starts_with('3') && quoted.ends_with('4'),
+                "{name}: {quoted:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
