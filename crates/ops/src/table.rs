@@ -284,12 +284,14 @@ fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
             format!("无法读取电子表格（文件可能已损坏、被截断或不是电子表格）：{e}"),
         )
     };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| unreadable(e.to_string()))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
-        .map_err(|e| unreadable(e.to_string()))?;
+    let range = library_guarded(|| {
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map_err(|e| unreadable(e.to_string()))?;
+        wb.worksheet_range_at(0)
+            .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
+            .map_err(|e| unreadable(e.to_string()))
+    })
+    .unwrap_or_else(|| Err(unreadable("内容超出读取范围（如单元格地址过大）".into())))?;
     // The used range may start below row 1 or right of column A: keep sheet coordinates.
     let (start_row, start_col) = range
         .start()
@@ -318,6 +320,31 @@ fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
         rows.push((start_row + i + 2, cells));
     }
     Ok((header, rows))
+}
+
+thread_local! {
+    static IN_LIBRARY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the spreadsheet library on a user's file: `None` if it panicked. The library parses
+/// untrusted bytes, and some corrupt files make it panic (a cell address such as
+/// `AAAAAAAAAAAAAAAA2` overflows its arithmetic); that is the file's error, not the end of the
+/// program. The panic's own message (English, from the library) is not printed: the caller reports
+/// the file as unreadable. Panics elsewhere, and on other threads, print as before.
+fn library_guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_LIBRARY.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    IN_LIBRARY.with(|q| q.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_LIBRARY.with(|q| q.set(false));
+    out.ok()
 }
 
 fn cell_of(d: &Data) -> Cell {
@@ -638,6 +665,84 @@ mod tests {
                 "{name}: {quoted:?}"
             );
         }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An xlsx of the given sheet XML (the smallest package the spreadsheet reader opens).
+    fn xlsx_with_sheet(path: &Path, sheet: &str) {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        let ns = "http://schemas.openxmlformats.org";
+        for (name, body) in [
+            (
+                "[Content_Types].xml",
+                format!(
+                    r#"<?xml version="1.0"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+                ),
+            ),
+            (
+                "_rels/.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    r#"<?xml version="1.0"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{sheet}</sheetData></worksheet>"#
+                ),
+            ),
+        ] {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+
+    /// A cell address past what the spreadsheet library counts in (found by fuzzing: it overflowed
+    /// inside the library and ended the program) is the file's error, like any corrupt workbook.
+    #[test]
+    fn an_impossible_cell_address_is_an_unreadable_file() {
+        let dir = std::env::temp_dir().join(format!("yanglao-table-cells-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cell =
+            |r: &str, v: &str| format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#);
+        for (name, bad) in [
+            ("column.xlsx", "AAAAAAAAAAAAAAAA2"),
+            ("row.xlsx", "A99999999999"),
+        ] {
+            let path = dir.join(name);
+            let sheet = format!(
+                r#"<row r="1">{}</row><row r="2">{}</row>"#,
+                cell("A1", "姓名"),
+                cell(bad, "王芳")
+            );
+            xlsx_with_sheet(&path, &sheet);
+            let e = read_table(&path).unwrap_err();
+            assert_eq!(e.code, "E-FILE-UNREADABLE", "{name}: {e:?}");
+        }
+        // The same package with a sound address reads.
+        let path = dir.join("sound.xlsx");
+        let sheet = format!(
+            r#"<row r="1">{}</row><row r="2">{}</row>"#,
+            cell("A1", "姓名"),
+            cell("A2", "王芳")
+        );
+        xlsx_with_sheet(&path, &sheet);
+        assert_eq!(read_table(&path).unwrap().rows[0].1[0].text, "王芳");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
