@@ -95,8 +95,16 @@ pub fn run(
     .run()?;
     progress("评价与报告", 0, 1);
     let sheet = o.dir.join("评价工作底稿.csv");
-    std::fs::write(&sheet, WORKSHEET)
-        .map_err(|e| OpsError::rule("E-DEMO-IO", format!("无法写入 {}：{e}", sheet.display())))?;
+    std::fs::write(&sheet, WORKSHEET).map_err(|e| {
+        OpsError::rule(
+            "E-DEMO-IO",
+            format!(
+                "无法写入 {}：{}",
+                sheet.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
     let generated = yanglao_report::generate(
         ctx,
         2023,

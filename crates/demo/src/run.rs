@@ -44,7 +44,16 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> OpsError + '_ {
-    move |e| OpsError::rule("E-DEMO-IO", format!("无法写入 {}：{e}", path.display()))
+    move |e| {
+        OpsError::rule(
+            "E-DEMO-IO",
+            format!(
+                "无法写入 {}：{}",
+                path.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    }
 }
 
 fn write(path: &Path, text: &str, counts: &mut Counts) -> Result<()> {
@@ -80,8 +89,15 @@ fn import(
 }
 
 /// A police death file (the demo's deaths all come from the police).
+/// Each record carries its report date (报告日期), the business date of its effects.
 fn police_deaths(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<yanglao_ops::ImportOutcome> {
-    yanglao_ops::deaths::import(ctx, path, yanglao_ops::deaths::Source::Police, dry_run)
+    yanglao_ops::deaths::import(
+        ctx,
+        path,
+        yanglao_ops::deaths::Source::Police,
+        dry_run,
+        None,
+    )
 }
 
 pub struct Demo<'a> {
@@ -96,15 +112,21 @@ impl Demo<'_> {
     /// Runs 2021–2023 and returns what it did.
     pub fn run(&mut self) -> Result<Counts> {
         let mut counts = Counts::default();
-        self.ctx.policy = yanglao_policy::parse_str(POLICY).map_err(|p| {
-            OpsError::rule(
-                "E-DEMO-DATA",
-                format!(
-                    "示例政策参数有误：{}",
-                    p.first().map(|x| x.to_string()).unwrap_or_default()
-                ),
-            )
-        })?;
+        // The demo's policy goes into its books, so that every later command reads it there.
+        let actor = self.ctx.actor.clone();
+        let loaded = self
+            .ctx
+            .db
+            .transaction(|tx| yanglao_ops::policy::load(tx, POLICY, POLICY_FILE, None, &actor));
+        match loaded {
+            Ok(_) => {}
+            Err(e) if e.code() == "E-POLICY-FROM-REQUIRED" => return Err(OpsError::rule(
+                "E-DEMO-NOT-EMPTY",
+                "数据库中已载入其他政策参数：示例需要一个空数据库，请删除数据库文件或用 --db 另建",
+            )),
+            Err(e) => return Err(e),
+        }
+        self.ctx.reload_policy()?;
         let data = self.dir.join("数据");
         std::fs::create_dir_all(&data).map_err(io(&data))?;
         (self.progress)("生成人员", 0, 1);
@@ -137,7 +159,7 @@ impl Demo<'_> {
                 }
             }
             counts.time("gov-pay", |_| {
-                yanglao_ops::govpay::run(self.ctx, year, None)
+                yanglao_ops::govpay::run(self.ctx, year, None, None)
             })?;
             match year {
                 2022 => counts.time("calibration", |c| self.close_2022(&people, &data, c))?,
@@ -581,11 +603,12 @@ impl Demo<'_> {
                 .map(|(i, _)| i)
                 .take(e as usize),
         );
-        let mut s = String::from("身份证号,姓名,死亡日期,来源编号\n");
+        // Reported in early December, while the month's payroll is still a draft.
+        let mut s = String::from("身份证号,姓名,死亡日期,来源编号,报告日期\n");
         for (k, i) in victims.iter().enumerate() {
             let _ = writeln!(
                 s,
-                "{},{},2023-11-20,GA202312X{k:05}",
+                "{},{},2023-11-20,GA202312X{k:05},2023-12-05",
                 lines[*i].0, lines[*i].1
             );
         }
@@ -604,7 +627,7 @@ impl Demo<'_> {
         data: &Path,
         counts: &mut Counts,
     ) -> Result<()> {
-        let mut s = String::from("身份证号,姓名,死亡日期,来源编号\n");
+        let mut s = String::from("身份证号,姓名,死亡日期,来源编号,报告日期\n");
         let mut n = 0;
         for p in people {
             if let Some(death) = &p.death {
@@ -612,8 +635,8 @@ impl Demo<'_> {
                     n += 1;
                     let _ = writeln!(
                         s,
-                        "{},{},{},GA{year}{month:02}{n:05}",
-                        p.id, p.name, death.date
+                        "{},{},{},GA{year}{month:02}{n:05},{}",
+                        p.id, p.name, death.date, death.reported
                     );
                 }
             }
@@ -660,8 +683,12 @@ impl Demo<'_> {
             let day = paid_day(county, month.year(), month.first_day().month());
             let date = d(month.year(), month.first_day().month(), day);
             for f in e.files.iter().filter(|f| f.contains("银行代发")) {
-                let bytes = std::fs::read(f)
-                    .map_err(|e| OpsError::rule("E-DEMO-IO", format!("无法读取 {f}：{e}")))?;
+                let bytes = std::fs::read(f).map_err(|e| {
+                    OpsError::rule(
+                        "E-DEMO-IO",
+                        format!("无法读取 {f}：{}", yanglao_domain::io_error_zh(&e)),
+                    )
+                })?;
                 let ret = bank_return(&bytes, date);
                 let path = PathBuf::from(format!("{f}.回盘.csv"));
                 write(&path, &ret, counts)?;
@@ -882,6 +909,8 @@ const PENSION_MARGIN_FEN: i64 = 1_500_000;
 
 /// The demo's policy: the illustrative parameters with Yangquan's choices (examples/demo/policy.toml).
 pub const POLICY: &str = include_str!("../../../examples/demo/policy.toml");
+/// The file name the demo's policy is stored under.
+pub const POLICY_FILE: &str = "examples/demo/policy.toml";
 
 /// The calibration group paired with its tier counts (lowest tier first).
 fn assign<'p>(group: &[&'p Person], counts: [i64; 5]) -> Vec<(&'p Person, i64)> {

@@ -69,11 +69,12 @@ pub fn format_yuan(fen: i64) -> String {
 }
 
 /// Fen → 万元 with two decimals, rounded half away from zero (`159064800000` → `"15906.48"`).
+/// An amount that rounds to nothing is `0.00`, never `-0.00`.
 pub fn format_wan_yuan(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
     let a = fen.unsigned_abs();
     // 1 万元 = 1,000,000 fen; two decimals = units of 10,000 fen.
     let hundredths = (a + 5_000) / 10_000;
+    let sign = if fen < 0 && hundredths > 0 { "-" } else { "" };
     format!("{sign}{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
@@ -119,5 +120,10 @@ mod tests {
         assert_eq!(format_wan_yuan(15_906_480_000), "15906.48");
         assert_eq!(format_wan_yuan(5_000), "0.01");
         assert_eq!(format_wan_yuan(4_999), "0.00");
+        assert_eq!(format_wan_yuan(-5_000), "-0.01");
+        for nothing in [0, -1, -4_999] {
+            assert_eq!(format_wan_yuan(nothing), "0.00", "{nothing}");
+            assert_eq!(format_yuan(nothing / 10_000), "0.00", "{nothing}");
+        }
     }
 }

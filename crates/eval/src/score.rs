@@ -107,6 +107,13 @@ pub fn check_worksheet(
     let mut out = Vec::new();
     let mut scored: BTreeMap<&str, usize> = BTreeMap::new();
     let mut deducted: BTreeMap<&str, Decimal> = BTreeMap::new();
+    // The evaluator's own score of each judged indicator, which its deductions come off.
+    let judged: BTreeMap<&str, Decimal> = sheet
+        .iter()
+        .rev()
+        .filter(|e| e.kind == WorksheetKind::Score)
+        .map(|e| (e.code.as_str(), e.points))
+        .collect();
     for e in sheet {
         let mut bad = |code, message| {
             out.push(WorksheetProblem {
@@ -175,6 +182,32 @@ pub fn check_worksheet(
                 }
                 let d = deducted.entry(&e.code).or_default();
                 *d += e.points;
+                // What is left to deduct from: the points less what the data already deducts,
+                // or the evaluator's own score of a judged indicator.
+                let (left, from) = match rule {
+                    Rule::Deductions { per_item } => {
+                        let items = ind
+                            .metric
+                            .as_ref()
+                            .and_then(|m| measured.get(m))
+                            .filter(|m| m.value.is_some())
+                            .map_or(0, |m| m.items.len());
+                        let by_data = Decimal::from(items as i64) * *per_item;
+                        (
+                            (ind.points - by_data).max(Decimal::ZERO),
+                            format!(
+                                "分值 {} 分减去数据发现的 {items} 项扣分 {} 分",
+                                ind.points.normalize(),
+                                fmt2(by_data)
+                            ),
+                        )
+                    }
+                    Rule::Judgement => match judged.get(e.code.as_str()) {
+                        Some(j) => (*j, format!("评价人给的 {} 分", j.normalize())),
+                        None => (ind.points, format!("分值 {} 分", ind.points.normalize())),
+                    },
+                    _ => (ind.points, format!("分值 {} 分", ind.points.normalize())),
+                };
                 if *d > ind.points {
                     bad(
                         "E-WORKSHEET-POINTS",
@@ -183,6 +216,16 @@ pub fn check_worksheet(
                             e.code,
                             d.normalize(),
                             ind.points.normalize()
+                        ),
+                    );
+                } else if *d > left {
+                    bad(
+                        "E-WORKSHEET-DEDUCTION-EXCEEDS",
+                        format!(
+                            "{} 的扣分合计 {} 分（“分值”列）超过可扣的 {} 分（{from}）：扣分不能使得分低于 0，请核对扣分",
+                            e.code,
+                            d.normalize(),
+                            fmt2(left)
                         ),
                     );
                 }
@@ -376,7 +419,7 @@ fn score_one(
                         "完成值 {} 未达目标值 {}：{} ÷ {} × {} = {}",
                         m.display,
                         ind.target_text,
-                        v.normalize(),
+                        round2(v).normalize(),
                         t.normalize(),
                         p.normalize(),
                         pts(s)
@@ -687,6 +730,43 @@ rule = "judgement"
         assert!(got.contains(&(7, "E-WORKSHEET-DUPLICATE")), "{got:?}");
         assert!(got.contains(&(9, "E-WORKSHEET-POINTS")), "{got:?}");
         assert!(!got.iter().any(|(r, _)| *r == 8), "{got:?}");
+    }
+
+    #[test]
+    fn a_deduction_larger_than_the_score_left_is_refused() {
+        // C12: 30 points, the data deducts 3 × 0.25; 29.25 are left to deduct from.
+        let ok = vec![entry("C12", WorksheetKind::Deduction, "29.25", 2)];
+        assert!(check_worksheet(&fw(), &ok, &measured()).is_empty());
+        let over = vec![entry("C12", WorksheetKind::Deduction, "29.5", 4)];
+        let p = check_worksheet(&fw(), &over, &measured());
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!((p[0].row, p[0].code), (4, "E-WORKSHEET-DEDUCTION-EXCEEDS"));
+        assert!(p[0].message.contains("29.25"), "{}", p[0].message);
+        // C14: judged 6 of 10; deductions of 7 would go below zero, wherever the score line is.
+        let judged = vec![
+            entry("C14", WorksheetKind::Deduction, "4", 2),
+            entry("C14", WorksheetKind::Deduction, "3", 3),
+            entry("C14", WorksheetKind::Score, "6", 5),
+        ];
+        let p = check_worksheet(&fw(), &judged, &measured());
+        let got: Vec<(usize, &str)> = p.iter().map(|p| (p.row, p.code)).collect();
+        assert_eq!(got, vec![(3, "E-WORKSHEET-DEDUCTION-EXCEEDS")]);
+        // Deductions from full marks (no score line) may take all of it, not more.
+        let all = vec![entry("C14", WorksheetKind::Deduction, "10", 2)];
+        assert!(check_worksheet(&fw(), &all, &measured()).is_empty());
+    }
+
+    #[test]
+    fn a_basis_shows_values_as_rounded() {
+        let mut m = measured();
+        m.get_mut("satisfaction").unwrap().value = Some(d("83.5712345678901234567"));
+        let e = score(&fw(), &m, &[]);
+        let c13 = e.indicators.iter().find(|i| i.code == "C13").unwrap();
+        assert!(
+            c13.basis.contains("83.57 ÷ 90 × 20 = 18.57 分"),
+            "{}",
+            c13.basis
+        );
     }
 
     proptest::proptest! {

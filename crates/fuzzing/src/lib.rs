@@ -210,8 +210,8 @@ impl Harness {
             Target::Hardship => vec![yanglao_ops::hardship::import(ctx, path, true)],
             Target::Contributions => vec![yanglao_ops::contributions::import(ctx, path, true)],
             Target::Deaths => vec![
-                yanglao_ops::deaths::import(ctx, path, Source::Police, true),
-                yanglao_ops::deaths::import(ctx, path, Source::Village, true),
+                yanglao_ops::deaths::import(ctx, path, Source::Police, true, Some(processed_on())),
+                yanglao_ops::deaths::import(ctx, path, Source::Village, true, Some(processed_on())),
             ],
             Target::Certifications => vec![yanglao_ops::certification::import(ctx, path, true)],
             Target::BankReturn => vec![yanglao_ops::bank_return::import(ctx, path, true)],
@@ -245,12 +245,18 @@ impl Drop for Harness {
     }
 }
 
+/// The processing date given to death files: after every death of the demo's books.
+fn processed_on() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2024, 1, 15).expect("valid")
+}
+
 /// Books to check imports against: the demo at [`BOOKS_SCALE`], in memory.
 pub fn books() -> Ctx {
     let scratch = std::env::temp_dir().join(format!("yanglao-fuzz-books-{}", std::process::id()));
     let mut db = yanglao_store::Db::open("sqlite::memory:").expect("in-memory database");
     db.migrate().expect("migrate");
-    let mut ctx = Ctx::new(db, yanglao_policy::default_supplementary(), "fuzz");
+    // The demo loads its own policy into the books.
+    let mut ctx = Ctx::open(db, "fuzz").expect("context");
     let out = scratch.join("books");
     yanglao_demo::run(
         &mut ctx,

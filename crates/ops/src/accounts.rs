@@ -43,6 +43,43 @@ pub struct Statement {
     pub movements: Vec<Movement>,
 }
 
+/// A movement's kind as a person reads it.
+pub fn movement_kind_zh(kind: &str) -> &str {
+    match kind {
+        "self" => "个人缴费",
+        "gov_paid" => "政府代缴",
+        "interest" => "记账利息",
+        "benefit" => "支付养老金",
+        "overpayment_reversal" => "多发冲回",
+        "recovery_offset" => "抵扣多发",
+        "inheritance" => "支付继承人",
+        other => other,
+    }
+}
+
+/// Years as a person reads them: `2021、2022、2023 年`, runs of three or more shortened
+/// (`2015—2019、2021 年`); `无` for none.
+pub fn years_zh(years: &[i64]) -> String {
+    if years.is_empty() {
+        return "无".to_string();
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < years.len() {
+        let mut j = i;
+        while j + 1 < years.len() && years[j + 1] == years[j] + 1 {
+            j += 1;
+        }
+        if j - i >= 2 {
+            parts.push(format!("{}—{}", years[i], years[j]));
+        } else {
+            parts.extend(years[i..=j].iter().map(|y| y.to_string()));
+        }
+        i = j + 1;
+    }
+    format!("{} 年", parts.join("、"))
+}
+
 pub fn show(ctx: &mut Ctx, citizen_id: &str) -> Result<Statement> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
     ctx.db.transaction(|tx| -> Result<_> {
@@ -113,4 +150,39 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str) -> Result<Statement> {
             movements,
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn years_read_as_a_list_in_chinese() {
+        assert_eq!(years_zh(&[]), "无");
+        assert_eq!(years_zh(&[2021]), "2021 年");
+        assert_eq!(years_zh(&[2021, 2022]), "2021、2022 年");
+        assert_eq!(years_zh(&[2021, 2022, 2023]), "2021—2023 年");
+        assert_eq!(
+            years_zh(&[2015, 2016, 2017, 2019, 2021, 2022]),
+            "2015—2017、2019、2021、2022 年"
+        );
+    }
+
+    #[test]
+    fn every_movement_kind_has_a_chinese_label() {
+        for k in [
+            "self",
+            "gov_paid",
+            "interest",
+            "benefit",
+            "overpayment_reversal",
+            "recovery_offset",
+            "inheritance",
+        ] {
+            assert!(
+                !movement_kind_zh(k).chars().any(|c| c.is_ascii_alphabetic()),
+                "{k}"
+            );
+        }
+    }
 }

@@ -35,7 +35,7 @@ pub struct AwardsOutcome {
 }
 
 /// The columns an award row is inserted with.
-pub const AWARD_COLUMNS: [(&str, ColType); 18] = [
+pub const AWARD_COLUMNS: [(&str, ColType); 19] = [
     ("award_id", ColType::Int),
     ("county", ColType::Text),
     ("person_id", ColType::Int),
@@ -54,6 +54,7 @@ pub const AWARD_COLUMNS: [(&str, ColType); 18] = [
     ("awarded_for_month", ColType::Date),
     ("created_by", ColType::Text),
     ("created_at", ColType::Timestamp),
+    ("policy_version", ColType::Int),
 ];
 
 struct NewAward {
@@ -119,8 +120,15 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     let on = month.first_day();
+    let version = policy.require()?;
+    let version = policy.version_on(on).map_or(version.version, |v| v.version);
     ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
         tx.lock_for_writing()?;
+        if let Some(c) = county {
+            if !crate::known_counties(tx)?.contains_key(c) {
+                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
+            }
+        }
         // Only people old enough can qualify: read no one younger than the lowest benefit age.
         let mut youngest_age = i32::MAX;
         for c in crate::known_counties(tx)?.keys() {
@@ -202,6 +210,7 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
                     Param::Int(a.b.exit_subsidy.province_fen), Param::Int(a.b.exit_subsidy.city_fen), Param::Int(a.b.exit_subsidy.county_fen),
                     Param::Int(a.b.raised_subsidy.province_fen), Param::Int(a.b.raised_subsidy.city_fen), Param::Int(a.b.raised_subsidy.county_fen),
                     Param::Int(a.b.total_fen), Param::Date(month_day), Param::Text(&actor), Param::Timestamp(now),
+                    Param::Int(version),
                 ])
             },
         )?;

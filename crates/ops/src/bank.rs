@@ -117,8 +117,10 @@ pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Im
                 err(1, "", "E-BANK-NAME-EMPTY", "开户银行为空".into());
             }
             let account: String = cols.cell(cells, 2).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-            if !(8..=30).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
-                err(2, &account, "E-BANK-FORMAT", "账号应为 8 至 30 位数字".into());
+            // Empty, not digits, or not 8–30 digits (E-BANK-EMPTY, -FORMAT, -LENGTH); the Luhn
+            // check is for personal cards, not for the fund's accounts.
+            if let Err(e) = yanglao_domain::BankAccount::parse(&account) {
+                err(2, &account, e.code, e.message);
             }
             let rate_raw = cols.cell(cells, 3).trim_end_matches('%');
             let rate = match Decimal::from_str(rate_raw) {
@@ -401,10 +403,15 @@ pub struct Shortfall {
 
 /// Every interest credit of the year (by the end of its period) that falls short of the agreement.
 pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
+    ctx.db.read_transaction(|tx| interest_check_in(tx, year))
+}
+
+/// [`interest_check`] within a transaction the caller holds.
+pub fn interest_check_in(tx: &mut Tx<'_>, year: i32) -> Result<Vec<Shortfall>> {
     let from = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let to = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
-    ctx.db.transaction(|tx| -> Result<Vec<Shortfall>> {
+    {
         let agreements = load_agreements(tx)?;
         let credits = tx.query(
             "SELECT account_no, period_start, period_end, amount_fen FROM bank_interest WHERE period_end >= $1 AND period_end <= $2 ORDER BY account_no, period_start",
@@ -432,7 +439,9 @@ pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
                     balance = balances[idx].1;
                     idx += 1;
                 }
-                if let Some(a) = agreements.iter().find(|a| a.account == account && a.from <= day && a.to.is_none_or(|t| day <= t)) {
+                if let Some(a) = agreements.iter().find(|a| {
+                    a.account == account && a.from <= day && a.to.is_none_or(|t| day <= t)
+                }) {
                     let b = Decimal::from(balance) / Decimal::from(a.basis);
                     expected += b * a.rate / Decimal::ONE_HUNDRED;
                     balance_years += b;
@@ -441,14 +450,25 @@ pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
                 day += Duration::days(1);
             }
             let Some(a) = agreed else { continue };
-            let expected_fen = expected.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_i64().unwrap_or(0);
+            let expected_fen = expected
+                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+                .to_i64()
+                .unwrap_or(0);
             let shortfall = expected_fen - credited;
             if shortfall <= 0 {
                 continue;
             }
-            let applied = if balance_years.is_zero() { Decimal::ZERO } else { Decimal::from(credited) / balance_years * Decimal::ONE_HUNDRED };
+            let applied = if balance_years.is_zero() {
+                Decimal::ZERO
+            } else {
+                Decimal::from(credited) / balance_years * Decimal::ONE_HUNDRED
+            };
             // The agreed rate over the period, weighted by day (agreements may change within it).
-            let agreed_rate = if balance_years.is_zero() { a.rate } else { expected / balance_years * Decimal::ONE_HUNDRED };
+            let agreed_rate = if balance_years.is_zero() {
+                a.rate
+            } else {
+                expected / balance_years * Decimal::ONE_HUNDRED
+            };
             let incomplete = balances.first().is_none_or(|b| b.0 > start);
             out.push(Shortfall {
                 account: account.clone(),
@@ -465,5 +485,5 @@ pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
             });
         }
         Ok(out)
-    })
+    }
 }

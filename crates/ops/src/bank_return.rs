@@ -108,6 +108,7 @@ fn load_lines(tx: &mut Tx<'_>, payroll_id: i64) -> Result<Loaded> {
 }
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.policy.require()?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("bank-return", &table.file_name, dry_run);
@@ -359,19 +360,20 @@ fn post_payroll_results(
         }
     }
     // Payments the bank made after a death already recorded become overpayments at once.
-    let late: Vec<(i64, NaiveDate)> = tx
+    // They are dated by the bank's credit date.
+    let late: Vec<(i64, NaiveDate, NaiveDate)> = tx
         .query(
-            "SELECT DISTINCT l.person_id, d.death_date FROM payroll_lines l
+            "SELECT l.person_id, d.death_date, MAX(l.paid_date) FROM payroll_lines l
              JOIN deaths d ON d.county = l.county AND d.person_id = l.person_id AND d.official
-             WHERE l.county = $1 AND l.payroll_id = $2 AND l.status = 'paid' AND l.to_month > d.death_date",
+             WHERE l.county = $1 AND l.payroll_id = $2 AND l.status = 'paid' AND l.to_month > d.death_date
+             GROUP BY l.person_id, d.death_date",
             &[Param::Text(&county), Param::Int(payroll_id)],
         )?
         .iter()
-        .map(|r| Ok((r.i64(0)?, r.date(1)?)))
+        .map(|r| Ok((r.i64(0)?, r.date(1)?, r.date(2)?)))
         .collect::<Result<_>>()?;
-    let today = chrono::Local::now().date_naive();
-    for (person_id, death_date) in late {
-        crate::deaths::overpayments(tx, &county, person_id, death_date, actor, today)?;
+    for (person_id, death_date, paid) in late {
+        crate::deaths::overpayments(tx, &county, person_id, death_date, actor, paid)?;
     }
     let pending = tx.scalar_i64(
         "SELECT COUNT(*) FROM payroll_lines WHERE county = $1 AND payroll_id = $2 AND status = 'pending'",

@@ -11,6 +11,9 @@ use yanglao_domain::bank::with_luhn_digit;
 use yanglao_domain::CitizenId;
 use yanglao_store::Db;
 
+/// The name the benchmarks store their policy under (the bundled illustrative file's).
+const POLICY_FILE: &str = "shanxi-supplementary.toml";
+
 pub const COUNTIES: [&str; 5] = ["140302", "140303", "140311", "140321", "140322"];
 const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "郭", "贾", "梁", "韩", "武", "乔",
@@ -144,14 +147,14 @@ pub struct BackendFigures {
 pub fn run_backend(
     backend: &'static str,
     url: &str,
-    policy: &yanglao_policy::PolicySet,
+    policy_source: &str,
     persons_file: &Path,
     contributions_file: &Path,
     rows: usize,
 ) -> Result<BackendFigures> {
     let mut db = Db::open(url)?;
     db.migrate()?;
-    let mut ctx = Ctx::new(db, policy.clone(), "bench");
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
     let t = Instant::now();
     let p = persons::import(&mut ctx, persons_file, false)?;
     let persons_seconds = t.elapsed().as_secs_f64();
@@ -196,13 +199,14 @@ pub fn recipient_id(i: usize) -> CitizenId {
 /// `awards run`.
 pub fn setup_recipients(
     db: &mut Db,
-    policy: &yanglao_policy::PolicySet,
+    policy: &crate::policy::PolicyBook,
     n: usize,
     progress: &dyn Fn(u64, u64),
 ) -> Result<()> {
     use yanglao_store::Param;
     const CHUNK: usize = 200_000;
     let launch = policy.earliest_date().unwrap_or(NaiveDate::MIN);
+    let version = policy.require()?.version;
     let now = yanglao_store::now();
     let mut done = 0;
     while done < n {
@@ -276,6 +280,7 @@ pub fn setup_recipients(
                         Param::Date(start),
                         Param::Text("bench"),
                         Param::Timestamp(now),
+                        Param::Int(version),
                     ])
                 },
             )?;
@@ -320,7 +325,7 @@ pub fn peak_rss_mib() -> f64 {
 pub fn run_payroll_bench(
     backend: &'static str,
     url: &str,
-    policy: &yanglao_policy::PolicySet,
+    policy_source: &str,
     n: usize,
     out_dir: &Path,
     progress: &dyn Fn(&str, u64, u64),
@@ -328,11 +333,12 @@ pub fn run_payroll_bench(
     use yanglao_domain::Month;
     let mut db = Db::open(url)?;
     db.migrate()?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench-maker")?;
+    let book = ctx.policy.clone();
     let t = Instant::now();
-    setup_recipients(&mut db, policy, n, &|i, total| {
+    setup_recipients(&mut ctx.db, &book, n, &|i, total| {
         progress("生成领取人员", i, total)
     })?;
-    let mut ctx = Ctx::new(db, policy.clone(), "bench-maker");
     let previous = Month::parse("2023-01").expect("valid");
     crate::payroll::run(
         &mut ctx,
@@ -462,7 +468,7 @@ pub struct DeathFigures {
 /// people, and the whole import with the deaths applied.
 pub fn run_deaths_bench(
     url: &str,
-    policy: &yanglao_policy::PolicySet,
+    policy_source: &str,
     people: usize,
     records: usize,
     dir: &Path,
@@ -470,8 +476,12 @@ pub fn run_deaths_bench(
 ) -> Result<DeathFigures> {
     let mut db = Db::open(url)?;
     db.migrate()?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
+    let book = ctx.policy.clone();
     let t = Instant::now();
-    setup_recipients(&mut db, policy, people, &|i, n| progress("生成人员", i, n))?;
+    setup_recipients(&mut ctx.db, &book, people, &|i, n| {
+        progress("生成人员", i, n)
+    })?;
     let setup_s = t.elapsed().as_secs_f64();
     let path = dir.join("bench-deaths.csv");
     {
@@ -496,9 +506,16 @@ pub fn run_deaths_bench(
         }
         w.flush().map_err(io)?;
     }
-    let mut ctx = Ctx::new(db, policy.clone(), "bench");
+    // The records are of 2023; the file is processed at the start of 2024.
+    let processed_on = NaiveDate::from_ymd_opt(2024, 1, 10).expect("valid");
     let t = Instant::now();
-    let dry = crate::deaths::import(&mut ctx, &path, crate::deaths::Source::Police, true)?;
+    let dry = crate::deaths::import(
+        &mut ctx,
+        &path,
+        crate::deaths::Source::Police,
+        true,
+        Some(processed_on),
+    )?;
     let matching_s = t.elapsed().as_secs_f64();
     if !dry.ok() {
         return Err(OpsError::rule(
@@ -507,7 +524,13 @@ pub fn run_deaths_bench(
         ));
     }
     let t = Instant::now();
-    let o = crate::deaths::import(&mut ctx, &path, crate::deaths::Source::Police, false)?;
+    let o = crate::deaths::import(
+        &mut ctx,
+        &path,
+        crate::deaths::Source::Police,
+        false,
+        Some(processed_on),
+    )?;
     let import_s = t.elapsed().as_secs_f64();
     let matched = o
         .details
@@ -546,7 +569,7 @@ pub struct EvaluationCity {
 /// questionnaires.
 pub fn setup_evaluation_city(
     url: &str,
-    policy: &yanglao_policy::PolicySet,
+    policy_source: &str,
     insured: usize,
     dir: &Path,
     progress: &dyn Fn(&str, u64, u64),
@@ -562,15 +585,21 @@ pub fn setup_evaluation_city(
         insured * 1173 / 10_000,
     ]
     .map(|c| c.min(members));
-    let io = |e: std::io::Error| OpsError::rule("E-BENCH-IO", format!("无法写入基准测试文件：{e}"));
+    let io = |e: std::io::Error| {
+        OpsError::rule(
+            "E-BENCH-IO",
+            format!("无法写入基准测试文件：{}", yanglao_domain::io_error_zh(&e)),
+        )
+    };
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut db = Db::open(url)?;
     db.migrate()?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
+    let book = ctx.policy.clone();
     progress("生成领取人员", 0, 1);
-    setup_recipients(&mut db, policy, recipients, &|i, n| {
+    setup_recipients(&mut ctx.db, &book, recipients, &|i, n| {
         progress("生成领取人员", i, n)
     })?;
-    let mut ctx = Ctx::new(db, policy.clone(), "bench");
     progress("导入参保人员", 0, 1);
     let persons_file = dir.join("persons.csv");
     write_persons_csv(&persons_file, members).map_err(io)?;

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
-use yanglao_store::Param;
+use yanglao_store::{Param, Tx};
 
 pub const BUDGET_COLUMNS: [&str; 4] = ["年度", "级次", "类别", "金额(元)"];
 pub const ARRIVAL_COLUMNS: [&str; 7] = [
@@ -282,17 +282,27 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
 
 /// Budget execution of a year, per level and kind (all counties together) and in total.
 pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> {
+    ctx.db
+        .read_transaction(|tx| execution_in(tx, year, threshold))
+}
+
+/// [`execution`] within a transaction the caller holds.
+pub fn execution_in(tx: &mut Tx<'_>, year: i32, threshold: f64) -> Result<Execution> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
-    ctx.db.transaction(|tx| -> Result<Execution> {
+    {
         let mut lines: BTreeMap<(String, String), ExecutionLine> = BTreeMap::new();
-        let line = |level: &str, kind: &str| -> (String, String) { (level.to_string(), kind.to_string()) };
+        let line =
+            |level: &str, kind: &str| -> (String, String) { (level.to_string(), kind.to_string()) };
         // A level-wide line (no county) is the level's budget; county lines are its breakdown and
         // count only where no level-wide line exists.
         let mut wide: BTreeMap<(String, String), i64> = BTreeMap::new();
         let mut by_county: BTreeMap<(String, String), i64> = BTreeMap::new();
-        for r in tx.query("SELECT level, kind, county, amount_fen FROM budget_lines WHERE year = $1", &[Param::Int(year.into())])? {
+        for r in tx.query(
+            "SELECT level, kind, county, amount_fen FROM budget_lines WHERE year = $1",
+            &[Param::Int(year.into())],
+        )? {
             let k = line(&r.str(0)?, &r.str(1)?);
             if r.str(2)?.is_empty() {
                 *wide.entry(k).or_default() += r.i64(3)?;
@@ -328,7 +338,11 @@ pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> 
             };
             lines.entry(line(level, kind)).or_default().spent_fen += spent;
         }
-        let mut total = ExecutionLine { level: "total".into(), kind: "total".into(), ..Default::default() };
+        let mut total = ExecutionLine {
+            level: "total".into(),
+            kind: "total".into(),
+            ..Default::default()
+        };
         let mut out = Vec::new();
         for ((level, kind), mut l) in lines {
             if l.budget_fen == 0 && l.arrived_fen == 0 && l.spent_fen == 0 {
@@ -356,8 +370,13 @@ pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> 
             Some(r) if r < threshold => "under".into(),
             _ => String::new(),
         };
-        Ok(Execution { year, threshold, lines: out, total })
-    })
+        Ok(Execution {
+            year,
+            threshold,
+            lines: out,
+            total,
+        })
+    }
 }
 
 pub fn label(level: &str, kind: &str) -> String {

@@ -93,6 +93,11 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             existing.insert((r.i64(0)?, r.date(1)?), ());
             Ok(())
         })?;
+        let mut died: FastMap<i64, NaiveDate> = FastMap::default();
+        tx.for_each_ref("SELECT person_id, death_date FROM deaths WHERE official", &[], |r| {
+            died.insert(r.i64(0)?, r.date(1)?);
+            Ok(())
+        })?;
         let mut seen: FastMap<(i64, NaiveDate), usize> = FastMap::default();
         let mut new: Vec<(String, i64, NaiveDate, &'static str)> = Vec::new();
         for (row_no, cells) in &table.rows {
@@ -129,6 +134,12 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             if !recipients.contains_key(&p.person_id) {
                 out.errors.push(Problem::at(row_no, &cols, &table, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CERT-NOT-RECIPIENT", "此人不是待遇领取人员，无需资格认证".into()));
             }
+            if let (Some(d), Some(death)) = (date, died.get(&p.person_id)) {
+                if d > *death {
+                    out.errors.push(Problem::at(row_no, &cols, &table, DATE, date_raw, "E-CERT-AFTER-DEATH",
+                        format!("认证日期晚于此人已确认的死亡日期 {death}：死亡后不能认证，请核实认证记录")));
+                }
+            }
             if out.errors.len() > before {
                 continue;
             }
@@ -144,6 +155,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             new.push((p.county_code(), p.person_id, date, m));
         }
         if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        if new.is_empty() && crate::persons::unchanged_register_file(&mut out) {
             return Ok(());
         }
         let import_id = record_import(tx, "certifications", &table, &actor, new.len(), out.skipped)?;

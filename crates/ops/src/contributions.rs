@@ -86,13 +86,13 @@ type Resolved = std::result::Result<SupplementaryParams, (&'static str, String)>
 
 /// Resolves (and caches) the parameters of a county for a contribution year.
 pub struct ParamCache<'p> {
-    policy: &'p yanglao_policy::PolicySet,
+    policy: &'p crate::policy::PolicyBook,
     cache: FastMap<(u32, i32), Resolved>,
     subsidies: FastMap<(u32, i32, i64), Option<LevelAmounts>>,
 }
 
 impl<'p> ParamCache<'p> {
-    pub fn new(policy: &'p yanglao_policy::PolicySet) -> Self {
+    pub fn new(policy: &'p crate::policy::PolicyBook) -> Self {
         ParamCache {
             policy,
             cache: FastMap::default(),
@@ -157,6 +157,7 @@ pub fn tiers_text(p: &SupplementaryParams) -> String {
 
 /// Imports (or with `dry_run` only validates) a contribution file.
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.policy.require()?;
     let t0 = std::time::Instant::now();
     let table = read_table(path)?;
     tracing::info!("读取文件 {:?}", t0.elapsed());

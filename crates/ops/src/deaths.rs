@@ -22,6 +22,8 @@ use yanglao_domain::{CitizenId, Month};
 use yanglao_store::{ColType, Param, Tx};
 
 pub const COLUMNS: [&str; 4] = ["身份证号", "姓名", "死亡日期", "来源编号"];
+/// The optional column of the date each record was reported (its business date).
+pub const REPORT_DATE: &str = "报告日期";
 const ID: usize = 0;
 const NAME: usize = 1;
 const DATE: usize = 2;
@@ -70,6 +72,26 @@ impl Source {
     }
 }
 
+/// A stored source code (`police`, `village`…) as a person reads it; an unknown code as it is.
+pub fn source_zh(code: &str) -> &str {
+    match Source::parse(code) {
+        Some(s) => s.label_zh(),
+        None => code,
+    }
+}
+
+/// A death record's matching state as a person reads it.
+pub fn match_status_zh(status: &str) -> &str {
+    match status {
+        "matched" => "已匹配",
+        "unmatched" => "未匹配",
+        "review" => "待人工审核",
+        "confirmed" => "审核确认",
+        "rejected" => "审核驳回",
+        other => other,
+    }
+}
+
 struct NewRecord {
     record_id: i64,
     source_ref: String,
@@ -78,6 +100,8 @@ struct NewRecord {
     birth_date: Option<NaiveDate>,
     county_raw: Option<String>,
     death_date: NaiveDate,
+    /// The record's business date: its report date, or the file's processing date.
+    reported: NaiveDate,
     person: Option<(i64, String)>,
     status: &'static str,
     score: Option<i64>,
@@ -91,16 +115,47 @@ fn score(name_matches: bool, birth_matches: bool, county_matches: bool) -> i64 {
     50 + if birth_matches { 30 } else { 0 } + if county_matches { 20 } else { 0 }
 }
 
-pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Result<ImportOutcome> {
+/// Imports a file of death records from one source. Each record's business date — the date its
+/// effects (suspension, overpayments, recovery case) are posted on — is its 报告日期 (report
+/// date) column when the file has one, else `processed_on`, the date the file was processed
+/// (`--date`); one of the two is required.
+pub fn import(
+    ctx: &mut Ctx,
+    path: &Path,
+    source: Source,
+    dry_run: bool,
+    processed_on: Option<NaiveDate>,
+) -> Result<ImportOutcome> {
+    ctx.policy.require()?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
-    let (birth_col, county_col, source_col) =
-        (optional("出生日期"), optional("县区代码"), optional("来源"));
+    let (birth_col, county_col, source_col, report_col) = (
+        optional("出生日期"),
+        optional("县区代码"),
+        optional("来源"),
+        optional(REPORT_DATE),
+    );
+    let source_cols = table.columns(&["来源"]).ok();
+    if report_col.is_none() && processed_on.is_none() {
+        return Err(OpsError::rule(
+            "E-DEATH-DATE-REQUIRED",
+            format!(
+                "{}：文件没有“{REPORT_DATE}”列，请用 --date YYYY-MM-DD 指明这批死亡信息的处理日期（停发、多发转应收和追回案件都记在这一天，而不是电脑的当前日期）",
+                table.file_name
+            ),
+        ));
+    }
+    let today = crate::persons::today();
+    if let Some(d) = processed_on.filter(|d| *d > today) {
+        return Err(OpsError::rule(
+            "E-DATE-FUTURE",
+            format!("处理日期 {d} 晚于今天"),
+        ));
+    }
     let mut out = ImportOutcome::new("deaths", &table.file_name, dry_run);
     out.rows = table.rows.len();
     let actor = ctx.actor.clone();
-    let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, &format!("deaths-{}", source.code()), &[cols.index[ID]])? {
             return Ok(());
@@ -118,13 +173,14 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
             let before = out.errors.len();
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            if let Some(c) = source_col {
+            if let (Some(c), Some(sc)) = (source_col, &source_cols) {
                 let v = cells.get(c).map_or("", |c| c.text.as_str());
                 if !v.is_empty() && Source::parse(v) != Some(source) {
-                    err(REF, v, "E-DEATH-MIXED-SOURCE", format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh()));
+                    out.errors.push(Problem::at(row_no, sc, &table, 0, v, "E-DEATH-MIXED-SOURCE",
+                        format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh())));
                 }
             }
+            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
             let raw_id = cols.cell(cells, ID).to_string();
             let name = cols.cell(cells, NAME).to_string();
             if name.is_empty() {
@@ -142,6 +198,30 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                     None
                 }
             };
+            let reported_raw = report_col.and_then(|c| cells.get(c)).map_or("", |c| c.text.as_str());
+            let reported = if reported_raw.is_empty() {
+                if processed_on.is_none() {
+                    err(DATE, "", "E-DEATH-DATE-REQUIRED", format!("“{REPORT_DATE}”为空，且导入时没有用 --date 指明处理日期"));
+                }
+                processed_on
+            } else {
+                match yanglao_domain::parse_date(reported_raw) {
+                    Ok(d) if d > today => {
+                        err(DATE, reported_raw, "E-DATE-FUTURE", format!("{REPORT_DATE} {d} 晚于今天"));
+                        None
+                    }
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        err(DATE, reported_raw, e.code, format!("{REPORT_DATE}：{}", e.message));
+                        None
+                    }
+                }
+            };
+            if let (Some(r), Some(d)) = (reported, death_date) {
+                if r < d {
+                    err(DATE, reported_raw, "E-DEATH-REPORTED-BEFORE-DEATH", format!("报告日期 {r} 早于死亡日期 {d}"));
+                }
+            }
             let birth_date = birth_col.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
             let birth_date = match birth_date {
                 Some(Ok(d)) => Some(d),
@@ -186,7 +266,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                 }
                 continue;
             }
-            let Some(death_date) = death_date else { continue };
+            let (Some(death_date), Some(reported)) = (death_date, reported) else { continue };
             match existing.get(&reference) {
                 Some((raw, d)) if *raw == raw_id && *d == death_date => {
                     out.skipped += 1;
@@ -212,6 +292,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                 birth_date,
                 county_raw,
                 death_date,
+                reported,
                 status: if person.is_some() { "matched" } else { "unmatched" },
                 person,
                 score: None,
@@ -262,7 +343,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                 ("record_id", ColType::Int), ("source", ColType::Text), ("source_ref", ColType::Text), ("citizen_id_raw", ColType::Text),
                 ("name", ColType::Text), ("birth_date", ColType::Date), ("county_raw", ColType::Text), ("death_date", ColType::Date),
                 ("person_id", ColType::Int), ("person_county", ColType::Text), ("match_status", ColType::Text), ("match_score", ColType::Int),
-                ("import_id", ColType::Int), ("recorded_at", ColType::Timestamp),
+                ("import_id", ColType::Int), ("recorded_at", ColType::Timestamp), ("reported_on", ColType::Date),
             ],
             &new,
             |r, b| {
@@ -270,16 +351,21 @@ pub fn import(ctx: &mut Ctx, path: &Path, source: Source, dry_run: bool) -> Resu
                     Param::Int(r.record_id), Param::Text(source.code()), Param::Text(&r.source_ref), Param::Text(&r.citizen_id_raw),
                     Param::Text(&r.name), Param::from(r.birth_date), Param::from(r.county_raw.as_ref()), Param::Date(r.death_date),
                     Param::from(r.person.as_ref().map(|p| p.0)), Param::from(r.person.as_ref().map(|p| &p.1)), Param::Text(r.status),
-                    Param::from(r.score), Param::Int(import_id), Param::Timestamp(now),
+                    Param::from(r.score), Param::Int(import_id), Param::Timestamp(now), Param::Date(r.reported),
                 ])
             },
         )?;
         let mut applied = Vec::new();
-        let mut persons: Vec<(i64, String)> = new.iter().filter(|r| r.status == "matched").filter_map(|r| r.person.clone()).collect();
+        // One record per person in a file (duplicates are refused): each applies on its own date.
+        let mut persons: Vec<(i64, String, NaiveDate)> = new
+            .iter()
+            .filter(|r| r.status == "matched")
+            .filter_map(|r| r.person.clone().map(|(p, c)| (p, c, r.reported)))
+            .collect();
         persons.sort();
         persons.dedup();
-        for (pid, county) in &persons {
-            applied.push(apply_death(tx, county, *pid, &actor, today)?);
+        for (pid, county, on) in &persons {
+            applied.push(apply_death(tx, county, *pid, &actor, *on)?);
         }
         out.posted = new.len();
         let cases: usize = applied.iter().filter(|a| a.overpaid_fen > 0).count();
@@ -313,14 +399,15 @@ pub struct Applied {
     pub overpaid_fen: i64,
 }
 
-/// Recomputes a person's death from their matched records and applies its effects. Idempotent:
-/// applying it again changes nothing.
+/// Recomputes a person's death from their matched records and applies its effects on the
+/// business date `on` (the date the record was reported or confirmed). Idempotent: applying it
+/// again changes nothing.
 pub fn apply_death(
     tx: &mut Tx<'_>,
     county: &str,
     person_id: i64,
     actor: &str,
-    today: NaiveDate,
+    on: NaiveDate,
 ) -> Result<Applied> {
     let records: Vec<(Source, NaiveDate)> = tx
         .query(
@@ -374,7 +461,7 @@ pub fn apply_death(
                 person_id,
                 "suspended",
                 "村报去世，待官方确认",
-                death_date.max(today.with_day(1).unwrap_or(today)),
+                death_date.max(on.with_day(1).unwrap_or(on)),
                 actor,
             )?;
             out.suspended = true;
@@ -408,7 +495,7 @@ pub fn apply_death(
     }
     let death_month = Month::of(death_date);
     out.draft_lines_dropped = drop_from_drafts(tx, county, person_id, death_month)?;
-    out.overpaid_fen = overpayments(tx, county, person_id, death_date, actor, today)?;
+    out.overpaid_fen = overpayments(tx, county, person_id, death_date, actor, on)?;
     Ok(out)
 }
 
@@ -518,14 +605,16 @@ impl Overpaid {
 /// month, component by component); a recovery case opens or grows, and the amounts move from what
 /// they were paid from to a receivable from the estate. Only what is new is posted, so applying a
 /// death again — or an earlier date that an official source gives later — adds just the difference.
-/// Returns the amount newly found.
+/// The entry, and a new case, are dated `on` (the day the overpayment became known: the death
+/// was reported or confirmed, or the bank credited a payment after a recorded death), and never
+/// before the payment that was overpaid. Returns the amount newly found.
 pub(crate) fn overpayments(
     tx: &mut Tx<'_>,
     county: &str,
     person_id: i64,
     death_date: NaiveDate,
     actor: &str,
-    today: NaiveDate,
+    on: NaiveDate,
 ) -> Result<i64> {
     let death_month = Month::of(death_date);
     // The person's paid lines of the months after the death's (found through those months'
@@ -533,7 +622,7 @@ pub(crate) fn overpayments(
     let lines = tx.query(
         "SELECT l.payroll_id, l.line_no, l.from_month, l.to_month, l.months, l.account_pension_fen, l.account_from_pool_fen,
                 l.exit_province_fen, l.exit_city_fen, l.exit_county_fen,
-                o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen
+                o.months, o.account_fen, o.from_pool_fen, o.exit_province_fen, o.exit_city_fen, o.exit_county_fen, l.paid_date
          FROM payroll_lines l
          LEFT JOIN overpayments o ON o.county = l.county AND o.payroll_id = l.payroll_id AND o.line_no = l.line_no
          WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1 AND p.month > $3)
@@ -542,6 +631,7 @@ pub(crate) fn overpayments(
         &[Param::Text(county), Param::Int(person_id), Param::Date(death_month.first_day())],
     )?;
     let mut work = Vec::new();
+    let mut on = on;
     for r in &lines {
         let (from, to, months) = (Month::of(r.date(2)?), Month::of(r.date(3)?), r.i64(4)?);
         let after = i64::from(death_month.max(from.prev()).until(to)).clamp(0, months);
@@ -570,6 +660,9 @@ pub(crate) fn overpayments(
                 r.opt_i64(15)?.unwrap_or(0),
             ],
         };
+        if let Some(paid) = r.opt_date(16)? {
+            on = on.max(paid);
+        }
         work.push((r.i64(0)?, r.i64(1)?, wanted, had));
     }
     if work.is_empty() {
@@ -585,14 +678,14 @@ pub(crate) fn overpayments(
             tx.exec(
                 "INSERT INTO recovery_cases (county, case_id, person_id, death_date, opened_on, overpaid_fen, recovered_fen, written_off_fen, status)
                  VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 'open')",
-                &[Param::Text(county), Param::Int(id), Param::Int(person_id), Param::Date(death_date), Param::Date(today)],
+                &[Param::Text(county), Param::Int(id), Param::Int(person_id), Param::Date(death_date), Param::Date(on)],
             )?;
             id
         }
     };
     let mut draft = EntryDraft {
         county,
-        date: today,
+        date: on,
         kind: "overpayment",
         description: format!("死亡后多发待遇转为应收（追回案件 {case_id}）"),
         import_id: None,
@@ -643,7 +736,7 @@ pub(crate) fn overpayments(
     if components.iter().any(|c| *c != 0) {
         let row = ledger::AccountMovement {
             person_id,
-            date: today,
+            date: on,
             components,
             reference: format!("RECOVERY-{case_id}"),
         };
@@ -771,13 +864,29 @@ pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
 
 /// Confirms (applying the death) or rejects a review item. Deciding the same way again changes
 /// nothing; deciding the other way after a decision is refused.
+/// A confirmation applies the death on `on`, the date of the decision (required to confirm).
 pub fn review_decide(
     ctx: &mut Ctx,
     record_id: i64,
     confirm: bool,
+    on: Option<NaiveDate>,
 ) -> Result<(String, Option<Applied>)> {
     let actor = ctx.actor.clone();
-    let today = chrono::Local::now().date_naive();
+    let on = match (confirm, on) {
+        (true, None) => {
+            return Err(OpsError::rule(
+                "E-DATE-REQUIRED",
+                "确认死亡记录须用 --date YYYY-MM-DD 指明确认日期（其影响记在这一天）",
+            ))
+        }
+        (_, Some(d)) if d > crate::persons::today() => {
+            return Err(OpsError::rule(
+                "E-DATE-FUTURE",
+                format!("确认日期 {d} 晚于今天"),
+            ))
+        }
+        (_, d) => d.unwrap_or(NaiveDate::MIN),
+    };
     ctx.db.transaction(|tx| -> Result<(String, Option<Applied>)> {
         tx.lock_for_writing()?;
         let r = tx
@@ -789,7 +898,7 @@ pub fn review_decide(
             return Ok((format!("记录 {record_id} 此前已{}，未作改动", if confirm { "确认" } else { "驳回" }), None));
         }
         if status != "review" {
-            return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{status}”，不在待审核队列中")));
+            return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{}”，不在待审核队列中", match_status_zh(&status))));
         }
         tx.exec(
             "UPDATE death_records SET match_status = $2, reviewed_by = $3 WHERE record_id = $1",
@@ -797,7 +906,15 @@ pub fn review_decide(
         )?;
         audit(tx, &actor, "deaths.review", &serde_json::json!({"record_id": record_id, "decision": wanted}))?;
         let applied = match (confirm, pid, county) {
-            (true, Some(pid), Some(county)) => Some(apply_death(tx, &county, pid, &actor, today)?),
+            (true, Some(pid), Some(county)) => {
+                let death = tx
+                    .query_one("SELECT death_date FROM death_records WHERE record_id = $1", &[Param::Int(record_id)])?
+                    .date(0)?;
+                if on < death {
+                    return Err(OpsError::rule("E-DATE-BEFORE-DEATH", format!("确认日期 {on} 早于记录的死亡日期 {death}")));
+                }
+                Some(apply_death(tx, &county, pid, &actor, on)?)
+            }
             _ => None,
         };
         Ok((format!("记录 {record_id} 已{}", if confirm { "确认并生效" } else { "驳回" }), applied))

@@ -275,7 +275,11 @@ pub fn outreach(
     let x = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-EXPORT-WRITE",
-            format!("无法写入 {}：{e}", path.display()),
+            format!(
+                "无法写入 {}：{}",
+                path.display(),
+                crate::problems::xlsx_error_zh(&e)
+            ),
         )
     };
     let mut wb = Workbook::new();

@@ -179,7 +179,9 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
     }
     let t0 = std::time::Instant::now();
     let policy = ctx.policy.clone();
-    let mut m = ctx.db.transaction(|tx| -> Result<Measured> {
+    // Every measurement from one snapshot of the books, taking no write lock: figures that are
+    // compared with each other (the statement and the payments, say) come from the same moment.
+    ctx.db.read_transaction(|tx| -> Result<Measured> {
         let counties = crate::known_counties(tx)?;
         let mut out = Measured {
             year,
@@ -204,12 +206,20 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
         timeliness(tx, year, today, &mut out)?;
         completeness(tx, year, &mut out)?;
         accuracy(tx, year, &mut out)?;
-        Ok(out)
-    })?;
-    budget_metrics(ctx, year, &mut m)?;
-    interest_metrics(ctx, year, &mut m)?;
-    recovery_metric(ctx, year, &mut m)?;
-    let statement = crate::fund::statement(ctx, year, None)?;
+        let mut m = out;
+        measure_books(tx, year, &mut m)?;
+        tracing::info!("全部指标 {:?}", t0.elapsed());
+        Ok(m)
+    })
+}
+
+/// The measurements of the budget, the bank's interest, recovery, the fund statement and the
+/// surveys, within the snapshot of [`measure`].
+fn measure_books(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
+    budget_metrics(tx, year, m)?;
+    interest_metrics(tx, year, m)?;
+    recovery_metric(tx, year, m)?;
+    let statement = crate::fund::statement_in(tx, year, None)?;
     m.city.insert(
         "fund_months_of_expenditure".into(),
         match statement.months_of_expenditure {
@@ -227,7 +237,7 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
     );
     m.statement = Some(statement);
     for c in m.counties.keys().cloned().collect::<Vec<_>>() {
-        let s = crate::fund::statement(ctx, year, Some(&c))?;
+        let s = crate::fund::statement_in(tx, year, Some(&c))?;
         let v = match s.months_of_expenditure {
             Some(months) => measured(
                 dec(months).round_dp(2),
@@ -241,9 +251,8 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
         };
         m.put(&c, "fund_months_of_expenditure", v);
     }
-    survey_metrics(ctx, year, &mut m)?;
-    tracing::info!("全部指标 {:?}", t0.elapsed());
-    Ok(m)
+    survey_metrics(tx, year, m)?;
+    Ok(())
 }
 
 fn name_of<'a>(counties: &'a BTreeMap<String, String>, code: &'a str) -> &'a str {
@@ -514,7 +523,7 @@ fn coverage(tx: &mut Tx<'_>, year: i32, today: NaiveDate, out: &mut Measured) ->
 fn hardship(
     tx: &mut Tx<'_>,
     year: i32,
-    policy: &yanglao_policy::PolicySet,
+    policy: &crate::policy::PolicyBook,
     out: &mut Measured,
 ) -> Result<()> {
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
@@ -602,7 +611,7 @@ fn hardship(
 fn subsidy_compliance(
     tx: &mut Tx<'_>,
     year: i32,
-    policy: &yanglao_policy::PolicySet,
+    policy: &crate::policy::PolicyBook,
     out: &mut Measured,
 ) -> Result<()> {
     let mut cache = crate::contributions::ParamCache::new(policy);
@@ -872,8 +881,8 @@ fn completeness(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
     Ok(())
 }
 
-fn budget_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
-    let e = crate::budget::execution(ctx, year, 0.9)?;
+fn budget_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
+    let e = crate::budget::execution_in(tx, year, 0.9)?;
     m.execution = Some(e.clone());
     let yuan = yanglao_domain::format_wan_yuan;
     let t = &e.total;
@@ -949,10 +958,8 @@ fn budget_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     Ok(())
 }
 
-fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
-    let agreements = ctx.db.transaction(|tx| -> Result<i64> {
-        Ok(tx.scalar_i64("SELECT COUNT(*) FROM bank_agreements", &[])?)
-    })?;
+fn interest_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
+    let agreements = tx.scalar_i64("SELECT COUNT(*) FROM bank_agreements", &[])?;
     if agreements == 0 {
         m.city.insert(
             "interest_shortfalls".into(),
@@ -960,7 +967,7 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
         );
         return Ok(());
     }
-    let shortfalls = crate::bank::interest_check(ctx, year)?;
+    let shortfalls = crate::bank::interest_check_in(tx, year)?;
     m.shortfalls = Some(shortfalls.clone());
     // One item per fund account short of interest (however many credits fell short).
     // (county, bank, account) → (shortfall, credits short, agreed rate, lowest applied rate).
@@ -996,14 +1003,14 @@ fn interest_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     Ok(())
 }
 
-fn recovery_metric(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
-    let rows = ctx.db.transaction(|tx| -> Result<_> {
-        Ok(tx.query(
+fn recovery_metric(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
+    let rows = {
+        tx.query(
             "SELECT county, COUNT(*), CAST(COALESCE(SUM(overpaid_fen), 0) AS BIGINT), CAST(COALESCE(SUM(recovered_fen), 0) AS BIGINT), CAST(COALESCE(SUM(written_off_fen), 0) AS BIGINT)
              FROM recovery_cases WHERE opened_on <= $1 GROUP BY county",
             &[Param::Date(NaiveDate::from_ymd_opt(year, 12, 31).expect("valid"))],
-        )?)
-    })?;
+        )?
+    };
     let yuan = yanglao_domain::format_yuan;
     let measure = |n: i64, over: i64, rec: i64, off: i64| {
         match pct(rec, over) {
@@ -1024,8 +1031,8 @@ fn recovery_metric(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
     Ok(())
 }
 
-fn survey_metrics(ctx: &mut Ctx, year: i32, m: &mut Measured) -> Result<()> {
-    let rates = crate::survey::rates(ctx, year)?;
+fn survey_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
+    let rates = crate::survey::rates_in(tx, year)?;
     let what = [
         (
             "policy_awareness_pct",
@@ -1148,7 +1155,11 @@ pub fn write_worksheet_template(
     let x = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-EXPORT-WRITE",
-            format!("无法写入 {}：{e}", path.display()),
+            format!(
+                "无法写入 {}：{}",
+                path.display(),
+                crate::problems::xlsx_error_zh(&e)
+            ),
         )
     };
     let mut wb = Workbook::new();
@@ -1226,7 +1237,11 @@ pub fn load_framework(path: &std::path::Path) -> Result<yanglao_eval::Framework>
     let text = std::fs::read_to_string(path).map_err(|e| {
         OpsError::rule(
             "E-FRAMEWORK-READ",
-            format!("无法读取指标体系文件 {}：{e}", path.display()),
+            format!(
+                "无法读取指标体系文件 {}：{}",
+                path.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
         )
     })?;
     framework_from_text(&text, &path.display().to_string())

@@ -44,11 +44,17 @@ struct Line {
 }
 
 fn io_err(e: std::io::Error) -> OpsError {
-    OpsError::rule("E-IO", format!("文件写入失败：{e}"))
+    OpsError::rule(
+        "E-IO",
+        format!("文件写入失败：{}", yanglao_domain::io_error_zh(&e)),
+    )
 }
 
 fn xlsx_err(e: XlsxError) -> OpsError {
-    OpsError::rule("E-IO", format!("xlsx 写入失败：{e}"))
+    OpsError::rule(
+        "E-IO",
+        format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+    )
 }
 
 /// A file-name-safe form of a bank's name.
@@ -65,10 +71,15 @@ pub fn export(
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportOutcome> {
     let actor = ctx.actor.clone();
+    let book = ctx.policy.clone();
     let (s, approved_at, lines) = ctx.db.transaction(|tx| -> Result<_> {
         let s = summary(tx, id, false)?;
         if s.status == "draft" {
             return Err(OpsError::rule("E-PAYROLL-NOT-APPROVED", format!("发放批次 {id} 尚未审核，不能导出")));
+        }
+        if s.status == "approved" {
+            // The first export goes to the bank: every line against the register as it is now.
+            crate::payroll::check_payable(tx, &book, id)?;
         }
         let approved_at = tx
             .query_one("SELECT approved_at FROM payrolls WHERE payroll_id = $1 AND county = $2", &[Param::Int(id), Param::Text(&s.county)])?
@@ -141,39 +152,104 @@ pub fn export(
     })
 }
 
-/// The bank payment file (docs/formats/bank-payment.md): GBK CSV, one line per payment. Written
-/// line by line (GB18030 has no state between characters, so the bytes are those of the whole
-/// text encoded at once).
+/// The bank payment file (docs/formats/bank-payment.md): GBK CSV, one line per payment, written by
+/// a CSV writer so that a comma, a quote or a line break in a name or a bank's name is quoted and
+/// never shifts the columns. Fields that need no quoting are written as they are.
 fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Result<()> {
-    let mut f =
+    let file =
         std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io_err)?);
-    let mut put = |text: &str| -> Result<()> {
-        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
-        f.write_all(&bytes).map_err(io_err)
+    let mut w = csv::WriterBuilder::new()
+        .flexible(false)
+        .from_writer(Gb18030Writer::new(file));
+    let csv_err = |e: csv::Error| match e.into_kind() {
+        csv::ErrorKind::Io(e) => io_err(e),
+        _ => OpsError::rule("E-IO", "文件写入失败：CSV 内容无法写出"),
     };
-    put("批次号,序号,身份证号,姓名,银行账号,金额(元),摘要\n")?;
+    w.write_record([
+        "批次号",
+        "序号",
+        "身份证号",
+        "姓名",
+        "银行账号",
+        "金额(元)",
+        "摘要",
+    ])
+    .map_err(csv_err)?;
+    let id_text = id.to_string();
     for l in lines {
-        put(&format!(
-            "{id},{},{},{},{},{},{}城乡居民补充养老保险待遇\n",
-            l.line_no,
-            l.citizen_id,
-            l.name,
-            l.bank_account,
-            format_yuan(l.total_fen),
-            if l.months > 1 {
-                format!("{}至{}", l.from, l.to)
-            } else {
-                l.to.to_string()
-            }
-        ))?;
+        let months = if l.months > 1 {
+            format!("{}至{}", l.from, l.to)
+        } else {
+            l.to.to_string()
+        };
+        let line_no = l.line_no.to_string();
+        let amount = format_yuan(l.total_fen);
+        let memo = format!("{months}城乡居民补充养老保险待遇");
+        let record: [&str; 7] = [
+            &id_text,
+            &line_no,
+            &l.citizen_id,
+            &l.name,
+            &l.bank_account,
+            &amount,
+            &memo,
+        ];
+        w.write_record(record).map_err(csv_err)?;
     }
     let total: i64 = lines.iter().map(|l| l.total_fen).sum();
-    put(&format!(
-        "合计,{},,,{bank},{},\n",
-        lines.len(),
-        format_yuan(total)
-    ))?;
-    f.flush().map_err(io_err)
+    let count = lines.len().to_string();
+    let amount = format_yuan(total);
+    let record: [&str; 7] = ["合计", &count, "", "", bank, &amount, ""];
+    w.write_record(record).map_err(csv_err)?;
+    let inner = w
+        .into_inner()
+        .map_err(|e| io_err(std::io::Error::new(e.error().kind(), "")))?;
+    inner.finish()?.flush().map_err(io_err)
+}
+
+/// Encodes the UTF-8 written into it as GB18030 (which has no state between characters, so the
+/// bytes are those of the whole text encoded at once). A character split between two writes is
+/// kept until its last byte arrives.
+struct Gb18030Writer<W: Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: Write> Gb18030Writer<W> {
+    fn new(inner: W) -> Self {
+        Gb18030Writer {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    fn finish(mut self) -> Result<W> {
+        self.flush().map_err(io_err)?;
+        if !self.pending.is_empty() {
+            return Err(OpsError::rule("E-IO", "文件写入失败：文本不是完整的 UTF-8"));
+        }
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for Gb18030Writer<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::other(e)),
+        };
+        let text = std::str::from_utf8(&self.pending[..valid]).expect("checked above");
+        let (bytes, _, _) = encoding_rs::GB18030.encode(text);
+        self.inner.write_all(&bytes)?;
+        self.pending.drain(..valid);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn excel_time(text: &str) -> ExcelDateTime {

@@ -18,7 +18,7 @@ use crate::{Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use yanglao_store::Param;
+use yanglao_store::{Param, Tx};
 
 #[derive(Debug, Clone, Serialize, Default, PartialEq, Eq)]
 pub struct ByLevel {
@@ -81,15 +81,25 @@ pub struct Statement {
     pub years_at_trend: Option<f64>,
 }
 
+/// The year's statement, read from one snapshot of the books (no write lock taken).
 pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Statement> {
+    ctx.db.read_transaction(|tx| statement_in(tx, year, county))
+}
+
+/// The year's statement within a transaction the caller holds (a snapshot read of several
+/// measurements shares one).
+pub fn statement_in(tx: &mut Tx<'_>, year: i32, county: Option<&str>) -> Result<Statement> {
     let start = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     let county_param = county.unwrap_or("");
-    ctx.db.transaction(|tx| -> Result<Statement> {
+    {
         if let Some(c) = county {
             if !crate::known_counties(tx)?.contains_key(c) {
-                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
+                return Err(OpsError::rule(
+                    "E-REGION-UNKNOWN",
+                    format!("县区代码“{c}”不是本系统登记的县区"),
+                ));
             }
         }
         let mut brought_forward = 0;
@@ -118,26 +128,42 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
         for ((kind, account), amount) in &year_lines {
             let parts: Vec<&str> = account.split('.').collect();
             match (kind.as_str(), parts.as_slice()) {
-                ("contribution" | "gov_paid", ["ind", "personal"]) => income.personal_contributions_fen -= amount,
-                ("contribution" | "gov_paid", ["ind", "entry_subsidy", level]) => income.entry_subsidy.add(level, -amount),
-                ("contribution" | "gov_paid", ["ind", "gov_paid", _]) => income.government_paid_fen -= amount,
+                ("contribution" | "gov_paid", ["ind", "personal"]) => {
+                    income.personal_contributions_fen -= amount
+                }
+                ("contribution" | "gov_paid", ["ind", "entry_subsidy", level]) => {
+                    income.entry_subsidy.add(level, -amount)
+                }
+                ("contribution" | "gov_paid", ["ind", "gov_paid", _]) => {
+                    income.government_paid_fen -= amount
+                }
                 ("benefit_payment" | "overpayment", ["receivable", "subsidy", "exit", level]) => {
                     income.exit_subsidy.add(level, *amount);
-                    exp.exit_subsidy_fen += if kind == "benefit_payment" { *amount } else { 0 };
+                    exp.exit_subsidy_fen += if kind == "benefit_payment" {
+                        *amount
+                    } else {
+                        0
+                    };
                 }
-                ("benefit_payment", ["ind", ..] | ["pool", "longevity"]) => exp.account_pension_fen += amount,
-                ("overpayment", ["receivable", "overpayment"]) => exp.overpayments_reclassified_fen += amount,
+                ("benefit_payment", ["ind", ..] | ["pool", "longevity"]) => {
+                    exp.account_pension_fen += amount
+                }
+                ("overpayment", ["receivable", "overpayment"]) => {
+                    exp.overpayments_reclassified_fen += amount
+                }
                 ("recovery", ["ind", ..]) => exp.overpayments_offset_fen += amount,
                 ("recovery", ["pool", "writeoff"]) => exp.overpayments_written_off_fen += amount,
                 ("inheritance", ["bank"]) => exp.paid_to_heirs_fen -= amount,
                 ("bank_interest", ["pool", "interest"]) => income.interest_fen -= amount,
                 // Any other movement of the claims (a kind this statement does not know yet).
                 (
-                    "contribution" | "gov_paid" | "benefit_payment" | "overpayment" | "recovery" | "inheritance" | "bank_interest"
-                    | "interest_credit" | "subsidy_arrival",
+                    "contribution" | "gov_paid" | "benefit_payment" | "overpayment" | "recovery"
+                    | "inheritance" | "bank_interest" | "interest_credit" | "subsidy_arrival",
                     _,
                 ) => {}
-                (_, _) if ledger::side_of(account) == Some(Side::Claim) => income.other_fen -= amount,
+                (_, _) if ledger::side_of(account) == Some(Side::Claim) => {
+                    income.other_fen -= amount
+                }
                 _ => {}
             }
         }
@@ -148,7 +174,8 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
             + income.interest_fen
             + income.transfers_in_fen
             + income.other_fen;
-        let expenditure_fen = exp.account_pension_fen + exp.exit_subsidy_fen - exp.overpayments_reclassified_fen
+        let expenditure_fen = exp.account_pension_fen + exp.exit_subsidy_fen
+            - exp.overpayments_reclassified_fen
             + exp.overpayments_offset_fen
             + exp.overpayments_written_off_fen
             + exp.paid_to_heirs_fen
@@ -170,17 +197,22 @@ pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<State
             closing_fen: closing,
             income,
             expenditure: exp,
-            months_of_expenditure: (expenditure_fen > 0).then(|| closing as f64 / (expenditure_fen as f64 / 12.0)),
+            months_of_expenditure: (expenditure_fen > 0)
+                .then(|| closing as f64 / (expenditure_fen as f64 / 12.0)),
             years_at_trend: (surplus_fen < 0).then(|| closing as f64 / -(surplus_fen as f64)),
         })
-    })
+    }
 }
 
 /// The statement as an xlsx workbook (amounts in 万元 with two decimals and in yuan).
 pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
     use rust_xlsxwriter::{Format, Workbook};
-    let xerr =
-        |e: rust_xlsxwriter::XlsxError| OpsError::rule("E-IO", format!("xlsx 写入失败：{e}"));
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        OpsError::rule(
+            "E-IO",
+            format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+        )
+    };
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("基金收支").map_err(xerr)?;

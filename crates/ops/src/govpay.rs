@@ -6,6 +6,7 @@ use crate::contributions::{post_contributions, ValidContribution};
 use crate::hardship::load_memberships;
 use crate::persons::load_register;
 use crate::{audit, Ctx, OpsError, Result};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -33,17 +34,39 @@ pub struct GovPayOutcome {
     pub amount_fen: i64,
 }
 
-pub fn run(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<GovPayOutcome> {
+/// Government-paid contributions of `year`, paid on `on` (default: 31 December of the year; a year
+/// not yet over needs its payment date).
+pub fn run(
+    ctx: &mut Ctx,
+    year: i32,
+    county: Option<&str>,
+    on: Option<NaiveDate>,
+) -> Result<GovPayOutcome> {
+    ctx.policy.require()?;
     let year_start = jan1(year);
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
-    let today = chrono::Local::now().date_naive();
+    let today = crate::persons::today();
     if year_start > today {
         return Err(OpsError::rule(
             "E-GOVPAY-FUTURE-YEAR",
             format!("{year} 年尚未开始，不能代缴"),
         ));
     }
-    let paid_date = year_end.min(today);
+    let paid_date = on.unwrap_or(year_end);
+    if paid_date > today {
+        return Err(OpsError::rule(
+            "E-DATE-FUTURE",
+            format!(
+                "代缴日期 {paid_date} 晚于今天：{year} 年尚未结束，请用 --date 指明实际代缴日期"
+            ),
+        ));
+    }
+    if paid_date.year() != year {
+        return Err(OpsError::rule(
+            "E-GOVPAY-DATE-YEAR",
+            format!("代缴日期 {paid_date} 不在 {year} 年内"),
+        ));
+    }
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {

@@ -53,6 +53,7 @@ pub fn load_memberships(tx: &mut Tx<'_>) -> Result<HashMap<i64, Vec<Membership>>
 }
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.policy.require()?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("hardship", &table.file_name, dry_run);
@@ -154,6 +155,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             new_rows.push(m);
         }
         if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        if new_rows.is_empty() && end_changes.is_empty() && crate::persons::unchanged_register_file(&mut out) {
             return Ok(());
         }
         let import_id = record_import(tx, "hardship", &table, &actor, new_rows.len(), out.skipped)?;

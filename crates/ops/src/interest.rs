@@ -32,6 +32,7 @@ pub struct InterestOutcome {
 }
 
 pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<InterestOutcome> {
+    ctx.policy.require()?;
     let credit_date = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     let prior_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).expect("valid");
     if credit_date > chrono::Local::now().date_naive() {

@@ -235,10 +235,23 @@ pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64>
             format!("记账凭证借贷不平（差额 {sum} 分），已拒绝记账"),
         ));
     }
+    // The policy version in force on the entry's date: the latest from on or before it, or the
+    // first version for dates before every version. No version: nothing is posted.
+    let version = tx
+        .query_one(
+            "SELECT COALESCE((SELECT MAX(version_id) FROM policy_versions WHERE applies_from <= $1),
+                             (SELECT MIN(version_id) FROM policy_versions))",
+            &[Param::Date(draft.date)],
+        )?
+        .opt_i64(0)?
+        .ok_or_else(|| {
+            let e = yanglao_policy::PolicyError::NotLoaded;
+            OpsError::rule(e.code(), e.to_string())
+        })?;
     let entry_id = tx.allocate_ids("journal_entry", 1)?;
     tx.exec(
-        "INSERT INTO journal_entries (entry_id, county, entry_date, kind, description, import_id, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO journal_entries (entry_id, county, entry_date, kind, description, import_id, created_by, created_at, policy_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &[
             Param::Int(entry_id),
             Param::Text(draft.county),
@@ -248,8 +261,16 @@ pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64>
             Param::from(draft.import_id),
             Param::Text(actor),
             Param::Timestamp(yanglao_store::now()),
+            Param::Int(version),
         ],
     )?;
+    if let Some(import_id) = draft.import_id {
+        // The import records the newest version its entries applied.
+        tx.exec(
+            "UPDATE imports SET policy_version = $2 WHERE import_id = $1 AND (policy_version IS NULL OR policy_version < $2)",
+            &[Param::Int(import_id), Param::Int(version)],
+        )?;
+    }
     let mut no = 0;
     for (account, amount) in draft.lines.iter().filter(|l| l.1 != 0) {
         no += 1;
@@ -417,19 +438,69 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
         }
     }
 
-    checks.push("个人账户余额不为负");
-    for r in tx.query(
-        "SELECT m.county, p.citizen_id,
-                CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
-         FROM account_movements m JOIN persons p ON p.person_id = m.person_id
-         GROUP BY m.county, p.citizen_id
-         HAVING SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) < 0",
-        &[],
-    )? {
+    checks.push("每个月末：应收多发待遇、个人账户控制科目和每个人的个人账户余额都不为负");
+    let backend = tx.backend();
+    let month_of = |col: &str| match backend {
+        yanglao_store::Backend::Sqlite => format!("strftime('%Y-%m', {col})"),
+        yanglao_store::Backend::Postgres => format!("to_char({col}, 'YYYY-MM')"),
+    };
+    // Accounts that hold a debit balance (receivables of overpayments) or a credit balance (the
+    // individual-account control accounts) whatever happens: their running balance at the end of
+    // every month with movements.
+    let sql = format!(
+        "WITH m AS (
+            SELECT l.county, l.account, {month} AS month, CAST(SUM(l.amount_fen) AS BIGINT) AS amount
+            FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id AND e.county = l.county
+            WHERE l.account = $1 OR l.account LIKE 'ind.%'
+            GROUP BY l.county, l.account, {month}),
+         r AS (SELECT county, account, month, SUM(amount) OVER (PARTITION BY county, account ORDER BY month) AS balance FROM m)
+         SELECT county, account, month, CAST(balance AS BIGINT) FROM r
+         WHERE (account = $1 AND balance < 0) OR (account <> $1 AND balance > 0)
+         ORDER BY county, account, month",
+        month = month_of("e.entry_date")
+    );
+    let mut seen_accounts: std::collections::BTreeSet<(String, String)> = Default::default();
+    for r in tx.query(&sql, &[Param::Text(RECEIVABLE_OVERPAYMENT)])? {
+        let (county, account, month, balance) = (r.str(0)?, r.str(1)?, r.str(2)?, r.i64(3)?);
+        // The first month each account went wrong is enough to find the entry.
+        if !seen_accounts.insert((county.clone(), account.clone())) {
+            continue;
+        }
+        let shown = if account == RECEIVABLE_OVERPAYMENT {
+            balance
+        } else {
+            -balance
+        };
+        breaches.push(Breach {
+            code: "E-LEDGER-NEGATIVE-BALANCE",
+            county,
+            message: format!(
+                "科目 {account} 在 {} 末余额为 {} 元，不应为负",
+                month_end(&month),
+                format_fen(shown)
+            ),
+        });
+    }
+    let sql = format!(
+        "WITH m AS (
+            SELECT county, person_id, {month} AS month,
+                   CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT) AS amount
+            FROM account_movements GROUP BY county, person_id, {month}),
+         r AS (SELECT county, person_id, month, SUM(amount) OVER (PARTITION BY county, person_id ORDER BY month) AS balance FROM m)
+         SELECT r.county, p.citizen_id, MIN(r.month), CAST(MIN(r.balance) AS BIGINT) FROM r JOIN persons p ON p.person_id = r.person_id
+         WHERE r.balance < 0 GROUP BY r.county, p.citizen_id ORDER BY r.county, p.citizen_id",
+        month = month_of("movement_date")
+    );
+    for r in tx.query(&sql, &[])? {
         breaches.push(Breach {
             code: "E-LEDGER-NEGATIVE-ACCOUNT",
             county: r.str(0)?,
-            message: format!("个人账户 {} 余额为负：{} 分", masked_id(&r.str(1)?), r.i64(2)?),
+            message: format!(
+                "个人账户 {} 在 {} 末余额为负（最低 {} 元）",
+                masked_id(&r.str(1)?),
+                month_end(&r.str(2)?),
+                format_fen(r.i64(3)?)
+            ),
         });
     }
 
@@ -448,6 +519,22 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
 }
 
 /// A stored citizen ID with its birth date and sequence hidden.
+/// The last day of a `YYYY-MM` month, as text.
+fn month_end(month: &str) -> String {
+    yanglao_domain::Month::parse(month)
+        .map_or_else(|_| month.to_string(), |m| m.last_day().to_string())
+}
+
+/// Fen as yuan with two decimals (no negative zero).
+fn format_fen(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!(
+        "{sign}{}.{:02}",
+        fen.unsigned_abs() / 100,
+        fen.unsigned_abs() % 100
+    )
+}
+
 pub fn masked_id(id: &str) -> String {
     yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
 }

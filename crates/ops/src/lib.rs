@@ -22,6 +22,7 @@ pub mod interest;
 pub mod ledger;
 pub mod payroll;
 pub mod persons;
+pub mod policy;
 pub mod problems;
 pub mod projection;
 pub mod recovery;
@@ -32,7 +33,7 @@ pub mod table;
 
 pub use problems::{FileError, ImportOutcome, Problem};
 
-use yanglao_policy::PolicySet;
+use policy::PolicyBook;
 use yanglao_store::{Db, Param, StoreError, Tx};
 
 #[derive(Debug, thiserror::Error)]
@@ -64,20 +65,49 @@ impl OpsError {
 
 pub type Result<T> = std::result::Result<T, OpsError>;
 
-/// What every use case needs: the database, the policy in force and who is acting.
+/// What every use case needs: the database, the policy kept in it and who is acting.
 pub struct Ctx {
     pub db: Db,
-    pub policy: PolicySet,
+    /// The policy versions stored in the database (read when the context opens; reread after
+    /// `policy load` with [`Ctx::reload_policy`]).
+    pub policy: PolicyBook,
     pub actor: String,
 }
 
 impl Ctx {
-    pub fn new(db: Db, policy: PolicySet, actor: impl Into<String>) -> Ctx {
-        Ctx {
+    /// A context on `db` (already migrated), with the policy versions it stores.
+    pub fn open(mut db: Db, actor: impl Into<String>) -> Result<Ctx> {
+        let policy = db.read_transaction(PolicyBook::read)?;
+        Ok(Ctx {
             db,
             policy,
             actor: actor.into(),
-        }
+        })
+    }
+
+    /// A context on `db` whose policy is the given source: stored as the first version when the
+    /// database has none (tests, benchmarks and the bundled examples), else checked to be the
+    /// stored latest version.
+    pub fn with_policy_source(
+        mut db: Db,
+        source: &str,
+        file_name: &str,
+        actor: impl Into<String>,
+    ) -> Result<Ctx> {
+        let actor = actor.into();
+        db.transaction(|tx| {
+            if PolicyBook::read(tx)?.is_empty() {
+                policy::load(tx, source, file_name, None, &actor)?;
+            }
+            Ok::<(), OpsError>(())
+        })?;
+        Ctx::open(db, actor)
+    }
+
+    /// Rereads the stored policy versions.
+    pub fn reload_policy(&mut self) -> Result<()> {
+        self.policy = self.db.read_transaction(PolicyBook::read)?;
+        Ok(())
     }
 }
 

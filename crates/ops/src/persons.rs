@@ -93,6 +93,13 @@ pub fn load_register(tx: &mut Tx<'_>) -> Result<HashMap<String, Registered>> {
 }
 
 /// Validates a citizen ID cell, adding a problem or warning; shared by every import.
+/// Today's date, read once per process: a guard against dates that cannot have happened yet,
+/// never the date of an entry.
+pub fn today() -> chrono::NaiveDate {
+    static TODAY: std::sync::OnceLock<chrono::NaiveDate> = std::sync::OnceLock::new();
+    *TODAY.get_or_init(|| chrono::Local::now().date_naive())
+}
+
 pub fn check_id_cell(
     row_no: usize,
     table: &Table,
@@ -116,6 +123,21 @@ pub fn check_id_cell(
         return None;
     }
     match CitizenId::parse(raw) {
+        Ok((id, _)) if id.birth_date() > today() => {
+            errors.push(Problem::at(
+                row_no,
+                cols,
+                table,
+                k,
+                raw,
+                "E-ID-BIRTH-FUTURE",
+                format!(
+                    "身份证号中的出生日期 {} 晚于今天，号码有误",
+                    id.birth_date()
+                ),
+            ));
+            None
+        }
         Ok((id, w)) => {
             if let Some(w) = w {
                 warnings.push(Problem::at(
@@ -174,11 +196,11 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             let county = cols.cell(cells, COUNTY);
             if !counties.contains_key(county) {
-                let msg = match yanglao_domain::RegionCode::parse(county) {
-                    Err(e) => e.message,
-                    Ok(_) => format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、")),
+                let (code, msg) = match yanglao_domain::RegionCode::parse(county) {
+                    Err(e) => (e.code, e.message),
+                    Ok(_) => ("E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、"))),
                 };
-                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, "E-REGION-UNKNOWN", msg));
+                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, code, msg));
             }
             let phone = cols.cell(cells, PHONE);
             let phone_ok = (7..=20).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');
@@ -237,6 +259,9 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
         }
         if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        if new_rows.is_empty() && changed.is_empty() && unchanged_register_file(&mut out) {
             return Ok(());
         }
         let import_id = record_import(tx, "persons", &table, &actor, new_rows.len(), out.skipped)?;
@@ -306,7 +331,11 @@ pub fn begin_import(
     skip: &[usize],
 ) -> Result<bool> {
     tx.lock_for_writing()?;
-    if let Some(id) = previous_import(tx, kind, &table.sha256)? {
+    if REGISTER_KINDS.contains(&kind) {
+        // A register file is compared with the register row by row every time: importing an
+        // earlier file again after the register changed applies what differs.
+        out.seen_before = previous_import(tx, kind, &table.sha256)?;
+    } else if let Some(id) = previous_import(tx, kind, &table.sha256)? {
         out.already_imported = true;
         out.import_id = Some(id);
         out.skipped = out.rows;
@@ -316,15 +345,33 @@ pub fn begin_import(
     Ok(true)
 }
 
-/// The import that already took in a file with this content, if any.
+/// The imports of register files (compared with the register row by row, never skipped whole).
+pub const REGISTER_KINDS: [&str; 3] = ["persons", "hardship", "certifications"];
+
+/// For a register file in which nothing differs from the register: if the same content was
+/// imported before, says so (nothing is recorded) and returns true.
+pub fn unchanged_register_file(out: &mut ImportOutcome) -> bool {
+    match out.seen_before {
+        Some(id) if out.errors.is_empty() => {
+            out.already_imported = true;
+            out.import_id = Some(id);
+            out.skipped = out.rows;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The import that already took in a file with this content, if any (the latest).
 fn previous_import(tx: &mut Tx<'_>, kind: &str, sha256: &str) -> Result<Option<i64>> {
     Ok(tx
         .query_opt(
-            "SELECT import_id FROM imports WHERE kind = $1 AND file_sha256 = $2",
+            "SELECT MAX(import_id) FROM imports WHERE kind = $1 AND file_sha256 = $2",
             &[Param::Text(kind), Param::Text(sha256)],
         )?
-        .map(|r| r.i64(0))
-        .transpose()?)
+        .map(|r| r.opt_i64(0))
+        .transpose()?
+        .flatten())
 }
 
 /// Records an import batch and returns its id.

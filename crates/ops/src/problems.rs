@@ -51,6 +51,9 @@ pub struct ImportOutcome {
     pub skipped: usize,
     /// The whole file had been imported before (same content): nothing was read into the books.
     pub already_imported: bool,
+    /// A register file whose content was imported before (it is compared row by row again).
+    #[serde(skip)]
+    pub seen_before: Option<i64>,
     pub import_id: Option<i64>,
     pub errors: Vec<Problem>,
     pub warnings: Vec<Problem>,
@@ -136,4 +139,22 @@ fn write_xlsx(
         ws.set_freeze_panes(1, 0)?;
     }
     wb.save(path)
+}
+
+/// A workbook writer's failure, in Chinese (the writer's own messages are English): the system's
+/// reason for a file that cannot be written, else what kind of content was refused.
+pub fn xlsx_error_zh(e: &rust_xlsxwriter::XlsxError) -> String {
+    use rust_xlsxwriter::XlsxError as X;
+    match e {
+        X::IoError(io) => yanglao_domain::io_error_zh(io),
+        X::ZipError(_) => "xlsx 文件压缩失败".to_string(),
+        X::SheetnameLengthExceeded(_)
+        | X::SheetnameCannotBeBlank(_)
+        | X::SheetnameContainsInvalidCharacter(_)
+        | X::SheetnameStartsOrEndsWithApostrophe(_)
+        | X::SheetnameReused(_) => "工作表名称无效".to_string(),
+        X::RowColumnLimitError => "超出工作表的行数或列数上限".to_string(),
+        X::MaxStringLengthExceeded => "单元格文本超过 32767 个字符".to_string(),
+        _ => "xlsx 文件生成失败".to_string(),
+    }
 }

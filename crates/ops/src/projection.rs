@@ -1,11 +1,17 @@
-//! The register as the fund projection needs it (`yanglao simulate fund`): who is insured and
-//! who receives benefits at the end of a year, with their accounts, and the fund's balance.
+//! The register and the books as the fund projection needs them (`yanglao simulate fund`): who is
+//! insured and who receives benefits at the end of a year, with their accounts; what is owed to
+//! the heirs of the dead; the pooled accounts and the fund's balance; and, for a back-test, what
+//! the books record for the years after it (contributions, joiners, deaths).
+//!
+//! Everything is read as it stood at the end of the year: movements, entries, awards and
+//! terminations dated on or before 31 December.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
-use yanglao_sim::fund::{Insured, Recipient, Snapshot};
+use chrono::NaiveDate;
+use yanglao_sim::fund::{Insured, ObservedYear, PoolAccounts, Recipient, Snapshot};
 use yanglao_sim::mortality::Sex;
+use yanglao_store::{Param, Tx};
 
 use crate::{Ctx, OpsError, Result};
 
@@ -23,36 +29,82 @@ pub fn last_contribution_year(ctx: &mut Ctx) -> Result<Option<i32>> {
     })
 }
 
-/// The register at the end of `base_year`: people alive and not terminated who have contributed
-/// at least once and have no award (insured), people with an award (recipients), and the fund's
-/// closing balance.
+fn year_end(year: i32) -> Result<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))
+}
+
+/// Everyone's birth date and sex.
+fn persons(tx: &mut Tx<'_>) -> Result<HashMap<i64, (NaiveDate, Sex)>> {
+    let mut out = HashMap::new();
+    tx.for_each_ref("SELECT person_id, birth_date, sex FROM persons", &[], |r| {
+        let sex = if r.str(2)? == "F" {
+            Sex::Female
+        } else {
+            Sex::Male
+        };
+        out.insert(r.i64(0)?, (r.date(1)?, sex));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// The people terminated (by death or otherwise) on or before `end`.
+fn terminated(tx: &mut Tx<'_>, end: NaiveDate) -> Result<HashSet<i64>> {
+    let mut out = HashSet::new();
+    tx.for_each_ref(
+        "SELECT person_id FROM person_events WHERE status = 'terminated' AND effective_date <= $1",
+        &[Param::Date(end)],
+        |r| {
+            out.insert(r.i64(0)?);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// A person's account at the end of the base year.
+struct Account {
+    balance: i64,
+    years: i64,
+    paid: i64,
+    gov: bool,
+    before: bool,
+    first_year: Option<i64>,
+}
+
+/// The register and books at the end of `base_year`: people alive and not terminated who have
+/// contributed at least once and have no award (insured), people with an award (recipients),
+/// the balances of the terminated (owed to heirs), the pooled accounts, and the fund statement's
+/// figures of the year.
 pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
-    let end = NaiveDate::from_ymd_opt(base_year, 12, 31)
-        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {base_year} 无效")))?;
-    let next = NaiveDate::from_ymd_opt(base_year + 1, 1, 1).expect("valid");
-    let fund_balance_fen = crate::fund::statement(ctx, base_year, None)?.closing_fen;
+    let end = year_end(base_year)?;
+    let statement = crate::fund::statement(ctx, base_year, None)?;
     ctx.db.transaction(|tx| -> Result<Snapshot> {
-        let mut terminated: HashSet<i64> = HashSet::new();
-        tx.for_each_ref(
-            "SELECT person_id FROM person_events WHERE status = 'terminated' AND effective_date <= $1",
-            &[yanglao_store::Param::Date(end)],
-            |r| {
-                terminated.insert(r.i64(0)?);
-                Ok(())
-            },
-        )?;
-        // person → (balance, contribution years, paid themselves in the base year, government-paid in it)
-        let mut accounts: HashMap<i64, (i64, i64, i64, bool)> = HashMap::new();
+        let terminated = terminated(tx, end)?;
+        let mut accounts: HashMap<i64, Account> = HashMap::new();
         tx.for_each_ref(
             "SELECT person_id,
                     CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT),
                     CAST(COUNT(DISTINCT CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT),
                     CAST(SUM(CASE WHEN kind = 'self' AND year = $2 THEN personal_fen ELSE 0 END) AS BIGINT),
-                    CAST(SUM(CASE WHEN kind = 'gov_paid' AND year = $2 THEN 1 ELSE 0 END) AS BIGINT)
+                    CAST(SUM(CASE WHEN kind = 'gov_paid' AND year = $2 THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(SUM(CASE WHEN kind IN ('self', 'gov_paid') AND year = $3 THEN 1 ELSE 0 END) AS BIGINT),
+                    CAST(MIN(CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT)
              FROM account_movements WHERE movement_date <= $1 GROUP BY person_id",
-            &[yanglao_store::Param::Date(end), yanglao_store::Param::Int(i64::from(base_year))],
+            &[Param::Date(end), Param::Int(i64::from(base_year)), Param::Int(i64::from(base_year) - 1)],
             |r| {
-                accounts.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?, r.i64(3)?, r.i64(4)? > 0));
+                accounts.insert(
+                    r.i64(0)?,
+                    Account {
+                        balance: r.i64(1)?,
+                        years: r.i64(2)?,
+                        paid: r.i64(3)?,
+                        gov: r.i64(4)? > 0,
+                        before: r.i64(5)? > 0,
+                        first_year: r.opt_i64(6)?,
+                    },
+                );
                 Ok(())
             },
         )?;
@@ -61,42 +113,191 @@ pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
             "SELECT person_id, account_pension_fen,
                     exit_province_fen + exit_city_fen + exit_county_fen + raised_province_fen + raised_city_fen + raised_county_fen
              FROM awards WHERE start_month <= $1",
-            &[yanglao_store::Param::Date(end)],
+            &[Param::Date(end)],
             |r| {
                 awards.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
                 Ok(())
             },
         )?;
+        let mut pool = PoolAccounts::default();
+        for r in tx.query(
+            "SELECT l.account, CAST(SUM(l.amount_fen) AS BIGINT)
+             FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
+             WHERE e.entry_date <= $1 AND l.account IN ('pool.interest', 'pool.longevity', 'pool.writeoff')
+             GROUP BY l.account",
+            &[Param::Date(end)],
+        )? {
+            // Claims are credits: the fund owes what is credited.
+            let fen = -r.i64(1)?;
+            match r.str(0)?.as_str() {
+                "pool.interest" => pool.interest_fen = fen,
+                "pool.longevity" => pool.longevity_fen = fen,
+                _ => pool.writeoff_fen = fen,
+            }
+        }
+        let people = persons(tx)?;
+        let mut ids: Vec<i64> = people.keys().copied().collect();
+        ids.sort_unstable();
         let mut insured = Vec::new();
         let mut recipients = Vec::new();
-        tx.for_each_ref("SELECT person_id, birth_date, sex FROM persons ORDER BY person_id", &[], |r| {
-            let person = r.i64(0)?;
-            if terminated.contains(&person) {
-                return Ok(());
+        let mut owed_fen = 0;
+        for id in ids {
+            let (birth, sex) = people[&id];
+            let account = accounts.get(&id);
+            if terminated.contains(&id) {
+                // What the dead (or those who left) still have is owed to them or their heirs.
+                owed_fen += account.map_or(0, |a| a.balance.max(0));
+                continue;
             }
-            let birth = r.date(1)?;
             if birth > end {
-                return Ok(());
+                continue;
             }
-            let mut age = (next.year() - birth.year()) as u32;
-            if (birth.month(), birth.day()) > (1, 1) {
-                age = age.saturating_sub(1);
-            }
-            let sex = if r.str(2)? == "F" { Sex::Female } else { Sex::Male };
-            let account = accounts.get(&person).copied();
-            if let Some((pension, subsidy)) = awards.get(&person) {
+            if let Some((pension, subsidy)) = awards.get(&id) {
                 recipients.push(Recipient {
-                    age,
+                    id,
+                    birth,
                     sex,
                     account_pension_fen: *pension,
                     subsidy_fen: *subsidy,
-                    balance_fen: account.map_or(0, |a| a.0.max(0)),
+                    balance_fen: account.map_or(0, |a| a.balance.max(0)),
                 });
-            } else if let Some((balance, years, paid, gov)) = account.filter(|a| a.1 > 0) {
-                insured.push(Insured { age, sex, balance_fen: balance, years: years as u32, paid_fen: paid, government_paid: gov });
+            } else if let Some(a) = account.filter(|a| a.years > 0) {
+                insured.push(Insured {
+                    id,
+                    birth,
+                    sex,
+                    balance_fen: a.balance,
+                    years: a.years as u32,
+                    paid_fen: a.paid,
+                    government_paid: a.gov,
+                    contributed_before: a
+                        .first_year
+                        .filter(|y| *y < i64::from(base_year))
+                        .map(|_| a.before),
+                });
             }
+        }
+        Ok(Snapshot {
+            base_year,
+            insured,
+            recipients,
+            fund_balance_fen: statement.closing_fen,
+            opening_fen: statement.brought_forward_fen,
+            bank_interest_fen: statement.income.interest_fen,
+            owed_fen,
+            heirs_paid_fen: statement.expenditure.paid_to_heirs_fen,
+            pool,
+        })
+    })
+}
+
+/// The books at the end of a year as the projection splits them: the fund statement, the
+/// accounts of the living, the balances owed to heirs, the pooled part, and the interest
+/// credited to accounts in the year.
+#[derive(Debug, Clone)]
+pub struct Books {
+    pub statement: crate::fund::Statement,
+    pub accounts_fen: i64,
+    pub owed_fen: i64,
+    pub pool_fen: i64,
+    pub credited_fen: i64,
+}
+
+pub fn books(ctx: &mut Ctx, year: i32) -> Result<Books> {
+    let s = snapshot(ctx, year)?;
+    let statement = crate::fund::statement(ctx, year, None)?;
+    let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
+    let end = year_end(year)?;
+    let credited = ctx.db.transaction(|tx| -> Result<i64> {
+        Ok(tx
+            .query_one(
+                "SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT)
+                 FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
+                 WHERE e.kind = 'interest_credit' AND l.account = 'ind.interest' AND e.entry_date >= $1 AND e.entry_date <= $2",
+                &[Param::Date(start), Param::Date(end)],
+            )?
+            .i64(0)?)
+    })?;
+    Ok(Books {
+        accounts_fen: s.insured.iter().map(|i| i.balance_fen).sum::<i64>()
+            + s.recipients.iter().map(|r| r.balance_fen).sum::<i64>(),
+        owed_fen: s.owed_fen,
+        pool_fen: s.pool.total_fen(),
+        credited_fen: -credited,
+        statement,
+    })
+}
+
+/// What the books record for each year from `base_year + 1` to `last_year`: contributions by
+/// person (dated in the year), the people who contributed for the first time (not insured at the
+/// end of the year before), and deaths and terminations with their month.
+pub fn observed(ctx: &mut Ctx, base_year: i32, last_year: i32) -> Result<Vec<ObservedYear>> {
+    let base_end = year_end(base_year)?;
+    year_end(last_year)?;
+    ctx.db.transaction(|tx| -> Result<Vec<ObservedYear>> {
+        let people = persons(tx)?;
+        // Who the model knows already: anyone with a contribution or an award by the base year.
+        let mut known: HashSet<i64> = HashSet::new();
+        tx.for_each_ref(
+            "SELECT DISTINCT person_id FROM account_movements WHERE movement_date <= $1 AND kind IN ('self', 'gov_paid')",
+            &[Param::Date(base_end)],
+            |r| {
+                known.insert(r.i64(0)?);
+                Ok(())
+            },
+        )?;
+        tx.for_each_ref("SELECT person_id FROM awards WHERE start_month <= $1", &[Param::Date(base_end)], |r| {
+            known.insert(r.i64(0)?);
             Ok(())
         })?;
-        Ok(Snapshot { base_year, insured, recipients, fund_balance_fen })
+        known.extend(terminated(tx, base_end)?);
+        let mut out = Vec::new();
+        for year in base_year + 1..=last_year {
+            let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
+            let end = year_end(year)?;
+            let mut o = ObservedYear { year, ..ObservedYear::default() };
+            let mut contributions: BTreeMap<i64, [i64; 3]> = BTreeMap::new();
+            tx.for_each_ref(
+                "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT),
+                        CAST(SUM(subsidy_province_fen + subsidy_city_fen + subsidy_county_fen) AS BIGINT),
+                        CAST(SUM(gov_paid_fen) AS BIGINT)
+                 FROM account_movements WHERE kind IN ('self', 'gov_paid') AND movement_date >= $1 AND movement_date <= $2
+                 GROUP BY person_id",
+                &[Param::Date(start), Param::Date(end)],
+                |r| {
+                    contributions.insert(r.i64(0)?, [r.i64(1)?, r.i64(2)?, r.i64(3)?]);
+                    Ok(())
+                },
+            )?;
+            for id in contributions.keys() {
+                if known.insert(*id) {
+                    if let Some((birth, sex)) = people.get(id) {
+                        o.joiners.push(Insured {
+                            id: *id,
+                            birth: *birth,
+                            sex: *sex,
+                            balance_fen: 0,
+                            years: 0,
+                            paid_fen: 0,
+                            government_paid: false,
+                            contributed_before: None,
+                        });
+                    }
+                }
+            }
+            o.contributions = contributions;
+            tx.for_each_ref(
+                "SELECT person_id, MIN(effective_date) FROM person_events
+                 WHERE status = 'terminated' AND effective_date >= $1 AND effective_date <= $2 GROUP BY person_id",
+                &[Param::Date(start), Param::Date(end)],
+                |r| {
+                    use chrono::Datelike;
+                    o.exits.insert(r.i64(0)?, r.date(1)?.month());
+                    Ok(())
+                },
+            )?;
+            out.push(o);
+        }
+        Ok(out)
     })
 }

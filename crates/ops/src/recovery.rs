@@ -100,10 +100,29 @@ pub fn record(
     note: Option<&str>,
 ) -> Result<Step> {
     let actor = ctx.actor.clone();
+    check_date(ctx, on)?;
     ctx.db.transaction(|tx| -> Result<Step> {
         tx.lock_for_writing()?;
         record_in(tx, case_id, channel, amount_fen, on, note, &actor)
     })
+}
+
+/// A recovery or inheritance date can be neither in the future nor before the scheme began.
+fn check_date(ctx: &Ctx, on: NaiveDate) -> Result<()> {
+    if on > crate::persons::today() {
+        return Err(OpsError::rule(
+            "E-DATE-FUTURE",
+            format!("日期 {on} 晚于今天"),
+        ));
+    }
+    let launch = ctx.policy.require()?.set.earliest_date();
+    if let Some(launch) = launch.filter(|l| on < *l) {
+        return Err(OpsError::rule(
+            "E-DATE-BEFORE-SCHEME",
+            format!("日期 {on} 早于制度启动（{launch}）"),
+        ));
+    }
+    Ok(())
 }
 
 fn record_in(
@@ -124,16 +143,26 @@ fn record_in(
     if amount_fen <= 0 {
         return Err(OpsError::rule("E-AMOUNT-NOT-POSITIVE", "金额必须大于零"));
     }
-    if on > chrono::Local::now().date_naive() {
-        return Err(OpsError::rule("E-DATE-FUTURE", "日期晚于今天"));
-    }
     let c = tx
         .query_opt(
-            "SELECT county, person_id, overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = $1",
+            "SELECT county, person_id, overpaid_fen - recovered_fen - written_off_fen, death_date, opened_on FROM recovery_cases WHERE case_id = $1",
             &[Param::Int(case_id)],
         )?
         .ok_or_else(|| OpsError::rule("E-RECOVERY-NOT-FOUND", format!("没有编号为 {case_id} 的追回案件")))?;
     let (county, person_id, outstanding) = (c.str(0)?, c.i64(1)?, c.i64(2)?);
+    let (death, opened) = (c.date(3)?, c.date(4)?);
+    if on < death {
+        return Err(OpsError::rule(
+            "E-DATE-BEFORE-DEATH",
+            format!("日期 {on} 早于死亡日期 {death}"),
+        ));
+    }
+    if on < opened {
+        return Err(OpsError::rule(
+            "E-RECOVERY-BEFORE-OPENED",
+            format!("日期 {on} 早于追回案件立案日期 {opened}：案件立案前不能登记追回"),
+        ));
+    }
     if amount_fen > outstanding {
         return Err(OpsError::rule(
             "E-RECOVERY-EXCEEDS",
@@ -242,14 +271,18 @@ pub fn pay_inheritance(
         ));
     }
     let actor = ctx.actor.clone();
+    check_date(ctx, on)?;
     ctx.db.transaction(|tx| -> Result<Inheritance> {
         tx.lock_for_writing()?;
         let p = tx
             .query_opt("SELECT p.county, p.person_id, d.death_date FROM persons p LEFT JOIN deaths d ON d.county = p.county AND d.person_id = p.person_id AND d.official WHERE p.citizen_id = $1", &[Param::Text(id.as_str())])?
             .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))?;
         let (county, person_id) = (p.str(0)?, p.i64(1)?);
-        if p.opt_date(2)?.is_none() {
+        let Some(death) = p.opt_date(2)? else {
             return Err(OpsError::rule("E-INHERIT-NOT-DECEASED", "此人没有经官方来源确认的死亡记录，不能办理个人账户继承"));
+        };
+        if on < death {
+            return Err(OpsError::rule("E-DATE-BEFORE-DEATH", format!("支付日期 {on} 早于死亡日期 {death}")));
         }
         if tx.query_opt("SELECT 1 FROM inheritance_payments WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?.is_some() {
             return Err(OpsError::rule("E-INHERIT-DONE", "此人的个人账户余额已支付给继承人"));

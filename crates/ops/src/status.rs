@@ -5,7 +5,7 @@
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use yanglao_domain::{age_on, BankAccount, CitizenId};
+use yanglao_domain::{age_on, BankAccount, CitizenId, Month};
 use yanglao_store::{Param, Tx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,12 +69,16 @@ pub struct PersonView {
     pub county: String,
     pub birth_date: NaiveDate,
     pub sex: String,
+    /// Age today, or at death for a person who died.
     pub age: i32,
     pub phone: Option<String>,
     pub bank_name: Option<String>,
     /// Masked: the full number is for the payroll only.
     pub bank_account: Option<String>,
     pub basic_enrolled: bool,
+    /// A recipient left out of this month's payroll for want of a certification in time
+    /// (certification.rs); a later certification brings them back with the months missed.
+    pub uncertified: bool,
     /// `registered` (in the basic scheme, never contributed), `contributing`, `lapsed`, or the last decision.
     pub current_status: String,
     pub years: Vec<YearStatus>,
@@ -113,6 +117,7 @@ fn events(tx: &mut Tx<'_>, county: &str, person_id: i64) -> Result<Vec<Event>> {
 /// The register entry and status history of a person, as of `today`.
 pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonView> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+    let ctx_policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<PersonView> {
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
@@ -160,6 +165,26 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
                 Ok(serde_json::json!({"date": r.date(0)?, "source": r.str(1)?, "official": r.bool(2)?, "disagreement": r.bool(3)?}))
             })
             .transpose()?;
+        let death_date = death.as_ref().and_then(|d| d["date"].as_str()).and_then(|d| d.parse::<NaiveDate>().ok());
+        let award_start = tx
+            .query_opt("SELECT start_month FROM awards WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(pid)])?
+            .map(|r| r.date(0))
+            .transpose()?;
+        let uncertified = match award_start {
+            Some(start) if death.is_none() && current_status == Decision::Receiving.as_str() => {
+                let last = tx
+                    .query_opt(
+                        "SELECT MAX(certified_on) FROM certifications WHERE county = $1 AND person_id = $2 AND certified_on <= $3",
+                        &[Param::Text(&county), Param::Int(pid), Param::Date(today)],
+                    )?
+                    .map(|r| r.opt_date(0))
+                    .transpose()?
+                    .flatten();
+                let params = ctx_policy.supplementary(&county, today).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+                crate::certification::uncertified(&params, Month::of(today), Month::of(start), last)
+            }
+            _ => false,
+        };
         let death_records = tx
             .query(
                 "SELECT source, source_ref, death_date, match_status FROM death_records WHERE person_county = $1 AND person_id = $2 ORDER BY death_date, record_id",
@@ -174,11 +199,12 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             county,
             birth_date,
             sex: p.str(4)?,
-            age: age_on(birth_date, today),
+            age: age_on(birth_date, death_date.unwrap_or(today)),
             phone: p.opt_str(5)?,
             bank_name: p.opt_str(6)?,
             bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or(a)),
             basic_enrolled: p.bool(8)?,
+            uncertified,
             current_status,
             years,
             events,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Serialize;
-use yanglao_store::{ColType, Param};
+use yanglao_store::{ColType, Param, Tx};
 
 use crate::persons::{begin_import, finish, record_import};
 use crate::problems::{ImportOutcome, Problem};
@@ -198,7 +198,12 @@ struct Tally {
 
 /// Rates by county (keyed by code) and for the city (key `""`).
 pub fn rates(ctx: &mut Ctx, year: i32) -> Result<BTreeMap<String, SurveyRates>> {
-    ctx.db.transaction(|tx| -> Result<_> {
+    ctx.db.read_transaction(|tx| rates_in(tx, year))
+}
+
+/// [`rates`] within a transaction the caller holds.
+pub fn rates_in(tx: &mut Tx<'_>, year: i32) -> Result<BTreeMap<String, SurveyRates>> {
+    {
         let mut t: BTreeMap<String, Tally> = BTreeMap::new();
         tx.for_each_ref(
             "SELECT county, respondent, aware, satisfaction FROM survey_responses WHERE year = $1",
@@ -240,5 +245,5 @@ pub fn rates(ctx: &mut Ctx, year: i32) -> Result<BTreeMap<String, SurveyRates>> 
                 )
             })
             .collect())
-    })
+    }
 }

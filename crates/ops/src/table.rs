@@ -209,7 +209,11 @@ fn normalise_header(h: &str) -> String {
 pub fn read_table(path: &Path) -> Result<Table, FileError> {
     let file_name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| {
-        FileError::new(&file_name, "E-FILE-NOT-FOUND", format!("无法打开文件：{e}"))
+        FileError::new(
+            &file_name,
+            "E-FILE-NOT-FOUND",
+            format!("无法打开文件：{}", yanglao_domain::io_error_zh(&e)),
+        )
     })?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(FileError::new(
@@ -223,7 +227,11 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| {
-        FileError::new(&file_name, "E-FILE-NOT-FOUND", format!("无法读取文件：{e}"))
+        FileError::new(
+            &file_name,
+            "E-FILE-NOT-FOUND",
+            format!("无法读取文件：{}", yanglao_domain::io_error_zh(&e)),
+        )
     })?;
     if bytes.is_empty() {
         return Err(FileError::new(&file_name, "E-FILE-EMPTY", "文件为空"));
@@ -247,6 +255,17 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
     };
     if headers.iter().all(|h| h.trim().is_empty()) {
         return Err(FileError::new(&file_name, "E-FILE-EMPTY", "文件没有表头行"));
+    }
+    if let Some((first, second, name)) = duplicate_header(&headers) {
+        return Err(FileError::new(
+            &file_name,
+            "E-FILE-DUP-HEADER",
+            format!(
+                "表头“{name}”出现两次（第 {} 列和第 {} 列）：无法确定取哪一列，请删除或改名其中一列",
+                column_letter(first),
+                column_letter(second)
+            ),
+        ));
     }
     if rows.is_empty() {
         return Err(FileError::new(
@@ -276,20 +295,52 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
 
 type Parsed = (Vec<String>, Vec<(usize, Vec<Cell>)>);
 
+/// The first header that appears twice (once normalised, empty headers aside): both positions and
+/// the header as written.
+fn duplicate_header(headers: &[String]) -> Option<(usize, usize, String)> {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        let key = normalise_header(h);
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(&first) = seen.get(&key) {
+            return Some((first, i, h.trim().to_string()));
+        }
+        seen.insert(key, i);
+    }
+    None
+}
+
+/// A spreadsheet reader's failure, in Chinese (the reader's own messages are English).
+fn spreadsheet_error_zh(e: &calamine::Error) -> String {
+    match e {
+        calamine::Error::Io(io) => yanglao_domain::io_error_zh(io),
+        calamine::Error::Msg(_) => {
+            "无法识别文件格式（不是 xlsx、xls 或 ods 电子表格，或文件已损坏、被截断）".to_string()
+        }
+        calamine::Error::Xlsx(_) => "xlsx 文件的内部结构损坏或不完整（可能被截断）".to_string(),
+        calamine::Error::Xlsb(_) => "xlsb 文件的内部结构损坏或不完整（可能被截断）".to_string(),
+        calamine::Error::Xls(_) => "xls 文件的内部结构损坏或不完整（可能被截断）".to_string(),
+        calamine::Error::Ods(_) => "ods 文件的内部结构损坏或不完整（可能被截断）".to_string(),
+        _ => "电子表格的内容无法解析".to_string(),
+    }
+}
+
 fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
     let unreadable = |e: String| {
         FileError::new(
             file_name,
             "E-FILE-UNREADABLE",
-            format!("无法读取电子表格（文件可能已损坏、被截断或不是电子表格）：{e}"),
+            format!("无法读取电子表格：{e}"),
         )
     };
     let range = library_guarded(|| {
         let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-            .map_err(|e| unreadable(e.to_string()))?;
+            .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;
         wb.worksheet_range_at(0)
             .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
-            .map_err(|e| unreadable(e.to_string()))
+            .map_err(|e| unreadable(spreadsheet_error_zh(&e)))
     })
     .unwrap_or_else(|| Err(unreadable("内容超出读取范围（如单元格地址过大）".into())))?;
     // The used range may start below row 1 or right of column A: keep sheet coordinates.
@@ -390,6 +441,20 @@ fn number_text(f: f64) -> String {
     format!("{f}")
 }
 
+/// A CSV reader's failure, in Chinese.
+fn csv_error_zh(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => yanglao_domain::io_error_zh(io),
+        csv::ErrorKind::Utf8 { .. } => "含有无效的 UTF-8 字符".to_string(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("本行有 {len} 个字段，应为 {expected_len} 个")
+        }
+        _ => "内容无法解析".to_string(),
+    }
+}
+
 fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
     let text = decode_text(bytes).map_err(|(line, msg)| {
         FileError::new(file_name, "E-FILE-ENCODING", format!("第 {line} 行：{msg}"))
@@ -412,7 +477,7 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
             return Err(FileError::new(
                 file_name,
                 "E-FILE-UNREADABLE",
-                format!("CSV 表头无法解析：{e}"),
+                format!("CSV 表头无法解析：{}", csv_error_zh(&e)),
             ))
         }
         None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "文件为空")),
@@ -425,7 +490,10 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
             FileError::new(
                 file_name,
                 "E-FILE-UNREADABLE",
-                format!("第 {line} 行 CSV 格式错误（引号不配对或文件被截断）：{e}"),
+                format!(
+                    "第 {line} 行 CSV 格式错误（引号不配对或文件被截断）：{}",
+                    csv_error_zh(&e)
+                ),
             )
         })?;
         let line = rec

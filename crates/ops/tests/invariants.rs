@@ -180,7 +180,13 @@ fn check(ctx: &mut Ctx, model: &Model) {
 fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
     let mut db = Db::open(url).unwrap();
     db.migrate().unwrap();
-    let mut ctx = Ctx::new(db, policy(), "prop");
+    let mut ctx = Ctx::with_policy_source(
+        db,
+        yanglao_policy::SHANXI_SUPPLEMENTARY,
+        "shanxi-supplementary.toml",
+        "prop",
+    )
+    .unwrap();
     let mut model = Model::default();
     let mut n = 0;
     let mut text =
@@ -298,7 +304,7 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
                     .iter()
                     .any(|&p| model.last_credited(county(p)).is_some_and(|last| *y < last));
                 let before = counts(&mut ctx);
-                match govpay::run(&mut ctx, *y, None) {
+                match govpay::run(&mut ctx, *y, None, None) {
                     Ok(o) => {
                         assert!(!refused, "gov-pay {y} should have been refused");
                         assert_eq!(o.persons, eligible.len());

@@ -139,6 +139,9 @@ pub enum PolicyError {
         region: String,
         policy_region: String,
     },
+    /// The database holds no version of the policy.
+    #[error("数据库中没有政策参数，不能记账：请先用“yanglao policy load 文件”载入政策参数（或用“yanglao init --illustrative-policy”载入系统自带的示意参数）")]
+    NotLoaded,
 }
 
 impl PolicyError {
@@ -149,6 +152,7 @@ impl PolicyError {
             PolicyError::WrongScheme { .. } => "E-POLICY-WRONG-SCHEME",
             PolicyError::BadRegion { .. } => "E-POLICY-BAD-REGION",
             PolicyError::RegionNotCovered { .. } => "E-POLICY-REGION-NOT-COVERED",
+            PolicyError::NotLoaded => "E-POLICY-NONE",
         }
     }
 }

@@ -319,19 +319,24 @@ pub fn report(i: &Input<'_>) -> Doc {
 
     // 三、综合评价情况及评价结论
     d.heading(1, "三、综合评价情况及评价结论");
-    let mut text = format!(
-        "经评价，{} {y} 年度城乡居民补充养老保险绩效评价得分为 {} 分，绩效评级为“{}”。",
-        i.place,
-        d.fig("total", fmt2(e.total)),
-        d.fig("grade", e.grade)
-    );
-    if !e.unscored.is_empty() {
-        text.push_str(&format!(
-            "其中 {} 项指标因缺少数据或评价人判断未评分（{}），按 0 分计入，评分结果不完整。",
+    let mut text = if e.unscored.is_empty() {
+        format!(
+            "经评价，{} {y} 年度城乡居民补充养老保险绩效评价得分为 {} 分，绩效评级为“{}”。",
+            i.place,
+            d.fig("total", fmt2(e.total)),
+            d.fig("grade", e.grade)
+        )
+    } else {
+        // An evaluation with indicators left unscored has no grade.
+        format!(
+            "{} {y} 年度城乡居民补充养老保险绩效评价已评分指标合计 {} 分；其中 {} 项指标因缺少数据或评价人判断未评分（{}），评价{}，不评定绩效等级。",
+            i.place,
+            d.fig("total", fmt2(e.total)),
             e.unscored.len(),
-            e.unscored.join("、")
-        ));
-    }
+            e.unscored.join("、"),
+            d.fig("grade", "未完成")
+        )
+    };
     if !i.findings.is_empty() {
         let titles: Vec<&str> = i.findings.iter().map(|f| f.title.as_str()).collect();
         text.push_str(&format!("评价发现的主要问题：{}。", titles.join("；")));

@@ -113,7 +113,7 @@ pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>,
         return Err(ReportError::Inconsistent(problems));
     }
     let io = |p: &Path, e: String| ReportError::Io(format!("无法写入 {}：{e}", p.display()));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, yanglao_domain::io_error_zh(&e)))?;
     let finals = [
         dir.join(format!("{stem}.docx")),
         dir.join(format!("{stem}.html")),
@@ -129,9 +129,10 @@ pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>,
         })
         .collect();
     let result = (|| {
-        docx::write(doc, &temps[0]).map_err(|e| io(&finals[0], e.to_string()))?;
-        html::write(doc, &temps[1]).map_err(|e| io(&finals[1], e.to_string()))?;
-        xlsx::write(doc, &temps[2]).map_err(|e| io(&finals[2], e.to_string()))?;
+        docx::write(doc, &temps[0]).map_err(|e| io(&finals[0], yanglao_domain::io_error_zh(&e)))?;
+        html::write(doc, &temps[1]).map_err(|e| io(&finals[1], yanglao_domain::io_error_zh(&e)))?;
+        xlsx::write(doc, &temps[2])
+            .map_err(|e| io(&finals[2], yanglao_ops::problems::xlsx_error_zh(&e)))?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -141,7 +142,7 @@ pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>,
         return Err(e);
     }
     for (t, f) in temps.iter().zip(&finals) {
-        std::fs::rename(t, f).map_err(|e| io(f, e.to_string()))?;
+        std::fs::rename(t, f).map_err(|e| io(f, yanglao_domain::io_error_zh(&e)))?;
     }
     Ok(finals.to_vec())
 }

@@ -540,7 +540,7 @@ fn fund_table(p: &Projection) -> Table {
         "缴费补贴",
         "待遇补贴（收入）",
         "丧葬补助（收入）",
-        "利息",
+        "银行利息",
         "补缴",
         "收入合计",
         "个人账户养老金",
@@ -552,8 +552,10 @@ fn fund_table(p: &Projection) -> Table {
         "省级补贴",
         "市级补贴",
         "县级补贴",
+        "记账利息（统筹转入个人账户）",
         "年末滚存结余",
         "其中个人账户",
+        "其中应付继承人",
         "统筹部分",
     ];
     let row = |r: &YearRow| {
@@ -582,8 +584,10 @@ fn fund_table(p: &Projection) -> Table {
             Cell::Yuan(r.subsidies.province_fen),
             Cell::Yuan(r.subsidies.city_fen),
             Cell::Yuan(r.subsidies.county_fen),
+            Cell::Yuan(r.credited_interest_fen),
             Cell::Yuan(r.balance_fen),
             Cell::Yuan(r.accounts_fen),
+            Cell::Yuan(r.owed_fen),
             Cell::Yuan(r.pool_fen),
         ]
     };
@@ -638,7 +642,14 @@ pub fn fund_page(title: &str, notes: Vec<String>, projections: &[Projection]) ->
     Page {
         title: title.to_string(),
         notes,
-        findings: Vec::new(),
+        findings: projections
+            .iter()
+            .flat_map(|p| {
+                p.findings
+                    .iter()
+                    .map(|f| (true, format!("{}：{f}", p.label)))
+            })
+            .collect(),
         tables: projections.iter().map(fund_table).collect(),
         charts: vec![
             Chart {
@@ -685,17 +696,30 @@ mod tests {
         let s = crate::fund::Snapshot {
             base_year: 2023,
             insured: vec![crate::fund::Insured {
-                age: 50,
+                id: 1,
+                birth: chrono::NaiveDate::from_ymd_opt(1973, 5, 1).unwrap(),
                 sex: crate::mortality::Sex::Male,
                 balance_fen: 10_000,
                 years: 3,
                 paid_fen: 20_000,
                 government_paid: false,
+                contributed_before: Some(true),
             }],
             recipients: vec![],
             fund_balance_fen: 10_000,
+            opening_fen: 5_000,
+            bank_interest_fen: 100,
+            owed_fen: 0,
+            heirs_paid_fen: 0,
+            pool: crate::fund::PoolAccounts::default(),
         };
-        let pr = crate::fund::project(&p, &s, &Mortality::illustrative(), 3, "x").unwrap();
+        let pr = crate::fund::project(
+            &p,
+            &s,
+            &Mortality::illustrative(),
+            &crate::fund::Options::new(3, "x"),
+        )
+        .unwrap();
         let t = fund_table(&pr);
         assert!(t.rows.iter().all(|r| r.len() == t.header.len()));
         let svg = svg(&page.charts[0]);

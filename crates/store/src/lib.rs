@@ -24,10 +24,16 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("[E-DB-VALUE] 数据库取值错误：{0}")]
     Value(String),
+    /// A column read as a value that must be present holds NULL: the reader uses an `opt_`
+    /// accessor where NULL is legitimate, so this is a defect, never a silent 0 or "".
+    #[error("[E-DB-NULL] 数据库取值错误：第 {column} 列为空（NULL），此处应为{wanted}")]
+    Null { column: usize, wanted: &'static str },
     #[error(
         "[E-DB-SCHEMA] 数据库结构版本 {found} 高于本程序支持的版本 {supported}，请升级 yanglao"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+    #[error("[E-DB-MIGRATION] 数据库迁移失败：{0}")]
+    Migration(String),
 }
 
 /// The server's own message, detail and constraint (a bare `postgres::Error` prints only "db error").
@@ -55,7 +61,9 @@ impl StoreError {
             StoreError::Sqlite(_) => "E-DB-SQLITE",
             StoreError::Postgres(_) => "E-DB-POSTGRES",
             StoreError::Value(_) => "E-DB-VALUE",
+            StoreError::Null { .. } => "E-DB-NULL",
             StoreError::SchemaTooNew { .. } => "E-DB-SCHEMA",
+            StoreError::Migration(_) => "E-DB-MIGRATION",
         }
     }
 }
@@ -526,7 +534,7 @@ impl Tx<'_> {
                         for (r, item) in chunk.iter().enumerate() {
                             buf.clear();
                             fill(item, &mut buf);
-                            debug_assert_eq!(buf.len(), ncol);
+                            check_width(table, buf.len(), ncol)?;
                             for (c, p) in buf.iter().enumerate() {
                                 value::bind_sqlite(&mut st, r * ncol + c + 1, p)?;
                             }
@@ -540,7 +548,7 @@ impl Tx<'_> {
                     for item in rest {
                         buf.clear();
                         fill(item, &mut buf);
-                        debug_assert_eq!(buf.len(), ncol);
+                        check_width(table, buf.len(), ncol)?;
                         for (c, p) in buf.iter().enumerate() {
                             value::bind_sqlite(&mut st, c + 1, p)?;
                         }
@@ -563,13 +571,7 @@ impl Tx<'_> {
                 for item in items {
                     buf.clear();
                     fill(item, &mut buf);
-                    if buf.len() != columns.len() {
-                        return Err(StoreError::Value(format!(
-                            "{table}：一行给出 {} 个值，应为 {} 个",
-                            buf.len(),
-                            columns.len()
-                        )));
-                    }
+                    check_width(table, buf.len(), columns.len())?;
                     out.extend_from_slice(&ncol.to_be_bytes());
                     for (p, (_, ty)) in buf.iter().zip(columns) {
                         copy::write_field(&mut out, p, *ty)?;
@@ -585,6 +587,18 @@ impl Tx<'_> {
             }
         }
         Ok(items.len() as u64)
+    }
+}
+
+/// A row of a bulk insert gives one value per column, in every build: a short row would shift
+/// the next row's values into its columns.
+fn check_width(table: &str, given: usize, columns: usize) -> Result<()> {
+    if given == columns {
+        Ok(())
+    } else {
+        Err(StoreError::Value(format!(
+            "{table}：一行给出 {given} 个值，应为 {columns} 个"
+        )))
     }
 }
 
@@ -907,7 +921,13 @@ mod bulk_read_tests {
     #[test]
     fn bulk_reads_agree_with_ordinary_reads() {
         let (urls, _scratch) = test_urls("yanglao_store_bulk");
-        type Seen = (i64, Option<i64>, String, Option<chrono::NaiveDate>, bool);
+        type Seen = (
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<chrono::NaiveDate>,
+            bool,
+        );
         for url in urls {
             let mut db = Db::open(&url).expect("open");
             db.batch(
@@ -957,7 +977,8 @@ mod bulk_read_tests {
                             out.push((
                                 r.i64(0)?,
                                 r.opt_i64(1)?,
-                                r.str(2)?.to_string(),
+                                // NULL labels are NULL, not empty text.
+                                r.opt_str(2)?.map(str::to_string),
                                 r.opt_date(3)?,
                                 r.bool(4)?,
                             ));
@@ -1047,7 +1068,7 @@ mod upgrade_tests {
                 Ok(())
             })
             .expect("old lines");
-            assert_eq!(db.migrate().expect("upgrade"), vec![9], "{url}");
+            assert_eq!(db.migrate().expect("upgrade"), vec![9, 10], "{url}");
             let rows = db
                 .transaction(|tx| -> Result<Vec<Row>> {
                     tx.query(
@@ -1079,5 +1100,169 @@ mod upgrade_tests {
                 "{url}: a second line for a person in one payroll"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod strict_reads_tests {
+    use super::*;
+
+    fn sqlite_file(tag: &str) -> (String, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("yanglao-store-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        (format!("sqlite://{}", dir.join("t.db").display()), dir)
+    }
+
+    /// NULL is never read as 0 or "": the plain accessors refuse it with E-DB-NULL, the `opt_`
+    /// ones give `None`, row by row and streaming alike.
+    #[test]
+    fn null_is_an_error_unless_asked_for_as_optional() {
+        let (urls, _scratch) = test_urls("yanglao_store_null");
+        for url in urls {
+            let mut db = Db::open(&url).expect("open");
+            db.batch("CREATE TABLE n (a BIGINT, b TEXT)")
+                .expect("table");
+            db.transaction(|tx| tx.exec("INSERT INTO n (a, b) VALUES (NULL, NULL)", &[]))
+                .expect("insert");
+            let rows = db
+                .transaction(|tx| tx.query("SELECT a, b FROM n", &[]))
+                .expect("read");
+            let r = &rows[0];
+            assert_eq!(r.i64(0).unwrap_err().code(), "E-DB-NULL", "{url}");
+            assert_eq!(r.str(1).unwrap_err().code(), "E-DB-NULL", "{url}");
+            assert_eq!(r.opt_i64(0).unwrap(), None, "{url}");
+            assert_eq!(r.opt_str(1).unwrap(), None, "{url}");
+            let mut seen = 0;
+            db.transaction(|tx| {
+                tx.for_each_ref("SELECT a, b FROM n", &[], |r| {
+                    assert_eq!(r.i64(0).unwrap_err().code(), "E-DB-NULL");
+                    assert_eq!(r.str(1).unwrap_err().code(), "E-DB-NULL");
+                    assert_eq!(r.opt_i64(0)?, None);
+                    assert_eq!(r.opt_str(1)?, None);
+                    seen += 1;
+                    Ok(())
+                })
+            })
+            .expect("stream");
+            assert_eq!(seen, 1, "{url}");
+            let e = db
+                .transaction(|tx| tx.scalar_i64("SELECT MAX(a) FROM n", &[]))
+                .unwrap_err();
+            assert_eq!(e.code(), "E-DB-NULL", "{url}: an empty aggregate is no 0");
+            assert!(e.to_string().contains("NULL"), "{e}");
+        }
+    }
+
+    /// A row of a bulk insert with too few or too many values is refused in every build, on both
+    /// backends, and nothing is written.
+    #[test]
+    fn a_bulk_row_of_the_wrong_width_is_refused() {
+        let (urls, _scratch) = test_urls("yanglao_store_width");
+        for url in urls {
+            let mut db = Db::open(&url).expect("open");
+            db.batch("CREATE TABLE w (a BIGINT, b TEXT)")
+                .expect("table");
+            for width in [1usize, 3] {
+                let items: Vec<i64> = (0..200).collect();
+                let e = db
+                    .transaction(|tx| {
+                        tx.insert_many(
+                            "w",
+                            &[("a", ColType::Int), ("b", ColType::Text)],
+                            &items,
+                            |n, row| {
+                                row.push(Param::Int(*n));
+                                // The last row is the wrong width.
+                                if *n == 199 {
+                                    row.extend(std::iter::repeat_n(Param::Text("x"), width - 1));
+                                } else {
+                                    row.push(Param::Text("x"));
+                                }
+                            },
+                        )
+                    })
+                    .expect_err("wrong width");
+                assert!(e.to_string().contains("应为 2 个"), "{url}: {e}");
+            }
+            let n = db
+                .transaction(|tx| tx.scalar_i64("SELECT COUNT(*) FROM w", &[]))
+                .unwrap();
+            assert_eq!(n, 0, "{url}");
+        }
+    }
+
+    /// A read transaction sees one snapshot: what another connection commits meanwhile is not
+    /// seen until it ends; on SQLite it reads while another connection holds the write lock.
+    #[test]
+    fn a_read_transaction_is_one_snapshot_and_takes_no_write_lock() {
+        let (mut urls, _scratch) = test_urls("yanglao_store_snapshot");
+        let (file, dir) = sqlite_file("snapshot");
+        urls[0] = file;
+        for url in urls {
+            let mut a = Db::open(&url).expect("open");
+            a.batch("CREATE TABLE s (n BIGINT)").expect("table");
+            let mut b = Db::open(&url).expect("open second");
+            let count = |tx: &mut Tx<'_>| tx.scalar_i64("SELECT COUNT(*) FROM s", &[]);
+            let (before, after) = a
+                .read_transaction(|tx| -> Result<(i64, i64)> {
+                    let before = count(tx)?;
+                    b.transaction(|w| w.exec("INSERT INTO s (n) VALUES (1)", &[]))?;
+                    Ok((before, count(tx)?))
+                })
+                .expect("snapshot");
+            assert_eq!((before, after), (0, 0), "{url}");
+            assert_eq!(a.read_transaction(count).unwrap(), 1, "{url}");
+            if url.starts_with("sqlite") {
+                // Another connection holds the write lock: reads go on.
+                b.transaction(|_w| -> Result<()> {
+                    let mut c = Db::open(&url)?;
+                    assert_eq!(c.read_transaction(count)?, 1);
+                    Ok(())
+                })
+                .expect("read beside a writer");
+            }
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// `migrate` releases its advisory lock on PostgreSQL when it fails, so the next command
+    /// does not wait for ever; and on a current schema it takes no write lock (SQLite).
+    #[test]
+    fn migrate_releases_its_lock_on_error_and_reads_a_current_schema() {
+        let (file, dir) = sqlite_file("migrate");
+        let mut db = Db::open(&file).expect("open");
+        db.migrate().expect("migrate");
+        let mut writer = Db::open(&file).expect("writer");
+        writer
+            .transaction(|_w| -> Result<()> {
+                let mut other = Db::open(&file)?;
+                assert_eq!(other.migrate()?, Vec::<i64>::new());
+                Ok(())
+            })
+            .expect("migrate beside a writer");
+        let _ = std::fs::remove_dir_all(dir);
+
+        let Some(admin) = std::env::var("YANGLAO_TEST_PG_URL").ok() else {
+            return;
+        };
+        let scratch = ScratchPg::create(&admin, "yanglao_store_lock").expect("scratch");
+        let mut db = Db::open(&scratch.url).expect("open");
+        // A type of the table's name makes creating the migrations table fail.
+        db.batch("CREATE TYPE schema_migrations AS (x INT)")
+            .expect("type");
+        assert!(db.migrate().is_err());
+        let mut other = Db::open(&scratch.url).expect("other");
+        let free = other
+            .transaction(|tx| {
+                tx.query("SELECT pg_try_advisory_lock(7477221)", &[])
+                    .map(|r| r[0].bool(0))
+            })
+            .expect("try lock")
+            .expect("bool");
+        assert!(free, "the advisory lock was released");
+        other
+            .batch("SELECT pg_advisory_unlock(7477221)")
+            .expect("unlock");
     }
 }

@@ -15,6 +15,10 @@ const SQLITE: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_payroll_paths.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_policy_versions.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -31,6 +35,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         9,
         include_str!("../migrations/postgres/0009_payroll_paths.sql"),
+    ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_policy_versions.sql"),
     ),
 ];
 
@@ -57,17 +65,55 @@ pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
         ),
     };
-    if db.backend() == Backend::Postgres {
-        // Serialise concurrent `init`s on one PostgreSQL database.
+    let pg = db.backend() == Backend::Postgres;
+    if pg {
+        // Serialise concurrent `init`s on one PostgreSQL database. The lock is the session's: it
+        // is released below whatever happens in between.
         db.batch("SELECT pg_advisory_lock(7477221)")?;
     }
+    let result = apply(db, migrations, create, up_to);
+    if pg {
+        let unlocked = db.batch("SELECT pg_advisory_unlock(7477221)");
+        if result.is_ok() {
+            unlocked?;
+        }
+    }
+    result
+}
+
+fn apply(
+    db: &mut Db,
+    migrations: &[(i64, &str)],
+    create: &str,
+    up_to: Option<i64>,
+) -> Result<Vec<i64>> {
     db.batch(create)?;
     let supported = migrations.last().map_or(0, |m| m.0);
-    let result = db.transaction(|tx| {
-        let current = tx.scalar_i64(
+    let current_version = |tx: &mut crate::Tx<'_>| {
+        tx.scalar_i64(
             "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations",
             &[],
-        )?;
+        )
+    };
+    // Most commands find the schema current: they learn it from a read, without taking the
+    // write lock that a read-only command must not need.
+    let current = db.read_transaction(current_version)?;
+    let pending = |current: i64| {
+        migrations
+            .iter()
+            .any(|m| m.0 > current && up_to.is_none_or(|u| m.0 <= u))
+    };
+    if current <= supported && !pending(current) {
+        return Ok(Vec::new());
+    }
+    if db.backend() == Backend::Sqlite {
+        // Some migrations rebuild a table that others reference; SQLite's procedure for that runs
+        // with foreign keys off (they cannot be switched inside a transaction) and checks them
+        // before committing.
+        db.batch("PRAGMA foreign_keys=OFF")?;
+    }
+    let result = db.transaction(|tx| {
+        let current = current_version(tx)?;
         if current > supported {
             return Err(StoreError::SchemaTooNew {
                 found: current,
@@ -102,10 +148,23 @@ pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
             )?;
             applied.push(*version);
         }
+        if let crate::Tx::Sqlite(t) = tx {
+            if !applied.is_empty() {
+                let broken: i64 =
+                    t.query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                        r.get(0)
+                    })?;
+                if broken > 0 {
+                    return Err(StoreError::Migration(format!(
+                        "迁移后有 {broken} 行外键引用失效，已回滚"
+                    )));
+                }
+            }
+        }
         Ok(applied)
     });
-    if db.backend() == Backend::Postgres {
-        db.batch("SELECT pg_advisory_unlock(7477221)")?;
+    if db.backend() == Backend::Sqlite {
+        db.batch("PRAGMA foreign_keys=ON")?;
     }
     result
 }

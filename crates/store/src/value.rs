@@ -46,6 +46,10 @@ impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
     }
 }
 
+fn null(column: usize, wanted: &'static str) -> StoreError {
+    StoreError::Null { column, wanted }
+}
+
 /// An owned value read from a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -75,7 +79,7 @@ impl Row {
         match self.at(i)? {
             Value::Int(v) => Ok(*v),
             Value::Bool(b) => Ok(i64::from(*b)),
-            Value::Null => Ok(0),
+            Value::Null => Err(null(i, "整数")),
             v => Err(StoreError::Value(format!("列 {i} 不是整数：{v:?}"))),
         }
     }
@@ -89,7 +93,7 @@ impl Row {
     pub fn str(&self, i: usize) -> Result<String> {
         match self.at(i)? {
             Value::Text(s) => Ok(s.clone()),
-            Value::Null => Ok(String::new()),
+            Value::Null => Err(null(i, "文本")),
             Value::Int(v) => Ok(v.to_string()),
             Value::Date(d) => Ok(d.to_string()),
             Value::Timestamp(t) => Ok(t.to_rfc3339()),
@@ -146,24 +150,23 @@ impl RowRef<'_> {
         })
     }
     pub fn i64(&self, i: usize) -> Result<i64> {
-        Ok(match self {
-            RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?.unwrap_or(0),
-            RowRef::Postgres(r) => pg_int(r, i)?.unwrap_or(0),
-            RowRef::Copied(r) => r.opt_i64(i)?.unwrap_or(0),
-        })
+        self.opt_i64(i)?.ok_or_else(|| null(i, "整数"))
     }
-    pub fn str(&self, i: usize) -> Result<&str> {
+    pub fn opt_str(&self, i: usize) -> Result<Option<&str>> {
         Ok(match self {
             RowRef::Sqlite(r) => match r.get_ref(i)? {
                 rusqlite::types::ValueRef::Text(t) => {
-                    std::str::from_utf8(t).map_err(|e| StoreError::Value(e.to_string()))?
+                    Some(std::str::from_utf8(t).map_err(|e| StoreError::Value(e.to_string()))?)
                 }
-                rusqlite::types::ValueRef::Null => "",
+                rusqlite::types::ValueRef::Null => None,
                 v => return Err(StoreError::Value(format!("列 {i} 不是文本：{v:?}"))),
             },
-            RowRef::Postgres(r) => r.try_get::<_, Option<&str>>(i)?.unwrap_or(""),
-            RowRef::Copied(r) => r.opt_str(i)?.unwrap_or(""),
+            RowRef::Postgres(r) => r.try_get::<_, Option<&str>>(i)?,
+            RowRef::Copied(r) => r.opt_str(i)?,
         })
+    }
+    pub fn str(&self, i: usize) -> Result<&str> {
+        self.opt_str(i)?.ok_or_else(|| null(i, "文本"))
     }
     pub fn bool(&self, i: usize) -> Result<bool> {
         Ok(match self {

@@ -67,8 +67,8 @@ pub fn fund(cli: &Cli, cmd: &FundCmd) -> Result<i32, CliError> {
                 );
                 let e = &st.expenditure;
                 println!(
-                    "  支出：个人账户养老金 {}，出口补贴 {}，多发转应收 -{}，多发抵扣 {}，核销 {}，支付继承人 {}",
-                    w(e.account_pension_fen), w(e.exit_subsidy_fen), w(e.overpayments_reclassified_fen), w(e.overpayments_offset_fen),
+                    "  支出：个人账户养老金 {}，出口补贴 {}，多发转应收 {}，多发抵扣 {}，核销 {}，支付继承人 {}",
+                    w(e.account_pension_fen), w(e.exit_subsidy_fen), w(-e.overpayments_reclassified_fen), w(e.overpayments_offset_fen),
                     w(e.overpayments_written_off_fen), w(e.paid_to_heirs_fen)
                 );
                 if let Some(m) = st.months_of_expenditure {

@@ -24,9 +24,6 @@ pub struct Cli {
         default_value = "sqlite://yanglao.db"
     )]
     pub db: String,
-    /// Policy parameter file (default: the bundled illustrative Shanxi supplementary policy)
-    #[arg(long, global = true, env = "YANGLAO_POLICY")]
-    pub policy: Option<PathBuf>,
     /// Who is acting (recorded in the audit log)
     #[arg(long = "by", global = true, env = "YANGLAO_USER")]
     pub by: Option<String>,
@@ -43,7 +40,12 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Create or migrate the database schema
-    Init,
+    Init {
+        /// Also load the bundled illustrative Shanxi policy as the first policy version, if the
+        /// database has none
+        #[arg(long)]
+        illustrative_policy: bool,
+    },
     /// Policy parameter files
     #[command(subcommand)]
     Policy(PolicyCmd),
@@ -89,7 +91,7 @@ pub enum Command {
     /// The performance evaluation (绩效评价): every indicator scored from the data, the surveys and
     /// the evaluator's worksheet
     Evaluate {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Indicator framework (TOML; default: the bundled 2023 Yangquan framework)
         #[arg(long)]
@@ -104,7 +106,7 @@ pub enum Command {
     /// The evaluation report: Word (.docx), HTML and an xlsx annex with every table, generated from
     /// the data after checking that its figures agree
     Report {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Directory to write into
         #[arg(long)]
@@ -117,9 +119,9 @@ pub enum Command {
     /// Enrolment analysis: contributors, new joiners, returners and lapses by county, age group and
     /// tier, year by year
     Enrolment {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         from: i32,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         to: i32,
     },
     /// Outreach: basic-scheme members not contributing to the supplementary scheme
@@ -160,7 +162,7 @@ pub enum Command {
 pub enum OutreachCmd {
     /// Write the list of a year (xlsx), with age and last contribution year
     List {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -171,15 +173,26 @@ pub enum OutreachCmd {
 
 #[derive(Subcommand)]
 pub enum PolicyCmd {
-    /// Report every problem of a policy file, with its line
+    /// Report every problem of a policy file, with its line (nothing is loaded)
     Check { file: PathBuf },
-    /// Print the parameters in force for a region on a date
+    /// Store a version of the policy in the database, applying from a date
+    Load {
+        file: PathBuf,
+        /// The date from which this version applies (the first version: default its earliest
+        /// complete date, and it covers everything before; a later version: required, after
+        /// every posted entry)
+        #[arg(long)]
+        from: Option<String>,
+    },
+    /// Print the stored parameters in force for a region on a date
     Show {
         #[arg(long)]
         region: String,
         #[arg(long)]
         date: String,
     },
+    /// Every stored policy version: its date, content hash, who loaded it and when
+    History,
 }
 
 #[derive(Subcommand)]
@@ -210,6 +223,10 @@ pub enum ImportCmd {
         /// police | civil-affairs | health | village
         #[arg(long)]
         source: String,
+        /// The date the file was processed: the business date of every record without a 报告日期
+        /// (required when the file has no such column)
+        #[arg(long)]
+        date: Option<String>,
         #[arg(long)]
         dry_run: bool,
     },
@@ -225,6 +242,9 @@ pub enum DeathsCmd {
         confirm: Option<i64>,
         #[arg(long)]
         reject: Option<i64>,
+        /// The date of the decision (required to confirm): the death's effects are posted on it
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -232,7 +252,7 @@ pub enum DeathsCmd {
 pub enum BudgetCmd {
     /// Budget, arrived and spent by level and kind, with execution and arrival rates
     Execution {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         /// Lines executed below this fraction are flagged
         #[arg(long, default_value_t = 0.9)]
@@ -244,13 +264,13 @@ pub enum BudgetCmd {
 pub enum FundCmd {
     /// Every interest credit of the year that falls short of its agreement
     InterestCheck {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
     },
     /// The year's fund statement from the ledger: brought forward, income and expenditure by
     /// category, surplus and closing balance
     Statement {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -273,7 +293,7 @@ pub enum InheritanceCmd {
         heir_bank: String,
         #[arg(long)]
         heir_account: String,
-        /// Payment date (YYYY-MM-DD); default today
+        /// Payment date (YYYY-MM-DD), required: the entry's date
         #[arg(long)]
         date: Option<String>,
     },
@@ -286,7 +306,7 @@ pub enum RecoveryCmd {
     /// Figures for the evaluation: cases, amounts overpaid, recovered and outstanding, and payments
     /// to deceased people stopped before they were made, by county and year
     Figures {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: Option<i32>,
     },
     /// Record a recovery step: bank-deduction, offset, family-refund, enforcement or write-off
@@ -297,7 +317,7 @@ pub enum RecoveryCmd {
         /// Amount in yuan
         #[arg(long)]
         amount: String,
-        /// Date (YYYY-MM-DD); default today
+        /// Date the money came back (YYYY-MM-DD), required: the entry's date
         #[arg(long)]
         date: Option<String>,
         #[arg(long)]
@@ -309,7 +329,7 @@ pub enum RecoveryCmd {
         status: Option<String>,
         #[arg(long)]
         county: Option<String>,
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: Option<i32>,
     },
 }
@@ -349,8 +369,12 @@ pub enum PayrollCmd {
         #[arg(long, default_value_t = 20)]
         threshold_pct: i64,
     },
-    /// Approve a draft (by someone other than its maker; --by USER)
+    /// Approve a draft (by someone other than its maker; --by USER); refused while a line is no
+    /// longer payable
     Approve { id: i64 },
+    /// Take the lines no longer payable (suspended, terminated, deceased, death record awaiting
+    /// review, uncertified) out of a draft or approved payroll; an approved one goes back to draft
+    Refresh { id: i64 },
     /// Write the payment plan (xlsx) and one payment file per bank
     Export {
         id: i64,
@@ -376,10 +400,13 @@ pub struct ImportArgs {
 pub enum ContributionsCmd {
     /// Post the government-paid contributions of the year's hardship groups
     GovPay {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
+        /// The payment date (default 31 December of the year; needed while the year runs)
+        #[arg(long)]
+        date: Option<String>,
     },
 }
 
@@ -387,7 +414,7 @@ pub enum ContributionsCmd {
 pub enum InterestCmd {
     /// Credit the year's interest to every individual account
     Credit {
-        #[arg(long)]
+        #[arg(long, value_parser = crate::args::year)]
         year: i32,
         #[arg(long)]
         county: Option<String>,
@@ -484,12 +511,20 @@ pub struct CliError {
 
 impl From<OpsError> for CliError {
     fn from(e: OpsError) -> Self {
+        let code = e.code();
         let message = match &e {
             OpsError::Rule { message, .. } => message.clone(),
-            other => other.to_string(),
+            OpsError::File(f) => format!("文件 {}：{}", f.file, f.message),
+            // The store's messages begin with their code, which is printed beside them once.
+            other => {
+                let text = other.to_string();
+                text.strip_prefix(&format!("[{code}] "))
+                    .map(str::to_string)
+                    .unwrap_or(text)
+            }
         };
         CliError {
-            code: e.code().to_string(),
+            code: code.to_string(),
             message,
         }
     }
@@ -526,72 +561,121 @@ fn actor(cli: &Cli) -> String {
         .unwrap_or_else(|| "system".to_string())
 }
 
-pub(crate) fn load_policy(cli: &Cli) -> Result<PolicySet, CliError> {
-    match &cli.policy {
-        Some(p) => Ok(yanglao_policy::load_file(p)?),
-        None => Ok(yanglao_policy::default_supplementary()),
+/// The source of the bundled illustrative supplementary policy and its file name (benchmarks
+/// and `init --illustrative-policy`).
+pub(crate) const BUNDLED_POLICY: (&str, &str) = (
+    yanglao_policy::SHANXI_SUPPLEMENTARY,
+    "policies/shanxi-supplementary.toml",
+);
+
+/// The supplementary policy the simulator starts from: the database's latest version when the
+/// database exists and holds one, else the bundled illustrative file.
+pub(crate) fn stored_or_bundled_policy(cli: &Cli) -> Result<PolicySet, CliError> {
+    let exists = match cli.db.strip_prefix("sqlite://") {
+        Some(path) => std::path::Path::new(path).exists(),
+        None => true,
+    };
+    if exists {
+        let ctx = open(cli)?;
+        if let Some(v) = ctx.policy.latest() {
+            return Ok(v.set.clone());
+        }
     }
+    Ok(yanglao_policy::default_supplementary())
 }
 
 pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
-    let policy = load_policy(cli)?;
     let mut db = Db::open(&cli.db)?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!("数据库 {} 已升级到结构版本 {:?}", db.display_url(), applied);
     }
-    Ok(Ctx::new(db, policy, actor(cli)))
+    Ok(Ctx::open(db, actor(cli))?)
 }
 
 pub fn run(cli: Cli) -> Res {
     match &cli.command {
-        Command::Init => {
+        Command::Init {
+            illustrative_policy,
+        } => {
             let mut db = Db::open(&cli.db)?;
             let applied = db.migrate()?;
+            let mut loaded = None;
+            if *illustrative_policy {
+                let actor = actor(&cli);
+                loaded = db.transaction(|tx| {
+                    if yanglao_ops::policy::PolicyBook::read(tx)?.is_empty() {
+                        let (source, file) = BUNDLED_POLICY;
+                        Ok::<_, OpsError>(Some(yanglao_ops::policy::load(
+                            tx, source, file, None, &actor,
+                        )?))
+                    } else {
+                        Ok(None)
+                    }
+                })?;
+            }
             if cli.json {
                 output::json(
-                    &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied}),
+                    &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied, "policy_loaded": loaded}),
                 );
-            } else if applied.is_empty() {
-                println!("数据库 {} 已是最新结构，无需迁移。", db.display_url());
             } else {
-                println!(
-                    "数据库 {} 已创建或升级（迁移 {:?}）。",
-                    db.display_url(),
-                    applied
-                );
+                if applied.is_empty() {
+                    println!("数据库 {} 已是最新结构，无需迁移。", db.display_url());
+                } else {
+                    println!(
+                        "数据库 {} 已创建或升级（迁移 {}）。",
+                        db.display_url(),
+                        applied
+                            .iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    );
+                }
+                match &loaded {
+                    Some(l) => println!(
+                        "已载入系统自带的示意政策参数“{}”为第 {} 版，自 {} 起适用。",
+                        l.name, l.version, l.applies_from
+                    ),
+                    None if *illustrative_policy => {
+                        println!("数据库中已有政策参数，未载入示意参数（用 yanglao policy history 查看）。")
+                    }
+                    None => {}
+                }
             }
             Ok(0)
         }
         Command::Policy(PolicyCmd::Check { file }) => policy_check(&cli, file),
+        Command::Policy(PolicyCmd::Load { file, from }) => policy_load(&cli, file, from.as_deref()),
+        Command::Policy(PolicyCmd::History) => policy_history(&cli),
         Command::Policy(PolicyCmd::Show { region, date }) => {
-            let policy = load_policy(&cli)?;
+            let ctx = open(&cli)?;
             let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
                 .map_err(|_| err("E-DATE-FORMAT", format!("日期“{date}”应为 YYYY-MM-DD")))?;
-            fn to_json<T: serde::Serialize>(
-                r: Result<T, yanglao_policy::PolicyError>,
-            ) -> Result<serde_json::Value, CliError> {
-                let v = r.map_err(|e| err(e.code(), e.to_string()))?;
-                serde_json::to_value(v).map_err(|e| err("E-INTERNAL", e.to_string()))
-            }
-            let v = match policy.scheme() {
-                yanglao_policy::Scheme::Supplementary => {
-                    to_json(policy.supplementary(region, date))?
-                }
-                yanglao_policy::Scheme::Basic => to_json(policy.basic(region, date))?,
-                yanglao_policy::Scheme::Employee => to_json(policy.employee(region, date))?,
-            };
+            let version = ctx
+                .policy
+                .version_on(date)
+                .map_err(|e| err(e.code(), e.to_string()))?;
+            let params = version
+                .set
+                .supplementary(region, date)
+                .map_err(|e| err(e.code(), e.to_string()))?;
+            let v = serde_json::to_value(&params).map_err(|e| err("E-INTERNAL", e.to_string()))?;
             if cli.json {
-                output::json(&v);
+                output::json(&serde_json::json!({"version": version.info(), "params": v}));
             } else {
                 println!(
-                    "{}（{}）{} 在 {date} 的参数：",
-                    policy.name(),
-                    if policy.illustrative() {
+                    "第 {} 版政策参数“{}”（{}，自 {} 起适用，{} 于 {} 载入）{} 在 {date} 的参数：",
+                    version.version,
+                    version.name,
+                    if version.illustrative {
                         "示意参数"
                     } else {
                         "正式参数"
                     },
+                    version.applies_from,
+                    version.loaded_by,
+                    version.loaded_at,
                     region
                 );
                 if let serde_json::Value::Object(m) = &v {
@@ -636,8 +720,10 @@ pub fn run(cli: Cli) -> Res {
                 ImportCmd::Deaths {
                     file,
                     source,
+                    date,
                     dry_run,
                 } => {
+                    let date = parse_opt_date(date.as_deref(), "--date")?;
                     let source = yanglao_ops::deaths::Source::parse(source).ok_or_else(|| {
                         err(
                             "E-DEATH-SOURCE",
@@ -646,7 +732,7 @@ pub fn run(cli: Cli) -> Res {
                             ),
                         )
                     })?;
-                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run)?
+                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run, date)?
                 }
             };
             if cli.json {
@@ -656,9 +742,10 @@ pub fn run(cli: Cli) -> Res {
             }
             Ok(if o.ok() { 0 } else { 1 })
         }
-        Command::Contributions(ContributionsCmd::GovPay { year, county }) => {
+        Command::Contributions(ContributionsCmd::GovPay { year, county, date }) => {
+            let date = parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(&cli)?;
-            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref())?;
+            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref(), date)?;
             if cli.json {
                 output::json(&o);
             } else {
@@ -717,11 +804,12 @@ pub fn run(cli: Cli) -> Res {
                 output::json(&v);
             } else {
                 println!(
-                    "{} {}（{}，{} 生，{} 岁，{}）",
+                    "{} {}（{}，{} 生，{}{} 岁，{}）",
                     v.citizen_id,
                     v.name,
                     county_name(&v.county).unwrap_or(&v.county),
                     v.birth_date,
+                    if v.death.is_some() { "享年 " } else { "" },
                     v.age,
                     if v.sex == "M" { "男" } else { "女" }
                 );
@@ -739,7 +827,15 @@ pub fn run(cli: Cli) -> Res {
                     v.bank_name.as_deref().unwrap_or("—"),
                     v.bank_account.as_deref().unwrap_or("")
                 );
-                println!("当前状态：{}", status_zh(&v.current_status));
+                println!(
+                    "当前状态：{}{}",
+                    status_zh(&v.current_status),
+                    if v.uncertified {
+                        "（逾期未资格认证：暂不列入每月发放，认证后补发停发的月份）"
+                    } else {
+                        ""
+                    }
+                );
                 for y in &v.years {
                     let how = match (y.self_paid, y.government_paid) {
                         (true, true) => "（个人缴费＋政府代缴）",
@@ -753,7 +849,7 @@ pub fn run(cli: Cli) -> Res {
                     println!(
                         "死亡：{}（{}{}）{}",
                         d["date"].as_str().unwrap_or(""),
-                        d["source"].as_str().unwrap_or(""),
+                        yanglao_ops::deaths::source_zh(d["source"].as_str().unwrap_or("")),
                         if d["official"] == true {
                             "，官方确认"
                         } else {
@@ -769,10 +865,12 @@ pub fn run(cli: Cli) -> Res {
                         for r in &v.death_records {
                             println!(
                                 "    {} {} {}（{}）",
-                                r["source"].as_str().unwrap_or(""),
+                                yanglao_ops::deaths::source_zh(r["source"].as_str().unwrap_or("")),
                                 r["source_ref"].as_str().unwrap_or(""),
                                 r["date"].as_str().unwrap_or(""),
-                                r["status"].as_str().unwrap_or("")
+                                yanglao_ops::deaths::match_status_zh(
+                                    r["status"].as_str().unwrap_or("")
+                                )
                             );
                         }
                     }
@@ -786,7 +884,7 @@ pub fn run(cli: Cli) -> Res {
                             .as_deref()
                             .map(|r| format!("，原因：{r}"))
                             .unwrap_or_default(),
-                        e.recorded_by
+                        output::who(&e.recorded_by)
                     );
                 }
             }
@@ -850,18 +948,16 @@ pub fn run(cli: Cli) -> Res {
                     output::yuan(s.government_paid_fen),
                     output::yuan(s.interest_fen)
                 );
-                println!("缴费年度：{:?}", s.contribution_years);
+                println!(
+                    "缴费年度：{}",
+                    yanglao_ops::accounts::years_zh(&s.contribution_years)
+                );
                 println!(
                     "{:<12}{:<10}{:>6}{:>14}  凭证/票据",
                     "日期", "类别", "年度", "金额"
                 );
                 for m in &s.movements {
-                    let kind = match m.kind.as_str() {
-                        "self" => "个人缴费",
-                        "gov_paid" => "政府代缴",
-                        "interest" => "记账利息",
-                        k => k,
-                    };
+                    let kind = yanglao_ops::accounts::movement_kind_zh(&m.kind);
                     println!(
                         "{:<12}{:<10}{:>6}{:>14}  #{} {}",
                         m.date.to_string(),
@@ -877,7 +973,7 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Ledger(LedgerCmd::Verify) => {
             let mut ctx = open(&cli)?;
-            let r = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+            let r = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
             if cli.json {
                 output::json(&r);
             } else {
@@ -981,11 +1077,12 @@ pub fn run(cli: Cli) -> Res {
             records,
             dir,
         }) => {
-            let policy = load_policy(&cli)?;
+            let policy = BUNDLED_POLICY.0;
             let dir = dir.clone().unwrap_or_else(|| {
                 std::env::temp_dir().join(format!("yanglao-bench-deaths-{}", std::process::id()))
             });
-            std::fs::create_dir_all(&dir).map_err(|e| err("E-IO", e.to_string()))?;
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| err("E-IO", yanglao_domain::io_error_zh(&e)))?;
             let db_path = dir.join("bench-deaths.db");
             for suffix in ["", "-wal", "-shm"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
@@ -993,14 +1090,12 @@ pub fn run(cli: Cli) -> Res {
             let bar = crate::payroll_cli::progress_bar(&cli, "基准测试");
             let f = yanglao_ops::bench::run_deaths_bench(
                 &format!("sqlite://{}", db_path.display()),
-                &policy,
+                policy,
                 *people,
                 *records,
                 &dir,
                 &|label, i, n| {
-                    bar.set_message(label.to_string());
-                    bar.set_length(n);
-                    bar.set_position(i);
+                    bar.update(Some(label), i, n);
                 },
             )?;
             bar.finish_and_clear();
@@ -1019,10 +1114,11 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Bench(BenchCmd::Recipients { count }) => {
             let mut ctx = open(&cli)?;
+            ctx.policy.require()?;
+            let book = ctx.policy.clone();
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
-            yanglao_ops::bench::setup_recipients(&mut ctx.db, &ctx.policy, *count, &|i, n| {
-                bar.set_length(n);
-                bar.set_position(i);
+            yanglao_ops::bench::setup_recipients(&mut ctx.db, &book, *count, &|i, n| {
+                bar.update(None, i, n);
             })?;
             bar.finish_and_clear();
             if cli.json {
@@ -1046,6 +1142,14 @@ pub(crate) fn parse_date_or_today(d: Option<&str>) -> Result<NaiveDate, CliError
     }
 }
 
+/// An optional date argument, as YYYY-MM-DD.
+pub(crate) fn parse_opt_date(d: Option<&str>, arg: &str) -> Result<Option<NaiveDate>, CliError> {
+    d.map(|d| {
+        yanglao_domain::parse_date(d).map_err(|e| err(e.code, format!("{arg}：{}", e.message)))
+    })
+    .transpose()
+}
+
 pub(crate) fn parse_month(s: &str) -> Result<yanglao_domain::Month, CliError> {
     yanglao_domain::Month::parse(s).map_err(|e| err(e.code, e.message))
 }
@@ -1063,8 +1167,16 @@ fn status_zh(s: &str) -> &str {
 }
 
 fn policy_check(cli: &Cli, file: &PathBuf) -> Res {
-    let source = std::fs::read_to_string(file)
-        .map_err(|e| err("E-POLICY-IO", format!("无法读取 {}：{e}", file.display())))?;
+    let source = std::fs::read_to_string(file).map_err(|e| {
+        err(
+            "E-POLICY-IO",
+            format!(
+                "无法读取 {}：{}",
+                file.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
     let problems = yanglao_policy::check_str(&source);
     let errors = problems
         .iter()
@@ -1094,4 +1206,90 @@ fn policy_check(cli: &Cli, file: &PathBuf) -> Res {
         }
     }
     Ok(if errors == 0 { 0 } else { 1 })
+}
+
+fn policy_load(cli: &Cli, file: &PathBuf, from: Option<&str>) -> Res {
+    let source = std::fs::read_to_string(file).map_err(|e| {
+        err(
+            "E-POLICY-IO",
+            format!("无法读取政策参数文件 {}：{}", file.display(), io_zh(&e)),
+        )
+    })?;
+    let from = from
+        .map(|d| {
+            yanglao_domain::parse_date(d).map_err(|e| err(e.code, format!("--from：{}", e.message)))
+        })
+        .transpose()?;
+    let mut ctx = open(cli)?;
+    let actor = ctx.actor.clone();
+    let name = file.display().to_string();
+    let o = ctx
+        .db
+        .transaction(|tx| yanglao_ops::policy::load(tx, &source, &name, from, &actor))?;
+    if cli.json {
+        output::json(&o);
+    } else {
+        for w in &o.warnings {
+            println!("{w}");
+        }
+        if o.already_loaded {
+            println!(
+                "{name} 与现行第 {} 版政策参数内容相同，未重复载入。",
+                o.version
+            );
+        } else {
+            println!(
+                "已载入 {name} 为第 {} 版政策参数“{}”（{}），自 {} 起适用；此后的记账与核定都按它执行。",
+                o.version,
+                o.name,
+                if o.illustrative { "示意参数" } else { "正式参数" },
+                o.applies_from
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn policy_history(cli: &Cli) -> Res {
+    let ctx = open(cli)?;
+    let versions: Vec<yanglao_ops::policy::VersionInfo> =
+        ctx.policy.versions().iter().map(|v| v.info()).collect();
+    if cli.json {
+        output::json(&versions);
+    } else if versions.is_empty() {
+        println!("数据库中没有政策参数：请用 yanglao policy load 文件 载入。");
+    } else {
+        println!("版本  适用日期     名称  类别  内容摘要(SHA-256)  载入人  载入时间  文件");
+        for v in &versions {
+            println!(
+                "{:>4}  {}  {}  {}  {}…  {}  {}  {}",
+                v.version,
+                v.applies_from,
+                v.name,
+                if v.illustrative {
+                    "示意参数"
+                } else {
+                    "正式参数"
+                },
+                &v.sha256[..16],
+                v.loaded_by,
+                v.loaded_at,
+                v.file_name
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// A file error as a user reads it.
+fn io_zh(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::InvalidData => "不是 UTF-8 编码的文本".into(),
+        _ => format!(
+            "读取失败（系统错误 {}）",
+            e.raw_os_error().unwrap_or_default()
+        ),
+    }
 }

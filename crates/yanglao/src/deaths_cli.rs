@@ -1,8 +1,6 @@
 //! `yanglao deaths …`, `recovery …` and `inheritance …`: wiring and printing.
 
-use crate::cli::{
-    err, open, parse_date_or_today, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd,
-};
+use crate::cli::{err, open, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd};
 use crate::output;
 use yanglao_domain::county_name;
 
@@ -21,12 +19,15 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
                 for d in &list {
                     println!(
                         "  {} {}：采用 {}（{}）",
-                        d.county, d.citizen_id, d.death_date, d.source
+                        d.county,
+                        d.citizen_id,
+                        d.death_date,
+                        yanglao_ops::deaths::source_zh(&d.source)
                     );
                     for r in &d.records {
                         println!(
                             "    {} {} {}",
-                            r["source"].as_str().unwrap_or(""),
+                            yanglao_ops::deaths::source_zh(r["source"].as_str().unwrap_or("")),
                             r["source_ref"].as_str().unwrap_or(""),
                             r["date"].as_str().unwrap_or("")
                         );
@@ -35,12 +36,17 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
-        DeathsCmd::Review { confirm, reject } => {
+        DeathsCmd::Review {
+            confirm,
+            reject,
+            date,
+        } => {
+            let date = crate::cli::parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(cli)?;
             match (confirm, reject) {
                 (Some(id), _) | (_, Some(id)) => {
                     let (message, applied) =
-                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some())?;
+                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some(), date)?;
                     if cli.json {
                         output::json(&serde_json::json!({"message": message, "applied": applied}));
                     } else {
@@ -75,7 +81,7 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
                                     &i.citizen_id_raw
                                 },
                                 i.death_date,
-                                i.source,
+                                yanglao_ops::deaths::source_zh(&i.source),
                                 i.source_ref,
                                 yanglao_ops::ledger::masked_id(&i.candidate_citizen_id),
                                 i.candidate_county,
@@ -101,7 +107,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
         } => {
             let amount =
                 yanglao_domain::parse_yuan_to_fen(amount).map_err(|e| err(e.code, e.message))?;
-            let date = parse_date_or_today(date.as_deref())?;
+            let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
             let s = yanglao_ops::recovery::record(
                 &mut ctx,
@@ -148,11 +154,16 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
                     output::yuan(c.outstanding_fen)
                 );
                 for o in &h.overpayments {
+                    let to = o["line_to"]
+                        .as_str()
+                        .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+                    let months = o["months_after_death"].as_i64().unwrap_or(0);
                     println!(
-                        "  多发：批次 {} 第 {} 笔，死亡后 {} 个月，{}",
+                        "  多发：批次 {} 第 {} 笔，{}，{}",
                         o["payroll_id"],
                         o["line_no"],
-                        o["months_after_death"],
+                        to.map(|to| overpaid_months(c.death_date, to, months))
+                            .unwrap_or_default(),
                         output::yuan(o["total_fen"].as_i64().unwrap_or(0))
                     );
                 }
@@ -166,7 +177,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
                             .as_str()
                             .map(|n| format!("，{n}"))
                             .unwrap_or_default(),
-                        st["recorded_by"].as_str().unwrap_or("")
+                        output::who(st["recorded_by"].as_str().unwrap_or(""))
                     );
                 }
             }
@@ -247,7 +258,7 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
             heir_account,
             date,
         } => {
-            let date = parse_date_or_today(date.as_deref())?;
+            let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
             let i = yanglao_ops::recovery::pay_inheritance(
                 &mut ctx,
@@ -271,5 +282,59 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+    }
+}
+
+/// A date the command must be given: the business date of what it posts.
+fn required_date(d: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
+    crate::cli::parse_opt_date(d, "--date")?.ok_or_else(|| {
+        err(
+            "E-DATE-REQUIRED",
+            "请用 --date YYYY-MM-DD 指明业务发生的日期（记账日期取业务日期，不取电脑的当前日期）",
+        )
+    })
+}
+
+/// The months a payment line paid after the death, and how long after it they were: a line paid
+/// through `line_to` with its last `months` months after the death month (`2023-02（死亡后第 1
+/// 个月）`, `2023-02至2023-04（死亡后第 1 至 3 个月）`).
+fn overpaid_months(death: chrono::NaiveDate, line_to: chrono::NaiveDate, months: i64) -> String {
+    use yanglao_domain::Month;
+    let death = Month::of(death);
+    let last = Month::of(line_to);
+    let first = last.plus(1 - months.max(1) as i32);
+    let (a, b) = (death.until(first), death.until(last));
+    if first == last {
+        format!("{last}（死亡后第 {b} 个月）")
+    } else {
+        format!("{first}至{last}（死亡后第 {a} 至 {b} 个月）")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::overpaid_months;
+    use chrono::NaiveDate;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn each_overpaid_line_says_its_own_months_after_the_death() {
+        let death = d("2023-01-10");
+        assert_eq!(
+            overpaid_months(death, d("2023-02-01"), 1),
+            "2023-02（死亡后第 1 个月）"
+        );
+        assert_eq!(
+            overpaid_months(death, d("2023-03-01"), 1),
+            "2023-03（死亡后第 2 个月）"
+        );
+        // Back pay through April of which February to April came after the death.
+        assert_eq!(
+            overpaid_months(death, d("2023-04-01"), 3),
+            "2023-02至2023-04（死亡后第 1 至 3 个月）"
+        );
     }
 }

@@ -19,6 +19,22 @@ pub struct EvaluateArgs<'a> {
     pub worksheet_template: Option<&'a PathBuf>,
 }
 
+/// The grade of a complete evaluation; one with indicators left unscored has none.
+fn grade_of(e: &yanglao_eval::Evaluation) -> Option<&'static str> {
+    e.unscored.is_empty().then_some(e.grade)
+}
+
+/// The grade as printed: `等级“良”`, or that the evaluation is not complete.
+fn grade_zh(e: &yanglao_eval::Evaluation) -> String {
+    match grade_of(e) {
+        Some(g) => format!("等级“{g}”"),
+        None => format!(
+            "评价未完成（{} 项指标未评分），不评定等级",
+            e.unscored.len()
+        ),
+    }
+}
+
 fn num(d: Decimal) -> f64 {
     yanglao_eval::round2(d).to_f64().unwrap_or(0.0)
 }
@@ -89,7 +105,7 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
             })
             .collect();
         output::json(&serde_json::json!({
-            "year": a.year, "framework": e.framework, "metrics_by_county": by_county, "total": num(e.total), "grade": e.grade, "complete": e.unscored.is_empty(),
+            "year": a.year, "framework": e.framework, "metrics_by_county": by_county, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
             "unscored": e.unscored, "levels": levels, "groups": groups, "indicators": indicators, "metrics": metrics,
         }));
     } else {
@@ -120,13 +136,16 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
                 fmt2(l.rate_pct)
             );
         }
-        println!("总分 {} 分，等级“{}”。", fmt2(e.total), e.grade);
-        if !e.unscored.is_empty() {
+        if e.unscored.is_empty() {
+            println!("总分 {} 分，等级“{}”。", fmt2(e.total), e.grade);
+        } else {
             println!(
-                "注意：{} 项指标未评分（{}），按 0 分计入总分；数据指标缺数据的请补充导入，判断类指标请在评价工作底稿中评分并写明理由（--worksheet）。",
+                "评价未完成：{} 项指标未评分（{}），已评分指标合计 {} 分，不评定等级。",
                 e.unscored.len(),
-                e.unscored.join("、")
+                e.unscored.join("、"),
+                fmt2(e.total)
             );
+            println!("数据指标缺数据的请补充导入，判断类指标请在评价工作底稿中评分并写明理由（--worksheet）。");
         }
     }
     Ok(0)
@@ -219,14 +238,14 @@ pub fn report(
     let e = &g.outcome.evaluation;
     if cli.json {
         output::json(&serde_json::json!({
-            "year": year, "files": g.files, "total": num(e.total), "grade": e.grade,
+            "year": year, "files": g.files, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
             "unscored": e.unscored, "findings": g.findings.iter().map(|f| f.title.clone()).collect::<Vec<_>>(),
         }));
     } else {
         println!(
-            "{year} 年绩效评价报告：总分 {} 分，等级“{}”；发现问题 {} 项。",
+            "{year} 年绩效评价报告：总分 {} 分，{}；发现问题 {} 项。",
             fmt2(e.total),
-            e.grade,
+            grade_zh(e),
             g.findings.len()
         );
         for f in &g.files {
@@ -254,17 +273,16 @@ pub fn bench(
     pg: Option<&str>,
     dir: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let policy = crate::cli::load_policy(cli)?;
+    let policy = crate::cli::BUNDLED_POLICY.0;
     let dir = dir.map_or_else(
         || std::env::temp_dir().join(format!("yanglao-bench-evaluate-{}", std::process::id())),
         Path::to_path_buf,
     );
-    std::fs::create_dir_all(&dir).map_err(|e| crate::cli::err("E-IO", e.to_string()))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| crate::cli::err("E-IO", yanglao_domain::io_error_zh(&e)))?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, n: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(n);
-        bar.set_position(i);
+        bar.update(Some(label), i, n);
     };
     let mut results = Vec::new();
     let sqlite = dir.join("bench-evaluate.db");
@@ -282,7 +300,7 @@ pub fn bench(
     for (backend, url) in targets {
         let (mut ctx, city) = yanglao_ops::bench::setup_evaluation_city(
             &url,
-            &policy,
+            policy,
             people,
             &dir.join(backend),
             &progress,
@@ -333,9 +351,7 @@ pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Resul
     ctx.actor = "demo-maker".into();
     let bar = crate::payroll_cli::progress_bar(cli, "示例");
     let progress = |label: &str, i: u64, n: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(n);
-        bar.set_position(i);
+        bar.update(Some(label), i, n);
     };
     let s = yanglao_demo::run(
         &mut ctx,
@@ -357,7 +373,7 @@ pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Resul
         output::json(&serde_json::json!({
             "scale": scale, "seed": seed, "seconds": s.seconds, "counts": s.counts,
             "fund": {"brought_forward_fen": s.statement.brought_forward_fen, "income_fen": s.statement.income_fen, "expenditure_fen": s.statement.expenditure_fen, "closing_fen": s.statement.closing_fen},
-            "total": num(e.total), "grade": e.grade, "files": s.generated.files, "checks": s.checks, "failed": failed.len(),
+            "total": num(e.total), "grade": grade_of(e), "files": s.generated.files, "checks": s.checks, "failed": failed.len(),
         }));
     } else {
         let wy = yanglao_domain::format_wan_yuan;
@@ -371,9 +387,9 @@ pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Resul
             wy(s.statement.brought_forward_fen), wy(s.statement.income_fen), wy(s.statement.expenditure_fen), wy(s.statement.closing_fen)
         );
         println!(
-            "  2023 年绩效评价：总分 {} 分，等级“{}”",
+            "  2023 年绩效评价：总分 {} 分，{}",
             fmt2(e.total),
-            e.grade
+            grade_zh(e)
         );
         for f in &s.generated.files {
             println!("  报告：{}", f.display());

@@ -1,18 +1,32 @@
 //! The `yanglao` command.
 
+/// Every line the command prints goes through here (this macro shadows the standard one in every
+/// module of the binary): a reader that stops reading (`yanglao payroll list | head -1`) ends the
+/// command quietly instead of a panic.
+macro_rules! println {
+    () => {
+        $crate::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::line(format_args!($($arg)*))
+    };
+}
+
+mod args;
 mod books_cli;
 mod cli;
 mod deaths_cli;
 mod eval_cli;
 mod output;
 mod payroll_cli;
+mod progress;
 mod quickstart;
 mod sim_cli;
 
 use clap::Parser;
 
 fn main() {
-    let args = cli::Cli::parse();
+    let args = cli::Cli::try_parse().unwrap_or_else(|e| args::fail(e));
     let filter = tracing_subscriber::EnvFilter::try_from_env("YANGLAO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if args.verbose { "info" } else { "warn" })
     });

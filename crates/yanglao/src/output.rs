@@ -6,8 +6,41 @@ use yanglao_ops::ImportOutcome;
 /// At most this many problems are printed; the full list is in the xlsx report.
 const PRINTED: usize = 30;
 
+/// The exit status of a command whose reader went away (128 + SIGPIPE, as the shell reports a
+/// command ended by a broken pipe).
+pub const BROKEN_PIPE_EXIT: i32 = 141;
+
+/// Writes one line to stdout. When the reader has closed the pipe, the command ends at once and
+/// quietly with [`BROKEN_PIPE_EXIT`]; any other write failure ends it with a message on stderr.
+pub fn line(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let written = {
+        let mut out = std::io::stdout().lock();
+        out.write_fmt(args).and_then(|()| out.write_all(b"\n"))
+    };
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(BROKEN_PIPE_EXIT);
+        }
+        eprintln!(
+            "错误 [E-IO]：无法写出结果：{}",
+            yanglao_domain::io_error_zh(&e)
+        );
+        std::process::exit(1);
+    }
+}
+
 pub fn json<T: serde::Serialize>(v: &T) {
     println!("{}", serde_json::to_string_pretty(v).expect("serialisable"));
+}
+
+/// Who did something, as recorded: the name given with `--by` (or the login), or 系统 when the
+/// program acted without one.
+pub fn who(actor: &str) -> &str {
+    match actor {
+        "system" | "" => "系统",
+        a => a,
+    }
 }
 
 pub fn yuan(fen: i64) -> String {

@@ -5,20 +5,10 @@ use crate::output;
 use yanglao_domain::county_name;
 use yanglao_ops::payroll::{self, status_zh, Kind, Summary};
 
-/// A progress bar on stderr for people at a terminal; nothing for programs (`--json`) or pipes.
-pub fn progress_bar(cli: &Cli, label: &str) -> indicatif::ProgressBar {
-    use std::io::IsTerminal;
-    if cli.json || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(0);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    bar.set_message(label.to_string());
-    bar
+/// Progress on stderr (crate::progress): a bar at a terminal, a line every few seconds elsewhere,
+/// nothing for programs (`--json`).
+pub fn progress_bar(cli: &Cli, label: &str) -> crate::progress::Progress {
+    crate::progress::Progress::new(cli.json, label)
 }
 
 fn print_summary(s: &Summary) {
@@ -56,10 +46,10 @@ fn print_summary(s: &Summary) {
         s.lines,
         output::yuan(s.total_fen),
         status_zh(&s.status),
-        s.run_by,
+        output::who(&s.run_by),
         s.approved_by
             .as_deref()
-            .map(|a| format!("，审核 {a}"))
+            .map(|a| format!("，审核 {}", output::who(a)))
             .unwrap_or_default(),
         if excluded.is_empty() {
             String::new()
@@ -85,11 +75,8 @@ pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
             };
             let bar = progress_bar(cli, "生成发放批次");
             let o = payroll::run(&mut ctx, month, county.as_deref(), kind, &|c, i, n| {
-                bar.set_length(n);
-                bar.set_position(i);
-                if !c.is_empty() {
-                    bar.set_message(format!("生成发放批次 {c}"));
-                }
+                let label = (!c.is_empty()).then(|| format!("生成发放批次 {c}"));
+                bar.update(label.as_deref(), i, n);
             })?;
             bar.finish_and_clear();
             if cli.json {
@@ -166,12 +153,39 @@ pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+        PayrollCmd::Refresh { id } => {
+            let r = payroll::refresh(&mut ctx, *id)?;
+            if cli.json {
+                output::json(&r);
+            } else {
+                if r.removed.is_empty() {
+                    println!("发放批次 {id} 的每一笔都仍应发放，未作改动。");
+                } else {
+                    println!(
+                        "发放批次 {id} 已移出 {} 笔不应再发放的待遇：",
+                        r.removed.len()
+                    );
+                    for a in &r.removed {
+                        println!(
+                            "  第 {} 笔 {} [{}] {}",
+                            a.line_no.unwrap_or_default(),
+                            a.citizen_id,
+                            a.code,
+                            a.message
+                        );
+                    }
+                    if r.back_to_draft {
+                        println!("批次已退回草稿，须重新审核。");
+                    }
+                }
+                print_summary(&r.summary);
+            }
+            Ok(0)
+        }
         PayrollCmd::Export { id, out } => {
             let bar = progress_bar(cli, "导出发放计划表");
-            let o = yanglao_ops::export::export(&mut ctx, *id, out, &|i, n| {
-                bar.set_length(n);
-                bar.set_position(i);
-            })?;
+            let o =
+                yanglao_ops::export::export(&mut ctx, *id, out, &|i, n| bar.update(None, i, n))?;
             bar.finish_and_clear();
             if cli.json {
                 output::json(&o);

@@ -1,6 +1,6 @@
 //! `quickstart` (the bundled small example, run end to end) and `bench import`.
 
-use crate::cli::{load_policy, open, Cli, CliError};
+use crate::cli::{open, Cli, CliError, BUNDLED_POLICY};
 use crate::output;
 use std::path::Path;
 use yanglao_ops::bench;
@@ -31,7 +31,7 @@ type ImportFn =
 fn io(e: std::io::Error) -> CliError {
     CliError {
         code: "E-IO".into(),
-        message: format!("文件读写失败：{e}"),
+        message: format!("文件读写失败：{}", yanglao_domain::io_error_zh(&e)),
     }
 }
 
@@ -52,6 +52,18 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         out.display(),
         ctx.db.display_url()
     ));
+    if ctx.policy.is_empty() {
+        let (source, file) = BUNDLED_POLICY;
+        let actor = ctx.actor.clone();
+        let l = ctx
+            .db
+            .transaction(|tx| yanglao_ops::policy::load(tx, source, file, None, &actor))?;
+        ctx.reload_policy()?;
+        say(format!(
+            "数据库中没有政策参数，已载入系统自带的示意参数“{}”为第 {} 版（自 {} 起适用）",
+            l.name, l.version, l.applies_from
+        ));
+    }
     let steps: [(&str, ImportFn); 5] = [
         ("persons.csv", yanglao_ops::persons::import),
         ("hardship.csv", yanglao_ops::hardship::import),
@@ -85,7 +97,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     let mut gov = Vec::new();
     let mut interest = Vec::new();
     for year in 2021..=2023 {
-        let g = yanglao_ops::govpay::run(&mut ctx, year, None)?;
+        let g = yanglao_ops::govpay::run(&mut ctx, year, None, None)?;
         say(format!(
             "{year} 年政府代缴：新增 {} 人，{}",
             g.persons,
@@ -121,13 +133,13 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
             p.county,
             p.lines,
             output::yuan(p.total_fen),
-            maker,
+            output::who(&maker),
             e.files.len()
         ));
         exported.push(e);
     }
     ctx.actor = maker;
-    let verify = ctx.db.transaction(yanglao_ops::ledger::verify)?;
+    let verify = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
     say(format!(
         "账务核对：{}（{} 张凭证，{} 条个人账户明细）",
         if verify.ok {
@@ -154,7 +166,7 @@ pub fn bench(
     pg: Option<&str>,
     dir: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let policy = load_policy(cli)?;
+    let policy = BUNDLED_POLICY.0;
     let tmp;
     let dir = match dir {
         Some(d) => {
@@ -186,7 +198,7 @@ pub fn bench(
     let sqlite = bench::run_backend(
         "sqlite",
         &format!("sqlite://{}", db_path.display()),
-        &policy,
+        policy,
         &persons,
         &contributions,
         rows,
@@ -197,7 +209,7 @@ pub fn bench(
             Some(bench::run_backend(
                 "postgres",
                 &scratch.url,
-                &policy,
+                policy,
                 &persons,
                 &contributions,
                 rows,
@@ -241,7 +253,7 @@ pub fn bench_payroll(
     dir: Option<&Path>,
     backend: Option<&str>,
 ) -> Result<i32, CliError> {
-    let policy = load_policy(cli)?;
+    let policy = BUNDLED_POLICY.0;
     let dir = match dir {
         Some(d) => d.to_path_buf(),
         None => std::env::temp_dir().join(format!("yanglao-bench-payroll-{}", std::process::id())),
@@ -249,9 +261,7 @@ pub fn bench_payroll(
     std::fs::create_dir_all(&dir).map_err(io)?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, total: u64| {
-        bar.set_message(label.to_string());
-        bar.set_length(total);
-        bar.set_position(i);
+        bar.update(Some(label), i, total);
     };
     match backend {
         Some("sqlite") => {
@@ -262,7 +272,7 @@ pub fn bench_payroll(
             let f = bench::run_payroll_bench(
                 "sqlite",
                 &format!("sqlite://{}", db_path.display()),
-                &policy,
+                policy,
                 n,
                 &dir.join("sqlite-exports"),
                 &progress,
@@ -280,7 +290,7 @@ pub fn bench_payroll(
             let f = bench::run_payroll_bench(
                 "postgres",
                 &scratch.url,
-                &policy,
+                policy,
                 n,
                 &dir.join("postgres-exports"),
                 &progress,
@@ -318,9 +328,6 @@ pub fn bench_payroll(
                 .arg(&dir);
                 if let Some(url) = pg {
                     cmd.args(["--pg", url]);
-                }
-                if let Some(p) = &cli.policy {
-                    cmd.arg("--policy").arg(p);
                 }
                 let o = cmd.output().map_err(io)?;
                 let text = String::from_utf8_lossy(&o.stdout);

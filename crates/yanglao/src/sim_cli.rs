@@ -14,7 +14,7 @@ use yanglao_sim::person::{
 };
 use yanglao_sim::{age_zh, yuan, Policies, SimError};
 
-use crate::cli::{err, load_policy, open, Cli, CliError};
+use crate::cli::{err, open, stored_or_bundled_policy, Cli, CliError};
 use crate::output;
 
 impl From<SimError> for CliError {
@@ -28,6 +28,10 @@ impl From<SimError> for CliError {
 
 #[derive(Args, Clone)]
 pub struct Common {
+    /// The supplementary-scheme policy file to simulate (default: the database's latest policy
+    /// version, or the bundled illustrative Shanxi file when the database has none)
+    #[arg(long)]
+    supplementary_policy: Option<PathBuf>,
     /// The residents' basic-scheme policy file (default: the bundled illustrative Shanxi file)
     #[arg(long)]
     basic_policy: Option<PathBuf>,
@@ -41,7 +45,7 @@ pub struct Common {
     #[arg(long)]
     scenario: Option<PathBuf>,
     /// First contribution year (default: this year)
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::year)]
     start_year: Option<i32>,
     /// Stated life expectancy in years (default 79, unless --mortality is given)
     #[arg(long, conflicts_with = "mortality")]
@@ -99,9 +103,21 @@ pub enum SimulateCmd {
     Fund {
         #[arg(long, default_value_t = 30)]
         years: u32,
-        /// The last year of data (default: the last year with contributions)
-        #[arg(long)]
+        /// The last year of data: the projection starts from the register and books as they stood
+        /// at its end (default: the last year with contributions)
+        #[arg(long, value_parser = crate::args::year)]
         base_year: Option<i32>,
+        /// The yearly yield of the fund's money in the banks, e.g. 0.012 (default: the base
+        /// year's, from the books)
+        #[arg(long)]
+        fund_yield: Option<f64>,
+        /// The share of the balances owed to heirs paid out each year, 0 to 1 (default: the base
+        /// year's, from the books)
+        #[arg(long)]
+        heirs_claim_share: Option<f64>,
+        /// Compare the projected years the books already hold with their fund statements (回测)
+        #[arg(long)]
+        back_test: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -123,7 +139,10 @@ fn policies(cli: &Cli, c: &Common) -> Result<Policies, CliError> {
         None => yanglao_policy::default_employee(),
     };
     Ok(Policies {
-        supplementary: load_policy(cli)?,
+        supplementary: match &c.supplementary_policy {
+            Some(p) => yanglao_policy::load_file(p)?,
+            None => stored_or_bundled_policy(cli)?,
+        },
         basic,
         employee,
         region: c.region.clone(),
@@ -277,16 +296,36 @@ fn write_outputs(dir: &Path, stem: &str, page: &Page) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(|e| {
         err(
             "E-SIM-WRITE",
-            format!("无法创建目录 {}：{e}", dir.display()),
+            format!(
+                "无法创建目录 {}：{}",
+                dir.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
         )
     })?;
     let html = dir.join(format!("{stem}.html"));
-    std::fs::write(&html, out::html(page))
-        .map_err(|e| err("E-SIM-WRITE", format!("无法写出 {}：{e}", html.display())))?;
+    std::fs::write(&html, out::html(page)).map_err(|e| {
+        err(
+            "E-SIM-WRITE",
+            format!(
+                "无法写出 {}：{}",
+                html.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
     for (i, c) in page.charts.iter().enumerate() {
         let svg = dir.join(format!("{stem}-图{}.svg", i + 1));
-        std::fs::write(&svg, out::svg(c))
-            .map_err(|e| err("E-SIM-WRITE", format!("无法写出 {}：{e}", svg.display())))?;
+        std::fs::write(&svg, out::svg(c)).map_err(|e| {
+            err(
+                "E-SIM-WRITE",
+                format!(
+                    "无法写出 {}：{}",
+                    svg.display(),
+                    yanglao_domain::io_error_zh(&e)
+                ),
+            )
+        })?;
     }
     let xlsx = dir.join(format!("{stem}.xlsx"));
     out::xlsx(page, &xlsx)?;
@@ -586,19 +625,44 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
         SimulateCmd::Fund {
             years,
             base_year,
+            fund_yield,
+            heirs_claim_share,
+            back_test,
             common,
         } => {
-            let p = policies(cli, common)?;
+            let mut p = policies(cli, common)?;
             let mortality = match &common.mortality {
                 Some(path) => Mortality::load(path)?,
                 None => Mortality::illustrative(),
             };
+            if let Some(y) = fund_yield.filter(|y| !(-0.1..1.0).contains(y)) {
+                return Err(err(
+                    "E-SIM-FUND-YIELD",
+                    format!("基金收益率 {y} 应在 -0.1 到 1 之间（如 0.012 表示 1.2%）"),
+                ));
+            }
+            if let Some(x) = heirs_claim_share.filter(|x| !(0.0..=1.0).contains(x)) {
+                return Err(err(
+                    "E-SIM-HEIRS-SHARE",
+                    format!("继承人每年领取的比例 {x} 应在 0 到 1 之间"),
+                ));
+            }
             let sc = scenario(common)?;
             let mut ctx = open(cli)?;
-            let base = match base_year {
-                Some(y) => *y,
-                None => yanglao_ops::projection::last_contribution_year(&mut ctx)?
-                    .ok_or_else(|| err("E-SIM-NO-DATA", "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费（或运行 yanglao demo）"))?,
+            // The books were posted under the database's policy: project under it too.
+            if common.supplementary_policy.is_none() {
+                if let Some(v) = ctx.policy.latest() {
+                    p.supplementary = v.set.clone();
+                }
+            }
+            let last = yanglao_ops::projection::last_contribution_year(&mut ctx)?;
+            let base = match (base_year, last) {
+                (Some(y), _) => *y,
+                (None, Some(y)) => y,
+                (None, None) => return Err(err(
+                    "E-SIM-NO-DATA",
+                    "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费（或运行 yanglao demo）",
+                )),
             };
             let snapshot = yanglao_ops::projection::snapshot(&mut ctx, base)?;
             if snapshot.insured.is_empty() && snapshot.recipients.is_empty() {
@@ -607,47 +671,95 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                     format!("{base} 年末登记库中没有参保或领取人员，无法预测基金"),
                 ));
             }
+            let options = |label: &str| yanglao_sim::fund::Options {
+                years: *years,
+                label: label.to_string(),
+                fund_yield: *fund_yield,
+                heirs_claim_share: *heirs_claim_share,
+            };
             let mut projections = vec![yanglao_sim::fund::project(
                 &p,
                 &snapshot,
                 &mortality,
-                *years,
-                "现行政策",
+                &options("现行政策"),
             )?];
             if let Some(s) = &sc {
                 projections.push(yanglao_sim::fund::project(
                     &p.with_scenario(s),
                     &snapshot,
                     &mortality,
-                    *years,
-                    &s.name,
+                    &options(&s.name),
                 )?);
             }
+            let back = if *back_test {
+                let last_books = last.unwrap_or(base).min(base + *years as i32);
+                if last_books <= base {
+                    return Err(err(
+                        "E-SIM-BACK-TEST-NO-BOOKS",
+                        format!("账簿中没有 {base} 年以后的缴费数据，无法回测；请用 --base-year 指定更早的基期"),
+                    ));
+                }
+                let observed = yanglao_ops::projection::observed(&mut ctx, base, last_books)?;
+                let replay = yanglao_sim::fund::replay(
+                    &p,
+                    &snapshot,
+                    &mortality,
+                    &options("按账簿重演"),
+                    &observed,
+                )?;
+                let mut out = Vec::new();
+                for year in base + 1..=last_books {
+                    let st = yanglao_ops::projection::books(&mut ctx, year)?;
+                    let row = |pr: &Projection| pr.rows.iter().find(|r| r.year == year).cloned();
+                    if let (Some(f), Some(r)) = (row(&projections[0]), row(&replay)) {
+                        out.push(back_test_year(&st, &f, &r));
+                    }
+                }
+                Some((replay, out))
+            } else {
+                None
+            };
             if cli.json {
-                output::json(&serde_json::json!({
+                let mut v = serde_json::json!({
                     "base_year": base,
                     "insured": snapshot.insured.len(),
                     "recipients": snapshot.recipients.len(),
                     "fund_balance_fen": snapshot.fund_balance_fen,
                     "mortality": mortality.title,
                     "projections": projections,
-                }));
+                });
+                if let Some((replay, years)) = &back {
+                    v["back_test"] = serde_json::json!({
+                        "tolerance": BACK_TEST_TOLERANCE,
+                        "replay": replay,
+                        "years": years,
+                    });
+                }
+                output::json(&v);
             } else {
+                let pr = &projections[0];
                 println!(
-                    "基期 {base} 年末：参保未领取 {} 人，领取待遇 {} 人，基金滚存结余 {} 元；生命表：{}",
+                    "基期 {base} 年末：参保未领取 {} 人（当年缴费 {} 人），领取待遇 {} 人；基金滚存结余 {} 元 = 个人账户 {} 元 + 应付继承人 {} 元 + 统筹部分 {} 元",
                     snapshot.insured.len(),
+                    pr.behaviour.contributors,
                     snapshot.recipients.len(),
                     yuan(snapshot.fund_balance_fen),
-                    mortality.title
+                    yuan(pr.opening.accounts_fen),
+                    yuan(pr.opening.owed_fen),
+                    yuan(pr.opening.pool_fen),
                 );
+                println!("{}", assumptions_line(pr, &mortality));
                 for pr in &projections {
                     print_projection(pr);
+                }
+                if let Some((_, years)) = &back {
+                    print_back_test(base, years);
                 }
             }
             if let Some(dir) = &common.out {
                 let mut n = policy_notes(&p, sc.as_ref());
-                n.push(format!("生命表：{}。", mortality.title));
-                n.push(format!("基期：{base} 年末登记库（参保未领取 {} 人，领取 {} 人）；封闭人群预测，不含新参保。模型见 docs/SIMULATOR.md。", snapshot.insured.len(), snapshot.recipients.len()));
+                n.push(assumptions_line(&projections[0], &mortality));
+                n.push(format!("基期：{base} 年末登记库与账簿（参保未领取 {} 人，领取 {} 人）；封闭人群预测，不含新参保。模型见 docs/SIMULATOR.md。", snapshot.insured.len(), snapshot.recipients.len()));
                 write_outputs(
                     dir,
                     "基金预测",
@@ -657,6 +769,162 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
             Ok(0)
         }
     }
+}
+
+/// The back-test's stated tolerances (docs/SIMULATOR.md, "Back-test"), as relative differences
+/// from the books: the replay, driven by the books' own contributions, joiners and deaths, on
+/// income, expenditure and the closing balance; the forecast, which knows only the base year, on
+/// income and expenditure, and on the closing balance.
+#[derive(serde::Serialize)]
+pub struct Tolerance {
+    pub replay: f64,
+    pub forecast_flows: f64,
+    pub forecast_balance: f64,
+}
+
+pub const BACK_TEST_TOLERANCE: Tolerance = Tolerance {
+    replay: 0.01,
+    forecast_flows: 0.15,
+    forecast_balance: 0.08,
+};
+
+#[derive(serde::Serialize)]
+struct BackTestItem {
+    item: &'static str,
+    books_fen: i64,
+    forecast_fen: i64,
+    replay_fen: i64,
+}
+
+#[derive(serde::Serialize)]
+struct BackTestYear {
+    year: i32,
+    items: Vec<BackTestItem>,
+}
+
+fn back_test_year(
+    books: &yanglao_ops::projection::Books,
+    f: &yanglao_sim::fund::YearRow,
+    r: &yanglao_sim::fund::YearRow,
+) -> BackTestYear {
+    let st = &books.statement;
+    let i = &st.income;
+    let e = &st.expenditure;
+    let contributions = |x: &yanglao_sim::fund::YearRow| {
+        x.income_personal_fen
+            + x.income_back_pay_fen
+            + x.income_entry_subsidy_fen
+            + x.income_government_paid_fen
+    };
+    let benefits = |x: &yanglao_sim::fund::YearRow| {
+        x.spend_account_pension_fen + x.spend_exit_subsidy_fen + x.spend_funeral_fen
+    };
+    let item = |item, books_fen, g: &dyn Fn(&yanglao_sim::fund::YearRow) -> i64| BackTestItem {
+        item,
+        books_fen,
+        forecast_fen: g(f),
+        replay_fen: g(r),
+    };
+    BackTestYear {
+        year: st.year,
+        items: vec![
+            item(
+                "缴费收入（个人缴费、缴费补贴、政府代缴）",
+                i.personal_contributions_fen + i.entry_subsidy.total_fen() + i.government_paid_fen,
+                &contributions,
+            ),
+            item("出口补贴收入", i.exit_subsidy.total_fen(), &|x| {
+                x.income_exit_subsidy_fen + x.income_funeral_subsidy_fen
+            }),
+            item("利息收入", i.interest_fen, &|x| x.income_interest_fen),
+            item("本年收入", st.income_fen, &|x| x.income_total_fen),
+            item(
+                "待遇支出（个人账户养老金与出口补贴，扣除多发转应收）",
+                e.account_pension_fen + e.exit_subsidy_fen - e.overpayments_reclassified_fen,
+                &benefits,
+            ),
+            item("支付继承人", e.paid_to_heirs_fen, &|x| {
+                x.spend_inheritance_fen
+            }),
+            item("本年支出", st.expenditure_fen, &|x| x.spend_total_fen),
+            item("年末滚存结余", st.closing_fen, &|x| x.balance_fen),
+            item(
+                "记账利息（统筹转入个人账户）",
+                books.credited_fen,
+                &|x| x.credited_interest_fen,
+            ),
+            item(
+                "其中个人账户（在世人员）",
+                books.accounts_fen,
+                &|x| x.accounts_fen,
+            ),
+            item("其中应付继承人", books.owed_fen, &|x| x.owed_fen),
+            item("其中统筹部分", books.pool_fen, &|x| x.pool_fen),
+        ],
+    }
+}
+
+fn diff(model: i64, books: i64) -> String {
+    if books == 0 {
+        if model == 0 {
+            "0".to_string()
+        } else {
+            "—".to_string()
+        }
+    } else {
+        format!("{:+.1}%", (model - books) as f64 / books as f64 * 100.0)
+    }
+}
+
+fn print_back_test(base: i32, years: &[BackTestYear]) {
+    println!("== 回测：以 {base} 年末的登记库与账簿为起点，与账簿的基金收支表比较 ==");
+    println!("预测：只用基期的数据；重演：按账簿记录的当年缴费、新参保与死亡，其余按模型规则。");
+    println!(
+        "{:>6}  {:<28} {:>16} {:>16} {:>8} {:>16} {:>8}",
+        "年度", "项目", "账簿（元）", "预测（元）", "差异", "重演（元）", "差异"
+    );
+    for y in years {
+        for it in &y.items {
+            println!(
+                "{:>6}  {:<28} {:>16} {:>16} {:>8} {:>16} {:>8}",
+                y.year,
+                it.item,
+                yuan(it.books_fen),
+                yuan(it.forecast_fen),
+                diff(it.forecast_fen, it.books_fen),
+                yuan(it.replay_fen),
+                diff(it.replay_fen, it.books_fen)
+            );
+        }
+    }
+    let t = &BACK_TEST_TOLERANCE;
+    println!(
+        "容差（docs/SIMULATOR.md）：重演的本年收入、本年支出与年末滚存结余在账簿的 ±{:.0}% 以内；预测的本年收入与本年支出在 ±{:.0}% 以内，年末滚存结余在 ±{:.0}% 以内。",
+        t.replay * 100.0,
+        t.forecast_flows * 100.0,
+        t.forecast_balance * 100.0
+    );
+    println!();
+}
+
+/// The projection's assumptions read from the register and books, in one line.
+fn assumptions_line(p: &Projection, mortality: &Mortality) -> String {
+    let b = &p.behaviour;
+    let behaviour = if b.measured {
+        format!(
+            "缴费行为取基期：上年缴费者续缴 {:.1}%，上年未缴者恢复缴费 {:.1}%",
+            b.retention * 100.0,
+            b.reentry * 100.0
+        )
+    } else {
+        "基期之前没有缴费年度，假定基期缴费者全部续缴、未缴者不恢复".to_string()
+    };
+    format!(
+        "假设：基金存款收益率 {:.3}%；继承人每年领取应付余额的 {:.1}%；{behaviour}；生命表：{}。",
+        p.fund_yield * 100.0,
+        p.heirs_claim_share * 100.0,
+        mortality.title
+    )
 }
 
 fn print_projection(p: &Projection) {
@@ -685,8 +953,8 @@ fn print_projection(p: &Projection) {
             yuan(r.pool_fen)
         );
     }
-    if let Some(first) = p.rows.iter().find(|r| r.pool_fen < 0) {
-        println!("统筹部分在 {} 年转为负数：个人账户用尽后继续发放的账户养老金开始动用其他参保人的账户资金。", first.year);
+    for f in &p.findings {
+        println!("{f}");
     }
     println!();
 }

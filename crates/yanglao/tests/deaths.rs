@@ -38,8 +38,19 @@ fn register(db: &TestDb, n: usize) {
     ]);
 }
 
+/// Imports a death file processed on the day after the latest payment (see
+/// `TestDb::processing_date`).
 fn import_deaths(db: &TestDb, name: &str, source: &str, text: &str) -> Value {
-    db.ok_json(&["import", "deaths", &db.file(name, text), "--source", source])
+    let on = db.processing_date(text);
+    db.ok_json(&[
+        "import",
+        "deaths",
+        &db.file(name, text),
+        "--source",
+        source,
+        "--date",
+        &on,
+    ])
 }
 
 #[test]
@@ -68,6 +79,8 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             &db.file("bad.csv", &bad),
             "--source",
             "police",
+            "--date",
+            "2023-04-01",
             "--json",
         ]);
         assert_eq!(o.code, 1, "[{}] {}", db.label, o.stdout);
@@ -95,6 +108,8 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             &db.file("mixed.csv", &mixed),
             "--source",
             "police",
+            "--date",
+            "2023-04-01",
             "--json",
         ]);
         assert!(o.stdout.contains("E-DEATH-MIXED-SOURCE"), "{}", o.stdout);
@@ -209,9 +224,18 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
         let item = &queue.as_array().unwrap()[0];
         assert_eq!(item["score"], 100);
         let rid = item["record_id"].as_i64().unwrap().to_string();
-        let decided = db.ok_json(&["deaths", "review", "--confirm", &rid]);
+        // A confirmation is dated: without its date nothing is decided.
+        let undated = db.run(&["deaths", "review", "--confirm", &rid, "--json"]);
+        assert_eq!(undated.code, 1, "[{}] {}", db.label, undated.stdout);
+        assert!(
+            undated.stdout.contains("E-DATE-REQUIRED"),
+            "{}",
+            undated.stdout
+        );
+        let on = db.processing_date("");
+        let decided = db.ok_json(&["deaths", "review", "--confirm", &rid, "--date", &on]);
         assert_eq!(decided["applied"]["overpaid_fen"], 2000);
-        let again = db.ok_json(&["deaths", "review", "--confirm", &rid]);
+        let again = db.ok_json(&["deaths", "review", "--confirm", &rid, "--date", &on]);
         assert!(
             again["applied"].is_null(),
             "confirming twice changes nothing: {again}"
@@ -729,6 +753,8 @@ fn an_earlier_official_date_adds_the_missing_overpayment_and_heirs_wait_for_the_
             "中国农业银行",
             "--heir-account",
             &acct,
+            "--date",
+            "2023-06-30",
             "--json",
         ]);
         assert!(

@@ -8,7 +8,7 @@ use common::*;
 
 #[test]
 fn the_demo_runs_three_years_and_reproduces_the_published_counts_rates_and_scores() {
-    for db in backends("demo") {
+    for db in empty_backends("demo") {
         let l = &db.label;
         let out = db.dir.path().join("demo");
         let v = db.ok_json(&["demo", "--scale", "0.01", "--out", out.to_str().unwrap()]);

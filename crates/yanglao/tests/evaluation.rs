@@ -184,7 +184,11 @@ fn the_evaluation_is_computed_from_the_books() {
             .filter_map(|i| i["score"].as_f64())
             .sum();
         assert!((sum - v["total"].as_f64().unwrap()).abs() < 1e-6, "[{l}]");
-        assert_eq!(v["grade"], "差");
+        // Indicators are left unscored: the evaluation is not complete and has no grade.
+        assert_eq!(
+            (&v["grade"], &v["complete"]),
+            (&Value::Null, &Value::Bool(false))
+        );
 
         // Surveys: 10 questionnaires; 8 of 10 aware; contributors 3 of 4 satisfied, recipients
         // 6 of 6 (one blank).
@@ -447,7 +451,7 @@ fn the_report_is_generated_from_the_data() {
         );
         let total = format!("{:.2}", e["total"].as_f64().unwrap());
         assert!(
-            body.contains(&format!("绩效评价得分为 {total} 分")),
+            body.contains(&format!("已评分指标合计 {total} 分")),
             "[{l}] total {total}"
         );
         for needle in [
@@ -462,6 +466,9 @@ fn the_report_is_generated_from_the_data() {
             assert!(body.contains(needle), "[{l}] docx lacks {needle}");
         }
         assert!(!body.contains("孟县"), "[{l}]");
+        // Only A11 of the judged indicators is scored: the report gives no grade.
+        assert!(body.contains("评价未完成，不评定绩效等级"), "[{l}]");
+        assert!(!body.contains("绩效评级为"), "[{l}]");
         // The late payrolls of 2023 are named with their months.
         assert!(body.contains("2023-02"), "[{l}]");
         let html = std::fs::read_to_string(
@@ -472,7 +479,7 @@ fn the_report_is_generated_from_the_data() {
         )
         .unwrap();
         assert!(
-            html.contains(&format!("绩效评价得分为 {total} 分")),
+            html.contains(&format!("已评分指标合计 {total} 分")),
             "[{l}]"
         );
         assert!(!html.contains("<script"), "[{l}]");

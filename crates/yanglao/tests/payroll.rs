@@ -435,3 +435,87 @@ fn parents_of_payment_lines_are_never_deleted() {
         );
     }
 }
+
+/// A comma, a quote or a line break in a name or a bank's name is quoted in the bank payment file:
+/// a CSV reader finds every field in its column, and the bank's return built from it imports.
+#[test]
+fn bank_files_quote_names_with_commas_and_quotes() {
+    for db in backends("payroll-quoting") {
+        let name = "王\"小,明";
+        let bank = "中国银行,阳泉\"城区\"支行";
+        let citizen = id("140302", "19500301", 901);
+        let account = yanglao_domain::bank::with_luhn_digit("622848000033334444");
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(PERSON_HEADER).unwrap();
+        w.write_record([
+            citizen.as_str(),
+            name,
+            "140302",
+            "13903530000",
+            bank,
+            &account,
+            "是",
+        ])
+        .unwrap();
+        let persons = String::from_utf8(w.into_inner().unwrap()).unwrap();
+        db.ok_json(&["import", "persons", &db.file("p.csv", &persons)]);
+        db.ok_json(&["awards", "run", "--month", "2023-01"]);
+        let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2023-01"]);
+        let pid = payroll_of(&run, "140302")["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        db.ok_json(&["--by", "checker", "payroll", "approve", &pid]);
+        let out = db.dir.path().join("out");
+        let e = db.ok_json(&["payroll", "export", &pid, "--out", out.to_str().unwrap()]);
+        let file = e["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_string())
+            .find(|f| f.contains("银行代发"))
+            .unwrap();
+        let bytes = std::fs::read(&file).unwrap();
+        let (text, _, bad) = encoding_rs::GB18030.decode(&bytes);
+        assert!(!bad);
+        let mut r = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let header = r.headers().unwrap().clone();
+        assert_eq!(
+            header.iter().collect::<Vec<_>>(),
+            [
+                "批次号",
+                "序号",
+                "身份证号",
+                "姓名",
+                "银行账号",
+                "金额(元)",
+                "摘要"
+            ]
+        );
+        let records: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+        assert_eq!(records.len(), 2, "one payment and the total: {text}");
+        let line = &records[0];
+        assert_eq!(line.len(), 7);
+        assert_eq!(&line[0], pid.as_str());
+        assert_eq!(&line[2], citizen.as_str());
+        assert_eq!(&line[3], name);
+        assert_eq!(&line[4], account.as_str());
+        assert!(line[6].ends_with("城乡居民补充养老保险待遇"), "{line:?}");
+        let total = &records[1];
+        assert_eq!(
+            total.iter().collect::<Vec<_>>(),
+            ["合计", "1", "", "", bank, &line[5], ""]
+        );
+        // The bank's return, built from the fields as read, pays the line.
+        let ret = format!(
+            "批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n{},{},{},{},{},成功,,2023-01-12\n",
+            &line[0], &line[1], &line[2], &line[4], &line[5]
+        );
+        let r1 = db.ok_json(&["import", "bank-return", &db.file("r.csv", &ret)]);
+        assert_eq!(r1["posted"], 1, "{r1}");
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+    }
+}

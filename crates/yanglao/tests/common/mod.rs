@@ -66,8 +66,29 @@ pub fn pg_url() -> Option<String> {
     url
 }
 
-/// A fresh SQLite database, and a fresh PostgreSQL database when one is configured.
+/// A fresh SQLite database, and a fresh PostgreSQL database when one is configured, each with
+/// the bundled illustrative policy loaded as its first policy version (as
+/// `yanglao init --illustrative-policy` does).
 pub fn backends(tag: &str) -> Vec<TestDb> {
+    let dbs = empty_backends(tag);
+    for t in &dbs {
+        let mut db = t.db();
+        db.transaction(|tx| {
+            yanglao_ops::policy::load(
+                tx,
+                yanglao_policy::SHANXI_SUPPLEMENTARY,
+                "policies/shanxi-supplementary.toml",
+                None,
+                "tester",
+            )
+        })
+        .expect("load the bundled policy into the test database");
+    }
+    dbs
+}
+
+/// Like [`backends`], with nothing in the databases (not even their schema).
+pub fn empty_backends(tag: &str) -> Vec<TestDb> {
     let dir = TempDir::new(tag);
     let mut out = vec![TestDb {
         label: "sqlite",
@@ -151,6 +172,35 @@ impl TestDb {
         self.db()
             .transaction(|tx| tx.scalar_i64(sql, &[]))
             .expect("query")
+    }
+
+    /// A single text value from the database (`None` for NULL or no row).
+    pub fn text(&self, sql: &str) -> Option<String> {
+        self.db()
+            .transaction(|tx| tx.query_opt(sql, &[]))
+            .expect("query")
+            .and_then(|r| r.opt_str(0).expect("text"))
+    }
+
+    /// The day a clerk would process a death file: after the latest bank payment and the latest
+    /// death in the file (both given as YYYY-MM-DD).
+    pub fn processing_date(&self, file_text: &str) -> String {
+        let paid = self
+            .text("SELECT CAST(MAX(paid_date) AS TEXT) FROM payroll_lines")
+            .unwrap_or_default();
+        let latest_death = file_text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(2).map(str::to_string))
+            .filter(|d| d.len() == 10 && d.as_str() < "2090")
+            .max()
+            .unwrap_or_default();
+        let d = paid.max(latest_death);
+        if d.is_empty() {
+            "2023-01-31".into()
+        } else {
+            d[..10].to_string()
+        }
     }
 
     /// Rows in every table that imports and postings write.

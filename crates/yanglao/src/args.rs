@@ -1,0 +1,212 @@
+//! Command-line arguments as people read about them: values checked with a Chinese message and a
+//! code, and the parser's own errors said in Chinese (help and version are printed as they are).
+
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+/// The years every command accepts.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A value refused by one of our parsers: its code and a Chinese message.
+#[derive(Debug)]
+pub struct ArgError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ArgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ArgError {}
+
+/// A year argument (`--year`, `--from`, `--to`, …): four digits from 1900 to 2200.
+pub fn year(s: &str) -> Result<i32, ArgError> {
+    let t = s.trim().trim_end_matches('年');
+    let y: i32 = t.parse().map_err(|_| ArgError {
+        code: "E-ARG-YEAR",
+        message: format!("年度“{s}”应为四位数字的年份，如 2023"),
+    })?;
+    if !YEARS.contains(&y) {
+        return Err(ArgError {
+            code: "E-ARG-YEAR",
+            message: format!(
+                "年度 {y} 超出范围：应在 {} 至 {} 年之间",
+                YEARS.start(),
+                YEARS.end()
+            ),
+        });
+    }
+    Ok(y)
+}
+
+/// An argument as the parser names it (`--year <YEAR>`, `<ID>`), as a person reads it: an option by
+/// its name (`--year`), a positional argument by what it holds (`编号`).
+fn arg_name(a: &str) -> String {
+    let a = a.trim();
+    if a.starts_with('-') {
+        return a.split_whitespace().next().unwrap_or(a).to_string();
+    }
+    let bare = a.trim_start_matches('<').trim_end_matches('>');
+    let bare = bare.trim_end_matches("...");
+    match bare {
+        "ID" => "编号".to_string(),
+        "CASE_ID" => "案件编号".to_string(),
+        "CITIZEN_ID" => "身份证号".to_string(),
+        "FILE" => "文件".to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn text(v: &ContextValue) -> String {
+    match v {
+        ContextValue::String(s) => s.clone(),
+        ContextValue::Strings(list) => list.join("、"),
+        ContextValue::StyledStr(s) => s.to_string(),
+        ContextValue::StyledStrs(list) => list
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join("、"),
+        ContextValue::Number(n) => n.to_string(),
+        ContextValue::Bool(b) => b.to_string(),
+        ContextValue::None => String::new(),
+        _ => String::new(),
+    }
+}
+
+/// The code and Chinese message of a parser error; `None` for help and version, which clap prints.
+pub fn describe(e: &clap::Error) -> Option<(&'static str, String)> {
+    let get = |k: ContextKind| e.get(k).map(text).unwrap_or_default();
+    let names = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::Strings(list)) => list
+            .iter()
+            .map(|a| arg_name(a))
+            .collect::<Vec<_>>()
+            .join("、"),
+        Some(v) => arg_name(&text(v)),
+        None => String::new(),
+    };
+    let arg = names(ContextKind::InvalidArg);
+    let value = get(ContextKind::InvalidValue);
+    let suggestion = |k: ContextKind| {
+        let s = get(k);
+        if s.is_empty() {
+            String::new()
+        } else {
+            format!("；是否要用“{s}”？")
+        }
+    };
+    let out = match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => return None,
+        ErrorKind::InvalidValue => {
+            let valid = get(ContextKind::ValidValue);
+            (
+                "E-ARG-VALUE",
+                if value.is_empty() {
+                    format!("参数 {arg} 缺少取值")
+                } else if valid.is_empty() {
+                    format!("参数 {arg} 的值“{value}”无效")
+                } else {
+                    format!("参数 {arg} 的值“{value}”无效，可选的值：{valid}")
+                },
+            )
+        }
+        ErrorKind::ValueValidation => {
+            let source = std::error::Error::source(e);
+            if let Some(a) = source.and_then(|s| s.downcast_ref::<ArgError>()) {
+                (a.code, format!("参数 {arg}：{}", a.message))
+            } else {
+                let what = match source {
+                    Some(s) if s.is::<std::num::ParseIntError>() => "：应为整数",
+                    Some(s) if s.is::<std::num::ParseFloatError>() => "：应为数字",
+                    _ => "",
+                };
+                ("E-ARG-VALUE", format!("参数 {arg} 的值“{value}”无效{what}"))
+            }
+        }
+        ErrorKind::UnknownArgument => (
+            "E-ARG-UNKNOWN",
+            format!(
+                "无法识别的参数“{arg}”{}",
+                suggestion(ContextKind::SuggestedArg)
+            ),
+        ),
+        ErrorKind::InvalidSubcommand => (
+            "E-ARG-UNKNOWN",
+            format!(
+                "无法识别的命令“{}”{}",
+                get(ContextKind::InvalidSubcommand),
+                suggestion(ContextKind::SuggestedSubcommand)
+            ),
+        ),
+        ErrorKind::MissingRequiredArgument => ("E-ARG-MISSING", format!("缺少必填的参数：{arg}")),
+        ErrorKind::MissingSubcommand => ("E-ARG-MISSING", "缺少要执行的命令".to_string()),
+        ErrorKind::ArgumentConflict => (
+            "E-ARG-CONFLICT",
+            format!(
+                "参数 {arg} 不能与 {} 同时使用",
+                names(ContextKind::PriorArg)
+            ),
+        ),
+        ErrorKind::InvalidUtf8 => ("E-ARG", "参数中含有无效的 UTF-8 字符".to_string()),
+        ErrorKind::TooManyValues
+        | ErrorKind::TooFewValues
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::NoEquals => (
+            "E-ARG",
+            format!(
+                "参数 {} 的取值个数或写法有误",
+                if arg.is_empty() { value } else { arg }
+            ),
+        ),
+        _ => ("E-ARG", "命令行参数有误".to_string()),
+    };
+    Some(out)
+}
+
+/// Prints a parser error in Chinese (as JSON with `--json`) and ends the command with status 2;
+/// help and version are printed by clap as usual.
+pub fn fail(e: clap::Error) -> ! {
+    let Some((code, message)) = describe(&e) else {
+        e.exit()
+    };
+    if std::env::args_os().any(|a| a == "--json") {
+        println!(
+            "{}",
+            serde_json::json!({"ok": false, "code": code, "message": message})
+        );
+    } else {
+        eprintln!("错误 [{code}]：{message}");
+        eprintln!("运行 yanglao --help（或 yanglao 命令 --help）查看命令与参数。");
+    }
+    std::process::exit(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_are_named_as_people_read_them() {
+        assert_eq!(arg_name("--year <YEAR>"), "--year");
+        assert_eq!(arg_name("<ID>"), "编号");
+        assert_eq!(arg_name("<CITIZEN_ID>"), "身份证号");
+        assert_eq!(arg_name("--dry-run"), "--dry-run");
+    }
+
+    #[test]
+    fn years_are_bounded() {
+        assert_eq!(year("2023").unwrap(), 2023);
+        assert_eq!(year("1900").unwrap(), 1900);
+        assert_eq!(year("2200").unwrap(), 2200);
+        for bad in ["99999", "1899", "2201", "-5", "abc", ""] {
+            let e = year(bad).unwrap_err();
+            assert_eq!(e.code, "E-ARG-YEAR", "{bad}");
+            assert!(!e.message.contains("error"), "{bad}: {}", e.message);
+        }
+    }
+}

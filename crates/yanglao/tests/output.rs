@@ -1,0 +1,607 @@
+//! What people and programs read: output to a pipe that closes, amounts, labels and messages in
+//! Chinese, on the small bundled example.
+
+mod common;
+
+use common::*;
+use std::process::{Command, Stdio};
+
+/// Runs `yanglao --db URL ARGS…` with stdout a pipe whose reading end is already closed, as
+/// `yanglao … | head -0` would leave it: (exit code, stderr).
+fn run_into_closed_pipe(db: &TestDb, args: &[&str]) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let o = Command::new(env!("CARGO_BIN_EXE_yanglao"))
+        .arg("--db")
+        .arg(&db.url)
+        .args(args)
+        .current_dir(db.dir.path())
+        .env_remove("YANGLAO_POLICY")
+        .env("YANGLAO_USER", "tester")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run yanglao");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_reader_that_stops_reading_ends_the_command_quietly() {
+    for db in backends("out-pipe") {
+        db.ok_json(&["quickstart", "--out", "ex"]);
+        for args in [
+            &["payroll", "list"][..],
+            &["ledger", "verify", "--json"],
+            &["ledger", "verify"],
+            &["fund", "statement", "--year", "2023"],
+        ] {
+            let (code, stderr) = run_into_closed_pipe(&db, args);
+            assert_eq!(
+                code,
+                Some(141),
+                "[{}] {args:?}: exit {code:?}, stderr: {stderr}",
+                db.label
+            );
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+            assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        }
+    }
+}
+
+/// Words of ASCII letters a person would read in `text`, leaving out what is not prose: codes
+/// (E-…, W-…, A-…), references and IDs (`PAYROLL-5-1`, `SX2021001`), options (--…), paths, file
+/// names and addresses, command hints (`yanglao payroll check 5`), the user names the tests act
+/// under, and the names of file formats and units.
+fn english_words(text: &str) -> Vec<String> {
+    const ALLOWED: &[&str] = &[
+        "csv", "xlsx", "xls", "xlsb", "ods", "docx", "html", "pdf", "UTF", "GBK", "MiB",
+    ];
+    const USERS: &[&str] = &["tester", "maker", "checker"];
+    // Commands a person types (a parser's suggestion names one).
+    const COMMANDS: &[&str] = &["check"];
+    let mut found = Vec::new();
+    for line in text.lines() {
+        // Runs of ASCII between non-ASCII characters and spaces.
+        let mut tokens: Vec<&str> = Vec::new();
+        let mut start = None;
+        for (i, c) in line.char_indices() {
+            let word_char = c.is_ascii() && !c.is_ascii_whitespace();
+            match (word_char, start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    tokens.push(&line[s..i]);
+                    start = None;
+                    if !c.is_ascii() {
+                        tokens.push("");
+                    }
+                }
+                (false, None) if !c.is_ascii() => tokens.push(""),
+                _ => {}
+            }
+        }
+        if let Some(s) = start {
+            tokens.push(&line[s..]);
+        }
+        let mut hint = false;
+        for t in tokens {
+            let t = t.trim_matches(|c: char| !c.is_ascii_alphanumeric() && c != '-');
+            if t.is_empty() {
+                hint = false;
+                continue;
+            }
+            if t == "yanglao" {
+                hint = true;
+            }
+            let code = t.len() > 2
+                && matches!(&t[..2], "E-" | "W-" | "A-")
+                && t[2..]
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            let reference = t
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-' || c == '*')
+                && t.chars().any(|c| c.is_ascii_digit() || c == '-');
+            let file_name = t
+                .rsplit_once('.')
+                .is_some_and(|(_, ext)| ALLOWED.contains(&ext));
+            if hint
+                || code
+                || reference
+                || file_name
+                || USERS.contains(&t)
+                || COMMANDS.contains(&t)
+                || t.starts_with("--")
+                || t.contains('/')
+                || t.contains('\\')
+            {
+                continue;
+            }
+            for w in t.split(|c: char| !c.is_ascii_alphabetic()) {
+                if w.len() >= 2 && !ALLOWED.contains(&w) {
+                    found.push(format!("{w} (in “{line}”)"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_word_filter_finds_english_and_leaves_codes_paths_and_hints() {
+    let text = "错误 [E-FILE-EMPTY]：文件 /tmp/a.csv 为空\n  生成 system，审核 复核员（tester）\n运行 yanglao payroll check 5 查看（--worksheet）\n来源 police；死亡后 1 个月\n导入 persons.csv：#24 INTEREST-2022 SX202122000004 [A-DEATH-RECORD]\nCannot detect file format: Xlsx error OK";
+    let words: Vec<String> = english_words(text)
+        .into_iter()
+        .map(|w| w.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        words,
+        ["system", "police", "Cannot", "detect", "file", "format", "Xlsx", "error", "OK"]
+    );
+}
+
+/// (citizen ID, name, county, birth date) of the people awarded a benefit with an account
+/// pension first.
+fn recipients(db: &TestDb) -> Vec<(String, String, String, String)> {
+    db.db()
+        .transaction(|tx| {
+            tx.query(
+                "SELECT p.citizen_id, p.name, p.county, p.birth_date FROM persons p JOIN awards a ON a.person_id = p.person_id
+                 ORDER BY a.account_pension_fen DESC, p.citizen_id",
+                &[],
+            )?
+            .iter()
+            .map(|r| Ok((r.str(0)?, r.str(1)?, r.str(2)?, r.date(3)?.to_string())))
+            .collect::<Result<Vec<_>, yanglao_store::StoreError>>()
+        })
+        .expect("recipients")
+}
+
+/// The main commands on the bundled example, with deaths from several sources, a review, a
+/// recovery and an inheritance: nothing a person reads is English.
+#[test]
+fn what_people_read_is_chinese() {
+    for db in backends("out-zh") {
+        let mut read: Vec<(String, String)> = Vec::new();
+        let mut human = |args: &[&str], expect_ok: bool| -> String {
+            let o = db.run(args);
+            if expect_ok {
+                assert_eq!(
+                    o.code, 0,
+                    "[{}] {args:?}:\n{}\n{}",
+                    db.label, o.stdout, o.stderr
+                );
+            } else {
+                assert_ne!(
+                    o.code, 0,
+                    "[{}] {args:?} should fail:\n{}",
+                    db.label, o.stdout
+                );
+            }
+            // What the person typed, echoed back, is theirs.
+            let mut text = format!("{}{}", o.stdout, o.stderr)
+                .replace(&db.url, "")
+                .replace(&db.dir.path().display().to_string(), "");
+            for a in args.iter().filter(|a| a.len() > 1) {
+                text = text.replace(&format!("“{a}”"), "“”");
+            }
+            read.push((format!("{args:?}"), text.clone()));
+            text
+        };
+        human(&["quickstart", "--out", "示例"], true);
+        let people = recipients(&db);
+        assert!(people.len() >= 3, "{people:?}");
+        // The banks pay January; February and March are paid in full.
+        for f in std::fs::read_dir(db.dir.path().join("示例").join("发放")).unwrap() {
+            let path = f.unwrap().path();
+            if path.to_string_lossy().contains("银行代发") {
+                let ret = bank_return(&std::fs::read(&path).unwrap(), "2024-01-10", &[]);
+                db.ok_json(&["import", "bank-return", &db.file("ret.csv", &ret)]);
+            }
+        }
+        pay(&db, "2024-02");
+        pay(&db, "2024-03");
+        let (r1, r2, r3) = (&people[0], &people[1], &people[2]);
+        human(
+            &[
+                "import",
+                "deaths",
+                &db.file(
+                    "公安.csv",
+                    &format!(
+                        "身份证号,姓名,死亡日期,来源编号\n{},{},2024-01-20,GA-1\n",
+                        r1.0, r1.1
+                    ),
+                ),
+                "--source",
+                "police",
+            ],
+            true,
+        );
+        human(
+            &[
+                "import",
+                "deaths",
+                &db.file(
+                    "村报.csv",
+                    &format!(
+                        "身份证号,姓名,死亡日期,来源编号\n{},{},2024-03-05,CB-1\n",
+                        r2.0, r2.1
+                    ),
+                ),
+                "--source",
+                "village",
+            ],
+            true,
+        );
+        human(
+            &[
+                "import",
+                "deaths",
+                &db.file(
+                    "卫健.csv",
+                    &format!(
+                        "身份证号,姓名,死亡日期,来源编号,出生日期,县区代码\n,{},2024-03-10,WJ-1,{},{}\n",
+                        r3.1, r3.3, r3.2
+                    ),
+                ),
+                "--source",
+                "health",
+            ],
+            true,
+        );
+        let queue = db.ok_json(&["deaths", "review"]);
+        let record = queue[0]["record_id"]
+            .as_i64()
+            .expect("a record to review")
+            .to_string();
+        human(&["deaths", "review"], true);
+        human(&["deaths", "disagreements"], true);
+        human(
+            &["--by", "审核员", "deaths", "review", "--reject", &record],
+            true,
+        );
+        human(&["deaths", "review", "--confirm", &record], false);
+        let run = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2024-04"]);
+        for p in run["payrolls"].as_array().unwrap() {
+            human(&["payroll", "check", &p["id"].to_string()], true);
+        }
+        human(&["payroll", "list"], true);
+        human(&["payroll", "status", "--month", "2024-03"], true);
+        let cases = db.ok_json(&["recovery", "list"]);
+        let case = cases[0]["case_id"].to_string();
+        human(&["recovery", "list"], true);
+        human(
+            &[
+                "recovery",
+                "record",
+                &case,
+                "--channel",
+                "family-refund",
+                "--amount",
+                "1",
+                "--note",
+                "家属退回",
+            ],
+            true,
+        );
+        human(&["recovery", "show", &case], true);
+        human(&["recovery", "figures"], true);
+        let heir = id("140302", "19800101", 77);
+        let account = yanglao_domain::bank::with_luhn_digit("622848000055556666");
+        human(
+            &[
+                "inheritance",
+                "pay",
+                &r1.0,
+                "--heir-name",
+                "王继承",
+                "--heir-id",
+                &heir,
+                "--heir-bank",
+                "中国农业银行",
+                "--heir-account",
+                &account,
+            ],
+            true,
+        );
+        for p in [r1, r2, r3] {
+            human(&["account", "show", &p.0], true);
+            human(&["person", "show", &p.0], true);
+        }
+        human(&["ledger", "verify"], true);
+        for year in ["2021", "2022", "2023", "2024"] {
+            human(&["fund", "statement", "--year", year], true);
+        }
+        human(&["interest", "credit", "--year", "2023"], true);
+        human(&["contributions", "gov-pay", "--year", "2023"], true);
+        human(&["awards", "run", "--month", "2024-05"], true);
+        human(&["evaluate", "--year", "2023"], true);
+        human(&["enrolment", "--from", "2021", "--to", "2023"], true);
+        human(&["budget", "execution", "--year", "2023"], true);
+        // Errors: a missing file, an empty one, a broken spreadsheet, bad arguments.
+        human(&["import", "persons", "没有这个文件.csv"], false);
+        human(&["import", "persons", &db.file("空.csv", "")], false);
+        human(
+            &["import", "persons", &db.file("坏.xlsx", "这不是电子表格")],
+            false,
+        );
+        human(
+            &[
+                "import",
+                "contributions",
+                &db.file("坏.csv", "身份证号,姓名\n1,2\n"),
+            ],
+            false,
+        );
+        human(&["payroll", "check", "abc"], false);
+        human(&["interest", "credit", "--year", "99999"], false);
+        human(&["payroll", "chek"], false);
+        human(
+            &["deaths", "review", "--confirm", "1", "--reject", "2"],
+            false,
+        );
+
+        let mut english = Vec::new();
+        for (args, text) in &read {
+            for w in english_words(text) {
+                english.push(format!("{args}: {w}"));
+            }
+        }
+        assert!(
+            english.is_empty(),
+            "[{}] English in Chinese output:\n{}",
+            db.label,
+            english.join("\n")
+        );
+        // What the fixes print.
+        let all: String = read.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(all.contains("享年"), "a dead person's age is at death");
+        assert!(
+            all.contains("逾期未资格认证"),
+            "uncertified recipients are named"
+        );
+        assert!(
+            all.contains("死亡后第 2 个月"),
+            "each overpaid line has its own month"
+        );
+        assert!(!all.contains("-0.00"), "no negative zero");
+    }
+}
+
+/// A file that cannot be imported is refused with its code once, the file named, in Chinese; a
+/// header that appears twice is one such refusal.
+#[test]
+fn file_errors_name_the_file_and_print_their_code_once() {
+    for db in backends("out-file-errors") {
+        let xlsx = db.dir.path().join("人员.xlsx");
+        {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet();
+            for (c, h) in PERSON_HEADER.iter().enumerate() {
+                ws.write_string(0, c as u16, *h).unwrap();
+            }
+            for c in 0..PERSON_HEADER.len() {
+                ws.write_string(1, c as u16, "x").unwrap();
+            }
+            wb.save(&xlsx).unwrap();
+        }
+        let bytes = std::fs::read(&xlsx).unwrap();
+        let truncated = db.dir.path().join("截断.xlsx");
+        std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+        let a = id("140302", "19700501", 11);
+        let person = person(&a, "张建国", "140302", "是").join(",");
+        let twice_required = format!("{},姓名\n{person},张建国\n", PERSON_HEADER.join(","));
+        let twice_extra = format!("备注,{},备注\n无,{person},无\n", PERSON_HEADER.join(","));
+        let cases = [
+            (truncated.display().to_string(), "E-FILE-UNREADABLE"),
+            (
+                db.file("不是表格.xlsx", "这不是电子表格"),
+                "E-FILE-UNREADABLE",
+            ),
+            (db.file("空.csv", ""), "E-FILE-EMPTY"),
+            (
+                db.file("只有表头.csv", &PERSON_HEADER.join(",")),
+                "E-FILE-EMPTY",
+            ),
+            (
+                db.file("缺列.csv", "身份证号,姓名\n1,2\n"),
+                "E-FILE-MISSING-COLUMN",
+            ),
+            (db.file("文档.pdf", "%PDF"), "E-FILE-TYPE"),
+            (
+                db.dir.path().join("不存在.csv").display().to_string(),
+                "E-FILE-NOT-FOUND",
+            ),
+            (
+                db.file(
+                    "引号.csv",
+                    &format!("{}\n\"{a},x\n", PERSON_HEADER.join(",")),
+                ),
+                "E-FILE-UNREADABLE",
+            ),
+            (
+                db.file("重复必需列.csv", &twice_required),
+                "E-FILE-DUP-HEADER",
+            ),
+            (db.file("重复其他列.csv", &twice_extra), "E-FILE-DUP-HEADER"),
+        ];
+        let before = db.footprint();
+        for (file, code) in cases {
+            let o = db.run(&["import", "persons", &file, "--json"]);
+            assert_eq!(o.code, 1, "[{}] {file}: {}", db.label, o.stdout);
+            let v = o.json();
+            assert_eq!(v["code"], code, "{file}: {}", o.stdout);
+            let message = v["message"].as_str().unwrap();
+            assert!(
+                !message.contains(code),
+                "{file}: the code is in the message: {message}"
+            );
+            let human = db.run(&["import", "persons", &file]);
+            assert_eq!(
+                human.stderr.matches(code).count(),
+                1,
+                "{file}: the code once: {}",
+                human.stderr
+            );
+            let name = std::path::Path::new(&file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            assert!(
+                human.stderr.contains(&name),
+                "{file}: names the file: {}",
+                human.stderr
+            );
+            let words = english_words(&human.stderr.replace(&file, ""));
+            assert!(words.is_empty(), "{file}: {words:?}");
+        }
+        let o = db.run(&[
+            "import",
+            "persons",
+            &db.file("重复必需列.csv", &twice_required),
+        ]);
+        assert!(
+            o.stderr.contains("“姓名”出现两次（第 B 列和第 H 列）"),
+            "{}",
+            o.stderr
+        );
+        assert_eq!(db.footprint(), before, "nothing was written");
+    }
+}
+
+/// An evaluation with indicators left unscored has no grade: it says 未完成.
+#[test]
+fn an_incomplete_evaluation_has_no_grade() {
+    for db in backends("out-eval") {
+        db.ok_json(&["quickstart", "--out", "示例"]);
+        let v = db.ok_json(&["evaluate", "--year", "2023"]);
+        assert_eq!(v["complete"], false, "[{}] {}", db.label, v["unscored"]);
+        assert!(v["grade"].is_null(), "{}", v["grade"]);
+        let o = db.run(&["evaluate", "--year", "2023"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("评价未完成"), "{}", o.stdout);
+        assert!(!o.stdout.contains("等级“"), "{}", o.stdout);
+        // Every basis shows values as rounded: no long decimals.
+        for i in v["indicators"].as_array().unwrap() {
+            let basis = i["basis"].as_str().unwrap();
+            let longest = basis
+                .split(|c: char| !c.is_ascii_digit() && c != '.')
+                .filter_map(|n| n.split_once('.'))
+                .map(|(_, frac)| frac.len())
+                .max()
+                .unwrap_or(0);
+            assert!(longest <= 4, "{}: {basis}", i["code"]);
+        }
+    }
+}
+
+/// Every year argument of every command is a year from 1900 to 2200, refused in Chinese with a
+/// code otherwise; other bad arguments are refused in Chinese too, and help still prints.
+#[test]
+fn arguments_are_checked_and_refused_in_chinese() {
+    let db = &backends("out-args")[0];
+    for args in [
+        &["interest", "credit", "--year", "99999"][..],
+        &["contributions", "gov-pay", "--year", "1899"],
+        &["evaluate", "--year", "2201"],
+        &["report", "--year", "0", "--out", "报告"],
+        &["enrolment", "--from", "2021", "--to", "30000"],
+        &["fund", "statement", "--year", "abc"],
+        &["fund", "interest-check", "--year=-1"],
+        &["budget", "execution", "--year", "99999"],
+        &["recovery", "figures", "--year", "99999"],
+        &["recovery", "list", "--year", "99999"],
+        &["outreach", "list", "--year", "99999", "--out", "名单.xlsx"],
+        &[
+            "simulate",
+            "person",
+            "--scheme",
+            "supplementary",
+            "--years",
+            "15",
+            "--start-age",
+            "45",
+            "--sex",
+            "M",
+            "--start-year",
+            "99999",
+        ],
+    ] {
+        let o = db.run(args);
+        assert_eq!(o.code, 2, "{args:?}: {}{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains("[E-ARG-YEAR]"), "{args:?}: {}", o.stderr);
+        assert!(
+            o.stderr.contains("1900 至 2200") || o.stderr.contains("四位数字"),
+            "{}",
+            o.stderr
+        );
+        assert!(!o.stderr.contains("error:"), "{}", o.stderr);
+        assert!(!o.stdout.contains("+99999"), "{}", o.stdout);
+        let mut json = args.to_vec();
+        json.push("--json");
+        let j = db.run(&json);
+        assert_eq!(j.json()["code"], "E-ARG-YEAR", "{}", j.stdout);
+    }
+    for (args, code) in [
+        (&["payroll", "check", "abc"][..], "E-ARG-VALUE"),
+        (&["payroll", "chek", "1"], "E-ARG-UNKNOWN"),
+        (&["payroll", "check"], "E-ARG-MISSING"),
+        (&["payroll", "list", "--bogus"], "E-ARG-UNKNOWN"),
+        (
+            &["deaths", "review", "--confirm", "1", "--reject", "2"],
+            "E-ARG-CONFLICT",
+        ),
+    ] {
+        let o = db.run(args);
+        assert_eq!(o.code, 2, "{args:?}");
+        assert!(
+            o.stderr.starts_with(&format!("错误 [{code}]：")),
+            "{args:?}: {}",
+            o.stderr
+        );
+        assert!(
+            !o.stderr.contains("error:") && !o.stderr.contains("Usage"),
+            "{}",
+            o.stderr
+        );
+    }
+    let o = db.run(&["payroll", "check", "abc"]);
+    assert!(o.stderr.contains("“abc”"), "names the value: {}", o.stderr);
+    let help = db.run(&["payroll", "--help"]);
+    assert_eq!(help.code, 0);
+    assert!(help.stdout.contains("check"), "{}", help.stdout);
+}
+
+/// Away from a terminal a long command says how far it is, in plain lines on stderr (a line at
+/// the start, one every few seconds, one at the end); with --json it says nothing there.
+#[test]
+fn progress_away_from_a_terminal_is_written_as_plain_lines() {
+    let db = &backends("out-progress")[0];
+    let o = db.run(&["bench", "recipients", "--count", "3000"]);
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    let lines: Vec<&str> = o.stderr.lines().collect();
+    assert!(lines.len() >= 2, "a first and a last line: {}", o.stderr);
+    assert!(
+        lines.iter().all(|l| l.starts_with("进度：生成领取人员 ")),
+        "{}",
+        o.stderr
+    );
+    let last = lines.last().unwrap();
+    assert!(
+        last.contains("3000/3000（100%）") && last.ends_with("，结束"),
+        "{last}"
+    );
+    assert!(
+        !o.stderr.contains('\r') && !o.stderr.contains('\u{1b}'),
+        "no terminal codes"
+    );
+    assert!(o.stdout.contains("3000"), "{}", o.stdout);
+    let fresh = &backends("out-progress-json")[0];
+    let j = fresh.run(&["bench", "recipients", "--count", "10", "--json"]);
+    assert_eq!(j.code, 0, "{}{}", j.stdout, j.stderr);
+    assert_eq!(j.stderr, "", "nothing but JSON for programs");
+}
