@@ -32,7 +32,11 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, Invalid> {
         }
     }
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(s, "%Y%m%d").map_err(|_| bad());
+        use chrono::Datelike;
+        return NaiveDate::parse_from_str(s, "%Y%m%d")
+            .ok()
+            .filter(|d| (1900..=2100).contains(&d.year()))
+            .ok_or_else(bad);
     }
     let normalised: String = s
         .trim_end_matches('日')
@@ -93,6 +97,25 @@ mod tests {
         assert_eq!(parse_date("2023-02-30").unwrap_err().code, "E-DATE-FORMAT");
         assert_eq!(parse_date("March 5").unwrap_err().code, "E-DATE-FORMAT");
         assert_eq!(parse_date("").unwrap_err().code, "E-DATE-EMPTY");
+    }
+
+    /// Every form keeps to the same years: `00230315` is not the year 23 (the compact form once
+    /// took any year, so a certification dated 0023-03-15 passed).
+    #[test]
+    fn compact_dates_keep_to_the_years_of_the_other_forms() {
+        for s in [
+            "00230315", "10230315", "21230315", "90230315", "18991231", "21010101",
+        ] {
+            assert_eq!(parse_date(s).unwrap_err().code, "E-DATE-FORMAT", "{s}");
+        }
+        assert_eq!(
+            parse_date("19000101").unwrap(),
+            NaiveDate::from_ymd_opt(1900, 1, 1).unwrap()
+        );
+        assert_eq!(
+            parse_date("21001231").unwrap(),
+            NaiveDate::from_ymd_opt(2100, 12, 31).unwrap()
+        );
     }
 
     #[test]

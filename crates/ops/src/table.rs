@@ -335,12 +335,14 @@ fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
             format!("无法读取电子表格：{e}"),
         )
     };
-    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;
-    let range = wb
-        .worksheet_range_at(0)
-        .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
-        .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;
+    let range = library_guarded(|| {
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+            .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;
+        wb.worksheet_range_at(0)
+            .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
+            .map_err(|e| unreadable(spreadsheet_error_zh(&e)))
+    })
+    .unwrap_or_else(|| Err(unreadable("内容超出读取范围（如单元格地址过大）".into())))?;
     // The used range may start below row 1 or right of column A: keep sheet coordinates.
     let (start_row, start_col) = range
         .start()
@@ -369,6 +371,31 @@ fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
         rows.push((start_row + i + 2, cells));
     }
     Ok((header, rows))
+}
+
+thread_local! {
+    static IN_LIBRARY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs the spreadsheet library on a user's file: `None` if it panicked. The library parses
+/// untrusted bytes, and some corrupt files make it panic (a cell address such as
+/// `AAAAAAAAAAAAAAAA2` overflows its arithmetic); that is the file's error, not the end of the
+/// program. The panic's own message (English, from the library) is not printed: the caller reports
+/// the file as unreadable. Panics elsewhere, and on other threads, print as before.
+fn library_guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !IN_LIBRARY.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    IN_LIBRARY.with(|q| q.set(true));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_LIBRARY.with(|q| q.set(false));
+    out.ok()
 }
 
 fn cell_of(d: &Data) -> Cell {
@@ -456,9 +483,10 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         None => return Err(FileError::new(file_name, "E-FILE-EMPTY", "文件为空")),
     };
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(text.as_bytes());
     for rec in records {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
+            let line = e.position().map_or(0, |p| lines.line_at(p.byte() as usize));
             FileError::new(
                 file_name,
                 "E-FILE-UNREADABLE",
@@ -468,7 +496,9 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
                 ),
             )
         })?;
-        let line = rec.position().map_or(0, |p| p.line() as usize);
+        let line = rec
+            .position()
+            .map_or(0, |p| lines.line_at(p.byte() as usize));
         if rec.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -490,6 +520,45 @@ fn read_csv(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         ));
     }
     Ok((header, rows))
+}
+
+/// The line a person sees a CSV record start on. The parser's own line count is one short after
+/// a blank line and for CRLF line ends (it counts the record from where the skipped terminators
+/// began), so lines are counted here from the record's byte offset: a line ends at LF, CRLF or a
+/// lone CR, as the parser ends records. Offsets must come in increasing order.
+struct LineCounter<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'t> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> Self {
+        LineCounter {
+            text,
+            pos: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, byte: usize) -> usize {
+        let mut start = byte.min(self.text.len());
+        // The record itself starts after any line ends the parser skipped.
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.pos {
+            return self.line;
+        }
+        for (i, &b) in self.text[self.pos..start].iter().enumerate() {
+            let next = self.text.get(self.pos + i + 1);
+            if b == b'\n' || (b == b'\r' && next != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.pos = start;
+        self.line
+    }
 }
 
 /// Whether text holds a C0 or C1 control character (checked on bytes: this runs on every cell).
@@ -635,6 +704,114 @@ mod tests {
         let mut mixed = "身份证号,姓名\n".as_bytes().to_vec();
         mixed.extend_from_slice(&encoding_rs::GBK.encode("王芳").0);
         assert_eq!(decode_text(&mixed).unwrap_err().0, 2);
+    }
+
+    /// Row numbers are the lines a person sees, whatever ends the lines: Excel on Windows writes
+    /// CRLF. (The CSV parser's own line count put every CRLF row one line too high, the first data
+    /// row on the header's line 1.)
+    #[test]
+    fn csv_row_numbers_are_lines_with_any_line_ending() {
+        let dir = std::env::temp_dir().join(format!("yanglao-table-lines-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [
+            ("lf.csv", "a,b\n1,2\n\n\"3\n4\",5\n6,7\n"),
+            ("crlf.csv", "a,b\r\n1,2\r\n\r\n\"3\r\n4\",5\r\n6,7\r\n"),
+            (
+                "bom-crlf.csv",
+                "\u{feff}a,b\r\n1,2\r\n\r\n\"3\r\n4\",5\r\n6,7",
+            ),
+            ("cr.csv", "a,b\r1,2\r\r\"3\r4\",5\r6,7\r"),
+        ] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            let t = read_table(&path).unwrap();
+            let lines: Vec<usize> = t.rows.iter().map(|(n, _)| *n).collect();
+            assert_eq!(lines, [2, 4, 6], "{name}");
+            let quoted = &t.rows[1].1[0].text;
+            assert!(
+                quoted.starts_with('3') && quoted.ends_with('4'),
+                "{name}: {quoted:?}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An xlsx of the given sheet XML (the smallest package the spreadsheet reader opens).
+    fn xlsx_with_sheet(path: &Path, sheet: &str) {
+        use std::io::Write;
+        let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        let ns = "http://schemas.openxmlformats.org";
+        for (name, body) in [
+            (
+                "[Content_Types].xml",
+                format!(
+                    r#"<?xml version="1.0"?><Types xmlns="{ns}/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#
+                ),
+            ),
+            (
+                "_rels/.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/workbook.xml",
+                format!(
+                    r#"<?xml version="1.0"?><workbook xmlns="{ns}/spreadsheetml/2006/main" xmlns:r="{ns}/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+                ),
+            ),
+            (
+                "xl/_rels/workbook.xml.rels",
+                format!(
+                    r#"<?xml version="1.0"?><Relationships xmlns="{ns}/package/2006/relationships"><Relationship Id="rId1" Type="{ns}/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#
+                ),
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                format!(
+                    r#"<?xml version="1.0"?><worksheet xmlns="{ns}/spreadsheetml/2006/main"><sheetData>{sheet}</sheetData></worksheet>"#
+                ),
+            ),
+        ] {
+            z.start_file(name, o).unwrap();
+            z.write_all(body.as_bytes()).unwrap();
+        }
+        z.finish().unwrap();
+    }
+
+    /// A cell address past what the spreadsheet library counts in (found by fuzzing: it overflowed
+    /// inside the library and ended the program) is the file's error, like any corrupt workbook.
+    #[test]
+    fn an_impossible_cell_address_is_an_unreadable_file() {
+        let dir = std::env::temp_dir().join(format!("yanglao-table-cells-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cell =
+            |r: &str, v: &str| format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#);
+        for (name, bad) in [
+            ("column.xlsx", "AAAAAAAAAAAAAAAA2"),
+            ("row.xlsx", "A99999999999"),
+        ] {
+            let path = dir.join(name);
+            let sheet = format!(
+                r#"<row r="1">{}</row><row r="2">{}</row>"#,
+                cell("A1", "姓名"),
+                cell(bad, "王芳")
+            );
+            xlsx_with_sheet(&path, &sheet);
+            let e = read_table(&path).unwrap_err();
+            assert_eq!(e.code, "E-FILE-UNREADABLE", "{name}: {e:?}");
+        }
+        // The same package with a sound address reads.
+        let path = dir.join("sound.xlsx");
+        let sheet = format!(
+            r#"<row r="1">{}</row><row r="2">{}</row>"#,
+            cell("A1", "姓名"),
+            cell("A2", "王芳")
+        );
+        xlsx_with_sheet(&path, &sheet);
+        assert_eq!(read_table(&path).unwrap().rows[0].1[0].text, "王芳");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
