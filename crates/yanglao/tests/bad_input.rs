@@ -1361,9 +1361,17 @@ fn check(db: &TestDb, case: &Case) -> Result<(), String> {
         return Err(format!("accepted ({})", shown()));
     }
     // Arguments the parser refuses exit with 2, everything else with 1.
-    let wanted_exit = if case.code.starts_with("E-ARG-") { 2 } else { 1 };
+    let wanted_exit = if case.code.starts_with("E-ARG-") {
+        2
+    } else {
+        1
+    };
     if o.code != wanted_exit {
-        return Err(format!("exit code {} instead of {wanted_exit} ({})", o.code, shown()));
+        return Err(format!(
+            "exit code {} instead of {wanted_exit} ({})",
+            o.code,
+            shown()
+        ));
     }
     let v: Value = serde_json::from_str(&o.stdout)
         .map_err(|e| format!("output is not JSON ({e}): {}", shown()))?;

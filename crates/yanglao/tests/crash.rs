@@ -116,13 +116,26 @@ fn killing_a_contribution_import_leaves_it_wholly_there_or_wholly_absent() {
             child.kill().ok(); // SIGKILL
             child.wait().unwrap();
             let n = db.count("SELECT COUNT(*) FROM contributions");
-            assert!(n == 0 || n == ROWS as i64, "[{}] {n} of {ROWS} rows after a kill", db.label);
-            assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true, "[{}]", db.label);
+            assert!(
+                n == 0 || n == ROWS as i64,
+                "[{}] {n} of {ROWS} rows after a kill",
+                db.label
+            );
+            assert_eq!(
+                db.ok_json(&["ledger", "verify"])["ok"],
+                true,
+                "[{}]",
+                db.label
+            );
             if !finished && n == 0 {
                 interrupted += 1;
             }
         }
-        assert!(interrupted > 0, "[{}] no kill landed inside an import", db.label);
+        assert!(
+            interrupted > 0,
+            "[{}] no kill landed inside an import",
+            db.label
+        );
         // Finishing the job gives the books of a clean run, and a second import changes nothing.
         db.ok_json(&["import", "contributions", contributions.to_str().unwrap()]);
         let again = db.ok_json(&["import", "contributions", contributions.to_str().unwrap()]);
