@@ -4,7 +4,7 @@
 //! A version is the whole policy file (its content, hash, who loaded it, when, and from which date
 //! it applies). The version in force on a date is the latest one whose date is on or before it; the
 //! first version also covers everything before its date (there is nothing earlier to apply). A
-//! later version may apply only from a date after every entry already posted and every payroll
+//! newer version may apply only from a date after every entry already posted and every payroll
 //! month already run, so a version never reaches back over the books: what was posted under a
 //! version stays judged by it. Every journal entry records the version in force on its date, and
 //! every import, award run and payroll records the newest version it applied.

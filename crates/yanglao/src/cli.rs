@@ -179,7 +179,7 @@ pub enum PolicyCmd {
     Load {
         file: PathBuf,
         /// The date from which this version applies (the first version: default its earliest
-        /// complete date, and it covers everything before; a later version: required, after
+        /// complete date, and it covers everything before; a newer version: required, after
         /// every posted entry)
         #[arg(long)]
         from: Option<String>,

@@ -63,6 +63,8 @@ struct Case {
 }
 
 impl Case {
+    /// Marks a case the system gets wrong today (none is marked now; kept for the next one found).
+    #[allow(dead_code)]
     fn gap(mut self, why: &'static str) -> Case {
         self.gap = Some(why);
         self
@@ -192,7 +194,7 @@ fn import_of(group: &str) -> (&'static str, Vec<String>) {
                 "--source".into(),
                 "police".into(),
                 "--date".into(),
-                "2023-03-20".into(),
+                "2024-01-15".into(),
             ],
         ),
         "import bank-return" => ("bank-return", vec![]),
@@ -1275,7 +1277,7 @@ fn fund_cases() -> Vec<Case> {
         args_case("budget execution", "x-year", "budget execution --year 99999",
             &["budget", "execution", "--year", "99999"], "E-ARG-YEAR", At::Whole),
         args_case("enrolment", "l-order", "enrolment --from 2023 --to 2021",
-            &["enrolment", "--from", "2023", "--to", "2021"], "E-ARG-YEAR", At::Whole),
+            &["enrolment", "--from", "2023", "--to", "2021"], "E-YEAR", At::Whole),
         args_case("policy show", "o-date", "policy show --date 2023-02-30",
             &["policy", "show", "--region", "140302", "--date", "2023-02-30"], "E-DATE-FORMAT", At::Whole),
         args_case("policy show", "o-before", "policy show --date 2019-06-30, before the policy",

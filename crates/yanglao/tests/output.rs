@@ -217,6 +217,8 @@ fn what_people_read_is_chinese() {
                 ),
                 "--source",
                 "police",
+                "--date",
+                "2024-04-01",
             ],
             true,
         );
@@ -233,6 +235,8 @@ fn what_people_read_is_chinese() {
                 ),
                 "--source",
                 "village",
+                "--date",
+                "2024-04-01",
             ],
             true,
         );
@@ -249,6 +253,8 @@ fn what_people_read_is_chinese() {
                 ),
                 "--source",
                 "health",
+                "--date",
+                "2024-04-01",
             ],
             true,
         );
@@ -282,6 +288,8 @@ fn what_people_read_is_chinese() {
                 "family-refund",
                 "--amount",
                 "1",
+                "--date",
+                "2024-04-02",
                 "--note",
                 "家属退回",
             ],
@@ -304,6 +312,8 @@ fn what_people_read_is_chinese() {
                 "中国农业银行",
                 "--heir-account",
                 &account,
+                "--date",
+                "2024-04-03",
             ],
             true,
         );
