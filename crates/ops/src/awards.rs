@@ -120,8 +120,11 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
     let actor = ctx.actor.clone();
     let policy = &ctx.policy;
     let on = month.first_day();
-    let version = policy.require()?;
-    let version = policy.version_on(on).map_or(version.version, |v| v.version);
+    policy.require()?;
+    let version = policy
+        .version_on(on)
+        .map_err(|e| OpsError::rule(e.code(), e.to_string()))?
+        .version;
     ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
         tx.lock_for_writing()?;
         if let Some(c) = county {

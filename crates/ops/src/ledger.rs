@@ -239,8 +239,7 @@ pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64>
     // first version for dates before every version. No version: nothing is posted.
     let version = tx
         .query_one(
-            "SELECT COALESCE((SELECT MAX(version_id) FROM policy_versions WHERE applies_from <= $1),
-                             (SELECT MIN(version_id) FROM policy_versions))",
+            &format!("SELECT {}", crate::policy::version_on_sql(1)),
             &[Param::Date(draft.date)],
         )?
         .opt_i64(0)?

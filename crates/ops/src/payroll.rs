@@ -306,10 +306,11 @@ fn insert_payroll(
     let id = tx.allocate_ids("payroll", 1)?;
     let total: i64 = lines.iter().map(|l| l.total_fen).sum();
     tx.exec(
-        "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version)
-         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9,
-                 COALESCE((SELECT MAX(version_id) FROM policy_versions WHERE applies_from <= $3),
-                          (SELECT MIN(version_id) FROM policy_versions)))",
+        &format!(
+            "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version)
+             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, {})",
+            crate::policy::version_on_sql(3)
+        ),
         &[
             Param::Text(county), Param::Int(id), Param::Date(month.first_day()), Param::Text(kind.as_str()), Param::Int(seq),
             Param::Int(lines.len() as i64), Param::Int(total), Param::Text(actor), Param::Timestamp(yanglao_store::now()),

@@ -11,7 +11,6 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use yanglao_policy::{PolicyError, PolicySet, Scheme, SupplementaryParams};
 use yanglao_store::{Param, Tx};
 
@@ -157,23 +156,15 @@ impl PolicyBook {
     pub fn earliest_date(&self) -> Option<NaiveDate> {
         self.versions.first().and_then(|v| v.set.earliest_date())
     }
+}
 
-    /// The version numbers in force over `from..=to`, oldest first.
-    pub fn versions_between(&self, from: NaiveDate, to: NaiveDate) -> Vec<i64> {
-        let mut out: Vec<i64> = Vec::new();
-        for v in &self.versions {
-            if v.applies_from <= to {
-                if v.applies_from <= from {
-                    out.clear();
-                }
-                out.push(v.version);
-            }
-        }
-        if out.is_empty() {
-            out.extend(self.versions.first().map(|v| v.version));
-        }
-        out
-    }
+/// The version in force on the date bound as `$N` (SQL, both backends): the latest applying on or
+/// before it, or the first version for earlier dates; NULL when none is stored.
+pub fn version_on_sql(n: usize) -> String {
+    format!(
+        "COALESCE((SELECT MAX(version_id) FROM policy_versions WHERE applies_from <= ${n}),
+                  (SELECT MIN(version_id) FROM policy_versions))"
+    )
 }
 
 /// What `policy load` did.
@@ -245,7 +236,7 @@ pub fn load(
         .filter(|p| p.severity == yanglao_policy::Severity::Warning)
         .map(|p| format!("{file_name}:{p}"))
         .collect();
-    let sha256 = hex(&Sha256::digest(source.as_bytes()));
+    let sha256 = crate::table::sha256_hex(source.as_bytes());
     let book = PolicyBook::read(tx)?;
     if let Some(latest) = book.latest() {
         if latest.sha256 == sha256 && applies_from.is_none_or(|d| d == latest.applies_from) {
@@ -338,13 +329,5 @@ pub fn load(
         sha256,
         already_loaded: false,
         warnings,
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
     })
 }

@@ -9,6 +9,23 @@ use std::time::Duration;
 
 const RECIPIENTS: usize = 60_000;
 
+/// Runs `yanglao --db URL ARGS…` and SIGKILLs it after `delay_ms`; true if it had finished.
+fn kill_after(db: &TestDb, args: &[&str], delay_ms: u64) -> bool {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yanglao"))
+        .args(["--db", &db.url])
+        .args(args)
+        .current_dir(db.dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(delay_ms));
+    let finished = child.try_wait().unwrap().is_some();
+    child.kill().ok(); // SIGKILL
+    child.wait().unwrap();
+    finished
+}
+
 /// Every payroll is whole: its header agrees with its lines, and no line lacks its payroll.
 fn assert_consistent(db: &TestDb) -> i64 {
     let payrolls = db.count("SELECT COUNT(*) FROM payrolls");
@@ -33,20 +50,13 @@ fn killing_a_payroll_run_leaves_no_payroll_or_a_complete_one() {
         db.ok_json(&["bench", "recipients", "--count", &RECIPIENTS.to_string()]);
         let mut interrupted = 0;
         for delay_ms in [40u64, 120, 250, 400, 650, 900] {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_yanglao"))
-                .args([
-                    "--db", &db.url, "--by", "maker", "payroll", "run", "--month", "2023-01",
-                    "--json",
-                ])
-                .current_dir(db.dir.path())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(delay_ms));
-            let finished = child.try_wait().unwrap().is_some();
-            child.kill().ok(); // SIGKILL
-            child.wait().unwrap();
+            let finished = kill_after(
+                &db,
+                &[
+                    "--by", "maker", "payroll", "run", "--month", "2023-01", "--json",
+                ],
+                delay_ms,
+            );
             let n = assert_consistent(&db);
             if !finished && n < 5 {
                 interrupted += 1;
@@ -103,18 +113,11 @@ fn killing_a_contribution_import_leaves_it_wholly_there_or_wholly_absent() {
         db.ok_json(&["import", "persons", persons.to_str().unwrap()]);
         let mut interrupted = 0;
         for delay_ms in [30u64, 90, 180, 300, 500, 800] {
-            let mut child = Command::new(env!("CARGO_BIN_EXE_yanglao"))
-                .args(["--db", &db.url, "import", "contributions"])
-                .arg(&contributions)
-                .current_dir(db.dir.path())
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(delay_ms));
-            let finished = child.try_wait().unwrap().is_some();
-            child.kill().ok(); // SIGKILL
-            child.wait().unwrap();
+            let finished = kill_after(
+                &db,
+                &["import", "contributions", contributions.to_str().unwrap()],
+                delay_ms,
+            );
             let n = db.count("SELECT COUNT(*) FROM contributions");
             assert!(
                 n == 0 || n == ROWS as i64,
