@@ -36,7 +36,7 @@ pub const NEW_RECIPIENTS: [i64; 3] = [11_836, 10_740, 6_000];
 pub const DEATHS: [i64; 3] = [6_430, 3_808, 3_138];
 pub const LATE_DEATHS: [i64; 3] = [1_100, 1_250, 1_319];
 /// Overpayment cases recovered in full during the year of the death (2023: 540 × 20 yuan =
-/// 10,800 yuan: 471 of 22.90 yuan and one part-refund).
+/// 10,800 yuan: 471 of 22.90 or 23.00 yuan and one part-refund).
 pub const RECOVERED_CASES: [i64; 3] = [450, 500, 472];
 /// Basic-scheme members of working age who never contribute (the outreach list).
 pub const NON_CONTRIBUTORS: i64 = 60_000;

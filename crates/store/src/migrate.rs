@@ -19,6 +19,10 @@ const SQLITE: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_policy_versions.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/sqlite/0011_inheritance_arrears.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -39,6 +43,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_policy_versions.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_inheritance_arrears.sql"),
     ),
 ];
 

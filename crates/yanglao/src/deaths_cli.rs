@@ -279,6 +279,15 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
                     i.heir_name,
                     output::yuan(i.paid_fen)
                 );
+                if i.arrears_months > 0 {
+                    println!(
+                        "生前应发未发的出口补贴 {} 个月（{} 至 {}）{}，一并支付继承人",
+                        i.arrears_months,
+                        i.arrears_from.as_deref().unwrap_or(""),
+                        i.arrears_to.as_deref().unwrap_or(""),
+                        output::yuan(i.arrears_fen)
+                    );
+                }
             }
             Ok(0)
         }

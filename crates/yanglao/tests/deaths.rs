@@ -569,6 +569,147 @@ fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
     }
 }
 
+/// Pays a deceased person's balance to an heir on `on`.
+fn pay_heirs(db: &TestDb, person: &str, on: &str) -> Value {
+    let heir = id("140302", "19800101", 77);
+    let acct = yanglao_domain::bank::with_luhn_digit("622848000055556666");
+    db.ok_json(&[
+        "inheritance",
+        "pay",
+        person,
+        "--heir-name",
+        "韩文",
+        "--heir-id",
+        &heir,
+        "--heir-bank",
+        "中国农业银行",
+        "--heir-account",
+        &acct,
+        "--date",
+        on,
+    ])
+}
+
+#[test]
+fn months_owed_at_death_go_to_the_heirs_with_the_balance() {
+    for db in backends("owed") {
+        register(&db, 2);
+        db.ok_json(&["awards", "run", "--month", "2025-04"]);
+        pay(&db, "2025-04");
+        // May leaves both out as uncertified; person 0 certifies in June and is back-paid.
+        let may = db.ok_json(&["--by", "maker", "payroll", "run", "--month", "2025-05"]);
+        assert_eq!(may["payrolls"][0]["excluded"]["uncertified"], 2, "{may}");
+        let cert = format!(
+            "身份证号,姓名,认证日期,认证方式\n{},{},2025-06-10,人脸识别\n",
+            pid(0),
+            PEOPLE[0].1
+        );
+        db.ok_json(&["import", "certifications", &db.file("c.csv", &cert)]);
+        pay(&db, "2025-06");
+        let monthly = |i: usize| {
+            db.count(&format!(
+                "SELECT exit_province_fen + exit_city_fen + exit_county_fen + raised_province_fen + raised_city_fen + raised_county_fen
+                 FROM awards a JOIN persons p ON p.person_id = a.person_id WHERE p.citizen_id = '{}'",
+                pid(i)
+            ))
+        };
+        // Both die in June: person 1, never certified, was owed May and June (the month of death
+        // is paid); person 0 was paid through June and is owed nothing.
+        import_deaths(
+            &db,
+            "d.csv",
+            "police",
+            &deaths_csv(&[
+                [&pid(0), PEOPLE[0].1, "2025-06-25", "GA-1"],
+                [&pid(1), PEOPLE[1].1, "2025-06-20", "GA-2"],
+            ]),
+        );
+        let bank_before = db.count("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_lines WHERE account = 'bank'");
+        let owed = pay_heirs(&db, &pid(1), "2025-07-15");
+        assert_eq!(
+            (
+                owed["arrears_months"].as_i64(),
+                owed["arrears_from"].as_str(),
+                owed["arrears_to"].as_str(),
+                owed["arrears_fen"].as_i64()
+            ),
+            (
+                Some(2),
+                Some("2025-05"),
+                Some("2025-06"),
+                Some(2 * monthly(1))
+            ),
+            "[{}] {owed}",
+            db.label
+        );
+        assert!(monthly(1) > 0);
+        // The subsidy leaves the bank in a benefit payment of its own, owed by each level, dated
+        // by the payment to the heirs.
+        assert_eq!(
+            db.count("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id
+                      WHERE e.kind = 'benefit_payment' AND e.entry_date = '2025-07-15' AND l.account LIKE 'receivable.subsidy.exit.%'"),
+            2 * monthly(1)
+        );
+        let bank_after = db.count("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM journal_lines WHERE account = 'bank'");
+        assert_eq!(
+            bank_before - bank_after,
+            2 * monthly(1) + owed["paid_fen"].as_i64().unwrap()
+        );
+        // Person 0 drew the exit subsidy alone and was paid through the month of death: there is
+        // nothing to pay the heirs, and no empty entry is posted.
+        let entries = db.count("SELECT COUNT(*) FROM journal_entries");
+        let o = db.run(&[
+            "inheritance",
+            "pay",
+            &pid(0),
+            "--heir-name",
+            "韩文",
+            "--heir-id",
+            &id("140302", "19800101", 77),
+            "--heir-bank",
+            "中国农业银行",
+            "--heir-account",
+            &yanglao_domain::bank::with_luhn_digit("622848000055556666"),
+            "--date",
+            "2025-07-15",
+            "--json",
+        ]);
+        assert!(
+            o.code == 1 && o.stdout.contains("E-INHERIT-NOTHING"),
+            "{}",
+            o.stdout
+        );
+        assert_eq!(db.count("SELECT COUNT(*) FROM journal_entries"), entries);
+        // The year's statement counts them as exit subsidies paid.
+        let st = db.ok_json(&["fund", "statement", "--year", "2025"]);
+        let paid_lines = db.count("SELECT CAST(COALESCE(SUM(exit_province_fen + exit_city_fen + exit_county_fen), 0) AS BIGINT) FROM payroll_lines WHERE status = 'paid'");
+        assert_eq!(
+            st["expenditure"]["exit_subsidy_fen"].as_i64(),
+            Some(paid_lines + 2 * monthly(1)),
+            "{st}"
+        );
+        assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
+        // Once only.
+        let o = db.run(&[
+            "inheritance",
+            "pay",
+            &pid(1),
+            "--heir-name",
+            "韩文",
+            "--heir-id",
+            &id("140302", "19800101", 77),
+            "--heir-bank",
+            "中国农业银行",
+            "--heir-account",
+            &yanglao_domain::bank::with_luhn_digit("622848000055556666"),
+            "--date",
+            "2025-07-16",
+            "--json",
+        ]);
+        assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
+    }
+}
+
 #[test]
 fn death_dates_months_and_order_are_respected() {
     for db in backends("deathrules") {
