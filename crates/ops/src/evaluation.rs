@@ -38,6 +38,44 @@ pub const METRICS: [&str; 20] = [
     "recipient_satisfaction_pct",
 ];
 
+#[cfg(test)]
+mod metric_names {
+    #[test]
+    fn every_metric_has_a_chinese_name() {
+        for k in super::METRICS {
+            let zh = super::metric_zh(k);
+            assert!(zh != k && !zh.contains('_'), "{k}");
+        }
+    }
+}
+
+/// The Chinese name of a metric, as a report or a screen shows it (the key stays in the data).
+pub fn metric_zh(key: &str) -> &str {
+    match key {
+        "contributors" => "参保缴费人数",
+        "contributors_change_pct" => "缴费人数同比变动率",
+        "counties_fell_over_5pct" => "缴费人数同比降幅超过 5% 的县区数",
+        "counties_fell_over_2y" => "近三年缴费人数减少的县区数",
+        "benefit_coverage_pct" => "待遇领取人员应补尽补率",
+        "hardship_coverage_pct" => "困难群体应补尽补率",
+        "subsidy_mismatches" => "补贴标准不符笔数",
+        "payment_accuracy_pct" => "发放对象资金支付准确率",
+        "late_payroll_months" => "晚于 15 日发放的县区月数",
+        "collection_completeness_pct" => "基金征收足额率",
+        "subsidy_completeness_pct" => "补贴足额发放率",
+        "budget_execution_pct" => "预算执行率",
+        "funds_in_place_pct" => "资金到位率",
+        "fund_deviation_pct" => "基金收支偏差率",
+        "interest_shortfalls" => "少计利息的基金专户数",
+        "recovery_rate_pct" => "多领冒领追回率",
+        "fund_months_of_expenditure" => "年末滚存结余可支付月数",
+        "policy_awareness_pct" => "政策知晓率",
+        "contributor_satisfaction_pct" => "参保人员满意度",
+        "recipient_satisfaction_pct" => "待遇领取人员满意度",
+        other => other,
+    }
+}
+
 /// A count of persons as the report prints it: "11.73万人" from ten thousand up, else "236 人".
 pub fn persons_text(n: i64) -> String {
     if n.abs() >= 10_000 {

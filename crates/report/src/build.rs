@@ -10,7 +10,7 @@ use yanglao_domain::format_wan_yuan as wy;
 use yanglao_eval::{fmt2, Evaluation, Framework};
 use yanglao_ops::budget::Execution;
 use yanglao_ops::enrolment::{YearAnalysis, LAPSE_REASONS};
-use yanglao_ops::evaluation::{persons_text, Finding, Measured};
+use yanglao_ops::evaluation::{metric_zh, persons_text, Finding, Measured};
 use yanglao_ops::fund::Statement;
 use yanglao_ops::survey::SurveyRates;
 
@@ -313,9 +313,25 @@ pub fn report(i: &Input<'_>) -> Doc {
     d.heading(2, "（三）评价方法及评价实施");
     let survey = i.surveys.get("").map_or(0, |s| s.questionnaires);
     d.para(format!(
-        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（本次 {} 条）。",
-        i.worksheet_entries
+        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（{}）。",
+        if i.worksheet_entries == 0 {
+            "本次未提供评价工作底稿，判断类指标均未评分".to_string()
+        } else {
+            format!("本次 {} 条", i.worksheet_entries)
+        }
     ));
+    // Indicators left unscored under each first-level indicator: (count, points).
+    let unscored = |code: &str| {
+        let left: Vec<_> = e
+            .indicators
+            .iter()
+            .filter(|s| s.code.starts_with(code) && s.score.is_none())
+            .collect();
+        (
+            left.len(),
+            left.iter().map(|s| s.points).sum::<rust_decimal::Decimal>(),
+        )
+    };
 
     // 三、综合评价情况及评价结论
     d.heading(1, "三、综合评价情况及评价结论");
@@ -353,7 +369,15 @@ pub fn report(i: &Input<'_>) -> Doc {
             format!("{} {}", l.code, l.name),
             fmt2(l.points),
             d.cell(&format!("level.{}", l.code), fmt2(l.score)),
-            d.cell(&format!("level.{}.rate", l.code), pct(l.rate_pct)),
+            // A rate over indicators not all scored would read as a judgement: none until then.
+            d.cell(
+                &format!("level.{}.rate", l.code),
+                if unscored(&l.code).0 > 0 {
+                    "未完成".to_string()
+                } else {
+                    pct(l.rate_pct)
+                },
+            ),
         ]);
     }
     ts.rows.push(vec![
@@ -374,15 +398,29 @@ pub fn report(i: &Input<'_>) -> Doc {
             .filter(|g| g.code.starts_with(&l.code))
             .map(|g| g.name.clone())
             .collect();
-        let text = format!(
-            "{}类指标主要从{}等方面进行评价。{}类指标权重分 {} 分，实际得分 {} 分，得分率为 {}。",
-            l.name,
-            groups.join("、"),
-            l.name,
-            fmt2(l.points),
-            d.fig(&format!("level.{}", l.code), fmt2(l.score)),
-            d.fig(&format!("level.{}.rate", l.code), pct(l.rate_pct)),
-        );
+        let (left, left_points) = unscored(&l.code);
+        let text = if left == 0 {
+            format!(
+                "{}类指标主要从{}等方面进行评价。{}类指标权重分 {} 分，实际得分 {} 分，得分率为 {}。",
+                l.name,
+                groups.join("、"),
+                l.name,
+                fmt2(l.points),
+                d.fig(&format!("level.{}", l.code), fmt2(l.score)),
+                d.fig(&format!("level.{}.rate", l.code), pct(l.rate_pct)),
+            )
+        } else {
+            format!(
+                "{}类指标主要从{}等方面进行评价。{}类指标权重分 {} 分，已评分指标得分 {} 分；{} 项指标（{} 分）未评分，得分率待评价完成后计算。",
+                l.name,
+                groups.join("、"),
+                l.name,
+                fmt2(l.points),
+                d.fig(&format!("level.{}", l.code), fmt2(l.score)),
+                left,
+                fmt2(left_points),
+            )
+        };
         d.para(text);
         let id = format!("表 4-{}", k + 1);
         let mut ti = t(
@@ -601,8 +639,11 @@ pub fn report(i: &Input<'_>) -> Doc {
         &[12, 8, 36],
     );
     for (k, v) in &m.city {
-        tm.rows
-            .push(vec![k.clone(), v.display.clone(), v.note.clone()]);
+        tm.rows.push(vec![
+            metric_zh(k).to_string(),
+            v.display.clone(),
+            v.note.clone(),
+        ]);
     }
     d.table(tm);
     d

@@ -469,6 +469,11 @@ fn the_report_is_generated_from_the_data() {
         // Only A11 of the judged indicators is scored: the report gives no grade.
         assert!(body.contains("评价未完成，不评定绩效等级"), "[{l}]");
         assert!(!body.contains("绩效评级为"), "[{l}]");
+        // A first-level indicator with judgements left unscored has no rate yet, and says how
+        // many points are still to score; no metric key of the framework reaches the text.
+        assert!(body.contains("未评分，得分率待评价完成后计算"), "[{l}]");
+        assert!(body.contains(">未完成</w:t>"), "[{l}]");
+        assert!(!body.contains("_pct"), "[{l}]");
         // The late payrolls of 2023 are named with their months.
         assert!(body.contains("2023-02"), "[{l}]");
         let html = std::fs::read_to_string(
