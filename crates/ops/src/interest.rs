@@ -90,7 +90,9 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
             let mut credits: Vec<(i64, i64)> = Vec::new();
             tx.for_each_ref(
                 "SELECT person_id, CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT)
-                 FROM account_movements WHERE county = $1 AND movement_date <= $2 GROUP BY person_id ORDER BY person_id",
+                 FROM account_movements WHERE county = $1 AND movement_date <= $2
+                   AND person_id NOT IN (SELECT i.person_id FROM inheritance_payments i WHERE i.county = $1)
+                 GROUP BY person_id ORDER BY person_id",
                 &[Param::Text(c), Param::Date(prior_end)],
                 |r| {
                     let interest = yanglao_policy::yearly_interest_fen(r.i64(1)?, sp.credit_interest_rate);

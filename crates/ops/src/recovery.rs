@@ -9,7 +9,7 @@
 
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, Ctx, OpsError, Result};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use yanglao_domain::{CitizenId, Month};
 use yanglao_store::{Param, Tx};
@@ -305,6 +305,26 @@ pub fn pay_inheritance(
                 "E-INHERIT-PENDING",
                 format!("此人还有 {waiting} 笔待遇在发放途中（未回盘或待补发）：待银行回盘后再办理继承"),
             ));
+        }
+        // The heirs receive the interest of every year that ended before the payment: a year
+        // whose interest the county has not credited yet must be credited first. The account is
+        // closed by the payment, so no interest is credited to it afterwards (the year of the
+        // payment earns none).
+        let first = tx
+            .query_one("SELECT MIN(movement_date) FROM account_movements WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?
+            .opt_date(0)?;
+        if let Some(first) = first {
+            let credited: Vec<i64> = tx
+                .query("SELECT year FROM interest_credits WHERE county = $1", &[Param::Text(&county)])?
+                .iter()
+                .map(|r| r.i64(0))
+                .collect::<std::result::Result<_, _>>()?;
+            if let Some(missing) = (first.year() + 1..on.year()).find(|y| !credited.contains(&i64::from(*y))) {
+                return Err(OpsError::rule(
+                    "E-INHERIT-INTEREST-PENDING",
+                    format!("此人所在县区 {missing} 年的个人账户记账利息尚未计入：继承人应得到截至上年末的利息，请先运行 interest credit --year {missing}"),
+                ));
+            }
         }
         // Offset any outstanding overpayment first.
         let mut offset_fen = 0;

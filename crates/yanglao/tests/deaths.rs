@@ -370,12 +370,31 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             "police",
             &deaths_csv(&[[&young, "梁志刚", "2023-05-01", "GA-002"]]),
         );
+        // The heirs are owed the interest of 2022 (on the balance at the end of 2021): it must be
+        // credited before they are paid.
+        let o = db.run(&[&pay[..], &["--json"]].concat());
+        assert!(
+            o.code == 1
+                && o.stdout.contains("E-INHERIT-INTEREST-PENDING")
+                && o.stdout.contains("2022"),
+            "{}",
+            o.stdout
+        );
+        db.ok_json(&["interest", "credit", "--year", "2022"]);
+        let before = db.ok_json(&["account", "show", &young])["balance_fen"]
+            .as_i64()
+            .unwrap();
+        assert!(before > 50000 + 12000, "{before}");
         let v = db.ok_json(&pay);
         assert_eq!(
             (v["paid_fen"].as_i64(), v["offset_fen"].as_i64()),
-            (Some(50000 + 12000), Some(0)),
+            (Some(before), Some(0)),
             "{v}"
         );
+        assert_eq!(db.ok_json(&["account", "show", &young])["balance_fen"], 0);
+        // The account is closed: the interest of 2023 (on the balance at the end of 2022) is
+        // not credited to it.
+        db.ok_json(&["interest", "credit", "--year", "2023"]);
         assert_eq!(db.ok_json(&["account", "show", &young])["balance_fen"], 0);
         let o = db.run(&[&pay[..], &["--json"]].concat());
         assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
@@ -466,7 +485,8 @@ fn deaths_stop_benefits_and_overpayments_open_recovery_cases() {
             y2021["closing_fen"],
             y2021["brought_forward_fen"].as_i64().unwrap() + 62000
         );
-        assert_eq!(st["expenditure"]["paid_to_heirs_fen"], 62000);
+        // The balance with the interest of 2022: 62,000 fen × 1.65% = 1,023 fen.
+        assert_eq!(st["expenditure"]["paid_to_heirs_fen"], 62000 + 1023);
         assert!(db.dir.path().join("fund.xlsx").exists());
         let sum_counties: i64 = ["140302", "140303", "140311", "140321", "140322"]
             .iter()
