@@ -243,7 +243,8 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     let (headers, rows) = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
+        "xlsx" | "xlsm" => read_xlsx(&file_name, bytes)?,
+        "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
         "csv" | "txt" => read_csv(&file_name, &bytes)?,
         _ => {
             return Err(FileError::new(
@@ -325,6 +326,94 @@ fn spreadsheet_error_zh(e: &calamine::Error) -> String {
         calamine::Error::Ods(_) => "ods 文件的内部结构损坏或不完整（可能被截断）".to_string(),
         _ => "电子表格的内容无法解析".to_string(),
     }
+}
+
+/// The widest table read (columns A to ALL): wider is not a register or a collection file, and a
+/// row as wide as a sheet (16,384 columns) repeated over a million rows would not fit in memory.
+pub const MAX_COLUMNS: u32 = 1000;
+
+/// An xlsx workbook's first sheet, read cell by cell: only the cells present are kept, so a sheet
+/// whose few cells lie far apart (A1 and XFD1048576) costs what its cells cost, not the rectangle
+/// between them. A file that is not an xlsx after all (an xls renamed) goes to the general reader.
+fn read_xlsx(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
+    let unreadable = |e: String| {
+        FileError::new(
+            file_name,
+            "E-FILE-UNREADABLE",
+            format!("无法读取电子表格：{e}"),
+        )
+    };
+    if !bytes.starts_with(b"PK") {
+        return read_workbook(file_name, bytes);
+    }
+    let sparse = library_guarded(
+        || -> Result<std::collections::BTreeMap<u32, Vec<(u32, Cell)>>, FileError> {
+            let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes))
+                .map_err(|e| unreadable(spreadsheet_error_zh(&calamine::Error::Xlsx(e))))?;
+            let Some(name) = wb.sheet_names().first().cloned() else {
+                return Err(FileError::new(
+                    file_name,
+                    "E-FILE-EMPTY",
+                    "工作簿中没有工作表",
+                ));
+            };
+            let mut reader = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| unreadable(spreadsheet_error_zh(&calamine::Error::Xlsx(e))))?;
+            let mut rows: std::collections::BTreeMap<u32, Vec<(u32, Cell)>> = Default::default();
+            while let Some(c) = reader
+                .next_cell()
+                .map_err(|e| unreadable(spreadsheet_error_zh(&calamine::Error::Xlsx(e))))?
+            {
+                let (r, col) = c.get_position();
+                let cell = cell_of(&Data::from(c.get_value().clone()));
+                if cell.kind == CellKind::Empty {
+                    continue;
+                }
+                if col >= MAX_COLUMNS {
+                    return Err(FileError::new(
+                        file_name,
+                        "E-FILE-TOO-WIDE",
+                        format!(
+                        "第 {} 行第 {} 列有内容：表格最多 {MAX_COLUMNS} 列，请只保留需要导入的列",
+                        r + 1,
+                        col + 1
+                    ),
+                    ));
+                }
+                rows.entry(r).or_default().push((col, cell));
+            }
+            Ok(rows)
+        },
+    )
+    .unwrap_or_else(|| Err(unreadable("内容超出读取范围（如单元格地址过大）".into())))?;
+    // Every row as wide as the widest, in sheet coordinates (column A is index 0).
+    let width = sparse
+        .values()
+        .flat_map(|r| r.iter().map(|(c, _)| *c as usize + 1))
+        .max()
+        .unwrap_or(0);
+    let dense = |cells: Vec<(u32, Cell)>| {
+        let mut row: Vec<Cell> = std::iter::repeat_with(|| Cell {
+            text: String::new(),
+            kind: CellKind::Empty,
+        })
+        .take(width)
+        .collect();
+        for (c, cell) in cells {
+            row[c as usize] = cell;
+        }
+        row
+    };
+    let mut it = sparse.into_iter();
+    let Some((_, header)) = it.next() else {
+        return Err(FileError::new(file_name, "E-FILE-EMPTY", "工作表为空"));
+    };
+    let header = dense(header).into_iter().map(|c| c.text).collect();
+    let rows = it
+        .map(|(r, cells)| (r as usize + 1, dense(cells)))
+        .collect();
+    Ok((header, rows))
 }
 
 fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {

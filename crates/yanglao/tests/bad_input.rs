@@ -620,6 +620,20 @@ fn register_cases() -> Vec<Case> {
     };
     let header_only = CONTRIB_HEADER.join(",") + "\n";
     let good_xlsx = xlsx(&PERSON_HEADER, std::slice::from_ref(&good), &[]);
+    // A cell in the sheet's very last column and row, far from the table: read as a rectangle
+    // this would be 16,384 × 1,048,576 cells.
+    let far_apart = {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in PERSON_HEADER.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (c, v) in good.iter().enumerate() {
+            ws.write_string(1, c as u16, v).unwrap();
+        }
+        ws.write_string(1_048_575, 16_383, "备注").unwrap();
+        wb.save_to_buffer().unwrap()
+    };
     let mut zeroed = good_xlsx.clone();
     let mid = zeroed.len() / 2;
     zeroed[mid - 200..mid + 200].fill(0);
@@ -712,6 +726,8 @@ fn register_cases() -> Vec<Case> {
             utf16, "E-FILE-ENCODING", says(&["第 1 行"])),
         bytes_case("import persons", "p-xlsx-header-only", "xlsx with a header and no rows", "xlsx",
             xlsx(&PERSON_HEADER, &[], &[]), "E-FILE-EMPTY", At::Whole),
+        bytes_case("import persons", "p-xlsx-far-apart", "xlsx with a cell at XFD1048576, far from the table", "xlsx",
+            far_apart, "E-FILE-TOO-WIDE", says(&["第 1048576 行第 16384 列"])),
         bytes_case("import persons", "p-xlsx-zeroed", "xlsx with 400 bytes zeroed in the middle", "xlsx",
             zeroed, "E-FILE-UNREADABLE", At::Whole),
         bytes_case("import persons", "p-pdf", "a .pdf file", "pdf",
