@@ -26,7 +26,7 @@ fn help_flag() -> Arg {
         .short('h')
         .long("help")
         .action(ArgAction::Help)
-        .help("显示帮助（-h 为摘要，--help 为完整说明）")
+        .help("显示帮助")
         .help_heading(OPTIONS)
         .display_order(2 * SHARED_ORDER)
 }
