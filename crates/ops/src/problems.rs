@@ -64,8 +64,35 @@ pub struct ImportOutcome {
     pub details: Option<serde_json::Value>,
 }
 
+/// Every kind of import (`ImportOutcome::kind`, `imports.kind`) with the name a person reads.
+pub const IMPORT_KINDS: &[(&str, &str)] = &[
+    ("persons", "人员登记"),
+    ("contributions", "缴费"),
+    ("hardship", "困难群体认定"),
+    ("certifications", "资格认证"),
+    ("bank-agreements", "存款协议"),
+    ("bank-statement", "银行对账单"),
+    ("budget", "预算"),
+    ("fund-arrivals", "资金到位"),
+    ("survey", "问卷调查"),
+    ("bank-return", "银行回盘"),
+    ("deaths", "死亡信息"),
+];
+
+/// The name of an import kind as a person reads it.
+pub fn import_kind_zh(kind: &str) -> &str {
+    IMPORT_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, zh)| zh)
+}
+
 impl ImportOutcome {
     pub fn new(kind: &'static str, file: &str, dry_run: bool) -> ImportOutcome {
+        debug_assert!(
+            IMPORT_KINDS.iter().any(|(k, _)| *k == kind),
+            "import kind {kind} has no Chinese name in IMPORT_KINDS"
+        );
         ImportOutcome {
             kind,
             file: file.to_string(),
@@ -156,5 +183,22 @@ pub fn xlsx_error_zh(e: &rust_xlsxwriter::XlsxError) -> String {
         X::RowColumnLimitError => "超出工作表的行数或列数上限".to_string(),
         X::MaxStringLengthExceeded => "单元格文本超过 32767 个字符".to_string(),
         _ => "xlsx 文件生成失败".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_import_kind_has_a_chinese_name() {
+        for (kind, zh) in IMPORT_KINDS {
+            assert_eq!(import_kind_zh(kind), *zh);
+            assert!(!zh.chars().any(|c| c.is_ascii_alphabetic()), "{kind}: {zh}");
+        }
+        let mut kinds: Vec<&str> = IMPORT_KINDS.iter().map(|(k, _)| *k).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), IMPORT_KINDS.len(), "each kind once");
     }
 }

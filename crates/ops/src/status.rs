@@ -69,7 +69,8 @@ pub struct PersonView {
     pub county: String,
     pub birth_date: NaiveDate,
     pub sex: String,
-    /// Age today, or at death for a person who died.
+    /// Age today, or at death for a person whose death an official source confirms (a village
+    /// report alone leaves the age today).
     pub age: i32,
     pub phone: Option<String>,
     pub bank_name: Option<String>,
@@ -146,7 +147,11 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
                 });
             }
         }
+        // A termination is final (the payroll reads it so): a suspension dated after it (a
+        // village report, then an official death dated earlier) does not make it current.
+        let terminated = events.iter().any(|e| e.status == Decision::Terminated);
         let current_status = match events.last() {
+            _ if terminated => Decision::Terminated.as_str().to_string(),
             Some(e) if e.status == Decision::Resumed => Decision::Receiving.as_str().to_string(),
             Some(e) => e.status.as_str().to_string(),
             None => match years.iter().rev().find(|y| y.year <= today.year()) {
@@ -165,7 +170,13 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
                 Ok(serde_json::json!({"date": r.date(0)?, "source": r.str(1)?, "official": r.bool(2)?, "disagreement": r.bool(3)?}))
             })
             .transpose()?;
-        let death_date = death.as_ref().and_then(|d| d["date"].as_str()).and_then(|d| d.parse::<NaiveDate>().ok());
+        // A village report alone is not a death until an official source confirms it: the age
+        // stays the age today.
+        let confirmed_death_date = death
+            .as_ref()
+            .filter(|d| d["official"] == true)
+            .and_then(|d| d["date"].as_str())
+            .and_then(|d| d.parse::<NaiveDate>().ok());
         let award_start = tx
             .query_opt("SELECT start_month FROM awards WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(pid)])?
             .map(|r| r.date(0))
@@ -199,7 +210,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             county,
             birth_date,
             sex: p.str(4)?,
-            age: age_on(birth_date, death_date.unwrap_or(today)),
+            age: age_on(birth_date, confirmed_death_date.unwrap_or(today)),
             phone: p.opt_str(5)?,
             bank_name: p.opt_str(6)?,
             bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or(a)),

@@ -18,9 +18,15 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("[E-DB-URL] 数据库地址“{0}”无法识别：应以 sqlite:// 或 postgres:// 开头")]
     BadUrl(String),
-    #[error("[E-DB-SQLITE] SQLite 数据库错误：{0}")]
+    /// A `postgres://` address the PostgreSQL library cannot parse.
+    #[error("[E-DB-URL] 数据库地址“{url}”无法解析：应为 postgres://用户:密码@主机:端口/数据库名（详情：{detail}）")]
+    BadPgUrl { url: String, detail: String },
+    /// The database could not be opened or reached: the address (password hidden) and why.
+    #[error("[{}] 无法打开数据库 {url}：{}", .error.code(), .error.message())]
+    Open { url: String, error: Box<StoreError> },
+    #[error("[{}] {}", sqlite_failure(.0).0, sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
-    #[error("[E-DB-POSTGRES] PostgreSQL 数据库错误：{}", pg_detail(.0))]
+    #[error("[{}] {}", pg_failure(.0).0, pg_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error("[E-DB-VALUE] 数据库取值错误：{0}")]
     Value(String),
@@ -36,6 +42,111 @@ pub enum StoreError {
     Migration(String),
 }
 
+/// The common failures of SQLite as a person reads them, with their code; `None` for the rest
+/// (E-DB-SQLITE, with the library's text).
+fn sqlite_common(e: &rusqlite::Error) -> Option<(&'static str, &'static str)> {
+    use rusqlite::ErrorCode as C;
+    Some(match e.sqlite_error_code()? {
+        C::DatabaseBusy | C::DatabaseLocked => (
+            "E-DB-BUSY",
+            "数据库正被其他程序使用，等待后仍未释放：请稍后重试",
+        ),
+        C::ReadOnly => (
+            "E-DB-READONLY",
+            "数据库只读，无法写入：请检查数据库文件及其所在目录的写权限",
+        ),
+        C::DiskFull => (
+            "E-DB-FULL",
+            "磁盘已满，无法写入数据库（未完成的操作已撤销）：请释放磁盘空间后重试",
+        ),
+        C::CannotOpen | C::PermissionDenied => (
+            "E-DB-OPEN",
+            "无法打开数据库文件：请检查路径与目录是否存在、是否有读写权限",
+        ),
+        C::NotADatabase => ("E-DB-NOT-DB", "此文件不是 SQLite 数据库，或已损坏"),
+        C::DatabaseCorrupt => ("E-DB-CORRUPT", "数据库文件已损坏"),
+        C::SystemIoFailure => (
+            "E-DB-IO",
+            "读写数据库文件时发生输入输出错误（磁盘或文件系统故障）",
+        ),
+        _ => return None,
+    })
+}
+
+fn sqlite_failure(e: &rusqlite::Error) -> (&'static str, &'static str) {
+    sqlite_common(e).unwrap_or(("E-DB-SQLITE", "SQLite 数据库错误"))
+}
+
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    match sqlite_common(e) {
+        Some((_, zh)) => format!("{zh}（详情：{e}）"),
+        None => format!("SQLite 数据库错误：{e}"),
+    }
+}
+
+/// The common failures of PostgreSQL (and of reaching it) as a person reads them, with their
+/// code; `None` for the rest (E-DB-POSTGRES, with the server's text).
+fn pg_common(e: &postgres::Error) -> Option<(&'static str, &'static str)> {
+    const CONNECT: &str = "E-DB-CONNECT";
+    if let Some(d) = e.as_db_error() {
+        let code = d.code().code();
+        return Some(match code {
+            "28P01" | "28000" => (
+                "E-DB-AUTH",
+                "数据库服务器拒绝登录：用户名或密码错误，或该用户无权连接",
+            ),
+            "3D000" => ("E-DB-MISSING", "数据库服务器上没有这个数据库：请先创建它"),
+            "42501" => ("E-DB-PERMISSION", "该数据库用户没有所需的权限"),
+            "53100" => (
+                "E-DB-FULL",
+                "数据库服务器磁盘已满（未完成的操作已撤销）：请释放空间后重试",
+            ),
+            "25006" => ("E-DB-READONLY", "数据库服务器处于只读状态，无法写入"),
+            "55P03" | "40P01" | "40001" => (
+                "E-DB-BUSY",
+                "数据正被其他连接锁定或同时修改（未完成的操作已撤销）：请稍后重试",
+            ),
+            "53300" => (CONNECT, "数据库服务器的连接数已满：请稍后重试"),
+            "57P01" | "57P02" | "57P03" => (CONNECT, "数据库服务器正在关闭或启动，暂时无法使用"),
+            c if c.starts_with("08") => (CONNECT, "与数据库服务器的连接出错"),
+            _ => return None,
+        });
+    }
+    if e.is_closed() {
+        return Some((CONNECT, "与数据库服务器的连接已断开"));
+    }
+    let io = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>());
+    if let Some(io) = io {
+        use std::io::ErrorKind as K;
+        return Some(match io.kind() {
+            K::ConnectionRefused => (
+                CONNECT,
+                "无法连接数据库服务器：连接被拒绝（服务器未运行，或主机、端口有误）",
+            ),
+            K::TimedOut => (CONNECT, "无法连接数据库服务器：连接超时"),
+            _ => (CONNECT, "无法连接数据库服务器：请检查主机、端口与网络"),
+        });
+    }
+    if e.to_string().contains("password missing") {
+        return Some((
+            "E-DB-AUTH",
+            "数据库服务器要求密码，而数据库地址中没有给出（postgres://用户:密码@主机/数据库名）",
+        ));
+    }
+    None
+}
+
+fn pg_failure(e: &postgres::Error) -> (&'static str, &'static str) {
+    pg_common(e).unwrap_or(("E-DB-POSTGRES", "PostgreSQL 数据库错误"))
+}
+
+fn pg_message(e: &postgres::Error) -> String {
+    match pg_common(e) {
+        Some((_, zh)) => format!("{zh}（详情：{}）", pg_detail(e)),
+        None => format!("PostgreSQL 数据库错误：{}", pg_detail(e)),
+    }
+}
+
 /// The server's own message, detail and constraint (a bare `postgres::Error` prints only "db error").
 fn pg_detail(e: &postgres::Error) -> String {
     match e.as_db_error() {
@@ -49,7 +160,11 @@ fn pg_detail(e: &postgres::Error) -> String {
             }
             s
         }
-        None => e.to_string(),
+        // The cause too: the library's own text is only "error connecting to server".
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
     }
 }
 
@@ -57,13 +172,23 @@ impl StoreError {
     /// The stable code of this error (also shown in its message).
     pub fn code(&self) -> &'static str {
         match self {
-            StoreError::BadUrl(_) => "E-DB-URL",
-            StoreError::Sqlite(_) => "E-DB-SQLITE",
-            StoreError::Postgres(_) => "E-DB-POSTGRES",
+            StoreError::BadUrl(_) | StoreError::BadPgUrl { .. } => "E-DB-URL",
+            StoreError::Open { error, .. } => error.code(),
+            StoreError::Sqlite(e) => sqlite_failure(e).0,
+            StoreError::Postgres(e) => pg_failure(e).0,
             StoreError::Value(_) => "E-DB-VALUE",
             StoreError::Null { .. } => "E-DB-NULL",
             StoreError::SchemaTooNew { .. } => "E-DB-SCHEMA",
             StoreError::Migration(_) => "E-DB-MIGRATION",
+        }
+    }
+
+    /// The message without its code.
+    pub fn message(&self) -> String {
+        let text = self.to_string();
+        match text.strip_prefix(&format!("[{}] ", self.code())) {
+            Some(m) => m.to_string(),
+            None => text,
         }
     }
 }
@@ -107,7 +232,24 @@ pub struct Db {
 impl Db {
     /// Opens `sqlite://PATH`, `sqlite::memory:` or `postgres://…` (also `postgresql://`).
     pub fn open(url: &str) -> Result<Db> {
-        let conn = if let Some(rest) = url.strip_prefix("sqlite:") {
+        let conn = Db::connect(url).map_err(|e| match e {
+            e @ (StoreError::BadUrl(_) | StoreError::BadPgUrl { .. }) => e,
+            e => StoreError::Open {
+                url: redact(url),
+                error: Box::new(e),
+            },
+        })?;
+        Ok(Db {
+            conn,
+            url_for_display: redact(url),
+            url: url.to_string(),
+            versioned: false,
+            last_version: None,
+        })
+    }
+
+    fn connect(url: &str) -> Result<Conn> {
+        Ok(if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             let c = if path == ":memory:" || path.is_empty() {
                 rusqlite::Connection::open_in_memory()?
@@ -124,18 +266,17 @@ impl Db {
             )?;
             Conn::Sqlite(c)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+            let config: postgres::Config =
+                url.parse()
+                    .map_err(|e: postgres::Error| StoreError::BadPgUrl {
+                        url: redact(url),
+                        detail: e.to_string(),
+                    })?;
+            let mut c = config.connect(postgres::NoTls)?;
             c.batch_execute("SET client_min_messages = warning")?;
             Conn::Postgres(Box::new(c))
         } else {
-            return Err(StoreError::BadUrl(url.to_string()));
-        };
-        Ok(Db {
-            conn,
-            url_for_display: redact(url),
-            url: url.to_string(),
-            versioned: false,
-            last_version: None,
+            return Err(StoreError::BadUrl(redact(url)));
         })
     }
 
@@ -1264,5 +1405,151 @@ mod strict_reads_tests {
         other
             .batch("SELECT pg_advisory_unlock(7477221)")
             .expect("unlock");
+    }
+}
+
+#[cfg(test)]
+mod failure_message_tests {
+    use super::*;
+
+    /// The message of an error that must be one of the common failures: its code, a Chinese
+    /// sentence first and the library's text only as the detail after it.
+    fn common(e: &StoreError, code: &str, says: &str) -> String {
+        assert_eq!(e.code(), code, "{e}");
+        let text = e.to_string();
+        assert!(text.starts_with(&format!("[{code}] ")), "{text}");
+        assert!(text.contains(says), "{text}");
+        let (sentence, detail) = text
+            .split_once("（详情：")
+            .unwrap_or_else(|| panic!("no detail: {text}"));
+        assert!(!detail.is_empty(), "{text}");
+        // What a person reads before the detail: no words of the library (addresses and paths
+        // aside).
+        let words: Vec<&str> = sentence[code.len() + 2..]
+            .split(|c: char| c.is_whitespace() || !c.is_ascii())
+            .filter(|t| !t.contains('/') && !t.contains('@'))
+            .flat_map(|t| t.split(|c: char| !c.is_ascii_alphabetic()))
+            .filter(|w| w.len() > 1 && !["SQLite", "PostgreSQL"].contains(w))
+            .collect();
+        assert!(
+            words.is_empty(),
+            "English outside the detail: {words:?} in {text}"
+        );
+        text
+    }
+
+    fn scratch_dir(tag: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("yanglao-store-fail-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn sqlite_failures_are_said_in_chinese() {
+        let dir = scratch_dir("sqlite");
+        // A directory that cannot be made: its parent is a file.
+        std::fs::write(dir.join("file"), "x").unwrap();
+        let url = format!(
+            "sqlite://{}",
+            dir.join("file").join("sub").join("t.db").display()
+        );
+        let e = Db::open(&url).err().expect("no database under a file");
+        let text = common(&e, "E-DB-OPEN", "无法打开数据库文件");
+        assert!(
+            text.contains(&dir.join("file").display().to_string()),
+            "{text}"
+        );
+
+        // A file that is no database.
+        std::fs::write(
+            dir.join("notes.db"),
+            "这不是数据库，只是一段文字。".repeat(40),
+        )
+        .unwrap();
+        let e = Db::open(&format!("sqlite://{}", dir.join("notes.db").display()))
+            .err()
+            .expect("not a database");
+        common(&e, "E-DB-NOT-DB", "不是 SQLite 数据库");
+
+        // A database another connection is writing to, for longer than this one waits.
+        let file = format!("sqlite://{}", dir.join("t.db").display());
+        let mut a = Db::open(&file).expect("open");
+        a.batch("CREATE TABLE t (n BIGINT)").expect("table");
+        let mut b = Db::open(&file).expect("open second");
+        if let Conn::Sqlite(c) = &b.conn {
+            c.busy_timeout(std::time::Duration::ZERO).unwrap();
+        }
+        let busy = a
+            .transaction(|w| -> Result<StoreError> {
+                w.exec("INSERT INTO t (n) VALUES (1)", &[])?;
+                Ok(
+                    b.transaction(|w| w.exec("INSERT INTO t (n) VALUES (2)", &[]))
+                        .expect_err("the write lock is taken"),
+                )
+            })
+            .expect("first writer");
+        common(&busy, "E-DB-BUSY", "请稍后重试");
+
+        // A connection that may only read.
+        b.batch("PRAGMA query_only = ON").unwrap();
+        let e = b
+            .transaction(|w| w.exec("INSERT INTO t (n) VALUES (3)", &[]))
+            .expect_err("read only");
+        common(&e, "E-DB-READONLY", "数据库只读");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn unusable_addresses_are_refused_in_chinese_without_their_password() {
+        let e = Db::open("mysql://user:s3cret@host/db")
+            .err()
+            .expect("unknown scheme");
+        assert_eq!(e.code(), "E-DB-URL");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        let e = Db::open("postgres://user:s3cret@host:notaport/db")
+            .err()
+            .expect("bad port");
+        let text = common(&e, "E-DB-URL", "无法解析");
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    /// Nothing listens on port 1: the connection is refused.
+    #[test]
+    fn a_closed_port_is_said_in_chinese() {
+        let e = Db::open("postgres://postgres:s3cret@127.0.0.1:1/test")
+            .err()
+            .expect("nothing listens on port 1");
+        let text = common(&e, "E-DB-CONNECT", "连接被拒绝");
+        assert!(
+            text.contains("无法打开数据库 postgres://postgres:***@127.0.0.1:1/test"),
+            "{text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+    }
+
+    #[test]
+    fn postgres_refusals_are_said_in_chinese() {
+        let Some(admin) = std::env::var("YANGLAO_TEST_PG_URL").ok() else {
+            return;
+        };
+        let e = Db::open(&pg_url_with_database(&admin, "yanglao_no_such_database"))
+            .err()
+            .expect("no such database");
+        common(&e, "E-DB-MISSING", "没有这个数据库");
+        let (scheme, rest) = admin.split_once("://").unwrap();
+        let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+        let e = Db::open(&format!("{scheme}://yanglao_no_such_role@{host}"))
+            .err()
+            .expect("no such role");
+        common(&e, "E-DB-AUTH", "拒绝登录");
+        let scratch = ScratchPg::create(&admin, "yanglao_store_ro").expect("scratch");
+        let mut db = Db::open(&scratch.url).expect("open");
+        db.batch("SET default_transaction_read_only = on").unwrap();
+        let e = db
+            .batch("CREATE TABLE t (n BIGINT)")
+            .expect_err("read only");
+        common(&e, "E-DB-READONLY", "只读");
     }
 }

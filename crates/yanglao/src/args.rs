@@ -1,5 +1,5 @@
 //! Command-line arguments as people read about them: values checked with a Chinese message and a
-//! code, and the parser's own errors said in Chinese (help and version are printed as they are).
+//! code, and the parser's own errors said in Chinese (help screens through `crate::help`).
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
 
@@ -169,10 +169,21 @@ pub fn describe(e: &clap::Error) -> Option<(&'static str, String)> {
 }
 
 /// Prints a parser error in Chinese (as JSON with `--json`) and ends the command with status 2;
-/// help and version are printed by clap as usual.
+/// a help screen is printed in Chinese (`crate::help`), the version by clap.
 pub fn fail(e: clap::Error) -> ! {
     let Some((code, message)) = describe(&e) else {
-        e.exit()
+        if e.kind() == ErrorKind::DisplayVersion {
+            e.exit()
+        }
+        // A help screen, with the words clap fixes in Chinese (plain text: no colours).
+        let text = crate::help::translate(&e.render().to_string());
+        if e.use_stderr() {
+            eprint!("{text}");
+        } else {
+            // Through the binary's `println!`: a reader that stops reading ends it quietly.
+            println!("{}", text.trim_end_matches('\n'));
+        }
+        std::process::exit(e.exit_code())
     };
     if std::env::args_os().any(|a| a == "--json") {
         println!(

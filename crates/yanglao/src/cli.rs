@@ -9,6 +9,9 @@ use yanglao_ops::{Ctx, OpsError};
 use yanglao_policy::PolicySet;
 use yanglao_store::Db;
 
+// What these definitions say is what `--help` shows: the doc comments are in Chinese because
+// people read them; clap's own words are put in Chinese by `crate::help`. Each doc comment is one
+// line: clap joins the lines of a paragraph with a space, which Chinese does not use.
 #[derive(Parser)]
 #[command(
     name = "yanglao",
@@ -16,21 +19,29 @@ use yanglao_store::Db;
     about = "养老：城乡居民补充养老保险经办与绩效评价系统"
 )]
 pub struct Cli {
-    /// Database: sqlite://PATH (default) or postgres://USER@HOST:PORT/DB
+    /// 数据库地址：sqlite://文件路径（默认）或 postgres://用户@主机:端口/数据库名
     #[arg(
         long,
         global = true,
         env = "YANGLAO_DB",
+        hide_env_values = true,
+        value_name = "URL",
         default_value = "sqlite://yanglao.db"
     )]
     pub db: String,
-    /// Who is acting (recorded in the audit log)
-    #[arg(long = "by", global = true, env = "YANGLAO_USER")]
+    /// 经办人（记入审计日志）
+    #[arg(
+        long = "by",
+        global = true,
+        env = "YANGLAO_USER",
+        hide_env_values = true,
+        value_name = "USER"
+    )]
     pub by: Option<String>,
-    /// Machine-readable JSON output
+    /// 以 JSON 格式输出，供程序读取
     #[arg(long, global = true)]
     pub json: bool,
-    /// More log output on stderr
+    /// 在标准错误输出更多运行日志
     #[arg(short, long, global = true)]
     pub verbose: bool,
     #[command(subcommand)]
@@ -39,194 +50,202 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Create or migrate the database schema
+    /// 创建数据库结构或升级到最新版本
     Init {
-        /// Also load the bundled illustrative Shanxi policy as the first policy version, if the
-        /// database has none
+        /// 数据库中还没有政策参数时，同时载入系统自带的山西示意政策参数作为第 1 版
         #[arg(long)]
         illustrative_policy: bool,
     },
-    /// Policy parameter files
+    /// 政策参数：检查、载入、查看与历史版本
     #[command(subcommand)]
     Policy(PolicyCmd),
-    /// Import a file (validated whole first; all or nothing; idempotent)
+    /// 导入文件（先整体校验，全部通过才写入；同一文件重复导入不会重复记账）
     #[command(subcommand)]
     Import(ImportCmd),
-    /// Contributions
+    /// 缴费：困难群体的政府代缴
     #[command(subcommand)]
     Contributions(ContributionsCmd),
-    /// Individual-account interest
+    /// 个人账户记账利息
     #[command(subcommand)]
     Interest(InterestCmd),
-    /// The register: a person's entry, status history and decisions
+    /// 参保人：登记信息、状态历史与经办决定
     #[command(subcommand)]
     Person(PersonCmd),
-    /// Individual accounts
+    /// 个人账户
     #[command(subcommand)]
     Account(AccountCmd),
-    /// The fund ledger
+    /// 基金账簿
     #[command(subcommand)]
     Ledger(LedgerCmd),
-    /// Benefit awards (待遇核定)
+    /// 待遇核定
     #[command(subcommand)]
     Awards(AwardsCmd),
-    /// The monthly benefit payroll (待遇发放)
+    /// 每月待遇发放：生成发放批次、审核前检查、审核、导出银行代发文件
     #[command(subcommand)]
     Payroll(PayrollCmd),
-    /// Death records and their review queue
+    /// 死亡信息：待人工审核的记录与各来源日期不一致
     #[command(subcommand)]
     Deaths(DeathsCmd),
-    /// Overpayment recovery
+    /// 多领冒领追回
     #[command(subcommand)]
     Recovery(RecoveryCmd),
-    /// The individual-account balance paid to heirs
+    /// 继承：去世人员个人账户余额支付继承人
     #[command(subcommand)]
     Inheritance(InheritanceCmd),
-    /// The fund's books
+    /// 基金收支表与银行利息核对
     #[command(subcommand)]
     Fund(FundCmd),
-    /// Subsidy budgets and their execution
+    /// 补贴预算及其执行
     #[command(subcommand)]
     Budget(BudgetCmd),
-    /// The performance evaluation (绩效评价): every indicator scored from the data, the surveys and
-    /// the evaluator's worksheet
+    /// 绩效评价：由数据、问卷和评价工作底稿为每项指标评分
     Evaluate {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 评价年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        /// Indicator framework (TOML; default: the bundled 2023 Yangquan framework)
-        #[arg(long)]
+        /// 指标体系文件（TOML；默认：系统自带的 2023 年阳泉市指标体系）
+        #[arg(long, value_name = "FILE")]
         framework: Option<PathBuf>,
-        /// The evaluator's worksheet (xlsx/csv: 指标代码, 类型, 分值, 理由, 证据)
-        #[arg(long)]
+        /// 评价工作底稿（xlsx 或 CSV：指标代码、类型、分值、理由、证据）
+        #[arg(long, value_name = "FILE")]
         worksheet: Option<PathBuf>,
-        /// Write a worksheet template for the year to this xlsx file instead of scoring
-        #[arg(long)]
+        /// 不评分，只把该年度的评价工作底稿模板写到此 xlsx 文件
+        #[arg(long, value_name = "FILE")]
         worksheet_template: Option<PathBuf>,
     },
-    /// The evaluation report: Word (.docx), HTML and an xlsx annex with every table, generated from
-    /// the data after checking that its figures agree
+    /// 绩效评价报告：由数据生成 Word（docx）、HTML 和 xlsx 附表，写出前先核对各处数字一致
     Report {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 评价年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        /// Directory to write into
-        #[arg(long)]
+        /// 报告写入的目录
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        #[arg(long)]
+        /// 指标体系文件（TOML；默认：系统自带的 2023 年阳泉市指标体系）
+        #[arg(long, value_name = "FILE")]
         framework: Option<PathBuf>,
-        #[arg(long)]
+        /// 评价工作底稿（xlsx 或 CSV）
+        #[arg(long, value_name = "FILE")]
         worksheet: Option<PathBuf>,
     },
-    /// Enrolment analysis: contributors, new joiners, returners and lapses by county, age group and
-    /// tier, year by year
+    /// 参保分析：按县区、年龄段和缴费档次逐年统计缴费人员、新参保、恢复缴费与断缴
     Enrolment {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 起始年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         from: i32,
-        #[arg(long, value_parser = crate::args::year)]
+        /// 截止年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         to: i32,
     },
-    /// Outreach: basic-scheme members not contributing to the supplementary scheme
+    /// 动员名单：参加基本养老保险而未缴纳补充养老保险的人员
     #[command(subcommand)]
     Outreach(OutreachCmd),
-    /// The policy simulator (政策测算): what each scheme gives a resident, comparisons, reforms and
-    /// the fund's future
+    /// 政策测算：各方案给参保人的待遇与回报、方案比较、改革情景与基金未来收支
     #[command(subcommand)]
     Simulate(crate::sim_cli::SimulateCmd),
-    /// Benchmarks
+    /// 性能基准测试
     #[command(subcommand)]
     Bench(BenchCmd),
-    /// Yangquan 2021–2023 rebuilt from the evaluation report: synthetic data, three years of
-    /// operations through the system's own use cases, and the 2023 evaluation report
+    /// 示例：按评价报告重建阳泉市 2021–2023 年（模拟数据经系统自身流程运行三年），并生成 2023 年绩效评价报告
     Demo {
-        /// Where to write the generated files and the report
-        #[arg(long, default_value = "yanglao-demo")]
+        /// 生成的文件与报告写入的目录
+        #[arg(long, value_name = "DIR", default_value = "yanglao-demo")]
         out: PathBuf,
-        /// 1 is the city's real size; 0.01 a hundredth of it
-        #[arg(long, default_value_t = 1.0)]
+        /// 规模：1 为全市实际规模，0.01 为其百分之一
+        #[arg(long, value_name = "S", default_value_t = 1.0)]
         scale: f64,
-        #[arg(long, default_value_t = 2023)]
+        /// 随机数种子
+        #[arg(long, value_name = "N", default_value_t = 2023)]
         seed: u64,
-        /// Exit with an error unless every published figure is reproduced
+        /// 未能重现评价报告公布的每个数字时以错误退出
         #[arg(long)]
         verify: bool,
     },
-    /// Import the bundled small example (persons, hardship groups, 2021–2023 contributions),
-    /// pay the government-paid contributions, credit interest and verify the ledger
+    /// 小型示例：导入系统自带的参保人、困难群体和 2021–2023 年缴费，完成政府代缴、记账利息并核对账簿
     Quickstart {
-        /// Where to write the example files
-        #[arg(long, default_value = "yanglao-example")]
+        /// 示例文件写入的目录
+        #[arg(long, value_name = "DIR", default_value = "yanglao-example")]
         out: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum OutreachCmd {
-    /// Write the list of a year (xlsx), with age and last contribution year
+    /// 写出某年度的动员名单（xlsx），含年龄与最后缴费年度
     List {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        #[arg(long)]
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
-        #[arg(long)]
+        /// 写出的 xlsx 文件
+        #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum PolicyCmd {
-    /// Report every problem of a policy file, with its line (nothing is loaded)
-    Check { file: PathBuf },
-    /// Store a version of the policy in the database, applying from a date
-    Load {
+    /// 检查政策参数文件，列出每个问题及其行号（不载入）
+    Check {
+        /// 政策参数文件（TOML）
         file: PathBuf,
-        /// The date from which this version applies (the first version: default its earliest
-        /// complete date, and it covers everything before; a newer version: required, after
-        /// every posted entry)
-        #[arg(long)]
+    },
+    /// 把政策参数文件作为一个新版本存入数据库，自某日起适用
+    Load {
+        /// 政策参数文件（TOML）
+        file: PathBuf,
+        /// 适用起始日期。第 1 版默认取文件中最早的完整日期，并适用于此前的一切业务；此后的新版本必须给出，且须晚于每笔已入账的业务
+        #[arg(long, value_name = "YYYY-MM-DD")]
         from: Option<String>,
     },
-    /// Print the stored parameters in force for a region on a date
+    /// 显示某地区在某日适用的政策参数（取自数据库）
     Show {
-        #[arg(long)]
+        /// 地区代码（6 位行政区划代码）
+        #[arg(long, value_name = "CODE")]
         region: String,
-        #[arg(long)]
+        /// 日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: String,
     },
-    /// Every stored policy version: its date, content hash, who loaded it and when
+    /// 数据库中的每一版政策参数：适用日期、内容摘要、载入人与载入时间
     History,
 }
 
 #[derive(Subcommand)]
 pub enum ImportCmd {
-    /// The register of basic-scheme members (身份证号, 姓名, 县区代码, 联系电话, 开户银行, 银行账号, 基本养老保险参保)
+    /// 基本养老保险参保人员登记册（身份证号、姓名、县区代码、联系电话、开户银行、银行账号、基本养老保险参保）
     Persons(ImportArgs),
-    /// Contributions (身份证号, 姓名, 缴费年度, 缴费金额(元), 缴费日期, 票据号)
+    /// 缴费（身份证号、姓名、缴费年度、缴费金额(元)、缴费日期、票据号）
     Contributions(ImportArgs),
-    /// Hardship-group memberships (身份证号, 姓名, 困难类别, 认定日期, 终止日期)
+    /// 困难群体认定（身份证号、姓名、困难类别、认定日期、终止日期）
     Hardship(ImportArgs),
-    /// Eligibility certifications (身份证号, 姓名, 认证日期, 认证方式: 数据比对 / 人脸识别 / 上门核查)
+    /// 资格认证（身份证号、姓名、认证日期、认证方式：数据比对、人脸识别或上门核查）
     Certifications(ImportArgs),
-    /// The fund's special accounts and their interest agreements (县区代码, 开户银行, 账号, 约定利率(%), 计息基础, 结息频率, 生效日期, 终止日期)
+    /// 基金专户及其存款协议（县区代码、开户银行、账号、约定利率(%)、计息基础、结息频率、生效日期、终止日期）
     BankAgreements(ImportArgs),
-    /// Bank statements: end-of-day balances and interest credits (账号, 日期, 类型, 金额(元); 计息起始日, 计息终止日 optional)
+    /// 银行对账单：日终余额与结息（账号、日期、类型、金额(元)；计息起始日、计息终止日可选）
     BankStatement(ImportArgs),
-    /// Subsidy budgets (年度, 级次, 类别, 金额(元); 县区代码 optional)
+    /// 补贴预算（年度、级次、类别、金额(元)；县区代码可选）
     Budget(ImportArgs),
-    /// Subsidy money arrived from each level (年度, 级次, 类别, 县区代码, 到位日期, 金额(元), 凭证号)
+    /// 各级补贴资金到位（年度、级次、类别、县区代码、到位日期、金额(元)、凭证号）
     FundArrivals(ImportArgs),
-    /// Survey questionnaires (问卷编号, 年度, 县区代码, 受访者类型, 是否知晓政策, 满意度)
+    /// 问卷调查（问卷编号、年度、县区代码、受访者类型、是否知晓政策、满意度）
     Survey(ImportArgs),
-    /// The banks' results of a payroll (批次号, 序号, 身份证号, 银行账号, 金额(元), 结果, 失败原因, 入账日期)
+    /// 银行回盘：发放批次的代发结果（批次号、序号、身份证号、银行账号、金额(元)、结果、失败原因、入账日期）
     BankReturn(ImportArgs),
-    /// Death records of one source (身份证号, 姓名, 死亡日期, 来源编号; 出生日期 and 县区代码 help match records without a valid ID)
+    /// 一个来源的死亡信息（身份证号、姓名、死亡日期、来源编号；出生日期和县区代码用于匹配没有有效身份证号的记录）
     Deaths {
+        /// 要导入的文件（xlsx、xls、ods 或 CSV）
         file: PathBuf,
-        /// police | civil-affairs | health | village
+        /// 来源：police（公安）、civil-affairs（民政）、health（卫健）或 village（村报）
         #[arg(long)]
         source: String,
-        /// The date the file was processed: the business date of every record without a 报告日期
-        /// (required when the file has no such column)
-        #[arg(long)]
+        /// 文件的处理日期：没有“报告日期”的记录以此为业务日期（文件没有该列时必填）
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
+        /// 只校验，不写入
         #[arg(long)]
         dry_run: bool,
     },
@@ -234,271 +253,340 @@ pub enum ImportCmd {
 
 #[derive(Subcommand)]
 pub enum DeathsCmd {
-    /// Deaths whose sources disagree on the date: the date in force and every record
+    /// 各来源死亡日期不一致的死亡：现行日期与每条记录
     Disagreements,
-    /// The review queue of records matched on name, birth date and county; confirm or reject one
+    /// 按姓名、出生日期和县区匹配、待人工审核的死亡记录；确认或驳回其中一条
     Review {
-        #[arg(long, conflicts_with = "reject")]
+        /// 确认此编号的记录
+        #[arg(long, value_name = "ID", conflicts_with = "reject")]
         confirm: Option<i64>,
-        #[arg(long)]
+        /// 驳回此编号的记录
+        #[arg(long, value_name = "ID")]
         reject: Option<i64>,
-        /// The date of the decision (required to confirm): the death's effects are posted on it
-        #[arg(long)]
+        /// 决定日期（确认时必填）：死亡的各项后果记于此日
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum BudgetCmd {
-    /// Budget, arrived and spent by level and kind, with execution and arrival rates
+    /// 按级次和类别列出预算、到位与支出，以及执行率和到位率
     Execution {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        /// Lines executed below this fraction are flagged
-        #[arg(long, default_value_t = 0.9)]
+        /// 执行率低于此比例的行予以标出
+        #[arg(long, value_name = "RATE", default_value_t = 0.9)]
         threshold: f64,
     },
 }
 
 #[derive(Subcommand)]
 pub enum FundCmd {
-    /// Every interest credit of the year that falls short of its agreement
+    /// 该年度低于存款协议约定的每笔银行结息
     InterestCheck {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
     },
-    /// The year's fund statement from the ledger: brought forward, income and expenditure by
-    /// category, surplus and closing balance
+    /// 由账簿生成年度基金收支表：上年结余、分类收入与支出、本年结余与年末滚存结余
     Statement {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        #[arg(long)]
+        /// 县区代码（默认：全市）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
-        /// Also write it as an xlsx workbook
-        #[arg(long)]
+        /// 同时写出此 xlsx 工作簿
+        #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum InheritanceCmd {
-    /// Pay a deceased person's individual-account balance to the heir (after offsetting any overpayment)
+    /// 把去世人员的个人账户余额支付给继承人（先抵扣多发待遇）
     Pay {
+        /// 去世人员的身份证号
         citizen_id: String,
-        #[arg(long)]
+        /// 继承人姓名
+        #[arg(long, value_name = "NAME")]
         heir_name: String,
-        #[arg(long)]
+        /// 继承人身份证号
+        #[arg(long, value_name = "ID")]
         heir_id: String,
-        #[arg(long)]
+        /// 继承人开户银行
+        #[arg(long, value_name = "BANK")]
         heir_bank: String,
-        #[arg(long)]
+        /// 继承人银行账号
+        #[arg(long, value_name = "ACCOUNT")]
         heir_account: String,
-        /// Payment date (YYYY-MM-DD), required: the entry's date
-        #[arg(long)]
+        /// 支付日期（必填）：凭证日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum RecoveryCmd {
-    /// One case: the overpaid lines and every recovery step with its date and note
-    Show { case_id: i64 },
-    /// Figures for the evaluation: cases, amounts overpaid, recovered and outstanding, and payments
-    /// to deceased people stopped before they were made, by county and year
+    /// 一个追回案件：多发明细与每一步追回的日期和说明
+    Show {
+        /// 追回案件编号
+        case_id: i64,
+    },
+    /// 绩效评价所需数字：按县区和年度统计案件、多发、已追回与未追回金额，以及发放前拦截的对去世人员的支付
     Figures {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 只统计此年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: Option<i32>,
     },
-    /// Record a recovery step: bank-deduction, offset, family-refund, enforcement or write-off
+    /// 记录一步追回：bank-deduction（银行协助划扣）、offset（个人账户余额抵扣）、family-refund（家属退还）、enforcement（移交执法追缴）或 write-off（核销）
     Record {
+        /// 追回案件编号
         case_id: i64,
+        /// 追回方式（见上）
         #[arg(long)]
         channel: String,
-        /// Amount in yuan
-        #[arg(long)]
+        /// 金额（元）
+        #[arg(long, value_name = "YUAN")]
         amount: String,
-        /// Date the money came back (YYYY-MM-DD), required: the entry's date
-        #[arg(long)]
+        /// 款项追回的日期（必填）：凭证日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
-        #[arg(long)]
+        /// 说明
+        #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
-    /// Overpayment recovery cases (多领冒领追回)
+    /// 多领冒领追回案件
     List {
+        /// 案件状态：open（在办）或 closed（已结）
         #[arg(long)]
         status: Option<String>,
-        #[arg(long)]
+        /// 县区代码
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: Option<i32>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum AwardsCmd {
-    /// Award benefits to everyone newly qualifying by the month
+    /// 为截至该月新符合领取条件的每个人核定待遇
     Run {
-        #[arg(long)]
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
         month: String,
-        #[arg(long)]
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum PayrollCmd {
-    /// Build the month's draft payroll per county (or report the one that exists)
+    /// 按县区生成该月的发放批次草稿（已有时报告现有批次）
     Run {
-        #[arg(long)]
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
         month: String,
-        #[arg(long)]
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
-        /// Re-issue the payments the banks returned as failed
+        /// 补发银行回盘失败的支付
         #[arg(long)]
         supplementary: bool,
     },
-    /// List payrolls
+    /// 列出发放批次
     List {
-        #[arg(long)]
+        /// 只列此月份
+        #[arg(long, value_name = "YYYY-MM")]
         month: Option<String>,
     },
-    /// Anomalies to look at before approval
+    /// 审核前检查：列出需要查看的异常
     Check {
+        /// 发放批次编号
         id: i64,
-        /// Report monthly amounts that changed by more than this percentage
-        #[arg(long, default_value_t = 20)]
+        /// 月待遇变化超过此百分比的予以列出
+        #[arg(long, value_name = "PCT", default_value_t = 20)]
         threshold_pct: i64,
     },
-    /// Approve a draft (by someone other than its maker; --by USER); refused while a line is no
-    /// longer payable
-    Approve { id: i64 },
-    /// Take the lines no longer payable (suspended, terminated, deceased, death record awaiting
-    /// review, uncertified) out of a draft or approved payroll; an approved one goes back to draft
-    Refresh { id: i64 },
-    /// Write the payment plan (xlsx) and one payment file per bank
-    Export {
+    /// 审核发放批次草稿（须由生成人以外的人审核，用 --by 指明）；仍有不可发放的明细时拒绝
+    Approve {
+        /// 发放批次编号
         id: i64,
-        #[arg(long)]
+    },
+    /// 把不再可发放的明细（暂停发放、终止、死亡、死亡记录待审核、逾期未资格认证）移出草稿或已审核的批次；已审核的批次退回草稿
+    Refresh {
+        /// 发放批次编号
+        id: i64,
+    },
+    /// 写出发放计划表（xlsx）和每家银行一个代发文件
+    Export {
+        /// 发放批次编号
+        id: i64,
+        /// 写入的目录
+        #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
-    /// Each county's state for the month and the days left until the 15th
+    /// 各县区该月的发放状态与距 15 日的剩余天数
     Status {
-        #[arg(long)]
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
         month: String,
     },
 }
 
 #[derive(clap::Args)]
 pub struct ImportArgs {
+    /// 要导入的文件（xlsx、xls、ods 或 CSV；CSV 为 UTF-8 或 GBK 编码）
     pub file: PathBuf,
-    /// Validate only; write nothing
+    /// 只校验，不写入
     #[arg(long)]
     pub dry_run: bool,
 }
 
 #[derive(Subcommand)]
 pub enum ContributionsCmd {
-    /// Post the government-paid contributions of the year's hardship groups
+    /// 为该年度的困难群体记入政府代缴
     GovPay {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        #[arg(long)]
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
-        /// The payment date (default 31 December of the year; needed while the year runs)
-        #[arg(long)]
+        /// 代缴日期（默认为该年 12 月 31 日；该年未结束时必填）
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum InterestCmd {
-    /// Credit the year's interest to every individual account
+    /// 为每个个人账户记入该年度的记账利息
     Credit {
-        #[arg(long, value_parser = crate::args::year)]
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         year: i32,
-        #[arg(long)]
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
         county: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum PersonCmd {
-    /// Register entry, yearly status (contributing / lapsed) and recorded decisions
-    Show { citizen_id: String },
-    /// Record a decision: receiving, suspended, resumed, or terminated (with --reason)
-    Status {
+    /// 参保人的登记信息、逐年状态（缴费或断缴）与经办决定
+    Show {
+        /// 身份证号
         citizen_id: String,
-        #[arg(long = "set")]
+    },
+    /// 记录一项经办决定：receiving（领取待遇）、suspended（暂停发放）、resumed（恢复发放）或 terminated（终止，须给出 --reason）
+    Status {
+        /// 身份证号
+        citizen_id: String,
+        /// 决定（见上）
+        #[arg(long = "set", value_name = "STATUS")]
         status: String,
-        #[arg(long)]
+        /// 原因
+        #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
-        /// Effective date (YYYY-MM-DD); default today
-        #[arg(long)]
+        /// 生效日期（默认：今天）
+        #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum AccountCmd {
-    /// A person's statement: every movement and the balance by component
-    Show { citizen_id: String },
+    /// 个人账户对账单：每笔明细与各组成部分的余额
+    Show {
+        /// 身份证号
+        citizen_id: String,
+    },
 }
 
 #[derive(Subcommand)]
 pub enum LedgerCmd {
-    /// Check every invariant of the books; exits non-zero on any breach
+    /// 核对账簿的每条规则（借贷平衡、个人账户与基金相符等）；有违反时以非零状态退出
     Verify,
 }
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
-    /// Generate N contribution rows with their persons and time their import
+    /// 生成 N 行缴费及其参保人，测量导入耗时
     Import {
-        #[arg(long, default_value_t = 100_000)]
+        /// 缴费行数
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
         rows: usize,
-        /// PostgreSQL server to measure too (a scratch database is created and dropped)
-        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        /// 同时测量的 PostgreSQL 服务器（临时建库，测完删除）
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "YANGLAO_BENCH_PG",
+            hide_env_values = true
+        )]
         pg: Option<String>,
-        /// Keep the generated files and SQLite database here
-        #[arg(long)]
+        /// 保留生成的文件与 SQLite 数据库的目录
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Time a month's payroll run with its checks and its exports against a bare bulk insert
+    /// 测量一个月的待遇发放（含检查与导出）的耗时，并与单纯批量写入对比
     Payroll {
-        #[arg(long, default_value_t = 100_000)]
+        /// 待遇领取人数
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
         recipients: usize,
-        /// PostgreSQL server to measure too (a scratch database is created and dropped)
-        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        /// 同时测量的 PostgreSQL 服务器（临时建库，测完删除）
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "YANGLAO_BENCH_PG",
+            hide_env_values = true
+        )]
         pg: Option<String>,
-        /// Keep the SQLite database and the exports here
-        #[arg(long)]
+        /// 保留 SQLite 数据库与导出文件的目录
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
         /// Measure one backend in this process (the command runs each backend in its own process)
         #[arg(long, hide = true)]
         backend: Option<String>,
     },
-    /// Time matching death records against the register (SQLite)
+    /// 测量死亡记录与登记册匹配的耗时（SQLite）
     Deaths {
-        #[arg(long, default_value_t = 1_000_000)]
+        /// 登记册人数
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
         people: usize,
-        #[arg(long, default_value_t = 100_000)]
+        /// 死亡记录数
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
         records: usize,
-        #[arg(long)]
+        /// 工作目录（默认：临时目录）
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Build a city of N insured people (2021–2023) and time the evaluation and the report
+    /// 构建有 N 名参保人的城市（2021–2023 年），测量绩效评价与生成报告的耗时
     Evaluate {
-        #[arg(long, default_value_t = 100_000)]
+        /// 参保人数
+        #[arg(long, value_name = "N", default_value_t = 100_000)]
         people: usize,
-        /// PostgreSQL server to measure too (a scratch database is created and dropped)
-        #[arg(long, env = "YANGLAO_BENCH_PG")]
+        /// 同时测量的 PostgreSQL 服务器（临时建库，测完删除）
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "YANGLAO_BENCH_PG",
+            hide_env_values = true
+        )]
         pg: Option<String>,
-        #[arg(long)]
+        /// 工作目录（默认：临时目录）
+        #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Put N synthetic recipients with awards into the database (--db), for trials and crash tests
+    /// 向数据库（--db）写入 N 名模拟的待遇领取人员及其待遇核定，供试运行与崩溃测试
     Recipients {
-        #[arg(long)]
+        /// 人数
+        #[arg(long, value_name = "N")]
         count: usize,
     },
 }
@@ -803,13 +891,16 @@ pub fn run(cli: Cli) -> Res {
             if cli.json {
                 output::json(&v);
             } else {
+                // 享年 only for a death an official source confirms; a village report alone is
+                // shown as pending, with the age today.
+                let confirmed = v.death.as_ref().is_some_and(|d| d["official"] == true);
                 println!(
                     "{} {}（{}，{} 生，{}{} 岁，{}）",
                     v.citizen_id,
                     v.name,
                     county_name(&v.county).unwrap_or(&v.county),
                     v.birth_date,
-                    if v.death.is_some() { "享年 " } else { "" },
+                    if confirmed { "享年 " } else { "" },
                     v.age,
                     if v.sex == "M" { "男" } else { "女" }
                 );
@@ -847,14 +938,14 @@ pub fn run(cli: Cli) -> Res {
                 }
                 if let Some(d) = &v.death {
                     println!(
-                        "死亡：{}（{}{}）{}",
+                        "{}：{}（{}）{}",
+                        if confirmed {
+                            "死亡（官方确认）"
+                        } else {
+                            "村报去世（待官方确认）"
+                        },
                         d["date"].as_str().unwrap_or(""),
                         yanglao_ops::deaths::source_zh(d["source"].as_str().unwrap_or("")),
-                        if d["official"] == true {
-                            "，官方确认"
-                        } else {
-                            "，仅村报，待官方确认"
-                        },
                         if d["disagreement"] == true {
                             "；各来源死亡日期不一致："
                         } else {

@@ -17,16 +17,20 @@ mod books_cli;
 mod cli;
 mod deaths_cli;
 mod eval_cli;
+mod help;
 mod output;
 mod payroll_cli;
 mod progress;
 mod quickstart;
 mod sim_cli;
 
-use clap::Parser;
+use clap::FromArgMatches;
 
 fn main() {
-    let args = cli::Cli::try_parse().unwrap_or_else(|e| args::fail(e));
+    let matches = help::command()
+        .try_get_matches()
+        .unwrap_or_else(|e| args::fail(e));
+    let args = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| args::fail(e));
     let filter = tracing_subscriber::EnvFilter::try_from_env("YANGLAO_LOG").unwrap_or_else(|_| {
         tracing_subscriber::EnvFilter::new(if args.verbose { "info" } else { "warn" })
     });

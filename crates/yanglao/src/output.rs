@@ -48,19 +48,7 @@ pub fn yuan(fen: i64) -> String {
 }
 
 pub fn import(o: &ImportOutcome) {
-    let kind = match o.kind {
-        "persons" => "人员登记",
-        "contributions" => "缴费",
-        "hardship" => "困难群体认定",
-        "bank-return" => "银行回盘",
-        "deaths" => "死亡信息",
-        "certifications" => "资格认证",
-        "bank-agreements" => "存款协议",
-        "bank-statement" => "银行对账单",
-        "budget" => "预算",
-        "fund-arrivals" => "资金到位",
-        k => k,
-    };
+    let kind = yanglao_ops::problems::import_kind_zh(o.kind);
     println!("{kind}文件：{}", o.file);
     if o.already_imported {
         println!(

@@ -28,94 +28,92 @@ impl From<SimError> for CliError {
 
 #[derive(Args, Clone)]
 pub struct Common {
-    /// The supplementary-scheme policy file to simulate (default: the database's latest policy
-    /// version, or the bundled illustrative Shanxi file when the database has none)
-    #[arg(long)]
+    /// 要测算的补充养老保险政策参数文件（默认：数据库中最新一版政策参数；数据库中没有时用系统自带的山西示意参数）
+    #[arg(long, value_name = "FILE")]
     supplementary_policy: Option<PathBuf>,
-    /// The residents' basic-scheme policy file (default: the bundled illustrative Shanxi file)
-    #[arg(long)]
+    /// 城乡居民基本养老保险政策参数文件（默认：系统自带的山西示意参数）
+    #[arg(long, value_name = "FILE")]
     basic_policy: Option<PathBuf>,
-    /// The employee-scheme (flexible employment) policy file (default: the bundled illustrative file)
-    #[arg(long)]
+    /// 职工养老保险（灵活就业人员）政策参数文件（默认：系统自带的示意参数）
+    #[arg(long, value_name = "FILE")]
     employee_policy: Option<PathBuf>,
-    /// Region whose parameters apply (default: 140300, the city)
-    #[arg(long, default_value = "140300")]
+    /// 适用哪个地区的参数（地区代码）
+    #[arg(long, value_name = "CODE", default_value = "140300")]
     region: String,
-    /// Reform scenario (TOML; docs/formats/scenario.md)
-    #[arg(long)]
+    /// 改革情景（TOML；见 docs/formats/scenario.md）
+    #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
-    /// First contribution year (default: this year)
-    #[arg(long, value_parser = crate::args::year)]
+    /// 首次缴费年度（默认：今年）
+    #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
     start_year: Option<i32>,
-    /// Stated life expectancy in years (default 79, unless --mortality is given)
-    #[arg(long, conflicts_with = "mortality")]
+    /// 假定的预期寿命（岁；默认 79，给出 --mortality 时不用）
+    #[arg(long, value_name = "AGE", conflicts_with = "mortality")]
     life_expectancy: Option<u32>,
-    /// Life table (CSV; docs/formats/mortality.md): expected values instead of a fixed age at death
-    #[arg(long)]
+    /// 生命表（CSV；见 docs/formats/mortality.md）：按生命表计算期望值，而不假定固定的死亡年龄
+    #[arg(long, value_name = "FILE")]
     mortality: Option<PathBuf>,
-    /// Yearly discount rate for present values
-    #[arg(long, default_value = "0.03")]
+    /// 计算现值所用的年贴现率
+    #[arg(long, value_name = "RATE", default_value = "0.03")]
     discount_rate: f64,
-    /// Also write the xlsx workbook and the HTML page (with its SVG charts) into this directory
-    #[arg(long)]
+    /// 同时把 xlsx 工作簿和 HTML 页面（含 SVG 图表）写入此目录
+    #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
 pub enum SimulateCmd {
-    /// What one resident pays and receives under a scheme
+    /// 居民测算：一名参保人在某一险种下的缴费与待遇
     Person {
-        /// basic | supplementary | basic+supplementary | flexible
+        /// 险种：basic（城乡居民基本养老保险）、supplementary（补充养老保险）、basic+supplementary（两者都参加）或 flexible（灵活就业人员职工养老保险）
         #[arg(long)]
         scheme: String,
-        /// Tier in yuan a year, or min / max (with basic+supplementary: the basic scheme's tier)
-        #[arg(long, default_value = "min")]
+        /// 缴费档次：每年缴费元数，或 min（最低档）、max（最高档）；basic+supplementary 时为基本养老保险的档次
+        #[arg(long, value_name = "TIER", default_value = "min")]
         tier: String,
-        /// The supplementary tier with basic+supplementary (yuan, min or max)
-        #[arg(long, default_value = "min")]
+        /// basic+supplementary 时补充养老保险的缴费档次（元、min 或 max）
+        #[arg(long, value_name = "TIER", default_value = "min")]
         supplementary_tier: String,
-        /// Flexible employment: the contribution base as a fraction of the average wage (0.6 to 3), or min / max
-        #[arg(long)]
+        /// 灵活就业：缴费基数占社会平均工资的比例（0.6 至 3），或 min、max
+        #[arg(long, value_name = "RATIO")]
         base_ratio: Option<String>,
-        #[arg(long)]
+        /// 缴费年限
+        #[arg(long, value_name = "N")]
         years: u32,
-        #[arg(long)]
+        /// 开始缴费的年龄
+        #[arg(long, value_name = "AGE")]
         start_age: u32,
-        /// M or F
+        /// 性别：M（男）或 F（女）
         #[arg(long)]
         sex: String,
         #[command(flatten)]
         common: Common,
     },
-    /// Cases side by side: the report's comparisons (presets) or cases of your own
+    /// 方案比较：评价报告中的比较（预设），或自己给出的方案并列比较
     Compare {
-        /// same-money | tiers | flexible | all (default: all, unless --case is given)
+        /// 预设比较：same-money（基本险与“基本险+补充险”同等缴费）、tiers（补充险各缴费档次）、flexible（“基本险+补充险”最高档与灵活就业最低档）或 all（全部；未给出 --case 时默认）
         #[arg(long)]
         preset: Option<String>,
-        /// A case: comma-separated key=value (scheme, tier, supplementary-tier, base-ratio, years,
-        /// start-age, sex, label), e.g. "scheme=basic,tier=700,years=15,start-age=45,sex=M"
-        #[arg(long = "case")]
+        /// 一个方案：以逗号分隔的 键=值（scheme、tier、supplementary-tier、base-ratio、years、start-age、sex、label），如 "scheme=basic,tier=700,years=15,start-age=45,sex=M"
+        #[arg(long = "case", value_name = "CASE")]
         cases: Vec<String>,
         #[command(flatten)]
         common: Common,
     },
-    /// The fund's future: a projection of the register's people year by year, with and without a reform
+    /// 基金未来收支：按登记册人员逐年预测，有无改革情景两种
     Fund {
-        #[arg(long, default_value_t = 30)]
+        /// 预测年数
+        #[arg(long, value_name = "N", default_value_t = 30)]
         years: u32,
-        /// The last year of data: the projection starts from the register and books as they stood
-        /// at its end (default: the last year with contributions)
-        #[arg(long, value_parser = crate::args::year)]
+        /// 基期（数据的最后一年）：从该年末的登记册与账簿出发预测（默认：有缴费的最后一年）
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
         base_year: Option<i32>,
-        /// The yearly yield of the fund's money in the banks, e.g. 0.012 (default: the base
-        /// year's, from the books)
-        #[arg(long)]
+        /// 基金存款的年收益率，如 0.012（默认：取自账簿的基期数）
+        #[arg(long, value_name = "RATE")]
         fund_yield: Option<f64>,
-        /// The share of the balances owed to heirs paid out each year, 0 to 1 (default: the base
-        /// year's, from the books)
-        #[arg(long)]
+        /// 应付继承人余额中每年支付的比例，0 至 1（默认：取自账簿的基期数）
+        #[arg(long, value_name = "SHARE")]
         heirs_claim_share: Option<f64>,
-        /// Compare the projected years the books already hold with their fund statements (回测)
+        /// 回测：把账簿中已有的预测年度与其基金收支表比较
         #[arg(long)]
         back_test: bool,
         #[command(flatten)]

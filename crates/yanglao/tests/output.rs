@@ -54,10 +54,22 @@ fn a_reader_that_stops_reading_ends_the_command_quietly() {
 /// Words of ASCII letters a person would read in `text`, leaving out what is not prose: codes
 /// (E-…, W-…, A-…), references and IDs (`PAYROLL-5-1`, `SX2021001`), options (--…), paths, file
 /// names and addresses, command hints (`yanglao payroll check 5`), the user names the tests act
-/// under, and the names of file formats and units.
+/// under, and the names of file formats, units and the two databases.
 fn english_words(text: &str) -> Vec<String> {
     const ALLOWED: &[&str] = &[
-        "csv", "xlsx", "xls", "xlsb", "ods", "docx", "html", "pdf", "UTF", "GBK", "MiB",
+        "csv",
+        "xlsx",
+        "xls",
+        "xlsb",
+        "ods",
+        "docx",
+        "html",
+        "pdf",
+        "UTF",
+        "GBK",
+        "MiB",
+        "SQLite",
+        "PostgreSQL",
     ];
     const USERS: &[&str] = &["tester", "maker", "checker"];
     // Commands a person types (a parser's suggestion names one).
@@ -659,4 +671,447 @@ fn docs_describe_the_product_as_it_is() {
         readme.contains("政策测算"),
         "the README names the simulator"
     );
+}
+
+/// Runs `yanglao ARGS…` with nothing in the environment that a help screen would show:
+/// (exit code, stdout, stderr).
+fn yanglao(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yanglao"));
+    for v in [
+        "YANGLAO_DB",
+        "YANGLAO_USER",
+        "YANGLAO_BENCH_PG",
+        "YANGLAO_POLICY",
+    ] {
+        c.env_remove(v);
+    }
+    let o = c
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run yanglao");
+    (
+        o.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The commands a help screen lists under 命令.
+fn listed_commands(help: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut inside = false;
+    for line in help.lines() {
+        if line == "命令：" {
+            inside = true;
+        } else if inside && line.starts_with("  ") && !line.starts_with("   ") {
+            out.push(line.split_whitespace().next().unwrap().to_string());
+        } else if line.trim().is_empty() {
+            inside = false;
+        }
+    }
+    out
+}
+
+/// Values a person types, named in the help texts beside their Chinese meaning.
+const TYPED_VALUES: &[&str] = &[
+    "police",
+    "civil-affairs",
+    "health",
+    "village",
+    "receiving",
+    "suspended",
+    "resumed",
+    "terminated",
+    "bank-deduction",
+    "offset",
+    "family-refund",
+    "enforcement",
+    "write-off",
+    "open",
+    "closed",
+    "basic",
+    "supplementary",
+    "basic+supplementary",
+    "flexible",
+    "min",
+    "max",
+    "same-money",
+    "tiers",
+    "all",
+    "scheme",
+    "tier",
+    "supplementary-tier",
+    "base-ratio",
+    "years",
+    "start-age",
+    "sex",
+    "label",
+];
+
+/// Names of formats and of the databases.
+const FORMATS: &[&str] = &[
+    "CSV",
+    "xlsx",
+    "xls",
+    "ods",
+    "docx",
+    "Word",
+    "HTML",
+    "SVG",
+    "JSON",
+    "TOML",
+    "SQLite",
+    "PostgreSQL",
+];
+
+/// clap's own placeholders, which look like metavariables but are English.
+const CLAP_PLACEHOLDERS: &[&str] = &["OPTIONS", "COMMAND", "COMMANDS", "ARGS", "SUBCOMMAND"];
+
+/// The ASCII words of a help screen that are none of: the program's name (and the default
+/// directories named after it) and the commands
+/// (`commands`), flags (`--db`, `-h`), metavariables in capitals (`FILE`, `YYYY-MM`, `CITIZEN_ID`,
+/// `UTF-8`), addresses and paths (`sqlite://…`, `docs/formats/…`), the values a person types
+/// and the names of formats.
+fn unexplained_words(screen: &str, commands: &[String]) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in screen.lines() {
+        for token in line.split(|c: char| c.is_whitespace() || !c.is_ascii()) {
+            let token = token.trim_matches(|c: char| "[](),;:\"'|.=".contains(c));
+            if token.is_empty()
+                || token.starts_with('-')
+                || token.starts_with("<-")
+                || token.contains("://")
+                || token.contains('/')
+            {
+                continue;
+            }
+            for w in token.split(|c: char| !(c.is_ascii_alphanumeric() || "+-_".contains(c))) {
+                let w = w.trim_matches(|c: char| c == '-' || c == '_');
+                if !w.chars().any(|c| c.is_ascii_alphabetic()) || w.len() < 2 {
+                    continue;
+                }
+                let metavar = w
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-');
+                let ok = (metavar && !CLAP_PLACEHOLDERS.contains(&w))
+                    || w == "yanglao"
+                    || w.starts_with("yanglao-")
+                    || commands.iter().any(|c| c == w)
+                    || TYPED_VALUES.contains(&w)
+                    || FORMATS.contains(&w);
+                if !ok {
+                    found.push(format!("{w} (in “{line}”)"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_help_word_filter_finds_english() {
+    let commands = vec!["payroll".to_string(), "run".to_string()];
+    let screen = "用法：yanglao payroll run [OPTIONS] --month <YYYY-MM> <COMMAND>\n  -h, --help  Print help\n      --source <SOURCE>  来源：police（公安）或 village（村报） [default: sqlite://yanglao.db]\n  文件（xlsx、CSV；UTF-8；见 docs/formats/mortality.md）\nUsage: Commands:";
+    let words: Vec<String> = unexplained_words(screen, &commands)
+        .into_iter()
+        .map(|w| w.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        words,
+        ["OPTIONS", "COMMAND", "Print", "help", "default", "Usage", "Commands"]
+    );
+}
+
+/// Every help screen — `--help` and `-h` of every command and subcommand, the `help` command, a
+/// command given without its subcommand — is Chinese: clap's headings and flags too.
+#[test]
+fn every_help_screen_is_chinese() {
+    // (the command line, what it printed)
+    let mut screens: Vec<(String, String)> = Vec::new();
+    let mut commands: Vec<String> = Vec::new();
+    let mut queue: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(path) = queue.pop() {
+        for flag in ["--help", "-h"] {
+            let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+            args.push(flag);
+            let (code, out, err) = yanglao(&args, &[]);
+            assert_eq!(code, 0, "{args:?}: {err}");
+            assert!(err.is_empty(), "{args:?}: {err}");
+            assert!(out.contains("用法："), "{args:?}:\n{out}");
+            assert!(
+                out.contains("选项：") && out.contains("显示帮助"),
+                "{args:?}:\n{out}"
+            );
+            if flag == "--help" {
+                for c in listed_commands(&out) {
+                    if c != "help" {
+                        let mut p = path.clone();
+                        p.push(c.clone());
+                        queue.push(p);
+                    }
+                    commands.push(c);
+                }
+            }
+            screens.push((format!("{args:?}"), out));
+        }
+    }
+    assert!(
+        screens.len() > 120,
+        "every command walked: {}",
+        screens.len()
+    );
+    for c in [
+        "import",
+        "payroll",
+        "simulate",
+        "bench",
+        "survey",
+        "gov-pay",
+        "interest-check",
+    ] {
+        assert!(
+            commands.iter().any(|x| x == c),
+            "{c} is walked: {commands:?}"
+        );
+    }
+    assert!(
+        screens.iter().any(|(_, s)| s.contains("--back-test")),
+        "the third level is walked"
+    );
+    for args in [
+        &["help"][..],
+        &["help", "payroll"],
+        &["help", "payroll", "run"],
+        &["help", "simulate", "person"],
+    ] {
+        let (code, out, err) = yanglao(args, &[]);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("用法："), "{args:?}:\n{out}");
+        screens.push((format!("{args:?}"), out));
+    }
+    // A command without its subcommand shows its help on stderr and fails.
+    let (code, out, err) = yanglao(&["payroll"], &[]);
+    assert_eq!(code, 2, "{out}");
+    assert!(err.contains("用法：") && err.contains("命令："), "{err}");
+    screens.push(("[\"payroll\"]".into(), err));
+    let (code, out, _) = yanglao(&["--version"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("yanglao "), "{out}");
+
+    let mut english = Vec::new();
+    for (args, screen) in &screens {
+        for w in unexplained_words(screen, &commands) {
+            english.push(format!("{args}: {w}"));
+        }
+    }
+    assert!(
+        english.is_empty(),
+        "English in help:\n{}",
+        english.join("\n")
+    );
+    let (_, top, _) = yanglao(&["--help"], &[]);
+    assert!(top.contains("命令：") && top.contains("绩效评价"), "{top}");
+    assert!(top.contains("[默认：sqlite://yanglao.db]"), "{top}");
+    let (_, dry_run, _) = yanglao(&["import", "survey", "--help"], &[]);
+    assert!(
+        dry_run.contains("参数：") && dry_run.contains("<FILE>"),
+        "{dry_run}"
+    );
+}
+
+/// The help never shows the value of an environment variable: a database address holds a
+/// password.
+#[test]
+fn help_does_not_show_the_database_password() {
+    for args in [&["--help"][..], &["bench", "payroll", "--help"]] {
+        let (code, out, _) = yanglao(
+            args,
+            &[
+                ("YANGLAO_DB", "postgres://u:s3cret-pw@127.0.0.1:5432/db"),
+                (
+                    "YANGLAO_BENCH_PG",
+                    "postgres://u:s3cret-pw@127.0.0.1:5432/db",
+                ),
+            ],
+        );
+        assert_eq!(code, 0);
+        assert!(out.contains("YANGLAO_DB"), "{out}");
+        assert!(!out.contains("s3cret-pw"), "{args:?}:\n{out}");
+    }
+}
+
+/// The database libraries' common failures reach the person as a Chinese sentence with its code,
+/// the library's text only as the detail after it; the address is named, its password hidden.
+#[test]
+fn database_failures_are_said_in_chinese() {
+    let dir = TempDir::new("out-db-fail");
+    std::fs::write(dir.path().join("文件"), "x").unwrap();
+    let under_a_file = format!(
+        "sqlite://{}",
+        dir.path()
+            .join("文件")
+            .join("子目录")
+            .join("t.db")
+            .display()
+    );
+    std::fs::write(dir.path().join("笔记.db"), "这不是数据库。".repeat(50)).unwrap();
+    let not_a_database = format!("sqlite://{}", dir.path().join("笔记.db").display());
+    let mut cases = vec![
+        (
+            "postgres://postgres:s3cret-pw@127.0.0.1:1/test".to_string(),
+            "E-DB-CONNECT",
+            "连接被拒绝",
+        ),
+        (under_a_file, "E-DB-OPEN", "无法打开数据库文件"),
+        (not_a_database, "E-DB-NOT-DB", "不是 SQLite 数据库"),
+        (
+            "postgres://u:s3cret-pw@host:port/db".to_string(),
+            "E-DB-URL",
+            "无法解析",
+        ),
+        (
+            "mysql://u:s3cret-pw@host/db".to_string(),
+            "E-DB-URL",
+            "无法识别",
+        ),
+    ];
+    if let Some(admin) = pg_url() {
+        let (scheme, rest) = admin.split_once("://").unwrap();
+        let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+        let host = host.split_once('/').map_or(host, |(h, _)| h);
+        cases.push((
+            format!("{scheme}://postgres@{host}/yanglao_no_such_database"),
+            "E-DB-MISSING",
+            "没有这个数据库",
+        ));
+        cases.push((
+            format!("{scheme}://yanglao_no_such_role@{host}/postgres"),
+            "E-DB-AUTH",
+            "拒绝登录",
+        ));
+    }
+    for (url, code, says) in cases {
+        let (status, _, stderr) = yanglao(&["--db", &url, "ledger", "verify"], &[]);
+        assert_eq!(status, 1, "{url}: {stderr}");
+        assert!(
+            stderr.starts_with(&format!("错误 [{code}]：")),
+            "{url}: {stderr}"
+        );
+        assert!(stderr.contains(says), "{url}: {stderr}");
+        assert!(!stderr.contains("s3cret-pw"), "{url}: {stderr}");
+        // What the person typed, echoed back, is theirs; the form of an address it shows
+        // (`postgres://用户:密码@…`, `sqlite://`) is an address.
+        let sentence = stderr
+            .split("（详情：")
+            .next()
+            .unwrap()
+            .replace(&url, "")
+            .replace("postgres://", "")
+            .replace("sqlite://", "");
+        let words = english_words(&sentence);
+        assert!(words.is_empty(), "{url}: {words:?} in {stderr}");
+        let (_, stdout, _) = yanglao(&["--db", &url, "ledger", "verify", "--json"], &[]);
+        let v: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
+        assert_eq!(v["code"], code, "{url}: {stdout}");
+    }
+}
+
+/// Every import names its kind in Chinese: a survey file is a 问卷调查 file.
+#[test]
+fn imports_name_their_kind_in_chinese() {
+    for db in backends("out-kinds") {
+        let survey = db.file(
+            "问卷.csv",
+            "问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\nWJ-1,2023,140302,参保人员,是,满意\n",
+        );
+        let o = db.run(&["import", "survey", &survey]);
+        assert_eq!(o.code, 0, "[{}] {}{}", db.label, o.stdout, o.stderr);
+        assert!(o.stdout.starts_with("问卷调查文件："), "{}", o.stdout);
+        let words = english_words(&o.stdout.replace(&survey, ""));
+        assert!(words.is_empty(), "{words:?} in {}", o.stdout);
+    }
+}
+
+/// A death only a village reports is pending: the person's age is today's, not 享年; once an
+/// official source confirms it, the age is at death.
+#[test]
+fn a_village_report_alone_is_no_confirmed_death() {
+    for db in backends("out-village") {
+        db.ok_json(&["quickstart", "--out", "示例"]);
+        let (citizen_id, name, _, birth) = recipients(&db).remove(0);
+        let birth: chrono::NaiveDate = birth.parse().unwrap();
+        let age_on = |d: chrono::NaiveDate| yanglao_domain::age_on(birth, d);
+        let today = chrono::Local::now().date_naive();
+        let died = chrono::NaiveDate::from_ymd_opt(2024, 3, 5).unwrap();
+        assert_ne!(
+            age_on(today),
+            age_on(died),
+            "the test needs the ages to differ"
+        );
+        let village = db.file(
+            "村报.csv",
+            &format!("身份证号,姓名,死亡日期,来源编号\n{citizen_id},{name},2024-03-05,CB-9\n"),
+        );
+        db.ok_json(&[
+            "import",
+            "deaths",
+            &village,
+            "--source",
+            "village",
+            "--date",
+            "2024-04-01",
+        ]);
+        let o = db.run(&["person", "show", &citizen_id]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(!o.stdout.contains("享年"), "[{}] {}", db.label, o.stdout);
+        assert!(
+            o.stdout.contains(&format!("{} 岁", age_on(today))),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("村报去世（待官方确认）：2024-03-05"),
+            "{}",
+            o.stdout
+        );
+        assert_eq!(
+            db.ok_json(&["person", "show", &citizen_id])["age"],
+            age_on(today)
+        );
+
+        let police = db.file(
+            "公安.csv",
+            &format!("身份证号,姓名,死亡日期,来源编号\n{citizen_id},{name},2024-03-05,GA-9\n"),
+        );
+        db.ok_json(&[
+            "import",
+            "deaths",
+            &police,
+            "--source",
+            "police",
+            "--date",
+            "2024-04-02",
+        ]);
+        let o = db.run(&["person", "show", &citizen_id]);
+        assert!(
+            o.stdout.contains(&format!("享年 {} 岁", age_on(died))),
+            "[{}] {}",
+            db.label,
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("死亡（官方确认）：2024-03-05"),
+            "{}",
+            o.stdout
+        );
+        assert!(!o.stdout.contains("待官方确认）"), "{}", o.stdout);
+        // The official death terminated the benefit: the village report's suspension, dated
+        // after the death, does not outlive it.
+        assert!(o.stdout.contains("当前状态：终止"), "{}", o.stdout);
+        assert_eq!(
+            db.ok_json(&["person", "show", &citizen_id])["age"],
+            age_on(died)
+        );
+    }
 }
