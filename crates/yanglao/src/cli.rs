@@ -306,7 +306,7 @@ pub enum FundCmd {
 
 #[derive(Subcommand)]
 pub enum InheritanceCmd {
-    /// 把去世人员的个人账户余额支付给继承人（先抵扣多发待遇）
+    /// 把去世人员的个人账户余额及生前应发未发的出口补贴支付给继承人（先抵扣多发待遇）
     Pay {
         /// 去世人员的身份证号
         citizen_id: String,
