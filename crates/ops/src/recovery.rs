@@ -302,6 +302,7 @@ pub fn pay_inheritance(
         }
         // Offset any outstanding overpayment first.
         let mut offset_fen = 0;
+        let mut offset_entry = None;
         if let Some(c) = tx.query_opt(
             "SELECT case_id, overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE county = $1 AND person_id = $2",
             &[Param::Text(&county), Param::Int(person_id)],
@@ -311,7 +312,7 @@ pub fn pay_inheritance(
             let available: i64 = balances.get(&person_id).map_or(0, |b| b.iter().map(|x| (*x).max(0)).sum());
             offset_fen = outstanding.min(available);
             if offset_fen > 0 {
-                record_in(tx, case_id, "offset", offset_fen, on, Some("继承前抵扣多发待遇"), &actor)?;
+                offset_entry = Some(record_in(tx, case_id, "offset", offset_fen, on, Some("继承前抵扣多发待遇"), &actor)?.entry_id);
             }
         }
         let balances = ledger::component_balances(tx, &county, Some(person_id))?;
@@ -325,12 +326,21 @@ pub fn pay_inheritance(
             import_id: None,
             lines: Vec::new(),
         };
-        let parts = if paid_fen > 0 { debit_account(tx, &mut draft, person_id, paid_fen)? } else { [0; 6] };
-        draft.add(ledger::BANK, -paid_fen);
-        let entry_id = ledger::post(tx, &draft, &actor)?;
-        if paid_fen > 0 {
-            write_movement(tx, &draft, person_id, entry_id, "inheritance", &parts, &format!("HEIR-{}", heir.masked()))?;
-        }
+        // Nothing left after the offset: the offset's entry settles the account (an entry of no
+        // amount is never posted). Nothing at all to offset or pay: there is no inheritance.
+        let entry_id = match (paid_fen > 0, offset_entry) {
+            (true, _) => {
+                let parts = debit_account(tx, &mut draft, person_id, paid_fen)?;
+                draft.add(ledger::BANK, -paid_fen);
+                let entry_id = ledger::post(tx, &draft, &actor)?;
+                write_movement(tx, &draft, person_id, entry_id, "inheritance", &parts, &format!("HEIR-{}", heir.masked()))?;
+                entry_id
+            }
+            (false, Some(entry_id)) => entry_id,
+            (false, None) => {
+                return Err(OpsError::rule("E-INHERIT-NO-BALANCE", "此人的个人账户余额为零，没有可支付给继承人的余额"));
+            }
+        };
         tx.exec(
             "INSERT INTO inheritance_payments (county, person_id, heir_name, heir_citizen_id, heir_bank, heir_account, offset_fen, paid_fen, paid_on, entry_id, recorded_by, recorded_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
