@@ -2070,6 +2070,7 @@ fn many_random_operation_sequences() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     let steps = std::sync::atomic::AtomicUsize::new(0);
+    let sequences = std::sync::atomic::AtomicUsize::new(0);
     let t0 = std::time::Instant::now();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: n,
@@ -2085,7 +2086,14 @@ fn many_random_operation_sequences() {
                 start,
                 &ops,
             );
-            steps.fetch_add(k, std::sync::atomic::Ordering::Relaxed);
+            let total = steps.fetch_add(k, std::sync::atomic::Ordering::Relaxed) + k;
+            let done = sequences.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if done.is_multiple_of(500) {
+                eprintln!(
+                    "{done} sequences, {total} steps, {:.0} s",
+                    t0.elapsed().as_secs_f64()
+                );
+            }
             Ok(())
         })
         .unwrap();
