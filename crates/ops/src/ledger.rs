@@ -219,13 +219,22 @@ impl EntryDraft<'_> {
     }
 }
 
-/// Posts a balanced entry and returns its id. An unbalanced draft is a programming error caught
-/// here, before anything is written.
+/// Posts a balanced entry and returns its id. An unbalanced draft, or one without a line of a
+/// non-zero amount, is a programming error caught here, before anything is written.
 pub fn post(tx: &mut Tx<'_>, draft: &EntryDraft<'_>, actor: &str) -> Result<i64> {
     if let Some((account, _)) = draft.lines.iter().find(|l| side_of(&l.0).is_none()) {
         return Err(OpsError::rule(
             "E-LEDGER-UNKNOWN-ACCOUNT",
             format!("科目“{account}”不在科目表中，已拒绝记账"),
+        ));
+    }
+    if draft.lines.iter().all(|l| l.1 == 0) {
+        return Err(OpsError::rule(
+            "E-LEDGER-EMPTY-ENTRY",
+            format!(
+                "记账凭证“{}”没有金额不为零的分录，已拒绝记账",
+                draft.description
+            ),
         ));
     }
     let sum: i64 = draft.lines.iter().map(|l| l.1).sum();

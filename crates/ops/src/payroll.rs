@@ -1033,6 +1033,8 @@ fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64) -> Vec<Fo
 
 /// The checks of a payroll against the register as it is now: every line's person looked at
 /// again (decisions in force for the month, deaths confirmed or awaiting review, certification).
+/// A termination makes a line unpayable when it takes effect before the line's last month: the
+/// month of a death (or a transfer) is still paid, as the run pays it.
 fn check_in(
     tx: &mut Tx<'_>,
     book: &crate::policy::PolicyBook,
@@ -1055,9 +1057,9 @@ fn check_in(
     tx.for_each_ref(
         "SELECT l.line_no, l.person_id, p.birth_date, l.bank_account, l.total_fen / l.months, prev.total_fen / prev.months,
                 (SELECT e.effective_date FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
-                 ORDER BY e.effective_date, e.event_id LIMIT 1),
+                   AND e.effective_date < l.to_month ORDER BY e.effective_date, e.event_id LIMIT 1),
                 (SELECT e.reason FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
-                 ORDER BY e.effective_date, e.event_id LIMIT 1),
+                   AND e.effective_date < l.to_month ORDER BY e.effective_date, e.event_id LIMIT 1),
                 a.start_month
          FROM payroll_lines l
          JOIN persons p ON p.county = l.county AND p.person_id = l.person_id

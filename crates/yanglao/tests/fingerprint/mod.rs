@@ -21,20 +21,45 @@ pub struct TablePrint {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint(pub BTreeMap<String, TablePrint>);
 
-impl Fingerprint {
-    /// Reads every user table of `db` in one read transaction.
-    pub fn of(db: &mut Db) -> Fingerprint {
+/// The tables of a database and the query that reads each one's rows as text: read once, it
+/// makes each later fingerprint of the same schema a query per table (PostgreSQL's catalogue
+/// views are slow to ask).
+#[derive(Debug, Clone)]
+pub struct Layout(Vec<(String, String)>);
+
+impl Layout {
+    pub fn of(db: &mut Db) -> Layout {
         let backend = db.backend();
-        db.read_transaction(|tx| -> Result<Fingerprint, StoreError> {
-            let mut out = BTreeMap::new();
+        db.read_transaction(|tx| -> Result<Layout, StoreError> {
+            let mut out = Vec::new();
             for table in tables(tx, backend)? {
                 let (columns, key) = columns(tx, backend, &table)?;
                 let sql = row_text_query(backend, &table, &columns, &key);
+                out.push((table, sql));
+            }
+            Ok(Layout(out))
+        })
+        .expect("layout of the database")
+    }
+}
+
+impl Fingerprint {
+    /// Reads every user table of `db` in one read transaction.
+    pub fn of(db: &mut Db) -> Fingerprint {
+        let layout = Layout::of(db);
+        Fingerprint::with(db, &layout)
+    }
+
+    /// As [`Fingerprint::of`], for a database whose tables are those of `layout`.
+    pub fn with(db: &mut Db, layout: &Layout) -> Fingerprint {
+        db.read_transaction(|tx| -> Result<Fingerprint, StoreError> {
+            let mut out = BTreeMap::new();
+            for (table, sql) in &layout.0 {
                 let mut print = TablePrint {
                     rows: 0,
                     checksum: FNV_OFFSET,
                 };
-                tx.for_each_ref(&sql, &[], |r| {
+                tx.for_each_ref(sql, &[], |r| {
                     // A NULL row text cannot happen (quote() and row casts never give NULL), but
                     // an empty string would hash the same as nothing: count rows separately.
                     let text = r.str(0)?;
@@ -43,7 +68,7 @@ impl Fingerprint {
                     print.checksum = fnv(print.checksum, b"\n");
                     Ok(())
                 })?;
-                out.insert(table, print);
+                out.insert(table.clone(), print);
             }
             Ok(Fingerprint(out))
         })
