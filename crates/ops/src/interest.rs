@@ -73,12 +73,7 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
             if first_year >= year {
                 continue;
             }
-            let credited: Vec<i64> = tx
-                .query("SELECT year FROM interest_credits WHERE county = $1 ORDER BY year", &[Param::Text(c)])?
-                .iter()
-                .map(|r| r.i64(0))
-                .collect::<std::result::Result<_, _>>()?;
-            if let Some(missing) = (first_year + 1..year).find(|y| !credited.contains(&i64::from(*y))) {
+            if let Some(missing) = first_uncredited(tx, c, first_year + 1..year)? {
                 return Err(OpsError::rule(
                     "E-INTEREST-EARLIER-YEAR",
                     format!("{c} 的 {missing} 年利息尚未记账：须按年度顺序计息，请先计 {missing} 年"),
@@ -140,6 +135,25 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
         }
         Ok(out)
     })
+}
+
+/// The first year of `years` whose interest the county has not credited yet.
+pub fn first_uncredited(
+    tx: &mut yanglao_store::Tx<'_>,
+    county: &str,
+    years: std::ops::Range<i32>,
+) -> Result<Option<i32>> {
+    let credited: Vec<i64> = tx
+        .query(
+            "SELECT year FROM interest_credits WHERE county = $1",
+            &[Param::Text(county)],
+        )?
+        .iter()
+        .map(|r| r.i64(0))
+        .collect::<std::result::Result<_, _>>()?;
+    Ok(years
+        .into_iter()
+        .find(|y| !credited.contains(&i64::from(*y))))
 }
 
 /// The last year credited in each county (keyed by [`crate::register::county_key`]).

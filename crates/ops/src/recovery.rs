@@ -314,12 +314,7 @@ pub fn pay_inheritance(
             .query_one("SELECT MIN(movement_date) FROM account_movements WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?
             .opt_date(0)?;
         if let Some(first) = first {
-            let credited: Vec<i64> = tx
-                .query("SELECT year FROM interest_credits WHERE county = $1", &[Param::Text(&county)])?
-                .iter()
-                .map(|r| r.i64(0))
-                .collect::<std::result::Result<_, _>>()?;
-            if let Some(missing) = (first.year() + 1..on.year()).find(|y| !credited.contains(&i64::from(*y))) {
+            if let Some(missing) = crate::interest::first_uncredited(tx, &county, first.year() + 1..on.year())? {
                 return Err(OpsError::rule(
                     "E-INHERIT-INTEREST-PENDING",
                     format!("此人所在县区 {missing} 年的个人账户记账利息尚未计入：继承人应得到截至上年末的利息，请先运行 interest credit --year {missing}"),

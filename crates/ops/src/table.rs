@@ -328,6 +328,14 @@ fn spreadsheet_error_zh(e: &calamine::Error) -> String {
     }
 }
 
+fn unreadable_workbook(file_name: &str, e: String) -> FileError {
+    FileError::new(
+        file_name,
+        "E-FILE-UNREADABLE",
+        format!("无法读取电子表格：{e}"),
+    )
+}
+
 /// The widest table read (columns A to ALL): wider is not a register or a collection file, and a
 /// row as wide as a sheet (16,384 columns) repeated over a million rows would not fit in memory.
 pub const MAX_COLUMNS: u32 = 1000;
@@ -336,13 +344,7 @@ pub const MAX_COLUMNS: u32 = 1000;
 /// whose few cells lie far apart (A1 and XFD1048576) costs what its cells cost, not the rectangle
 /// between them. A file that is not an xlsx after all (an xls renamed) goes to the general reader.
 fn read_xlsx(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
-    let unreadable = |e: String| {
-        FileError::new(
-            file_name,
-            "E-FILE-UNREADABLE",
-            format!("无法读取电子表格：{e}"),
-        )
-    };
+    let unreadable = |e: String| unreadable_workbook(file_name, e);
     if !bytes.starts_with(b"PK") {
         return read_workbook(file_name, bytes);
     }
@@ -417,13 +419,7 @@ fn read_xlsx(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
 }
 
 fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
-    let unreadable = |e: String| {
-        FileError::new(
-            file_name,
-            "E-FILE-UNREADABLE",
-            format!("无法读取电子表格：{e}"),
-        )
-    };
+    let unreadable = |e: String| unreadable_workbook(file_name, e);
     let range = library_guarded(|| {
         let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
             .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;

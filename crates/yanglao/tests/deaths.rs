@@ -589,25 +589,41 @@ fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
     }
 }
 
-/// Pays a deceased person's balance to an heir on `on`.
-fn pay_heirs(db: &TestDb, person: &str, on: &str) -> Value {
-    let heir = id("140302", "19800101", 77);
-    let acct = yanglao_domain::bank::with_luhn_digit("622848000055556666");
-    db.ok_json(&[
+/// `inheritance pay` of a deceased person's balance to one heir on `on`.
+fn heirs_args(person: &str, on: &str) -> Vec<String> {
+    [
         "inheritance",
         "pay",
         person,
         "--heir-name",
         "韩文",
         "--heir-id",
-        &heir,
+        &id("140302", "19800101", 77),
         "--heir-bank",
         "中国农业银行",
         "--heir-account",
-        &acct,
+        &yanglao_domain::bank::with_luhn_digit("622848000055556666"),
         "--date",
         on,
-    ])
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Pays a deceased person's balance to an heir on `on`.
+fn pay_heirs(db: &TestDb, person: &str, on: &str) -> Value {
+    let args = heirs_args(person, on);
+    db.ok_json(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// Runs `inheritance pay` expecting a refusal; returns its JSON output.
+fn refuse_heirs(db: &TestDb, person: &str, on: &str) -> String {
+    let mut args = heirs_args(person, on);
+    args.push("--json".into());
+    let o = db.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    o.stdout
 }
 
 #[test]
@@ -678,27 +694,8 @@ fn months_owed_at_death_go_to_the_heirs_with_the_balance() {
         // Person 0 drew the exit subsidy alone and was paid through the month of death: there is
         // nothing to pay the heirs, and no empty entry is posted.
         let entries = db.count("SELECT COUNT(*) FROM journal_entries");
-        let o = db.run(&[
-            "inheritance",
-            "pay",
-            &pid(0),
-            "--heir-name",
-            "韩文",
-            "--heir-id",
-            &id("140302", "19800101", 77),
-            "--heir-bank",
-            "中国农业银行",
-            "--heir-account",
-            &yanglao_domain::bank::with_luhn_digit("622848000055556666"),
-            "--date",
-            "2025-07-15",
-            "--json",
-        ]);
-        assert!(
-            o.code == 1 && o.stdout.contains("E-INHERIT-NOTHING"),
-            "{}",
-            o.stdout
-        );
+        let out = refuse_heirs(&db, &pid(0), "2025-07-15");
+        assert!(out.contains("E-INHERIT-NOTHING"), "{out}");
         assert_eq!(db.count("SELECT COUNT(*) FROM journal_entries"), entries);
         // The year's statement counts them as exit subsidies paid.
         let st = db.ok_json(&["fund", "statement", "--year", "2025"]);
@@ -710,23 +707,8 @@ fn months_owed_at_death_go_to_the_heirs_with_the_balance() {
         );
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
         // Once only.
-        let o = db.run(&[
-            "inheritance",
-            "pay",
-            &pid(1),
-            "--heir-name",
-            "韩文",
-            "--heir-id",
-            &id("140302", "19800101", 77),
-            "--heir-bank",
-            "中国农业银行",
-            "--heir-account",
-            &yanglao_domain::bank::with_luhn_digit("622848000055556666"),
-            "--date",
-            "2025-07-16",
-            "--json",
-        ]);
-        assert!(o.stdout.contains("E-INHERIT-DONE"), "{}", o.stdout);
+        let out = refuse_heirs(&db, &pid(1), "2025-07-16");
+        assert!(out.contains("E-INHERIT-DONE"), "{out}");
     }
 }
 
