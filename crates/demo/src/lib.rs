@@ -45,7 +45,7 @@ impl From<yanglao_report::GenerateError> for DemoError {
 
 pub struct Summary {
     pub counts: run::Counts,
-    pub statement: yanglao_ops::fund::Statement,
+    pub statement: yanglao_ops::books::fund::Statement,
     pub generated: yanglao_report::Generated,
     pub checks: Vec<verify::Check>,
     pub seconds: f64,
@@ -114,7 +114,7 @@ pub fn run(
     )?;
     let statement = match &generated.outcome.measured.statement {
         Some(s) => s.clone(),
-        None => yanglao_ops::fund::statement(ctx, 2023, None)?,
+        None => yanglao_ops::books::fund::statement(ctx, 2023, None)?,
     };
     let checks = verify::checks(ctx, o.scale, &generated, &statement)?;
     Ok(Summary {

@@ -149,7 +149,7 @@ impl Demo<'_> {
                 total_months += 1;
                 counts.time("deaths", |c| self.deaths(&people, year, month, &data, c))?;
                 let m = Month::parse(&format!("{year}-{month:02}")).expect("valid");
-                counts.time("awards", |_| yanglao_ops::awards::run(self.ctx, m, None))?;
+                counts.time("awards", |_| yanglao_ops::payroll::awards::run(self.ctx, m, None))?;
                 self.payroll(m, &data, &mut counts)?;
                 counts.time("recovery", |c| self.recoveries(&people, year, month, c))?;
                 if month % 3 == 0 {
@@ -159,7 +159,7 @@ impl Demo<'_> {
                 }
             }
             counts.time("gov-pay", |_| {
-                yanglao_ops::govpay::run(self.ctx, year, None, None)
+                yanglao_ops::register::govpay::run(self.ctx, year, None, None)
             })?;
             match year {
                 2022 => counts.time("calibration", |c| self.close_2022(&people, &data, c))?,
@@ -167,7 +167,7 @@ impl Demo<'_> {
                 _ => {}
             }
             counts.time("interest", |_| {
-                yanglao_ops::interest::credit(self.ctx, year, None)
+                yanglao_ops::register::interest::credit(self.ctx, year, None)
             })?;
         }
         counts.time("survey", |c| self.survey(&data, c))?;
@@ -187,7 +187,7 @@ impl Demo<'_> {
         }
         let f = data.join("参保人员.csv");
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::persons::import)?;
+        import(self.ctx, &f, yanglao_ops::register::persons::import)?;
         let mut h = String::from("身份证号,姓名,困难类别,认定日期,终止日期\n");
         let groups = ["低保对象", "特困人员", "重度残疾人"];
         for (k, p) in people
@@ -206,7 +206,7 @@ impl Demo<'_> {
         }
         let f = data.join("困难群体.csv");
         write(&f, &h, counts)?;
-        import(self.ctx, &f, yanglao_ops::hardship::import)?;
+        import(self.ctx, &f, yanglao_ops::register::hardship::import)?;
         Ok(())
     }
 
@@ -265,7 +265,7 @@ impl Demo<'_> {
         }
         let f = data.join("基金专户协议.csv");
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::bank::import_agreements)?;
+        import(self.ctx, &f, yanglao_ops::books::bank::import_agreements)?;
         Ok(accounts)
     }
 
@@ -277,7 +277,7 @@ impl Demo<'_> {
         }
         let f = data.join(format!("{year}年财政补助预算.csv"));
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::budget::import_budget)?;
+        import(self.ctx, &f, yanglao_ops::books::budget::import_budget)?;
         let mut a = String::from("年度,级次,类别,县区代码,到位日期,金额(元),凭证号\n");
         let mut n = 0;
         for (level, kind, fen) in &arrived {
@@ -301,7 +301,7 @@ impl Demo<'_> {
         }
         let f = data.join(format!("{year}年补助资金到位.csv"));
         write(&f, &a, counts)?;
-        import(self.ctx, &f, yanglao_ops::budget::import_arrivals)?;
+        import(self.ctx, &f, yanglao_ops::books::budget::import_arrivals)?;
         Ok(())
     }
 
@@ -419,7 +419,7 @@ impl Demo<'_> {
             if text.len() > header.len() {
                 let f = data.join(format!("{year}年第{}季度缴费.csv", q + 1));
                 write(&f, text, counts)?;
-                import(self.ctx, &f, yanglao_ops::contributions::import)?;
+                import(self.ctx, &f, yanglao_ops::register::contributions::import)?;
             }
         }
         Ok(())
@@ -449,7 +449,7 @@ impl Demo<'_> {
         counts.contributions[y] += paying.len();
         let f = data.join(format!("{year}年12月缴费（年末）.csv"));
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::contributions::import)?;
+        import(self.ctx, &f, yanglao_ops::register::contributions::import)?;
         Ok(())
     }
 
@@ -457,7 +457,7 @@ impl Demo<'_> {
     /// report brings forward into 2023 (15,906.48 万元).
     fn close_2022(&mut self, people: &[Person], data: &Path, counts: &mut Counts) -> Result<()> {
         let group: Vec<&Person> = people.iter().filter(|p| p.calibration[1]).collect();
-        let closing = yanglao_ops::fund::statement(self.ctx, 2022, None)?.closing_fen;
+        let closing = yanglao_ops::books::fund::statement(self.ctx, 2022, None)?.closing_fen;
         let target = plan::scaled(15_906_480_000, self.scale);
         let gap_yuan = (target - closing) / 100;
         let tiers = match crate::calibrate::split_total(group.len() as i64, gap_yuan, 10) {
@@ -482,7 +482,7 @@ impl Demo<'_> {
             .iter()
             .filter(|p| p.calibration[2] && p.county == 0)
             .collect();
-        let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
+        let x = yanglao_ops::books::budget::execution(self.ctx, 2023, 0.9)?;
         let spent = |level: &str| {
             x.lines
                 .iter()
@@ -490,7 +490,7 @@ impl Demo<'_> {
                 .map(|l| l.spent_fen)
                 .sum::<i64>()
         };
-        let income = yanglao_ops::fund::statement(self.ctx, 2023, None)?.income_fen;
+        let income = yanglao_ops::books::fund::statement(self.ctx, 2023, None)?.income_fen;
         let payers = people.iter().filter(|p| p.tiers[2].is_some()).count() as i64;
         let lowest_now = people
             .iter()
@@ -543,14 +543,14 @@ impl Demo<'_> {
     /// the year's exit subsidies, its benefit spending and its payments are the published ones
     /// (2,944.43 万元, 3,532.47 万元, 156.73万 人次).
     fn december_deaths(&mut self, month: Month, data: &Path, counts: &mut Counts) -> Result<()> {
-        let x = yanglao_ops::budget::execution(self.ctx, 2023, 0.9)?;
+        let x = yanglao_ops::books::budget::execution(self.ctx, 2023, 0.9)?;
         let exit_so_far: i64 = x
             .lines
             .iter()
             .filter(|l| l.kind == "exit")
             .map(|l| l.spent_fen)
             .sum();
-        let spending_so_far = yanglao_ops::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
+        let spending_so_far = yanglao_ops::books::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
         let (jan, dec) = (d(2023, 1, 1), month.first_day());
         let (payments_so_far, lines) = self.ctx.db.transaction(|tx| -> Result<_> {
             let so_far = tx.scalar_i64(
@@ -676,7 +676,7 @@ impl Demo<'_> {
             self.ctx.actor = maker;
             approved?;
             let e = counts.time("payroll export", |_| {
-                yanglao_ops::export::export(self.ctx, p.id, &out, &|_, _| {})
+                yanglao_ops::payroll::export::export(self.ctx, p.id, &out, &|_, _| {})
             })?;
             counts.files_written += e.files.len();
             let county = COUNTIES.iter().position(|c| *c == p.county).unwrap_or(0);
@@ -693,7 +693,7 @@ impl Demo<'_> {
                 let path = PathBuf::from(format!("{f}.回盘.csv"));
                 write(&path, &ret, counts)?;
                 counts.time("bank returns", |_| {
-                    import(self.ctx, &path, yanglao_ops::bank_return::import)
+                    import(self.ctx, &path, yanglao_ops::payroll::bank_return::import)
                 })?;
             }
         }
@@ -740,7 +740,7 @@ impl Demo<'_> {
                     continue;
                 }
                 let on = d(year, month, 25);
-                yanglao_ops::recovery::record(
+                yanglao_ops::deaths::recovery::record(
                     self.ctx,
                     case.case_id,
                     "family-refund",
@@ -852,7 +852,7 @@ impl Demo<'_> {
         }
         let f = data.join(format!("银行对账单-{year}-Q{}.csv", month / 3));
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::bank::import_statement)?;
+        import(self.ctx, &f, yanglao_ops::books::bank::import_statement)?;
         Ok(())
     }
 
@@ -895,7 +895,7 @@ impl Demo<'_> {
         }
         let f = data.join("2023年满意度及政策知晓度调查.csv");
         write(&f, &s, counts)?;
-        import(self.ctx, &f, yanglao_ops::survey::import)?;
+        import(self.ctx, &f, yanglao_ops::evaluation::survey::import)?;
         Ok(())
     }
 }

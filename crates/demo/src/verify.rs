@@ -3,7 +3,7 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
-use yanglao_ops::fund::Statement;
+use yanglao_ops::books::fund::Statement;
 use yanglao_ops::{Ctx, OpsError};
 
 use crate::plan::COUNTIES;
@@ -189,7 +189,7 @@ pub fn checks(
     c.wan_yuan("年末结余（本年结余）", 5_800.54, s.surplus_fen);
     c.wan_yuan("年末滚存结余", 21_707.02, s.closing_fen);
     // Budget and spending.
-    let x = yanglao_ops::budget::execution(ctx, 2023, 0.9)?;
+    let x = yanglao_ops::books::budget::execution(ctx, 2023, 0.9)?;
     c.wan_yuan("财政补助预算合计", 4_534.36, x.total.budget_fen);
     c.wan_yuan("财政补助实际支出合计", 4_461.65, x.total.spent_fen);
     let line = |level: &str, kind: &str| {
@@ -304,7 +304,7 @@ pub fn checks(
         "原报告印为 4.10%（无负号），与同比 −4.12% 不符",
     );
     // The banks.
-    let shortfalls = yanglao_ops::bank::interest_check(ctx, 2023)?;
+    let shortfalls = yanglao_ops::books::bank::interest_check(ctx, 2023)?;
     let applied = |county: &str| {
         shortfalls
             .iter()
@@ -344,7 +344,7 @@ pub fn checks(
 
 /// The share of 2023's self-payers at the lowest tier, percent.
 fn lowest_tier_share(ctx: &mut Ctx) -> Result<f64, OpsError> {
-    let a = yanglao_ops::enrolment::analyse(ctx, 2023, 2023)?;
+    let a = yanglao_ops::evaluation::enrolment::analyse(ctx, 2023, 2023)?;
     Ok(a.first()
         .and_then(|x| x.lowest_tier_share_pct)
         .unwrap_or(0.0))

@@ -206,20 +206,20 @@ impl Harness {
         let ctx = self.ctx.as_mut().expect("books for an import");
         let before = footprint(ctx);
         let runs: Vec<Result<yanglao_ops::ImportOutcome, OpsError>> = match self.target {
-            Target::Persons => vec![yanglao_ops::persons::import(ctx, path, true)],
-            Target::Hardship => vec![yanglao_ops::hardship::import(ctx, path, true)],
-            Target::Contributions => vec![yanglao_ops::contributions::import(ctx, path, true)],
+            Target::Persons => vec![yanglao_ops::register::persons::import(ctx, path, true)],
+            Target::Hardship => vec![yanglao_ops::register::hardship::import(ctx, path, true)],
+            Target::Contributions => vec![yanglao_ops::register::contributions::import(ctx, path, true)],
             Target::Deaths => vec![
                 yanglao_ops::deaths::import(ctx, path, Source::Police, true, Some(processed_on())),
                 yanglao_ops::deaths::import(ctx, path, Source::Village, true, Some(processed_on())),
             ],
-            Target::Certifications => vec![yanglao_ops::certification::import(ctx, path, true)],
-            Target::BankReturn => vec![yanglao_ops::bank_return::import(ctx, path, true)],
-            Target::BankAgreements => vec![yanglao_ops::bank::import_agreements(ctx, path, true)],
-            Target::BankStatement => vec![yanglao_ops::bank::import_statement(ctx, path, true)],
-            Target::Budget => vec![yanglao_ops::budget::import_budget(ctx, path, true)],
-            Target::FundArrivals => vec![yanglao_ops::budget::import_arrivals(ctx, path, true)],
-            Target::Survey => vec![yanglao_ops::survey::import(ctx, path, true)],
+            Target::Certifications => vec![yanglao_ops::deaths::certification::import(ctx, path, true)],
+            Target::BankReturn => vec![yanglao_ops::payroll::bank_return::import(ctx, path, true)],
+            Target::BankAgreements => vec![yanglao_ops::books::bank::import_agreements(ctx, path, true)],
+            Target::BankStatement => vec![yanglao_ops::books::bank::import_statement(ctx, path, true)],
+            Target::Budget => vec![yanglao_ops::books::budget::import_budget(ctx, path, true)],
+            Target::FundArrivals => vec![yanglao_ops::books::budget::import_arrivals(ctx, path, true)],
+            Target::Survey => vec![yanglao_ops::evaluation::survey::import(ctx, path, true)],
             t => unreachable!("{t:?} is not an import"),
         };
         for r in runs {
@@ -285,7 +285,7 @@ fn footprint(ctx: &mut Ctx) -> (i64, i64) {
 }
 
 fn table(path: &Path) {
-    let Ok(t) = yanglao_ops::table::read_table(path) else {
+    let Ok(t) = yanglao_ops::imports::table::read_table(path) else {
         return;
     };
     let mut last = 1;
@@ -295,7 +295,7 @@ fn table(path: &Path) {
     }
     let _ = t.cell_problems(&[]);
     for required in [
-        &yanglao_ops::persons::COLUMNS[..],
+        &yanglao_ops::register::persons::COLUMNS[..],
         &yanglao_ops::evaluation::WORKSHEET_COLUMNS[..],
     ] {
         if let Ok(cols) = t.columns(required) {

@@ -1,7 +1,7 @@
 //! `bench import`: generates N valid contribution rows with their persons, imports both into a
 //! fresh database and measures rows per second. The generators are also used by the tests.
 
-use crate::{contributions, persons, Ctx, OpsError, Result};
+use crate::{register::contributions, register::persons, Ctx, OpsError, Result};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use std::io::Write;
@@ -233,7 +233,7 @@ pub fn setup_recipients(
             }
             tx.insert_many(
                 "persons",
-                &crate::persons::PERSON_COLUMNS,
+                &crate::register::persons::PERSON_COLUMNS,
                 &rows,
                 |(i, id, name, account), b| {
                     let k = (*i - 1) as usize;
@@ -256,7 +256,7 @@ pub fn setup_recipients(
             let start = yanglao_domain::Month::of(launch).first_day();
             tx.insert_many(
                 "awards",
-                &crate::awards::AWARD_COLUMNS,
+                &crate::payroll::awards::AWARD_COLUMNS,
                 &rows,
                 |(i, _, _, _), b| {
                     let k = (*i - 1) as usize;
@@ -429,7 +429,7 @@ pub fn run_payroll_bench(
     }
     let t = Instant::now();
     for p in &run.payrolls {
-        crate::export::export(&mut ctx, p.id, out_dir, &|i, total| {
+        crate::payroll::export::export(&mut ctx, p.id, out_dir, &|i, total| {
             progress("导出", i, total)
         })?;
     }
@@ -656,7 +656,7 @@ pub fn setup_evaluation_city(
         "年度,级次,类别,金额(元)\n2023,省级,出口补,14222000\n2023,市级,入口补,2168400\n2023,市级,出口补,4167200\n2023,县级,政府代缴,6330000\n2023,县级,入口补,6413200\n2023,县级,出口补,12042800\n",
     )
     .map_err(io)?;
-    crate::budget::import_budget(&mut ctx, &budget, false)?;
+    crate::books::budget::import_budget(&mut ctx, &budget, false)?;
     let mut rng = Rng::new(11);
     let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
     for i in 0..1000 {
@@ -682,7 +682,7 @@ pub fn setup_evaluation_city(
     }
     let survey = dir.join("survey.csv");
     std::fs::write(&survey, s).map_err(io)?;
-    crate::survey::import(&mut ctx, &survey, false)?;
+    crate::evaluation::survey::import(&mut ctx, &survey, false)?;
     let payroll_lines = ctx.db.transaction(|tx| -> Result<i64> {
         Ok(tx.scalar_i64("SELECT COUNT(*) FROM payroll_lines", &[])?)
     })?;

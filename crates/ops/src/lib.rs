@@ -3,35 +3,17 @@
 //!
 //! Data travels one way: file → validated rows → use case → ledger postings in one transaction.
 
-pub mod accounts;
-pub mod awards;
-pub mod bank;
-pub mod bank_return;
 pub mod bench;
-pub mod budget;
-pub mod certification;
-pub mod contributions;
+pub mod books;
 pub mod deaths;
-pub mod enrolment;
 pub mod evaluation;
-pub mod export;
-pub mod fund;
-pub mod govpay;
-pub mod hardship;
-pub mod interest;
+pub mod imports;
 pub mod ledger;
 pub mod payroll;
-pub mod persons;
 pub mod policy;
-pub mod problems;
-pub mod projection;
-pub mod recovery;
 pub mod register;
-pub mod status;
-pub mod survey;
-pub mod table;
 
-pub use problems::{FileError, ImportOutcome, Problem};
+pub use imports::problems::{FileError, ImportOutcome, Problem};
 
 use policy::PolicyBook;
 use yanglao_store::{Db, Param, StoreError, Tx};

@@ -236,7 +236,7 @@ pub fn load(
         .filter(|p| p.severity == yanglao_policy::Severity::Warning)
         .map(|p| format!("{file_name}:{p}"))
         .collect();
-    let sha256 = crate::table::sha256_hex(source.as_bytes());
+    let sha256 = crate::imports::table::sha256_hex(source.as_bytes());
     let book = PolicyBook::read(tx)?;
     if let Some(latest) = book.latest() {
         if latest.sha256 == sha256 && applies_from.is_none_or(|d| d == latest.applies_from) {

@@ -13,7 +13,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use yanglao_ops::{contributions, govpay, hardship, interest, ledger, persons, Ctx};
+use yanglao_ops::{register::contributions, register::govpay, register::hardship, register::interest, ledger, register::persons, Ctx};
 use yanglao_store::{Db, Param, ScratchPg};
 
 const PEOPLE: usize = 12;
@@ -149,7 +149,7 @@ fn check(ctx: &mut Ctx, model: &Model) {
     let assets: i64 = r.fund_by_county.iter().map(|c| c.1).sum();
     let mut closing = 0;
     for year in 2021..=2025 {
-        let st = yanglao_ops::fund::statement(ctx, year, None).unwrap();
+        let st = yanglao_ops::books::fund::statement(ctx, year, None).unwrap();
         assert_eq!(
             st.brought_forward_fen, closing,
             "{year} brings forward the year before's closing"

@@ -31,10 +31,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use yanglao_domain::{CitizenId, Month};
-use yanglao_ops::{
-    awards, bank_return, contributions, deaths, export, govpay, hardship, interest, ledger,
-    payroll, persons, recovery, status, Ctx, ImportOutcome,
-};
+use yanglao_ops::{payroll::awards, payroll::bank_return, register::contributions, deaths, payroll::export, register::govpay, register::hardship, register::interest, ledger, payroll, register::persons, deaths::recovery, register::status, Ctx, ImportOutcome};
 use yanglao_store::{Db, Param, Row, ScratchPg};
 
 const A: &str = "140302";

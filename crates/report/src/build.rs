@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use yanglao_domain::format_wan_yuan as wy;
 use yanglao_eval::{fmt2, Evaluation, Framework};
-use yanglao_ops::budget::Execution;
-use yanglao_ops::enrolment::{YearAnalysis, LAPSE_REASONS};
+use yanglao_ops::books::budget::Execution;
+use yanglao_ops::evaluation::enrolment::{YearAnalysis, LAPSE_REASONS};
 use yanglao_ops::evaluation::{metric_zh, persons_text, Finding, Measured};
-use yanglao_ops::fund::Statement;
-use yanglao_ops::survey::SurveyRates;
+use yanglao_ops::books::fund::Statement;
+use yanglao_ops::evaluation::survey::SurveyRates;
 
 use crate::doc::{Block, Doc, Table};
 
@@ -194,7 +194,7 @@ pub fn report(i: &Input<'_>) -> Doc {
         );
         for l in &x.lines {
             tb.rows.push(vec![
-                yanglao_ops::budget::label(&l.level, &l.kind),
+                yanglao_ops::books::budget::label(&l.level, &l.kind),
                 wy(l.budget_fen),
                 wy(l.arrived_fen),
                 wy(l.spent_fen),
@@ -586,7 +586,7 @@ pub fn report(i: &Input<'_>) -> Doc {
             ],
             &[8, 6, 14, 14, 14],
         );
-        let rate = |r: &Option<yanglao_ops::survey::SurveyRate>| {
+        let rate = |r: &Option<yanglao_ops::evaluation::survey::SurveyRate>| {
             r.as_ref().map_or("—".into(), |r| {
                 format!(
                     "{:.2}%（{:.2}%–{:.2}%，n={}）",

@@ -30,15 +30,15 @@ pub fn generate(
     // The books the evaluation read already.
     let statement = match &outcome.measured.statement {
         Some(s) => s.clone(),
-        None => yanglao_ops::fund::statement(ctx, year, None)?,
+        None => yanglao_ops::books::fund::statement(ctx, year, None)?,
     };
     let execution = match &outcome.measured.execution {
         Some(e) => e.clone(),
-        None => yanglao_ops::budget::execution(ctx, year, 0.9)?,
+        None => yanglao_ops::books::budget::execution(ctx, year, 0.9)?,
     };
     let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
-    let enrolment = yanglao_ops::enrolment::analyse(ctx, year - 2, year)?;
-    let surveys = yanglao_ops::survey::rates(ctx, year)?;
+    let enrolment = yanglao_ops::evaluation::enrolment::analyse(ctx, year - 2, year)?;
+    let surveys = yanglao_ops::evaluation::survey::rates(ctx, year)?;
     let doc = build::report(&build::Input {
         year,
         place: &place,
@@ -132,7 +132,7 @@ pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>,
         docx::write(doc, &temps[0]).map_err(|e| io(&finals[0], yanglao_domain::io_error_zh(&e)))?;
         html::write(doc, &temps[1]).map_err(|e| io(&finals[1], yanglao_domain::io_error_zh(&e)))?;
         xlsx::write(doc, &temps[2])
-            .map_err(|e| io(&finals[2], yanglao_ops::problems::xlsx_error_zh(&e)))?;
+            .map_err(|e| io(&finals[2], yanglao_ops::imports::problems::xlsx_error_zh(&e)))?;
         Ok(())
     })();
     if let Err(e) = result {

@@ -8,7 +8,7 @@ pub fn fund(cli: &Cli, cmd: &FundCmd) -> Result<i32, CliError> {
     match cmd {
         FundCmd::InterestCheck { year } => {
             let mut ctx = open(cli)?;
-            let list = yanglao_ops::bank::interest_check(&mut ctx, *year)?;
+            let list = yanglao_ops::books::bank::interest_check(&mut ctx, *year)?;
             if cli.json {
                 output::json(&list);
             } else {
@@ -38,9 +38,9 @@ pub fn fund(cli: &Cli, cmd: &FundCmd) -> Result<i32, CliError> {
         }
         FundCmd::Statement { year, county, out } => {
             let mut ctx = open(cli)?;
-            let st = yanglao_ops::fund::statement(&mut ctx, *year, county.as_deref())?;
+            let st = yanglao_ops::books::fund::statement(&mut ctx, *year, county.as_deref())?;
             if let Some(path) = out {
-                yanglao_ops::fund::write_xlsx(&st, path)?;
+                yanglao_ops::books::fund::write_xlsx(&st, path)?;
             }
             if cli.json {
                 output::json(&st);
@@ -92,7 +92,7 @@ pub fn budget(cli: &Cli, cmd: &BudgetCmd) -> Result<i32, CliError> {
     match cmd {
         BudgetCmd::Execution { year, threshold } => {
             let mut ctx = open(cli)?;
-            let ex = yanglao_ops::budget::execution(&mut ctx, *year, *threshold)?;
+            let ex = yanglao_ops::books::budget::execution(&mut ctx, *year, *threshold)?;
             if cli.json {
                 output::json(&ex);
             } else {
@@ -103,7 +103,7 @@ pub fn budget(cli: &Cli, cmd: &BudgetCmd) -> Result<i32, CliError> {
                 for l in &ex.lines {
                     println!(
                         "  {}：预算 {}，到位 {}（{}），支出 {}，执行率 {}{}",
-                        yanglao_ops::budget::label(&l.level, &l.kind),
+                        yanglao_ops::books::budget::label(&l.level, &l.kind),
                         w(l.budget_fen),
                         w(l.arrived_fen),
                         pct(l.arrival_rate),

@@ -778,32 +778,32 @@ pub fn run(cli: Cli) -> Res {
             let mut ctx = open(&cli)?;
             let o = match cmd {
                 ImportCmd::Persons(a) => {
-                    yanglao_ops::persons::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::register::persons::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::Contributions(a) => {
-                    yanglao_ops::contributions::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::register::contributions::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::Hardship(a) => {
-                    yanglao_ops::hardship::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::register::hardship::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::Certifications(a) => {
-                    yanglao_ops::certification::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::deaths::certification::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::BankAgreements(a) => {
-                    yanglao_ops::bank::import_agreements(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::books::bank::import_agreements(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::BankStatement(a) => {
-                    yanglao_ops::bank::import_statement(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::books::bank::import_statement(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::Budget(a) => {
-                    yanglao_ops::budget::import_budget(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::books::budget::import_budget(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::FundArrivals(a) => {
-                    yanglao_ops::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::books::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
                 }
-                ImportCmd::Survey(a) => yanglao_ops::survey::import(&mut ctx, &a.file, a.dry_run)?,
+                ImportCmd::Survey(a) => yanglao_ops::evaluation::survey::import(&mut ctx, &a.file, a.dry_run)?,
                 ImportCmd::BankReturn(a) => {
-                    yanglao_ops::bank_return::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::payroll::bank_return::import(&mut ctx, &a.file, a.dry_run)?
                 }
                 ImportCmd::Deaths {
                     file,
@@ -833,7 +833,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Contributions(ContributionsCmd::GovPay { year, county, date }) => {
             let date = parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(&cli)?;
-            let o = yanglao_ops::govpay::run(&mut ctx, *year, county.as_deref(), date)?;
+            let o = yanglao_ops::register::govpay::run(&mut ctx, *year, county.as_deref(), date)?;
             if cli.json {
                 output::json(&o);
             } else {
@@ -858,7 +858,7 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Interest(InterestCmd::Credit { year, county }) => {
             let mut ctx = open(&cli)?;
-            let o = yanglao_ops::interest::credit(&mut ctx, *year, county.as_deref())?;
+            let o = yanglao_ops::register::interest::credit(&mut ctx, *year, county.as_deref())?;
             if cli.json {
                 output::json(&o);
             } else {
@@ -887,7 +887,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Person(PersonCmd::Show { citizen_id }) => {
             let mut ctx = open(&cli)?;
             let v =
-                yanglao_ops::status::show(&mut ctx, citizen_id, chrono::Local::now().date_naive())?;
+                yanglao_ops::register::status::show(&mut ctx, citizen_id, chrono::Local::now().date_naive())?;
             if cli.json {
                 output::json(&v);
             } else {
@@ -987,7 +987,7 @@ pub fn run(cli: Cli) -> Res {
             reason,
             date,
         }) => {
-            let decision = yanglao_ops::status::Decision::parse(status).ok_or_else(|| {
+            let decision = yanglao_ops::register::status::Decision::parse(status).ok_or_else(|| {
                 err(
                     "E-STATUS-UNKNOWN",
                     format!("状态“{status}”无效：应为 receiving、suspended、resumed 或 terminated"),
@@ -995,7 +995,7 @@ pub fn run(cli: Cli) -> Res {
             })?;
             let date = parse_date_or_today(date.as_deref())?;
             let mut ctx = open(&cli)?;
-            let e = yanglao_ops::status::record(
+            let e = yanglao_ops::register::status::record(
                 &mut ctx,
                 citizen_id,
                 decision,
@@ -1019,7 +1019,7 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Account(AccountCmd::Show { citizen_id }) => {
             let mut ctx = open(&cli)?;
-            let s = yanglao_ops::accounts::show(&mut ctx, citizen_id)?;
+            let s = yanglao_ops::register::accounts::show(&mut ctx, citizen_id)?;
             if cli.json {
                 output::json(&s);
             } else {
@@ -1041,14 +1041,14 @@ pub fn run(cli: Cli) -> Res {
                 );
                 println!(
                     "缴费年度：{}",
-                    yanglao_ops::accounts::years_zh(&s.contribution_years)
+                    yanglao_ops::register::accounts::years_zh(&s.contribution_years)
                 );
                 println!(
                     "{:<12}{:<10}{:>6}{:>14}  凭证/票据",
                     "日期", "类别", "年度", "金额"
                 );
                 for m in &s.movements {
-                    let kind = yanglao_ops::accounts::movement_kind_zh(&m.kind);
+                    let kind = yanglao_ops::register::accounts::movement_kind_zh(&m.kind);
                     println!(
                         "{:<12}{:<10}{:>6}{:>14}  #{} {}",
                         m.date.to_string(),
@@ -1096,7 +1096,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Awards(AwardsCmd::Run { month, county }) => {
             let month = parse_month(month)?;
             let mut ctx = open(&cli)?;
-            let o = yanglao_ops::awards::run(&mut ctx, month, county.as_deref())?;
+            let o = yanglao_ops::payroll::awards::run(&mut ctx, month, county.as_deref())?;
             if cli.json {
                 output::json(&o);
             } else {

@@ -109,7 +109,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
                 yanglao_domain::parse_yuan_to_fen(amount).map_err(|e| err(e.code, e.message))?;
             let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
-            let s = yanglao_ops::recovery::record(
+            let s = yanglao_ops::deaths::recovery::record(
                 &mut ctx,
                 *case_id,
                 channel,
@@ -122,7 +122,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
             } else {
                 println!(
                     "追回案件 {case_id}：{} {}，未追回余额 {}（{}）",
-                    yanglao_ops::recovery::channel_zh(&s.channel),
+                    yanglao_ops::deaths::recovery::channel_zh(&s.channel),
                     output::yuan(s.amount_fen),
                     output::yuan(s.outstanding_fen),
                     if s.status == "closed" {
@@ -136,7 +136,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
         }
         RecoveryCmd::Show { case_id } => {
             let mut ctx = open(cli)?;
-            let h = yanglao_ops::recovery::show(&mut ctx, *case_id)?;
+            let h = yanglao_ops::deaths::recovery::show(&mut ctx, *case_id)?;
             if cli.json {
                 output::json(&h);
             } else {
@@ -171,7 +171,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
                     println!(
                         "  {}：{} {}{}（{}）",
                         st["date"].as_str().unwrap_or(""),
-                        yanglao_ops::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
+                        yanglao_ops::deaths::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
                         output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
                         st["note"]
                             .as_str()
@@ -260,7 +260,7 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
         } => {
             let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
-            let i = yanglao_ops::recovery::pay_inheritance(
+            let i = yanglao_ops::deaths::recovery::pay_inheritance(
                 &mut ctx,
                 citizen_id,
                 heir_name,

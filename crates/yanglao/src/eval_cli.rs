@@ -153,7 +153,7 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
 
 pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
-    let list = yanglao_ops::enrolment::analyse(&mut ctx, from, to)?;
+    let list = yanglao_ops::evaluation::enrolment::analyse(&mut ctx, from, to)?;
     if cli.json {
         output::json(&list);
         return Ok(0);
@@ -176,7 +176,7 @@ pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
             );
         }
         if let Some(r) = a.lapse_reasons.get("") {
-            let parts: Vec<String> = yanglao_ops::enrolment::LAPSE_REASONS
+            let parts: Vec<String> = yanglao_ops::evaluation::enrolment::LAPSE_REASONS
                 .iter()
                 .filter_map(|(k, zh)| r.get(*k).map(|n| format!("{zh} {n} 人")))
                 .collect();
@@ -191,7 +191,7 @@ pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
 
 pub fn outreach(cli: &Cli, year: i32, county: Option<&str>, out: &Path) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
-    let by = yanglao_ops::enrolment::outreach(&mut ctx, year, county, out)?;
+    let by = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, out)?;
     let total: i64 = by.values().sum();
     if cli.json {
         output::json(

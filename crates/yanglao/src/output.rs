@@ -48,7 +48,7 @@ pub fn yuan(fen: i64) -> String {
 }
 
 pub fn import(o: &ImportOutcome) {
-    let kind = yanglao_ops::problems::import_kind_zh(o.kind);
+    let kind = yanglao_ops::imports::problems::import_kind_zh(o.kind);
     println!("{kind}文件：{}", o.file);
     if o.already_imported {
         println!(

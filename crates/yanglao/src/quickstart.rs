@@ -65,11 +65,11 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         ));
     }
     let steps: [(&str, ImportFn); 5] = [
-        ("persons.csv", yanglao_ops::persons::import),
-        ("hardship.csv", yanglao_ops::hardship::import),
-        ("contributions-2021.csv", yanglao_ops::contributions::import),
-        ("contributions-2022.csv", yanglao_ops::contributions::import),
-        ("contributions-2023.csv", yanglao_ops::contributions::import),
+        ("persons.csv", yanglao_ops::register::persons::import),
+        ("hardship.csv", yanglao_ops::register::hardship::import),
+        ("contributions-2021.csv", yanglao_ops::register::contributions::import),
+        ("contributions-2022.csv", yanglao_ops::register::contributions::import),
+        ("contributions-2023.csv", yanglao_ops::register::contributions::import),
     ];
     for (name, f) in steps {
         let o = f(&mut ctx, &out.join(name), false)?;
@@ -97,21 +97,21 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     let mut gov = Vec::new();
     let mut interest = Vec::new();
     for year in 2021..=2023 {
-        let g = yanglao_ops::govpay::run(&mut ctx, year, None, None)?;
+        let g = yanglao_ops::register::govpay::run(&mut ctx, year, None, None)?;
         say(format!(
             "{year} 年政府代缴：新增 {} 人，{}",
             g.persons,
             output::yuan(g.amount_fen)
         ));
         gov.push(g);
-        let i = yanglao_ops::interest::credit(&mut ctx, year, None)?;
+        let i = yanglao_ops::register::interest::credit(&mut ctx, year, None)?;
         let total: i64 = i.counties.iter().map(|c| c.total_fen).sum();
         say(format!("{year} 年记账利息：{}", output::yuan(total)));
         interest.push(i);
     }
     // January 2024: award benefits, run the payroll, approve it as a second person, export it.
     let month = yanglao_domain::Month::parse("2024-01").expect("valid month");
-    let awards = yanglao_ops::awards::run(&mut ctx, month, None)?;
+    let awards = yanglao_ops::payroll::awards::run(&mut ctx, month, None)?;
     say(format!("{month} 待遇核定：新增 {} 人", awards.awarded));
     let maker = ctx.actor.clone();
     let run = yanglao_ops::payroll::run(
@@ -127,7 +127,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         if p.status == "draft" {
             yanglao_ops::payroll::approve(&mut ctx, p.id)?;
         }
-        let e = yanglao_ops::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
+        let e = yanglao_ops::payroll::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
         say(format!(
             "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
             p.county,

@@ -653,7 +653,7 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                     p.supplementary = v.set.clone();
                 }
             }
-            let last = yanglao_ops::projection::last_contribution_year(&mut ctx)?;
+            let last = yanglao_ops::books::projection::last_contribution_year(&mut ctx)?;
             let base = match (base_year, last) {
                 (Some(y), _) => *y,
                 (None, Some(y)) => y,
@@ -662,7 +662,7 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                     "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费（或运行 yanglao demo）",
                 )),
             };
-            let snapshot = yanglao_ops::projection::snapshot(&mut ctx, base)?;
+            let snapshot = yanglao_ops::books::projection::snapshot(&mut ctx, base)?;
             if snapshot.insured.is_empty() && snapshot.recipients.is_empty() {
                 return Err(err(
                     "E-SIM-NO-DATA",
@@ -697,7 +697,7 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                         format!("账簿中没有 {base} 年以后的缴费数据，无法回测；请用 --base-year 指定更早的基期"),
                     ));
                 }
-                let observed = yanglao_ops::projection::observed(&mut ctx, base, last_books)?;
+                let observed = yanglao_ops::books::projection::observed(&mut ctx, base, last_books)?;
                 let replay = yanglao_sim::fund::replay(
                     &p,
                     &snapshot,
@@ -707,7 +707,7 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                 )?;
                 let mut out = Vec::new();
                 for year in base + 1..=last_books {
-                    let st = yanglao_ops::projection::books(&mut ctx, year)?;
+                    let st = yanglao_ops::books::projection::books(&mut ctx, year)?;
                     let row = |pr: &Projection| pr.rows.iter().find(|r| r.year == year).cloned();
                     if let (Some(f), Some(r)) = (row(&projections[0]), row(&replay)) {
                         out.push(back_test_year(&st, &f, &r));
@@ -801,7 +801,7 @@ struct BackTestYear {
 }
 
 fn back_test_year(
-    books: &yanglao_ops::projection::Books,
+    books: &yanglao_ops::books::projection::Books,
     f: &yanglao_sim::fund::YearRow,
     r: &yanglao_sim::fund::YearRow,
 ) -> BackTestYear {

@@ -231,9 +231,9 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
     s
 }
 
-pub use yanglao_ops::contributions::COLUMNS as CONTRIB_HEADER;
-pub use yanglao_ops::hardship::COLUMNS as HARDSHIP_HEADER;
-pub use yanglao_ops::persons::COLUMNS as PERSON_HEADER;
+pub use yanglao_ops::register::contributions::COLUMNS as CONTRIB_HEADER;
+pub use yanglao_ops::register::hardship::COLUMNS as HARDSHIP_HEADER;
+pub use yanglao_ops::register::persons::COLUMNS as PERSON_HEADER;
 
 /// A valid ID for a county, birth date `yyyymmdd` and sequence.
 pub fn id(county: &str, birth: &str, seq: u32) -> String {

@@ -211,7 +211,7 @@ pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
     let xerr = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-IO",
-            format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+            format!("xlsx 写入失败：{}", crate::imports::problems::xlsx_error_zh(&e)),
         )
     };
     let mut wb = Workbook::new();

@@ -192,7 +192,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
                     .transpose()?
                     .flatten();
                 let params = ctx_policy.supplementary(&county, today).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-                crate::certification::uncertified(&params, Month::of(today), Month::of(start), last)
+                crate::deaths::certification::uncertified(&params, Month::of(today), Month::of(start), last)
             }
             _ => false,
         };

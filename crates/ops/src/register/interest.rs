@@ -156,14 +156,14 @@ pub fn first_uncredited(
         .find(|y| !credited.contains(&i64::from(*y))))
 }
 
-/// The last year credited in each county (keyed by [`crate::register::county_key`]).
-pub fn last_credited(tx: &mut yanglao_store::Tx<'_>) -> Result<crate::register::FastMap<u32, i32>> {
-    let mut map = crate::register::FastMap::default();
+/// The last year credited in each county (keyed by [`crate::register::index::county_key`]).
+pub fn last_credited(tx: &mut yanglao_store::Tx<'_>) -> Result<crate::register::index::FastMap<u32, i32>> {
+    let mut map = crate::register::index::FastMap::default();
     for r in tx.query(
         "SELECT county, CAST(MAX(year) AS BIGINT) FROM interest_credits GROUP BY county",
         &[],
     )? {
-        map.insert(crate::register::county_key(&r.str(0)?), r.i64(1)? as i32);
+        map.insert(crate::register::index::county_key(&r.str(0)?), r.i64(1)? as i32);
     }
     Ok(map)
 }

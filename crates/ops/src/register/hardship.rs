@@ -1,9 +1,9 @@
 //! `import hardship`: hardship-group memberships (低保对象, 特困人员, 重度残疾人, or another group the
 //! policy names) with their validity periods. They decide who gets a government-paid contribution.
 
-use crate::persons::{begin_import, check_id_cell, finish, load_register, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, check_id_cell, finish, load_register, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -157,7 +157,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         if !out.errors.is_empty() || dry_run {
             return Ok(());
         }
-        if new_rows.is_empty() && end_changes.is_empty() && crate::persons::unchanged_register_file(&mut out) {
+        if new_rows.is_empty() && end_changes.is_empty() && crate::register::persons::unchanged_register_file(&mut out) {
             return Ok(());
         }
         let import_id = record_import(tx, "hardship", &table, &actor, new_rows.len(), out.skipped)?;

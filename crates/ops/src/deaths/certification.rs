@@ -4,10 +4,10 @@
 //! months plus `certification_grace_months` is left out of the payroll as `uncertified`; a later
 //! certification brings them back, and the next payroll pays the months they missed.
 
-use crate::persons::{begin_import, check_id_cell, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::register::{name_hash, registered_name, FastMap, RegisterIndex};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::register::index::{name_hash, registered_name, FastMap, RegisterIndex};
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -157,7 +157,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         if !out.errors.is_empty() || dry_run {
             return Ok(());
         }
-        if new.is_empty() && crate::persons::unchanged_register_file(&mut out) {
+        if new.is_empty() && crate::register::persons::unchanged_register_file(&mut out) {
             return Ok(());
         }
         let import_id = record_import(tx, "certifications", &table, &actor, new.len(), out.skipped)?;

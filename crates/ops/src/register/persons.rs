@@ -4,8 +4,8 @@
 //! one that differs updates phone, bank, name or basic-scheme enrolment and is audited. Moving a
 //! person to another county is a transfer, not an import, and is refused.
 
-use crate::problems::{write_error_report, ImportOutcome, Problem};
-use crate::table::{read_table, CellKind, Table};
+use crate::imports::problems::{write_error_report, ImportOutcome, Problem};
+use crate::imports::table::{read_table, CellKind, Table};
 use crate::{audit, known_counties, Ctx, Result};
 use std::collections::HashMap;
 use std::path::Path;
@@ -103,8 +103,8 @@ pub fn today() -> chrono::NaiveDate {
 pub fn check_id_cell(
     row_no: usize,
     table: &Table,
-    cols: &crate::table::Columns,
-    cells: &[crate::table::Cell],
+    cols: &crate::imports::table::Columns,
+    cells: &[crate::imports::table::Cell],
     k: usize,
     errors: &mut Vec<Problem>,
     warnings: &mut Vec<Problem>,

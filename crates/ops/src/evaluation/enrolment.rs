@@ -10,7 +10,7 @@ use serde::Serialize;
 use yanglao_domain::age_on;
 use yanglao_store::Param;
 
-use crate::register::FastMap;
+use crate::register::index::FastMap;
 use crate::{Ctx, OpsError, Result};
 
 /// Age groups on 1 January of the year.
@@ -94,7 +94,7 @@ pub fn analyse(ctx: &mut Ctx, from: i32, to: i32) -> Result<Vec<YearAnalysis>> {
             |r| {
                 let (p, y) = (r.i64(0)?, r.i64(1)? as i32);
                 let tier = if r.str(3)? == "self" { r.i64(4)? } else { 0 };
-                let e = years.entry(y).or_default().entry(p).or_insert(Paid { county: crate::register::county_key(r.str(2)?), tier_fen: 0 });
+                let e = years.entry(y).or_default().entry(p).or_insert(Paid { county: crate::register::index::county_key(r.str(2)?), tier_fen: 0 });
                 e.tier_fen = e.tier_fen.max(tier);
                 let f = first_year.entry(p).or_insert(y);
                 *f = (*f).min(y);
@@ -279,7 +279,7 @@ pub fn outreach(
             format!(
                 "无法写入 {}：{}",
                 path.display(),
-                crate::problems::xlsx_error_zh(&e)
+                crate::imports::problems::xlsx_error_zh(&e)
             ),
         )
     };

@@ -88,8 +88,8 @@ pub fn component_balances(
     tx: &mut Tx<'_>,
     county: &str,
     person_id: Option<i64>,
-) -> Result<crate::register::FastMap<i64, [i64; 6]>> {
-    let mut map: crate::register::FastMap<i64, [i64; 6]> = Default::default();
+) -> Result<crate::register::index::FastMap<i64, [i64; 6]>> {
+    let mut map: crate::register::index::FastMap<i64, [i64; 6]> = Default::default();
     tx.for_each_ref(
         "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
                 CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)

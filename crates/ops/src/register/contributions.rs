@@ -6,10 +6,10 @@
 //! `ind.entry_subsidy.{level}` — itemised person by person in the `account_movements` sub-ledger.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{begin_import, check_id_cell, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::register::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::register::index::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -175,7 +175,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         tracing::info!("单元格检查 {:?}", t0.elapsed());
         let register = RegisterIndex::load(tx)?;
         let existing = load_existing(tx)?;
-        let last_credited = crate::interest::last_credited(tx)?;
+        let last_credited = crate::register::interest::last_credited(tx)?;
         let terminated = terminations(tx)?;
         tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
         let mut params = ParamCache::new(policy);
@@ -389,7 +389,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 if d < jan1(year) {
                     err(&mut out, DATE, date_raw, "E-CONTRIB-DATE-BEFORE-YEAR",
                         format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"));
-                } else if crate::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
+                } else if crate::register::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
                     let last = last_credited[&p.county];
                     err(&mut out, DATE, date_raw, "E-CONTRIB-AFTER-INTEREST",
                         format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"));

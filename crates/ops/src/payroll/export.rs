@@ -53,7 +53,7 @@ fn io_err(e: std::io::Error) -> OpsError {
 fn xlsx_err(e: XlsxError) -> OpsError {
     OpsError::rule(
         "E-IO",
-        format!("xlsx 写入失败：{}", crate::problems::xlsx_error_zh(&e)),
+        format!("xlsx 写入失败：{}", crate::imports::problems::xlsx_error_zh(&e)),
     )
 }
 
@@ -85,7 +85,7 @@ pub fn export(
             .query_one("SELECT approved_at FROM payrolls WHERE payroll_id = $1 AND county = $2", &[Param::Int(id), Param::Text(&s.county)])?
             .str(0)?;
         let mut lines = Vec::with_capacity(s.lines as usize);
-        let mut banks = crate::register::SharedNames::default();
+        let mut banks = crate::register::index::SharedNames::default();
         tx.for_each_ref(
             "SELECT l.line_no, p.citizen_id, p.name, l.bank_name, l.bank_account, l.from_month, l.to_month, l.months,
                     l.account_pension_fen, l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen

@@ -79,7 +79,7 @@ struct Account {
 /// figures of the year.
 pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
     let end = year_end(base_year)?;
-    let statement = crate::fund::statement(ctx, base_year, None)?;
+    let statement = crate::books::fund::statement(ctx, base_year, None)?;
     ctx.db.transaction(|tx| -> Result<Snapshot> {
         let terminated = terminated(tx, end)?;
         let mut accounts: HashMap<i64, Account> = HashMap::new();
@@ -196,7 +196,7 @@ pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
 /// credited to accounts in the year.
 #[derive(Debug, Clone)]
 pub struct Books {
-    pub statement: crate::fund::Statement,
+    pub statement: crate::books::fund::Statement,
     pub accounts_fen: i64,
     pub owed_fen: i64,
     pub pool_fen: i64,
@@ -205,7 +205,7 @@ pub struct Books {
 
 pub fn books(ctx: &mut Ctx, year: i32) -> Result<Books> {
     let s = snapshot(ctx, year)?;
-    let statement = crate::fund::statement(ctx, year, None)?;
+    let statement = crate::books::fund::statement(ctx, year, None)?;
     let start = NaiveDate::from_ymd_opt(year, 1, 1).expect("valid");
     let end = year_end(year)?;
     let credited = ctx.db.transaction(|tx| -> Result<i64> {

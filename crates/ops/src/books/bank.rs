@@ -9,9 +9,9 @@
 //! to from the daily balances, and lists every shortfall.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{begin_import, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::imports::table::read_table;
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
@@ -258,7 +258,7 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
         let mut lines: Vec<Line> = Vec::new();
         let mut seen: BTreeMap<(String, NaiveDate, &'static str), usize> = BTreeMap::new();
         // In date order, so that periods derived from the previous credit do not depend on row order.
-        let mut ordered: Vec<&(usize, Vec<crate::table::Cell>)> = table.rows.iter().collect();
+        let mut ordered: Vec<&(usize, Vec<crate::imports::table::Cell>)> = table.rows.iter().collect();
         ordered.sort_by_key(|(_, cells)| cols.date(cells, 1).ok());
         for (row_no, cells) in ordered {
             let row_no = *row_no;

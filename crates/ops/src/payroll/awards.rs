@@ -6,8 +6,8 @@
 //! qualifying group. A `receiving` decision is recorded for each. Nothing is posted to the ledger
 //! at award: money moves when the bank confirms a payment (docs/LEDGER.md).
 
-use crate::contributions::terminations;
-use crate::register::FastMap;
+use crate::register::contributions::terminations;
+use crate::register::index::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;

@@ -2,9 +2,9 @@
 //! of everyone in a government-paid hardship group during the year. Running it again pays only
 //! those not yet paid for that year.
 
-use crate::contributions::{post_contributions, ValidContribution};
-use crate::hardship::load_memberships;
-use crate::persons::load_register;
+use crate::register::contributions::{post_contributions, ValidContribution};
+use crate::register::hardship::load_memberships;
+use crate::register::persons::load_register;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::Datelike;
 use chrono::NaiveDate;
@@ -45,7 +45,7 @@ pub fn run(
     ctx.policy.require()?;
     let year_start = jan1(year);
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
-    let today = crate::persons::today();
+    let today = crate::register::persons::today();
     if year_start > today {
         return Err(OpsError::rule(
             "E-GOVPAY-FUTURE-YEAR",
@@ -71,7 +71,7 @@ pub fn run(
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {
         tx.lock_for_writing()?;
-        let last_credited = crate::interest::last_credited(tx)?;
+        let last_credited = crate::register::interest::last_credited(tx)?;
         if let Some(c) = county {
             if !crate::known_counties(tx)?.contains_key(c) {
                 return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
@@ -88,7 +88,7 @@ pub fn run(
                 Ok(())
             },
         )?;
-        let terminated = crate::contributions::terminations(tx)?;
+        let terminated = crate::register::contributions::terminations(tx)?;
         let mut rows = Vec::new();
         let mut already: BTreeMap<String, usize> = BTreeMap::new();
         let mut people: Vec<_> = register.values().filter(|p| county.is_none_or(|c| p.row.county == c)).collect();
@@ -114,7 +114,7 @@ pub fn run(
                 *already.entry(p.row.county.clone()).or_default() += 1;
                 continue;
             }
-            if crate::interest::changes_credited_interest(last_credited.get(&crate::register::county_key(&p.row.county)).copied(), paid_date) {
+            if crate::register::interest::changes_credited_interest(last_credited.get(&crate::register::index::county_key(&p.row.county)).copied(), paid_date) {
                 return Err(OpsError::rule(
                     "E-GOVPAY-AFTER-INTEREST",
                     format!("{} 已为 {year} 年之后的年度计息，{year} 年的代缴会改变已记账的利息，不能补代缴", p.row.county),
@@ -127,7 +127,7 @@ pub fn run(
             };
             rows.push(ValidContribution {
                 person_id: p.person_id,
-                county: crate::register::county_key(&p.row.county),
+                county: crate::register::index::county_key(&p.row.county),
                 year,
                 amount_fen: sp.government_paid_tier_fen,
                 subsidy,

@@ -6,10 +6,10 @@
 //! for a supplementary payroll.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{begin_import, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::register::FastMap;
-use crate::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::register::index::FastMap;
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -252,7 +252,7 @@ fn post_payroll_results(
         .collect();
     if !paid.is_empty() {
         // Balances of the people this payroll draws on their accounts (not the whole county's).
-        let mut balances: crate::register::FastMap<i64, [i64; 6]> = Default::default();
+        let mut balances: crate::register::index::FastMap<i64, [i64; 6]> = Default::default();
         tx.for_each_ref(
             "SELECT person_id, CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT), CAST(SUM(subsidy_city_fen) AS BIGINT),
                     CAST(SUM(subsidy_county_fen) AS BIGINT), CAST(SUM(gov_paid_fen) AS BIGINT), CAST(SUM(interest_fen) AS BIGINT)
@@ -339,7 +339,10 @@ fn post_payroll_results(
             .or_default()
             .push(o.person_id);
     }
-    for ((paid, date, reason), persons) in groups {
+    // Each chunk is a run of sorted persons and says its bounds: the key is (payroll, person,
+    // county), and without the range PostgreSQL may read the whole payroll for each chunk.
+    for ((paid, date, reason), mut persons) in groups {
+        persons.sort_unstable();
         for chunk in persons.chunks(500) {
             let mut params = vec![
                 Param::Text(&county),
@@ -347,12 +350,15 @@ fn post_payroll_results(
                 Param::Text(if paid { "paid" } else { "failed" }),
                 Param::from(date),
                 Param::from(reason),
+                Param::Int(chunk[0]),
+                Param::Int(chunk[chunk.len() - 1]),
             ];
             params.extend(chunk.iter().map(|n| Param::Int(*n)));
-            let list: Vec<String> = (6..6 + chunk.len()).map(|i| format!("${i}")).collect();
+            let list: Vec<String> = (8..8 + chunk.len()).map(|i| format!("${i}")).collect();
             tx.exec(
                 &format!(
-                    "UPDATE payroll_lines SET status = $3, paid_date = $4, fail_reason = $5 WHERE county = $1 AND payroll_id = $2 AND person_id IN ({})",
+                    "UPDATE payroll_lines SET status = $3, paid_date = $4, fail_reason = $5
+                     WHERE county = $1 AND payroll_id = $2 AND person_id BETWEEN $6 AND $7 AND person_id IN ({})",
                     list.join(", ")
                 ),
                 &params,

@@ -6,7 +6,11 @@
 //! award also pays the months since the award started. People left out are listed with the reason.
 //! A supplementary payroll re-issues the lines the banks returned as failed.
 
-use crate::register::FastMap;
+pub mod awards;
+pub mod bank_return;
+pub mod export;
+
+use crate::register::index::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -196,7 +200,7 @@ pub fn run(
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<RunOutcome> {
     ctx.policy.require()?;
-    crate::awards::check_month(ctx, month, chrono::Local::now().date_naive())?;
+    crate::payroll::awards::check_month(ctx, month, chrono::Local::now().date_naive())?;
     let counties: Vec<String> = ctx
         .db
         .transaction(|tx| -> Result<_> { Ok(crate::known_counties(tx)?.into_keys().collect()) })?;
@@ -399,7 +403,7 @@ fn prepare_regular(
     let t0 = std::time::Instant::now();
     let decisions = decisions(tx, county, month)?;
     let certified = if sp.certification_required_from.is_some() {
-        crate::certification::last_certified(tx, county, month.last_day())?
+        crate::deaths::certification::last_certified(tx, county, month.last_day())?
     } else {
         FastMap::default()
     };
@@ -428,7 +432,7 @@ fn prepare_regular(
     }
     // About as many awards as last month's lines.
     let mut awards = Vec::with_capacity(prev.len() + prev.len() / 16 + 1024);
-    let mut banks = crate::register::SharedNames::default();
+    let mut banks = crate::register::index::SharedNames::default();
     tx.for_each_bulk(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
                 a.exit_province_fen + a.raised_province_fen, a.exit_city_fen + a.raised_city_fen, a.exit_county_fen + a.raised_county_fen,
@@ -533,7 +537,7 @@ fn prepare_regular(
             }
             _ => {}
         }
-        if crate::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied())
+        if crate::deaths::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied())
         {
             exclusions.push((person_id, "uncertified"));
             continue;
@@ -717,7 +721,7 @@ fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Result<Made> 
             return Ok(None);
         }
         let decisions = decisions(tx, county, month)?;
-        let mut banks = crate::register::SharedNames::default();
+        let mut banks = crate::register::index::SharedNames::default();
         let mut lines = Vec::new();
         let mut exclusions = Vec::new();
         for r in rows {
@@ -1048,7 +1052,7 @@ fn check_in(
     let sp = book.supplementary(&s.county, s.month.first_day()).ok();
     let certified = match &sp {
         Some(sp) if sp.certification_required_from.is_some() => {
-            crate::certification::last_certified(tx, &s.county, s.month.last_day())?
+            crate::deaths::certification::last_certified(tx, &s.county, s.month.last_day())?
         }
         _ => FastMap::default(),
     };
@@ -1120,7 +1124,7 @@ fn check_in(
                     uncertified: s.kind == "regular"
                         && sp.as_ref().is_some_and(|sp| {
                             starts.get(person_id).is_some_and(|start| {
-                                crate::certification::uncertified(
+                                crate::deaths::certification::uncertified(
                                     sp,
                                     s.month,
                                     *start,

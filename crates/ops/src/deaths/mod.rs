@@ -9,11 +9,14 @@
 //! confirms it. Records whose citizen ID is missing or invalid go to a review queue, matched on
 //! name, birth date and county with a score; nothing fuzzy is applied without a confirmation.
 
+pub mod certification;
+pub mod recovery;
+
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{begin_import, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::register::{name_hash, FastMap, RegisterIndex};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::register::index::{name_hash, FastMap, RegisterIndex};
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -146,7 +149,7 @@ pub fn import(
             ),
         ));
     }
-    let today = crate::persons::today();
+    let today = crate::register::persons::today();
     if let Some(d) = processed_on.filter(|d| *d > today) {
         return Err(OpsError::rule(
             "E-DATE-FUTURE",
@@ -879,7 +882,7 @@ pub fn review_decide(
                 "确认死亡记录须用 --date YYYY-MM-DD 指明确认日期（其影响记在这一天）",
             ))
         }
-        (_, Some(d)) if d > crate::persons::today() => {
+        (_, Some(d)) if d > crate::register::persons::today() => {
             return Err(OpsError::rule(
                 "E-DATE-FUTURE",
                 format!("确认日期 {d} 晚于今天"),

@@ -109,7 +109,7 @@ pub fn record(
 
 /// A recovery or inheritance date can be neither in the future nor before the scheme began.
 fn check_date(ctx: &Ctx, on: NaiveDate) -> Result<()> {
-    if on > crate::persons::today() {
+    if on > crate::register::persons::today() {
         return Err(OpsError::rule(
             "E-DATE-FUTURE",
             format!("日期 {on} 晚于今天"),
@@ -314,7 +314,7 @@ pub fn pay_inheritance(
             .query_one("SELECT MIN(movement_date) FROM account_movements WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(person_id)])?
             .opt_date(0)?;
         if let Some(first) = first {
-            if let Some(missing) = crate::interest::first_uncredited(tx, &county, first.year() + 1..on.year())? {
+            if let Some(missing) = crate::register::interest::first_uncredited(tx, &county, first.year() + 1..on.year())? {
                 return Err(OpsError::rule(
                     "E-INHERIT-INTEREST-PENDING",
                     format!("此人所在县区 {missing} 年的个人账户记账利息尚未计入：继承人应得到截至上年末的利息，请先运行 interest credit --year {missing}"),

@@ -8,9 +8,9 @@ use std::path::Path;
 use serde::Serialize;
 use yanglao_store::{ColType, Param, Tx};
 
-use crate::persons::{begin_import, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::imports::table::read_table;
 use crate::{audit, Ctx, Result};
 
 pub const COLUMNS: [&str; 6] = [

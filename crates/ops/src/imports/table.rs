@@ -2,7 +2,7 @@
 //! Every cell becomes text; numbers and dates are normalised so that later checks see what a person
 //! would read in the cell.
 
-use crate::problems::{FileError, Problem};
+use crate::imports::problems::{FileError, Problem};
 use calamine::{Data, Reader};
 use std::path::Path;
 

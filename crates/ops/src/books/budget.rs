@@ -4,9 +4,9 @@
 //! exit subsidies owed for benefits paid.
 
 use crate::ledger::{self, EntryDraft};
-use crate::persons::{begin_import, finish, record_import};
-use crate::problems::{ImportOutcome, Problem};
-use crate::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::imports::table::read_table;
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -61,8 +61,8 @@ fn kind_zh(k: &str) -> &str {
 
 /// Validates 年度, 级次 and 类别 of a row (the first three required columns of both files).
 fn year_level_kind(
-    cols: &crate::table::Columns,
-    cells: &[crate::table::Cell],
+    cols: &crate::imports::table::Columns,
+    cells: &[crate::imports::table::Cell],
     err: &mut dyn FnMut(usize, &str, &'static str, String),
 ) -> Option<(i32, &'static str, &'static str)> {
     let year_raw = cols.cell(cells, 0);
@@ -118,7 +118,7 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
             let before = out.errors.len();
             let county = county_col.and_then(|c| cells.get(c)).map_or("", |c| c.text.as_str()).to_string();
             if !county.is_empty() && !counties.contains_key(&county) {
-                let column = county_col.map_or(String::new(), |c| format!("{} 县区代码", crate::table::column_letter(c)));
+                let column = county_col.map_or(String::new(), |c| format!("{} 县区代码", crate::imports::table::column_letter(c)));
                 out.errors.push(Problem { row: row_no, column, value: county.clone(), code: "E-REGION-UNKNOWN", message: format!("县区代码“{county}”不是本系统登记的县区") });
             }
             let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));

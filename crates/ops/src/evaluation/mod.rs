@@ -2,6 +2,9 @@
 //! city, each with its formula and figures (docs/EVALUATION.md lists them). Scoring itself is in
 //! the `eval` crate; this module reads the books.
 
+pub mod enrolment;
+pub mod survey;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
@@ -11,7 +14,7 @@ use yanglao_domain::Month;
 use yanglao_eval::Measurement;
 use yanglao_store::{Param, Tx};
 
-use crate::register::FastMap;
+use crate::register::index::FastMap;
 use crate::{Ctx, OpsError, Result};
 
 /// The metrics a framework may name.
@@ -167,11 +170,11 @@ pub struct Measured {
     /// The books read on the way, for the findings and the report: the fund's statement, the
     /// budget's execution, and the interest shortfalls (`None` without bank agreements).
     #[serde(skip)]
-    pub statement: Option<crate::fund::Statement>,
+    pub statement: Option<crate::books::fund::Statement>,
     #[serde(skip)]
-    pub execution: Option<crate::budget::Execution>,
+    pub execution: Option<crate::books::budget::Execution>,
     #[serde(skip)]
-    pub shortfalls: Option<Vec<crate::bank::Shortfall>>,
+    pub shortfalls: Option<Vec<crate::books::bank::Shortfall>>,
 }
 
 impl Measured {
@@ -257,7 +260,7 @@ fn measure_books(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
     budget_metrics(tx, year, m)?;
     interest_metrics(tx, year, m)?;
     recovery_metric(tx, year, m)?;
-    let statement = crate::fund::statement_in(tx, year, None)?;
+    let statement = crate::books::fund::statement_in(tx, year, None)?;
     m.city.insert(
         "fund_months_of_expenditure".into(),
         match statement.months_of_expenditure {
@@ -275,7 +278,7 @@ fn measure_books(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
     );
     m.statement = Some(statement);
     for c in m.counties.keys().cloned().collect::<Vec<_>>() {
-        let s = crate::fund::statement_in(tx, year, Some(&c))?;
+        let s = crate::books::fund::statement_in(tx, year, Some(&c))?;
         let v = match s.months_of_expenditure {
             Some(months) => measured(
                 dec(months).round_dp(2),
@@ -652,7 +655,7 @@ fn subsidy_compliance(
     policy: &crate::policy::PolicyBook,
     out: &mut Measured,
 ) -> Result<()> {
-    let mut cache = crate::contributions::ParamCache::new(policy);
+    let mut cache = crate::register::contributions::ParamCache::new(policy);
     let mut checked = 0i64;
     let mut wrong: Vec<String> = Vec::new();
     let mut wrong_n = 0i64;
@@ -663,7 +666,7 @@ fn subsidy_compliance(
         &[Param::Int(year.into())],
         |r| {
             checked += 1;
-            let county = crate::register::county_key(r.str(0)?);
+            let county = crate::register::index::county_key(r.str(0)?);
             let amount = r.i64(3)?;
             let expected = if r.str(2)? == "self" {
                 cache.entry_subsidy(county, year, amount)
@@ -920,7 +923,7 @@ fn completeness(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
 }
 
 fn budget_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
-    let e = crate::budget::execution_in(tx, year, 0.9)?;
+    let e = crate::books::budget::execution_in(tx, year, 0.9)?;
     m.execution = Some(e.clone());
     let yuan = yanglao_domain::format_wan_yuan;
     let t = &e.total;
@@ -976,7 +979,7 @@ fn budget_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
         .map(|l| {
             format!(
                 "{} 预算 {} 万元、支出 {} 万元",
-                crate::budget::label(&l.level, &l.kind),
+                crate::books::budget::label(&l.level, &l.kind),
                 yuan(l.budget_fen),
                 yuan(l.spent_fen)
             )
@@ -1005,7 +1008,7 @@ fn interest_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> 
         );
         return Ok(());
     }
-    let shortfalls = crate::bank::interest_check_in(tx, year)?;
+    let shortfalls = crate::books::bank::interest_check_in(tx, year)?;
     m.shortfalls = Some(shortfalls.clone());
     // One item per fund account short of interest (however many credits fell short).
     // (county, bank, account) → (shortfall, credits short, agreed rate, lowest applied rate).
@@ -1070,7 +1073,7 @@ fn recovery_metric(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
 }
 
 fn survey_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
-    let rates = crate::survey::rates_in(tx, year)?;
+    let rates = crate::evaluation::survey::rates_in(tx, year)?;
     let what = [
         (
             "policy_awareness_pct",
@@ -1131,7 +1134,7 @@ pub fn read_worksheet(
     Vec<crate::Problem>,
 )> {
     use yanglao_eval::{WorksheetEntry, WorksheetKind};
-    let table = crate::table::read_table(path)?;
+    let table = crate::imports::table::read_table(path)?;
     let cols = table.columns(&WORKSHEET_COLUMNS)?;
     let mut entries = Vec::new();
     let mut problems = table.cell_problems(&[]);
@@ -1196,7 +1199,7 @@ pub fn write_worksheet_template(
             format!(
                 "无法写入 {}：{}",
                 path.display(),
-                crate::problems::xlsx_error_zh(&e)
+                crate::imports::problems::xlsx_error_zh(&e)
             ),
         )
     };
@@ -1541,9 +1544,9 @@ pub fn findings(ctx: &mut Ctx, m: &Measured) -> Result<Vec<Finding>> {
     // Budget lines out of range.
     let e = match &m.execution {
         Some(e) => e.clone(),
-        None => crate::budget::execution(ctx, year, 0.9)?,
+        None => crate::books::budget::execution(ctx, year, 0.9)?,
     };
-    let flagged: Vec<&crate::budget::ExecutionLine> =
+    let flagged: Vec<&crate::books::budget::ExecutionLine> =
         e.lines.iter().filter(|l| !l.flag.is_empty()).collect();
     if !flagged.is_empty() {
         let mut detail = vec![format!(
@@ -1553,7 +1556,7 @@ pub fn findings(ctx: &mut Ctx, m: &Measured) -> Result<Vec<Finding>> {
         for l in flagged {
             detail.push(format!(
                 "{}：预算 {} 万元，实际支出 {} 万元，执行率 {}，{}。",
-                crate::budget::label(&l.level, &l.kind),
+                crate::books::budget::label(&l.level, &l.kind),
                 wan_yuan(l.budget_fen),
                 wan_yuan(l.spent_fen),
                 l.execution_rate
