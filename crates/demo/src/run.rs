@@ -113,7 +113,7 @@ impl Demo<'_> {
     pub fn run(&mut self) -> Result<Counts> {
         let mut counts = Counts::default();
         // The demo's policy goes into its books, so that every later command reads it there.
-        let actor = self.ctx.actor.clone();
+        let actor = self.ctx.who();
         let loaded = self
             .ctx
             .db
@@ -149,7 +149,9 @@ impl Demo<'_> {
                 total_months += 1;
                 counts.time("deaths", |c| self.deaths(&people, year, month, &data, c))?;
                 let m = Month::parse(&format!("{year}-{month:02}")).expect("valid");
-                counts.time("awards", |_| yanglao_ops::payroll::awards::run(self.ctx, m, None))?;
+                counts.time("awards", |_| {
+                    yanglao_ops::payroll::awards::run(self.ctx, m, None)
+                })?;
                 self.payroll(m, &data, &mut counts)?;
                 counts.time("recovery", |c| self.recoveries(&people, year, month, c))?;
                 if month % 3 == 0 {
@@ -550,7 +552,8 @@ impl Demo<'_> {
             .filter(|l| l.kind == "exit")
             .map(|l| l.spent_fen)
             .sum();
-        let spending_so_far = yanglao_ops::books::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
+        let spending_so_far =
+            yanglao_ops::books::fund::statement(self.ctx, 2023, None)?.expenditure_fen;
         let (jan, dec) = (d(2023, 1, 1), month.first_day());
         let (payments_so_far, lines) = self.ctx.db.transaction(|tx| -> Result<_> {
             let so_far = tx.scalar_i64(
@@ -669,8 +672,10 @@ impl Demo<'_> {
         for p in &run.payrolls {
             counts.payrolls += 1;
             counts.payment_lines += p.lines as usize;
-            let maker = std::mem::replace(&mut self.ctx.actor, "demo-checker".into());
+            // The payroll is approved by the demo's reviewer account, not its maker.
+            let maker = self.ctx.actor.clone();
             let approved = counts.time("payroll approve", |_| {
+                yanglao_ops::users::act_as_reviewer_of_all(self.ctx, "demo-checker")?;
                 yanglao_ops::payroll::approve(self.ctx, p.id)
             });
             self.ctx.actor = maker;

@@ -208,17 +208,27 @@ impl Harness {
         let runs: Vec<Result<yanglao_ops::ImportOutcome, OpsError>> = match self.target {
             Target::Persons => vec![yanglao_ops::register::persons::import(ctx, path, true)],
             Target::Hardship => vec![yanglao_ops::register::hardship::import(ctx, path, true)],
-            Target::Contributions => vec![yanglao_ops::register::contributions::import(ctx, path, true)],
+            Target::Contributions => vec![yanglao_ops::register::contributions::import(
+                ctx, path, true,
+            )],
             Target::Deaths => vec![
                 yanglao_ops::deaths::import(ctx, path, Source::Police, true, Some(processed_on())),
                 yanglao_ops::deaths::import(ctx, path, Source::Village, true, Some(processed_on())),
             ],
-            Target::Certifications => vec![yanglao_ops::deaths::certification::import(ctx, path, true)],
+            Target::Certifications => {
+                vec![yanglao_ops::deaths::certification::import(ctx, path, true)]
+            }
             Target::BankReturn => vec![yanglao_ops::payroll::bank_return::import(ctx, path, true)],
-            Target::BankAgreements => vec![yanglao_ops::books::bank::import_agreements(ctx, path, true)],
-            Target::BankStatement => vec![yanglao_ops::books::bank::import_statement(ctx, path, true)],
+            Target::BankAgreements => {
+                vec![yanglao_ops::books::bank::import_agreements(ctx, path, true)]
+            }
+            Target::BankStatement => {
+                vec![yanglao_ops::books::bank::import_statement(ctx, path, true)]
+            }
             Target::Budget => vec![yanglao_ops::books::budget::import_budget(ctx, path, true)],
-            Target::FundArrivals => vec![yanglao_ops::books::budget::import_arrivals(ctx, path, true)],
+            Target::FundArrivals => {
+                vec![yanglao_ops::books::budget::import_arrivals(ctx, path, true)]
+            }
             Target::Survey => vec![yanglao_ops::evaluation::survey::import(ctx, path, true)],
             t => unreachable!("{t:?} is not an import"),
         };
@@ -256,7 +266,7 @@ pub fn books() -> Ctx {
     let mut db = yanglao_store::Db::open("sqlite::memory:").expect("in-memory database");
     db.migrate().expect("migrate");
     // The demo loads its own policy into the books.
-    let mut ctx = Ctx::open(db, "fuzz").expect("context");
+    let mut ctx = Ctx::system(db).expect("context");
     let out = scratch.join("books");
     yanglao_demo::run(
         &mut ctx,

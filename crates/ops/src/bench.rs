@@ -154,7 +154,7 @@ pub fn run_backend(
 ) -> Result<BackendFigures> {
     let mut db = Db::open(url)?;
     db.migrate()?;
-    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE)?;
     let t = Instant::now();
     let p = persons::import(&mut ctx, persons_file, false)?;
     let persons_seconds = t.elapsed().as_secs_f64();
@@ -333,7 +333,7 @@ pub fn run_payroll_bench(
     use yanglao_domain::Month;
     let mut db = Db::open(url)?;
     db.migrate()?;
-    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench-maker")?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE)?;
     let book = ctx.policy.clone();
     let t = Instant::now();
     setup_recipients(&mut ctx.db, &book, n, &|i, total| {
@@ -423,7 +423,7 @@ pub fn run_payroll_bench(
         t.elapsed().as_secs_f64()
     };
 
-    ctx.actor = "bench-checker".into();
+    crate::users::act_as_reviewer_of_all(&mut ctx, "bench-checker")?;
     for p in &run.payrolls {
         crate::payroll::approve(&mut ctx, p.id)?;
     }
@@ -476,7 +476,7 @@ pub fn run_deaths_bench(
 ) -> Result<DeathFigures> {
     let mut db = Db::open(url)?;
     db.migrate()?;
-    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE)?;
     let book = ctx.policy.clone();
     let t = Instant::now();
     setup_recipients(&mut ctx.db, &book, people, &|i, n| {
@@ -594,7 +594,7 @@ pub fn setup_evaluation_city(
     std::fs::create_dir_all(dir).map_err(io)?;
     let mut db = Db::open(url)?;
     db.migrate()?;
-    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE, "bench")?;
+    let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE)?;
     let book = ctx.policy.clone();
     progress("生成领取人员", 0, 1);
     setup_recipients(&mut ctx.db, &book, recipients, &|i, n| {

@@ -3,6 +3,7 @@
 //!
 //! Data travels one way: file → validated rows → use case → ledger postings in one transaction.
 
+pub mod access;
 pub mod bench;
 pub mod books;
 pub mod deaths;
@@ -12,7 +13,9 @@ pub mod ledger;
 pub mod payroll;
 pub mod policy;
 pub mod register;
+pub mod users;
 
+pub use access::{Action, Actor, Role};
 pub use imports::problems::{FileError, ImportOutcome, Problem};
 
 use policy::PolicyBook;
@@ -53,43 +56,58 @@ pub struct Ctx {
     /// The policy versions stored in the database (read when the context opens; reread after
     /// `policy load` with [`Ctx::reload_policy`]).
     pub policy: PolicyBook,
-    pub actor: String,
+    /// The account the use cases act as; each use case checks it (`access`).
+    pub actor: Actor,
 }
 
 impl Ctx {
-    /// A context on `db` (already migrated), with the policy versions it stores.
-    pub fn open(mut db: Db, actor: impl Into<String>) -> Result<Ctx> {
+    /// A context on `db` (already migrated) acting as `actor`, with the policy versions it stores.
+    pub fn open(mut db: Db, actor: Actor) -> Result<Ctx> {
         let policy = db.read_transaction(PolicyBook::read)?;
-        Ok(Ctx {
-            db,
-            policy,
-            actor: actor.into(),
-        })
+        Ok(Ctx { db, policy, actor })
     }
 
-    /// A context on `db` whose policy is the given source: stored as the first version when the
-    /// database has none (tests, benchmarks and the bundled examples), else checked to be the
-    /// stored latest version.
-    pub fn with_policy_source(
-        mut db: Db,
-        source: &str,
-        file_name: &str,
-        actor: impl Into<String>,
-    ) -> Result<Ctx> {
-        let actor = actor.into();
+    /// A context acting as the system account.
+    pub fn system(db: Db) -> Result<Ctx> {
+        Ctx::open(db, Actor::system())
+    }
+
+    /// A context acting as the enabled account `name` (refused when no such account is enabled).
+    pub fn open_as(mut db: Db, name: &str) -> Result<Ctx> {
+        let actor = db.read_transaction(|tx| users::actor_named(tx, name))?;
+        Ctx::open(db, actor)
+    }
+
+    /// From now on, act as the enabled account `name`.
+    pub fn act_as(&mut self, name: &str) -> Result<()> {
+        self.actor = self
+            .db
+            .read_transaction(|tx| users::actor_named(tx, name))?;
+        Ok(())
+    }
+
+    /// A context on `db`, as the system account, whose policy is the given source: stored as
+    /// the first version when the database has none (tests, benchmarks and the bundled
+    /// examples), else checked to be the stored latest version.
+    pub fn with_policy_source(mut db: Db, source: &str, file_name: &str) -> Result<Ctx> {
         db.transaction(|tx| {
             if PolicyBook::read(tx)?.is_empty() {
-                policy::load(tx, source, file_name, None, &actor)?;
+                policy::load(tx, source, file_name, None, "system")?;
             }
             Ok::<(), OpsError>(())
         })?;
-        Ctx::open(db, actor)
+        Ctx::system(db)
     }
 
     /// Rereads the stored policy versions.
     pub fn reload_policy(&mut self) -> Result<()> {
         self.policy = self.db.read_transaction(PolicyBook::read)?;
         Ok(())
+    }
+
+    /// The acting account's name, as the audit log and the books record it.
+    pub fn who(&self) -> String {
+        self.actor.name.clone()
     }
 }
 

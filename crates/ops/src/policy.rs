@@ -195,6 +195,23 @@ fn last_business_date(tx: &mut Tx<'_>) -> Result<Option<NaiveDate>> {
     Ok(entry.max(month))
 }
 
+/// `policy load`: stores a version of the policy (the city administrator's), and rereads the
+/// versions into the context.
+pub fn load_version(
+    ctx: &mut crate::Ctx,
+    source: &str,
+    file_name: &str,
+    applies_from: Option<NaiveDate>,
+) -> Result<LoadOutcome> {
+    ctx.actor.require(crate::access::Action::Policy)?;
+    let actor = ctx.who();
+    let o = ctx
+        .db
+        .transaction(|tx| load(tx, source, file_name, applies_from, &actor))?;
+    ctx.reload_policy()?;
+    Ok(o)
+}
+
 /// Stores a version of the policy from a file's content. `applies_from`: the first version
 /// defaults to the file's earliest complete date and covers everything before it too; a later
 /// version must name its date, after every posted entry and payroll month.

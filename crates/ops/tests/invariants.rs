@@ -13,7 +13,10 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
-use yanglao_ops::{register::contributions, register::govpay, register::hardship, register::interest, ledger, register::persons, Ctx};
+use yanglao_ops::{
+    ledger, register::contributions, register::govpay, register::hardship, register::interest,
+    register::persons, Ctx,
+};
 use yanglao_store::{Db, Param, ScratchPg};
 
 const PEOPLE: usize = 12;
@@ -184,7 +187,6 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
         db,
         yanglao_policy::SHANXI_SUPPLEMENTARY,
         "shanxi-supplementary.toml",
-        "prop",
     )
     .unwrap();
     let mut model = Model::default();

@@ -9,10 +9,10 @@ use rust_decimal::Decimal;
 use yanglao_domain::format_wan_yuan as wy;
 use yanglao_eval::{fmt2, Evaluation, Framework};
 use yanglao_ops::books::budget::Execution;
-use yanglao_ops::evaluation::enrolment::{YearAnalysis, LAPSE_REASONS};
-use yanglao_ops::evaluation::{metric_zh, persons_text, Finding, Measured};
 use yanglao_ops::books::fund::Statement;
+use yanglao_ops::evaluation::enrolment::{YearAnalysis, LAPSE_REASONS};
 use yanglao_ops::evaluation::survey::SurveyRates;
+use yanglao_ops::evaluation::{metric_zh, persons_text, Finding, Measured};
 
 use crate::doc::{Block, Doc, Table};
 

@@ -131,8 +131,12 @@ pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>,
     let result = (|| {
         docx::write(doc, &temps[0]).map_err(|e| io(&finals[0], yanglao_domain::io_error_zh(&e)))?;
         html::write(doc, &temps[1]).map_err(|e| io(&finals[1], yanglao_domain::io_error_zh(&e)))?;
-        xlsx::write(doc, &temps[2])
-            .map_err(|e| io(&finals[2], yanglao_ops::imports::problems::xlsx_error_zh(&e)))?;
+        xlsx::write(doc, &temps[2]).map_err(|e| {
+            io(
+                &finals[2],
+                yanglao_ops::imports::problems::xlsx_error_zh(&e),
+            )
+        })?;
         Ok(())
     })();
     if let Err(e) = result {

@@ -23,6 +23,7 @@ const SQLITE: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/sqlite/0011_inheritance_arrears.sql"),
     ),
+    (12, include_str!("../migrations/sqlite/0012_users.sql")),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -48,6 +49,7 @@ const POSTGRES: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/postgres/0011_inheritance_arrears.sql"),
     ),
+    (12, include_str!("../migrations/postgres/0012_users.sql")),
 ];
 
 /// Regions seeded at creation: the province, the city and the county-level units the system knows.

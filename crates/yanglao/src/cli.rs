@@ -29,7 +29,7 @@ pub struct Cli {
         default_value = "sqlite://yanglao.db"
     )]
     pub db: String,
-    /// 经办人（记入审计日志）
+    /// 以此账号办理（须为已启用的账号，其角色和县区决定可办理的业务；不指定时为服务器上的系统账号）
     #[arg(
         long = "by",
         global = true,
@@ -86,6 +86,9 @@ pub enum Command {
     /// 死亡信息：待人工审核的记录与各来源日期不一致
     #[command(subcommand)]
     Deaths(DeathsCmd),
+    /// 账号：新建、列出、停用与登录密码（角色与县区决定可办理的业务）
+    #[command(subcommand)]
+    Users(crate::users_cli::UsersCmd),
     /// 多领冒领追回
     #[command(subcommand)]
     Recovery(RecoveryCmd),
@@ -642,13 +645,6 @@ pub(crate) fn err(code: &str, message: impl Into<String>) -> CliError {
 
 type Res = Result<i32, CliError>;
 
-fn actor(cli: &Cli) -> String {
-    cli.by
-        .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "system".to_string())
-}
-
 /// The source of the bundled illustrative supplementary policy and its file name (benchmarks
 /// and `init --illustrative-policy`).
 pub(crate) const BUNDLED_POLICY: (&str, &str) = (
@@ -678,7 +674,11 @@ pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
     if !applied.is_empty() {
         tracing::info!("数据库 {} 已升级到结构版本 {:?}", db.display_url(), applied);
     }
-    Ok(Ctx::open(db, actor(cli))?)
+    // The named account (refused when unknown or disabled), else the system account.
+    Ok(match &cli.by {
+        Some(name) => Ctx::open_as(db, name)?,
+        None => Ctx::system(db)?,
+    })
 }
 
 pub fn run(cli: Cli) -> Res {
@@ -690,12 +690,12 @@ pub fn run(cli: Cli) -> Res {
             let applied = db.migrate()?;
             let mut loaded = None;
             if *illustrative_policy {
-                let actor = actor(&cli);
+                let actor = "system";
                 loaded = db.transaction(|tx| {
                     if yanglao_ops::policy::PolicyBook::read(tx)?.is_empty() {
                         let (source, file) = BUNDLED_POLICY;
                         Ok::<_, OpsError>(Some(yanglao_ops::policy::load(
-                            tx, source, file, None, &actor,
+                            tx, source, file, None, actor,
                         )?))
                     } else {
                         Ok(None)
@@ -801,7 +801,9 @@ pub fn run(cli: Cli) -> Res {
                 ImportCmd::FundArrivals(a) => {
                     yanglao_ops::books::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
                 }
-                ImportCmd::Survey(a) => yanglao_ops::evaluation::survey::import(&mut ctx, &a.file, a.dry_run)?,
+                ImportCmd::Survey(a) => {
+                    yanglao_ops::evaluation::survey::import(&mut ctx, &a.file, a.dry_run)?
+                }
                 ImportCmd::BankReturn(a) => {
                     yanglao_ops::payroll::bank_return::import(&mut ctx, &a.file, a.dry_run)?
                 }
@@ -886,8 +888,11 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Person(PersonCmd::Show { citizen_id }) => {
             let mut ctx = open(&cli)?;
-            let v =
-                yanglao_ops::register::status::show(&mut ctx, citizen_id, chrono::Local::now().date_naive())?;
+            let v = yanglao_ops::register::status::show(
+                &mut ctx,
+                citizen_id,
+                chrono::Local::now().date_naive(),
+            )?;
             if cli.json {
                 output::json(&v);
             } else {
@@ -987,12 +992,15 @@ pub fn run(cli: Cli) -> Res {
             reason,
             date,
         }) => {
-            let decision = yanglao_ops::register::status::Decision::parse(status).ok_or_else(|| {
-                err(
-                    "E-STATUS-UNKNOWN",
-                    format!("状态“{status}”无效：应为 receiving、suspended、resumed 或 terminated"),
-                )
-            })?;
+            let decision =
+                yanglao_ops::register::status::Decision::parse(status).ok_or_else(|| {
+                    err(
+                        "E-STATUS-UNKNOWN",
+                        format!(
+                            "状态“{status}”无效：应为 receiving、suspended、resumed 或 terminated"
+                        ),
+                    )
+                })?;
             let date = parse_date_or_today(date.as_deref())?;
             let mut ctx = open(&cli)?;
             let e = yanglao_ops::register::status::record(
@@ -1118,6 +1126,7 @@ pub fn run(cli: Cli) -> Res {
         Command::Simulate(cmd) => crate::sim_cli::run(&cli, cmd),
         Command::Deaths(cmd) => crate::deaths_cli::deaths(&cli, cmd),
         Command::Recovery(cmd) => crate::deaths_cli::recovery(&cli, cmd),
+        Command::Users(cmd) => crate::users_cli::users(&cli, cmd),
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),
         Command::Budget(cmd) => crate::books_cli::budget(&cli, cmd),
         Command::Fund(cmd) => crate::books_cli::fund(&cli, cmd),
@@ -1312,11 +1321,8 @@ fn policy_load(cli: &Cli, file: &PathBuf, from: Option<&str>) -> Res {
         })
         .transpose()?;
     let mut ctx = open(cli)?;
-    let actor = ctx.actor.clone();
     let name = file.display().to_string();
-    let o = ctx
-        .db
-        .transaction(|tx| yanglao_ops::policy::load(tx, &source, &name, from, &actor))?;
+    let o = yanglao_ops::policy::load_version(&mut ctx, &source, &name, from)?;
     if cli.json {
         output::json(&o);
     } else {

@@ -171,7 +171,9 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
                     println!(
                         "  {}：{} {}{}（{}）",
                         st["date"].as_str().unwrap_or(""),
-                        yanglao_ops::deaths::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
+                        yanglao_ops::deaths::recovery::channel_zh(
+                            st["channel"].as_str().unwrap_or("")
+                        ),
                         output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
                         st["note"]
                             .as_str()

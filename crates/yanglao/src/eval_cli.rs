@@ -348,7 +348,6 @@ pub fn bench(
 
 pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
-    ctx.actor = "demo-maker".into();
     let bar = crate::payroll_cli::progress_bar(cli, "示例");
     let progress = |label: &str, i: u64, n: u64| {
         bar.update(Some(label), i, n);

@@ -23,6 +23,7 @@ mod payroll_cli;
 mod progress;
 mod quickstart;
 mod sim_cli;
+mod users_cli;
 
 use clap::FromArgMatches;
 

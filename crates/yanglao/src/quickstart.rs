@@ -54,7 +54,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     ));
     if ctx.policy.is_empty() {
         let (source, file) = BUNDLED_POLICY;
-        let actor = ctx.actor.clone();
+        let actor = ctx.who();
         let l = ctx
             .db
             .transaction(|tx| yanglao_ops::policy::load(tx, source, file, None, &actor))?;
@@ -67,9 +67,18 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     let steps: [(&str, ImportFn); 5] = [
         ("persons.csv", yanglao_ops::register::persons::import),
         ("hardship.csv", yanglao_ops::register::hardship::import),
-        ("contributions-2021.csv", yanglao_ops::register::contributions::import),
-        ("contributions-2022.csv", yanglao_ops::register::contributions::import),
-        ("contributions-2023.csv", yanglao_ops::register::contributions::import),
+        (
+            "contributions-2021.csv",
+            yanglao_ops::register::contributions::import,
+        ),
+        (
+            "contributions-2022.csv",
+            yanglao_ops::register::contributions::import,
+        ),
+        (
+            "contributions-2023.csv",
+            yanglao_ops::register::contributions::import,
+        ),
     ];
     for (name, f) in steps {
         let o = f(&mut ctx, &out.join(name), false)?;
@@ -113,7 +122,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
     let month = yanglao_domain::Month::parse("2024-01").expect("valid month");
     let awards = yanglao_ops::payroll::awards::run(&mut ctx, month, None)?;
     say(format!("{month} 待遇核定：新增 {} 人", awards.awarded));
-    let maker = ctx.actor.clone();
+    let maker = ctx.who();
     let run = yanglao_ops::payroll::run(
         &mut ctx,
         month,
@@ -121,13 +130,14 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         yanglao_ops::payroll::Kind::Regular,
         &|_, _, _| {},
     )?;
-    ctx.actor = "复核员".to_string();
+    yanglao_ops::users::act_as_reviewer_of_all(&mut ctx, "复核员")?;
     let mut exported = Vec::new();
     for p in &run.payrolls {
         if p.status == "draft" {
             yanglao_ops::payroll::approve(&mut ctx, p.id)?;
         }
-        let e = yanglao_ops::payroll::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
+        let e =
+            yanglao_ops::payroll::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
         say(format!(
             "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
             p.county,
@@ -138,7 +148,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         ));
         exported.push(e);
     }
-    ctx.actor = maker;
+    ctx.actor = yanglao_ops::Actor::system();
     let verify = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
     say(format!(
         "账务核对：{}（{} 张凭证，{} 条个人账户明细）",

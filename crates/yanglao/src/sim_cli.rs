@@ -697,7 +697,8 @@ pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
                         format!("账簿中没有 {base} 年以后的缴费数据，无法回测；请用 --base-year 指定更早的基期"),
                     ));
                 }
-                let observed = yanglao_ops::books::projection::observed(&mut ctx, base, last_books)?;
+                let observed =
+                    yanglao_ops::books::projection::observed(&mut ctx, base, last_books)?;
                 let replay = yanglao_sim::fund::replay(
                     &p,
                     &snapshot,

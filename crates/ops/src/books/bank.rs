@@ -8,10 +8,11 @@
 //! `fund interest-check` computes, for every credit, the interest the agreement entitles the fund
 //! to from the daily balances, and lists every shortfall.
 
-use crate::ledger::{self, EntryDraft};
-use crate::register::persons::{begin_import, finish, record_import};
+use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
 use crate::imports::table::read_table;
+use crate::ledger::{self, EntryDraft};
+use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::{Duration, NaiveDate};
 use rust_decimal::prelude::ToPrimitive;
@@ -92,11 +93,12 @@ fn overlaps(a: &Agreement, b: &Agreement) -> bool {
 }
 
 pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::BankBooks)?;
     let table = read_table(path)?;
     let cols = table.columns(&AGREEMENT_COLUMNS)?;
     let mut out = ImportOutcome::new("bank-agreements", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "bank-agreements", &[])? {
             return Ok(());
@@ -228,13 +230,14 @@ enum Line {
 }
 
 pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::BankBooks)?;
     let table = read_table(path)?;
     let cols = table.columns(&STATEMENT_COLUMNS)?;
     let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
     let (start_col, end_col) = (optional("计息起始日"), optional("计息终止日"));
     let mut out = ImportOutcome::new("bank-statement", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "bank-statement", &[])? {
@@ -403,6 +406,7 @@ pub struct Shortfall {
 
 /// Every interest credit of the year (by the end of its period) that falls short of the agreement.
 pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
+    ctx.actor.require(Action::Read)?;
     ctx.db.read_transaction(|tx| interest_check_in(tx, year))
 }
 

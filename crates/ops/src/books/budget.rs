@@ -3,10 +3,11 @@
 //! from the ledger: entry subsidies granted to accounts, government-paid contributions, and the
 //! exit subsidies owed for benefits paid.
 
-use crate::ledger::{self, EntryDraft};
-use crate::register::persons::{begin_import, finish, record_import};
+use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
 use crate::imports::table::read_table;
+use crate::ledger::{self, EntryDraft};
+use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -96,12 +97,13 @@ fn year_level_kind(
 }
 
 pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Budget)?;
     let table = read_table(path)?;
     let cols = table.columns(&BUDGET_COLUMNS)?;
     let county_col = table.columns(&["县区代码"]).ok().map(|c| c.index[0]);
     let mut out = ImportOutcome::new("budget", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "budget", &[])? {
             return Ok(());
@@ -170,11 +172,12 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
 type Arrival = (i32, String, String, NaiveDate, i64);
 
 pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Budget)?;
     let table = read_table(path)?;
     let cols = table.columns(&ARRIVAL_COLUMNS)?;
     let mut out = ImportOutcome::new("fund-arrivals", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "fund-arrivals", &[])? {
@@ -282,6 +285,7 @@ fn rate(part: i64, whole: i64) -> Option<f64> {
 
 /// Budget execution of a year, per level and kind (all counties together) and in total.
 pub fn execution(ctx: &mut Ctx, year: i32, threshold: f64) -> Result<Execution> {
+    ctx.actor.require(Action::Read)?;
     ctx.db
         .read_transaction(|tx| execution_in(tx, year, threshold))
 }

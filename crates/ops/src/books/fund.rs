@@ -84,7 +84,9 @@ pub struct Statement {
 
 /// The year's statement, read from one snapshot of the books (no write lock taken).
 pub fn statement(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Statement> {
-    ctx.db.read_transaction(|tx| statement_in(tx, year, county))
+    let county = ctx.actor.county_for_read(county)?.map(str::to_string);
+    ctx.db
+        .read_transaction(|tx| statement_in(tx, year, county.as_deref()))
 }
 
 /// The year's statement within a transaction the caller holds (a snapshot read of several
@@ -211,7 +213,10 @@ pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
     let xerr = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-IO",
-            format!("xlsx 写入失败：{}", crate::imports::problems::xlsx_error_zh(&e)),
+            format!(
+                "xlsx 写入失败：{}",
+                crate::imports::problems::xlsx_error_zh(&e)
+            ),
         )
     };
     let mut wb = Workbook::new();

@@ -4,10 +4,11 @@
 //! months plus `certification_grace_months` is left out of the payroll as `uncertified`; a later
 //! certification brings them back, and the next payroll pays the months they missed.
 
-use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
+use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::register::index::{name_hash, registered_name, FastMap, RegisterIndex};
 use crate::imports::table::read_table;
+use crate::register::index::{name_hash, registered_name, FastMap, RegisterIndex};
+use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::path::Path;
@@ -72,11 +73,13 @@ pub fn uncertified(
 }
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Register)?;
+    let scope = ctx.actor.clone();
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("certifications", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "certifications", &[cols.index[ID]])? {
@@ -107,8 +110,13 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
             let person = id.as_ref().and_then(|id| {
                 let p = register.get(id);
-                if p.is_none() {
-                    err(ID, id.as_str(), "E-CERT-PERSON-UNKNOWN", "此人不在参保登记册中".into());
+                match p {
+                    None => err(ID, id.as_str(), "E-CERT-PERSON-UNKNOWN", "此人不在参保登记册中".into()),
+                    Some(p) if !scope.covers(&p.county_code()) => {
+                        err(ID, id.as_str(), "E-ACCESS-COUNTY", format!("此人登记在{}，{}不能为其登记资格认证", county_label(&p.county_code()), scope.describe()));
+                        return None;
+                    }
+                    Some(_) => {}
                 }
                 p
             });

@@ -12,11 +12,12 @@
 pub mod certification;
 pub mod recovery;
 
-use crate::ledger::{self, EntryDraft};
-use crate::register::persons::{begin_import, finish, record_import};
+use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::register::index::{name_hash, FastMap, RegisterIndex};
 use crate::imports::table::read_table;
+use crate::ledger::{self, EntryDraft};
+use crate::register::index::{name_hash, FastMap, RegisterIndex};
+use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -129,6 +130,8 @@ pub fn import(
     dry_run: bool,
     processed_on: Option<NaiveDate>,
 ) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Deaths)?;
+    let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
@@ -158,7 +161,7 @@ pub fn import(
     }
     let mut out = ImportOutcome::new("deaths", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, &format!("deaths-{}", source.code()), &[cols.index[ID]])? {
             return Ok(());
@@ -246,6 +249,9 @@ pub fn import(
                         }
                         if let Some(first) = seen_person.insert(p.person_id, row_no) {
                             err(ID, &raw_id, "E-DEATH-DUPLICATE", format!("同一人在文件中出现两次（首次在第 {first} 行）"));
+                        }
+                        if !scope.covers(&p.county_code()) {
+                            err(ID, &raw_id, "E-ACCESS-COUNTY", format!("此人登记在{}，{}不能登记其死亡信息", county_label(&p.county_code()), scope.describe()));
                         }
                         person = Some((p.person_id, p.county_code()));
                     }
@@ -794,12 +800,18 @@ pub fn recovery_list(
     county: Option<&str>,
     year: Option<i32>,
 ) -> Result<Vec<Case>> {
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Read, c)?;
+    }
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Vec<Case>> {
         let mut out = Vec::new();
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("c.county", &mut params);
         for r in tx.query(
-            "SELECT c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status
-             FROM recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id ORDER BY c.county, c.case_id",
-            &[],
+            &format!("SELECT c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status
+             FROM recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id WHERE {scope} ORDER BY c.county, c.case_id"),
+            &params,
         )? {
             let case = Case {
                 case_id: r.i64(0)?,
@@ -839,12 +851,15 @@ pub struct ReviewItem {
 }
 
 pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Vec<ReviewItem>> {
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("d.person_county", &mut params);
         tx.query(
-            "SELECT d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status
+            &format!("SELECT d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status
              FROM death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id
-             WHERE d.match_status = 'review' ORDER BY d.record_id",
-            &[],
+             WHERE d.match_status = 'review' AND {scope} ORDER BY d.record_id"),
+            &params,
         )?
         .iter()
         .map(|r| {
@@ -874,7 +889,9 @@ pub fn review_decide(
     confirm: bool,
     on: Option<NaiveDate>,
 ) -> Result<(String, Option<Applied>)> {
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::ReviewDeaths)?;
+    let scope = ctx.actor.clone();
+    let actor = ctx.who();
     let on = match (confirm, on) {
         (true, None) => {
             return Err(OpsError::rule(
@@ -896,6 +913,10 @@ pub fn review_decide(
             .query_opt("SELECT match_status, person_id, person_county FROM death_records WHERE record_id = $1", &[Param::Int(record_id)])?
             .ok_or_else(|| OpsError::rule("E-DEATH-REVIEW-NOT-FOUND", format!("没有编号为 {record_id} 的死亡记录")))?;
         let (status, pid, county) = (r.str(0)?, r.opt_i64(1)?, r.opt_str(2)?);
+        match &county {
+            Some(c) => scope.require_county(Action::ReviewDeaths, c)?,
+            None => scope.require(Action::ReviewDeaths)?,
+        }
         let wanted = if confirm { "confirmed" } else { "rejected" };
         if status == wanted {
             return Ok((format!("记录 {record_id} 此前已{}，未作改动", if confirm { "确认" } else { "驳回" }), None));
@@ -998,12 +1019,15 @@ pub struct Disagreement {
 
 /// Deaths whose sources give different dates: the date in force and every record behind it.
 pub fn disagreements(ctx: &mut Ctx) -> Result<Vec<Disagreement>> {
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Vec<Disagreement>> {
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("d.county", &mut params);
         let deaths = tx.query(
-            "SELECT d.county, d.person_id, p.citizen_id, d.death_date, d.source FROM deaths d
+            &format!("SELECT d.county, d.person_id, p.citizen_id, d.death_date, d.source FROM deaths d
              JOIN persons p ON p.county = d.county AND p.person_id = d.person_id
-             WHERE d.disagreement ORDER BY d.county, d.person_id",
-            &[],
+             WHERE d.disagreement AND {scope} ORDER BY d.county, d.person_id"),
+            &params,
         )?;
         let mut out = Vec::with_capacity(deaths.len());
         for d in deaths {

@@ -7,6 +7,7 @@
 //! account's components / Cr `receivable.overpayment`; a write-off — Dr `pool.writeoff` / Cr
 //! `receivable.overpayment`.
 
+use crate::access::Action;
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
@@ -99,10 +100,15 @@ pub fn record(
     on: NaiveDate,
     note: Option<&str>,
 ) -> Result<Step> {
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::Deaths)?;
+    let actor = ctx.who();
+    let scope = ctx.actor.clone();
     check_date(ctx, on)?;
     ctx.db.transaction(|tx| -> Result<Step> {
         tx.lock_for_writing()?;
+        if let Some(c) = case_county(tx, case_id)? {
+            scope.require_county(Action::Deaths, &c)?;
+        }
         record_in(tx, case_id, channel, amount_fen, on, note, &actor)
     })
 }
@@ -276,7 +282,9 @@ pub fn pay_inheritance(
             "须填写继承人姓名和开户银行",
         ));
     }
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::Payroll)?;
+    let actor = ctx.who();
+    let scope = ctx.actor.clone();
     check_date(ctx, on)?;
     ctx.db.transaction(|tx| -> Result<Inheritance> {
         tx.lock_for_writing()?;
@@ -284,6 +292,7 @@ pub fn pay_inheritance(
             .query_opt("SELECT p.county, p.person_id, d.death_date FROM persons p LEFT JOIN deaths d ON d.county = p.county AND d.person_id = p.person_id AND d.official WHERE p.citizen_id = $1", &[Param::Text(id.as_str())])?
             .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))?;
         let (county, person_id) = (p.str(0)?, p.i64(1)?);
+        scope.require_county(Action::Payroll, &county)?;
         let Some(death) = p.opt_date(2)? else {
             return Err(OpsError::rule("E-INHERIT-NOT-DECEASED", "此人没有经官方来源确认的死亡记录，不能办理个人账户继承"));
         };
@@ -523,6 +532,10 @@ pub struct CaseHistory {
 }
 
 pub fn show(ctx: &mut Ctx, case_id: i64) -> Result<CaseHistory> {
+    let county = ctx.db.read_transaction(|tx| case_county(tx, case_id))?;
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Read, &c)?;
+    }
     let case = crate::deaths::recovery_list(ctx, None, None, None)?
         .into_iter()
         .find(|c| c.case_id == case_id)
@@ -566,4 +579,15 @@ pub fn show(ctx: &mut Ctx, case_id: i64) -> Result<CaseHistory> {
             .collect::<Result<Vec<_>>>()?;
         Ok(CaseHistory { case, overpayments, steps })
     })
+}
+
+/// The county of a recovery case (None: no such case).
+fn case_county(tx: &mut yanglao_store::Tx<'_>, case_id: i64) -> Result<Option<String>> {
+    tx.query_opt(
+        "SELECT county FROM recovery_cases WHERE case_id = $1",
+        &[Param::Int(case_id)],
+    )?
+    .map(|r| r.str(0))
+    .transpose()
+    .map_err(Into::into)
 }

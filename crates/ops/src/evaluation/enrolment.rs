@@ -10,6 +10,7 @@ use serde::Serialize;
 use yanglao_domain::age_on;
 use yanglao_store::Param;
 
+use crate::access::Action;
 use crate::register::index::FastMap;
 use crate::{Ctx, OpsError, Result};
 
@@ -77,6 +78,7 @@ struct Paid {
 
 /// The analysis of `from..=to`.
 pub fn analyse(ctx: &mut Ctx, from: i32, to: i32) -> Result<Vec<YearAnalysis>> {
+    ctx.actor.require(Action::Read)?;
     if from > to {
         return Err(OpsError::rule(
             "E-YEAR",
@@ -209,6 +211,8 @@ pub fn outreach(
     county: Option<&str>,
     path: &Path,
 ) -> Result<BTreeMap<String, i64>> {
+    let county = ctx.actor.county_for_read(county)?.map(str::to_string);
+    let county = county.as_deref();
     use rust_xlsxwriter::{Format, Workbook};
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;

@@ -14,6 +14,7 @@ use yanglao_domain::Month;
 use yanglao_eval::Measurement;
 use yanglao_store::{Param, Tx};
 
+use crate::access::Action;
 use crate::register::index::FastMap;
 use crate::{Ctx, OpsError, Result};
 
@@ -196,6 +197,7 @@ fn rate_of(part: i64, whole: i64, note: String, none: &str) -> Measurement {
 
 /// Distinct persons paid (bank-confirmed) a benefit for a month of `year`.
 pub fn measure_recipients(ctx: &mut Ctx, year: i32) -> Result<i64> {
+    ctx.actor.require(Action::Evaluation)?;
     let jan = Month::parse(&format!("{year}-01"))
         .map_err(|_| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let dec = Month::parse(&format!("{year}-12")).expect("valid");
@@ -209,6 +211,7 @@ pub fn measure_recipients(ctx: &mut Ctx, year: i32) -> Result<i64> {
 
 /// Measures every metric for `year`.
 pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
+    ctx.actor.require(Action::Evaluation)?;
     NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let today = chrono::Local::now().date_naive();
@@ -1310,6 +1313,7 @@ pub fn evaluate(
     framework: yanglao_eval::Framework,
     worksheet: Option<&std::path::Path>,
 ) -> Result<Outcome> {
+    ctx.actor.require(Action::Evaluation)?;
     let measured = measure(ctx, year)?;
     let (sha, sheet) = match worksheet {
         None => (None, Vec::new()),
@@ -1358,7 +1362,7 @@ pub fn evaluate(
         }
     };
     let evaluation = yanglao_eval::score(&framework, &measured.city, &sheet);
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     ctx.db.transaction(|tx| {
         crate::audit(
             tx,

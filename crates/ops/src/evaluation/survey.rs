@@ -8,9 +8,10 @@ use std::path::Path;
 use serde::Serialize;
 use yanglao_store::{ColType, Param, Tx};
 
-use crate::register::persons::{begin_import, finish, record_import};
+use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
 use crate::imports::table::read_table;
+use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, Result};
 
 pub const COLUMNS: [&str; 6] = [
@@ -65,11 +66,12 @@ type Key = (i64, String, String);
 type Answers = (String, Option<i64>, Option<i64>);
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Evaluation)?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("survey", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let this_year = chrono::Datelike::year(&chrono::Local::now().date_naive());
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "survey", &[])? {

@@ -6,6 +6,7 @@
 //! qualifying group. A `receiving` decision is recorded for each. Nothing is posted to the ledger
 //! at award: money moves when the bank confirms a payment (docs/LEDGER.md).
 
+use crate::access::Action;
 use crate::register::contributions::terminations;
 use crate::register::index::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
@@ -115,9 +116,14 @@ fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64
 }
 
 pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOutcome> {
+    ctx.actor.require(Action::Payroll)?;
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Payroll, c)?;
+    }
     let today = chrono::Local::now().date_naive();
     check_month(ctx, month, today)?;
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
+    let scope = ctx.actor.clone();
     let policy = &ctx.policy;
     let on = month.first_day();
     policy.require()?;
@@ -157,7 +163,7 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
             &[Param::Date(born_by)],
             |r| {
                 let c = r.str(1)?;
-                if county.is_none_or(|x| x == c) {
+                if county.is_none_or(|x| x == c) && scope.covers(c) {
                     candidates.push((r.i64(0)?, c.to_string(), r.date(2)?));
                 }
                 Ok(())

@@ -5,11 +5,12 @@
 //! account is used up; the exit subsidy owed by each government level; the bank); failed lines wait
 //! for a supplementary payroll.
 
-use crate::ledger::{self, EntryDraft};
-use crate::register::persons::{begin_import, finish, record_import};
+use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::register::index::FastMap;
 use crate::imports::table::read_table;
+use crate::ledger::{self, EntryDraft};
+use crate::register::index::FastMap;
+use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -108,12 +109,14 @@ fn load_lines(tx: &mut Tx<'_>, payroll_id: i64) -> Result<Loaded> {
 }
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Payroll)?;
     ctx.policy.require()?;
+    let scope = ctx.actor.clone();
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("bank-return", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let today = chrono::Local::now().date_naive();
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "bank-return", &[])? {
@@ -147,6 +150,10 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                 err(SEQ, seq_raw, "E-RETURN-UNKNOWN-LINE", format!("发放批次 {batch} 中没有序号 {seq}"));
                 continue;
             };
+            if !scope.covers(&line.county) {
+                err(BATCH, batch_raw, "E-ACCESS-COUNTY", format!("发放批次 {batch} 属于{}，{}不能办理其回盘", county_label(&line.county), scope.describe()));
+                continue;
+            }
             if let Some(first) = seen.insert((batch, seq), row_no) {
                 err(SEQ, seq_raw, "E-RETURN-DUPLICATE", format!("同一笔发放在文件中出现两次（首次在第 {first} 行）"));
                 continue;

@@ -2,7 +2,7 @@
 //! Only an approved payroll exports. The files depend on the payroll's data alone (the workbook's
 //! creation time is the approval time), so exporting twice gives identical bytes.
 
-use crate::payroll::summary;
+use crate::access::Action;
 use crate::{audit, Ctx, OpsError, Result};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 use serde::Serialize;
@@ -53,7 +53,10 @@ fn io_err(e: std::io::Error) -> OpsError {
 fn xlsx_err(e: XlsxError) -> OpsError {
     OpsError::rule(
         "E-IO",
-        format!("xlsx 写入失败：{}", crate::imports::problems::xlsx_error_zh(&e)),
+        format!(
+            "xlsx 写入失败：{}",
+            crate::imports::problems::xlsx_error_zh(&e)
+        ),
     )
 }
 
@@ -70,10 +73,13 @@ pub fn export(
     out_dir: &Path,
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportOutcome> {
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::Payroll)?;
+    let who = ctx.actor.clone();
+    let actor = ctx.who();
     let book = ctx.policy.clone();
     let (s, approved_at, lines) = ctx.db.transaction(|tx| -> Result<_> {
-        let s = summary(tx, id, false)?;
+        let s = crate::payroll::summary_in_scope(tx, &who, id, false)?;
+        who.require_county(Action::Payroll, &s.county)?;
         if s.status == "draft" {
             return Err(OpsError::rule("E-PAYROLL-NOT-APPROVED", format!("发放批次 {id} 尚未审核，不能导出")));
         }

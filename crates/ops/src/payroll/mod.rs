@@ -10,6 +10,7 @@ pub mod awards;
 pub mod bank_return;
 pub mod export;
 
+use crate::access::{Action, Actor};
 use crate::register::index::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::NaiveDate;
@@ -46,6 +47,8 @@ pub struct Summary {
     pub lines: i64,
     pub total_fen: i64,
     pub run_by: String,
+    /// The maker's account (None: made before accounts were kept).
+    pub run_by_user: Option<i64>,
     pub approved_by: Option<String>,
     pub paid_date: Option<NaiveDate>,
     /// People left out, by reason.
@@ -199,6 +202,10 @@ pub fn run(
     kind: Kind,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<RunOutcome> {
+    ctx.actor.require(Action::Payroll)?;
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Payroll, c)?;
+    }
     ctx.policy.require()?;
     crate::payroll::awards::check_month(ctx, month, chrono::Local::now().date_naive())?;
     let counties: Vec<String> = ctx
@@ -218,9 +225,10 @@ pub fn run(
         payrolls: Vec::new(),
         anomalies: BTreeMap::new(),
     };
+    // Without a county: every county the actor acts in.
     let targets: Vec<&String> = counties
         .iter()
-        .filter(|c| county.is_none_or(|x| x == c.as_str()))
+        .filter(|c| county.is_none_or(|x| x == c.as_str()) && ctx.actor.covers(c))
         .collect();
     let total = targets.len() as u64;
     // A regular run of several counties works out the next county on a second connection while
@@ -299,7 +307,7 @@ fn insert_payroll(
     key: Key<'_>,
     lines: &[NewLine],
     exclusions: &[(i64, &'static str)],
-    actor: &str,
+    actor: &Actor,
 ) -> Result<i64> {
     let Key {
         county,
@@ -311,13 +319,14 @@ fn insert_payroll(
     let total: i64 = lines.iter().map(|l| l.total_fen).sum();
     tx.exec(
         &format!(
-            "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version)
-             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, {})",
+            "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version, run_by_user)
+             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, {}, $10)",
             crate::policy::version_on_sql(3)
         ),
         &[
             Param::Text(county), Param::Int(id), Param::Date(month.first_day()), Param::Text(kind.as_str()), Param::Int(seq),
-            Param::Int(lines.len() as i64), Param::Int(total), Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+            Param::Int(lines.len() as i64), Param::Int(total), Param::Text(&actor.name), Param::Timestamp(yanglao_store::now()),
+            Param::Int(actor.user_id),
         ],
     )?;
     let month_day = month.first_day();
@@ -367,7 +376,7 @@ fn insert_payroll(
     )?;
     audit(
         tx,
-        actor,
+        &actor.name,
         "payroll.run",
         &serde_json::json!({"payroll_id": id, "county": county, "month": month, "kind": kind, "lines": lines.len(), "total_fen": total}),
     )?;
@@ -537,8 +546,12 @@ fn prepare_regular(
             }
             _ => {}
         }
-        if crate::deaths::certification::uncertified(sp, month, a.start, certified.get(&person_id).copied())
-        {
+        if crate::deaths::certification::uncertified(
+            sp,
+            month,
+            a.start,
+            certified.get(&person_id).copied(),
+        ) {
             exclusions.push((person_id, "uncertified"));
             continue;
         }
@@ -781,7 +794,7 @@ fn find(tx: &mut Tx<'_>, county: &str, month: Month, kind: Kind, seq: i64) -> Re
         .transpose()?)
 }
 
-const SUMMARY_SELECT: &str = "SELECT payroll_id, county, month, kind, seq, status, line_count, total_fen, run_by, approved_by, paid_date FROM payrolls";
+const SUMMARY_SELECT: &str = "SELECT payroll_id, county, month, kind, seq, status, line_count, total_fen, run_by, approved_by, paid_date, run_by_user FROM payrolls";
 
 fn summary_of(r: &yanglao_store::Row) -> Result<Summary> {
     Ok(Summary {
@@ -794,6 +807,7 @@ fn summary_of(r: &yanglao_store::Row) -> Result<Summary> {
         lines: r.i64(6)?,
         total_fen: r.i64(7)?,
         run_by: r.str(8)?,
+        run_by_user: r.opt_i64(11)?,
         approved_by: r.opt_str(9)?,
         paid_date: r.opt_date(10)?,
         excluded: BTreeMap::new(),
@@ -824,19 +838,23 @@ pub fn summary(tx: &mut Tx<'_>, id: i64, existed: bool) -> Result<Summary> {
 
 /// Payrolls, newest month first, optionally of one month.
 pub fn list(ctx: &mut Ctx, month: Option<Month>) -> Result<Vec<Summary>> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Vec<Summary>> {
-        let rows = match month {
-            Some(m) => tx.query(
-                &format!(
-                    "{SUMMARY_SELECT} WHERE month = $1 ORDER BY month DESC, county, kind, seq"
-                ),
-                &[Param::Date(m.first_day())],
-            )?,
-            None => tx.query(
-                &format!("{SUMMARY_SELECT} ORDER BY month DESC, county, kind, seq"),
-                &[],
-            )?,
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("county", &mut params);
+        let month_day = month.map(|m| m.first_day());
+        let month_filter = match month_day {
+            Some(d) => {
+                params.push(Param::Date(d));
+                format!(" AND month = ${}", params.len())
+            }
+            None => String::new(),
         };
+        let rows = tx.query(
+            &format!("{SUMMARY_SELECT} WHERE {scope}{month_filter} ORDER BY month DESC, county, kind, seq"),
+            &params,
+        )?;
         let mut list: Vec<Summary> = rows.iter().map(summary_of).collect::<Result<_>>()?;
         let mut excluded: FastMap<i64, BTreeMap<String, i64>> = FastMap::default();
         for r in tx.query("SELECT payroll_id, reason, COUNT(*) FROM payroll_exclusions GROUP BY payroll_id, reason", &[])? {
@@ -864,8 +882,11 @@ pub struct Anomaly {
 /// more than this percentage from the person's previous month is reported.
 pub fn check(ctx: &mut Ctx, id: i64, threshold_pct: i64) -> Result<Vec<Anomaly>> {
     let book = ctx.policy.clone();
-    ctx.db
-        .read_transaction(|tx| check_in(tx, &book, id, threshold_pct))
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        summary_in_scope(tx, &actor, id, false)?;
+        check_in(tx, &book, id, threshold_pct)
+    })
 }
 
 /// The threshold of the amount-change check when `payroll run` checks its drafts.
@@ -1217,11 +1238,14 @@ pub struct Refreshed {
 /// (recorded as exclusions with their reason); an approved payroll goes back to draft, to be
 /// approved again. Nothing exported is touched.
 pub fn refresh(ctx: &mut Ctx, id: i64) -> Result<Refreshed> {
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::Payroll)?;
+    let who = ctx.actor.clone();
+    let actor = ctx.who();
     let book = ctx.policy.clone();
     ctx.db.transaction(|tx| -> Result<Refreshed> {
         tx.lock_for_writing()?;
-        let s = summary(tx, id, false)?;
+        let s = summary_in_scope(tx, &who, id, false)?;
+        who.require_county(Action::Payroll, &s.county)?;
         if s.status != "draft" && s.status != "approved" {
             return Err(OpsError::rule(
                 "E-PAYROLL-NOT-DRAFT",
@@ -1301,27 +1325,41 @@ pub(crate) fn check_payable(
 
 /// `payroll approve`: by someone other than its maker; only a draft.
 pub fn approve(ctx: &mut Ctx, id: i64) -> Result<Summary> {
+    ctx.actor.require(Action::ApprovePayroll)?;
     let actor = ctx.actor.clone();
     let book = ctx.policy.clone();
     ctx.db.transaction(|tx| -> Result<Summary> {
         tx.lock_for_writing()?;
-        let s = summary(tx, id, false)?;
+        let s = summary_in_scope(tx, &actor, id, false)?;
+        actor.require_county(Action::ApprovePayroll, &s.county)?;
         if s.status != "draft" {
             return Err(OpsError::rule("E-PAYROLL-NOT-DRAFT", format!("发放批次 {id} 状态为“{}”，只能审核草稿", status_zh(&s.status))));
         }
-        if s.run_by == actor {
-            return Err(OpsError::rule("E-PAYROLL-SAME-USER", format!("发放批次 {id} 由 {actor} 生成，须由另一人审核（经办与复核分离）")));
+        // Maker-checker compares accounts (by name only for payrolls made before accounts).
+        let same = match s.run_by_user {
+            Some(maker) => maker == actor.user_id,
+            None => s.run_by == actor.name,
+        };
+        if same {
+            return Err(OpsError::rule("E-PAYROLL-SAME-USER", format!("发放批次 {id} 由账号 {} 生成，须由另一个审核员账号审核（经办与复核分离）", s.run_by)));
         }
         // Every line against the register as it is now: a line no longer payable is refused.
         let anomalies = check_in(tx, &book, id, DEFAULT_THRESHOLD_PCT)?;
         refuse_unpayable(id, &anomalies, "审核")?;
         tx.exec(
-            "UPDATE payrolls SET status = 'approved', approved_by = $2, approved_at = $3 WHERE payroll_id = $1 AND county = $4",
-            &[Param::Int(id), Param::Text(&actor), Param::Timestamp(yanglao_store::now()), Param::Text(&s.county)],
+            "UPDATE payrolls SET status = 'approved', approved_by = $2, approved_at = $3, approved_by_user = $5 WHERE payroll_id = $1 AND county = $4",
+            &[Param::Int(id), Param::Text(&actor.name), Param::Timestamp(yanglao_store::now()), Param::Text(&s.county), Param::Int(actor.user_id)],
         )?;
-        audit(tx, &actor, "payroll.approve", &serde_json::json!({"payroll_id": id}))?;
+        audit(tx, &actor.name, "payroll.approve", &serde_json::json!({"payroll_id": id}))?;
         summary(tx, id, false)
     })
+}
+
+/// A payroll's summary when the actor may read its county (E-ACCESS-COUNTY otherwise).
+pub fn summary_in_scope(tx: &mut Tx<'_>, actor: &Actor, id: i64, existed: bool) -> Result<Summary> {
+    let s = summary(tx, id, existed)?;
+    actor.require_county(Action::Read, &s.county)?;
+    Ok(s)
 }
 
 pub fn status_zh(s: &str) -> &str {
@@ -1349,10 +1387,12 @@ pub struct CountyStatus {
 }
 
 pub fn status(ctx: &mut Ctx, month: Month, today: NaiveDate) -> Result<Vec<CountyStatus>> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Vec<CountyStatus>> {
         let counties = crate::known_counties(tx)?;
         let mut out = Vec::new();
-        for c in counties.keys() {
+        for c in actor.counties_of(counties.keys()) {
             let p = tx.query_opt(
                 "SELECT payroll_id, status, paid_date FROM payrolls WHERE county = $1 AND month = $2 AND kind = 'regular' AND seq = 1",
                 &[Param::Text(c), Param::Date(month.first_day())],
@@ -1388,7 +1428,6 @@ mod pipeline_tests {
             db,
             yanglao_policy::SHANXI_SUPPLEMENTARY,
             "shanxi-supplementary.toml",
-            "maker",
         )
         .unwrap();
         let book = ctx.policy.clone();

@@ -1,6 +1,7 @@
 //! `account show`: a person's individual-account statement, every movement and the balance by
 //! component.
 
+use crate::access::Action;
 use crate::{Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -82,6 +83,7 @@ pub fn years_zh(years: &[i64]) -> String {
 
 pub fn show(ctx: &mut Ctx, citizen_id: &str) -> Result<Statement> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
+    let actor = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<_> {
         let p = tx
             .query_opt(
@@ -90,6 +92,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str) -> Result<Statement> {
             )?
             .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))?;
         let (pid, county) = (p.i64(0)?, p.str(2)?);
+        actor.require_county(Action::Read, &county)?;
         let mut movements = Vec::new();
         for r in tx.query(
             "SELECT movement_date, kind, year, personal_fen, subsidy_province_fen, subsidy_city_fen, subsidy_county_fen,

@@ -5,11 +5,12 @@
 //! `receivable.subsidy.{level}` (the entry subsidies granted), credit `ind.personal` and
 //! `ind.entry_subsidy.{level}` — itemised person by person in the `account_movements` sub-ledger.
 
-use crate::ledger::{self, EntryDraft};
-use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
+use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::register::index::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
 use crate::imports::table::read_table;
+use crate::ledger::{self, EntryDraft};
+use crate::register::index::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
+use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
@@ -157,6 +158,8 @@ pub fn tiers_text(p: &SupplementaryParams) -> String {
 
 /// Imports (or with `dry_run` only validates) a contribution file.
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Register)?;
+    let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let t0 = std::time::Instant::now();
     let table = read_table(path)?;
@@ -164,7 +167,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("contributions", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let today = chrono::Local::now().date_naive();
     let policy = &ctx.policy;
 
@@ -202,14 +205,25 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             );
             let person = id.as_ref().and_then(|id| {
                 let p = register.get(id);
-                if p.is_none() {
-                    err(
+                match p {
+                    None => err(
                         &mut out,
                         ID,
                         id.as_str(),
                         "E-CONTRIB-PERSON-UNKNOWN",
                         "此人不在参保登记册中，请先导入人员信息".into(),
-                    );
+                    ),
+                    Some(p) if !scope.covers(&p.county_code()) => {
+                        err(
+                            &mut out,
+                            ID,
+                            id.as_str(),
+                            "E-ACCESS-COUNTY",
+                            format!("此人登记在{}，{}不能为其记缴费", county_label(&p.county_code()), scope.describe()),
+                        );
+                        return None;
+                    }
+                    Some(_) => {}
                 }
                 p
             });

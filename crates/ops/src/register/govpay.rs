@@ -2,6 +2,7 @@
 //! of everyone in a government-paid hardship group during the year. Running it again pays only
 //! those not yet paid for that year.
 
+use crate::access::Action;
 use crate::register::contributions::{post_contributions, ValidContribution};
 use crate::register::hardship::load_memberships;
 use crate::register::persons::load_register;
@@ -42,6 +43,11 @@ pub fn run(
     county: Option<&str>,
     on: Option<NaiveDate>,
 ) -> Result<GovPayOutcome> {
+    ctx.actor.require(Action::Register)?;
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Register, c)?;
+    }
+    let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let year_start = jan1(year);
     let year_end = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
@@ -67,7 +73,7 @@ pub fn run(
             format!("代缴日期 {paid_date} 不在 {year} 年内"),
         ));
     }
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {
         tx.lock_for_writing()?;
@@ -91,7 +97,7 @@ pub fn run(
         let terminated = crate::register::contributions::terminations(tx)?;
         let mut rows = Vec::new();
         let mut already: BTreeMap<String, usize> = BTreeMap::new();
-        let mut people: Vec<_> = register.values().filter(|p| county.is_none_or(|c| p.row.county == c)).collect();
+        let mut people: Vec<_> = register.values().filter(|p| county.is_none_or(|c| p.row.county == c) && scope.covers(&p.row.county)).collect();
         people.sort_by_key(|p| p.person_id);
         for p in people {
             let Some(ms) = memberships.get(&p.person_id) else { continue };

@@ -1,9 +1,10 @@
 //! `import hardship`: hardship-group memberships (低保对象, 特困人员, 重度残疾人, or another group the
 //! policy names) with their validity periods. They decide who gets a government-paid contribution.
 
-use crate::register::persons::{begin_import, check_id_cell, finish, load_register, record_import};
+use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
 use crate::imports::table::read_table;
+use crate::register::persons::{begin_import, check_id_cell, finish, load_register, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -53,12 +54,14 @@ pub fn load_memberships(tx: &mut Tx<'_>) -> Result<HashMap<i64, Vec<Membership>>
 }
 
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Register)?;
+    let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("hardship", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let policy = &ctx.policy;
     let earliest = policy.earliest_date().unwrap_or(NaiveDate::MIN);
 
@@ -83,8 +86,13 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
             }
             let person = id.as_ref().and_then(|id| {
                 let p = register.get(id.as_str());
-                if p.is_none() {
-                    err(ID, id.as_str(), "E-HARDSHIP-PERSON-UNKNOWN", "此人不在参保登记册中，请先导入人员信息".into());
+                match p {
+                    None => err(ID, id.as_str(), "E-HARDSHIP-PERSON-UNKNOWN", "此人不在参保登记册中，请先导入人员信息".into()),
+                    Some(p) if !scope.covers(&p.row.county) => {
+                        err(ID, id.as_str(), "E-ACCESS-COUNTY", format!("此人登记在{}，{}不能登记其困难群体身份", county_label(&p.row.county), scope.describe()));
+                        return None;
+                    }
+                    Some(_) => {}
                 }
                 p
             });

@@ -7,6 +7,7 @@
 //! imports) a movement dated before a credited year is refused, so no interest is ever lost.
 //! Posting: debit `pool.interest`, credit `ind.interest`, itemised in the sub-ledger.
 
+use crate::access::Action;
 use crate::ledger::{self, EntryDraft};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
@@ -32,6 +33,11 @@ pub struct InterestOutcome {
 }
 
 pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<InterestOutcome> {
+    ctx.actor.require(Action::Interest)?;
+    if let Some(c) = county {
+        ctx.actor.require_county(Action::Interest, c)?;
+    }
+    let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let credit_date = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
     let prior_end = NaiveDate::from_ymd_opt(year - 1, 12, 31).expect("valid");
@@ -41,7 +47,7 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
             format!("{year} 年尚未结束，不能计息（利息于 {credit_date} 记账）"),
         ));
     }
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
     let policy = &ctx.policy;
     ctx.db.transaction(|tx| -> Result<_> {
         tx.lock_for_writing()?;
@@ -52,7 +58,7 @@ pub fn credit(ctx: &mut Ctx, year: i32, county: Option<&str>) -> Result<Interest
             }
         }
         let mut out = InterestOutcome { year, counties: Vec::new() };
-        for c in all.keys().filter(|c| county.is_none_or(|x| x == c.as_str())) {
+        for c in all.keys().filter(|c| county.is_none_or(|x| x == c.as_str()) && scope.covers(c)) {
             if let Some(r) = tx.query_opt(
                 "SELECT rate, persons, total_fen, entry_id FROM interest_credits WHERE county = $1 AND year = $2",
                 &[Param::Text(c), Param::Int(year.into())],
@@ -157,13 +163,18 @@ pub fn first_uncredited(
 }
 
 /// The last year credited in each county (keyed by [`crate::register::index::county_key`]).
-pub fn last_credited(tx: &mut yanglao_store::Tx<'_>) -> Result<crate::register::index::FastMap<u32, i32>> {
+pub fn last_credited(
+    tx: &mut yanglao_store::Tx<'_>,
+) -> Result<crate::register::index::FastMap<u32, i32>> {
     let mut map = crate::register::index::FastMap::default();
     for r in tx.query(
         "SELECT county, CAST(MAX(year) AS BIGINT) FROM interest_credits GROUP BY county",
         &[],
     )? {
-        map.insert(crate::register::index::county_key(&r.str(0)?), r.i64(1)? as i32);
+        map.insert(
+            crate::register::index::county_key(&r.str(0)?),
+            r.i64(1)? as i32,
+        );
     }
     Ok(map)
 }

@@ -4,6 +4,7 @@
 //! one that differs updates phone, bank, name or basic-scheme enrolment and is audited. Moving a
 //! person to another county is a transfer, not an import, and is refused.
 
+use crate::access::{county_label, Action};
 use crate::imports::problems::{write_error_report, ImportOutcome, Problem};
 use crate::imports::table::{read_table, CellKind, Table};
 use crate::{audit, known_counties, Ctx, Result};
@@ -169,11 +170,13 @@ fn parse_yes_no(s: &str) -> Option<bool> {
 
 /// Imports (or with `dry_run` only validates) a person file.
 pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+    ctx.actor.require(Action::Register)?;
+    let scope = ctx.actor.clone();
     let table = read_table(path)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("persons", &table.file_name, dry_run);
     out.rows = table.rows.len();
-    let actor = ctx.actor.clone();
+    let actor = ctx.who();
 
     ctx.db.transaction(|tx| -> Result<()> {
         if !begin_import(tx, &mut out, &table, "persons", &[cols.index[ID]])? {
@@ -201,6 +204,8 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
                     Ok(_) => ("E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、"))),
                 };
                 out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, code, msg));
+            } else if !scope.covers(county) {
+                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, "E-ACCESS-COUNTY", format!("{}只能登记本县区的人员，不能登记{}的人员", scope.describe(), county_label(county))));
             }
             let phone = cols.cell(cells, PHONE);
             let phone_ok = (7..=20).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');

@@ -2,6 +2,7 @@
 //! lapsed, from their contributions) and the recorded decisions (receiving, suspended, resumed,
 //! terminated with a reason).
 
+use crate::access::Action;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -119,9 +120,11 @@ fn events(tx: &mut Tx<'_>, county: &str, person_id: i64) -> Result<Vec<Event>> {
 pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonView> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
     let ctx_policy = &ctx.policy;
+    let actor = &ctx.actor;
     ctx.db.transaction(|tx| -> Result<PersonView> {
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
+        actor.require_county(Action::Read, &county)?;
         let mut paid: Vec<(i32, String)> = Vec::new();
         for r in tx.query(
             "SELECT year, kind FROM account_movements WHERE county = $1 AND person_id = $2 AND kind IN ('self', 'gov_paid') ORDER BY year",
@@ -235,11 +238,14 @@ pub fn record(
     date: NaiveDate,
 ) -> Result<Event> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
-    let actor = ctx.actor.clone();
+    ctx.actor.require(Action::Register)?;
+    let actor = ctx.who();
+    let scope = ctx.actor.clone();
     ctx.db.transaction(|tx| -> Result<Event> {
         tx.lock_for_writing()?;
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
+        scope.require_county(Action::Register, &county)?;
         let history = events(tx, &county, pid)?;
         let current = history.last().map(|e| if e.status == Decision::Resumed { Decision::Receiving } else { e.status });
         if let Some(last) = history.last() {

@@ -79,12 +79,41 @@ pub fn backends(tag: &str) -> Vec<TestDb> {
                 yanglao_policy::SHANXI_SUPPLEMENTARY,
                 "policies/shanxi-supplementary.toml",
                 None,
-                "tester",
+                "system",
             )
         })
         .expect("load the bundled policy into the test database");
+        add_accounts(t);
     }
     dbs
+}
+
+/// The accounts the tests act as: `maker` (an operator) and `checker` and `审核员` (reviewers),
+/// each of every county.
+pub fn add_accounts(t: &TestDb) {
+    use yanglao_ops::users::{add, NewAccount};
+    let mut ctx = yanglao_ops::Ctx::system(t.db()).expect("context");
+    let counties: Vec<String> = ["140302", "140303", "140311", "140321", "140322"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for (name, role) in [
+        ("maker", yanglao_ops::Role::Operator),
+        ("checker", yanglao_ops::Role::Reviewer),
+        ("审核员", yanglao_ops::Role::Reviewer),
+    ] {
+        add(
+            &mut ctx,
+            &NewAccount {
+                name,
+                display_name: None,
+                role,
+                counties: &counties,
+                password: None,
+            },
+        )
+        .expect("add a test account");
+    }
 }
 
 /// Like [`backends`], with nothing in the databases (not even their schema).
@@ -131,7 +160,7 @@ impl TestDb {
             .args(args)
             .current_dir(self.dir.path())
             .env_remove("YANGLAO_POLICY")
-            .env("YANGLAO_USER", "tester")
+            .env_remove("YANGLAO_USER")
             .output()
             .expect("run yanglao");
         Out {
