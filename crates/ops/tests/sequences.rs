@@ -320,11 +320,11 @@ impl Seq {
         // approves its own payroll meets the maker-checker rule, not the role rule).
         let counties: Vec<String> = ctx
             .db
-            .read_transaction(|tx| yanglao_ops::known_counties(tx))
+            .read_transaction(yanglao_ops::known_counties)
             .unwrap()
             .into_keys()
             .collect();
-        for name in ["maker", "checker", "clerk"] {
+        for name in ["maker", "checker", "clerk", "reviewer"] {
             yanglao_ops::users::add(
                 &mut ctx,
                 &yanglao_ops::users::NewAccount {

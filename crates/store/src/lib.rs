@@ -1209,7 +1209,7 @@ mod upgrade_tests {
                 Ok(())
             })
             .expect("old lines");
-            assert_eq!(db.migrate().expect("upgrade"), vec![9, 10, 11], "{url}");
+            assert_eq!(db.migrate().expect("upgrade"), vec![9, 10, 11, 12], "{url}");
             let rows = db
                 .transaction(|tx| -> Result<Vec<Row>> {
                     tx.query(

@@ -47,6 +47,7 @@ fn the_policy_is_kept_in_the_books_and_applies_from_its_date() {
         let l = db.label;
         // No policy: nothing posts, and the message names `policy load`.
         register(&db, "p.csv", "中国农业银行");
+        db.ok_json(&["users", "add", "city-admin", "--role", "市级管理员"]);
         let c = [contribution(
             &pid(4),
             PEOPLE[4].1,

@@ -17,7 +17,7 @@ fn run_into_closed_pipe(db: &TestDb, args: &[&str]) -> (Option<i32>, String) {
         .args(args)
         .current_dir(db.dir.path())
         .env_remove("YANGLAO_POLICY")
-        .env("YANGLAO_USER", "tester")
+        .env_remove("YANGLAO_USER")
         .stdout(writer)
         .stderr(Stdio::piped())
         .output()
@@ -71,7 +71,14 @@ fn english_words(text: &str) -> Vec<String> {
         "SQLite",
         "PostgreSQL",
     ];
-    const USERS: &[&str] = &["tester", "maker", "checker"];
+    const USERS: &[&str] = &[
+        "tester",
+        "maker",
+        "checker",
+        "city-admin",
+        "op302",
+        "rev302",
+    ];
     // Commands a person types (a parser's suggestion names one).
     const COMMANDS: &[&str] = &["check"];
     let mut found = Vec::new();

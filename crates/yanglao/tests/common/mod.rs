@@ -88,8 +88,8 @@ pub fn backends(tag: &str) -> Vec<TestDb> {
     dbs
 }
 
-/// The accounts the tests act as: `maker` (an operator) and `checker` and `审核员` (reviewers),
-/// each of every county.
+/// The accounts the tests act as: `maker`, `checker` and `审核员` (reviewers of every county, so
+/// that a maker approving its own payroll meets the maker-checker rule) and `city-admin`.
 pub fn add_accounts(t: &TestDb) {
     use yanglao_ops::users::{add, NewAccount};
     let mut ctx = yanglao_ops::Ctx::system(t.db()).expect("context");
@@ -98,7 +98,7 @@ pub fn add_accounts(t: &TestDb) {
         .map(|c| c.to_string())
         .collect();
     for (name, role) in [
-        ("maker", yanglao_ops::Role::Operator),
+        ("maker", yanglao_ops::Role::Reviewer),
         ("checker", yanglao_ops::Role::Reviewer),
         ("审核员", yanglao_ops::Role::Reviewer),
     ] {
@@ -114,6 +114,17 @@ pub fn add_accounts(t: &TestDb) {
         )
         .expect("add a test account");
     }
+    add(
+        &mut ctx,
+        &NewAccount {
+            name: "city-admin",
+            display_name: None,
+            role: yanglao_ops::Role::CityAdmin,
+            counties: &[],
+            password: None,
+        },
+    )
+    .expect("add the city administrator");
 }
 
 /// Like [`backends`], with nothing in the databases (not even their schema).
