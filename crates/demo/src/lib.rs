@@ -109,7 +109,7 @@ pub fn run(
         ctx,
         2023,
         framework(o.scale)?,
-        Some(&sheet),
+        Some(&yanglao_ops::imports::table::Upload::read(&sheet).map_err(OpsError::from)?),
         &o.dir.join("报告"),
     )?;
     let statement = match &generated.outcome.measured.statement {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Duration, NaiveDate};
 use yanglao_domain::{format_yuan, Month};
+use yanglao_ops::imports::table::Upload;
 use yanglao_ops::{Ctx, OpsError, Result};
 use yanglao_store::Param;
 
@@ -67,9 +68,9 @@ fn write(path: &Path, text: &str, counts: &mut Counts) -> Result<()> {
 fn import(
     ctx: &mut Ctx,
     path: &Path,
-    f: fn(&mut Ctx, &Path, bool) -> Result<yanglao_ops::ImportOutcome>,
+    f: fn(&mut Ctx, &Upload, bool) -> Result<yanglao_ops::ImportOutcome>,
 ) -> Result<yanglao_ops::ImportOutcome> {
-    let o = f(ctx, path, false)?;
+    let o = f(ctx, &Upload::read(path)?, false)?;
     if !o.ok() {
         let first = o
             .errors
@@ -90,10 +91,14 @@ fn import(
 
 /// A police death file (the demo's deaths all come from the police).
 /// Each record carries its report date (报告日期), the business date of its effects.
-fn police_deaths(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<yanglao_ops::ImportOutcome> {
+fn police_deaths(
+    ctx: &mut Ctx,
+    upload: &Upload,
+    dry_run: bool,
+) -> Result<yanglao_ops::ImportOutcome> {
     yanglao_ops::deaths::import(
         ctx,
-        path,
+        upload,
         yanglao_ops::deaths::Source::Police,
         dry_run,
         None,

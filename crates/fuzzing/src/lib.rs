@@ -203,6 +203,8 @@ impl Harness {
     }
 
     fn import(&mut self, path: &Path) {
+        let upload = yanglao_ops::imports::table::Upload::read(path).expect("read the input");
+        let path = &upload;
         let ctx = self.ctx.as_mut().expect("books for an import");
         let before = footprint(ctx);
         let runs: Vec<Result<yanglao_ops::ImportOutcome, OpsError>> = match self.target {
@@ -295,7 +297,9 @@ fn footprint(ctx: &mut Ctx) -> (i64, i64) {
 }
 
 fn table(path: &Path) {
-    let Ok(t) = yanglao_ops::imports::table::read_table(path) else {
+    let Ok(t) = yanglao_ops::imports::table::read_table(
+        &yanglao_ops::imports::table::Upload::read(path).expect("read the input"),
+    ) else {
         return;
     };
     let mut last = 1;
@@ -322,7 +326,9 @@ fn table(path: &Path) {
 }
 
 fn worksheet(path: &Path) {
-    match yanglao_ops::evaluation::read_worksheet(path) {
+    match yanglao_ops::evaluation::read_worksheet(
+        &yanglao_ops::imports::table::Upload::read(path).expect("read the input"),
+    ) {
         Ok((_, entries, problems)) => {
             for e in &entries {
                 assert!(e.points >= rust_decimal::Decimal::ZERO, "负分值：{e:?}");

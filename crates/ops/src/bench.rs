@@ -1,6 +1,7 @@
 //! `bench import`: generates N valid contribution rows with their persons, imports both into a
 //! fresh database and measures rows per second. The generators are also used by the tests.
 
+use crate::imports::table::Upload;
 use crate::{register::contributions, register::persons, Ctx, OpsError, Result};
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -156,10 +157,10 @@ pub fn run_backend(
     db.migrate()?;
     let mut ctx = Ctx::with_policy_source(db, policy_source, POLICY_FILE)?;
     let t = Instant::now();
-    let p = persons::import(&mut ctx, persons_file, false)?;
+    let p = persons::import(&mut ctx, &Upload::read(persons_file)?, false)?;
     let persons_seconds = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let c = contributions::import(&mut ctx, contributions_file, false)?;
+    let c = contributions::import(&mut ctx, &Upload::read(contributions_file)?, false)?;
     let contributions_seconds = t.elapsed().as_secs_f64();
     if !p.ok() || !c.ok() || c.posted != rows {
         return Err(OpsError::rule(
@@ -511,7 +512,7 @@ pub fn run_deaths_bench(
     let t = Instant::now();
     let dry = crate::deaths::import(
         &mut ctx,
-        &path,
+        &Upload::read(&path)?,
         crate::deaths::Source::Police,
         true,
         Some(processed_on),
@@ -526,7 +527,7 @@ pub fn run_deaths_bench(
     let t = Instant::now();
     let o = crate::deaths::import(
         &mut ctx,
-        &path,
+        &Upload::read(&path)?,
         crate::deaths::Source::Police,
         false,
         Some(processed_on),
@@ -603,7 +604,7 @@ pub fn setup_evaluation_city(
     progress("导入参保人员", 0, 1);
     let persons_file = dir.join("persons.csv");
     write_persons_csv(&persons_file, members).map_err(io)?;
-    let p = persons::import(&mut ctx, &persons_file, false)?;
+    let p = persons::import(&mut ctx, &Upload::read(&persons_file)?, false)?;
     if !p.ok() {
         return Err(OpsError::rule(
             "E-BENCH-IMPORT",
@@ -614,7 +615,7 @@ pub fn setup_evaluation_city(
         progress("导入缴费", k as u64, 3);
         let f = dir.join(format!("contributions-{year}.csv"));
         write_contributions_csv(&f, contributors[k], year, 7 + k as u64).map_err(io)?;
-        let c = contributions::import(&mut ctx, &f, false)?;
+        let c = contributions::import(&mut ctx, &Upload::read(&f)?, false)?;
         if !c.ok() {
             return Err(OpsError::rule(
                 "E-BENCH-IMPORT",
@@ -656,7 +657,7 @@ pub fn setup_evaluation_city(
         "年度,级次,类别,金额(元)\n2023,省级,出口补,14222000\n2023,市级,入口补,2168400\n2023,市级,出口补,4167200\n2023,县级,政府代缴,6330000\n2023,县级,入口补,6413200\n2023,县级,出口补,12042800\n",
     )
     .map_err(io)?;
-    crate::books::budget::import_budget(&mut ctx, &budget, false)?;
+    crate::books::budget::import_budget(&mut ctx, &Upload::read(&budget)?, false)?;
     let mut rng = Rng::new(11);
     let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
     for i in 0..1000 {
@@ -682,7 +683,7 @@ pub fn setup_evaluation_city(
     }
     let survey = dir.join("survey.csv");
     std::fs::write(&survey, s).map_err(io)?;
-    crate::evaluation::survey::import(&mut ctx, &survey, false)?;
+    crate::evaluation::survey::import(&mut ctx, &Upload::read(&survey)?, false)?;
     let payroll_lines = ctx.db.transaction(|tx| -> Result<i64> {
         Ok(tx.scalar_i64("SELECT COUNT(*) FROM payroll_lines", &[])?)
     })?;

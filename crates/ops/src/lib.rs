@@ -12,6 +12,7 @@ pub mod imports;
 pub mod ledger;
 pub mod payroll;
 pub mod policy;
+pub mod reads;
 pub mod register;
 pub mod users;
 

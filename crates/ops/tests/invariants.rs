@@ -202,9 +202,13 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
             county(i)
         ));
     }
-    assert!(persons::import(&mut ctx, &write(dir, &mut n, &text), false)
-        .unwrap()
-        .ok());
+    assert!(persons::import(
+        &mut ctx,
+        &yanglao_ops::imports::table::Upload::read(&write(dir, &mut n, &text)).unwrap(),
+        false
+    )
+    .unwrap()
+    .ok());
     let mut files: Vec<Vec<String>> = Vec::new();
     let mut receipt = 0;
     for op in ops {
@@ -244,7 +248,12 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
                     ),
                 );
                 let before = counts(&mut ctx);
-                let o = contributions::import(&mut ctx, &path, false).unwrap();
+                let o = contributions::import(
+                    &mut ctx,
+                    &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+                    false,
+                )
+                .unwrap();
                 assert_eq!(
                     o.ok(),
                     valid,
@@ -281,7 +290,12 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
                         name(*p)
                     ),
                 );
-                let o = hardship::import(&mut ctx, &path, false).unwrap();
+                let o = hardship::import(
+                    &mut ctx,
+                    &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+                    false,
+                )
+                .unwrap();
                 assert_eq!(o.ok(), same || !overlap, "{:?}", o.errors);
                 if o.ok() && !same {
                     model.hardship.push((*p, start, end));
@@ -385,7 +399,12 @@ fn run_sequence(url: &str, dir: &Path, ops: &[Op]) {
                     ),
                 );
                 let before = counts(&mut ctx);
-                let o = contributions::import(&mut ctx, &path, false).unwrap();
+                let o = contributions::import(
+                    &mut ctx,
+                    &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+                    false,
+                )
+                .unwrap();
                 assert!(o.ok(), "{:?}", o.errors);
                 assert_eq!(
                     (o.posted, o.skipped),

@@ -668,7 +668,12 @@ impl Seq {
             return ("register", None);
         }
         let path = self.write(&text);
-        let o = persons::import(&mut self.ctx, &path, false).unwrap();
+        let o = persons::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            false,
+        )
+        .unwrap();
         assert_eq!(ok_import(&o), !bad, "{:?}", o.errors);
         if bad {
             return ("register", Some("a bad citizen ID".into()));
@@ -742,7 +747,12 @@ impl Seq {
             contributions::COLUMNS.join(","),
             lines.join("\n")
         ));
-        let o = contributions::import(&mut self.ctx, &path, false).unwrap();
+        let o = contributions::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            false,
+        )
+        .unwrap();
         assert_eq!(ok_import(&o), !bad, "{lines:?}: {:?}", o.errors);
         if bad {
             return ("contributions", Some("a row that is no tier".into()));
@@ -771,15 +781,30 @@ impl Seq {
                     contributions::COLUMNS.join(","),
                     lines[..take].join("\n")
                 ));
-                let o = contributions::import(&mut self.ctx, &p, false).unwrap();
+                let o = contributions::import(
+                    &mut self.ctx,
+                    &yanglao_ops::imports::table::Upload::read(&p).unwrap(),
+                    false,
+                )
+                .unwrap();
                 assert_eq!((o.posted, o.skipped), (0, take), "{:?}", o.errors);
                 o
             }
-            ("contributions", None) => contributions::import(&mut self.ctx, &path, false).unwrap(),
-            ("bank-return", _) => bank_return::import(&mut self.ctx, &path, false).unwrap(),
+            ("contributions", None) => contributions::import(
+                &mut self.ctx,
+                &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+                false,
+            )
+            .unwrap(),
+            ("bank-return", _) => bank_return::import(
+                &mut self.ctx,
+                &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+                false,
+            )
+            .unwrap(),
             ("deaths", _) => deaths::import(
                 &mut self.ctx,
-                &path,
+                &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
                 deaths::Source::Police,
                 false,
                 Some(self.clock),
@@ -826,7 +851,12 @@ impl Seq {
             ymd(y, 1, 1),
             ymd(y, 12, 31)
         ));
-        let o = hardship::import(&mut self.ctx, &path, false).unwrap();
+        let o = hardship::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            false,
+        )
+        .unwrap();
         assert!(o.ok(), "{:?}", o.errors);
         self.model.hardship_years.insert((p, y));
         ("hardship", None)
@@ -1241,7 +1271,12 @@ impl Seq {
         }
         let path = self.write(&text);
         self.as_actor("clerk");
-        let o = bank_return::import(&mut self.ctx, &path, false).unwrap();
+        let o = bank_return::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            false,
+        )
+        .unwrap();
         if let Some(what) = refused {
             assert!(!o.ok(), "{what} accepted");
             return ("bank return", Some(what.into()));
@@ -1372,7 +1407,14 @@ impl Seq {
         let path = self.write(&text);
         self.as_actor("clerk");
         let processed = (!report_column).then_some(reported);
-        let o = deaths::import(&mut self.ctx, &path, src, false, processed).unwrap();
+        let o = deaths::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            src,
+            false,
+            processed,
+        )
+        .unwrap();
         if let Some(what) = refused {
             assert!(!o.ok(), "{what} accepted: {text}");
             return ("deaths", Some(what.into()));
@@ -1406,7 +1448,14 @@ impl Seq {
             self.clock
         ));
         self.as_actor("clerk");
-        let o = deaths::import(&mut self.ctx, &path, deaths::Source::Health, false, None).unwrap();
+        let o = deaths::import(
+            &mut self.ctx,
+            &yanglao_ops::imports::table::Upload::read(&path).unwrap(),
+            deaths::Source::Health,
+            false,
+            None,
+        )
+        .unwrap();
         assert!(o.ok(), "{:?}", o.errors);
         let d = o.details.unwrap();
         assert_eq!(

@@ -22,7 +22,7 @@ pub fn generate(
     ctx: &mut yanglao_ops::Ctx,
     year: i32,
     framework: yanglao_eval::Framework,
-    worksheet: Option<&Path>,
+    worksheet: Option<&yanglao_ops::imports::table::Upload>,
     out: &Path,
 ) -> Result<Generated, GenerateError> {
     let place = yanglao_ops::evaluation::city_name(ctx)?;

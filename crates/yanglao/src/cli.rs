@@ -86,6 +86,9 @@ pub enum Command {
     /// 死亡信息：待人工审核的记录与各来源日期不一致
     #[command(subcommand)]
     Deaths(DeathsCmd),
+    /// 审计日志与导入记录（分页查看）
+    #[command(subcommand)]
+    Audit(crate::lists_cli::AuditCmd),
     /// 账号：新建、列出、停用与登录密码（角色与县区决定可办理的业务）
     #[command(subcommand)]
     Users(crate::users_cli::UsersCmd),
@@ -390,6 +393,19 @@ pub enum AwardsCmd {
 
 #[derive(Subcommand)]
 pub enum PayrollCmd {
+    /// 发放批次的明细（分页；可按状态、姓名或身份证号筛选）
+    Lines {
+        /// 发放批次编号
+        id: i64,
+        /// 状态：pending（待回盘）、paid（已发放）、failed（发放失败）
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+        /// 姓名或身份证号中含有的文字
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        #[command(flatten)]
+        page: crate::lists_cli::PageArgs,
+    },
     /// 按县区生成该月的发放批次草稿（已有时报告现有批次）
     Run {
         /// 月份
@@ -482,6 +498,20 @@ pub enum InterestCmd {
 
 #[derive(Subcommand)]
 pub enum PersonCmd {
+    /// 参保人列表（分页；可按县区、状态、姓名或身份证号筛选）
+    List {
+        /// 县区代码
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 最近的状态决定（receiving、suspended、resumed、terminated）
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+        /// 姓名或身份证号中含有的文字
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        #[command(flatten)]
+        page: crate::lists_cli::PageArgs,
+    },
     /// 参保人的登记信息、逐年状态（缴费或断缴）与经办决定
     Show {
         /// 身份证号
@@ -668,6 +698,13 @@ pub(crate) fn stored_or_bundled_policy(cli: &Cli) -> Result<PolicySet, CliError>
     Ok(yanglao_policy::default_supplementary())
 }
 
+/// A file named on the command line, read for an import.
+pub(crate) fn upload(
+    path: &std::path::Path,
+) -> Result<yanglao_ops::imports::table::Upload, CliError> {
+    Ok(yanglao_ops::imports::table::Upload::read(path).map_err(OpsError::from)?)
+}
+
 pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
     let mut db = Db::open(&cli.db)?;
     let applied = db.migrate()?;
@@ -776,37 +813,51 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Import(cmd) => {
             let mut ctx = open(&cli)?;
-            let o = match cmd {
+            let mut o = match cmd {
                 ImportCmd::Persons(a) => {
-                    yanglao_ops::register::persons::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::register::persons::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
                 }
-                ImportCmd::Contributions(a) => {
-                    yanglao_ops::register::contributions::import(&mut ctx, &a.file, a.dry_run)?
-                }
+                ImportCmd::Contributions(a) => yanglao_ops::register::contributions::import(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
                 ImportCmd::Hardship(a) => {
-                    yanglao_ops::register::hardship::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::register::hardship::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
                 }
-                ImportCmd::Certifications(a) => {
-                    yanglao_ops::deaths::certification::import(&mut ctx, &a.file, a.dry_run)?
-                }
-                ImportCmd::BankAgreements(a) => {
-                    yanglao_ops::books::bank::import_agreements(&mut ctx, &a.file, a.dry_run)?
-                }
-                ImportCmd::BankStatement(a) => {
-                    yanglao_ops::books::bank::import_statement(&mut ctx, &a.file, a.dry_run)?
-                }
-                ImportCmd::Budget(a) => {
-                    yanglao_ops::books::budget::import_budget(&mut ctx, &a.file, a.dry_run)?
-                }
-                ImportCmd::FundArrivals(a) => {
-                    yanglao_ops::books::budget::import_arrivals(&mut ctx, &a.file, a.dry_run)?
-                }
+                ImportCmd::Certifications(a) => yanglao_ops::deaths::certification::import(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
+                ImportCmd::BankAgreements(a) => yanglao_ops::books::bank::import_agreements(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
+                ImportCmd::BankStatement(a) => yanglao_ops::books::bank::import_statement(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
+                ImportCmd::Budget(a) => yanglao_ops::books::budget::import_budget(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
+                ImportCmd::FundArrivals(a) => yanglao_ops::books::budget::import_arrivals(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
                 ImportCmd::Survey(a) => {
-                    yanglao_ops::evaluation::survey::import(&mut ctx, &a.file, a.dry_run)?
+                    yanglao_ops::evaluation::survey::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
                 }
-                ImportCmd::BankReturn(a) => {
-                    yanglao_ops::payroll::bank_return::import(&mut ctx, &a.file, a.dry_run)?
-                }
+                ImportCmd::BankReturn(a) => yanglao_ops::payroll::bank_return::import(
+                    &mut ctx,
+                    &upload(&a.file)?,
+                    a.dry_run,
+                )?,
                 ImportCmd::Deaths {
                     file,
                     source,
@@ -822,9 +873,24 @@ pub fn run(cli: Cli) -> Res {
                             ),
                         )
                     })?;
-                    yanglao_ops::deaths::import(&mut ctx, file, source, *dry_run, date)?
+                    yanglao_ops::deaths::import(&mut ctx, &upload(file)?, source, *dry_run, date)?
                 }
             };
+            // The interface writes the error report beside the file.
+            let file = match cmd {
+                ImportCmd::Deaths { file, .. } => file,
+                ImportCmd::Persons(a)
+                | ImportCmd::Contributions(a)
+                | ImportCmd::Hardship(a)
+                | ImportCmd::Certifications(a)
+                | ImportCmd::BankAgreements(a)
+                | ImportCmd::BankStatement(a)
+                | ImportCmd::Budget(a)
+                | ImportCmd::FundArrivals(a)
+                | ImportCmd::Survey(a)
+                | ImportCmd::BankReturn(a) => &a.file,
+            };
+            output::write_error_report(file, &mut o);
             if cli.json {
                 output::json(&o);
             } else {
@@ -1127,6 +1193,19 @@ pub fn run(cli: Cli) -> Res {
         Command::Deaths(cmd) => crate::deaths_cli::deaths(&cli, cmd),
         Command::Recovery(cmd) => crate::deaths_cli::recovery(&cli, cmd),
         Command::Users(cmd) => crate::users_cli::users(&cli, cmd),
+        Command::Audit(cmd) => crate::lists_cli::audit(&cli, cmd),
+        Command::Person(PersonCmd::List {
+            county,
+            status,
+            text,
+            page,
+        }) => crate::lists_cli::people(
+            &cli,
+            county.as_deref(),
+            status.as_deref(),
+            text.as_deref(),
+            page,
+        ),
         Command::Inheritance(cmd) => crate::deaths_cli::inheritance(&cli, cmd),
         Command::Budget(cmd) => crate::books_cli::budget(&cli, cmd),
         Command::Fund(cmd) => crate::books_cli::fund(&cli, cmd),

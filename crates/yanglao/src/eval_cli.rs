@@ -65,7 +65,8 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
         }
         return Ok(0);
     }
-    let o = yanglao_ops::evaluation::evaluate(&mut ctx, a.year, fw, a.worksheet)?;
+    let sheet = a.worksheet.map(crate::cli::upload).transpose()?;
+    let o = yanglao_ops::evaluation::evaluate(&mut ctx, a.year, fw, sheet.as_ref())?;
     let e = &o.evaluation;
     if cli.json {
         let levels: serde_json::Map<String, serde_json::Value> = e
@@ -234,7 +235,9 @@ pub fn report(
 ) -> Result<i32, CliError> {
     let fw = framework(framework_file)?;
     let mut ctx = open(cli)?;
-    let g = yanglao_report::generate(&mut ctx, year, fw, worksheet, out).map_err(generate_error)?;
+    let sheet = worksheet.map(crate::cli::upload).transpose()?;
+    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), out)
+        .map_err(generate_error)?;
     let e = &g.outcome.evaluation;
     if cli.json {
         output::json(&serde_json::json!({

@@ -18,6 +18,7 @@ mod cli;
 mod deaths_cli;
 mod eval_cli;
 mod help;
+mod lists_cli;
 mod output;
 mod payroll_cli;
 mod progress;

@@ -47,6 +47,41 @@ pub fn yuan(fen: i64) -> String {
     format!("{} 元", format_yuan(fen))
 }
 
+/// Writes an import's error report (`<stem>.错误报告.xlsx`) beside its file, or into the temporary
+/// directory when that is not writable, and records where in the outcome.
+pub fn write_error_report(input: &std::path::Path, o: &mut ImportOutcome) {
+    if o.errors.is_empty() {
+        return;
+    }
+    let bytes = match yanglao_ops::imports::problems::error_report_xlsx(&o.errors, &o.warnings) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(
+                "错误报告无法生成：{}",
+                yanglao_ops::imports::problems::xlsx_error_zh(&e)
+            );
+            return;
+        }
+    };
+    let Some(stem) = input.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+        return;
+    };
+    let name = format!("{stem}.错误报告.xlsx");
+    let beside = input
+        .parent()
+        .map(|d| d.join(&name))
+        .unwrap_or_else(|| std::path::PathBuf::from(&name));
+    let written = match std::fs::write(&beside, &bytes) {
+        Ok(()) => Some(beside),
+        Err(e) => {
+            tracing::warn!("无法在原文件旁写入错误报告 {}：{e}", beside.display());
+            let alt = std::env::temp_dir().join(&name);
+            std::fs::write(&alt, &bytes).ok().map(|_| alt)
+        }
+    };
+    o.error_report = written.map(|p| p.display().to_string());
+}
+
 pub fn import(o: &ImportOutcome) {
     let kind = yanglao_ops::imports::problems::import_kind_zh(o.kind);
     println!("{kind}文件：{}", o.file);

@@ -110,6 +110,12 @@ pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
             }
             Ok(0)
         }
+        PayrollCmd::Lines {
+            id,
+            status,
+            text,
+            page,
+        } => crate::lists_cli::lines(cli, *id, status.as_deref(), text.as_deref(), page),
         PayrollCmd::List { month } => {
             let month = month.as_deref().map(parse_month).transpose()?;
             let list = payroll::list(&mut ctx, month)?;

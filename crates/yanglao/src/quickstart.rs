@@ -25,8 +25,11 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
 ];
 
-type ImportFn =
-    fn(&mut yanglao_ops::Ctx, &Path, bool) -> yanglao_ops::Result<yanglao_ops::ImportOutcome>;
+type ImportFn = fn(
+    &mut yanglao_ops::Ctx,
+    &yanglao_ops::imports::table::Upload,
+    bool,
+) -> yanglao_ops::Result<yanglao_ops::ImportOutcome>;
 
 fn io(e: std::io::Error) -> CliError {
     CliError {
@@ -81,7 +84,8 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         ),
     ];
     for (name, f) in steps {
-        let o = f(&mut ctx, &out.join(name), false)?;
+        let mut o = f(&mut ctx, &crate::cli::upload(&out.join(name))?, false)?;
+        output::write_error_report(&out.join(name), &mut o);
         say(format!(
             "导入 {name}：{}",
             if o.already_imported {

@@ -528,3 +528,65 @@ fn passwords_are_hashed_and_checked() {
         }
     }
 }
+
+#[test]
+fn lists_are_paged_filtered_and_scoped() {
+    for db in backends("access-lists") {
+        setup(&db);
+        let l = db.label;
+        let all = db.ok_json(&["person", "list", "--per-page", "1"]);
+        assert_eq!(all["total"], 4, "[{l}] {all}");
+        assert_eq!(all["pages"], 4, "[{l}]");
+        assert_eq!(all["items"].as_array().unwrap().len(), 1, "[{l}]");
+        let second = db.ok_json(&["person", "list", "--per-page", "1", "--page", "2"]);
+        assert_ne!(
+            all["items"][0]["person_id"],
+            second["items"][0]["person_id"]
+        );
+        // The operator's list holds its county only, whatever it asks.
+        let mine = db.ok_json(&["--by", "op302", "person", "list"]);
+        assert_eq!(mine["total"], 2, "[{l}] {mine}");
+        assert!(mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["county"] == "140302"));
+        walled(&db, "op302", &["person", "list", "--county", "140311"]);
+        // Text matches part of a name or an ID; `%` is taken literally.
+        let han = db.ok_json(&["person", "list", "--text", "韩"]);
+        assert_eq!(han["total"], 2, "[{l}] {han}");
+        let by_id = db.ok_json(&["person", "list", "--text", &pid(2)[..10]]);
+        assert_eq!(by_id["total"], 1, "[{l}] {by_id}");
+        let pct = db.ok_json(&["person", "list", "--text", "%"]);
+        assert_eq!(pct["total"], 0, "[{l}] {pct}");
+        // A payroll's lines, by status.
+        let jan: Value = db.ok_json(&["payroll", "list", "--month", "2023-01"]);
+        let id = jan.as_array().unwrap()[0]["id"]
+            .as_i64()
+            .unwrap()
+            .to_string();
+        let paid = db.ok_json(&["payroll", "lines", &id, "--status", "paid"]);
+        let lines = db.ok_json(&["payroll", "lines", &id]);
+        assert!(paid["total"].as_i64().unwrap() >= 1, "[{l}] {paid}");
+        assert_eq!(
+            paid["total"], lines["total"],
+            "[{l}] every January line was paid"
+        );
+        let none = db.ok_json(&["payroll", "lines", &id, "--status", "failed"]);
+        assert_eq!(none["total"], 0, "[{l}]");
+        // The audit log: everything for the system, its own entries for an operator.
+        let log = db.ok_json(&["audit", "log", "--action", "users."]);
+        assert!(log["total"].as_i64().unwrap() >= 4, "[{l}] {log}");
+        let own = db.ok_json(&["--by", "op302", "audit", "log"]);
+        assert!(own["total"].as_i64().unwrap() >= 1, "[{l}] {own}");
+        assert!(own["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["actor"] == "op302"));
+        let imports = db.ok_json(&["audit", "imports", "--kind", "persons"]);
+        assert_eq!(imports["total"], 1, "[{l}] {imports}");
+        let (code, _) = refusal(&db, "op302", &["person", "list", "--per-page", "501"]);
+        assert_eq!(code, "E-PAGE", "[{l}]");
+    }
+}

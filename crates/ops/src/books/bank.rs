@@ -10,7 +10,7 @@
 
 use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
@@ -19,7 +19,6 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::str::FromStr;
 use yanglao_store::{Param, Tx};
 
@@ -92,9 +91,9 @@ fn overlaps(a: &Agreement, b: &Agreement) -> bool {
         && b.from <= a.to.unwrap_or(NaiveDate::MAX)
 }
 
-pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import_agreements(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::BankBooks)?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&AGREEMENT_COLUMNS)?;
     let mut out = ImportOutcome::new("bank-agreements", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -220,7 +219,7 @@ pub fn import_agreements(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Im
         audit(tx, &actor, "import.bank_agreements", &serde_json::json!({"import_id": import_id, "file": table.file_name, "agreements": out.posted}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 
@@ -229,9 +228,9 @@ enum Line {
     Interest(String, NaiveDate, NaiveDate, NaiveDate, i64),
 }
 
-pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import_statement(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::BankBooks)?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&STATEMENT_COLUMNS)?;
     let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
     let (start_col, end_col) = (optional("计息起始日"), optional("计息终止日"));
@@ -380,7 +379,7 @@ pub fn import_statement(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Imp
         audit(tx, &actor, "import.bank_statement", &serde_json::json!({"import_id": import_id, "file": table.file_name, "lines": out.posted}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

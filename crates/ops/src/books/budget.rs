@@ -5,14 +5,13 @@
 
 use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 use yanglao_store::{Param, Tx};
 
 pub const BUDGET_COLUMNS: [&str; 4] = ["年度", "级次", "类别", "金额(元)"];
@@ -96,9 +95,9 @@ fn year_level_kind(
     Some((year?, level?, kind?))
 }
 
-pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import_budget(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Budget)?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&BUDGET_COLUMNS)?;
     let county_col = table.columns(&["县区代码"]).ok().map(|c| c.index[0]);
     let mut out = ImportOutcome::new("budget", &table.file_name, dry_run);
@@ -164,16 +163,16 @@ pub fn import_budget(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Import
         audit(tx, &actor, "import.budget", &serde_json::json!({"import_id": import_id, "file": table.file_name, "new": out.posted, "adjusted": out.updated}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 
 /// An arrival as stored: year, level, kind, date, amount.
 type Arrival = (i32, String, String, NaiveDate, i64);
 
-pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import_arrivals(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Budget)?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&ARRIVAL_COLUMNS)?;
     let mut out = ImportOutcome::new("fund-arrivals", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -252,7 +251,7 @@ pub fn import_arrivals(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<Impo
         audit(tx, &actor, "import.fund_arrivals", &serde_json::json!({"import_id": import_id, "file": table.file_name, "arrivals": out.posted}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

@@ -6,12 +6,11 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::register::index::{name_hash, registered_name, FastMap, RegisterIndex};
 use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
-use std::path::Path;
 use yanglao_domain::Month;
 use yanglao_store::{ColType, Param, Tx};
 
@@ -72,10 +71,10 @@ pub fn uncertified(
     month > anchor.plus(12 + p.certification_grace_months as i32)
 }
 
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Register)?;
     let scope = ctx.actor.clone();
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("certifications", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -180,7 +179,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         audit(tx, &actor, "import.certifications", &serde_json::json!({"import_id": import_id, "file": table.file_name, "new": out.posted, "skipped": out.skipped}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

@@ -14,14 +14,13 @@ pub mod recovery;
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::index::{name_hash, FastMap, RegisterIndex};
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
-use std::path::Path;
 use yanglao_domain::{CitizenId, Month};
 use yanglao_store::{ColType, Param, Tx};
 
@@ -125,7 +124,7 @@ fn score(name_matches: bool, birth_matches: bool, county_matches: bool) -> i64 {
 /// (`--date`); one of the two is required.
 pub fn import(
     ctx: &mut Ctx,
-    path: &Path,
+    upload: &Upload,
     source: Source,
     dry_run: bool,
     processed_on: Option<NaiveDate>,
@@ -133,7 +132,7 @@ pub fn import(
     ctx.actor.require(Action::Deaths)?;
     let scope = ctx.actor.clone();
     ctx.policy.require()?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
     let (birth_col, county_col, source_col, report_col) = (
@@ -392,7 +391,7 @@ pub fn import(
         audit(tx, &actor, "import.deaths", &serde_json::json!({"import_id": import_id, "file": table.file_name, "source": source, "records": new.len(), "details": out.details}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

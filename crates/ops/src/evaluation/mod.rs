@@ -1130,14 +1130,14 @@ pub const WORKSHEET_COLUMNS: [&str; 5] = ["指标代码", "类型", "分值", "�
 /// Reads the evaluator's worksheet (xlsx or csv): one judgement or deduction a row. Rows whose
 /// 类型 and 分值 are both empty (the template's unfilled lines) are skipped.
 pub fn read_worksheet(
-    path: &std::path::Path,
+    upload: &crate::imports::table::Upload,
 ) -> Result<(
     String,
     Vec<yanglao_eval::WorksheetEntry>,
     Vec<crate::Problem>,
 )> {
     use yanglao_eval::{WorksheetEntry, WorksheetKind};
-    let table = crate::imports::table::read_table(path)?;
+    let table = crate::imports::table::read_table(upload)?;
     let cols = table.columns(&WORKSHEET_COLUMNS)?;
     let mut entries = Vec::new();
     let mut problems = table.cell_problems(&[]);
@@ -1311,15 +1311,15 @@ pub fn evaluate(
     ctx: &mut Ctx,
     year: i32,
     framework: yanglao_eval::Framework,
-    worksheet: Option<&std::path::Path>,
+    worksheet: Option<&crate::imports::table::Upload>,
 ) -> Result<Outcome> {
     ctx.actor.require(Action::Evaluation)?;
     let measured = measure(ctx, year)?;
     let (sha, sheet) = match worksheet {
         None => (None, Vec::new()),
-        Some(path) => {
-            let (sha, sheet, mut problems) = read_worksheet(path)?;
-            let file = path
+        Some(upload) => {
+            let (sha, sheet, mut problems) = read_worksheet(upload)?;
+            let file = std::path::Path::new(&upload.name)
                 .file_name()
                 .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
             for p in yanglao_eval::score::check_worksheet(&framework, &sheet, &measured.city) {

@@ -3,14 +3,13 @@
 //! county and for the city.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde::Serialize;
 use yanglao_store::{ColType, Param, Tx};
 
 use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, Result};
 
@@ -65,9 +64,9 @@ type Key = (i64, String, String);
 /// Its respondent type, awareness and satisfaction.
 type Answers = (String, Option<i64>, Option<i64>);
 
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Evaluation)?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("survey", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -156,7 +155,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         audit(tx, &actor, "import.survey", &serde_json::json!({"import_id": import_id, "file": table.file_name, "new": out.posted, "skipped": out.skipped}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

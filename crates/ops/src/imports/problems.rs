@@ -2,7 +2,6 @@
 //! report written beside the file.
 
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 
 /// One problem in one cell (or row) of an input file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -109,32 +108,12 @@ impl ImportOutcome {
 /// At most this many problems are written to a report; the count of the rest is noted.
 const MAX_REPORTED: usize = 200_000;
 
-/// Writes `<stem>.错误报告.xlsx` beside the input (or into the temp dir if that is not writable).
-pub fn write_error_report(
-    input: &Path,
+/// The error report of an import as an xlsx workbook (错误 and, when there are any, 警告 sheets):
+/// the interface writes it beside the file (the command line) or offers it for download.
+pub fn error_report_xlsx(
     errors: &[Problem],
     warnings: &[Problem],
-) -> Option<PathBuf> {
-    let stem = input.file_stem()?.to_string_lossy().into_owned();
-    let beside = input
-        .parent()
-        .map(|d| d.join(format!("{stem}.错误报告.xlsx")))
-        .unwrap_or_else(|| PathBuf::from(format!("{stem}.错误报告.xlsx")));
-    match write_xlsx(&beside, errors, warnings) {
-        Ok(()) => Some(beside),
-        Err(e) => {
-            tracing::warn!("无法在原文件旁写入错误报告 {}：{e}", beside.display());
-            let alt = std::env::temp_dir().join(format!("{stem}.错误报告.xlsx"));
-            write_xlsx(&alt, errors, warnings).ok().map(|_| alt)
-        }
-    }
-}
-
-fn write_xlsx(
-    path: &Path,
-    errors: &[Problem],
-    warnings: &[Problem],
-) -> Result<(), rust_xlsxwriter::XlsxError> {
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut wb = Workbook::new();
     let bold = Format::new().set_bold();
@@ -165,7 +144,7 @@ fn write_xlsx(
         }
         ws.set_freeze_panes(1, 0)?;
     }
-    wb.save(path)
+    wb.save_to_buffer()
 }
 
 /// A workbook writer's failure, in Chinese (the writer's own messages are English): the system's

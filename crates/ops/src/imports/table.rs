@@ -205,39 +205,75 @@ fn normalise_header(h: &str) -> String {
         .replace([' ', '\u{3000}', '\u{feff}'], "")
 }
 
+/// A file handed to an import: its name (as the user knows it; its extension says its format)
+/// and its bytes. The command line reads it from a path, the web from an upload.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Upload {
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Upload {
+        Upload {
+            name: name.into(),
+            bytes,
+        }
+    }
+
+    /// Reads a file: refused when it cannot be opened (E-FILE-NOT-FOUND) or is larger than
+    /// [`MAX_FILE_BYTES`] (E-FILE-TOO-LARGE, before anything is read).
+    pub fn read(path: &Path) -> Result<Upload, FileError> {
+        let name = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| {
+            FileError::new(
+                &name,
+                "E-FILE-NOT-FOUND",
+                format!("无法打开文件：{}", yanglao_domain::io_error_zh(&e)),
+            )
+        })?;
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(FileError::new(
+                &name,
+                "E-FILE-TOO-LARGE",
+                format!(
+                    "文件大小 {} 字节，超过上限 {} 字节",
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| {
+            FileError::new(
+                &name,
+                "E-FILE-NOT-FOUND",
+                format!("无法读取文件：{}", yanglao_domain::io_error_zh(&e)),
+            )
+        })?;
+        Ok(Upload { name, bytes })
+    }
+}
+
 /// Reads a table from a file, choosing the reader by extension.
-pub fn read_table(path: &Path) -> Result<Table, FileError> {
-    let file_name = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| {
-        FileError::new(
-            &file_name,
-            "E-FILE-NOT-FOUND",
-            format!("无法打开文件：{}", yanglao_domain::io_error_zh(&e)),
-        )
-    })?;
-    if meta.len() > MAX_FILE_BYTES {
+pub fn read_table(upload: &Upload) -> Result<Table, FileError> {
+    let file_name = upload.name.clone();
+    let bytes: &[u8] = &upload.bytes;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(FileError::new(
             &file_name,
             "E-FILE-TOO-LARGE",
             format!(
                 "文件大小 {} 字节，超过上限 {} 字节",
-                meta.len(),
+                bytes.len(),
                 MAX_FILE_BYTES
             ),
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        FileError::new(
-            &file_name,
-            "E-FILE-NOT-FOUND",
-            format!("无法读取文件：{}", yanglao_domain::io_error_zh(&e)),
-        )
-    })?;
     if bytes.is_empty() {
         return Err(FileError::new(&file_name, "E-FILE-EMPTY", "文件为空"));
     }
-    let sha256 = sha256_hex(&bytes);
-    let ext = path
+    let sha256 = sha256_hex(bytes);
+    let ext = Path::new(&upload.name)
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
@@ -245,7 +281,7 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
     let (headers, rows) = match ext.as_str() {
         "xlsx" | "xlsm" => read_xlsx(&file_name, bytes)?,
         "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
-        "csv" | "txt" => read_csv(&file_name, &bytes)?,
+        "csv" | "txt" => read_csv(&file_name, bytes)?,
         _ => {
             return Err(FileError::new(
                 &file_name,
@@ -343,7 +379,7 @@ pub const MAX_COLUMNS: u32 = 1000;
 /// An xlsx workbook's first sheet, read cell by cell: only the cells present are kept, so a sheet
 /// whose few cells lie far apart (A1 and XFD1048576) costs what its cells cost, not the rectangle
 /// between them. A file that is not an xlsx after all (an xls renamed) goes to the general reader.
-fn read_xlsx(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
+fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
     let unreadable = |e: String| unreadable_workbook(file_name, e);
     if !bytes.starts_with(b"PK") {
         return read_workbook(file_name, bytes);
@@ -418,7 +454,7 @@ fn read_xlsx(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
     Ok((header, rows))
 }
 
-fn read_workbook(file_name: &str, bytes: Vec<u8>) -> Result<Parsed, FileError> {
+fn read_workbook(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
     let unreadable = |e: String| unreadable_workbook(file_name, e);
     let range = library_guarded(|| {
         let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
@@ -809,7 +845,7 @@ mod tests {
         ] {
             let path = dir.join(name);
             std::fs::write(&path, text).unwrap();
-            let t = read_table(&path).unwrap();
+            let t = read_table(&Upload::read(&path).unwrap()).unwrap();
             let lines: Vec<usize> = t.rows.iter().map(|(n, _)| *n).collect();
             assert_eq!(lines, [2, 4, 6], "{name}");
             let quoted = &t.rows[1].1[0].text;
@@ -884,7 +920,7 @@ mod tests {
                 cell(bad, "王芳")
             );
             xlsx_with_sheet(&path, &sheet);
-            let e = read_table(&path).unwrap_err();
+            let e = read_table(&Upload::read(&path).unwrap()).unwrap_err();
             assert_eq!(e.code, "E-FILE-UNREADABLE", "{name}: {e:?}");
         }
         // The same package with a sound address reads.
@@ -895,7 +931,10 @@ mod tests {
             cell("A2", "王芳")
         );
         xlsx_with_sheet(&path, &sheet);
-        assert_eq!(read_table(&path).unwrap().rows[0].1[0].text, "王芳");
+        assert_eq!(
+            read_table(&Upload::read(&path).unwrap()).unwrap().rows[0].1[0].text,
+            "王芳"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -7,14 +7,13 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::index::FastMap;
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::path::Path;
 use yanglao_domain::{parse_yuan_to_fen, BankAccount, CitizenId};
 use yanglao_store::{Param, Tx};
 
@@ -108,11 +107,11 @@ fn load_lines(tx: &mut Tx<'_>, payroll_id: i64) -> Result<Loaded> {
     Ok(Some((status, map)))
 }
 
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Payroll)?;
     ctx.policy.require()?;
     let scope = ctx.actor.clone();
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("bank-return", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -235,7 +234,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         audit(tx, &actor, "import.bank_return", &serde_json::json!({"import_id": import_id, "file": table.file_name, "lines": out.posted, "skipped": out.skipped}))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

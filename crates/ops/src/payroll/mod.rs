@@ -1362,6 +1362,16 @@ pub fn summary_in_scope(tx: &mut Tx<'_>, actor: &Actor, id: i64, existed: bool) 
     Ok(s)
 }
 
+/// A payment line's status in Chinese.
+pub fn line_status_zh(s: &str) -> &str {
+    match s {
+        "pending" => "待回盘",
+        "paid" => "已发放",
+        "failed" => "发放失败",
+        other => other,
+    }
+}
+
 pub fn status_zh(s: &str) -> &str {
     match s {
         "draft" => "草稿",

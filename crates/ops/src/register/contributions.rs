@@ -7,14 +7,13 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::index::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
 use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use std::path::Path;
 use yanglao_domain::{age_on, format_yuan};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
 use yanglao_store::{jan1, Param, Tx};
@@ -157,12 +156,12 @@ pub fn tiers_text(p: &SupplementaryParams) -> String {
 }
 
 /// Imports (or with `dry_run` only validates) a contribution file.
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Register)?;
     let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let t0 = std::time::Instant::now();
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     tracing::info!("读取文件 {:?}", t0.elapsed());
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("contributions", &table.file_name, dry_run);
@@ -464,7 +463,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         ctx.db
             .analyze(&["account_movements", "journal_entries", "journal_lines"])?;
     }
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 

@@ -3,12 +3,11 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::read_table;
+use crate::imports::table::{read_table, Upload};
 use crate::register::persons::{begin_import, check_id_cell, finish, load_register, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::HashMap;
-use std::path::Path;
 use yanglao_store::{ColType, Param, Tx};
 
 pub const COLUMNS: [&str; 5] = ["身份证号", "姓名", "困难类别", "认定日期", "终止日期"];
@@ -53,11 +52,11 @@ pub fn load_memberships(tx: &mut Tx<'_>) -> Result<HashMap<i64, Vec<Membership>>
     Ok(map)
 }
 
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Register)?;
     let scope = ctx.actor.clone();
     ctx.policy.require()?;
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("hardship", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -195,6 +194,6 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
         }))?;
         Ok(())
     })?;
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }

@@ -5,11 +5,10 @@
 //! person to another county is a transfer, not an import, and is refused.
 
 use crate::access::{county_label, Action};
-use crate::imports::problems::{write_error_report, ImportOutcome, Problem};
-use crate::imports::table::{read_table, CellKind, Table};
+use crate::imports::problems::{ImportOutcome, Problem};
+use crate::imports::table::{read_table, CellKind, Table, Upload};
 use crate::{audit, known_counties, Ctx, Result};
 use std::collections::HashMap;
-use std::path::Path;
 use yanglao_domain::{BankAccount, CitizenId};
 use yanglao_store::{ColType, Param, Tx};
 
@@ -169,10 +168,10 @@ fn parse_yes_no(s: &str) -> Option<bool> {
 }
 
 /// Imports (or with `dry_run` only validates) a person file.
-pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome> {
+pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Register)?;
     let scope = ctx.actor.clone();
-    let table = read_table(path)?;
+    let table = read_table(upload)?;
     let cols = table.columns(&COLUMNS)?;
     let mut out = ImportOutcome::new("persons", &table.file_name, dry_run);
     out.rows = table.rows.len();
@@ -312,7 +311,7 @@ pub fn import(ctx: &mut Ctx, path: &Path, dry_run: bool) -> Result<ImportOutcome
     if out.posted + out.updated >= crate::LARGE_LOAD_ROWS {
         ctx.db.analyze(&["persons"])?;
     }
-    finish(path, &mut out);
+    finish(&mut out);
     Ok(out)
 }
 
@@ -402,13 +401,13 @@ pub fn record_import(
 }
 
 /// Writes the row-level report beside the file when the import found errors.
-pub fn finish(path: &Path, out: &mut ImportOutcome) {
+/// Puts an import's problems in row order; with errors nothing was posted. Writing the error
+/// report (`错误报告.xlsx`) is the interface's job (`imports::problems::error_report_xlsx`).
+pub fn finish(out: &mut ImportOutcome) {
     out.errors.sort_by_key(|p| p.row);
     out.warnings.sort_by_key(|p| p.row);
     if !out.errors.is_empty() {
         out.posted = 0;
         out.updated = 0;
-        out.error_report =
-            write_error_report(path, &out.errors, &out.warnings).map(|p| p.display().to_string());
     }
 }

@@ -1,0 +1,515 @@
+//! Reads that serve pages: the lists a page shows (people, payrolls, a payroll's lines, death
+//! records waiting for review, recovery cases, imports, the audit log), each filtered and paged
+//! in the query, with the total count of what the filter matches, and scoped to the actor.
+
+use crate::access::{Action, Actor, Role};
+use crate::{Ctx, OpsError, Result};
+use chrono::NaiveDate;
+use serde::Serialize;
+use yanglao_domain::Month;
+use yanglao_store::{Param, Tx};
+
+/// Most items one page holds.
+pub const MAX_PER_PAGE: i64 = 500;
+
+/// Which page (1-based) of how many items.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest {
+            page: 1,
+            per_page: 50,
+        }
+    }
+}
+
+impl PageRequest {
+    fn check(self) -> Result<PageRequest> {
+        if self.page < 1 || !(1..=MAX_PER_PAGE).contains(&self.per_page) {
+            return Err(OpsError::rule(
+                "E-PAGE",
+                format!("页码须从 1 起，每页 1 至 {MAX_PER_PAGE} 条"),
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// One page of a list and how many the filter matches in all.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    pub pages: i64,
+}
+
+/// What a list is filtered by (each list uses the fields that apply to it).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub county: Option<String>,
+    pub status: Option<String>,
+    pub month: Option<Month>,
+    /// Part of a name, a citizen ID, a file name, an account or an action.
+    pub text: Option<String>,
+}
+
+/// Builds a query's WHERE clause and parameters.
+struct Query<'a> {
+    conds: Vec<String>,
+    params: Vec<Param<'a>>,
+}
+
+impl<'a> Query<'a> {
+    fn new() -> Query<'a> {
+        Query {
+            conds: Vec::new(),
+            params: Vec::new(),
+        }
+    }
+
+    fn mark(&mut self, p: Param<'a>) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+
+    fn eq(&mut self, column: &str, p: Param<'a>) {
+        let m = self.mark(p);
+        self.conds.push(format!("{column} = {m}"));
+    }
+
+    /// Any of `columns` matches `pattern` (made by [`like`]).
+    fn contains(&mut self, columns: &[&str], pattern: &'a str) {
+        let m = self.mark(Param::Text(pattern));
+        let any: Vec<String> = columns
+            .iter()
+            .map(|c| format!("{c} LIKE {m} ESCAPE '\\'"))
+            .collect();
+        self.conds.push(format!("({})", any.join(" OR ")));
+    }
+
+    fn scope(&mut self, actor: &'a Actor, column: &str) {
+        let c = actor.scope_sql(column, &mut self.params);
+        self.conds.push(c);
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conds.join(" AND "))
+        }
+    }
+
+    /// Counts the matches, then reads the page (`select` and `from` without WHERE).
+    fn page<T>(
+        mut self,
+        tx: &mut Tx<'_>,
+        select: &str,
+        from: &str,
+        order: &str,
+        req: PageRequest,
+        mut row: impl FnMut(&yanglao_store::Row) -> Result<T>,
+    ) -> Result<Page<T>> {
+        let w = self.where_clause();
+        let total = tx.scalar_i64(&format!("SELECT COUNT(*) FROM {from}{w}"), &self.params)?;
+        let limit = self.mark(Param::Int(req.per_page));
+        let offset = self.mark(Param::Int((req.page - 1) * req.per_page));
+        let rows = tx.query(
+            &format!(
+                "SELECT {select} FROM {from}{w} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+            ),
+            &self.params,
+        )?;
+        let items = rows.iter().map(&mut row).collect::<Result<Vec<T>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page: req.page,
+            per_page: req.per_page,
+            pages: (total + req.per_page - 1) / req.per_page,
+        })
+    }
+}
+
+/// The LIKE pattern of "contains `text`", with `%`, `_` and `\` taken literally (None for no
+/// text or only spaces).
+fn like(text: Option<&str>) -> Option<String> {
+    let t = text?.trim();
+    if t.is_empty() {
+        return None;
+    }
+    let escaped: String = t
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Some(format!("%{escaped}%"))
+}
+
+/// A county asked for, checked against the actor.
+fn county_filter<'a>(q: &mut Query<'a>, actor: &Actor, column: &str, f: &'a Filter) -> Result<()> {
+    if let Some(c) = &f.county {
+        actor.require_county(Action::Read, c)?;
+        q.eq(column, Param::Text(c));
+    }
+    Ok(())
+}
+
+/// A person as the people list shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonItem {
+    pub person_id: i64,
+    pub county: String,
+    pub citizen_id: String,
+    pub name: String,
+    pub birth_date: NaiveDate,
+    pub basic_enrolled: bool,
+    /// The latest decision on the person's status, if any (`receiving`, `suspended`, …).
+    pub status: Option<String>,
+}
+
+/// People, by county, status decision and text (name or citizen ID).
+pub fn people(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<PersonItem>> {
+    let pattern = like(f.text.as_deref());
+    ctx.actor.require(Action::Read)?;
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        q.scope(&actor, "p.county");
+        county_filter(&mut q, &actor, "p.county", f)?;
+        if let Some(t) = &pattern {
+            q.contains(&["p.name", "p.citizen_id"], t);
+        }
+        let latest = "(SELECT e.status FROM person_events e WHERE e.county = p.county AND e.person_id = p.person_id ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1)";
+        if let Some(s) = &f.status {
+            let m = q.mark(Param::Text(s));
+            q.conds.push(format!("{latest} = {m}"));
+        }
+        q.page(
+            tx,
+            &format!("p.person_id, p.county, p.citizen_id, p.name, p.birth_date, p.basic_enrolled, {latest}"),
+            "persons p",
+            "p.county, p.person_id",
+            req,
+            |r| {
+                Ok(PersonItem {
+                    person_id: r.i64(0)?,
+                    county: r.str(1)?,
+                    citizen_id: r.str(2)?,
+                    name: r.str(3)?,
+                    birth_date: r.date(4)?,
+                    basic_enrolled: r.bool(5)?,
+                    status: r.opt_str(6)?,
+                })
+            },
+        )
+    })
+}
+
+/// Payrolls, by county, status and month, newest month first.
+pub fn payrolls(
+    ctx: &mut Ctx,
+    f: &Filter,
+    req: PageRequest,
+) -> Result<Page<crate::payroll::Summary>> {
+    ctx.actor.require(Action::Read)?;
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        q.scope(&actor, "county");
+        county_filter(&mut q, &actor, "county", f)?;
+        if let Some(s) = &f.status {
+            q.eq("status", Param::Text(s));
+        }
+        if let Some(m) = f.month {
+            q.eq("month", Param::Date(m.first_day()));
+        }
+        let mut ids = Vec::new();
+        let page = q.page(
+            tx,
+            "payroll_id",
+            "payrolls",
+            "month DESC, county, kind, seq",
+            req,
+            |r| {
+                let id = r.i64(0)?;
+                ids.push(id);
+                Ok(id)
+            },
+        )?;
+        let items = ids
+            .into_iter()
+            .map(|id| crate::payroll::summary(tx, id, false))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: page.total,
+            page: page.page,
+            per_page: page.per_page,
+            pages: page.pages,
+        })
+    })
+}
+
+/// A payment line as a payroll's page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LineItem {
+    pub line_no: i64,
+    pub citizen_id: String,
+    pub name: String,
+    pub from_month: Month,
+    pub to_month: Month,
+    pub months: i64,
+    pub total_fen: i64,
+    pub bank_name: String,
+    pub bank_account: String,
+    pub status: String,
+    pub paid_date: Option<NaiveDate>,
+    pub fail_reason: Option<String>,
+}
+
+/// A payroll's lines, by status and text (name or citizen ID), in line order.
+pub fn payroll_lines(
+    ctx: &mut Ctx,
+    payroll_id: i64,
+    f: &Filter,
+    req: PageRequest,
+) -> Result<Page<LineItem>> {
+    let pattern = like(f.text.as_deref());
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let s = crate::payroll::summary_in_scope(tx, &actor, payroll_id, false)?;
+        let mut q = Query::new();
+        q.eq("l.county", Param::Text(&s.county));
+        q.eq("l.payroll_id", Param::Int(payroll_id));
+        if let Some(st) = &f.status {
+            q.eq("l.status", Param::Text(st));
+        }
+        if let Some(t) = &pattern {
+            q.contains(&["p.name", "p.citizen_id"], t);
+        }
+        q.page(
+            tx,
+            "l.line_no, p.citizen_id, p.name, l.from_month, l.to_month, l.months, l.total_fen, l.bank_name, l.bank_account, l.status, l.paid_date, l.fail_reason",
+            "payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id",
+            "l.line_no",
+            req,
+            |r| {
+                Ok(LineItem {
+                    line_no: r.i64(0)?,
+                    citizen_id: r.str(1)?,
+                    name: r.str(2)?,
+                    from_month: Month::of(r.date(3)?),
+                    to_month: Month::of(r.date(4)?),
+                    months: r.i64(5)?,
+                    total_fen: r.i64(6)?,
+                    bank_name: r.str(7)?,
+                    bank_account: r.str(8)?,
+                    status: r.str(9)?,
+                    paid_date: r.opt_date(10)?,
+                    fail_reason: r.opt_str(11)?,
+                })
+            },
+        )
+    })
+}
+
+/// Death records waiting for a decision, by county (of the candidate) and text.
+pub fn death_reviews(
+    ctx: &mut Ctx,
+    f: &Filter,
+    req: PageRequest,
+) -> Result<Page<crate::deaths::ReviewItem>> {
+    let pattern = like(f.text.as_deref());
+    ctx.actor.require(Action::Read)?;
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        q.conds.push("d.match_status = 'review'".into());
+        q.scope(&actor, "d.person_county");
+        county_filter(&mut q, &actor, "d.person_county", f)?;
+        if let Some(t) = &pattern {
+            q.contains(&["d.name", "d.citizen_id_raw", "p.citizen_id"], t);
+        }
+        q.page(
+            tx,
+            "d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status",
+            "death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id",
+            "d.record_id",
+            req,
+            |r| {
+                Ok(crate::deaths::ReviewItem {
+                    record_id: r.i64(0)?,
+                    source: r.str(1)?,
+                    source_ref: r.str(2)?,
+                    name: r.str(3)?,
+                    citizen_id_raw: r.str(4)?,
+                    death_date: r.date(5)?,
+                    candidate_citizen_id: r.str(6)?,
+                    candidate_county: r.str(7)?,
+                    score: r.i64(8)?,
+                    status: r.str(9)?,
+                })
+            },
+        )
+    })
+}
+
+/// Recovery cases, by county, status and text (citizen ID).
+pub fn recovery_cases(
+    ctx: &mut Ctx,
+    f: &Filter,
+    req: PageRequest,
+) -> Result<Page<crate::deaths::Case>> {
+    let pattern = like(f.text.as_deref());
+    ctx.actor.require(Action::Read)?;
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        q.scope(&actor, "c.county");
+        county_filter(&mut q, &actor, "c.county", f)?;
+        if let Some(s) = &f.status {
+            q.eq("c.status", Param::Text(s));
+        }
+        if let Some(t) = &pattern {
+            q.contains(&["p.citizen_id", "p.name"], t);
+        }
+        q.page(
+            tx,
+            "c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status",
+            "recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id",
+            "c.county, c.case_id",
+            req,
+            |r| {
+                Ok(crate::deaths::Case {
+                    case_id: r.i64(0)?,
+                    person_id: r.i64(1)?,
+                    citizen_id: crate::ledger::masked_id(&r.str(2)?),
+                    county: r.str(3)?,
+                    death_date: r.date(4)?,
+                    opened_on: r.date(5)?,
+                    overpaid_fen: r.i64(6)?,
+                    recovered_fen: r.i64(7)?,
+                    written_off_fen: r.i64(8)?,
+                    outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
+                    status: r.str(9)?,
+                })
+            },
+        )
+    })
+}
+
+/// An import as the imports list shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportItem {
+    pub import_id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub posted: i64,
+    pub skipped: i64,
+    pub imported_by: String,
+    pub imported_at: String,
+}
+
+/// Imports, newest first, by kind (`status`) and text (file name or account). Imports are not
+/// kept by county: a county role sees the imports made by its own account.
+pub fn imports(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<ImportItem>> {
+    let pattern = like(f.text.as_deref());
+    ctx.actor.require(Action::Read)?;
+    let req = req.check()?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        if !actor.all_counties() {
+            q.eq("imported_by", Param::Text(&actor.name));
+        }
+        if let Some(k) = &f.status {
+            q.eq("kind", Param::Text(k));
+        }
+        if let Some(t) = &pattern {
+            q.contains(&["file_name", "imported_by"], t);
+        }
+        q.page(
+            tx,
+            "import_id, kind, file_name, row_count, posted, skipped, imported_by, CAST(imported_at AS TEXT)",
+            "imports",
+            "import_id DESC",
+            req,
+            |r| {
+                Ok(ImportItem {
+                    import_id: r.i64(0)?,
+                    kind: r.str(1)?,
+                    file_name: r.str(2)?,
+                    row_count: r.i64(3)?,
+                    posted: r.i64(4)?,
+                    skipped: r.i64(5)?,
+                    imported_by: r.str(6)?,
+                    imported_at: r.str(7)?.replace('T', " ").chars().take(19).collect(),
+                })
+            },
+        )
+    })
+}
+
+/// An entry of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditItem {
+    pub audit_id: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: serde_json::Value,
+}
+
+/// The audit log, newest first, by action prefix (`status`, e.g. `payroll.`) and text (account
+/// or detail). The city administrator and the system read all of it; every other account its
+/// own entries.
+pub fn audit_log(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<AuditItem>> {
+    let pattern = like(f.text.as_deref());
+    let req = req.check()?;
+    let action = like(f.status.as_deref());
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut q = Query::new();
+        if !matches!(actor.role, Role::CityAdmin | Role::System) {
+            q.eq("actor", Param::Text(&actor.name));
+        }
+        if let Some(a) = &action {
+            q.contains(&["action"], a);
+        }
+        if let Some(t) = &pattern {
+            q.contains(&["actor", "detail"], t);
+        }
+        q.page(
+            tx,
+            "audit_id, CAST(at AS TEXT), actor, action, detail",
+            "audit_log",
+            "audit_id DESC",
+            req,
+            |r| {
+                Ok(AuditItem {
+                    audit_id: r.i64(0)?,
+                    at: r.str(1)?.replace('T', " ").chars().take(19).collect(),
+                    actor: r.str(2)?,
+                    action: r.str(3)?,
+                    detail: serde_json::from_str(&r.str(4)?).unwrap_or(serde_json::Value::Null),
+                })
+            },
+        )
+    })
+}
