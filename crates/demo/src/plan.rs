@@ -132,7 +132,7 @@ pub struct Person {
     pub calibration: [bool; 3],
 }
 
-pub use yanglao_ops::bench::Rng;
+pub use yanglao_testdata::Rng;
 
 /// Splits `total` by `weights` into whole numbers that add up to it (largest remainders).
 pub fn apportion(total: i64, weights: &[f64; 5]) -> [i64; 5] {

@@ -4,7 +4,6 @@
 //! Data travels one way: file → validated rows → use case → ledger postings in one transaction.
 
 pub mod access;
-pub mod bench;
 pub mod books;
 pub mod deaths;
 pub mod evaluation;

@@ -46,13 +46,13 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 fn id(i: usize) -> yanglao_domain::CitizenId {
-    yanglao_ops::bench::citizen_id(i * 7919)
+    yanglao_testdata::citizen_id(i * 7919)
 }
 fn name(i: usize) -> String {
-    yanglao_ops::bench::person_name(i * 7919)
+    yanglao_testdata::person_name(i * 7919)
 }
 fn county(i: usize) -> &'static str {
-    yanglao_ops::bench::COUNTIES[(i * 7919) % 5]
+    yanglao_testdata::COUNTIES[(i * 7919) % 5]
 }
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -24,8 +24,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use yanglao_ops::bench::Rng;
 use yanglao_store::{pg_url_with_database, Db, StoreError};
+use yanglao_testdata::Rng;
 
 const MONTH: &str = "2023-01";
 const PAID_ON: &str = "2023-01-10";
@@ -53,7 +53,7 @@ impl Job {
     /// How many parts the job commits separately (a payroll run commits county by county).
     fn parts(self) -> i64 {
         match self {
-            Job::Payroll => yanglao_ops::bench::COUNTIES.len() as i64,
+            Job::Payroll => yanglao_testdata::COUNTIES.len() as i64,
             _ => 1,
         }
     }
@@ -737,8 +737,8 @@ fn main() {
         ret: PathBuf::new(),
     };
     let t0 = Instant::now();
-    yanglao_ops::bench::write_persons_csv(&files.persons, o.rows).unwrap();
-    yanglao_ops::bench::write_contributions_csv(&files.contributions, o.rows, 2023, 7).unwrap();
+    yanglao_testdata::write_persons_csv(&files.persons, o.rows).unwrap();
+    yanglao_testdata::write_contributions_csv(&files.contributions, o.rows, 2023, 7).unwrap();
     println!(
         "files of {} rows written in {:.1} s",
         o.rows,

@@ -1267,7 +1267,7 @@ pub fn run(cli: Cli) -> Res {
                 let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
             }
             let bar = crate::payroll_cli::progress_bar(&cli, "基准测试");
-            let f = yanglao_ops::bench::run_deaths_bench(
+            let f = crate::bench_run::run_deaths_bench(
                 &format!("sqlite://{}", db_path.display()),
                 policy,
                 *people,
@@ -1296,7 +1296,7 @@ pub fn run(cli: Cli) -> Res {
             ctx.policy.require()?;
             let book = ctx.policy.clone();
             let bar = crate::payroll_cli::progress_bar(&cli, "生成领取人员");
-            yanglao_ops::bench::setup_recipients(&mut ctx.db, &book, *count, &|i, n| {
+            yanglao_testdata::setup_recipients(&mut ctx.db, &book, *count, &|i, n| {
                 bar.update(None, i, n);
             })?;
             bar.finish_and_clear();

@@ -262,7 +262,7 @@ pub fn report(
 #[derive(serde::Serialize)]
 struct BenchFigures {
     backend: &'static str,
-    city: yanglao_ops::bench::EvaluationCity,
+    city: yanglao_testdata::EvaluationCity,
     evaluate_s: f64,
     report_s: f64,
     total: f64,
@@ -301,7 +301,7 @@ pub fn bench(
         targets.push(("postgres", s.url.clone()));
     }
     for (backend, url) in targets {
-        let (mut ctx, city) = yanglao_ops::bench::setup_evaluation_city(
+        let (mut ctx, city) = yanglao_testdata::setup_evaluation_city(
             &url,
             policy,
             people,
@@ -332,7 +332,7 @@ pub fn bench(
             report_s,
             total: num(o.evaluation.total),
             grade: o.evaluation.grade,
-            peak_rss_mib: yanglao_ops::bench::peak_rss_mib(),
+            peak_rss_mib: crate::bench_run::peak_rss_mib(),
         });
     }
     bar.finish_and_clear();

@@ -13,6 +13,7 @@ macro_rules! println {
 }
 
 mod args;
+mod bench_run;
 mod books_cli;
 mod cli;
 mod deaths_cli;

@@ -1,9 +1,9 @@
 //! `quickstart` (the bundled small example, run end to end) and `bench import`.
 
+use crate::bench_run as bench;
 use crate::cli::{open, Cli, CliError, BUNDLED_POLICY};
 use crate::output;
 use std::path::Path;
-use yanglao_ops::bench;
 
 const EXAMPLES: &[(&str, &str)] = &[
     ("persons.csv", include_str!("../../../examples/persons.csv")),
@@ -196,8 +196,8 @@ pub fn bench(
     let persons = dir.join("bench-persons.csv");
     let contributions = dir.join("bench-contributions.csv");
     let t = std::time::Instant::now();
-    bench::write_persons_csv(&persons, rows).map_err(io)?;
-    bench::write_contributions_csv(&contributions, rows, 2023, 42).map_err(io)?;
+    yanglao_testdata::write_persons_csv(&persons, rows).map_err(io)?;
+    yanglao_testdata::write_contributions_csv(&contributions, rows, 2023, 42).map_err(io)?;
     let gen_s = t.elapsed().as_secs_f64();
     if !cli.json {
         println!(

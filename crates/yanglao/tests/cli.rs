@@ -781,7 +781,7 @@ fn ledger_verify_names_each_breach() {
 fn a_million_rows_with_one_bad_row_at_the_end_writes_nothing() {
     for db in backends("million") {
         let path = db.dir.path().join("million.csv");
-        yanglao_ops::bench::write_persons_csv(&path, 1_000_000).unwrap();
+        yanglao_testdata::write_persons_csv(&path, 1_000_000).unwrap();
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str(
             "140302195001010011,坏行,140302,13900000000,中国农业银行,6228480000000000000,是\n",

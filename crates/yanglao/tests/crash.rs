@@ -129,8 +129,8 @@ fn killing_a_contribution_import_leaves_it_wholly_there_or_wholly_absent() {
     for db in backends("crash-import") {
         let persons = db.dir.path().join("persons.csv");
         let contributions = db.dir.path().join("contributions.csv");
-        yanglao_ops::bench::write_persons_csv(&persons, ROWS).unwrap();
-        yanglao_ops::bench::write_contributions_csv(&contributions, ROWS, 2023, 7).unwrap();
+        yanglao_testdata::write_persons_csv(&persons, ROWS).unwrap();
+        yanglao_testdata::write_contributions_csv(&contributions, ROWS, 2023, 7).unwrap();
         db.ok_json(&["import", "persons", persons.to_str().unwrap()]);
         let mut interrupted = 0;
         for delay_ms in [30u64, 90, 180, 300, 500, 800] {

@@ -1426,6 +1426,8 @@ pub fn status(ctx: &mut Ctx, month: Month, today: NaiveDate) -> Result<Vec<Count
 mod pipeline_tests {
     use super::*;
 
+    const COUNTIES: [&str; 5] = ["140302", "140303", "140311", "140321", "140322"];
+
     fn ctx(tag: &str) -> (Ctx, std::path::PathBuf) {
         let dir =
             std::env::temp_dir().join(format!("yanglao-pipeline-{tag}-{}", std::process::id()));
@@ -1440,8 +1442,23 @@ mod pipeline_tests {
             "shanxi-supplementary.toml",
         )
         .unwrap();
-        let book = ctx.policy.clone();
-        crate::bench::setup_recipients(&mut ctx.db, &book, 50, &|_, _| {}).unwrap();
+        // Ten recipients in each county, through the register and the awards.
+        let mut csv = crate::register::persons::COLUMNS.join(",");
+        for i in 0..50u32 {
+            let county = COUNTIES[i as usize % 5];
+            let id =
+                yanglao_domain::CitizenId::from_body(&format!("{county}19400101{i:03}")).unwrap();
+            let account = yanglao_domain::bank::with_luhn_digit(&format!("622848{i:012}"));
+            csv.push_str(&format!(
+                "\n{},领取人{i},{county},13903530000,中国农业银行,{account},是",
+                id.as_str()
+            ));
+        }
+        let upload = crate::imports::table::Upload::new("p.csv", csv.into_bytes());
+        assert!(crate::register::persons::import(&mut ctx, &upload, false)
+            .unwrap()
+            .ok());
+        crate::payroll::awards::run(&mut ctx, Month::parse("2023-01").unwrap(), None).unwrap();
         run(
             &mut ctx,
             Month::parse("2023-01").unwrap(),
@@ -1459,7 +1476,7 @@ mod pipeline_tests {
     fn prepared_work_is_redone_when_the_data_moved_under_it() {
         let (mut ctx, dir) = ctx("moved");
         let feb = Month::parse("2023-02").unwrap();
-        let county = crate::bench::COUNTIES[0];
+        let county = COUNTIES[0];
         let mut reader = ctx.db.reopen().unwrap().expect("a file database");
         let pre = prefetch(&mut reader, &ctx.policy, county, feb).expect("prepared");
         let prepared_lines = pre.prepared.lines.len();
@@ -1487,9 +1504,9 @@ mod pipeline_tests {
         );
 
         // With only the run's own commits in between, the prepared work stands.
-        let county_b = crate::bench::COUNTIES[1];
+        let county_b = COUNTIES[1];
         let pre_b = prefetch(&mut reader, &ctx.policy, county_b, feb).expect("prepared");
-        let county_c = crate::bench::COUNTIES[2];
+        let county_c = COUNTIES[2];
         let pre_c = prefetch(&mut reader, &ctx.policy, county_c, feb).expect("prepared");
         let before = ctx.db.last_version();
         run_regular(&mut ctx, feb, county_b, Some(pre_b), &[]).unwrap();
@@ -1518,7 +1535,7 @@ mod pipeline_tests {
         let feb = Month::parse("2023-02").unwrap();
         let all = run(&mut a, feb, None, Kind::Regular, &|_, _, _| {}).unwrap();
         let mut one_by_one = Vec::new();
-        for c in crate::bench::COUNTIES {
+        for c in COUNTIES {
             one_by_one.extend(
                 run(&mut b, feb, Some(c), Kind::Regular, &|_, _, _| {})
                     .unwrap()
