@@ -7,9 +7,11 @@
 
 mod copy;
 mod migrate;
+mod row_ref;
 mod value;
 
-pub use value::{Param, Row, RowRef, Value};
+pub use row_ref::RowRef;
+pub use value::{Param, Row, Value};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use std::path::PathBuf;

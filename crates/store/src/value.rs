@@ -46,7 +46,7 @@ impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
     }
 }
 
-fn null(column: usize, wanted: &'static str) -> StoreError {
+pub(crate) fn null(column: usize, wanted: &'static str) -> StoreError {
     StoreError::Null { column, wanted }
 }
 
@@ -132,77 +132,8 @@ impl Row {
     }
 }
 
-/// A borrowed row of a streaming read. Integers must be BIGINT (or INTEGER in SQLite); booleans
-/// BOOLEAN (0/1 in SQLite).
-pub enum RowRef<'r> {
-    Sqlite(&'r rusqlite::Row<'r>),
-    Postgres(&'r postgres::Row),
-    /// A row of a binary copy (`Tx::for_each_bulk`).
-    Copied(&'r crate::copy::CopiedRow<'r>),
-}
-
-impl RowRef<'_> {
-    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
-        Ok(match self {
-            RowRef::Sqlite(r) => r.get::<_, Option<i64>>(i)?,
-            RowRef::Postgres(r) => pg_int(r, i)?,
-            RowRef::Copied(r) => r.opt_i64(i)?,
-        })
-    }
-    pub fn i64(&self, i: usize) -> Result<i64> {
-        self.opt_i64(i)?.ok_or_else(|| null(i, "整数"))
-    }
-    pub fn opt_str(&self, i: usize) -> Result<Option<&str>> {
-        Ok(match self {
-            RowRef::Sqlite(r) => match r.get_ref(i)? {
-                rusqlite::types::ValueRef::Text(t) => {
-                    Some(std::str::from_utf8(t).map_err(|e| StoreError::Value(e.to_string()))?)
-                }
-                rusqlite::types::ValueRef::Null => None,
-                v => return Err(StoreError::Value(format!("列 {i} 不是文本：{v:?}"))),
-            },
-            RowRef::Postgres(r) => r.try_get::<_, Option<&str>>(i)?,
-            RowRef::Copied(r) => r.opt_str(i)?,
-        })
-    }
-    pub fn str(&self, i: usize) -> Result<&str> {
-        self.opt_str(i)?.ok_or_else(|| null(i, "文本"))
-    }
-    pub fn bool(&self, i: usize) -> Result<bool> {
-        Ok(match self {
-            RowRef::Sqlite(r) => r.get::<_, i64>(i)? != 0,
-            RowRef::Postgres(r) => r.try_get::<_, bool>(i)?,
-            RowRef::Copied(r) => r
-                .opt_bool(i)?
-                .ok_or_else(|| StoreError::Value(format!("列 {i} 为空，应为布尔值")))?,
-        })
-    }
-    pub fn opt_date(&self, i: usize) -> Result<Option<NaiveDate>> {
-        match self {
-            RowRef::Sqlite(r) if matches!(r.get_ref(i)?, rusqlite::types::ValueRef::Null) => {
-                Ok(None)
-            }
-            RowRef::Sqlite(_) => self.date(i).map(Some),
-            RowRef::Postgres(r) => Ok(r.try_get::<_, Option<NaiveDate>>(i)?),
-            RowRef::Copied(r) => r.opt_date(i),
-        }
-    }
-    pub fn date(&self, i: usize) -> Result<NaiveDate> {
-        match self {
-            RowRef::Sqlite(_) => {
-                let s = self.str(i)?;
-                parse_iso_date(s).ok_or_else(|| StoreError::Value(format!("列 {i} 不是日期：{s}")))
-            }
-            RowRef::Postgres(r) => Ok(r.try_get::<_, NaiveDate>(i)?),
-            RowRef::Copied(r) => r
-                .opt_date(i)?
-                .ok_or_else(|| StoreError::Value(format!("列 {i} 为空，应为日期"))),
-        }
-    }
-}
-
 /// `YYYY-MM-DD…` as SQLite stores dates (bulk reads parse millions of them: no format parser).
-fn parse_iso_date(s: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_iso_date(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -249,7 +180,7 @@ impl rusqlite::ToSql for Param<'_> {
 
 /// RFC 3339 UTC text of a timestamp; bulk inserts stamp every row with the same instant, so the
 /// last one formatted is kept.
-fn timestamp_text(t: DateTime<Utc>) -> String {
+pub(crate) fn timestamp_text(t: DateTime<Utc>) -> String {
     thread_local! {
         static LAST: std::cell::RefCell<Option<(DateTime<Utc>, String)>> = const { std::cell::RefCell::new(None) };
     }
@@ -267,7 +198,7 @@ fn timestamp_text(t: DateTime<Utc>) -> String {
 }
 
 /// `YYYY-MM-DD` without going through the general formatter (this is on the bulk-insert path).
-fn iso_date(d: NaiveDate) -> String {
+pub(crate) fn iso_date(d: NaiveDate) -> String {
     match iso_date_bytes(d) {
         Some(b) => String::from_utf8_lossy(&b).into_owned(),
         None => d.format("%Y-%m-%d").to_string(),
@@ -275,7 +206,7 @@ fn iso_date(d: NaiveDate) -> String {
 }
 
 /// The ten ASCII bytes of `YYYY-MM-DD`, for years 0 to 9999.
-fn iso_date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
+pub(crate) fn iso_date_bytes(d: NaiveDate) -> Option<[u8; 10]> {
     use chrono::Datelike;
     let (y, m, day) = (d.year(), d.month(), d.day());
     if !(0..=9999).contains(&y) {
@@ -356,7 +287,7 @@ impl ToSql for Param<'_> {
 
 /// An integer column of any width (SMALLINT and INTEGER columns, and expressions PostgreSQL
 /// types as INTEGER, read as i64).
-fn pg_int(r: &postgres::Row, i: usize) -> std::result::Result<Option<i64>, postgres::Error> {
+pub(crate) fn pg_int(r: &postgres::Row, i: usize) -> std::result::Result<Option<i64>, postgres::Error> {
     match *r.columns()[i].type_() {
         Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
         Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
