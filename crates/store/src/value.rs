@@ -287,7 +287,10 @@ impl ToSql for Param<'_> {
 
 /// An integer column of any width (SMALLINT and INTEGER columns, and expressions PostgreSQL
 /// types as INTEGER, read as i64).
-pub(crate) fn pg_int(r: &postgres::Row, i: usize) -> std::result::Result<Option<i64>, postgres::Error> {
+pub(crate) fn pg_int(
+    r: &postgres::Row,
+    i: usize,
+) -> std::result::Result<Option<i64>, postgres::Error> {
     match *r.columns()[i].type_() {
         Type::INT2 => Ok(r.try_get::<_, Option<i16>>(i)?.map(i64::from)),
         Type::INT4 => Ok(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),

@@ -1,10 +1,13 @@
 //! `yanglao fund …` and `budget …`: the fund's books, wiring and printing.
 
-use crate::cli::{open, BudgetCmd, Cli, CliError, FundCmd};
+use crate::context::{open, CliError, Global};
+use clap::Subcommand;
+use std::path::PathBuf;
+
 use crate::output;
 use yanglao_domain::county_name;
 
-pub fn fund(cli: &Cli, cmd: &FundCmd) -> Result<i32, CliError> {
+pub fn fund(cli: &Global, cmd: &FundCmd) -> Result<i32, CliError> {
     match cmd {
         FundCmd::InterestCheck { year } => {
             let mut ctx = open(cli)?;
@@ -88,7 +91,7 @@ pub fn fund(cli: &Cli, cmd: &FundCmd) -> Result<i32, CliError> {
     }
 }
 
-pub fn budget(cli: &Cli, cmd: &BudgetCmd) -> Result<i32, CliError> {
+pub fn budget(cli: &Global, cmd: &BudgetCmd) -> Result<i32, CliError> {
     match cmd {
         BudgetCmd::Execution { year, threshold } => {
             let mut ctx = open(cli)?;
@@ -129,4 +132,39 @@ pub fn budget(cli: &Cli, cmd: &BudgetCmd) -> Result<i32, CliError> {
             Ok(0)
         }
     }
+}
+
+#[derive(Subcommand)]
+pub enum BudgetCmd {
+    /// 按级次和类别列出预算、到位与支出，以及执行率和到位率
+    Execution {
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: i32,
+        /// 执行率低于此比例的行予以标出
+        #[arg(long, value_name = "RATE", default_value_t = 0.9)]
+        threshold: f64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum FundCmd {
+    /// 该年度低于存款协议约定的每笔银行结息
+    InterestCheck {
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: i32,
+    },
+    /// 由账簿生成年度基金收支表：上年结余、分类收入与支出、本年结余与年末滚存结余
+    Statement {
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: i32,
+        /// 县区代码（默认：全市）
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 同时写出此 xlsx 工作簿
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }

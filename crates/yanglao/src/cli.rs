@@ -1,12 +1,19 @@
 //! Command-line interface: parsing and wiring of the use cases.
 
+use crate::books_cli::{BudgetCmd, FundCmd};
+use crate::context::{
+    err, open, parse_date_or_today, parse_month, parse_opt_date, upload, Global, Res,
+    BUNDLED_POLICY,
+};
+use crate::deaths_cli::{DeathsCmd, InheritanceCmd, RecoveryCmd};
+use crate::eval_cli::OutreachCmd;
 use crate::output;
+use crate::payroll_cli::PayrollCmd;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use yanglao_domain::county_name;
-use yanglao_ops::{Ctx, OpsError};
-use yanglao_policy::PolicySet;
+use yanglao_ops::OpsError;
 use yanglao_store::Db;
 
 // What these definitions say is what `--help` shows: the doc comments are in Chinese because
@@ -19,33 +26,18 @@ use yanglao_store::Db;
     about = "养老：城乡居民补充养老保险经办与绩效评价系统"
 )]
 pub struct Cli {
-    /// 数据库地址：sqlite://文件路径（默认）或 postgres://用户@主机:端口/数据库名
-    #[arg(
-        long,
-        global = true,
-        env = "YANGLAO_DB",
-        hide_env_values = true,
-        value_name = "URL",
-        default_value = "sqlite://yanglao.db"
-    )]
-    pub db: String,
-    /// 以此账号办理（须为已启用的账号，其角色和县区决定可办理的业务；不指定时为服务器上的系统账号）
-    #[arg(
-        long = "by",
-        global = true,
-        env = "YANGLAO_USER",
-        hide_env_values = true,
-        value_name = "USER"
-    )]
-    pub by: Option<String>,
-    /// 以 JSON 格式输出，供程序读取
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// 在标准错误输出更多运行日志
-    #[arg(short, long, global = true)]
-    pub verbose: bool,
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The area files take the global options (`&cli` coerces).
+impl std::ops::Deref for Cli {
+    type Target = Global;
+    fn deref(&self) -> &Global {
+        &self.global
+    }
 }
 
 #[derive(Subcommand)]
@@ -176,22 +168,6 @@ pub enum Command {
 }
 
 #[derive(Subcommand)]
-pub enum OutreachCmd {
-    /// 写出某年度的动员名单（xlsx），含年龄与最后缴费年度
-    List {
-        /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: i32,
-        /// 县区代码（默认：全部县区）
-        #[arg(long, value_name = "CODE")]
-        county: Option<String>,
-        /// 写出的 xlsx 文件
-        #[arg(long, value_name = "FILE")]
-        out: PathBuf,
-    },
-}
-
-#[derive(Subcommand)]
 pub enum PolicyCmd {
     /// 检查政策参数文件，列出每个问题及其行号（不载入）
     Check {
@@ -258,127 +234,6 @@ pub enum ImportCmd {
 }
 
 #[derive(Subcommand)]
-pub enum DeathsCmd {
-    /// 各来源死亡日期不一致的死亡：现行日期与每条记录
-    Disagreements,
-    /// 按姓名、出生日期和县区匹配、待人工审核的死亡记录；确认或驳回其中一条
-    Review {
-        /// 确认此编号的记录
-        #[arg(long, value_name = "ID", conflicts_with = "reject")]
-        confirm: Option<i64>,
-        /// 驳回此编号的记录
-        #[arg(long, value_name = "ID")]
-        reject: Option<i64>,
-        /// 决定日期（确认时必填）：死亡的各项后果记于此日
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum BudgetCmd {
-    /// 按级次和类别列出预算、到位与支出，以及执行率和到位率
-    Execution {
-        /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: i32,
-        /// 执行率低于此比例的行予以标出
-        #[arg(long, value_name = "RATE", default_value_t = 0.9)]
-        threshold: f64,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum FundCmd {
-    /// 该年度低于存款协议约定的每笔银行结息
-    InterestCheck {
-        /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: i32,
-    },
-    /// 由账簿生成年度基金收支表：上年结余、分类收入与支出、本年结余与年末滚存结余
-    Statement {
-        /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: i32,
-        /// 县区代码（默认：全市）
-        #[arg(long, value_name = "CODE")]
-        county: Option<String>,
-        /// 同时写出此 xlsx 工作簿
-        #[arg(long, value_name = "FILE")]
-        out: Option<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum InheritanceCmd {
-    /// 把去世人员的个人账户余额及生前应发未发的出口补贴支付给继承人（先抵扣多发待遇）
-    Pay {
-        /// 去世人员的身份证号
-        citizen_id: String,
-        /// 继承人姓名
-        #[arg(long, value_name = "NAME")]
-        heir_name: String,
-        /// 继承人身份证号
-        #[arg(long, value_name = "ID")]
-        heir_id: String,
-        /// 继承人开户银行
-        #[arg(long, value_name = "BANK")]
-        heir_bank: String,
-        /// 继承人银行账号
-        #[arg(long, value_name = "ACCOUNT")]
-        heir_account: String,
-        /// 支付日期（必填）：凭证日期
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum RecoveryCmd {
-    /// 一个追回案件：多发明细与每一步追回的日期和说明
-    Show {
-        /// 追回案件编号
-        case_id: i64,
-    },
-    /// 绩效评价所需数字：按县区和年度统计案件、多发、已追回与未追回金额，以及发放前拦截的对去世人员的支付
-    Figures {
-        /// 只统计此年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: Option<i32>,
-    },
-    /// 记录一步追回：bank-deduction（银行协助划扣）、offset（个人账户余额抵扣）、family-refund（家属退还）、enforcement（移交执法追缴）或 write-off（核销）
-    Record {
-        /// 追回案件编号
-        case_id: i64,
-        /// 追回方式（见上）
-        #[arg(long)]
-        channel: String,
-        /// 金额（元）
-        #[arg(long, value_name = "YUAN")]
-        amount: String,
-        /// 款项追回的日期（必填）：凭证日期
-        #[arg(long, value_name = "YYYY-MM-DD")]
-        date: Option<String>,
-        /// 说明
-        #[arg(long, value_name = "TEXT")]
-        note: Option<String>,
-    },
-    /// 多领冒领追回案件
-    List {
-        /// 案件状态：open（在办）或 closed（已结）
-        #[arg(long)]
-        status: Option<String>,
-        /// 县区代码
-        #[arg(long, value_name = "CODE")]
-        county: Option<String>,
-        /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
-        year: Option<i32>,
-    },
-}
-
-#[derive(Subcommand)]
 pub enum AwardsCmd {
     /// 为截至该月新符合领取条件的每个人核定待遇
     Run {
@@ -388,73 +243,6 @@ pub enum AwardsCmd {
         /// 县区代码（默认：全部县区）
         #[arg(long, value_name = "CODE")]
         county: Option<String>,
-    },
-}
-
-#[derive(Subcommand)]
-pub enum PayrollCmd {
-    /// 发放批次的明细（分页；可按状态、姓名或身份证号筛选）
-    Lines {
-        /// 发放批次编号
-        id: i64,
-        /// 状态：pending（待回盘）、paid（已发放）、failed（发放失败）
-        #[arg(long, value_name = "STATUS")]
-        status: Option<String>,
-        /// 姓名或身份证号中含有的文字
-        #[arg(long, value_name = "TEXT")]
-        text: Option<String>,
-        #[command(flatten)]
-        page: crate::lists_cli::PageArgs,
-    },
-    /// 按县区生成该月的发放批次草稿（已有时报告现有批次）
-    Run {
-        /// 月份
-        #[arg(long, value_name = "YYYY-MM")]
-        month: String,
-        /// 县区代码（默认：全部县区）
-        #[arg(long, value_name = "CODE")]
-        county: Option<String>,
-        /// 补发银行回盘失败的支付
-        #[arg(long)]
-        supplementary: bool,
-    },
-    /// 列出发放批次
-    List {
-        /// 只列此月份
-        #[arg(long, value_name = "YYYY-MM")]
-        month: Option<String>,
-    },
-    /// 审核前检查：列出需要查看的异常
-    Check {
-        /// 发放批次编号
-        id: i64,
-        /// 月待遇变化超过此百分比的予以列出
-        #[arg(long, value_name = "PCT", default_value_t = 20)]
-        threshold_pct: i64,
-    },
-    /// 审核发放批次草稿（须由生成人以外的人审核，用 --by 指明）；仍有不可发放的明细时拒绝
-    Approve {
-        /// 发放批次编号
-        id: i64,
-    },
-    /// 把不再可发放的明细（暂停发放、终止、死亡、死亡记录待审核、逾期未资格认证）移出草稿或已审核的批次；已审核的批次退回草稿
-    Refresh {
-        /// 发放批次编号
-        id: i64,
-    },
-    /// 写出发放计划表（xlsx）和每家银行一个代发文件
-    Export {
-        /// 发放批次编号
-        id: i64,
-        /// 写入的目录
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-    },
-    /// 各县区该月的发放状态与距 15 日的剩余天数
-    Status {
-        /// 月份
-        #[arg(long, value_name = "YYYY-MM")]
-        month: String,
     },
 }
 
@@ -622,100 +410,6 @@ pub enum BenchCmd {
         #[arg(long, value_name = "N")]
         count: usize,
     },
-}
-
-/// A failure with its stable code.
-pub struct CliError {
-    pub code: String,
-    pub message: String,
-}
-
-impl From<OpsError> for CliError {
-    fn from(e: OpsError) -> Self {
-        let code = e.code();
-        let message = match &e {
-            OpsError::Rule { message, .. } => message.clone(),
-            OpsError::File(f) => format!("文件 {}：{}", f.file, f.message),
-            // The store's messages begin with their code, which is printed beside them once.
-            other => {
-                let text = other.to_string();
-                text.strip_prefix(&format!("[{code}] "))
-                    .map(str::to_string)
-                    .unwrap_or(text)
-            }
-        };
-        CliError {
-            code: code.to_string(),
-            message,
-        }
-    }
-}
-
-impl From<yanglao_store::StoreError> for CliError {
-    fn from(e: yanglao_store::StoreError) -> Self {
-        OpsError::from(e).into()
-    }
-}
-
-impl From<yanglao_policy::PolicyLoadError> for CliError {
-    fn from(e: yanglao_policy::PolicyLoadError) -> Self {
-        CliError {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }
-    }
-}
-
-pub(crate) fn err(code: &str, message: impl Into<String>) -> CliError {
-    CliError {
-        code: code.to_string(),
-        message: message.into(),
-    }
-}
-
-type Res = Result<i32, CliError>;
-
-/// The source of the bundled illustrative supplementary policy and its file name (benchmarks
-/// and `init --illustrative-policy`).
-pub(crate) const BUNDLED_POLICY: (&str, &str) = (
-    yanglao_policy::SHANXI_SUPPLEMENTARY,
-    "policies/shanxi-supplementary.toml",
-);
-
-/// The supplementary policy the simulator starts from: the database's latest version when the
-/// database exists and holds one, else the bundled illustrative file.
-pub(crate) fn stored_or_bundled_policy(cli: &Cli) -> Result<PolicySet, CliError> {
-    let exists = match cli.db.strip_prefix("sqlite://") {
-        Some(path) => std::path::Path::new(path).exists(),
-        None => true,
-    };
-    if exists {
-        let ctx = open(cli)?;
-        if let Some(v) = ctx.policy.latest() {
-            return Ok(v.set.clone());
-        }
-    }
-    Ok(yanglao_policy::default_supplementary())
-}
-
-/// A file named on the command line, read for an import.
-pub(crate) fn upload(
-    path: &std::path::Path,
-) -> Result<yanglao_ops::imports::table::Upload, CliError> {
-    Ok(yanglao_ops::imports::table::Upload::read(path).map_err(OpsError::from)?)
-}
-
-pub(crate) fn open(cli: &Cli) -> Result<Ctx, CliError> {
-    let mut db = Db::open(&cli.db)?;
-    let applied = db.migrate()?;
-    if !applied.is_empty() {
-        tracing::info!("数据库 {} 已升级到结构版本 {:?}", db.display_url(), applied);
-    }
-    // The named account (refused when unknown or disabled), else the system account.
-    Ok(match &cli.by {
-        Some(name) => Ctx::open_as(db, name)?,
-        None => Ctx::system(db)?,
-    })
 }
 
 pub fn run(cli: Cli) -> Res {
@@ -1312,25 +1006,6 @@ pub fn run(cli: Cli) -> Res {
         }
         Command::Quickstart { out } => crate::quickstart::run(&cli, out),
     }
-}
-
-pub(crate) fn parse_date_or_today(d: Option<&str>) -> Result<NaiveDate, CliError> {
-    match d {
-        Some(d) => yanglao_domain::parse_date(d).map_err(|e| err(e.code, e.message)),
-        None => Ok(chrono::Local::now().date_naive()),
-    }
-}
-
-/// An optional date argument, as YYYY-MM-DD.
-pub(crate) fn parse_opt_date(d: Option<&str>, arg: &str) -> Result<Option<NaiveDate>, CliError> {
-    d.map(|d| {
-        yanglao_domain::parse_date(d).map_err(|e| err(e.code, format!("{arg}：{}", e.message)))
-    })
-    .transpose()
-}
-
-pub(crate) fn parse_month(s: &str) -> Result<yanglao_domain::Month, CliError> {
-    yanglao_domain::Month::parse(s).map_err(|e| err(e.code, e.message))
 }
 
 fn status_zh(s: &str) -> &str {

@@ -1,10 +1,12 @@
 //! `yanglao deaths …`, `recovery …` and `inheritance …`: wiring and printing.
 
-use crate::cli::{err, open, Cli, CliError, DeathsCmd, InheritanceCmd, RecoveryCmd};
+use crate::context::{err, open, CliError, Global};
+use clap::Subcommand;
+
 use crate::output;
 use yanglao_domain::county_name;
 
-pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
+pub fn deaths(cli: &Global, cmd: &DeathsCmd) -> Result<i32, CliError> {
     match cmd {
         DeathsCmd::Disagreements => {
             let mut ctx = open(cli)?;
@@ -41,7 +43,7 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
             reject,
             date,
         } => {
-            let date = crate::cli::parse_opt_date(date.as_deref(), "--date")?;
+            let date = crate::context::parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(cli)?;
             match (confirm, reject) {
                 (Some(id), _) | (_, Some(id)) => {
@@ -96,7 +98,7 @@ pub fn deaths(cli: &Cli, cmd: &DeathsCmd) -> Result<i32, CliError> {
     }
 }
 
-pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
+pub fn recovery(cli: &Global, cmd: &RecoveryCmd) -> Result<i32, CliError> {
     match cmd {
         RecoveryCmd::Record {
             case_id,
@@ -250,7 +252,7 @@ pub fn recovery(cli: &Cli, cmd: &RecoveryCmd) -> Result<i32, CliError> {
     }
 }
 
-pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
+pub fn inheritance(cli: &Global, cmd: &InheritanceCmd) -> Result<i32, CliError> {
     match cmd {
         InheritanceCmd::Pay {
             citizen_id,
@@ -298,7 +300,7 @@ pub fn inheritance(cli: &Cli, cmd: &InheritanceCmd) -> Result<i32, CliError> {
 
 /// A date the command must be given: the business date of what it posts.
 fn required_date(d: Option<&str>) -> Result<chrono::NaiveDate, CliError> {
-    crate::cli::parse_opt_date(d, "--date")?.ok_or_else(|| {
+    crate::context::parse_opt_date(d, "--date")?.ok_or_else(|| {
         err(
             "E-DATE-REQUIRED",
             "请用 --date YYYY-MM-DD 指明业务发生的日期（记账日期取业务日期，不取电脑的当前日期）",
@@ -348,4 +350,90 @@ mod tests {
             "2023-02至2023-04（死亡后第 1 至 3 个月）"
         );
     }
+}
+
+#[derive(Subcommand)]
+pub enum DeathsCmd {
+    /// 各来源死亡日期不一致的死亡：现行日期与每条记录
+    Disagreements,
+    /// 按姓名、出生日期和县区匹配、待人工审核的死亡记录；确认或驳回其中一条
+    Review {
+        /// 确认此编号的记录
+        #[arg(long, value_name = "ID", conflicts_with = "reject")]
+        confirm: Option<i64>,
+        /// 驳回此编号的记录
+        #[arg(long, value_name = "ID")]
+        reject: Option<i64>,
+        /// 决定日期（确认时必填）：死亡的各项后果记于此日
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum InheritanceCmd {
+    /// 把去世人员的个人账户余额及生前应发未发的出口补贴支付给继承人（先抵扣多发待遇）
+    Pay {
+        /// 去世人员的身份证号
+        citizen_id: String,
+        /// 继承人姓名
+        #[arg(long, value_name = "NAME")]
+        heir_name: String,
+        /// 继承人身份证号
+        #[arg(long, value_name = "ID")]
+        heir_id: String,
+        /// 继承人开户银行
+        #[arg(long, value_name = "BANK")]
+        heir_bank: String,
+        /// 继承人银行账号
+        #[arg(long, value_name = "ACCOUNT")]
+        heir_account: String,
+        /// 支付日期（必填）：凭证日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RecoveryCmd {
+    /// 一个追回案件：多发明细与每一步追回的日期和说明
+    Show {
+        /// 追回案件编号
+        case_id: i64,
+    },
+    /// 绩效评价所需数字：按县区和年度统计案件、多发、已追回与未追回金额，以及发放前拦截的对去世人员的支付
+    Figures {
+        /// 只统计此年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: Option<i32>,
+    },
+    /// 记录一步追回：bank-deduction（银行协助划扣）、offset（个人账户余额抵扣）、family-refund（家属退还）、enforcement（移交执法追缴）或 write-off（核销）
+    Record {
+        /// 追回案件编号
+        case_id: i64,
+        /// 追回方式（见上）
+        #[arg(long)]
+        channel: String,
+        /// 金额（元）
+        #[arg(long, value_name = "YUAN")]
+        amount: String,
+        /// 款项追回的日期（必填）：凭证日期
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<String>,
+        /// 说明
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// 多领冒领追回案件
+    List {
+        /// 案件状态：open（在办）或 closed（已结）
+        #[arg(long)]
+        status: Option<String>,
+        /// 县区代码
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: Option<i32>,
+    },
 }

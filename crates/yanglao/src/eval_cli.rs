@@ -1,12 +1,13 @@
 //! `yanglao evaluate` and `import survey`: the performance evaluation, wiring and printing.
 
+use clap::Subcommand;
 use std::path::{Path, PathBuf};
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use yanglao_eval::fmt2;
 
-use crate::cli::{open, Cli, CliError};
+use crate::context::{open, CliError, Global};
 use crate::output;
 
 /// The framework shipped with the binary: the 2023 Yangquan evaluation's (table 2-1).
@@ -49,7 +50,7 @@ pub fn framework(path: Option<&Path>) -> Result<yanglao_eval::Framework, CliErro
     })
 }
 
-pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
+pub fn evaluate(cli: &Global, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     let fw = framework(a.framework)?;
     let mut ctx = open(cli)?;
     if let Some(out) = a.worksheet_template {
@@ -65,7 +66,7 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
         }
         return Ok(0);
     }
-    let sheet = a.worksheet.map(crate::cli::upload).transpose()?;
+    let sheet = a.worksheet.map(crate::context::upload).transpose()?;
     let o = yanglao_ops::evaluation::evaluate(&mut ctx, a.year, fw, sheet.as_ref())?;
     let e = &o.evaluation;
     if cli.json {
@@ -152,7 +153,7 @@ pub fn evaluate(cli: &Cli, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     Ok(0)
 }
 
-pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
+pub fn enrolment(cli: &Global, from: i32, to: i32) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     let list = yanglao_ops::evaluation::enrolment::analyse(&mut ctx, from, to)?;
     if cli.json {
@@ -190,7 +191,12 @@ pub fn enrolment(cli: &Cli, from: i32, to: i32) -> Result<i32, CliError> {
     Ok(0)
 }
 
-pub fn outreach(cli: &Cli, year: i32, county: Option<&str>, out: &Path) -> Result<i32, CliError> {
+pub fn outreach(
+    cli: &Global,
+    year: i32,
+    county: Option<&str>,
+    out: &Path,
+) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     let by = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, out)?;
     let total: i64 = by.values().sum();
@@ -218,16 +224,16 @@ pub fn generate_error(e: yanglao_report::GenerateError) -> CliError {
     match e {
         yanglao_report::GenerateError::Ops(e) => e.into(),
         yanglao_report::GenerateError::Report(r @ yanglao_report::ReportError::Inconsistent(_)) => {
-            crate::cli::err("E-REPORT-INCONSISTENT", r.to_string())
+            crate::context::err("E-REPORT-INCONSISTENT", r.to_string())
         }
         yanglao_report::GenerateError::Report(r) => {
-            crate::cli::err("E-REPORT-WRITE", r.to_string())
+            crate::context::err("E-REPORT-WRITE", r.to_string())
         }
     }
 }
 
 pub fn report(
-    cli: &Cli,
+    cli: &Global,
     year: i32,
     out: &Path,
     framework_file: Option<&Path>,
@@ -235,7 +241,7 @@ pub fn report(
 ) -> Result<i32, CliError> {
     let fw = framework(framework_file)?;
     let mut ctx = open(cli)?;
-    let sheet = worksheet.map(crate::cli::upload).transpose()?;
+    let sheet = worksheet.map(crate::context::upload).transpose()?;
     let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), out)
         .map_err(generate_error)?;
     let e = &g.outcome.evaluation;
@@ -271,18 +277,18 @@ struct BenchFigures {
 }
 
 pub fn bench(
-    cli: &Cli,
+    cli: &Global,
     people: usize,
     pg: Option<&str>,
     dir: Option<&Path>,
 ) -> Result<i32, CliError> {
-    let policy = crate::cli::BUNDLED_POLICY.0;
+    let policy = crate::context::BUNDLED_POLICY.0;
     let dir = dir.map_or_else(
         || std::env::temp_dir().join(format!("yanglao-bench-evaluate-{}", std::process::id())),
         Path::to_path_buf,
     );
     std::fs::create_dir_all(&dir)
-        .map_err(|e| crate::cli::err("E-IO", yanglao_domain::io_error_zh(&e)))?;
+        .map_err(|e| crate::context::err("E-IO", yanglao_domain::io_error_zh(&e)))?;
     let bar = crate::payroll_cli::progress_bar(cli, "基准测试");
     let progress = |label: &str, i: u64, n: u64| {
         bar.update(Some(label), i, n);
@@ -349,7 +355,13 @@ pub fn bench(
     Ok(0)
 }
 
-pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Result<i32, CliError> {
+pub fn demo(
+    cli: &Global,
+    out: &Path,
+    scale: f64,
+    seed: u64,
+    verify: bool,
+) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     let bar = crate::payroll_cli::progress_bar(cli, "示例");
     let progress = |label: &str, i: u64, n: u64| {
@@ -419,4 +431,20 @@ pub fn demo(cli: &Cli, out: &Path, scale: f64, seed: u64, verify: bool) -> Resul
         }
     }
     Ok(if verify && !failed.is_empty() { 1 } else { 0 })
+}
+
+#[derive(Subcommand)]
+pub enum OutreachCmd {
+    /// 写出某年度的动员名单（xlsx），含年龄与最后缴费年度
+    List {
+        /// 年度
+        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        year: i32,
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 写出的 xlsx 文件
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
 }

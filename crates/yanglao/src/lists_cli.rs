@@ -1,7 +1,7 @@
 //! `yanglao person list`, `payroll lines`, `audit log` and `audit imports`: the paged lists the
 //! staff pages show, on the command line (wiring and printing).
 
-use crate::cli::{open, Cli, CliError};
+use crate::context::{open, CliError, Global};
 use crate::output;
 use clap::{Args, Subcommand};
 use serde::Serialize;
@@ -65,7 +65,7 @@ fn footer<T: Serialize>(p: &Page<T>) {
 
 /// `person list`.
 pub fn people(
-    cli: &Cli,
+    cli: &Global,
     county: Option<&str>,
     status: Option<&str>,
     text: Option<&str>,
@@ -107,15 +107,25 @@ pub fn people(
 
 /// `payroll lines ID`.
 pub fn lines(
-    cli: &Cli,
+    cli: &Global,
     id: i64,
     status: Option<&str>,
     text: Option<&str>,
     page: &PageArgs,
 ) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
+    // The status as the help says it (待回盘、已发放、发放失败), or its code.
+    let status = status.map(|s| {
+        match s.trim() {
+            "待回盘" => "pending",
+            "已发放" => "paid",
+            "发放失败" | "失败" => "failed",
+            other => other,
+        }
+        .to_string()
+    });
     let f = Filter {
-        status: status.map(str::to_string),
+        status,
         text: text.map(str::to_string),
         ..Filter::default()
     };
@@ -146,7 +156,7 @@ pub fn lines(
     Ok(0)
 }
 
-pub fn audit(cli: &Cli, cmd: &AuditCmd) -> Result<i32, CliError> {
+pub fn audit(cli: &Global, cmd: &AuditCmd) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     match cmd {
         AuditCmd::Log { action, text, page } => {

@@ -16,6 +16,7 @@ mod args;
 mod bench_run;
 mod books_cli;
 mod cli;
+mod context;
 mod deaths_cli;
 mod eval_cli;
 mod help;

@@ -1,13 +1,16 @@
 //! `yanglao payroll …`: wiring and printing.
 
-use crate::cli::{open, parse_month, Cli, CliError, PayrollCmd};
+use crate::context::{open, parse_month, CliError, Global};
+use clap::Subcommand;
+use std::path::PathBuf;
+
 use crate::output;
 use yanglao_domain::county_name;
 use yanglao_ops::payroll::{self, status_zh, Kind, Summary};
 
 /// Progress on stderr (crate::progress): a bar at a terminal, a line every few seconds elsewhere,
 /// nothing for programs (`--json`).
-pub fn progress_bar(cli: &Cli, label: &str) -> crate::progress::Progress {
+pub fn progress_bar(cli: &Global, label: &str) -> crate::progress::Progress {
     crate::progress::Progress::new(cli.json, label)
 }
 
@@ -59,7 +62,7 @@ fn print_summary(s: &Summary) {
     );
 }
 
-pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
+pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     match cmd {
         PayrollCmd::Run {
@@ -233,4 +236,71 @@ pub fn run(cli: &Cli, cmd: &PayrollCmd) -> Result<i32, CliError> {
             Ok(0)
         }
     }
+}
+
+#[derive(Subcommand)]
+pub enum PayrollCmd {
+    /// 发放批次的明细（分页；可按状态、姓名或身份证号筛选）
+    Lines {
+        /// 发放批次编号
+        id: i64,
+        /// 状态：待回盘、已发放或发放失败
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+        /// 姓名或身份证号中含有的文字
+        #[arg(long, value_name = "TEXT")]
+        text: Option<String>,
+        #[command(flatten)]
+        page: crate::lists_cli::PageArgs,
+    },
+    /// 按县区生成该月的发放批次草稿（已有时报告现有批次）
+    Run {
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 补发银行回盘失败的支付
+        #[arg(long)]
+        supplementary: bool,
+    },
+    /// 列出发放批次
+    List {
+        /// 只列此月份
+        #[arg(long, value_name = "YYYY-MM")]
+        month: Option<String>,
+    },
+    /// 审核前检查：列出需要查看的异常
+    Check {
+        /// 发放批次编号
+        id: i64,
+        /// 月待遇变化超过此百分比的予以列出
+        #[arg(long, value_name = "PCT", default_value_t = 20)]
+        threshold_pct: i64,
+    },
+    /// 审核发放批次草稿（须由生成人以外的人审核，用 --by 指明）；仍有不可发放的明细时拒绝
+    Approve {
+        /// 发放批次编号
+        id: i64,
+    },
+    /// 把不再可发放的明细（暂停发放、终止、死亡、死亡记录待审核、逾期未资格认证）移出草稿或已审核的批次；已审核的批次退回草稿
+    Refresh {
+        /// 发放批次编号
+        id: i64,
+    },
+    /// 写出发放计划表（xlsx）和每家银行一个代发文件
+    Export {
+        /// 发放批次编号
+        id: i64,
+        /// 写入的目录
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// 各县区该月的发放状态与距 15 日的剩余天数
+    Status {
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+    },
 }

@@ -1,7 +1,7 @@
 //! `quickstart` (the bundled small example, run end to end) and `bench import`.
 
 use crate::bench_run as bench;
-use crate::cli::{open, Cli, CliError, BUNDLED_POLICY};
+use crate::context::{open, CliError, Global, BUNDLED_POLICY};
 use crate::output;
 use std::path::Path;
 
@@ -38,7 +38,7 @@ fn io(e: std::io::Error) -> CliError {
     }
 }
 
-pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
+pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
     std::fs::create_dir_all(out).map_err(io)?;
     for (name, text) in EXAMPLES {
         std::fs::write(out.join(name), text).map_err(io)?;
@@ -84,7 +84,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
         ),
     ];
     for (name, f) in steps {
-        let mut o = f(&mut ctx, &crate::cli::upload(&out.join(name))?, false)?;
+        let mut o = f(&mut ctx, &crate::context::upload(&out.join(name))?, false)?;
         output::write_error_report(&out.join(name), &mut o);
         say(format!(
             "导入 {name}：{}",
@@ -175,7 +175,7 @@ pub fn run(cli: &Cli, out: &Path) -> Result<i32, CliError> {
 }
 
 pub fn bench(
-    cli: &Cli,
+    cli: &Global,
     rows: usize,
     pg: Option<&str>,
     dir: Option<&Path>,
@@ -261,7 +261,7 @@ pub fn bench(
 }
 
 pub fn bench_payroll(
-    cli: &Cli,
+    cli: &Global,
     n: usize,
     pg: Option<&str>,
     dir: Option<&Path>,

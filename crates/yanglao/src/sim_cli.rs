@@ -14,7 +14,7 @@ use yanglao_sim::person::{
 };
 use yanglao_sim::{age_zh, yuan, Policies, SimError};
 
-use crate::cli::{err, open, stored_or_bundled_policy, Cli, CliError};
+use crate::context::{err, open, stored_or_bundled_policy, CliError, Global};
 use crate::output;
 
 impl From<SimError> for CliError {
@@ -121,7 +121,7 @@ pub enum SimulateCmd {
     },
 }
 
-fn policies(cli: &Cli, c: &Common) -> Result<Policies, CliError> {
+fn policies(cli: &Global, c: &Common) -> Result<Policies, CliError> {
     if !yanglao_policy::is_valid_region(&c.region) {
         return Err(err(
             "E-SIM-REGION",
@@ -488,7 +488,7 @@ fn parse_case(spec: &str, p: &Policies, default_year: i32) -> Result<PersonCase,
     Ok(c)
 }
 
-pub fn run(cli: &Cli, cmd: &SimulateCmd) -> Result<i32, CliError> {
+pub fn run(cli: &Global, cmd: &SimulateCmd) -> Result<i32, CliError> {
     match cmd {
         SimulateCmd::Person {
             scheme: s,

@@ -1,6 +1,6 @@
 //! `yanglao users …`: the accounts that act, wiring and printing.
 
-use crate::cli::{err, open, Cli, CliError};
+use crate::context::{err, open, CliError, Global};
 use crate::output;
 use clap::Subcommand;
 use std::io::Read;
@@ -78,7 +78,7 @@ fn print_account(a: &Account) {
     );
 }
 
-pub fn users(cli: &Cli, cmd: &UsersCmd) -> Result<i32, CliError> {
+pub fn users(cli: &Global, cmd: &UsersCmd) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     let account = match cmd {
         UsersCmd::Add {

@@ -565,7 +565,7 @@ fn lists_are_paged_filtered_and_scoped() {
             .as_i64()
             .unwrap()
             .to_string();
-        let paid = db.ok_json(&["payroll", "lines", &id, "--status", "paid"]);
+        let paid = db.ok_json(&["payroll", "lines", &id, "--status", "已发放"]);
         let lines = db.ok_json(&["payroll", "lines", &id]);
         assert!(paid["total"].as_i64().unwrap() >= 1, "[{l}] {paid}");
         assert_eq!(
