@@ -1,45 +1,8 @@
 //! Command-line arguments as people read about them: values checked with a Chinese message and a
 //! code, and the parser's own errors said in Chinese (help screens through `crate::help`).
 
+use crate::values::ArgError;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-
-/// The years every command accepts.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
-
-/// A value refused by one of our parsers: its code and a Chinese message.
-#[derive(Debug)]
-pub struct ArgError {
-    pub code: &'static str,
-    pub message: String,
-}
-
-impl std::fmt::Display for ArgError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ArgError {}
-
-/// A year argument (`--year`, `--from`, `--to`, …): four digits from 1900 to 2200.
-pub fn year(s: &str) -> Result<i32, ArgError> {
-    let t = s.trim().trim_end_matches('年');
-    let y: i32 = t.parse().map_err(|_| ArgError {
-        code: "E-ARG-YEAR",
-        message: format!("年度“{s}”应为四位数字的年份，如 2023"),
-    })?;
-    if !YEARS.contains(&y) {
-        return Err(ArgError {
-            code: "E-ARG-YEAR",
-            message: format!(
-                "年度 {y} 超出范围：应在 {} 至 {} 年之间",
-                YEARS.start(),
-                YEARS.end()
-            ),
-        });
-    }
-    Ok(y)
-}
 
 /// An argument as the parser names it (`--year <YEAR>`, `<ID>`), as a person reads it: an option by
 /// its name (`--year`), a positional argument by what it holds (`编号`).
@@ -207,17 +170,5 @@ mod tests {
         assert_eq!(arg_name("<ID>"), "编号");
         assert_eq!(arg_name("<CITIZEN_ID>"), "身份证号");
         assert_eq!(arg_name("--dry-run"), "--dry-run");
-    }
-
-    #[test]
-    fn years_are_bounded() {
-        assert_eq!(year("2023").unwrap(), 2023);
-        assert_eq!(year("1900").unwrap(), 1900);
-        assert_eq!(year("2200").unwrap(), 2200);
-        for bad in ["99999", "1899", "2201", "-5", "abc", ""] {
-            let e = year(bad).unwrap_err();
-            assert_eq!(e.code, "E-ARG-YEAR", "{bad}");
-            assert!(!e.message.contains("error"), "{bad}: {}", e.message);
-        }
     }
 }

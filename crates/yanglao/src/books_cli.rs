@@ -139,7 +139,7 @@ pub enum BudgetCmd {
     /// 按级次和类别列出预算、到位与支出，以及执行率和到位率
     Execution {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 执行率低于此比例的行予以标出
         #[arg(long, value_name = "RATE", default_value_t = 0.9)]
@@ -152,13 +152,13 @@ pub enum FundCmd {
     /// 该年度低于存款协议约定的每笔银行结息
     InterestCheck {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
     },
     /// 由账簿生成年度基金收支表：上年结余、分类收入与支出、本年结余与年末滚存结余
     Statement {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 县区代码（默认：全市）
         #[arg(long, value_name = "CODE")]

@@ -99,7 +99,7 @@ pub enum Command {
     /// 绩效评价：由数据、问卷和评价工作底稿为每项指标评分
     Evaluate {
         /// 评价年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 指标体系文件（TOML；默认：系统自带的 2023 年阳泉市指标体系）
         #[arg(long, value_name = "FILE")]
@@ -114,7 +114,7 @@ pub enum Command {
     /// 绩效评价报告：由数据生成 Word（docx）、HTML 和 xlsx 附表，写出前先核对各处数字一致
     Report {
         /// 评价年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 报告写入的目录
         #[arg(long, value_name = "DIR")]
@@ -129,10 +129,10 @@ pub enum Command {
     /// 参保分析：按县区、年龄段和缴费档次逐年统计缴费人员、新参保、恢复缴费与断缴
     Enrolment {
         /// 起始年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         from: i32,
         /// 截止年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         to: i32,
     },
     /// 动员名单：参加基本养老保险而未缴纳补充养老保险的人员
@@ -260,7 +260,7 @@ pub enum ContributionsCmd {
     /// 为该年度的困难群体记入政府代缴
     GovPay {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 县区代码（默认：全部县区）
         #[arg(long, value_name = "CODE")]
@@ -276,7 +276,7 @@ pub enum InterestCmd {
     /// 为每个个人账户记入该年度的记账利息
     Credit {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 县区代码（默认：全部县区）
         #[arg(long, value_name = "CODE")]

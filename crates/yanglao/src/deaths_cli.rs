@@ -404,7 +404,7 @@ pub enum RecoveryCmd {
     /// 绩效评价所需数字：按县区和年度统计案件、多发、已追回与未追回金额，以及发放前拦截的对去世人员的支付
     Figures {
         /// 只统计此年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: Option<i32>,
     },
     /// 记录一步追回：bank-deduction（银行协助划扣）、offset（个人账户余额抵扣）、family-refund（家属退还）、enforcement（移交执法追缴）或 write-off（核销）
@@ -433,7 +433,7 @@ pub enum RecoveryCmd {
         #[arg(long, value_name = "CODE")]
         county: Option<String>,
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: Option<i32>,
     },
 }

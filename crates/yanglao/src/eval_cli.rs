@@ -438,7 +438,7 @@ pub enum OutreachCmd {
     /// 写出某年度的动员名单（xlsx），含年龄与最后缴费年度
     List {
         /// 年度
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: i32,
         /// 县区代码（默认：全部县区）
         #[arg(long, value_name = "CODE")]

@@ -27,6 +27,7 @@ mod progress;
 mod quickstart;
 mod sim_cli;
 mod users_cli;
+mod values;
 
 use clap::FromArgMatches;
 

@@ -44,7 +44,7 @@ pub struct Common {
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
     /// 首次缴费年度（默认：今年）
-    #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+    #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
     start_year: Option<i32>,
     /// 假定的预期寿命（岁；默认 79，给出 --mortality 时不用）
     #[arg(long, value_name = "AGE", conflicts_with = "mortality")]
@@ -105,7 +105,7 @@ pub enum SimulateCmd {
         #[arg(long, value_name = "N", default_value_t = 30)]
         years: u32,
         /// 基期（数据的最后一年）：从该年末的登记册与账簿出发预测（默认：有缴费的最后一年）
-        #[arg(long, value_parser = crate::args::year, value_name = "YYYY")]
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         base_year: Option<i32>,
         /// 基金存款的年收益率，如 0.012（默认：取自账簿的基期数）
         #[arg(long, value_name = "RATE")]

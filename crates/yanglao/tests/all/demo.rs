@@ -2,9 +2,7 @@
 //! operations through the system's own use cases, the 2023 report, and the published figures it
 //! already reproduces.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn the_demo_runs_three_years_and_reproduces_the_published_counts_rates_and_scores() {

@@ -1,9 +1,7 @@
 //! The fund's bank accounts, agreements and statements: interest shortfalls and the fund
 //! statement, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 const AGREEMENTS: [&str; 8] = [
     "县区代码",

@@ -3,9 +3,7 @@
 //! 2021, against its own fund statements of 2022 and 2023 (SQLite and, when configured,
 //! PostgreSQL).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// The stated tolerances (docs/SIMULATOR.md): the replay, driven by the books' own contributions,

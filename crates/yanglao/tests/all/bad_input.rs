@@ -7,11 +7,8 @@
 //! `gap` is one the system gets wrong today (it accepts the input, or refuses it with another
 //! code): it fails until the system is fixed, and the marker then goes.
 
-mod common;
-mod fingerprint;
-
-use common::*;
-use fingerprint::Fingerprint;
+use crate::common::*;
+use crate::fingerprint::Fingerprint;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -3,9 +3,7 @@
 //! people, payrolls or books through any use case that takes a county; the same account cannot
 //! make and approve one payroll; an unknown or disabled `--by` is refused.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// (county, name, birth yyyymmdd): two in 城区 (140302), one each in 郊区 and 平定县.

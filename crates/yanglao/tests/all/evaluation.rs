@@ -2,9 +2,7 @@
 //! measured from the books, surveys, the evaluator's worksheet, scoring and the framework's
 //! checks.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// (county, name, birth yyyymmdd)
@@ -297,7 +295,7 @@ fn the_evaluation_is_computed_from_the_books() {
 #[test]
 fn a_framework_whose_points_do_not_add_up_is_refused_with_its_line() {
     let db = &backends("framework")[0];
-    let text = include_str!("../../../frameworks/yangquan-2023.toml").replacen(
+    let text = include_str!("../../../../frameworks/yangquan-2023.toml").replacen(
         "name = \"政策更新情况\"\npoints = 2",
         "name = \"政策更新情况\"\npoints = 3",
         1,
@@ -312,7 +310,7 @@ fn a_framework_whose_points_do_not_add_up_is_refused_with_its_line() {
         "line {line}: {}",
         o.stderr
     );
-    let dup = include_str!("../../../frameworks/yangquan-2023.toml").replacen(
+    let dup = include_str!("../../../../frameworks/yangquan-2023.toml").replacen(
         "code = \"C42\"",
         "code = \"C41\"",
         1,

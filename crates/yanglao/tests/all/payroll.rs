@@ -1,9 +1,7 @@
 //! The monthly payroll end to end, on SQLite and (when configured) PostgreSQL: awards, runs,
 //! checks, maker-checker approval, exports, bank returns, supplementary runs and the deadline.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

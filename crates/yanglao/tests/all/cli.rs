@@ -1,8 +1,6 @@
 //! Integration tests of every command, on SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 

@@ -17,13 +17,10 @@
 //!
 //! The suite runs a few hundred sequences on SQLite and some on PostgreSQL when
 //! `YANGLAO_TEST_PG_URL` is set; `YANGLAO_SEQUENCES=N cargo test --release -p yanglao-ops --test
-//! sequences -- --ignored` runs N more for the record (docs/RELIABILITY.md).
+//! all sequences:: -- --ignored` runs N more for the record (docs/RELIABILITY.md).
 
-#[path = "../../yanglao/tests/fingerprint/mod.rs"]
-mod fingerprint;
-
+use crate::fingerprint::{Fingerprint, Layout};
 use chrono::{Datelike, Duration, NaiveDate};
-use fingerprint::{Fingerprint, Layout};
 use proptest::prelude::*;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -2174,8 +2171,8 @@ fn the_month_of_a_death_is_approved_and_paid() {
     );
 }
 
-/// For the record: `YANGLAO_SEQUENCES=10000 cargo test --release -p yanglao-ops --test sequences
-/// -- --ignored --nocapture` (and `YANGLAO_SEQUENCES_PG=N` for sequences on PostgreSQL).
+/// For the record: `YANGLAO_SEQUENCES=10000 cargo test --release -p yanglao-ops --test all
+/// sequences:: -- --ignored --nocapture` (and `YANGLAO_SEQUENCES_PG=N` for sequences on PostgreSQL).
 #[test]
 #[ignore]
 fn many_random_operation_sequences() {

@@ -1,9 +1,7 @@
 //! What people and programs read: output to a pipe that closes, amounts, labels and messages in
 //! Chinese, on the small bundled example.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::{Command, Stdio};
 
 /// Runs `yanglao --db URL ARGS…` with stdout a pipe whose reading end is already closed, as

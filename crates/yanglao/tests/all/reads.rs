@@ -1,9 +1,7 @@
 //! Reads made of several queries see one snapshot and take no write lock; release builds check
 //! integer overflow.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// While another connection holds SQLite's write lock (a long import, say), the commands that
 /// only read — the ledger's checks, the fund statement, the evaluation's measurements — still

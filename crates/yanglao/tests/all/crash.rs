@@ -3,9 +3,7 @@
 //! wholly absent and the books verified; the next run finishes the job with a clean run's books.
 //! On SQLite and PostgreSQL. The full-size campaign is `crates/yanglao/examples/kill_campaign.rs`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use std::process::Command;
 use std::time::Duration;
 

@@ -2,12 +2,10 @@
 //! outputs, reform scenarios, and the fund's projection from the register (SQLite and, when
 //! configured, PostgreSQL).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
-const REFORM: &str = include_str!("../../../scenarios/reform-2027.toml");
+const REFORM: &str = include_str!("../../../../scenarios/reform-2027.toml");
 
 #[test]
 fn a_residents_view_as_json() {

@@ -3,9 +3,7 @@
 //! must not go negative, dates that cannot be, register files re-imported, and drafts that went
 //! stale before approval.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// (county, name, birth yyyymmdd)

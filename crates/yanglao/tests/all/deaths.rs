@@ -1,9 +1,7 @@
 //! Deaths from every source, the review queue, and overpayments turned into recovery cases, on
 //! SQLite and (when configured) PostgreSQL.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 /// (county, name, birth yyyymmdd)
