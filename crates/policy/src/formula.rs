@@ -20,31 +20,52 @@ fn round_fen(d: Decimal) -> i64 {
     })
 }
 
-/// Splits an amount between province, city and county by percentage shares.
-///
-/// Largest-remainder rounding: each part starts as its exact share `|total| × share ÷ 100` rounded
-/// down, and the fen still missing (at most two) go one each to the parts with the largest
-/// fractions (province before city before county on ties). The parts therefore sum exactly to
-/// `total_fen`, each is within 1 fen of its exact share, and none has the opposite sign of the
-/// total. A negative total is split as its absolute value and negated.
-pub fn split_by_shares(total_fen: i64, shares: &Shares) -> LevelAmounts {
-    let abs = Decimal::from(total_fen.unsigned_abs());
-    let exact: [Decimal; 3] = [shares.province, shares.city, shares.county].map(|s| {
-        abs.checked_mul(s)
-            .map_or(Decimal::ZERO, |x| x / Decimal::ONE_HUNDRED)
-    });
-    let mut parts: [i64; 3] = exact.map(|e| e.floor().to_i64().unwrap_or(0));
-    let mut missing =
-        i64::try_from(total_fen.unsigned_abs()).unwrap_or(i64::MAX) - parts.iter().sum::<i64>();
-    let mut order = [0usize, 1, 2];
-    order.sort_by(|&i, &j| (exact[j] - exact[j].floor()).cmp(&(exact[i] - exact[i].floor())));
-    for &i in order.iter().cycle().take(3) {
-        if missing <= 0 {
+/// Splits a non-negative `amount` over parts in proportion to non-negative `weights`, by largest
+/// remainder: each part starts as its exact share rounded down, and the units still missing go
+/// one each to the parts with the largest remainders (the earlier part on ties). The parts sum to
+/// `amount` (when the weights are not all zero) and none exceeds its weight when `amount` does not
+/// exceed their sum. The one rounding rule of the books: subsidies split between levels and
+/// payments drawn from account components both use it.
+pub fn split_proportional(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    if total == 0 || amount == 0 {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<(i64, i128)> = weights
+        .iter()
+        .map(|w| {
+            let num = i128::from(amount) * i128::from((*w).max(0));
+            ((num / total) as i64, num % total)
+        })
+        .collect();
+    let mut parts: Vec<i64> = exact.iter().map(|e| e.0).collect();
+    let mut missing = amount - parts.iter().sum::<i64>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    for i in order {
+        if missing == 0 {
             break;
         }
-        parts[i] += 1;
-        missing -= 1;
+        if weights[i] > 0 {
+            parts[i] += 1;
+            missing -= 1;
+        }
     }
+    parts
+}
+
+/// Splits an amount between province, city and county by percentage shares, by
+/// [`split_proportional`] over the shares (in millionths of a percent): the parts sum exactly to
+/// `total_fen`, each is within 1 fen of its exact share `|total| × share ÷ 100` (the shares sum to
+/// 100), ties go province before city before county, and none has the opposite sign of the
+/// total. A negative total is split as its absolute value and negated.
+pub fn split_by_shares(total_fen: i64, shares: &Shares) -> LevelAmounts {
+    let weights: Vec<i64> = [shares.province, shares.city, shares.county]
+        .iter()
+        .map(|s| (s * Decimal::from(1_000_000)).round().to_i64().unwrap_or(0))
+        .collect();
+    let abs = i64::try_from(total_fen.unsigned_abs()).unwrap_or(i64::MAX);
+    let parts = split_proportional(abs, &weights);
     let sign = total_fen.signum();
     LevelAmounts {
         province_fen: sign * parts[0],

@@ -25,8 +25,8 @@ use serde::Serialize;
 
 pub use formula::{
     benefit_qualification, entry_subsidy, monthly_benefit, qualifies_for_government_paid,
-    reaches_age_on, split_by_shares, tier_of, yearly_interest_fen, MonthlyBenefit, Qualification,
-    QualificationBasis,
+    reaches_age_on, split_by_shares, split_proportional, tier_of, yearly_interest_fen,
+    MonthlyBenefit, Qualification, QualificationBasis,
 };
 pub use params::{
     BasicParams, EmployeeParams, LevelAmounts, PolicySet, Shares, SupplementaryParams, Tier,

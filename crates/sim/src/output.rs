@@ -66,12 +66,7 @@ const COLOURS: [&str; 8] = [
     "#1f4e79", "#c00000", "#548235", "#bf8f00", "#7030a0", "#2e75b6", "#ff7f50", "#595959",
 ];
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use yanglao_domain::text::escape_html as esc;
 
 /// A round step for about `n` ticks over `span`.
 fn nice_step(span: f64, n: f64) -> f64 {

@@ -52,16 +52,25 @@ const POSTGRES: &[(i64, &str)] = &[
     (12, include_str!("../migrations/postgres/0012_users.sql")),
 ];
 
-/// Regions seeded at creation: the province, the city and the county-level units the system knows.
-const REGIONS: &[(&str, &str, &str, Option<&str>)] = &[
-    ("140000", "山西省", "province", None),
-    ("140300", "阳泉市", "city", Some("140000")),
-    ("140302", "城区", "county", Some("140300")),
-    ("140303", "矿区", "county", Some("140300")),
-    ("140311", "郊区", "county", Some("140300")),
-    ("140321", "平定县", "county", Some("140300")),
-    ("140322", "盂县", "county", Some("140300")),
-];
+/// Regions seeded at creation: the domain's known regions (the province, the city and the
+/// county-level units), each with its parent.
+fn regions() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+)> {
+    use yanglao_domain::{Level, KNOWN_REGIONS};
+    let first = |level: Level| KNOWN_REGIONS.iter().find(|r| r.2 == level).map(|r| r.0);
+    KNOWN_REGIONS
+        .iter()
+        .map(|&(code, name, level)| match level {
+            Level::Province => (code, name, "province", None),
+            Level::City => (code, name, "city", first(Level::Province)),
+            Level::County => (code, name, "county", first(Level::City)),
+        })
+        .collect()
+}
 
 /// Applies the migrations not yet applied, up to `up_to` (all when `None`).
 pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
@@ -140,14 +149,14 @@ fn apply(
                 crate::Tx::Postgres(t) => t.batch_execute(sql)?,
             }
             if *version == 1 {
-                for (code, name, level, parent) in REGIONS {
+                for (code, name, level, parent) in regions() {
                     tx.exec(
                         "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, $3, $4)",
                         &[
                             Param::Text(code),
                             Param::Text(name),
                             Param::Text(level),
-                            Param::from(*parent),
+                            Param::from(parent),
                         ],
                     )?;
                 }

@@ -34,11 +34,15 @@ pub struct Table {
     pub sha256: String,
     pub headers: Vec<String>,
     pub rows: Vec<(usize, Vec<Cell>)>,
+    /// The workbook counts its date serials from 1904 (an option of Excel for Mac workbooks).
+    pub date_1904: bool,
 }
 
 /// Where each required column sits in a table.
 pub struct Columns {
     pub index: Vec<usize>,
+    /// As [`Table::date_1904`].
+    pub date_1904: bool,
 }
 
 impl Table {
@@ -57,7 +61,10 @@ impl Table {
             }
         }
         if missing.is_empty() {
-            Ok(Columns { index })
+            Ok(Columns {
+                index,
+                date_1904: self.date_1904,
+            })
         } else {
             Err(FileError::new(
                 &self.file_name,
@@ -163,9 +170,17 @@ impl Columns {
         let text = self.cell(row, k);
         if self.kind(row, k) == CellKind::Number {
             if let Ok(serial) = text.parse::<i64>() {
+                // The spreadsheet's own reckoning (its 1900 leap-year quirk below serial 61, and
+                // the 1904 date system), not a fixed epoch.
                 if (1..=80_000).contains(&serial) {
-                    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
-                    return Ok(epoch + chrono::Duration::days(serial));
+                    let dt = calamine::ExcelDateTime::new(
+                        serial as f64,
+                        calamine::ExcelDateTimeType::DateTime,
+                        self.date_1904,
+                    );
+                    if let Some(t) = dt.as_datetime() {
+                        return Ok(t.date());
+                    }
                 }
             }
         }
@@ -278,8 +293,9 @@ pub fn read_table(upload: &Upload) -> Result<Table, FileError> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let mut date_1904 = false;
     let (headers, rows) = match ext.as_str() {
-        "xlsx" | "xlsm" => read_xlsx(&file_name, bytes)?,
+        "xlsx" | "xlsm" => read_xlsx(&file_name, bytes, &mut date_1904)?,
         "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
         "csv" | "txt" => read_csv(&file_name, bytes)?,
         _ => {
@@ -327,6 +343,7 @@ pub fn read_table(upload: &Upload) -> Result<Table, FileError> {
         sha256,
         headers,
         rows,
+        date_1904,
     })
 }
 
@@ -379,7 +396,7 @@ pub const MAX_COLUMNS: u32 = 1000;
 /// An xlsx workbook's first sheet, read cell by cell: only the cells present are kept, so a sheet
 /// whose few cells lie far apart (A1 and XFD1048576) costs what its cells cost, not the rectangle
 /// between them. A file that is not an xlsx after all (an xls renamed) goes to the general reader.
-fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
+fn read_xlsx(file_name: &str, bytes: &[u8], date_1904: &mut bool) -> Result<Parsed, FileError> {
     let unreadable = |e: String| unreadable_workbook(file_name, e);
     if !bytes.starts_with(b"PK") {
         return read_workbook(file_name, bytes);
@@ -388,6 +405,7 @@ fn read_xlsx(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
         || -> Result<std::collections::BTreeMap<u32, Vec<(u32, Cell)>>, FileError> {
             let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes))
                 .map_err(|e| unreadable(spreadsheet_error_zh(&calamine::Error::Xlsx(e))))?;
+            *date_1904 = wb.has_1904_epoch();
             let Some(name) = wb.sheet_names().first().cloned() else {
                 return Err(FileError::new(
                     file_name,
@@ -781,6 +799,29 @@ impl Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn date_serials_count_as_the_spreadsheet_counts() {
+        let date = |serial: &str, date_1904: bool| {
+            let cols = Columns {
+                index: vec![0],
+                date_1904,
+            };
+            let row = [Cell {
+                text: serial.to_string(),
+                kind: CellKind::Number,
+            }];
+            cols.date(&row, 0).unwrap().to_string()
+        };
+        // Below serial 61 the 1900 system counts a 29 February 1900 that never was.
+        assert_eq!(date("1", false), "1900-01-01");
+        assert_eq!(date("59", false), "1900-02-28");
+        assert_eq!(date("61", false), "1900-03-01");
+        assert_eq!(date("45000", false), "2023-03-15");
+        // The 1904 system counts from 1 January 1904.
+        assert_eq!(date("1", true), "1904-01-02");
+        assert_eq!(date("43538", true), "2023-03-15");
+    }
 
     #[test]
     fn control_characters() {

@@ -103,36 +103,8 @@ pub fn component_balances(
     Ok(map)
 }
 
-/// Splits `amount` over parts in proportion to non-negative `weights`, by largest remainder: the
-/// parts sum to `amount` (when the weights are not all zero) and none exceeds its weight when
-/// `amount` does not exceed their sum.
-pub fn split_proportional(amount: i64, weights: &[i64]) -> Vec<i64> {
-    let total: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
-    if total == 0 || amount == 0 {
-        return vec![0; weights.len()];
-    }
-    let exact: Vec<(i64, i128)> = weights
-        .iter()
-        .map(|w| {
-            let num = i128::from(amount) * i128::from((*w).max(0));
-            ((num / total) as i64, num % total)
-        })
-        .collect();
-    let mut parts: Vec<i64> = exact.iter().map(|e| e.0).collect();
-    let mut missing = amount - parts.iter().sum::<i64>();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
-    for i in order {
-        if missing == 0 {
-            break;
-        }
-        if weights[i] > 0 {
-            parts[i] += 1;
-            missing -= 1;
-        }
-    }
-    parts
-}
+/// Splits `amount` in proportion to `weights` by largest remainder (the policy's one rule).
+pub use yanglao_policy::split_proportional;
 
 /// The columns of the individual-account sub-ledger (`account_movements`).
 pub const MOVEMENT_COLUMNS: [(&str, ColType); 14] = [

@@ -550,18 +550,10 @@ fn uncertified_recipients_are_left_out_until_they_certify_then_back_paid() {
             "{header}{},{},2025-06-10,掐指一算\n{},某人,2025-06-10,人脸识别\n{},{},2099-01-01,数据比对\n",
             pid(0), PEOPLE[0].1, id("140302", "19700101", 9), pid(1), PEOPLE[1].1
         );
-        let o = db.run(&[
-            "import",
-            "certifications",
-            &db.file("bad.csv", &bad),
-            "--json",
-        ]);
-        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["code"].as_str().unwrap().to_string())
-            .collect();
+        let codes = row_codes(
+            &db,
+            &["import", "certifications", &db.file("bad.csv", &bad)],
+        );
         assert_eq!(
             codes,
             ["E-CERT-METHOD", "E-CERT-PERSON-UNKNOWN", "E-DATE-FUTURE"]

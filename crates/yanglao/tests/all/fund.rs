@@ -127,18 +127,10 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
                 ],
             ]),
         );
-        let o = db.run(&[
-            "import",
-            "bank-agreements",
-            &db.file("bad.csv", &bad),
-            "--json",
-        ]);
-        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["code"].as_str().unwrap().to_string())
-            .collect();
+        let codes = row_codes(
+            &db,
+            &["import", "bank-agreements", &db.file("bad.csv", &bad)],
+        );
         for c in [
             "E-AGREEMENT-RATE",
             "E-REGION-UNKNOWN",
@@ -156,18 +148,14 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
                 [chengqu, "2022-12-20", "余额", "200", "", ""],
             ]),
         );
-        let o = db.run(&[
-            "import",
-            "bank-statement",
-            &db.file("bads.csv", &bad_statement),
-            "--json",
-        ]);
-        let codes: std::collections::BTreeSet<String> = o.json()["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["code"].as_str().unwrap().to_string())
-            .collect();
+        let codes = row_codes(
+            &db,
+            &[
+                "import",
+                "bank-statement",
+                &db.file("bads.csv", &bad_statement),
+            ],
+        );
         assert_eq!(
             codes,
             ["E-STATEMENT-ACCOUNT", "E-STATEMENT-DUPLICATE"]

@@ -365,3 +365,18 @@ pub fn bank_return(bank_file: &[u8], date: &str, failed: &[i64]) -> String {
     }
     out
 }
+
+/// Runs a command that must be refused (`--json` added) and returns the codes of its row
+/// problems.
+pub fn row_codes(db: &TestDb, args: &[&str]) -> std::collections::BTreeSet<String> {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let o = db.run(&a);
+    assert_ne!(o.code, 0, "[{}] {args:?} should be refused", db.label);
+    o.json()["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("[{}] {args:?}: no row problems: {}", db.label, o.stdout))
+        .iter()
+        .map(|e| e["code"].as_str().unwrap().to_string())
+        .collect()
+}
