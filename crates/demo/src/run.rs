@@ -686,7 +686,12 @@ impl Demo<'_> {
             self.ctx.actor = maker;
             approved?;
             let e = counts.time("payroll export", |_| {
-                yanglao_ops::payroll::export::export(self.ctx, p.id, &out, &|_, _| {})
+                yanglao_ops::payroll::export::export(
+                    self.ctx,
+                    p.id,
+                    &mut yanglao_ops::files::FolderSink::new(&out)?,
+                    &|_, _| {},
+                )
             })?;
             counts.files_written += e.files.len();
             let county = COUNTIES.iter().position(|c| *c == p.county).unwrap_or(0);

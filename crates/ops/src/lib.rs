@@ -7,6 +7,7 @@ pub mod access;
 pub mod books;
 pub mod deaths;
 pub mod evaluation;
+pub mod files;
 pub mod imports;
 pub mod ledger;
 pub mod payroll;

@@ -197,9 +197,12 @@ pub fn run_payroll_bench(
     }
     let t = Instant::now();
     for p in &run.payrolls {
-        yanglao_ops::payroll::export::export(&mut ctx, p.id, out_dir, &|i, total| {
-            progress("导出", i, total)
-        })?;
+        yanglao_ops::payroll::export::export(
+            &mut ctx,
+            p.id,
+            &mut yanglao_ops::files::FolderSink::new(out_dir)?,
+            &|i, total| progress("导出", i, total),
+        )?;
     }
     let export_s = t.elapsed().as_secs_f64();
     tracing::info!("导出完毕，内存峰值 {:.0} MiB", peak_rss_mib());

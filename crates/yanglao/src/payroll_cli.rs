@@ -193,9 +193,12 @@ pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
         }
         PayrollCmd::Export { id, out } => {
             let bar = progress_bar(cli, "导出发放计划表");
-            let o = yanglao_ops::payroll::export::export(&mut ctx, *id, out, &|i, n| {
-                bar.update(None, i, n)
-            })?;
+            let o = yanglao_ops::payroll::export::export(
+                &mut ctx,
+                *id,
+                &mut yanglao_ops::files::FolderSink::new(out)?,
+                &|i, n| bar.update(None, i, n),
+            )?;
             bar.finish_and_clear();
             if cli.json {
                 output::json(&o);

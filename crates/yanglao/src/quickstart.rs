@@ -140,8 +140,12 @@ pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
         if p.status == "draft" {
             yanglao_ops::payroll::approve(&mut ctx, p.id)?;
         }
-        let e =
-            yanglao_ops::payroll::export::export(&mut ctx, p.id, &out.join("发放"), &|_, _| {})?;
+        let e = yanglao_ops::payroll::export::export(
+            &mut ctx,
+            p.id,
+            &mut yanglao_ops::files::FolderSink::new(&out.join("发放"))?,
+            &|_, _| {},
+        )?;
         say(format!(
             "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
             p.county,

@@ -8,7 +8,6 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError}
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use yanglao_domain::{county_name, format_yuan, Month};
 use yanglao_store::Param;
 
@@ -70,7 +69,7 @@ fn safe(s: &str) -> String {
 pub fn export(
     ctx: &mut Ctx,
     id: i64,
-    out_dir: &Path,
+    sink: &mut dyn crate::files::FileSink,
     progress: &dyn Fn(u64, u64),
 ) -> Result<ExportOutcome> {
     ctx.actor.require(Action::Payroll)?;
@@ -121,7 +120,6 @@ pub fn export(
         lines.sort_unstable_by_key(|l: &Line| l.line_no);
         Ok((s, approved_at, lines))
     })?;
-    std::fs::create_dir_all(out_dir).map_err(io_err)?;
     let county_label = format!("{}{}", s.county, county_name(&s.county).unwrap_or(""));
     let kind_label = if s.kind == "regular" {
         String::new()
@@ -130,16 +128,19 @@ pub fn export(
     };
     let stem = format!("{county_label}-{}-{kind_label}批次{id}", s.month);
     let mut files = Vec::new();
-    let plan = out_dir.join(format!("发放计划表-{stem}.xlsx"));
-    write_plan(&plan, &s, &approved_at, &lines, progress)?;
+    let plan = sink.put(&format!("发放计划表-{stem}.xlsx"), &mut |w| {
+        write_plan(w, &s, &approved_at, &lines, progress)
+    })?;
     files.push(plan);
     let mut by_bank: BTreeMap<&str, Vec<&Line>> = BTreeMap::new();
     for l in &lines {
         by_bank.entry(&l.bank_name).or_default().push(l);
     }
     for (bank, list) in &by_bank {
-        let path = out_dir.join(format!("银行代发-{}-{stem}.csv", safe(bank)));
-        write_bank_file(&path, id, bank, list)?;
+        let path = sink.put(
+            &format!("银行代发-{}-{stem}.csv", safe(bank)),
+            &mut |w| write_bank_file(w, id, bank, list),
+        )?;
         files.push(path);
     }
     ctx.db.transaction(|tx| -> Result<()> {
@@ -152,7 +153,7 @@ pub fn export(
     })?;
     Ok(ExportOutcome {
         payroll_id: id,
-        files: files.iter().map(|f| f.display().to_string()).collect(),
+        files,
         lines: lines.len(),
         total_fen: lines.iter().map(|l| l.total_fen).sum(),
     })
@@ -161,9 +162,7 @@ pub fn export(
 /// The bank payment file (docs/formats/bank-payment.md): GBK CSV, one line per payment, written by
 /// a CSV writer so that a comma, a quote or a line break in a name or a bank's name is quoted and
 /// never shifts the columns. Fields that need no quoting are written as they are.
-fn write_bank_file(path: &PathBuf, id: i64, bank: &str, lines: &[&Line]) -> Result<()> {
-    let file =
-        std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(path).map_err(io_err)?);
+fn write_bank_file(file: &mut dyn Write, id: i64, bank: &str, lines: &[&Line]) -> Result<()> {
     let mut w = csv::WriterBuilder::new()
         .flexible(false)
         .from_writer(Gb18030Writer::new(file));
@@ -271,7 +270,7 @@ fn excel_time(text: &str) -> ExcelDateTime {
 }
 
 fn write_plan(
-    path: &Path,
+    out: &mut dyn Write,
     s: &crate::payroll::Summary,
     approved_at: &str,
     lines: &[Line],
@@ -451,7 +450,8 @@ fn write_plan(
             }
         }
     }
-    wb.save(path).map_err(xlsx_err)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
+    out.write_all(&bytes).map_err(io_err)?;
     progress(total, total);
     Ok(())
 }

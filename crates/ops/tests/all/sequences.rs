@@ -1133,7 +1133,12 @@ impl Seq {
         };
         let out = self.dir.join(format!("export-{id}"));
         self.as_actor("clerk");
-        match export::export(&mut self.ctx, id, &out, &|_, _| {}) {
+        match export::export(
+            &mut self.ctx,
+            id,
+            &mut yanglao_ops::files::FolderSink::new(&out).unwrap(),
+            &|_, _| {},
+        ) {
             Ok(o) => {
                 assert!(
                     st != "draft" && unpayable.is_empty(),

@@ -365,6 +365,25 @@ fn maker_checker_compares_accounts() {
         // A reviewer approves what the operator made.
         let approved = db.ok_json(&["--by", "rev302", "payroll", "approve", &id]);
         assert_eq!(approved["approved_by"], "rev302", "[{}]", db.label);
+        // The export goes to whatever sink the interface gives: in memory, the same bytes as the
+        // command line writes into its folder.
+        let mut ctx = yanglao_ops::Ctx::open_as(db.db(), "rev302").unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let o = yanglao_ops::payroll::export::export(
+            &mut ctx,
+            id.parse().unwrap(),
+            &mut memory,
+            &|_, _| {},
+        )
+        .unwrap();
+        assert_eq!(o.files.len(), memory.files.len());
+        assert!(memory.files.len() >= 2, "a plan and a bank file");
+        drop(ctx);
+        db.ok_json(&["--by", "rev302", "payroll", "export", &id, "--out", "e3"]);
+        for (name, bytes) in &memory.files {
+            let written = std::fs::read(db.dir.path().join("e3").join(name)).unwrap();
+            assert!(&written == bytes, "[{}] {name} differs", db.label);
+        }
         // A reviewer that made a payroll cannot approve it; another reviewer can.
         let april = db.ok_json(&[
             "--by", "rev302", "payroll", "run", "--month", "2023-04", "--county", "140302",
