@@ -346,24 +346,11 @@ pub fn death_reviews(
         }
         q.page(
             tx,
-            "d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status",
-            "death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id",
+            crate::deaths::REVIEW_COLUMNS,
+            crate::deaths::REVIEW_FROM,
             "d.record_id",
             req,
-            |r| {
-                Ok(crate::deaths::ReviewItem {
-                    record_id: r.i64(0)?,
-                    source: r.str(1)?,
-                    source_ref: r.str(2)?,
-                    name: r.str(3)?,
-                    citizen_id_raw: r.str(4)?,
-                    death_date: r.date(5)?,
-                    candidate_citizen_id: r.str(6)?,
-                    candidate_county: r.str(7)?,
-                    score: r.i64(8)?,
-                    status: r.str(9)?,
-                })
-            },
+            crate::deaths::review_of,
         )
     })
 }
@@ -390,25 +377,11 @@ pub fn recovery_cases(
         }
         q.page(
             tx,
-            "c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status",
-            "recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id",
+            crate::deaths::CASE_COLUMNS,
+            crate::deaths::CASE_FROM,
             "c.county, c.case_id",
             req,
-            |r| {
-                Ok(crate::deaths::Case {
-                    case_id: r.i64(0)?,
-                    person_id: r.i64(1)?,
-                    citizen_id: crate::ledger::masked_id(&r.str(2)?),
-                    county: r.str(3)?,
-                    death_date: r.date(4)?,
-                    opened_on: r.date(5)?,
-                    overpaid_fen: r.i64(6)?,
-                    recovered_fen: r.i64(7)?,
-                    written_off_fen: r.i64(8)?,
-                    outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
-                    status: r.str(9)?,
-                })
-            },
+            crate::deaths::case_of,
         )
     })
 }

@@ -808,29 +808,64 @@ pub fn recovery_list(
         let mut params = Vec::new();
         let scope = actor.scope_sql("c.county", &mut params);
         for r in tx.query(
-            &format!("SELECT c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status
-             FROM recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id WHERE {scope} ORDER BY c.county, c.case_id"),
+            &format!(
+                "SELECT {CASE_COLUMNS} FROM {CASE_FROM} WHERE {scope} ORDER BY c.county, c.case_id"
+            ),
             &params,
         )? {
-            let case = Case {
-                case_id: r.i64(0)?,
-                person_id: r.i64(1)?,
-                citizen_id: crate::ledger::masked_id(&r.str(2)?),
-                county: r.str(3)?,
-                death_date: r.date(4)?,
-                opened_on: r.date(5)?,
-                overpaid_fen: r.i64(6)?,
-                recovered_fen: r.i64(7)?,
-                written_off_fen: r.i64(8)?,
-                outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
-                status: r.str(9)?,
-            };
-            if status.is_some_and(|s| s != case.status) || county.is_some_and(|c| c != case.county) || year.is_some_and(|y| y != case.death_date.year()) {
+            let case = case_of(&r)?;
+            if status.is_some_and(|s| s != case.status)
+                || county.is_some_and(|c| c != case.county)
+                || year.is_some_and(|y| y != case.death_date.year())
+            {
                 continue;
             }
             out.push(case);
         }
         Ok(out)
+    })
+}
+
+/// The columns [`case_of`] reads, from [`CASE_FROM`].
+pub(crate) const CASE_COLUMNS: &str = "c.case_id, c.person_id, p.citizen_id, c.county, c.death_date, c.opened_on, c.overpaid_fen, c.recovered_fen, c.written_off_fen, c.status";
+pub(crate) const CASE_FROM: &str =
+    "recovery_cases c JOIN persons p ON p.county = c.county AND p.person_id = c.person_id";
+
+/// A recovery case from a row of [`CASE_COLUMNS`] (the citizen ID masked).
+pub(crate) fn case_of(r: &yanglao_store::Row) -> Result<Case> {
+    Ok(Case {
+        case_id: r.i64(0)?,
+        person_id: r.i64(1)?,
+        citizen_id: crate::ledger::masked_id(&r.str(2)?),
+        county: r.str(3)?,
+        death_date: r.date(4)?,
+        opened_on: r.date(5)?,
+        overpaid_fen: r.i64(6)?,
+        recovered_fen: r.i64(7)?,
+        written_off_fen: r.i64(8)?,
+        outstanding_fen: r.i64(6)? - r.i64(7)? - r.i64(8)?,
+        status: r.str(9)?,
+    })
+}
+
+/// The columns [`review_of`] reads, from [`REVIEW_FROM`].
+pub(crate) const REVIEW_COLUMNS: &str = "d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status";
+pub(crate) const REVIEW_FROM: &str =
+    "death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id";
+
+/// A record waiting for review from a row of [`REVIEW_COLUMNS`].
+pub(crate) fn review_of(r: &yanglao_store::Row) -> Result<ReviewItem> {
+    Ok(ReviewItem {
+        record_id: r.i64(0)?,
+        source: r.str(1)?,
+        source_ref: r.str(2)?,
+        name: r.str(3)?,
+        citizen_id_raw: r.str(4)?,
+        death_date: r.date(5)?,
+        candidate_citizen_id: r.str(6)?,
+        candidate_county: r.str(7)?,
+        score: r.i64(8)?,
+        status: r.str(9)?,
     })
 }
 
@@ -855,26 +890,11 @@ pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
         let mut params = Vec::new();
         let scope = actor.scope_sql("d.person_county", &mut params);
         tx.query(
-            &format!("SELECT d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status
-             FROM death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id
-             WHERE d.match_status = 'review' AND {scope} ORDER BY d.record_id"),
+            &format!("SELECT {REVIEW_COLUMNS} FROM {REVIEW_FROM} WHERE d.match_status = 'review' AND {scope} ORDER BY d.record_id"),
             &params,
         )?
         .iter()
-        .map(|r| {
-            Ok(ReviewItem {
-                record_id: r.i64(0)?,
-                source: r.str(1)?,
-                source_ref: r.str(2)?,
-                name: r.str(3)?,
-                citizen_id_raw: r.str(4)?,
-                death_date: r.date(5)?,
-                candidate_citizen_id: r.str(6)?,
-                candidate_county: r.str(7)?,
-                score: r.i64(8)?,
-                status: r.str(9)?,
-            })
-        })
+        .map(review_of)
         .collect()
     })
 }
