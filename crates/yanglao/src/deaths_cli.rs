@@ -264,7 +264,7 @@ pub fn inheritance(cli: &Global, cmd: &InheritanceCmd) -> Result<i32, CliError> 
         } => {
             let date = required_date(date.as_deref())?;
             let mut ctx = open(cli)?;
-            let i = yanglao_ops::deaths::recovery::pay_inheritance(
+            let i = yanglao_ops::deaths::inheritance::pay_inheritance(
                 &mut ctx,
                 citizen_id,
                 heir_name,

@@ -29,9 +29,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use yanglao_domain::{CitizenId, Month};
 use yanglao_ops::{
-    deaths, deaths::recovery, ledger, payroll, payroll::awards, payroll::bank_return,
-    payroll::export, register::contributions, register::govpay, register::hardship,
-    register::interest, register::persons, register::status, Ctx, ImportOutcome,
+    deaths, deaths::inheritance, deaths::recovery, ledger, payroll, payroll::awards,
+    payroll::bank_return, payroll::export, register::contributions, register::govpay,
+    register::hardship, register::interest, register::persons, register::status, Ctx,
+    ImportOutcome,
 };
 use yanglao_store::{Db, Param, Row, ScratchPg};
 
@@ -1694,7 +1695,7 @@ impl Seq {
             Some(d) => self
                 .ctx
                 .db
-                .read_transaction(|tx| recovery::months_owed_at_death(tx, county, pid, d))
+                .read_transaction(|tx| inheritance::months_owed_at_death(tx, county, pid, d))
                 .unwrap()
                 .map_or(0, |o| o.exit.iter().sum::<i64>()),
             None => 0,
@@ -1708,7 +1709,7 @@ impl Seq {
             && (balance > 0 || owed_fen > 0);
         self.as_actor("clerk");
         let heir = CitizenId::from_body(&format!("{county}19800101{:03}", 500 + p)).unwrap();
-        match recovery::pay_inheritance(
+        match inheritance::pay_inheritance(
             &mut self.ctx,
             &cid(p),
             "继承人",
