@@ -303,9 +303,11 @@ pub fn import(
         if !fuzzy.is_empty() {
             let wanted: FastMap<u64, ()> = fuzzy.iter().map(|&i| (name_hash(&new[i].name), ())).collect();
             let mut by_name: FastMap<u64, Vec<(i64, String, NaiveDate, String)>> = FastMap::default();
+            // Only people of the actor's counties are candidates: a county's account never puts
+            // another county's person in the review queue.
             tx.for_each_ref("SELECT person_id, county, birth_date, name FROM persons", &[], |r| {
                 let h = name_hash(r.str(3)?);
-                if wanted.contains_key(&h) {
+                if wanted.contains_key(&h) && scope.covers(r.str(1)?) {
                     by_name.entry(h).or_default().push((r.i64(0)?, r.str(1)?.to_string(), r.date(2)?, r.str(3)?.to_string()));
                 }
                 Ok(())

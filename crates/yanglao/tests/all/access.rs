@@ -197,6 +197,29 @@ fn a_county_operator_stays_inside_its_county() {
                 "civil-affairs",
             ],
         );
+        // A record whose ID is invalid is matched by name only among the operator's own people:
+        // 郊区's 乔秀英 is not proposed to the 城区 operator, but is to the system.
+        let mut bad_id = x.clone();
+        let last = bad_id.pop();
+        bad_id.push(if last == Some('0') { '1' } else { '0' });
+        let fuzzy = csv(
+            &["身份证号", "姓名", "死亡日期", "来源编号", "报告日期"],
+            &[vec![
+                bad_id,
+                PEOPLE[2].1.into(),
+                "2023-02-01".into(),
+                "F-1".into(),
+                "2023-02-20".into(),
+            ]],
+        );
+        let file = db.file("fuzzy.csv", &fuzzy);
+        db.ok_json(&["--by", op, "import", "deaths", &file, "--source", "village"]);
+        let queue = db.ok_json(&["deaths", "review"]);
+        assert!(
+            !queue.to_string().contains(&x),
+            "[{}] another county's person proposed: {queue}",
+            db.label
+        );
         // A person of another county: neither read nor changed.
         walled(&db, op, &["account", "show", &x]);
         walled(&db, op, &["person", "show", &x]);
