@@ -135,61 +135,9 @@ pub fn run_payroll_bench(
     let payroll_s = t.elapsed().as_secs_f64();
     tracing::info!("发放完毕，内存峰值 {:.0} MiB", peak_rss_mib());
 
-    // The bare insert: as many rows of the same shape into a table without keys, timed right
-    // after the run so that both are measured on the machine in the same state (its speed drifts
-    // by a fifth from one minute to the next).
-    let bare_sql = "CREATE TABLE bench_bare_lines (county TEXT, payroll_id BIGINT, line_no BIGINT, person_id BIGINT, award_id BIGINT,
-        month DATE, from_month DATE, to_month DATE, months BIGINT, account_pension_fen BIGINT, account_from_pool_fen BIGINT,
-        exit_province_fen BIGINT, exit_city_fen BIGINT, exit_county_fen BIGINT, total_fen BIGINT, bank_name TEXT, bank_account TEXT,
-        status TEXT, paid_date DATE, fail_reason TEXT, reissue_of_payroll BIGINT, reissue_of_line BIGINT)";
-    ctx.db.batch(bare_sql)?;
-    // It starts from the same settled state as the run: the run's writes are written out first.
-    ctx.db.checkpoint()?;
     let lines: i64 = run.payrolls.iter().map(|p| p.lines).sum();
     let total_fen: i64 = run.payrolls.iter().map(|p| p.total_fen).sum();
-    let bare_insert_s = {
-        let rows: Vec<usize> = (0..lines as usize).collect();
-        let accounts: Vec<String> = (0..BANKS.len())
-            .map(|i| with_luhn_digit(&format!("622848{:012}", i)))
-            .collect();
-        let d = month.first_day();
-        let t = Instant::now();
-        ctx.db.transaction(|tx| -> Result<()> {
-            use yanglao_store::Param;
-            let cols = yanglao_ops::payroll::LINE_COLUMNS;
-            for chunk in rows.chunks(500_000) {
-                tx.insert_many("bench_bare_lines", &cols, chunk, |i, b| {
-                    let i64v = *i as i64;
-                    b.extend([
-                        Param::Text(COUNTIES[i % 5]),
-                        Param::Int(1),
-                        Param::Int(i64v),
-                        Param::Int(i64v),
-                        Param::Int(i64v),
-                        Param::Date(d),
-                        Param::Date(d),
-                        Param::Date(d),
-                        Param::Int(1),
-                        Param::Int(0),
-                        Param::Int(0),
-                        Param::Int(1000),
-                        Param::Int(200),
-                        Param::Int(800),
-                        Param::Int(2000),
-                        Param::Text(BANKS[i % BANKS.len()]),
-                        Param::Text(&accounts[i % BANKS.len()]),
-                        Param::Text("pending"),
-                        Param::Null,
-                        Param::Null,
-                        Param::Null,
-                        Param::Null,
-                    ])
-                })?;
-            }
-            Ok(())
-        })?;
-        t.elapsed().as_secs_f64()
-    };
+    let bare_insert_s = bare_insert(&mut ctx.db, lines as usize, month)?;
 
     yanglao_ops::users::act_as_reviewer_of_all(&mut ctx, "bench-checker")?;
     for p in &run.payrolls {
@@ -219,6 +167,61 @@ pub fn run_payroll_bench(
         lines,
         total_fen,
     })
+}
+
+/// The bare insert: as many rows of the same shape as the payroll's lines into a table without
+/// keys, the yardstick the payroll's time is stated against.
+fn bare_insert(db: &mut Db, lines: usize, month: yanglao_domain::Month) -> Result<f64> {
+    // Called right after the run so that both are measured on the machine in the same state (its
+    // speed drifts by a fifth from one minute to the next).
+    let bare_sql = "CREATE TABLE bench_bare_lines (county TEXT, payroll_id BIGINT, line_no BIGINT, person_id BIGINT, award_id BIGINT,
+        month DATE, from_month DATE, to_month DATE, months BIGINT, account_pension_fen BIGINT, account_from_pool_fen BIGINT,
+        exit_province_fen BIGINT, exit_city_fen BIGINT, exit_county_fen BIGINT, total_fen BIGINT, bank_name TEXT, bank_account TEXT,
+        status TEXT, paid_date DATE, fail_reason TEXT, reissue_of_payroll BIGINT, reissue_of_line BIGINT)";
+    db.batch(bare_sql)?;
+    // It starts from the same settled state as the run: the run's writes are written out first.
+    db.checkpoint()?;
+    let rows: Vec<usize> = (0..lines).collect();
+    let accounts: Vec<String> = (0..BANKS.len())
+        .map(|i| with_luhn_digit(&format!("622848{:012}", i)))
+        .collect();
+    let d = month.first_day();
+    let t = Instant::now();
+    db.transaction(|tx| -> Result<()> {
+        use yanglao_store::Param;
+        let cols = yanglao_ops::payroll::LINE_COLUMNS;
+        for chunk in rows.chunks(500_000) {
+            tx.insert_many("bench_bare_lines", &cols, chunk, |i, b| {
+                let i64v = *i as i64;
+                b.extend([
+                    Param::Text(COUNTIES[i % 5]),
+                    Param::Int(1),
+                    Param::Int(i64v),
+                    Param::Int(i64v),
+                    Param::Int(i64v),
+                    Param::Date(d),
+                    Param::Date(d),
+                    Param::Date(d),
+                    Param::Int(1),
+                    Param::Int(0),
+                    Param::Int(0),
+                    Param::Int(1000),
+                    Param::Int(200),
+                    Param::Int(800),
+                    Param::Int(2000),
+                    Param::Text(BANKS[i % BANKS.len()]),
+                    Param::Text(&accounts[i % BANKS.len()]),
+                    Param::Text("pending"),
+                    Param::Null,
+                    Param::Null,
+                    Param::Null,
+                    Param::Null,
+                ])
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(t.elapsed().as_secs_f64())
 }
 
 #[derive(Debug, Clone, Serialize)]

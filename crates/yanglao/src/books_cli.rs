@@ -1,6 +1,6 @@
-//! `yanglao fund …` and `budget …`: the fund's books, wiring and printing.
+//! `yanglao ledger …`, `fund …` and `budget …`: the books, wiring and printing.
 
-use crate::context::{open, CliError, Global};
+use crate::context::{open, CliError, Global, Res};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -167,4 +167,47 @@ pub enum FundCmd {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+#[derive(Subcommand)]
+pub enum LedgerCmd {
+    /// 核对账簿的每条规则（借贷平衡、个人账户与基金相符等）；有违反时以非零状态退出
+    Verify,
+}
+
+pub fn ledger(cli: &Global, cmd: &LedgerCmd) -> Res {
+    match cmd {
+        LedgerCmd::Verify => ledger_verify(cli),
+    }
+}
+
+fn ledger_verify(cli: &Global) -> Res {
+    let mut ctx = open(cli)?;
+    let r = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
+    if cli.json {
+        output::json(&r);
+    } else {
+        println!(
+            "账务核对：{} 张凭证，{} 条分录，{} 条个人账户明细。",
+            r.entries, r.lines, r.movements
+        );
+        for c in &r.checks {
+            println!("  检查：{c}");
+        }
+        for (county, fen) in &r.fund_by_county {
+            println!(
+                "  {county} {}：基金资产 {}",
+                county_name(county).unwrap_or(""),
+                output::yuan(*fen)
+            );
+        }
+        if r.ok {
+            println!("全部通过。");
+        } else {
+            for b in &r.breaches {
+                println!("  违反 [{}] {}：{}", b.code, b.county, b.message);
+            }
+            println!("发现 {} 处问题。", r.breaches.len());
+        }
+    }
+    Ok(if r.ok { 0 } else { 1 })
 }

@@ -98,6 +98,7 @@ pub fn deaths(cli: &Global, cmd: &DeathsCmd) -> Result<i32, CliError> {
     }
 }
 
+// Long because: one short arm per subcommand, a flat dispatch.
 pub fn recovery(cli: &Global, cmd: &RecoveryCmd) -> Result<i32, CliError> {
     match cmd {
         RecoveryCmd::Record {
@@ -139,52 +140,7 @@ pub fn recovery(cli: &Global, cmd: &RecoveryCmd) -> Result<i32, CliError> {
         RecoveryCmd::Show { case_id } => {
             let mut ctx = open(cli)?;
             let h = yanglao_ops::deaths::recovery::show(&mut ctx, *case_id)?;
-            if cli.json {
-                output::json(&h);
-            } else {
-                let c = &h.case;
-                println!(
-                    "追回案件 #{} {} {}，死亡 {}，立案 {}：多发 {}，已追回 {}，核销 {}，未追回 {}",
-                    c.case_id,
-                    c.county,
-                    c.citizen_id,
-                    c.death_date,
-                    c.opened_on,
-                    output::yuan(c.overpaid_fen),
-                    output::yuan(c.recovered_fen),
-                    output::yuan(c.written_off_fen),
-                    output::yuan(c.outstanding_fen)
-                );
-                for o in &h.overpayments {
-                    let to = o["line_to"]
-                        .as_str()
-                        .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
-                    let months = o["months_after_death"].as_i64().unwrap_or(0);
-                    println!(
-                        "  多发：批次 {} 第 {} 笔，{}，{}",
-                        o["payroll_id"],
-                        o["line_no"],
-                        to.map(|to| overpaid_months(c.death_date, to, months))
-                            .unwrap_or_default(),
-                        output::yuan(o["total_fen"].as_i64().unwrap_or(0))
-                    );
-                }
-                for st in &h.steps {
-                    println!(
-                        "  {}：{} {}{}（{}）",
-                        st["date"].as_str().unwrap_or(""),
-                        yanglao_ops::deaths::recovery::channel_zh(
-                            st["channel"].as_str().unwrap_or("")
-                        ),
-                        output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
-                        st["note"]
-                            .as_str()
-                            .map(|n| format!("，{n}"))
-                            .unwrap_or_default(),
-                        output::who(st["recorded_by"].as_str().unwrap_or(""))
-                    );
-                }
-            }
+            print_case(cli, &h);
             Ok(0)
         }
         RecoveryCmd::Figures { year } => {
@@ -436,4 +392,51 @@ pub enum RecoveryCmd {
         #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
         year: Option<i32>,
     },
+}
+
+fn print_case(cli: &Global, h: &yanglao_ops::deaths::recovery::CaseHistory) {
+    if cli.json {
+        output::json(h);
+    } else {
+        let c = &h.case;
+        println!(
+            "追回案件 #{} {} {}，死亡 {}，立案 {}：多发 {}，已追回 {}，核销 {}，未追回 {}",
+            c.case_id,
+            c.county,
+            c.citizen_id,
+            c.death_date,
+            c.opened_on,
+            output::yuan(c.overpaid_fen),
+            output::yuan(c.recovered_fen),
+            output::yuan(c.written_off_fen),
+            output::yuan(c.outstanding_fen)
+        );
+        for o in &h.overpayments {
+            let to = o["line_to"]
+                .as_str()
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+            let months = o["months_after_death"].as_i64().unwrap_or(0);
+            println!(
+                "  多发：批次 {} 第 {} 笔，{}，{}",
+                o["payroll_id"],
+                o["line_no"],
+                to.map(|to| overpaid_months(c.death_date, to, months))
+                    .unwrap_or_default(),
+                output::yuan(o["total_fen"].as_i64().unwrap_or(0))
+            );
+        }
+        for st in &h.steps {
+            println!(
+                "  {}：{} {}{}（{}）",
+                st["date"].as_str().unwrap_or(""),
+                yanglao_ops::deaths::recovery::channel_zh(st["channel"].as_str().unwrap_or("")),
+                output::yuan(st["amount_fen"].as_i64().unwrap_or(0)),
+                st["note"]
+                    .as_str()
+                    .map(|n| format!("，{n}"))
+                    .unwrap_or_default(),
+                output::who(st["recorded_by"].as_str().unwrap_or(""))
+            );
+        }
+    }
 }

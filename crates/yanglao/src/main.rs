@@ -13,6 +13,7 @@ macro_rules! println {
 }
 
 mod args;
+mod bench_cli;
 mod bench_run;
 mod books_cli;
 mod cli;
@@ -23,8 +24,10 @@ mod help;
 mod lists_cli;
 mod output;
 mod payroll_cli;
+mod policy_cli;
 mod progress;
 mod quickstart;
+mod register_cli;
 mod sim_cli;
 mod users_cli;
 mod values;

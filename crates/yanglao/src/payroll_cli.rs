@@ -1,6 +1,6 @@
-//! `yanglao payroll …`: wiring and printing.
+//! `yanglao awards …` and `payroll …`: wiring and printing.
 
-use crate::context::{open, parse_month, CliError, Global};
+use crate::context::{open, parse_month, CliError, Global, Res};
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -62,6 +62,7 @@ fn print_summary(s: &Summary) {
     );
 }
 
+// Long because: one short arm per subcommand, a flat dispatch.
 pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     match cmd {
@@ -69,50 +70,7 @@ pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
             month,
             county,
             supplementary,
-        } => {
-            let month = parse_month(month)?;
-            let kind = if *supplementary {
-                Kind::Supplementary
-            } else {
-                Kind::Regular
-            };
-            let bar = progress_bar(cli, "生成发放批次");
-            let o = payroll::run(&mut ctx, month, county.as_deref(), kind, &|c, i, n| {
-                let label = (!c.is_empty()).then(|| format!("生成发放批次 {c}"));
-                bar.update(label.as_deref(), i, n);
-            })?;
-            bar.finish_and_clear();
-            if cli.json {
-                output::json(&o);
-            } else {
-                println!(
-                    "{month} {}：",
-                    if *supplementary {
-                        "补发"
-                    } else {
-                        "待遇发放"
-                    }
-                );
-                if o.payrolls.is_empty() {
-                    println!(
-                        "  没有需要{}的人员。",
-                        if *supplementary { "补发" } else { "发放" }
-                    );
-                }
-                for s in &o.payrolls {
-                    print_summary(s);
-                    if s.existed {
-                        println!("    （此批次此前已生成，本次未重复生成）");
-                    } else if let Some(n) = o.anomalies.get(&s.id) {
-                        println!(
-                            "    审核前检查：{n} 项异常，运行 yanglao payroll check {} 查看",
-                            s.id
-                        );
-                    }
-                }
-            }
-            Ok(0)
-        }
+        } => payroll_run(cli, &mut ctx, month, county.as_deref(), *supplementary),
         PayrollCmd::Lines {
             id,
             status,
@@ -164,31 +122,7 @@ pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
         }
         PayrollCmd::Refresh { id } => {
             let r = payroll::refresh(&mut ctx, *id)?;
-            if cli.json {
-                output::json(&r);
-            } else {
-                if r.removed.is_empty() {
-                    println!("发放批次 {id} 的每一笔都仍应发放，未作改动。");
-                } else {
-                    println!(
-                        "发放批次 {id} 已移出 {} 笔不应再发放的待遇：",
-                        r.removed.len()
-                    );
-                    for a in &r.removed {
-                        println!(
-                            "  第 {} 笔 {} [{}] {}",
-                            a.line_no.unwrap_or_default(),
-                            a.citizen_id,
-                            a.code,
-                            a.message
-                        );
-                    }
-                    if r.back_to_draft {
-                        println!("批次已退回草稿，须重新审核。");
-                    }
-                }
-                print_summary(&r.summary);
-            }
+            print_refresh(cli, *id, &r);
             Ok(0)
         }
         PayrollCmd::Export { id, out } => {
@@ -306,4 +240,123 @@ pub enum PayrollCmd {
         #[arg(long, value_name = "YYYY-MM")]
         month: String,
     },
+}
+#[derive(Subcommand)]
+pub enum AwardsCmd {
+    /// 为截至该月新符合领取条件的每个人核定待遇
+    Run {
+        /// 月份
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// 县区代码（默认：全部县区）
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+    },
+}
+
+pub fn awards(cli: &Global, cmd: &AwardsCmd) -> Res {
+    match cmd {
+        AwardsCmd::Run { month, county } => awards_run(cli, month, county.as_deref()),
+    }
+}
+
+fn awards_run(cli: &Global, month: &str, county: Option<&str>) -> Res {
+    let month = parse_month(month)?;
+    let mut ctx = open(cli)?;
+    let o = yanglao_ops::payroll::awards::run(&mut ctx, month, county)?;
+    if cli.json {
+        output::json(&o);
+    } else {
+        println!("{month} 待遇核定：新增 {} 人。", o.awarded);
+        for c in &o.counties {
+            println!(
+                "  {} {}：核定 {} 人，月待遇合计 {}；已到领取年龄但缴费年限不足 {} 人",
+                c.county,
+                county_name(&c.county).unwrap_or(""),
+                c.awarded,
+                output::yuan(c.monthly_fen),
+                c.insufficient_years
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn payroll_run(
+    cli: &Global,
+    ctx: &mut yanglao_ops::Ctx,
+    month: &str,
+    county: Option<&str>,
+    supplementary: bool,
+) -> Res {
+    let month = parse_month(month)?;
+    let kind = if supplementary {
+        Kind::Supplementary
+    } else {
+        Kind::Regular
+    };
+    let bar = progress_bar(cli, "生成发放批次");
+    let o = payroll::run(ctx, month, county, kind, &|c, i, n| {
+        let label = (!c.is_empty()).then(|| format!("生成发放批次 {c}"));
+        bar.update(label.as_deref(), i, n);
+    })?;
+    bar.finish_and_clear();
+    if cli.json {
+        output::json(&o);
+    } else {
+        println!(
+            "{month} {}：",
+            if supplementary {
+                "补发"
+            } else {
+                "待遇发放"
+            }
+        );
+        if o.payrolls.is_empty() {
+            println!(
+                "  没有需要{}的人员。",
+                if supplementary { "补发" } else { "发放" }
+            );
+        }
+        for s in &o.payrolls {
+            print_summary(s);
+            if s.existed {
+                println!("    （此批次此前已生成，本次未重复生成）");
+            } else if let Some(n) = o.anomalies.get(&s.id) {
+                println!(
+                    "    审核前检查：{n} 项异常，运行 yanglao payroll check {} 查看",
+                    s.id
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn print_refresh(cli: &Global, id: i64, r: &yanglao_ops::payroll::Refreshed) {
+    if cli.json {
+        output::json(r);
+    } else {
+        if r.removed.is_empty() {
+            println!("发放批次 {id} 的每一笔都仍应发放，未作改动。");
+        } else {
+            println!(
+                "发放批次 {id} 已移出 {} 笔不应再发放的待遇：",
+                r.removed.len()
+            );
+            for a in &r.removed {
+                println!(
+                    "  第 {} 笔 {} [{}] {}",
+                    a.line_no.unwrap_or_default(),
+                    a.citizen_id,
+                    a.code,
+                    a.message
+                );
+            }
+            if r.back_to_draft {
+                println!("批次已退回草稿，须重新审核。");
+            }
+        }
+        print_summary(&r.summary);
+    }
 }

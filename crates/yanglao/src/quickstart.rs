@@ -44,7 +44,6 @@ pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
         std::fs::write(out.join(name), text).map_err(io)?;
     }
     let mut ctx = open(cli)?;
-    let mut imports = Vec::new();
     let say = |s: String| {
         if !cli.json {
             println!("{s}");
@@ -67,46 +66,9 @@ pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
             l.name, l.version, l.applies_from
         ));
     }
-    let steps: [(&str, ImportFn); 5] = [
-        ("persons.csv", yanglao_ops::register::persons::import),
-        ("hardship.csv", yanglao_ops::register::hardship::import),
-        (
-            "contributions-2021.csv",
-            yanglao_ops::register::contributions::import,
-        ),
-        (
-            "contributions-2022.csv",
-            yanglao_ops::register::contributions::import,
-        ),
-        (
-            "contributions-2023.csv",
-            yanglao_ops::register::contributions::import,
-        ),
-    ];
-    for (name, f) in steps {
-        let mut o = f(&mut ctx, &crate::context::upload(&out.join(name))?, false)?;
-        output::write_error_report(&out.join(name), &mut o);
-        say(format!(
-            "导入 {name}：{}",
-            if o.already_imported {
-                "此前已导入，跳过".to_string()
-            } else {
-                format!(
-                    "新增 {} 行，跳过 {} 行，错误 {} 处",
-                    o.posted,
-                    o.skipped,
-                    o.errors.len()
-                )
-            }
-        ));
-        if !o.ok() {
-            if !cli.json {
-                output::import(&o);
-            }
-            return Ok(1);
-        }
-        imports.push(o);
-    }
+    let Some(imports) = import_examples(cli, &mut ctx, out, &say)? else {
+        return Ok(1);
+    };
     let mut gov = Vec::new();
     let mut interest = Vec::new();
     for year in 2021..=2023 {
@@ -124,38 +86,7 @@ pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
     }
     // January 2024: award benefits, run the payroll, approve it as a second person, export it.
     let month = yanglao_domain::Month::parse("2024-01").expect("valid month");
-    let awards = yanglao_ops::payroll::awards::run(&mut ctx, month, None)?;
-    say(format!("{month} 待遇核定：新增 {} 人", awards.awarded));
-    let maker = ctx.who();
-    let run = yanglao_ops::payroll::run(
-        &mut ctx,
-        month,
-        None,
-        yanglao_ops::payroll::Kind::Regular,
-        &|_, _, _| {},
-    )?;
-    yanglao_ops::users::act_as_reviewer_of_all(&mut ctx, "复核员")?;
-    let mut exported = Vec::new();
-    for p in &run.payrolls {
-        if p.status == "draft" {
-            yanglao_ops::payroll::approve(&mut ctx, p.id)?;
-        }
-        let e = yanglao_ops::payroll::export::export(
-            &mut ctx,
-            p.id,
-            &mut yanglao_ops::files::FolderSink::new(&out.join("发放"))?,
-            &|_, _| {},
-        )?;
-        say(format!(
-            "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
-            p.county,
-            p.lines,
-            output::yuan(p.total_fen),
-            output::who(&maker),
-            e.files.len()
-        ));
-        exported.push(e);
-    }
+    let (awards, run, exported) = first_payroll(&mut ctx, month, out, &say)?;
     ctx.actor = yanglao_ops::Actor::system();
     let verify = ctx.db.read_transaction(yanglao_ops::ledger::verify)?;
     say(format!(
@@ -176,6 +107,105 @@ pub fn run(cli: &Global, out: &Path) -> Result<i32, CliError> {
         }));
     }
     Ok(if verify.ok { 0 } else { 1 })
+}
+
+/// Imports the example files in order; `None` when one of them has errors (they are printed).
+fn import_examples(
+    cli: &Global,
+    ctx: &mut yanglao_ops::Ctx,
+    out: &Path,
+    say: &dyn Fn(String),
+) -> Result<Option<Vec<yanglao_ops::imports::problems::ImportOutcome>>, CliError> {
+    let mut imports = Vec::new();
+    let steps: [(&str, ImportFn); 5] = [
+        ("persons.csv", yanglao_ops::register::persons::import),
+        ("hardship.csv", yanglao_ops::register::hardship::import),
+        (
+            "contributions-2021.csv",
+            yanglao_ops::register::contributions::import,
+        ),
+        (
+            "contributions-2022.csv",
+            yanglao_ops::register::contributions::import,
+        ),
+        (
+            "contributions-2023.csv",
+            yanglao_ops::register::contributions::import,
+        ),
+    ];
+    for (name, f) in steps {
+        let mut o = f(ctx, &crate::context::upload(&out.join(name))?, false)?;
+        output::write_error_report(&out.join(name), &mut o);
+        say(format!(
+            "导入 {name}：{}",
+            if o.already_imported {
+                "此前已导入，跳过".to_string()
+            } else {
+                format!(
+                    "新增 {} 行，跳过 {} 行，错误 {} 处",
+                    o.posted,
+                    o.skipped,
+                    o.errors.len()
+                )
+            }
+        ));
+        if !o.ok() {
+            if !cli.json {
+                output::import(&o);
+            }
+            return Ok(None);
+        }
+        imports.push(o);
+    }
+    Ok(Some(imports))
+}
+
+/// The month's awards and payroll, approved by a reviewer other than its maker, and exported.
+type FirstPayroll = (
+    yanglao_ops::payroll::awards::AwardsOutcome,
+    yanglao_ops::payroll::RunOutcome,
+    Vec<yanglao_ops::payroll::export::ExportOutcome>,
+);
+
+fn first_payroll(
+    ctx: &mut yanglao_ops::Ctx,
+    month: yanglao_domain::Month,
+    out: &Path,
+    say: &dyn Fn(String),
+) -> Result<FirstPayroll, CliError> {
+    let awards = yanglao_ops::payroll::awards::run(ctx, month, None)?;
+    say(format!("{month} 待遇核定：新增 {} 人", awards.awarded));
+    let maker = ctx.who();
+    let run = yanglao_ops::payroll::run(
+        ctx,
+        month,
+        None,
+        yanglao_ops::payroll::Kind::Regular,
+        &|_, _, _| {},
+    )?;
+    yanglao_ops::users::act_as_reviewer_of_all(ctx, "复核员")?;
+    let mut exported = Vec::new();
+    for p in &run.payrolls {
+        if p.status == "draft" {
+            yanglao_ops::payroll::approve(ctx, p.id)?;
+        }
+        let e = yanglao_ops::payroll::export::export(
+            ctx,
+            p.id,
+            &mut yanglao_ops::files::FolderSink::new(&out.join("发放"))?,
+            &|_, _| {},
+        )?;
+        say(format!(
+            "{month} 待遇发放：{} {} 人 {}（{} 生成，复核员审核），已导出 {} 个文件",
+            p.county,
+            p.lines,
+            output::yuan(p.total_fen),
+            output::who(&maker),
+            e.files.len()
+        ));
+        exported.push(e);
+    }
+    Ok((awards, run, exported))
 }
 
 pub fn bench(
@@ -332,37 +362,7 @@ pub fn bench_payroll(
                 if !cli.json {
                     println!("测量 {b}：{n} 名领取人员……");
                 }
-                let mut cmd = std::process::Command::new(std::env::current_exe().map_err(io)?);
-                cmd.args([
-                    "--json",
-                    "bench",
-                    "payroll",
-                    "--recipients",
-                    &n.to_string(),
-                    "--backend",
-                    b,
-                    "--dir",
-                ])
-                .arg(&dir);
-                if let Some(url) = pg {
-                    cmd.args(["--pg", url]);
-                }
-                let o = cmd.output().map_err(io)?;
-                let text = String::from_utf8_lossy(&o.stdout);
-                let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError {
-                    code: "E-BENCH-PAYROLL".into(),
-                    message: format!(
-                        "{b} 基准测试失败：{e}；{}{}",
-                        text,
-                        String::from_utf8_lossy(&o.stderr)
-                    ),
-                })?;
-                if !o.status.success() || v.get("ok") == Some(&serde_json::Value::Bool(false)) {
-                    return Err(CliError {
-                        code: "E-BENCH-PAYROLL".into(),
-                        message: format!("{b} 基准测试失败：{v}"),
-                    });
-                }
+                let v = payroll_bench_process(b, n, &dir, pg)?;
                 results.push(v);
             }
             if cli.json {
@@ -384,4 +384,45 @@ pub fn bench_payroll(
             Ok(0)
         }
     }
+}
+
+/// One backend's payroll benchmark in a process of its own, so that its peak memory is its own.
+fn payroll_bench_process(
+    b: &str,
+    n: usize,
+    dir: &Path,
+    pg: Option<&str>,
+) -> Result<serde_json::Value, CliError> {
+    let mut cmd = std::process::Command::new(std::env::current_exe().map_err(io)?);
+    cmd.args([
+        "--json",
+        "bench",
+        "payroll",
+        "--recipients",
+        &n.to_string(),
+        "--backend",
+        b,
+        "--dir",
+    ])
+    .arg(dir);
+    if let Some(url) = pg {
+        cmd.args(["--pg", url]);
+    }
+    let o = cmd.output().map_err(io)?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| CliError {
+        code: "E-BENCH-PAYROLL".into(),
+        message: format!(
+            "{b} 基准测试失败：{e}；{}{}",
+            text,
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    })?;
+    if !o.status.success() || v.get("ok") == Some(&serde_json::Value::Bool(false)) {
+        return Err(CliError {
+            code: "E-BENCH-PAYROLL".into(),
+            message: format!("{b} 基准测试失败：{v}"),
+        });
+    }
+    Ok(v)
 }

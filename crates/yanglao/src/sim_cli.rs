@@ -63,62 +63,71 @@ pub struct Common {
 #[derive(Subcommand)]
 pub enum SimulateCmd {
     /// 居民测算：一名参保人在某一险种下的缴费与待遇
-    Person {
-        /// 险种：basic（城乡居民基本养老保险）、supplementary（补充养老保险）、basic+supplementary（两者都参加）或 flexible（灵活就业人员职工养老保险）
-        #[arg(long)]
-        scheme: String,
-        /// 缴费档次：每年缴费元数，或 min（最低档）、max（最高档）；basic+supplementary 时为基本养老保险的档次
-        #[arg(long, value_name = "TIER", default_value = "min")]
-        tier: String,
-        /// basic+supplementary 时补充养老保险的缴费档次（元、min 或 max）
-        #[arg(long, value_name = "TIER", default_value = "min")]
-        supplementary_tier: String,
-        /// 灵活就业：缴费基数占社会平均工资的比例（0.6 至 3），或 min、max
-        #[arg(long, value_name = "RATIO")]
-        base_ratio: Option<String>,
-        /// 缴费年限
-        #[arg(long, value_name = "N")]
-        years: u32,
-        /// 开始缴费的年龄
-        #[arg(long, value_name = "AGE")]
-        start_age: u32,
-        /// 性别：M（男）或 F（女）
-        #[arg(long)]
-        sex: String,
-        #[command(flatten)]
-        common: Common,
-    },
+    Person(PersonArgs),
     /// 方案比较：评价报告中的比较（预设），或自己给出的方案并列比较
-    Compare {
-        /// 预设比较：same-money（基本险与“基本险+补充险”同等缴费）、tiers（补充险各缴费档次）、flexible（“基本险+补充险”最高档与灵活就业最低档）或 all（全部；未给出 --case 时默认）
-        #[arg(long)]
-        preset: Option<String>,
-        /// 一个方案：以逗号分隔的 键=值（scheme、tier、supplementary-tier、base-ratio、years、start-age、sex、label），如 "scheme=basic,tier=700,years=15,start-age=45,sex=M"
-        #[arg(long = "case", value_name = "CASE")]
-        cases: Vec<String>,
-        #[command(flatten)]
-        common: Common,
-    },
+    Compare(CompareArgs),
     /// 基金未来收支：按登记册人员逐年预测，有无改革情景两种
-    Fund {
-        /// 预测年数
-        #[arg(long, value_name = "N", default_value_t = 30)]
-        years: u32,
-        /// 基期（数据的最后一年）：从该年末的登记册与账簿出发预测（默认：有缴费的最后一年）
-        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
-        base_year: Option<i32>,
-        /// 基金存款的年收益率，如 0.012（默认：取自账簿的基期数）
-        #[arg(long, value_name = "RATE")]
-        fund_yield: Option<f64>,
-        /// 应付继承人余额中每年支付的比例，0 至 1（默认：取自账簿的基期数）
-        #[arg(long, value_name = "SHARE")]
-        heirs_claim_share: Option<f64>,
-        /// 回测：把账簿中已有的预测年度与其基金收支表比较
-        #[arg(long)]
-        back_test: bool,
-        #[command(flatten)]
-        common: Common,
-    },
+    Fund(FundArgs),
+}
+
+#[derive(clap::Args)]
+pub struct PersonArgs {
+    /// 险种：basic（城乡居民基本养老保险）、supplementary（补充养老保险）、basic+supplementary（两者都参加）或 flexible（灵活就业人员职工养老保险）
+    #[arg(long)]
+    pub scheme: String,
+    /// 缴费档次：每年缴费元数，或 min（最低档）、max（最高档）；basic+supplementary 时为基本养老保险的档次
+    #[arg(long, value_name = "TIER", default_value = "min")]
+    pub tier: String,
+    /// basic+supplementary 时补充养老保险的缴费档次（元、min 或 max）
+    #[arg(long, value_name = "TIER", default_value = "min")]
+    pub supplementary_tier: String,
+    /// 灵活就业：缴费基数占社会平均工资的比例（0.6 至 3），或 min、max
+    #[arg(long, value_name = "RATIO")]
+    pub base_ratio: Option<String>,
+    /// 缴费年限
+    #[arg(long, value_name = "N")]
+    pub years: u32,
+    /// 开始缴费的年龄
+    #[arg(long, value_name = "AGE")]
+    pub start_age: u32,
+    /// 性别：M（男）或 F（女）
+    #[arg(long)]
+    pub sex: String,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(clap::Args)]
+pub struct CompareArgs {
+    /// 预设比较：same-money（基本险与“基本险+补充险”同等缴费）、tiers（补充险各缴费档次）、flexible（“基本险+补充险”最高档与灵活就业最低档）或 all（全部；未给出 --case 时默认）
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// 一个方案：以逗号分隔的 键=值（scheme、tier、supplementary-tier、base-ratio、years、start-age、sex、label），如 "scheme=basic,tier=700,years=15,start-age=45,sex=M"
+    #[arg(long = "case", value_name = "CASE")]
+    pub cases: Vec<String>,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(clap::Args)]
+pub struct FundArgs {
+    /// 预测年数
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    pub years: u32,
+    /// 基期（数据的最后一年）：从该年末的登记册与账簿出发预测（默认：有缴费的最后一年）
+    #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
+    pub base_year: Option<i32>,
+    /// 基金存款的年收益率，如 0.012（默认：取自账簿的基期数）
+    #[arg(long, value_name = "RATE")]
+    pub fund_yield: Option<f64>,
+    /// 应付继承人余额中每年支付的比例，0 至 1（默认：取自账簿的基期数）
+    #[arg(long, value_name = "SHARE")]
+    pub heirs_claim_share: Option<f64>,
+    /// 回测：把账簿中已有的预测年度与其基金收支表比较
+    #[arg(long)]
+    pub back_test: bool,
+    #[command(flatten)]
+    pub common: Common,
 }
 
 fn policies(cli: &Global, c: &Common) -> Result<Policies, CliError> {
@@ -490,284 +499,353 @@ fn parse_case(spec: &str, p: &Policies, default_year: i32) -> Result<PersonCase,
 
 pub fn run(cli: &Global, cmd: &SimulateCmd) -> Result<i32, CliError> {
     match cmd {
-        SimulateCmd::Person {
-            scheme: s,
-            tier: t,
-            supplementary_tier,
-            base_ratio: br,
-            years,
-            start_age,
-            sex: sx,
-            common,
-        } => {
-            let p = policies(cli, common)?;
-            let a = assumptions(common)?;
-            let year = start_year(common);
-            let mut c = PersonCase::new(scheme(s)?, *years, *start_age, sex(sx)?, year);
-            c.tier = tier(t, "缴费档次")?;
-            c.supplementary_tier = tier(supplementary_tier, "补充险缴费档次")?;
-            c.base_ratio = base_ratio(br.as_deref(), &p, year)?;
-            let sc = scenario(common)?;
-            let comparison = match &sc {
-                Some(s) => compare::reform_effect(&p, s, &c, &a)?,
-                None => Comparison {
-                    key: "person".into(),
-                    title: c.label.clone(),
-                    results: vec![person::simulate(&p, &c, &a)?],
-                    findings: Vec::new(),
-                },
-            };
-            let main = comparison.results.last().expect("one result");
-            if cli.json {
-                let mut v = serde_json::to_value(main).expect("serialisable");
-                if sc.is_some() {
-                    v["without_scenario"] =
-                        serde_json::to_value(&comparison.results[0]).expect("serialisable");
-                }
-                output::json(&v);
-            } else {
-                for r in &comparison.results {
-                    print_result(r);
-                }
-                for f in &comparison.findings {
-                    println!("{}", f.text);
-                }
-            }
-            if let Some(dir) = &common.out {
-                write_outputs(
-                    dir,
-                    "居民测算",
-                    &out::results_page(
-                        &format!("居民测算：{}", c.label),
-                        notes(&p, &a, sc.as_ref()),
-                        &comparison,
-                    ),
-                )?;
-            }
-            Ok(0)
+        SimulateCmd::Person(a) => simulate_person(cli, a),
+        SimulateCmd::Compare(a) => simulate_compare(cli, a),
+        SimulateCmd::Fund(a) => simulate_fund(cli, a),
+    }
+}
+
+fn simulate_person(cli: &Global, a: &PersonArgs) -> Result<i32, CliError> {
+    let PersonArgs {
+        scheme: s,
+        tier: t,
+        supplementary_tier,
+        base_ratio: br,
+        years,
+        start_age,
+        sex: sx,
+        common,
+    } = a;
+    let p = policies(cli, common)?;
+    let a = assumptions(common)?;
+    let year = start_year(common);
+    let mut c = PersonCase::new(scheme(s)?, *years, *start_age, sex(sx)?, year);
+    c.tier = tier(t, "缴费档次")?;
+    c.supplementary_tier = tier(supplementary_tier, "补充险缴费档次")?;
+    c.base_ratio = base_ratio(br.as_deref(), &p, year)?;
+    let sc = scenario(common)?;
+    let comparison = match &sc {
+        Some(s) => compare::reform_effect(&p, s, &c, &a)?,
+        None => Comparison {
+            key: "person".into(),
+            title: c.label.clone(),
+            results: vec![person::simulate(&p, &c, &a)?],
+            findings: Vec::new(),
+        },
+    };
+    let main = comparison.results.last().expect("one result");
+    if cli.json {
+        let mut v = serde_json::to_value(main).expect("serialisable");
+        if sc.is_some() {
+            v["without_scenario"] =
+                serde_json::to_value(&comparison.results[0]).expect("serialisable");
         }
-        SimulateCmd::Compare {
-            preset,
-            cases,
-            common,
-        } => {
-            let p = policies(cli, common)?;
-            let a = assumptions(common)?;
-            let year = start_year(common);
-            let sc = scenario(common)?;
-            let mut comparisons = Vec::new();
-            if !cases.is_empty() {
-                let parsed = cases
-                    .iter()
-                    .map(|c| parse_case(c, &p, year))
-                    .collect::<Result<Vec<_>, _>>()?;
-                comparisons.push(compare::cases(&p, &parsed, sc.as_ref(), &a)?);
-            }
-            let presets: Vec<&str> = match preset.as_deref() {
-                Some("all") => compare::PRESETS.iter().map(|(k, _)| *k).collect(),
-                Some(k) => vec![k],
-                None if cases.is_empty() => compare::PRESETS.iter().map(|(k, _)| *k).collect(),
-                None => Vec::new(),
-            };
-            for k in presets {
-                comparisons.push(compare::preset(k, &p, &a, year)?);
-                if let Some(s) = &sc {
-                    // The same comparison under the scenario.
-                    let mut c = compare::preset(k, &p.with_scenario(s), &a, year)?;
-                    c.title = format!("{}（{}）", c.title, s.name);
-                    for r in &mut c.results {
-                        r.label = format!("{}（情景）", r.label);
-                    }
-                    comparisons.push(c);
-                }
-            }
-            if cli.json {
-                output::json(&serde_json::json!({ "comparisons": comparisons }));
-            } else {
-                for c in &comparisons {
-                    print_comparison(c);
-                }
-            }
-            if let Some(dir) = &common.out {
-                let all = Comparison {
-                    key: "all".into(),
-                    title: "政策比较".into(),
-                    results: comparisons.iter().flat_map(|c| c.results.clone()).collect(),
-                    findings: comparisons
-                        .iter()
-                        .flat_map(|c| c.findings.clone())
-                        .collect(),
-                };
-                let mut page = out::results_page("政策比较测算", notes(&p, &a, sc.as_ref()), &all);
-                // One chart per comparison, so that each stays readable.
-                page.charts = comparisons
-                    .iter()
-                    .map(|c| {
-                        let mut chart = out::results_page(&c.title, Vec::new(), c).charts.remove(0);
-                        chart.title = format!("{}：累计净收益", c.title);
-                        chart
-                    })
-                    .collect();
-                write_outputs(dir, "政策比较", &page)?;
-            }
-            let failed = comparisons
-                .iter()
-                .flat_map(|c| &c.findings)
-                .filter(|f| !f.holds)
-                .count();
-            if failed > 0 && !cli.json {
-                println!("注意：有 {failed} 项结论未得到本次测算结果支持（参数或假设不同于评价报告时可能出现）。");
-            }
-            Ok(0)
+        output::json(&v);
+    } else {
+        for r in &comparison.results {
+            print_result(r);
         }
-        SimulateCmd::Fund {
-            years,
-            base_year,
-            fund_yield,
-            heirs_claim_share,
-            back_test,
-            common,
-        } => {
-            let mut p = policies(cli, common)?;
-            let mortality = match &common.mortality {
-                Some(path) => Mortality::load(path)?,
-                None => Mortality::illustrative(),
-            };
-            if let Some(y) = fund_yield.filter(|y| !(-0.1..1.0).contains(y)) {
-                return Err(err(
-                    "E-SIM-FUND-YIELD",
-                    format!("基金收益率 {y} 应在 -0.1 到 1 之间（如 0.012 表示 1.2%）"),
-                ));
-            }
-            if let Some(x) = heirs_claim_share.filter(|x| !(0.0..=1.0).contains(x)) {
-                return Err(err(
-                    "E-SIM-HEIRS-SHARE",
-                    format!("继承人每年领取的比例 {x} 应在 0 到 1 之间"),
-                ));
-            }
-            let sc = scenario(common)?;
-            let mut ctx = open(cli)?;
-            // The books were posted under the database's policy: project under it too.
-            if common.supplementary_policy.is_none() {
-                if let Some(v) = ctx.policy.latest() {
-                    p.supplementary = v.set.clone();
-                }
-            }
-            let last = yanglao_ops::books::projection::last_contribution_year(&mut ctx)?;
-            let base = match (base_year, last) {
-                (Some(y), _) => *y,
-                (None, Some(y)) => y,
-                (None, None) => return Err(err(
-                    "E-SIM-NO-DATA",
-                    "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费（或运行 yanglao demo）",
-                )),
-            };
-            let snapshot = yanglao_ops::books::projection::snapshot(&mut ctx, base)?;
-            if snapshot.insured.is_empty() && snapshot.recipients.is_empty() {
-                return Err(err(
-                    "E-SIM-NO-DATA",
-                    format!("{base} 年末登记库中没有参保或领取人员，无法预测基金"),
-                ));
-            }
-            let options = |label: &str| yanglao_sim::fund::Options {
-                years: *years,
-                label: label.to_string(),
-                fund_yield: *fund_yield,
-                heirs_claim_share: *heirs_claim_share,
-            };
-            let mut projections = vec![yanglao_sim::fund::project(
-                &p,
-                &snapshot,
-                &mortality,
-                &options("现行政策"),
-            )?];
-            if let Some(s) = &sc {
-                projections.push(yanglao_sim::fund::project(
-                    &p.with_scenario(s),
-                    &snapshot,
-                    &mortality,
-                    &options(&s.name),
-                )?);
-            }
-            let back = if *back_test {
-                let last_books = last.unwrap_or(base).min(base + *years as i32);
-                if last_books <= base {
-                    return Err(err(
-                        "E-SIM-BACK-TEST-NO-BOOKS",
-                        format!("账簿中没有 {base} 年以后的缴费数据，无法回测；请用 --base-year 指定更早的基期"),
-                    ));
-                }
-                let observed =
-                    yanglao_ops::books::projection::observed(&mut ctx, base, last_books)?;
-                let replay = yanglao_sim::fund::replay(
-                    &p,
-                    &snapshot,
-                    &mortality,
-                    &options("按账簿重演"),
-                    &observed,
-                )?;
-                let mut out = Vec::new();
-                for year in base + 1..=last_books {
-                    let st = yanglao_ops::books::projection::books(&mut ctx, year)?;
-                    let row = |pr: &Projection| pr.rows.iter().find(|r| r.year == year).cloned();
-                    if let (Some(f), Some(r)) = (row(&projections[0]), row(&replay)) {
-                        out.push(back_test_year(&st, &f, &r));
-                    }
-                }
-                Some((replay, out))
-            } else {
-                None
-            };
-            if cli.json {
-                let mut v = serde_json::json!({
-                    "base_year": base,
-                    "insured": snapshot.insured.len(),
-                    "recipients": snapshot.recipients.len(),
-                    "fund_balance_fen": snapshot.fund_balance_fen,
-                    "mortality": mortality.title,
-                    "projections": projections,
-                });
-                if let Some((replay, years)) = &back {
-                    v["back_test"] = serde_json::json!({
-                        "tolerance": BACK_TEST_TOLERANCE,
-                        "replay": replay,
-                        "years": years,
-                    });
-                }
-                output::json(&v);
-            } else {
-                let pr = &projections[0];
-                println!(
-                    "基期 {base} 年末：参保未领取 {} 人（当年缴费 {} 人），领取待遇 {} 人；基金滚存结余 {} 元 = 个人账户 {} 元 + 应付继承人 {} 元 + 统筹部分 {} 元",
-                    snapshot.insured.len(),
-                    pr.behaviour.contributors,
-                    snapshot.recipients.len(),
-                    yuan(snapshot.fund_balance_fen),
-                    yuan(pr.opening.accounts_fen),
-                    yuan(pr.opening.owed_fen),
-                    yuan(pr.opening.pool_fen),
-                );
-                println!("{}", assumptions_line(pr, &mortality));
-                for pr in &projections {
-                    print_projection(pr);
-                }
-                if let Some((_, years)) = &back {
-                    print_back_test(base, years);
-                }
-            }
-            if let Some(dir) = &common.out {
-                let mut n = policy_notes(&p, sc.as_ref());
-                n.push(assumptions_line(&projections[0], &mortality));
-                n.push(format!("基期：{base} 年末登记库与账簿（参保未领取 {} 人，领取 {} 人）；封闭人群预测，不含新参保。模型见 docs/SIMULATOR.md。", snapshot.insured.len(), snapshot.recipients.len()));
-                write_outputs(
-                    dir,
-                    "基金预测",
-                    &out::fund_page("基金中长期预测", n, &projections),
-                )?;
-            }
-            Ok(0)
+        for f in &comparison.findings {
+            println!("{}", f.text);
         }
     }
+    if let Some(dir) = &common.out {
+        write_outputs(
+            dir,
+            "居民测算",
+            &out::results_page(
+                &format!("居民测算：{}", c.label),
+                notes(&p, &a, sc.as_ref()),
+                &comparison,
+            ),
+        )?;
+    }
+    Ok(0)
+}
+
+fn simulate_compare(cli: &Global, a: &CompareArgs) -> Result<i32, CliError> {
+    let CompareArgs {
+        preset,
+        cases,
+        common,
+    } = a;
+    let p = policies(cli, common)?;
+    let a = assumptions(common)?;
+    let year = start_year(common);
+    let sc = scenario(common)?;
+    let mut comparisons = Vec::new();
+    if !cases.is_empty() {
+        let parsed = cases
+            .iter()
+            .map(|c| parse_case(c, &p, year))
+            .collect::<Result<Vec<_>, _>>()?;
+        comparisons.push(compare::cases(&p, &parsed, sc.as_ref(), &a)?);
+    }
+    let presets: Vec<&str> = match preset.as_deref() {
+        Some("all") => compare::PRESETS.iter().map(|(k, _)| *k).collect(),
+        Some(k) => vec![k],
+        None if cases.is_empty() => compare::PRESETS.iter().map(|(k, _)| *k).collect(),
+        None => Vec::new(),
+    };
+    for k in presets {
+        comparisons.push(compare::preset(k, &p, &a, year)?);
+        if let Some(s) = &sc {
+            // The same comparison under the scenario.
+            let mut c = compare::preset(k, &p.with_scenario(s), &a, year)?;
+            c.title = format!("{}（{}）", c.title, s.name);
+            for r in &mut c.results {
+                r.label = format!("{}（情景）", r.label);
+            }
+            comparisons.push(c);
+        }
+    }
+    if cli.json {
+        output::json(&serde_json::json!({ "comparisons": comparisons }));
+    } else {
+        for c in &comparisons {
+            print_comparison(c);
+        }
+    }
+    if let Some(dir) = &common.out {
+        let all = Comparison {
+            key: "all".into(),
+            title: "政策比较".into(),
+            results: comparisons.iter().flat_map(|c| c.results.clone()).collect(),
+            findings: comparisons
+                .iter()
+                .flat_map(|c| c.findings.clone())
+                .collect(),
+        };
+        let mut page = out::results_page("政策比较测算", notes(&p, &a, sc.as_ref()), &all);
+        // One chart per comparison, so that each stays readable.
+        page.charts = comparisons
+            .iter()
+            .map(|c| {
+                let mut chart = out::results_page(&c.title, Vec::new(), c).charts.remove(0);
+                chart.title = format!("{}：累计净收益", c.title);
+                chart
+            })
+            .collect();
+        write_outputs(dir, "政策比较", &page)?;
+    }
+    let failed = comparisons
+        .iter()
+        .flat_map(|c| &c.findings)
+        .filter(|f| !f.holds)
+        .count();
+    if failed > 0 && !cli.json {
+        println!("注意：有 {failed} 项结论未得到本次测算结果支持（参数或假设不同于评价报告时可能出现）。");
+    }
+    Ok(0)
+}
+
+fn simulate_fund(cli: &Global, a: &FundArgs) -> Result<i32, CliError> {
+    let FundArgs {
+        years,
+        base_year,
+        fund_yield,
+        heirs_claim_share,
+        back_test,
+        common,
+    } = a;
+    let mut p = policies(cli, common)?;
+    let mortality = match &common.mortality {
+        Some(path) => Mortality::load(path)?,
+        None => Mortality::illustrative(),
+    };
+    if let Some(y) = fund_yield.filter(|y| !(-0.1..1.0).contains(y)) {
+        return Err(err(
+            "E-SIM-FUND-YIELD",
+            format!("基金收益率 {y} 应在 -0.1 到 1 之间（如 0.012 表示 1.2%）"),
+        ));
+    }
+    if let Some(x) = heirs_claim_share.filter(|x| !(0.0..=1.0).contains(x)) {
+        return Err(err(
+            "E-SIM-HEIRS-SHARE",
+            format!("继承人每年领取的比例 {x} 应在 0 到 1 之间"),
+        ));
+    }
+    let sc = scenario(common)?;
+    let mut ctx = open(cli)?;
+    // The books were posted under the database's policy: project under it too.
+    if common.supplementary_policy.is_none() {
+        if let Some(v) = ctx.policy.latest() {
+            p.supplementary = v.set.clone();
+        }
+    }
+    let last = yanglao_ops::books::projection::last_contribution_year(&mut ctx)?;
+    let base = match (base_year, last) {
+        (Some(y), _) => *y,
+        (None, Some(y)) => y,
+        (None, None) => {
+            return Err(err(
+                "E-SIM-NO-DATA",
+                "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费（或运行 yanglao demo）",
+            ))
+        }
+    };
+    let snapshot = yanglao_ops::books::projection::snapshot(&mut ctx, base)?;
+    if snapshot.insured.is_empty() && snapshot.recipients.is_empty() {
+        return Err(err(
+            "E-SIM-NO-DATA",
+            format!("{base} 年末登记库中没有参保或领取人员，无法预测基金"),
+        ));
+    }
+    let options = |label: &str| yanglao_sim::fund::Options {
+        years: *years,
+        label: label.to_string(),
+        fund_yield: *fund_yield,
+        heirs_claim_share: *heirs_claim_share,
+    };
+    let mut projections = vec![yanglao_sim::fund::project(
+        &p,
+        &snapshot,
+        &mortality,
+        &options("现行政策"),
+    )?];
+    if let Some(s) = &sc {
+        projections.push(yanglao_sim::fund::project(
+            &p.with_scenario(s),
+            &snapshot,
+            &mortality,
+            &options(&s.name),
+        )?);
+    }
+    let back = if *back_test {
+        back_test_run(
+            &mut ctx,
+            &p,
+            &snapshot,
+            &mortality,
+            &options,
+            &projections[0],
+            base,
+            (last, *years),
+        )?
+    } else {
+        None
+    };
+    print_fund(
+        cli,
+        FundOutput {
+            base,
+            snapshot: &snapshot,
+            mortality: &mortality,
+            projections: &projections,
+            back: back.as_ref(),
+            policies: &p,
+            scenario: sc.as_ref(),
+        },
+        common,
+    )?;
+    Ok(0)
+}
+
+/// The back-test: the books of each year after the base year, beside the forecast and a replay
+/// driven by the books' own contributions, joiners and deaths.
+#[allow(clippy::too_many_arguments)]
+fn back_test_run(
+    ctx: &mut yanglao_ops::Ctx,
+    p: &Policies,
+    snapshot: &yanglao_sim::fund::Snapshot,
+    mortality: &Mortality,
+    options: &dyn Fn(&str) -> yanglao_sim::fund::Options,
+    forecast: &Projection,
+    base: i32,
+    (last, years): (Option<i32>, u32),
+) -> Result<Option<(Projection, Vec<BackTestYear>)>, CliError> {
+    let last_books = last.unwrap_or(base).min(base + years as i32);
+    if last_books <= base {
+        return Err(err(
+            "E-SIM-BACK-TEST-NO-BOOKS",
+            format!(
+                "账簿中没有 {base} 年以后的缴费数据，无法回测；请用 --base-year 指定更早的基期"
+            ),
+        ));
+    }
+    let observed = yanglao_ops::books::projection::observed(ctx, base, last_books)?;
+    let replay =
+        yanglao_sim::fund::replay(p, snapshot, mortality, &options("按账簿重演"), &observed)?;
+    let mut out = Vec::new();
+    for year in base + 1..=last_books {
+        let st = yanglao_ops::books::projection::books(ctx, year)?;
+        let row = |pr: &Projection| pr.rows.iter().find(|r| r.year == year).cloned();
+        if let (Some(f), Some(r)) = (row(forecast), row(&replay)) {
+            out.push(back_test_year(&st, &f, &r));
+        }
+    }
+    Ok(Some((replay, out)))
+}
+
+/// What `simulate fund` prints and writes.
+struct FundOutput<'a> {
+    base: i32,
+    snapshot: &'a yanglao_sim::fund::Snapshot,
+    mortality: &'a Mortality,
+    projections: &'a [Projection],
+    back: Option<&'a (Projection, Vec<BackTestYear>)>,
+    policies: &'a Policies,
+    scenario: Option<&'a yanglao_policy::Scenario>,
+}
+
+fn print_fund(cli: &Global, o: FundOutput, common: &Common) -> Result<(), CliError> {
+    let FundOutput {
+        base,
+        snapshot,
+        mortality,
+        projections,
+        back,
+        policies: p,
+        scenario: sc,
+    } = o;
+    if cli.json {
+        let mut v = serde_json::json!({
+            "base_year": base,
+            "insured": snapshot.insured.len(),
+            "recipients": snapshot.recipients.len(),
+            "fund_balance_fen": snapshot.fund_balance_fen,
+            "mortality": mortality.title,
+            "projections": projections,
+        });
+        if let Some((replay, years)) = back {
+            v["back_test"] = serde_json::json!({
+                "tolerance": BACK_TEST_TOLERANCE,
+                "replay": replay,
+                "years": years,
+            });
+        }
+        output::json(&v);
+    } else {
+        let pr = &projections[0];
+        println!(
+            "基期 {base} 年末：参保未领取 {} 人（当年缴费 {} 人），领取待遇 {} 人；基金滚存结余 {} 元 = 个人账户 {} 元 + 应付继承人 {} 元 + 统筹部分 {} 元",
+            snapshot.insured.len(),
+            pr.behaviour.contributors,
+            snapshot.recipients.len(),
+            yuan(snapshot.fund_balance_fen),
+            yuan(pr.opening.accounts_fen),
+            yuan(pr.opening.owed_fen),
+            yuan(pr.opening.pool_fen),
+        );
+        println!("{}", assumptions_line(pr, mortality));
+        for pr in projections {
+            print_projection(pr);
+        }
+        if let Some((_, years)) = back {
+            print_back_test(base, years);
+        }
+    }
+    if let Some(dir) = &common.out {
+        let mut n = policy_notes(p, sc);
+        n.push(assumptions_line(&projections[0], mortality));
+        n.push(format!("基期：{base} 年末登记库与账簿（参保未领取 {} 人，领取 {} 人）；封闭人群预测，不含新参保。模型见 docs/SIMULATOR.md。", snapshot.insured.len(), snapshot.recipients.len()));
+        write_outputs(
+            dir,
+            "基金预测",
+            &out::fund_page("基金中长期预测", n, projections),
+        )?;
+    }
+    Ok(())
 }
 
 /// The back-test's stated tolerances (docs/SIMULATOR.md, "Back-test"), as relative differences
