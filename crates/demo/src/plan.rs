@@ -207,6 +207,44 @@ impl Maker {
     }
 }
 
+/// The plan's counts at the chosen scale, each split over the five counties.
+struct Counts {
+    /// Government-paid contributors by year.
+    gov: Vec<[i64; 5]>,
+    /// Of them, also paying a tier themselves, by year.
+    both: Vec<[i64; 5]>,
+    elderly: [i64; 5],
+    /// Contributors reaching benefit age, by the year they reach it.
+    cohorts: Vec<[i64; 5]>,
+    /// Deaths among recipients by year; of them reported late; of those recovered.
+    deaths: Vec<[i64; 5]>,
+    late: Vec<[i64; 5]>,
+    recovered: Vec<[i64; 5]>,
+    non: [i64; 5],
+}
+
+impl Counts {
+    fn new(scale: f64) -> Counts {
+        let by_year = |counts: &[i64; 3], weights: &[f64; 5]| -> Vec<[i64; 5]> {
+            (0..3)
+                .map(|y| apportion(scaled(counts[y], scale), weights))
+                .collect()
+        };
+        let weights_of =
+            |y: usize| -> [f64; 5] { std::array::from_fn(|c| CONTRIBUTORS[y][c] as f64) };
+        Counts {
+            gov: by_year(&GOVERNMENT_PAID, &HARDSHIP_WEIGHTS),
+            both: by_year(&BOTH, &HARDSHIP_WEIGHTS),
+            elderly: apportion(scaled(ELDERLY, scale), &ELDERLY_WEIGHTS),
+            cohorts: by_year(&NEW_RECIPIENTS, &weights_of(0)),
+            deaths: by_year(&DEATHS, &ELDERLY_WEIGHTS),
+            late: by_year(&LATE_DEATHS, &ELDERLY_WEIGHTS),
+            recovered: by_year(&RECOVERED_CASES, &ELDERLY_WEIGHTS),
+            non: apportion(scaled(NON_CONTRIBUTORS, scale), &ELDERLY_WEIGHTS),
+        }
+    }
+}
+
 /// The whole population, in a fixed order.
 pub fn population(scale: f64, seed: u64) -> Vec<Person> {
     let mut mk = Maker {
@@ -215,126 +253,128 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
         accounts: 0,
     };
     let mut people: Vec<Person> = Vec::new();
-    let gov: Vec<[i64; 5]> = GOVERNMENT_PAID
-        .iter()
-        .map(|g| apportion(scaled(*g, scale), &HARDSHIP_WEIGHTS))
-        .collect();
-    let both: Vec<[i64; 5]> = BOTH
-        .iter()
-        .map(|g| apportion(scaled(*g, scale), &HARDSHIP_WEIGHTS))
-        .collect();
-    let elderly = apportion(scaled(ELDERLY, scale), &ELDERLY_WEIGHTS);
-    let weights_of = |y: usize| -> [f64; 5] { std::array::from_fn(|c| CONTRIBUTORS[y][c] as f64) };
-    let cohorts: Vec<[i64; 5]> = (0..3)
-        .map(|y| apportion(scaled(NEW_RECIPIENTS[y], scale), &weights_of(0)))
-        .collect();
-    let deaths: Vec<[i64; 5]> = (0..3)
-        .map(|y| apportion(scaled(DEATHS[y], scale), &ELDERLY_WEIGHTS))
-        .collect();
-    let late: Vec<[i64; 5]> = (0..3)
-        .map(|y| apportion(scaled(LATE_DEATHS[y], scale), &ELDERLY_WEIGHTS))
-        .collect();
-    let recovered: Vec<[i64; 5]> = (0..3)
-        .map(|y| apportion(scaled(RECOVERED_CASES[y], scale), &ELDERLY_WEIGHTS))
-        .collect();
-    let non = apportion(scaled(NON_CONTRIBUTORS, scale), &ELDERLY_WEIGHTS);
+    let n = Counts::new(scale);
     for c in 0..5 {
-        // Recipients at launch, some of whom die each year.
-        let start = people.len();
-        for _ in 0..elderly[c] {
-            let born = mk.rng.date(d(1926, 1, 1), d(1955, 12, 31));
-            people.push(mk.person(c, born, Role::Elderly));
-        }
-        // The oldest die first.
-        let mut idx: Vec<usize> = (start..people.len()).collect();
-        idx.sort_by_key(|i| people[*i].id.birth_date());
-        let mut next = idx.into_iter();
-        for y in 0..3 {
-            let year = YEARS[y];
-            for k in 0..deaths[y][c] {
-                let Some(i) = next.next() else { break };
-                let is_late = k < late[y][c];
-                // A late report arrives two months after the death (the month after it is paid);
-                // an on-time one the month after, before that month's payroll.
-                let month = 1 + mk.rng.below(if is_late { 10 } else { 11 }) as u32;
-                let date = mk.rng.date(d(year, month, 1), d(year, month, 28));
-                let reported_month = month + if is_late { 2 } else { 1 };
-                people[i].death = Some(Death {
-                    date,
-                    reported: d(year, reported_month, 5),
-                    late: is_late,
-                    recovered: is_late && k < recovered[y][c],
-                });
-            }
-        }
-        // Contributors reaching benefit age in 2021, 2022, 2023: born February–November 1956,
-        // 1957, 1958; they contribute every year until then.
-        for (y, cohort) in cohorts.iter().enumerate() {
-            for _ in 0..cohort[c] {
-                let born = mk
-                    .rng
-                    .date(d(1956 + y as i32, 2, 1), d(1956 + y as i32, 11, 28));
-                let mut p = mk.person(c, born, Role::Cohort(y));
-                for t in p.tiers.iter_mut().take(y + 1) {
-                    *t = Some(0); // the tier is set below
-                }
-                people.push(p);
-            }
-        }
-        // Hardship groups: the county pays their lowest tier; some also pay themselves.
-        let h = gov.iter().map(|g| g[c]).max().unwrap_or(0);
-        for k in 0..h {
-            let born = mk.rng.date(d(1961, 1, 1), d(1995, 12, 31));
-            let mut p = mk.person(c, born, Role::Hardship);
-            for y in 0..3 {
-                p.gov[y] = k < gov[y][c];
-                if k < both[y][c] {
-                    p.tiers[y] = Some(0);
-                }
-            }
-            p.hardship_from = Some(if k < gov[0][c] {
-                d(2020, 6, 1)
-            } else if k < gov[1][c] {
-                d(2022, 1, 1)
-            } else {
-                d(2023, 1, 1)
-            });
-            people.push(p);
-        }
-        // Regular self-payers: consecutive windows over one list, so that some lapse and some
-        // join each year.
-        let cohort_in = |y: usize| -> i64 { (y..3).map(|k| cohorts[k][c]).sum() };
-        let regular: Vec<i64> = (0..3)
-            .map(|y| (scaled(CONTRIBUTORS[y][c], scale) - cohort_in(y) - gov[y][c]).max(0))
-            .collect();
-        let join: Vec<i64> = regular
-            .iter()
-            .map(|r| (*r as f64 * NEW_JOINER_SHARE).round() as i64)
-            .collect();
-        let s22 = (regular[0] + join[1] - regular[1]).max(0);
-        let s23 = (s22 + regular[1] + join[2] - regular[2]).max(s22);
-        let windows = [
-            (0, regular[0]),
-            (s22, s22 + regular[1]),
-            (s23, s23 + regular[2]),
-        ];
-        let total = windows.iter().map(|w| w.1).max().unwrap_or(0);
-        for k in 0..total {
-            let born = mk.rng.date(d(1959, 1, 1), d(2004, 12, 31));
-            let mut p = mk.person(c, born, Role::Regular);
-            for (y, (a, b)) in windows.iter().enumerate() {
-                if (*a..*b).contains(&k) {
-                    p.tiers[y] = Some(0);
-                }
-            }
-            people.push(p);
-        }
-        for _ in 0..non[c] {
+        elderly(&mut mk, &mut people, &n, c);
+        cohorts(&mut mk, &mut people, &n, c);
+        hardship(&mut mk, &mut people, &n, c);
+        regular(&mut mk, &mut people, &n, c, scale);
+        for _ in 0..n.non[c] {
             let born = mk.rng.date(d(1961, 1, 1), d(2000, 12, 31));
             people.push(mk.person(c, born, Role::NonContributor));
         }
     }
-    // The calibration groups: a share of 2022's and 2023's regular self-payers in 城区 and 矿区.
+    calibration_groups(&mut mk, &mut people);
+    for y in 0..3 {
+        tiers(&mut mk, &mut people, y);
+    }
+    people
+}
+
+/// County `c`'s recipients at launch, some of whom die each year (the oldest first).
+fn elderly(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize) {
+    let start = people.len();
+    for _ in 0..n.elderly[c] {
+        let born = mk.rng.date(d(1926, 1, 1), d(1955, 12, 31));
+        people.push(mk.person(c, born, Role::Elderly));
+    }
+    // The oldest die first.
+    let mut idx: Vec<usize> = (start..people.len()).collect();
+    idx.sort_by_key(|i| people[*i].id.birth_date());
+    let mut next = idx.into_iter();
+    for (y, &year) in YEARS.iter().enumerate() {
+        for k in 0..n.deaths[y][c] {
+            let Some(i) = next.next() else { break };
+            let is_late = k < n.late[y][c];
+            // A late report arrives two months after the death (the month after it is paid);
+            // an on-time one the month after, before that month's payroll.
+            let month = 1 + mk.rng.below(if is_late { 10 } else { 11 }) as u32;
+            let date = mk.rng.date(d(year, month, 1), d(year, month, 28));
+            let reported_month = month + if is_late { 2 } else { 1 };
+            people[i].death = Some(Death {
+                date,
+                reported: d(year, reported_month, 5),
+                late: is_late,
+                recovered: is_late && k < n.recovered[y][c],
+            });
+        }
+    }
+}
+
+/// County `c`'s contributors reaching benefit age in 2021, 2022, 2023: born February–November
+/// 1956, 1957, 1958; they contribute every year until then.
+fn cohorts(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize) {
+    for (y, cohort) in n.cohorts.iter().enumerate() {
+        for _ in 0..cohort[c] {
+            let born = mk
+                .rng
+                .date(d(1956 + y as i32, 2, 1), d(1956 + y as i32, 11, 28));
+            let mut p = mk.person(c, born, Role::Cohort(y));
+            for t in p.tiers.iter_mut().take(y + 1) {
+                *t = Some(0); // the tier is set below
+            }
+            people.push(p);
+        }
+    }
+}
+
+/// County `c`'s hardship groups: the county pays their lowest tier; some also pay themselves.
+fn hardship(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize) {
+    let gov = &n.gov;
+    let h = gov.iter().map(|g| g[c]).max().unwrap_or(0);
+    for k in 0..h {
+        let born = mk.rng.date(d(1961, 1, 1), d(1995, 12, 31));
+        let mut p = mk.person(c, born, Role::Hardship);
+        for (y, g) in gov.iter().enumerate() {
+            p.gov[y] = k < g[c];
+            if k < n.both[y][c] {
+                p.tiers[y] = Some(0);
+            }
+        }
+        p.hardship_from = Some(if k < gov[0][c] {
+            d(2020, 6, 1)
+        } else if k < gov[1][c] {
+            d(2022, 1, 1)
+        } else {
+            d(2023, 1, 1)
+        });
+        people.push(p);
+    }
+}
+
+/// County `c`'s regular self-payers: consecutive windows over one list, so that some lapse and
+/// some join each year.
+fn regular(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize, scale: f64) {
+    let cohort_in = |y: usize| -> i64 { (y..3).map(|k| n.cohorts[k][c]).sum() };
+    let regular: Vec<i64> = (0..3)
+        .map(|y| (scaled(CONTRIBUTORS[y][c], scale) - cohort_in(y) - n.gov[y][c]).max(0))
+        .collect();
+    let join: Vec<i64> = regular
+        .iter()
+        .map(|r| (*r as f64 * NEW_JOINER_SHARE).round() as i64)
+        .collect();
+    let s22 = (regular[0] + join[1] - regular[1]).max(0);
+    let s23 = (s22 + regular[1] + join[2] - regular[2]).max(s22);
+    let windows = [
+        (0, regular[0]),
+        (s22, s22 + regular[1]),
+        (s23, s23 + regular[2]),
+    ];
+    let total = windows.iter().map(|w| w.1).max().unwrap_or(0);
+    for k in 0..total {
+        let born = mk.rng.date(d(1959, 1, 1), d(2004, 12, 31));
+        let mut p = mk.person(c, born, Role::Regular);
+        for (y, (a, b)) in windows.iter().enumerate() {
+            if (*a..*b).contains(&k) {
+                p.tiers[y] = Some(0);
+            }
+        }
+        people.push(p);
+    }
+}
+
+/// The calibration groups: a share of 2022's and 2023's regular self-payers in 城区 and 矿区.
+fn calibration_groups(mk: &mut Maker, people: &mut [Person]) {
     for y in 1..3 {
         for c in [0usize, 1] {
             let mut group: Vec<usize> = (0..people.len())
@@ -351,73 +391,78 @@ pub fn population(scale: f64, seed: u64) -> Vec<Person> {
             }
         }
     }
-    // Tiers. Those about to reach benefit age pay the cohort tiers; of the others, so many pay the
-    // lowest tier that, with half of the calibration group at it, 82.71% of the year's self-payers
-    // do.
-    for y in 0..3 {
-        let payers: Vec<usize> = (0..people.len())
-            .filter(|i| people[*i].tiers[y].is_some())
-            .collect();
-        let total = payers.len();
-        let calibration = payers.iter().filter(|i| people[**i].calibration[y]).count();
-        let mut cohort: Vec<usize> = payers
-            .iter()
-            .copied()
-            .filter(|i| matches!(people[*i].role, Role::Cohort(_)))
-            .collect();
-        mk.rng.shuffle(&mut cohort);
-        let weights: [f64; 5] = [
-            COHORT_TIERS[0].1,
-            COHORT_TIERS[1].1,
-            COHORT_TIERS[2].1,
-            0.0,
-            0.0,
-        ];
-        let counts = apportion(cohort.len() as i64, &weights);
-        let mut tiers: Vec<i64> = Vec::new();
-        for (k, n) in counts.iter().enumerate().take(3) {
-            tiers.extend(std::iter::repeat_n(COHORT_TIERS[k].0, *n as usize));
-        }
-        for (i, t) in cohort.iter().zip(tiers) {
-            people[*i].tiers[y] = Some(t);
-        }
-        let mut slots: Vec<usize> = payers
-            .iter()
-            .copied()
-            .filter(|i| !matches!(people[*i].role, Role::Cohort(_)) && !people[*i].calibration[y])
-            .collect();
-        mk.rng.shuffle(&mut slots);
-        // 2023's share is published (of all self-payers); earlier years' are not: there the share
-        // applies to the regular payers alone.
-        let lowest = if YEARS[y] == 2023 {
-            ((total as f64 * LOWEST_TIER_SHARE).round() as usize)
-                .saturating_sub((calibration as f64 * CALIBRATION_LOWEST).round() as usize)
+}
+
+/// Year `y`'s tiers. Those about to reach benefit age pay the cohort tiers; of the others, so
+/// many pay the lowest tier that, with half of the calibration group at it, 82.71% of the year's
+/// self-payers do.
+fn tiers(mk: &mut Maker, people: &mut [Person], y: usize) {
+    let payers: Vec<usize> = (0..people.len())
+        .filter(|i| people[*i].tiers[y].is_some())
+        .collect();
+    cohort_tiers(mk, people, &payers, y);
+    let total = payers.len();
+    let calibration = payers.iter().filter(|i| people[**i].calibration[y]).count();
+    let mut slots: Vec<usize> = payers
+        .iter()
+        .copied()
+        .filter(|i| !matches!(people[*i].role, Role::Cohort(_)) && !people[*i].calibration[y])
+        .collect();
+    mk.rng.shuffle(&mut slots);
+    // 2023's share is published (of all self-payers); earlier years' are not: there the share
+    // applies to the regular payers alone.
+    let lowest = if YEARS[y] == 2023 {
+        ((total as f64 * LOWEST_TIER_SHARE).round() as usize)
+            .saturating_sub((calibration as f64 * CALIBRATION_LOWEST).round() as usize)
+    } else {
+        (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize
+    }
+    .min(slots.len());
+    let rest = slots.len() - lowest;
+    let mut upper: Vec<i64> = Vec::with_capacity(rest);
+    let w = UPPER_TIERS[y];
+    let counts = apportion(rest as i64, &[w[0], w[1], w[2], w[3], 0.0]);
+    for (k, n) in counts.iter().enumerate().take(4) {
+        upper.extend(std::iter::repeat_n(UPPER[k], *n as usize));
+    }
+    for (j, i) in slots.into_iter().enumerate() {
+        people[i].tiers[y] = Some(if j < lowest {
+            20_000
         } else {
-            (slots.len() as f64 * LOWEST_TIER_SHARE).round() as usize
-        }
-        .min(slots.len());
-        let rest = slots.len() - lowest;
-        let mut upper: Vec<i64> = Vec::with_capacity(rest);
-        let w = UPPER_TIERS[y];
-        let counts = apportion(rest as i64, &[w[0], w[1], w[2], w[3], 0.0]);
-        for (k, n) in counts.iter().enumerate().take(4) {
-            upper.extend(std::iter::repeat_n(UPPER[k], *n as usize));
-        }
-        for (j, i) in slots.into_iter().enumerate() {
-            people[i].tiers[y] = Some(if j < lowest {
-                20_000
-            } else {
-                upper[j - lowest]
-            });
-        }
-        // The calibration group pays the lowest tier until its file is written.
-        for i in payers {
-            if people[i].calibration[y] {
-                people[i].tiers[y] = Some(20_000);
-            }
+            upper[j - lowest]
+        });
+    }
+    // The calibration group pays the lowest tier until its file is written.
+    for i in payers {
+        if people[i].calibration[y] {
+            people[i].tiers[y] = Some(20_000);
         }
     }
-    people
+}
+
+/// Year `y`'s tiers of the payers about to reach benefit age, shuffled over the cohort tiers.
+fn cohort_tiers(mk: &mut Maker, people: &mut [Person], payers: &[usize], y: usize) {
+    let mut cohort: Vec<usize> = payers
+        .iter()
+        .copied()
+        .filter(|i| matches!(people[*i].role, Role::Cohort(_)))
+        .collect();
+    mk.rng.shuffle(&mut cohort);
+    let weights: [f64; 5] = [
+        COHORT_TIERS[0].1,
+        COHORT_TIERS[1].1,
+        COHORT_TIERS[2].1,
+        0.0,
+        0.0,
+    ];
+    let counts = apportion(cohort.len() as i64, &weights);
+    let mut tiers: Vec<i64> = Vec::new();
+    for (k, n) in counts.iter().enumerate().take(3) {
+        tiers.extend(std::iter::repeat_n(COHORT_TIERS[k].0, *n as usize));
+    }
+    for (i, t) in cohort.iter().zip(tiers) {
+        people[*i].tiers[y] = Some(t);
+    }
 }
 
 /// The date a contribution of `year` is paid: Jan 15 for someone reaching benefit age that year

@@ -3,7 +3,9 @@
 
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
+use yanglao_eval::Evaluation;
 use yanglao_ops::books::fund::Statement;
+use yanglao_ops::evaluation::{Contributors, Measured};
 use yanglao_ops::{Ctx, OpsError};
 
 use crate::plan::COUNTIES;
@@ -97,27 +99,48 @@ pub fn checks(
     s: &Statement,
 ) -> Result<Vec<Check>, OpsError> {
     let m = &g.outcome.measured;
-    let e = &g.outcome.evaluation;
     let mut c = Checks {
         scale,
         out: Vec::new(),
     };
-    let contributors = |y: i32| {
-        m.contributors
-            .get(&y)
-            .and_then(|x| x.get(""))
-            .copied()
-            .unwrap_or_default()
-    };
+    contributors(ctx, &mut c, m)?;
+    recipients(ctx, &mut c, m)?;
+    fund(&mut c, s);
+    budget(ctx, &mut c)?;
+    surveys(&mut c, m);
+    recovery(ctx, &mut c)?;
+    counties(&mut c, m);
+    banks(ctx, &mut c)?;
+    evaluation(&mut c, &g.outcome.evaluation);
+    Ok(c.out)
+}
+
+/// The city's contributors of year `y`.
+fn city_contributors(m: &Measured, y: i32) -> Contributors {
+    m.contributors
+        .get(&y)
+        .and_then(|x| x.get(""))
+        .copied()
+        .unwrap_or_default()
+}
+
+/// Contributors: by year and kind, their change, the target and the lowest tier's share.
+fn contributors(ctx: &mut Ctx, c: &mut Checks, m: &Measured) -> Result<(), OpsError> {
+    let scale = c.scale;
     for (y, v) in [(2021, 15.17), (2022, 12.23), (2023, 11.73)] {
-        c.wan(&format!("{y} 年参保缴费人数"), v, 2, contributors(y).total);
+        c.wan(
+            &format!("{y} 年参保缴费人数"),
+            v,
+            2,
+            city_contributors(m, y).total,
+        );
     }
-    let c23 = contributors(2023);
+    let c23 = city_contributors(m, 2023);
     c.wan("2023 年个人缴费人数", 8.9, 1, c23.self_paid);
     c.wan("2023 年政府代缴人数", 3.19, 2, c23.government_paid);
     c.wan("2023 年代缴又自行缴费人数", 0.36, 2, c23.both);
-    let c21 = contributors(2021).total as f64;
-    let c22 = contributors(2022).total as f64;
+    let c21 = city_contributors(m, 2021).total as f64;
+    let c22 = city_contributors(m, 2022).total as f64;
     let c23t = c23.total as f64;
     c.slip(
         "2021–2023 年缴费人数降幅",
@@ -147,7 +170,11 @@ pub fn checks(
         lowest_tier_share(ctx)?,
         "以自行缴费人员为基数",
     );
-    // Recipients and payments.
+    Ok(())
+}
+
+/// Recipients and payments.
+fn recipients(ctx: &mut Ctx, c: &mut Checks, m: &Measured) -> Result<(), OpsError> {
     let (r21, r22, r23) = (
         yanglao_ops::evaluation::measure_recipients(ctx, 2021)?,
         yanglao_ops::evaluation::measure_recipients(ctx, 2022)?,
@@ -182,13 +209,20 @@ pub fn checks(
         "—".into(),
         "基本养老保险的缴费数据不在本系统中，不予复现",
     );
-    // The fund.
+    Ok(())
+}
+
+/// The fund statement.
+fn fund(c: &mut Checks, s: &Statement) {
     c.wan_yuan("上年结余", 15_906.48, s.brought_forward_fen);
     c.wan_yuan("本年收入", 9_333.01, s.income_fen);
     c.wan_yuan("本年支出", 3_532.47, s.expenditure_fen);
     c.wan_yuan("年末结余（本年结余）", 5_800.54, s.surplus_fen);
     c.wan_yuan("年末滚存结余", 21_707.02, s.closing_fen);
-    // Budget and spending.
+}
+
+/// The budget and what was spent, by level and kind.
+fn budget(ctx: &mut Ctx, c: &mut Checks) -> Result<(), OpsError> {
     let x = yanglao_ops::books::budget::execution(ctx, 2023, 0.9)?;
     c.wan_yuan("财政补助预算合计", 4_534.36, x.total.budget_fen);
     c.wan_yuan("财政补助实际支出合计", 4_461.65, x.total.spent_fen);
@@ -218,7 +252,11 @@ pub fn checks(
         x.total.execution_rate.unwrap_or(0.0) * 100.0,
         "",
     );
-    // Surveys.
+    Ok(())
+}
+
+/// The surveys.
+fn surveys(c: &mut Checks, m: &Measured) {
     let metric = |k: &str| m.city.get(k).and_then(|v| v.value).map_or(0.0, dec);
     c.pct("政策知晓率", 79.64, 2, metric("policy_awareness_pct"), "");
     c.pct(
@@ -235,7 +273,11 @@ pub fn checks(
         metric("recipient_satisfaction_pct"),
         "",
     );
-    // Recovery.
+}
+
+/// Overpayments after death and what was recovered.
+fn recovery(ctx: &mut Ctx, c: &mut Checks) -> Result<(), OpsError> {
+    let scale = c.scale;
     let f = yanglao_ops::deaths::figures(ctx, Some(2023))?;
     let cases: i64 = f.iter().map(|x| x.cases_opened).sum();
     let recovered: i64 = f.iter().map(|x| x.recovered_fen).sum();
@@ -255,7 +297,11 @@ pub fn checks(
         recovered == expected_fen,
         "截至评价时已追回",
     );
-    // Counties.
+    Ok(())
+}
+
+/// The counties named: late payrolls and falling contributors.
+fn counties(c: &mut Checks, m: &Measured) {
     let late: Vec<&str> = COUNTIES
         .iter()
         .copied()
@@ -303,7 +349,10 @@ pub fn checks(
             .unwrap_or_default(),
         "原报告印为 4.10%（无负号），与同比 −4.12% 不符",
     );
-    // The banks.
+}
+
+/// The interest rates the banks actually applied.
+fn banks(ctx: &mut Ctx, c: &mut Checks) -> Result<(), OpsError> {
     let shortfalls = yanglao_ops::books::bank::interest_check(ctx, 2023)?;
     let applied = |county: &str| {
         shortfalls
@@ -314,7 +363,11 @@ pub fn checks(
     };
     c.pct("城区银行实际计息利率", 0.2, 1, applied(COUNTIES[0]), "");
     c.pct("郊区银行实际计息利率", 0.35, 2, applied(COUNTIES[2]), "");
-    // The evaluation.
+    Ok(())
+}
+
+/// The evaluation: the scores by level, the total and the grade.
+fn evaluation(c: &mut Checks, e: &Evaluation) {
     for (k, label, v) in [
         ("A", "决策", 8.94),
         ("B", "过程", 20.95),
@@ -339,7 +392,6 @@ pub fn checks(
         "",
     );
     c.exact("等级", "良", e.grade.to_string(), "");
-    Ok(c.out)
 }
 
 /// The share of 2023's self-payers at the lowest tier, percent.

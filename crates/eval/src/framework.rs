@@ -301,6 +301,56 @@ impl Parser<'_> {
     }
 
     fn indicator(&mut self, t: &Table, line: usize, known_metrics: &[&str]) -> Option<Indicator> {
+        self.unknown_keys(t);
+        let code = self.str_key(t, "code", line, true)?;
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            self.err(
+                line,
+                "E-FRAMEWORK-CODE",
+                format!("指标代码“{code}”应由字母和数字组成，如 C11"),
+            );
+            return None;
+        }
+        let name = self.str_key(t, "name", line, true).unwrap_or_default();
+        let parent = self.str_key(t, "parent", line, false);
+        let points = self.points(t, &code, line);
+        let target = self.dec_key(t, "target", line);
+        let target_text = self.str_key(t, "target_text", line, false);
+        let unit = self.str_key(t, "unit", line, false).unwrap_or_default();
+        let metric = self.str_key(t, "metric", line, false);
+        let criterion = self
+            .str_key(t, "criterion", line, false)
+            .unwrap_or_default();
+        let rule_name = self.str_key(t, "rule", line, false);
+        let rule = match rule_name.as_deref() {
+            None => None,
+            Some(r) => self.rule(t, &code, r, target, points, line),
+        };
+        if let Some(rule) = &rule {
+            self.check_metric(line, &code, rule, metric.as_deref(), known_metrics);
+        }
+        let target_text = target_text.unwrap_or_else(|| {
+            target
+                .map(|t| format!("{}{unit}", t.normalize()))
+                .unwrap_or_default()
+        });
+        Some(Indicator {
+            level: 0,
+            code,
+            name,
+            parent,
+            points,
+            target_text,
+            unit,
+            metric,
+            rule,
+            criterion,
+            line,
+        })
+    }
+
+    /// Every key of an indicator is one the framework knows.
+    fn unknown_keys(&mut self, t: &Table) {
         const KEYS: [&str; 13] = [
             "code",
             "name",
@@ -326,18 +376,11 @@ impl Parser<'_> {
                 );
             }
         }
-        let code = self.str_key(t, "code", line, true)?;
-        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-            self.err(
-                line,
-                "E-FRAMEWORK-CODE",
-                format!("指标代码“{code}”应由字母和数字组成，如 C11"),
-            );
-            return None;
-        }
-        let name = self.str_key(t, "name", line, true).unwrap_or_default();
-        let parent = self.str_key(t, "parent", line, false);
-        let points = match self.dec_key(t, "points", line) {
+    }
+
+    /// An indicator's points: required, and not negative (zero when wrong).
+    fn points(&mut self, t: &Table, code: &str, line: usize) -> Decimal {
+        match self.dec_key(t, "points", line) {
             Some(p) if p >= Decimal::ZERO => p,
             Some(_) => {
                 self.err(line, "E-FRAMEWORK-POINTS", format!("{code} 的分值不能为负"));
@@ -353,61 +396,44 @@ impl Parser<'_> {
                 }
                 Decimal::ZERO
             }
-        };
-        let target = self.dec_key(t, "target", line);
-        let target_text = self.str_key(t, "target_text", line, false);
-        let unit = self.str_key(t, "unit", line, false).unwrap_or_default();
-        let metric = self.str_key(t, "metric", line, false);
-        let criterion = self
-            .str_key(t, "criterion", line, false)
-            .unwrap_or_default();
-        let rule_name = self.str_key(t, "rule", line, false);
-        let rule = match rule_name.as_deref() {
-            None => None,
-            Some(r) => self.rule(t, &code, r, target, points, line),
-        };
-        if let (Some(rule), Some(m)) = (&rule, &metric) {
-            if !rule.needs_metric() {
-                self.err(
-                    line,
-                    "E-FRAMEWORK-METRIC",
-                    format!("{code} 为评价人判断指标，不应指定数据指标 metric"),
-                );
-            } else if !known_metrics.contains(&m.as_str()) {
-                self.err(
-                    line,
-                    "E-FRAMEWORK-METRIC-UNKNOWN",
-                    format!("{code} 的数据指标“{m}”不在本系统可计算的指标目录中"),
-                );
+        }
+    }
+
+    /// A rule reading the data names a metric the system computes; a judgement names none.
+    fn check_metric(
+        &mut self,
+        line: usize,
+        code: &str,
+        rule: &Rule,
+        metric: Option<&str>,
+        known_metrics: &[&str],
+    ) {
+        match metric {
+            Some(m) => {
+                if !rule.needs_metric() {
+                    self.err(
+                        line,
+                        "E-FRAMEWORK-METRIC",
+                        format!("{code} 为评价人判断指标，不应指定数据指标 metric"),
+                    );
+                } else if !known_metrics.contains(&m) {
+                    self.err(
+                        line,
+                        "E-FRAMEWORK-METRIC-UNKNOWN",
+                        format!("{code} 的数据指标“{m}”不在本系统可计算的指标目录中"),
+                    );
+                }
+            }
+            None => {
+                if rule.needs_metric() {
+                    self.err(
+                        line,
+                        "E-FRAMEWORK-METRIC",
+                        format!("{code} 按“{}”计分，须指定数据指标 metric", rule.name_zh()),
+                    );
+                }
             }
         }
-        if let (Some(rule), None) = (&rule, &metric) {
-            if rule.needs_metric() {
-                self.err(
-                    line,
-                    "E-FRAMEWORK-METRIC",
-                    format!("{code} 按“{}”计分，须指定数据指标 metric", rule.name_zh()),
-                );
-            }
-        }
-        let target_text = target_text.unwrap_or_else(|| {
-            target
-                .map(|t| format!("{}{unit}", t.normalize()))
-                .unwrap_or_default()
-        });
-        Some(Indicator {
-            level: 0,
-            code,
-            name,
-            parent,
-            points,
-            target_text,
-            unit,
-            metric,
-            rule,
-            criterion,
-            line,
-        })
     }
 
     fn rule(
@@ -456,19 +482,7 @@ impl Parser<'_> {
             }
             "pass_fail" => {
                 let target = need_target(self)?;
-                let cmp = match self.str_key(t, "comparison", line, false).as_deref() {
-                    None | Some(">=") => Cmp::AtLeast,
-                    Some("<=") => Cmp::AtMost,
-                    Some("==") => Cmp::Equal,
-                    Some(other) => {
-                        self.err(
-                            line,
-                            "E-FRAMEWORK-RULE",
-                            format!("{code} 的比较方式“{other}”无效（可用 >=、<=、==）"),
-                        );
-                        return None;
-                    }
-                };
+                let cmp = self.comparison(t, code, line)?;
                 Some(Rule::PassFail { cmp, target })
             }
             "deductions" => {
@@ -483,66 +497,7 @@ impl Parser<'_> {
                 Some(Rule::Deductions { per_item })
             }
             "judgement" => Some(Rule::Judgement),
-            "bands" => {
-                let Some(arr) = t.get("bands").and_then(Item::as_array) else {
-                    self.err(line, "E-FRAMEWORK-RULE", format!("{code} 按分档计分，须给出 bands = [{{ min = …, max = …, score = … }}, …]"));
-                    return None;
-                };
-                let mut bands = Vec::new();
-                for v in arr.iter() {
-                    let l = self.line(v.span()).max(line);
-                    let Some(b) = v.as_inline_table() else {
-                        self.err(
-                            l,
-                            "E-FRAMEWORK-RULE",
-                            format!("{code} 的每一档应为 {{ min = …, max = …, score = … }}"),
-                        );
-                        continue;
-                    };
-                    let source = self.source;
-                    let get = |k: &str| b.get(k).and_then(|v| dec_of(v, source));
-                    for (k, _) in b.iter() {
-                        if !["min", "max", "score"].contains(&k) {
-                            self.err(
-                                l,
-                                "E-FRAMEWORK-UNKNOWN-KEY",
-                                format!("{code} 分档中的未知项 {k}"),
-                            );
-                        }
-                    }
-                    let Some(score) = get("score") else {
-                        self.err(
-                            l,
-                            "E-FRAMEWORK-RULE",
-                            format!("{code} 的分档缺少得分 score"),
-                        );
-                        continue;
-                    };
-                    if score < Decimal::ZERO || score > points {
-                        self.err(
-                            l,
-                            "E-FRAMEWORK-RULE",
-                            format!("{code} 的分档得分 {score} 超出 0 到 {points} 分"),
-                        );
-                    }
-                    let (min, max) = (get("min"), get("max"));
-                    if let (Some(a), Some(b)) = (min, max) {
-                        if a > b {
-                            self.err(
-                                l,
-                                "E-FRAMEWORK-RULE",
-                                format!("{code} 的分档下限 {a} 大于上限 {b}"),
-                            );
-                        }
-                    }
-                    bands.push(Band { min, max, score });
-                }
-                if bands.is_empty() {
-                    self.err(line, "E-FRAMEWORK-RULE", format!("{code} 没有有效的分档"));
-                    return None;
-                }
-                Some(Rule::Bands(bands))
-            }
+            "bands" => self.bands(t, code, points, line),
             other => {
                 self.err(
                     line,
@@ -554,9 +509,127 @@ impl Parser<'_> {
         }
     }
 
+    /// The comparison of a pass/fail rule (`>=` unless given).
+    fn comparison(&mut self, t: &Table, code: &str, line: usize) -> Option<Cmp> {
+        match self.str_key(t, "comparison", line, false).as_deref() {
+            None | Some(">=") => Some(Cmp::AtLeast),
+            Some("<=") => Some(Cmp::AtMost),
+            Some("==") => Some(Cmp::Equal),
+            Some(other) => {
+                self.err(
+                    line,
+                    "E-FRAMEWORK-RULE",
+                    format!("{code} 的比较方式“{other}”无效（可用 >=、<=、==）"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The bands of a banded rule; none valid: an error.
+    fn bands(&mut self, t: &Table, code: &str, points: Decimal, line: usize) -> Option<Rule> {
+        let Some(arr) = t.get("bands").and_then(Item::as_array) else {
+            self.err(
+                line,
+                "E-FRAMEWORK-RULE",
+                format!("{code} 按分档计分，须给出 bands = [{{ min = …, max = …, score = … }}, …]"),
+            );
+            return None;
+        };
+        let mut bands = Vec::new();
+        for v in arr.iter() {
+            if let Some(b) = self.band(v, code, points, line) {
+                bands.push(b);
+            }
+        }
+        if bands.is_empty() {
+            self.err(line, "E-FRAMEWORK-RULE", format!("{code} 没有有效的分档"));
+            return None;
+        }
+        Some(Rule::Bands(bands))
+    }
+
+    /// One band, `{ min = …, max = …, score = … }`; `None` when it cannot be used.
+    fn band(&mut self, v: &Value, code: &str, points: Decimal, line: usize) -> Option<Band> {
+        let l = self.line(v.span()).max(line);
+        let Some(b) = v.as_inline_table() else {
+            self.err(
+                l,
+                "E-FRAMEWORK-RULE",
+                format!("{code} 的每一档应为 {{ min = …, max = …, score = … }}"),
+            );
+            return None;
+        };
+        let source = self.source;
+        let get = |k: &str| b.get(k).and_then(|v| dec_of(v, source));
+        for (k, _) in b.iter() {
+            if !["min", "max", "score"].contains(&k) {
+                self.err(
+                    l,
+                    "E-FRAMEWORK-UNKNOWN-KEY",
+                    format!("{code} 分档中的未知项 {k}"),
+                );
+            }
+        }
+        let Some(score) = get("score") else {
+            self.err(
+                l,
+                "E-FRAMEWORK-RULE",
+                format!("{code} 的分档缺少得分 score"),
+            );
+            return None;
+        };
+        if score < Decimal::ZERO || score > points {
+            self.err(
+                l,
+                "E-FRAMEWORK-RULE",
+                format!("{code} 的分档得分 {score} 超出 0 到 {points} 分"),
+            );
+        }
+        let (min, max) = (get("min"), get("max"));
+        if let (Some(a), Some(b)) = (min, max) {
+            if a > b {
+                self.err(
+                    l,
+                    "E-FRAMEWORK-RULE",
+                    format!("{code} 的分档下限 {a} 大于上限 {b}"),
+                );
+            }
+        }
+        Some(Band { min, max, score })
+    }
+
     /// Parents exist, codes extend their parent's, levels go three deep, leaves carry a rule and
     /// branches none, and points add up to each parent and to the total.
     fn structure(&mut self, fw: &mut Framework) {
+        self.levels(fw);
+        let mut problems = branch_problems(fw);
+        let top: Vec<&Indicator> = fw.top().collect();
+        let sum: Decimal = top.iter().map(|i| i.points).sum();
+        if !top.is_empty() && sum != fw.total {
+            let listed: Vec<String> = top
+                .iter()
+                .map(|c| format!("{} {}", c.code, c.points.normalize()))
+                .collect();
+            problems.push((
+                top[0].line,
+                "E-FRAMEWORK-TOTAL",
+                format!(
+                    "一级指标分值合计 {}（{}），应为总分 {}",
+                    sum.normalize(),
+                    listed.join("、"),
+                    fw.total.normalize()
+                ),
+            ));
+        }
+        for (line, code, message) in problems {
+            self.err(line, code, message);
+        }
+    }
+
+    /// Sets each indicator's level from its parents: parents exist, codes extend their parent's,
+    /// levels go three deep.
+    fn levels(&mut self, fw: &mut Framework) {
         let codes: BTreeSet<String> = fw.indicators.iter().map(|i| i.code.clone()).collect();
         let parent_of: BTreeMap<String, Option<String>> = fw
             .indicators
@@ -602,73 +675,57 @@ impl Parser<'_> {
                 }
             }
         }
-        let mut problems = Vec::new();
-        for ind in &fw.indicators {
-            let children: Vec<&Indicator> = fw.children(&ind.code).collect();
-            if children.is_empty() {
-                if ind.rule.is_none() {
-                    problems.push((
-                        ind.line,
-                        "E-FRAMEWORK-RULE-MISSING",
-                        format!("末级指标 {} 缺少计分规则 rule", ind.code),
-                    ));
-                }
-                if ind.level != 3 && ind.parent.is_some() {
-                    // A second-level leaf is allowed (some frameworks have two levels).
-                }
-            } else {
-                if ind.rule.is_some() {
-                    problems.push((
-                        ind.line,
-                        "E-FRAMEWORK-RULE",
-                        format!(
-                            "{} 有下级指标，其得分为下级之和，不应指定计分规则",
-                            ind.code
-                        ),
-                    ));
-                }
-                let sum: Decimal = children.iter().map(|c| c.points).sum();
-                if sum != ind.points {
-                    let listed: Vec<String> = children
-                        .iter()
-                        .map(|c| format!("{} {}", c.code, c.points.normalize()))
-                        .collect();
-                    problems.push((
-                        ind.line,
-                        "E-FRAMEWORK-POINTS-SUM",
-                        format!(
-                            "{} 分值 {}，其下级指标合计 {}（{}）",
-                            ind.code,
-                            ind.points.normalize(),
-                            sum.normalize(),
-                            listed.join("、")
-                        ),
-                    ));
-                }
+    }
+}
+
+/// Leaves carry a rule and branches none, and a branch's points are its children's sum.
+fn branch_problems(fw: &Framework) -> Vec<(usize, &'static str, String)> {
+    let mut problems = Vec::new();
+    for ind in &fw.indicators {
+        let children: Vec<&Indicator> = fw.children(&ind.code).collect();
+        if children.is_empty() {
+            if ind.rule.is_none() {
+                problems.push((
+                    ind.line,
+                    "E-FRAMEWORK-RULE-MISSING",
+                    format!("末级指标 {} 缺少计分规则 rule", ind.code),
+                ));
+            }
+            if ind.level != 3 && ind.parent.is_some() {
+                // A second-level leaf is allowed (some frameworks have two levels).
+            }
+        } else {
+            if ind.rule.is_some() {
+                problems.push((
+                    ind.line,
+                    "E-FRAMEWORK-RULE",
+                    format!(
+                        "{} 有下级指标，其得分为下级之和，不应指定计分规则",
+                        ind.code
+                    ),
+                ));
+            }
+            let sum: Decimal = children.iter().map(|c| c.points).sum();
+            if sum != ind.points {
+                let listed: Vec<String> = children
+                    .iter()
+                    .map(|c| format!("{} {}", c.code, c.points.normalize()))
+                    .collect();
+                problems.push((
+                    ind.line,
+                    "E-FRAMEWORK-POINTS-SUM",
+                    format!(
+                        "{} 分值 {}，其下级指标合计 {}（{}）",
+                        ind.code,
+                        ind.points.normalize(),
+                        sum.normalize(),
+                        listed.join("、")
+                    ),
+                ));
             }
         }
-        let top: Vec<&Indicator> = fw.top().collect();
-        let sum: Decimal = top.iter().map(|i| i.points).sum();
-        if !top.is_empty() && sum != fw.total {
-            let listed: Vec<String> = top
-                .iter()
-                .map(|c| format!("{} {}", c.code, c.points.normalize()))
-                .collect();
-            problems.push((
-                top[0].line,
-                "E-FRAMEWORK-TOTAL",
-                format!(
-                    "一级指标分值合计 {}（{}），应为总分 {}",
-                    sum.normalize(),
-                    listed.join("、"),
-                    fw.total.normalize()
-                ),
-            ));
-        }
-        for (line, code, message) in problems {
-            self.err(line, code, message);
-        }
     }
+    problems
 }
 
 #[cfg(test)]

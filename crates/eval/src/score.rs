@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 
-use crate::framework::{Framework, Indicator, Rule};
+use crate::framework::{Band, Cmp, Framework, Indicator, Rule};
 use crate::{fmt2, grade, round2};
 
 /// What the data says for one metric.
@@ -129,110 +129,154 @@ pub fn check_worksheet(
             );
             continue;
         };
-        if e.reason.trim().is_empty() {
-            bad(
-                "E-WORKSHEET-NO-REASON",
-                format!("{} 的评分没有理由：任何判断都须写明理由", e.code),
-            );
-        }
-        if e.evidence.trim().is_empty() {
-            bad(
-                "E-WORKSHEET-NO-EVIDENCE",
-                format!("{} 的评分没有证据索引（如底稿编号、文件名）", e.code),
-            );
-        }
-        if e.points < Decimal::ZERO || e.points > ind.points {
-            bad(
-                "E-WORKSHEET-POINTS",
-                format!(
-                    "{} 的分数 {} 超出 0 到 {} 分",
-                    e.code,
-                    e.points.normalize(),
-                    ind.points.normalize()
-                ),
-            );
-        }
+        check_line(e, ind, &mut bad);
         let rule = ind.rule.as_ref().expect("leaves have rules");
-        let has_data = ind
-            .metric
-            .as_ref()
-            .and_then(|m| measured.get(m))
-            .is_some_and(|m| m.value.is_some());
         match e.kind {
-            WorksheetKind::Score => {
-                if rule.needs_metric() && has_data {
-                    bad(
-                        "E-WORKSHEET-DATA-INDICATOR",
-                        format!("{} 由数据计分（{}），不能在底稿中直接打分；如有问题请录入扣分并写明理由", e.code, rule.name_zh()),
-                    );
-                }
-                if let Some(first) = scored.insert(&e.code, e.row) {
-                    bad(
-                        "E-WORKSHEET-DUPLICATE",
-                        format!("{} 已在第 {first} 行打分", e.code),
-                    );
-                }
-            }
+            WorksheetKind::Score => check_score(e, ind, rule, measured, &mut scored, &mut bad),
             WorksheetKind::Deduction => {
-                if !matches!(rule, Rule::Deductions { .. } | Rule::Judgement) {
-                    bad(
-                        "E-WORKSHEET-DEDUCTION-RULE",
-                        format!("{} 按“{}”计分，不接受扣分项", e.code, rule.name_zh()),
-                    );
-                }
                 let d = deducted.entry(&e.code).or_default();
                 *d += e.points;
-                // What is left to deduct from: the points less what the data already deducts,
-                // or the evaluator's own score of a judged indicator.
-                let (left, from) = match rule {
-                    Rule::Deductions { per_item } => {
-                        let items = ind
-                            .metric
-                            .as_ref()
-                            .and_then(|m| measured.get(m))
-                            .filter(|m| m.value.is_some())
-                            .map_or(0, |m| m.items.len());
-                        let by_data = Decimal::from(items as i64) * *per_item;
-                        (
-                            (ind.points - by_data).max(Decimal::ZERO),
-                            format!(
-                                "分值 {} 分减去数据发现的 {items} 项扣分 {} 分",
-                                ind.points.normalize(),
-                                fmt2(by_data)
-                            ),
-                        )
-                    }
-                    Rule::Judgement => match judged.get(e.code.as_str()) {
-                        Some(j) => (*j, format!("评价人给的 {} 分", j.normalize())),
-                        None => (ind.points, format!("分值 {} 分", ind.points.normalize())),
-                    },
-                    _ => (ind.points, format!("分值 {} 分", ind.points.normalize())),
-                };
-                if *d > ind.points {
-                    bad(
-                        "E-WORKSHEET-POINTS",
-                        format!(
-                            "{} 的扣分合计 {} 超过其分值 {}",
-                            e.code,
-                            d.normalize(),
-                            ind.points.normalize()
-                        ),
-                    );
-                } else if *d > left {
-                    bad(
-                        "E-WORKSHEET-DEDUCTION-EXCEEDS",
-                        format!(
-                            "{} 的扣分合计 {} 分（“分值”列）超过可扣的 {} 分（{from}）：扣分不能使得分低于 0，请核对扣分",
-                            e.code,
-                            d.normalize(),
-                            fmt2(left)
-                        ),
-                    );
-                }
+                check_deduction(e, ind, rule, measured, &judged, *d, &mut bad);
             }
         }
     }
     out
+}
+
+/// What every line needs: a reason, evidence, and points within the indicator's.
+fn check_line(e: &WorksheetEntry, ind: &Indicator, bad: &mut impl FnMut(&'static str, String)) {
+    if e.reason.trim().is_empty() {
+        bad(
+            "E-WORKSHEET-NO-REASON",
+            format!("{} 的评分没有理由：任何判断都须写明理由", e.code),
+        );
+    }
+    if e.evidence.trim().is_empty() {
+        bad(
+            "E-WORKSHEET-NO-EVIDENCE",
+            format!("{} 的评分没有证据索引（如底稿编号、文件名）", e.code),
+        );
+    }
+    if e.points < Decimal::ZERO || e.points > ind.points {
+        bad(
+            "E-WORKSHEET-POINTS",
+            format!(
+                "{} 的分数 {} 超出 0 到 {} 分",
+                e.code,
+                e.points.normalize(),
+                ind.points.normalize()
+            ),
+        );
+    }
+}
+
+/// A score line: only for what the data does not answer, and once per indicator (`scored`: the
+/// row each indicator was first scored on).
+fn check_score<'s>(
+    e: &'s WorksheetEntry,
+    ind: &Indicator,
+    rule: &Rule,
+    measured: &BTreeMap<String, Measurement>,
+    scored: &mut BTreeMap<&'s str, usize>,
+    bad: &mut impl FnMut(&'static str, String),
+) {
+    let has_data = ind
+        .metric
+        .as_ref()
+        .and_then(|m| measured.get(m))
+        .is_some_and(|m| m.value.is_some());
+    if rule.needs_metric() && has_data {
+        bad(
+            "E-WORKSHEET-DATA-INDICATOR",
+            format!(
+                "{} 由数据计分（{}），不能在底稿中直接打分；如有问题请录入扣分并写明理由",
+                e.code,
+                rule.name_zh()
+            ),
+        );
+    }
+    if let Some(first) = scored.insert(&e.code, e.row) {
+        bad(
+            "E-WORKSHEET-DUPLICATE",
+            format!("{} 已在第 {first} 行打分", e.code),
+        );
+    }
+}
+
+/// A deduction line: only under a rule that takes deductions, and the indicator's deductions so
+/// far (`deducted`, this line's included) within what is left to deduct from.
+fn check_deduction(
+    e: &WorksheetEntry,
+    ind: &Indicator,
+    rule: &Rule,
+    measured: &BTreeMap<String, Measurement>,
+    judged: &BTreeMap<&str, Decimal>,
+    deducted: Decimal,
+    bad: &mut impl FnMut(&'static str, String),
+) {
+    if !matches!(rule, Rule::Deductions { .. } | Rule::Judgement) {
+        bad(
+            "E-WORKSHEET-DEDUCTION-RULE",
+            format!("{} 按“{}”计分，不接受扣分项", e.code, rule.name_zh()),
+        );
+    }
+    let (left, from) = deductible(e, ind, rule, measured, judged);
+    if deducted > ind.points {
+        bad(
+            "E-WORKSHEET-POINTS",
+            format!(
+                "{} 的扣分合计 {} 超过其分值 {}",
+                e.code,
+                deducted.normalize(),
+                ind.points.normalize()
+            ),
+        );
+    } else if deducted > left {
+        bad(
+            "E-WORKSHEET-DEDUCTION-EXCEEDS",
+            format!(
+                "{} 的扣分合计 {} 分（“分值”列）超过可扣的 {} 分（{from}）：扣分不能使得分低于 0，请核对扣分",
+                e.code,
+                deducted.normalize(),
+                fmt2(left)
+            ),
+        );
+    }
+}
+
+/// What is left to deduct from, and how that was reached: the points less what the data already
+/// deducts, or the evaluator's own score of a judged indicator.
+fn deductible(
+    e: &WorksheetEntry,
+    ind: &Indicator,
+    rule: &Rule,
+    measured: &BTreeMap<String, Measurement>,
+    judged: &BTreeMap<&str, Decimal>,
+) -> (Decimal, String) {
+    match rule {
+        Rule::Deductions { per_item } => {
+            let items = ind
+                .metric
+                .as_ref()
+                .and_then(|m| measured.get(m))
+                .filter(|m| m.value.is_some())
+                .map_or(0, |m| m.items.len());
+            let by_data = Decimal::from(items as i64) * *per_item;
+            (
+                (ind.points - by_data).max(Decimal::ZERO),
+                format!(
+                    "分值 {} 分减去数据发现的 {items} 项扣分 {} 分",
+                    ind.points.normalize(),
+                    fmt2(by_data)
+                ),
+            )
+        }
+        Rule::Judgement => match judged.get(e.code.as_str()) {
+            Some(j) => (*j, format!("评价人给的 {} 分", j.normalize())),
+            None => (ind.points, format!("分值 {} 分", ind.points.normalize())),
+        },
+        _ => (ind.points, format!("分值 {} 分", ind.points.normalize())),
+    }
 }
 
 fn clamp(score: Decimal, points: Decimal) -> Decimal {
@@ -326,23 +370,41 @@ pub fn score(
     }
 }
 
-fn score_one(
-    ind: &Indicator,
-    measured: &BTreeMap<String, Measurement>,
-    sheet: &[WorksheetEntry],
-) -> Scored {
-    let rule = ind.rule.as_ref().expect("leaves have rules");
-    let p = ind.points;
-    let pts = |d: Decimal| format!("{} 分", fmt2(d));
-    let mine: Vec<&WorksheetEntry> = sheet.iter().filter(|e| e.code == ind.code).collect();
-    let judged = mine.iter().find(|e| e.kind == WorksheetKind::Score);
-    let deductions: Vec<&&WorksheetEntry> = mine
-        .iter()
-        .filter(|e| e.kind == WorksheetKind::Deduction)
-        .collect();
-    let deducted: Decimal = deductions.iter().map(|e| e.points).sum();
-    let deduction_text = || {
-        deductions
+fn pts(d: Decimal) -> String {
+    format!("{} 分", fmt2(d))
+}
+
+/// A leaf's lines in the worksheet: the evaluator's score, if any, and the deductions.
+struct Lines<'a> {
+    judged: Option<&'a WorksheetEntry>,
+    deductions: Vec<&'a WorksheetEntry>,
+    /// The deductions' points, summed.
+    deducted: Decimal,
+}
+
+impl<'a> Lines<'a> {
+    fn of(sheet: &'a [WorksheetEntry], code: &str) -> Lines<'a> {
+        let mine: Vec<&WorksheetEntry> = sheet.iter().filter(|e| e.code == code).collect();
+        let judged = mine
+            .iter()
+            .copied()
+            .find(|e| e.kind == WorksheetKind::Score);
+        let deductions: Vec<&WorksheetEntry> = mine
+            .iter()
+            .copied()
+            .filter(|e| e.kind == WorksheetKind::Deduction)
+            .collect();
+        let deducted: Decimal = deductions.iter().map(|e| e.points).sum();
+        Lines {
+            judged,
+            deductions,
+            deducted,
+        }
+    }
+
+    /// The deductions in words, each with its reason and evidence.
+    fn text(&self) -> String {
+        self.deductions
             .iter()
             .map(|e| {
                 format!(
@@ -354,7 +416,17 @@ fn score_one(
             })
             .collect::<Vec<_>>()
             .join("；")
-    };
+    }
+}
+
+fn score_one(
+    ind: &Indicator,
+    measured: &BTreeMap<String, Measurement>,
+    sheet: &[WorksheetEntry],
+) -> Scored {
+    let rule = ind.rule.as_ref().expect("leaves have rules");
+    let p = ind.points;
+    let lines = Lines::of(sheet, &ind.code);
     let m = ind.metric.as_ref().and_then(|k| measured.get(k));
     let mut out = Scored {
         code: ind.code.clone(),
@@ -370,24 +442,7 @@ fn score_one(
     };
     let value = m.and_then(|m| m.value);
     if let (true, None) = (rule.needs_metric(), value) {
-        let why = m.map_or_else(|| "没有该项数据".to_string(), |m| m.note.clone());
-        match judged {
-            Some(j) => {
-                out.score = Some(round2(j.points));
-                out.actual = "见评价人判断".into();
-                out.source = "工作底稿";
-                out.basis = format!(
-                    "数据无法计算（{why}），由评价人判断：{}（证据：{}），得 {}",
-                    j.reason,
-                    j.evidence,
-                    pts(j.points)
-                );
-            }
-            None => {
-                out.actual = "无数据".into();
-                out.basis = format!("未评分：{why}；工作底稿中也没有该指标的判断");
-            }
-        }
+        without_data(&mut out, m, lines.judged);
         return out;
     }
     let m = m.cloned().unwrap_or_default();
@@ -400,151 +455,204 @@ fn score_one(
     let v = value.unwrap_or_default();
     let (score, basis) = match rule {
         Rule::Ratio { target } | Rule::Survey { threshold: target } => {
-            let t = *target;
-            if v >= t {
-                (
-                    p,
-                    format!(
-                        "完成值 {} 达到目标值 {}，得满分 {}",
-                        m.display,
-                        ind.target_text,
-                        pts(p)
-                    ),
-                )
-            } else {
-                let s = clamp(p * v / t, p);
-                (
-                    s,
-                    format!(
-                        "完成值 {} 未达目标值 {}：{} ÷ {} × {} = {}",
-                        m.display,
-                        ind.target_text,
-                        round2(v).normalize(),
-                        t.normalize(),
-                        p.normalize(),
-                        pts(s)
-                    ),
-                )
-            }
+            by_ratio(ind, &m, v, *target)
         }
-        Rule::PassFail { cmp, target } => {
-            if cmp.holds(v, *target) {
-                (
-                    p,
-                    format!(
-                        "{} {} {}，达标，得 {}",
-                        m.display,
-                        cmp.symbol(),
-                        target.normalize(),
-                        pts(p)
-                    ),
-                )
-            } else {
-                (
-                    Decimal::ZERO,
-                    format!(
-                        "{} 不满足 {} {}，不达标，得 0 分",
-                        m.display,
-                        cmp.symbol(),
-                        target.normalize()
-                    ),
-                )
-            }
-        }
-        Rule::Bands(bands) => match bands.iter().find(|b| b.holds(v)) {
-            Some(b) => {
-                let range = match (b.min, b.max) {
-                    (Some(a), Some(z)) => format!("{} 至 {}", a.normalize(), z.normalize()),
-                    (Some(a), None) => format!("不低于 {}", a.normalize()),
-                    (None, Some(z)) => format!("不高于 {}", z.normalize()),
-                    (None, None) => "任意值".into(),
-                };
-                (
-                    b.score,
-                    format!("完成值 {} 落在“{range}”档，得 {}", m.display, pts(b.score)),
-                )
-            }
-            None => (
-                Decimal::ZERO,
-                format!("完成值 {} 不在任何计分档内，得 0 分", m.display),
-            ),
+        Rule::PassFail { cmp, target } => pass_fail(p, &m, v, *cmp, *target),
+        Rule::Bands(bands) => by_bands(&m, v, bands),
+        Rule::Deductions { per_item } => by_deductions(p, &m, *per_item, &lines),
+        Rule::Judgement => match judgement(&mut out, p, &lines) {
+            Some(scored) => scored,
+            None => return out,
         },
-        Rule::Deductions { per_item } => {
-            let n = Decimal::from(m.items.len() as i64);
-            let from_data = n * *per_item;
-            let s = clamp(p - from_data - deducted, p);
-            let mut parts = Vec::new();
-            if m.items.is_empty() {
-                parts.push("数据未发现扣分事项".to_string());
-            } else {
-                parts.push(format!(
-                    "数据发现 {} 项，每项扣 {} 分，共扣 {} 分：{}",
-                    m.items.len(),
-                    per_item.normalize(),
-                    fmt2(from_data),
-                    listed(&m.items)
-                ));
-            }
-            if !deductions.is_empty() {
-                parts.push(format!("评价人{}", deduction_text()));
-            }
-            (
-                s,
-                format!(
-                    "{}；满分 {} 扣减后得 {}",
-                    parts.join("；"),
-                    p.normalize(),
-                    pts(s)
-                ),
-            )
-        }
-        Rule::Judgement => {
-            out.actual = String::new();
-            out.source = "工作底稿";
-            match (judged, deductions.is_empty()) {
-                (Some(j), _) => {
-                    let s = clamp(j.points - deducted, p);
-                    let mut b = format!(
-                        "评价人判断：{}（证据：{}），给 {}",
-                        j.reason,
-                        j.evidence,
-                        pts(j.points)
-                    );
-                    if !deductions.is_empty() {
-                        b.push_str(&format!("；{}；得 {}", deduction_text(), pts(s)));
-                    }
-                    out.actual = j.reason.clone();
-                    (s, b)
-                }
-                (None, false) => {
-                    let s = clamp(p - deducted, p);
-                    out.actual = deductions
-                        .iter()
-                        .map(|e| e.reason.clone())
-                        .collect::<Vec<_>>()
-                        .join("；");
-                    (
-                        s,
-                        format!(
-                            "满分 {} 分，{}；得 {}",
-                            p.normalize(),
-                            deduction_text(),
-                            pts(s)
-                        ),
-                    )
-                }
-                (None, true) => {
-                    out.source = "无";
-                    out.basis = "未评分：评价人判断类指标，工作底稿中没有该指标的评分及理由".into();
-                    return out;
-                }
-            }
-        }
     };
     // Deductions entered against a data rule are refused by check_worksheet.
     out.score = Some(round2(score));
     out.basis = basis;
     out
+}
+
+/// A data rule without data: the evaluator's score if the worksheet has one, else unscored.
+fn without_data(out: &mut Scored, m: Option<&Measurement>, judged: Option<&WorksheetEntry>) {
+    let why = m.map_or_else(|| "没有该项数据".to_string(), |m| m.note.clone());
+    match judged {
+        Some(j) => {
+            out.score = Some(round2(j.points));
+            out.actual = "见评价人判断".into();
+            out.source = "工作底稿";
+            out.basis = format!(
+                "数据无法计算（{why}），由评价人判断：{}（证据：{}），得 {}",
+                j.reason,
+                j.evidence,
+                pts(j.points)
+            );
+        }
+        None => {
+            out.actual = "无数据".into();
+            out.basis = format!("未评分：{why}；工作底稿中也没有该指标的判断");
+        }
+    }
+}
+
+/// [`Rule::Ratio`] and [`Rule::Survey`]: full marks at the target, else in proportion.
+fn by_ratio(ind: &Indicator, m: &Measurement, v: Decimal, t: Decimal) -> (Decimal, String) {
+    let p = ind.points;
+    if v >= t {
+        (
+            p,
+            format!(
+                "完成值 {} 达到目标值 {}，得满分 {}",
+                m.display,
+                ind.target_text,
+                pts(p)
+            ),
+        )
+    } else {
+        let s = clamp(p * v / t, p);
+        (
+            s,
+            format!(
+                "完成值 {} 未达目标值 {}：{} ÷ {} × {} = {}",
+                m.display,
+                ind.target_text,
+                round2(v).normalize(),
+                t.normalize(),
+                p.normalize(),
+                pts(s)
+            ),
+        )
+    }
+}
+
+/// [`Rule::PassFail`]: full marks or none.
+fn pass_fail(
+    p: Decimal,
+    m: &Measurement,
+    v: Decimal,
+    cmp: Cmp,
+    target: Decimal,
+) -> (Decimal, String) {
+    if cmp.holds(v, target) {
+        (
+            p,
+            format!(
+                "{} {} {}，达标，得 {}",
+                m.display,
+                cmp.symbol(),
+                target.normalize(),
+                pts(p)
+            ),
+        )
+    } else {
+        (
+            Decimal::ZERO,
+            format!(
+                "{} 不满足 {} {}，不达标，得 0 分",
+                m.display,
+                cmp.symbol(),
+                target.normalize()
+            ),
+        )
+    }
+}
+
+/// [`Rule::Bands`]: the score of the first band that holds the value.
+fn by_bands(m: &Measurement, v: Decimal, bands: &[Band]) -> (Decimal, String) {
+    match bands.iter().find(|b| b.holds(v)) {
+        Some(b) => {
+            let range = match (b.min, b.max) {
+                (Some(a), Some(z)) => format!("{} 至 {}", a.normalize(), z.normalize()),
+                (Some(a), None) => format!("不低于 {}", a.normalize()),
+                (None, Some(z)) => format!("不高于 {}", z.normalize()),
+                (None, None) => "任意值".into(),
+            };
+            (
+                b.score,
+                format!("完成值 {} 落在“{range}”档，得 {}", m.display, pts(b.score)),
+            )
+        }
+        None => (
+            Decimal::ZERO,
+            format!("完成值 {} 不在任何计分档内，得 0 分", m.display),
+        ),
+    }
+}
+
+/// [`Rule::Deductions`]: full marks less each item the data finds and the evaluator's
+/// deductions.
+fn by_deductions(
+    p: Decimal,
+    m: &Measurement,
+    per_item: Decimal,
+    lines: &Lines<'_>,
+) -> (Decimal, String) {
+    let n = Decimal::from(m.items.len() as i64);
+    let from_data = n * per_item;
+    let s = clamp(p - from_data - lines.deducted, p);
+    let mut parts = Vec::new();
+    if m.items.is_empty() {
+        parts.push("数据未发现扣分事项".to_string());
+    } else {
+        parts.push(format!(
+            "数据发现 {} 项，每项扣 {} 分，共扣 {} 分：{}",
+            m.items.len(),
+            per_item.normalize(),
+            fmt2(from_data),
+            listed(&m.items)
+        ));
+    }
+    if !lines.deductions.is_empty() {
+        parts.push(format!("评价人{}", lines.text()));
+    }
+    (
+        s,
+        format!(
+            "{}；满分 {} 扣减后得 {}",
+            parts.join("；"),
+            p.normalize(),
+            pts(s)
+        ),
+    )
+}
+
+/// [`Rule::Judgement`]: the evaluator's score less deductions, or full marks less deductions;
+/// `None` (and `out` says why) when the worksheet has neither.
+fn judgement(out: &mut Scored, p: Decimal, lines: &Lines<'_>) -> Option<(Decimal, String)> {
+    out.actual = String::new();
+    out.source = "工作底稿";
+    match (lines.judged, lines.deductions.is_empty()) {
+        (Some(j), _) => {
+            let s = clamp(j.points - lines.deducted, p);
+            let mut b = format!(
+                "评价人判断：{}（证据：{}），给 {}",
+                j.reason,
+                j.evidence,
+                pts(j.points)
+            );
+            if !lines.deductions.is_empty() {
+                b.push_str(&format!("；{}；得 {}", lines.text(), pts(s)));
+            }
+            out.actual = j.reason.clone();
+            Some((s, b))
+        }
+        (None, false) => {
+            let s = clamp(p - lines.deducted, p);
+            out.actual = lines
+                .deductions
+                .iter()
+                .map(|e| e.reason.clone())
+                .collect::<Vec<_>>()
+                .join("；");
+            Some((
+                s,
+                format!("满分 {} 分，{}；得 {}", p.normalize(), lines.text(), pts(s)),
+            ))
+        }
+        (None, true) => {
+            out.source = "无";
+            out.basis = "未评分：评价人判断类指标，工作底稿中没有该指标的评分及理由".into();
+            None
+        }
+    }
 }
 
 #[cfg(test)]

@@ -488,56 +488,12 @@ impl Checker<'_> {
                         self.wrong_type(&e.value, "note", "字符串");
                     }
                 }
-                "region" => match &e.value.node {
-                    Node::Str(s) if !is_valid_region(s) => {
-                        self.bad_region(e.value.pos, s);
+                "region" => {
+                    if !self.section_region(&e.value, h, &mut region) {
                         region_ok = false;
-                    }
-                    Node::Str(s) => {
-                        if let Some(policy_region) = &h.region {
-                            if !within(s, policy_region) {
-                                self.error(
-                                    e.value.pos,
-                                    REGION_OUTSIDE,
-                                    format!(
-                                        "段落地区 {s} 不在文件的地区 {policy_region} 范围内（应为该地区或其下级）"
-                                    ),
-                                );
-                                region_ok = false;
-                            }
-                        }
-                        region = Some(s.clone());
-                    }
-                    _ => {
-                        self.wrong_type(&e.value, "region", "字符串");
-                        region_ok = false;
-                    }
-                },
-                key => {
-                    let spec = match h.scheme {
-                        Some(scheme) => keys_of(scheme).iter().find(|k| k.name == key).copied(),
-                        None => any_scheme_key(key).map(|(_, k)| k),
-                    };
-                    let Some(spec) = spec else {
-                        let hint = match (h.scheme, any_scheme_key(key)) {
-                            (Some(s), Some((other, _))) => {
-                                format!("（该参数属于 {other} 方案，不属于 {s} 方案）")
-                            }
-                            _ => String::new(),
-                        };
-                        self.error(
-                            e.key_pos,
-                            UNKNOWN_KEY,
-                            format!("{} 中的未知参数 {key}{hint}", h.array_name()),
-                        );
-                        continue;
-                    };
-                    draft.keys.insert(spec.name);
-                    // A bad value is reported and left out; the section still counts.
-                    if let Some(val) = self.value(spec, &e.value) {
-                        values.insert(spec.name, (val, e.key_pos));
                     }
                 }
+                key => self.section_value(e, key, h, &mut draft, &mut values),
             }
         }
         self.section_consistency(&values);
@@ -562,6 +518,72 @@ impl Checker<'_> {
             }
         }
         draft
+    }
+
+    /// A section's `region`, which replaces the file's (`region`); false when it is invalid or
+    /// outside the file's region.
+    fn section_region(&mut self, v: &Spanned, h: &Header, region: &mut Option<String>) -> bool {
+        match &v.node {
+            Node::Str(s) if !is_valid_region(s) => {
+                self.bad_region(v.pos, s);
+                false
+            }
+            Node::Str(s) => {
+                let mut ok = true;
+                if let Some(policy_region) = &h.region {
+                    if !within(s, policy_region) {
+                        self.error(
+                            v.pos,
+                            REGION_OUTSIDE,
+                            format!(
+                                "段落地区 {s} 不在文件的地区 {policy_region} 范围内（应为该地区或其下级）"
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                *region = Some(s.clone());
+                ok
+            }
+            _ => {
+                self.wrong_type(v, "region", "字符串");
+                false
+            }
+        }
+    }
+
+    /// A parameter of a section: a key of the file's scheme, its value checked into `values`.
+    fn section_value(
+        &mut self,
+        e: &Entry,
+        key: &str,
+        h: &Header,
+        draft: &mut Draft,
+        values: &mut BTreeMap<&'static str, (Val, usize)>,
+    ) {
+        let spec = match h.scheme {
+            Some(scheme) => keys_of(scheme).iter().find(|k| k.name == key).copied(),
+            None => any_scheme_key(key).map(|(_, k)| k),
+        };
+        let Some(spec) = spec else {
+            let hint = match (h.scheme, any_scheme_key(key)) {
+                (Some(s), Some((other, _))) => {
+                    format!("（该参数属于 {other} 方案，不属于 {s} 方案）")
+                }
+                _ => String::new(),
+            };
+            self.error(
+                e.key_pos,
+                UNKNOWN_KEY,
+                format!("{} 中的未知参数 {key}{hint}", h.array_name()),
+            );
+            return;
+        };
+        draft.keys.insert(spec.name);
+        // A bad value is reported and left out; the section still counts.
+        if let Some(val) = self.value(spec, &e.value) {
+            values.insert(spec.name, (val, e.key_pos));
+        }
     }
 
     /// Rules between keys of one section (employee scheme).

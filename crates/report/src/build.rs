@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
 use yanglao_domain::format_wan_yuan as wy;
-use yanglao_eval::{fmt2, Evaluation, Framework};
+use yanglao_eval::{fmt2, Evaluation, Framework, LevelScore};
 use yanglao_ops::books::budget::Execution;
 use yanglao_ops::books::fund::Statement;
 use yanglao_ops::evaluation::enrolment::{YearAnalysis, LAPSE_REASONS};
 use yanglao_ops::evaluation::survey::SurveyRates;
-use yanglao_ops::evaluation::{metric_zh, persons_text, Finding, Measured};
+use yanglao_ops::evaluation::{metric_zh, persons_text, Contributors, Finding, Measured};
 
 use crate::doc::{Block, Doc, Table};
 
@@ -58,45 +58,109 @@ fn numeral(i: usize) -> &'static str {
     NUMERALS.get(i).copied().unwrap_or("十")
 }
 
+/// What every chapter reads: the input, and the figures several chapters share.
+struct Chapter<'i, 'a> {
+    i: &'i Input<'a>,
+    y: i32,
+    /// The city's contributors in the report's year.
+    c_now: Contributors,
+    /// The city's payments in the report's year (人次).
+    payments: i64,
+}
+
+impl<'i, 'a> Chapter<'i, 'a> {
+    fn new(i: &'i Input<'a>) -> Self {
+        let mut c = Chapter {
+            i,
+            y: i.year,
+            c_now: Contributors::default(),
+            payments: i.measured.payments.get("").copied().unwrap_or(0),
+        };
+        c.c_now = c.contributors(i.year, "");
+        c
+    }
+
+    /// Contributors of county `c` (`""`: the city) in year `y`; all zero when the data has none.
+    fn contributors(&self, y: i32, c: &str) -> Contributors {
+        self.i
+            .measured
+            .contributors
+            .get(&y)
+            .and_then(|x| x.get(c))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Indicators left unscored under the first-level indicator `code`: (count, points).
+    fn unscored(&self, code: &str) -> (usize, Decimal) {
+        let left: Vec<_> = self
+            .i
+            .evaluation
+            .indicators
+            .iter()
+            .filter(|s| s.code.starts_with(code) && s.score.is_none())
+            .collect();
+        (left.len(), left.iter().map(|s| s.points).sum::<Decimal>())
+    }
+}
+
 /// Builds the report. The checks of [`Doc::inconsistencies`] are the caller's to run.
 pub fn report(i: &Input<'_>) -> Doc {
     let y = i.year;
-    let e = i.evaluation;
-    let m = i.measured;
     let title = format!("{y} 年城乡居民补充养老保险绩效评价报告");
     let mut d = Doc::new(&title);
-    check_scores(&mut d, i.framework, e);
+    check_scores(&mut d, i.framework, i.evaluation);
+    let c = Chapter::new(i);
+    cover(&mut d, &c, title);
+    basic_situation(&mut d, &c);
+    evaluation_work(&mut d, &c);
+    conclusion(&mut d, &c);
+    indicator_analysis(&mut d, &c);
+    outputs_and_effects(&mut d, &c);
+    problems(&mut d, &c);
+    recommendations(&mut d, &c);
+    annex(&mut d, &c);
+    d
+}
 
+/// The cover page, and the title again on the first page.
+fn cover(d: &mut Doc, c: &Chapter<'_, '_>, title: String) {
+    let (i, y) = (c.i, c.y);
     d.blocks.push(Block::Title(title.clone()));
     d.blocks.push(Block::Centered(format!(
         "评价对象：{} {y} 年城乡居民补充养老保险",
         i.place
     )));
-    d.blocks
-        .push(Block::Centered(format!("指标体系：{}", e.framework)));
+    d.blocks.push(Block::Centered(format!(
+        "指标体系：{}",
+        i.evaluation.framework
+    )));
     d.blocks.push(Block::Centered(
         "本报告由养老系统依据业务数据、问卷与评价工作底稿生成".into(),
     ));
     d.blocks.push(Block::PageBreak);
     d.blocks.push(Block::Title(title));
+}
 
-    // 一、基本情况
+/// 一、基本情况: background, content, objectives (table 1-1), funds (tables 1-2 and 1-3).
+fn basic_situation(d: &mut Doc, c: &Chapter<'_, '_>) {
     d.heading(1, "一、基本情况");
+    background(d, c);
+    project_content(d, c);
+    objectives(d, c);
+    funds(d, c);
+}
+
+/// （一）立项背景: contributors over three years, recipients and the fund.
+fn background(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y, m) = (c.i, c.y, c.i.measured);
     d.heading(2, "（一）立项背景");
-    let contributors = |y: i32, c: &str| {
-        m.contributors
-            .get(&y)
-            .and_then(|x| x.get(c))
-            .copied()
-            .unwrap_or_default()
-    };
-    let c_now = contributors(y, "");
     let years: Vec<i32> = (y - 2..=y).collect();
     let series: Vec<String> = years
         .iter()
-        .map(|yy| persons_text(contributors(*yy, "").total))
+        .map(|yy| persons_text(c.contributors(*yy, "").total))
         .collect();
-    let first = contributors(y - 2, "").total;
+    let first = c.contributors(y - 2, "").total;
     let mut text = format!(
         "{}城乡居民补充养老保险是在城乡居民基本养老保险基础上并行建立的补充养老保险制度。{}–{y} 年参保缴费人数依次为 {}",
         i.place,
@@ -107,7 +171,7 @@ pub fn report(i: &Input<'_>) -> Doc {
         d.fig(&format!("contributors.{yy}"), series[k].clone());
     }
     if first > 0 {
-        let change = pct_of(c_now.total - first, first).unwrap_or_default();
+        let change = pct_of(c.c_now.total - first, first).unwrap_or_default();
         text.push_str(&format!(
             "，{} 年间变动 {}",
             2,
@@ -130,18 +194,21 @@ pub fn report(i: &Input<'_>) -> Doc {
         d.fig("fund.closing", wy(s.closing_fen)),
     ));
     d.para(text);
+}
 
+/// （二）项目内容: the year's contributors by kind and the payments.
+fn project_content(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (y, c_now) = (c.y, c.c_now);
     d.heading(2, "（二）项目内容");
-    let payments = m.payments.get("").copied().unwrap_or(0);
     let mut text = format!(
         "{y} 年个人缴纳补充养老保险 {}，政府代缴 {}，其中政府代缴人员中又自行缴费 {}，合计缴费 {}；发放待遇 {} 人次。",
         persons_text(c_now.self_paid),
         persons_text(c_now.government_paid),
         persons_text(c_now.both),
         d.fig(&format!("contributors.{y}"), persons_text(c_now.total)),
-        d.fig("payments", payments.to_string()),
+        d.fig("payments", c.payments.to_string()),
     );
-    let prev = contributors(y - 1, "").total;
+    let prev = c.contributors(y - 1, "").total;
     if let Some(p) = pct_of(c_now.total - prev, prev) {
         text.push_str(&format!(
             "缴费人数同比变动 {}。",
@@ -149,7 +216,11 @@ pub fn report(i: &Input<'_>) -> Doc {
         ));
     }
     d.para(text);
+}
 
+/// （三）绩效目标 and table 1-1: the indicators with a target, and what was achieved.
+fn objectives(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y) = (c.i, c.y);
     d.heading(2, "（三）绩效目标");
     d.para(format!("依据评价指标体系，项目阶段性目标及{y} 年完成值见表 1-1（完成值由系统依据业务数据计算，问卷类指标依据问卷统计）。"));
     let mut t11 = t(
@@ -158,7 +229,12 @@ pub fn report(i: &Input<'_>) -> Doc {
         &["一级指标", "二级指标", "三级指标", "目标值", "完成值"],
         &[6, 8, 14, 9, 16],
     );
-    for s in e.indicators.iter().filter(|s| !s.target.is_empty()) {
+    for s in i
+        .evaluation
+        .indicators
+        .iter()
+        .filter(|s| !s.target.is_empty())
+    {
         let group = s.parent.as_deref().and_then(|p| i.framework.get(p));
         let top = group
             .and_then(|g| g.parent.as_deref())
@@ -173,9 +249,12 @@ pub fn report(i: &Input<'_>) -> Doc {
         ]);
     }
     d.table(t11);
+}
 
+/// （四）资金投入及使用情况: the budget's execution (table 1-2) and the fund (table 1-3).
+fn funds(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (y, x) = (c.y, c.i.execution);
     d.heading(2, "（四）资金投入及使用情况");
-    let x = i.execution;
     if x.total.budget_fen > 0 {
         let rate = pct_of(x.total.spent_fen, x.total.budget_fen).unwrap_or_default();
         let text = format!(
@@ -186,51 +265,61 @@ pub fn report(i: &Input<'_>) -> Doc {
             d.fig("budget.rate", rate),
         );
         d.para(text);
-        let mut tb = t(
-            "表 1-2",
-            "财政补助资金预算及执行情况（万元）",
-            &["级次及类别", "预算", "到位", "支出", "执行率", "提示"],
-            &[12, 8, 8, 8, 8, 8],
-        );
-        for l in &x.lines {
-            tb.rows.push(vec![
-                yanglao_ops::books::budget::label(&l.level, &l.kind),
-                wy(l.budget_fen),
-                wy(l.arrived_fen),
-                wy(l.spent_fen),
-                pct_of(l.spent_fen, l.budget_fen).unwrap_or_else(|| "—".into()),
-                match l.flag.as_str() {
-                    "over" => "超出预算".into(),
-                    "under" => "执行偏低".into(),
-                    _ => String::new(),
-                },
-            ]);
-        }
-        tb.rows.push(vec![
-            "合计".into(),
-            d.cell("budget.total", wy(x.total.budget_fen)),
-            d.cell("budget.arrived", wy(x.total.arrived_fen)),
-            d.cell("budget.spent", wy(x.total.spent_fen)),
-            d.cell(
-                "budget.rate",
-                pct_of(x.total.spent_fen, x.total.budget_fen).unwrap_or_default(),
-            ),
-            String::new(),
-        ]);
-        let sum: i64 = x.lines.iter().map(|l| l.budget_fen).sum();
-        if sum != x.total.budget_fen {
-            d.problem(format!(
-                "表 1-2 各行预算之和 {} 万元与合计 {} 万元不符",
-                wy(sum),
-                wy(x.total.budget_fen)
-            ));
-        }
-        d.table(tb);
+        budget_table(d, x);
     } else {
         d.para(format!(
             "系统中没有 {y} 年的财政补助预算，资金投入及使用情况无法列示。"
         ));
     }
+    fund_table(d, c.i.statement);
+}
+
+/// Table 1-2: the budget by level and kind, and its total.
+fn budget_table(d: &mut Doc, x: &Execution) {
+    let mut tb = t(
+        "表 1-2",
+        "财政补助资金预算及执行情况（万元）",
+        &["级次及类别", "预算", "到位", "支出", "执行率", "提示"],
+        &[12, 8, 8, 8, 8, 8],
+    );
+    for l in &x.lines {
+        tb.rows.push(vec![
+            yanglao_ops::books::budget::label(&l.level, &l.kind),
+            wy(l.budget_fen),
+            wy(l.arrived_fen),
+            wy(l.spent_fen),
+            pct_of(l.spent_fen, l.budget_fen).unwrap_or_else(|| "—".into()),
+            match l.flag.as_str() {
+                "over" => "超出预算".into(),
+                "under" => "执行偏低".into(),
+                _ => String::new(),
+            },
+        ]);
+    }
+    tb.rows.push(vec![
+        "合计".into(),
+        d.cell("budget.total", wy(x.total.budget_fen)),
+        d.cell("budget.arrived", wy(x.total.arrived_fen)),
+        d.cell("budget.spent", wy(x.total.spent_fen)),
+        d.cell(
+            "budget.rate",
+            pct_of(x.total.spent_fen, x.total.budget_fen).unwrap_or_default(),
+        ),
+        String::new(),
+    ]);
+    let sum: i64 = x.lines.iter().map(|l| l.budget_fen).sum();
+    if sum != x.total.budget_fen {
+        d.problem(format!(
+            "表 1-2 各行预算之和 {} 万元与合计 {} 万元不符",
+            wy(sum),
+            wy(x.total.budget_fen)
+        ));
+    }
+    d.table(tb);
+}
+
+/// Table 1-3: the fund statement, checked to balance.
+fn fund_table(d: &mut Doc, s: &Statement) {
     let mut tf = t(
         "表 1-3",
         "基金收支情况（万元）",
@@ -253,14 +342,17 @@ pub fn report(i: &Input<'_>) -> Doc {
         d.problem("基金收支表不平：上年结余 + 本年收入 − 本年支出 ≠ 年末滚存结余".into());
     }
     d.table(tf);
+}
 
-    // 二、绩效评价工作开展情况
+/// 二、绩效评价工作开展情况: purpose and scope, the framework (table 2-1), the method.
+fn evaluation_work(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y, e) = (c.i, c.y, c.i.evaluation);
     d.heading(1, "二、绩效评价工作开展情况");
     d.heading(2, "（一）绩效评价目的、对象和范围");
     d.para(format!(
         "本次评价对{} {y} 年城乡居民补充养老保险项目的决策、过程、产出和效益进行评价，范围覆盖全市 {} 个县（区）。",
         i.place,
-        m.counties.len()
+        i.measured.counties.len()
     ));
     d.heading(2, "（二）评价指标体系");
     let weights: Vec<String> = e
@@ -273,6 +365,21 @@ pub fn report(i: &Input<'_>) -> Doc {
         weights.join("，"),
         fmt2(i.framework.total)
     ));
+    framework_table(d, i.framework);
+    d.heading(2, "（三）评价方法及评价实施");
+    let survey = i.surveys.get("").map_or(0, |s| s.questionnaires);
+    d.para(format!(
+        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（{}）。",
+        if i.worksheet_entries == 0 {
+            "本次未提供评价工作底稿，判断类指标均未评分".to_string()
+        } else {
+            format!("本次 {} 条", i.worksheet_entries)
+        }
+    ));
+}
+
+/// Table 2-1: every leaf of the framework under its groups, with its points and rule.
+fn framework_table(d: &mut Doc, fw: &Framework) {
     let mut t21 = t(
         "表 2-1",
         "项目绩效评价指标体系",
@@ -285,11 +392,11 @@ pub fn report(i: &Input<'_>) -> Doc {
         ],
         &[9, 11, 14, 5, 24],
     );
-    for leaf in i.framework.leaves() {
-        let group = leaf.parent.as_deref().and_then(|p| i.framework.get(p));
+    for leaf in fw.leaves() {
+        let group = leaf.parent.as_deref().and_then(|p| fw.get(p));
         let top = group
             .and_then(|g| g.parent.as_deref())
-            .and_then(|p| i.framework.get(p));
+            .and_then(|p| fw.get(p));
         t21.rows.push(vec![
             top.map_or(String::new(), |x| {
                 format!("{} {}（{}）", x.code, x.name, x.points.normalize())
@@ -306,34 +413,16 @@ pub fn report(i: &Input<'_>) -> Doc {
         "合计".into(),
         String::new(),
         String::new(),
-        i.framework.total.normalize().to_string(),
+        fw.total.normalize().to_string(),
         String::new(),
     ]);
     d.table(t21);
-    d.heading(2, "（三）评价方法及评价实施");
-    let survey = i.surveys.get("").map_or(0, |s| s.questionnaires);
-    d.para(format!(
-        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（{}）。",
-        if i.worksheet_entries == 0 {
-            "本次未提供评价工作底稿，判断类指标均未评分".to_string()
-        } else {
-            format!("本次 {} 条", i.worksheet_entries)
-        }
-    ));
-    // Indicators left unscored under each first-level indicator: (count, points).
-    let unscored = |code: &str| {
-        let left: Vec<_> = e
-            .indicators
-            .iter()
-            .filter(|s| s.code.starts_with(code) && s.score.is_none())
-            .collect();
-        (
-            left.len(),
-            left.iter().map(|s| s.points).sum::<rust_decimal::Decimal>(),
-        )
-    };
+}
 
-    // 三、综合评价情况及评价结论
+/// 三、综合评价情况及评价结论: the total and grade (none while indicators are unscored), the
+/// main problems, and table 3-1.
+fn conclusion(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y, e) = (c.i, c.y, c.i.evaluation);
     d.heading(1, "三、综合评价情况及评价结论");
     let mut text = if e.unscored.is_empty() {
         format!(
@@ -372,7 +461,7 @@ pub fn report(i: &Input<'_>) -> Doc {
             // A rate over indicators not all scored would read as a judgement: none until then.
             d.cell(
                 &format!("level.{}.rate", l.code),
-                if unscored(&l.code).0 > 0 {
+                if c.unscored(&l.code).0 > 0 {
                     "未完成".to_string()
                 } else {
                     pct(l.rate_pct)
@@ -387,8 +476,11 @@ pub fn report(i: &Input<'_>) -> Doc {
         String::new(),
     ]);
     d.table(ts);
+}
 
-    // 四、绩效评价指标分析
+/// 四、绩效评价指标分析: one section and table (4-1, 4-2, …) per first-level indicator.
+fn indicator_analysis(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let e = c.i.evaluation;
     d.heading(1, "四、绩效评价指标分析");
     for (k, l) in e.levels.values().enumerate() {
         d.heading(2, format!("（{}）{}指标分析", numeral(k), l.name));
@@ -398,7 +490,7 @@ pub fn report(i: &Input<'_>) -> Doc {
             .filter(|g| g.code.starts_with(&l.code))
             .map(|g| g.name.clone())
             .collect();
-        let (left, left_points) = unscored(&l.code);
+        let (left, left_points) = c.unscored(&l.code);
         let text = if left == 0 {
             format!(
                 "{}类指标主要从{}等方面进行评价。{}类指标权重分 {} 分，实际得分 {} 分，得分率为 {}。",
@@ -422,41 +514,49 @@ pub fn report(i: &Input<'_>) -> Doc {
             )
         };
         d.para(text);
-        let id = format!("表 4-{}", k + 1);
-        let mut ti = t(
-            &id,
-            &format!("{}类指标得分", l.name),
-            &["指标", "分值", "目标值", "完成值", "得分", "评分依据"],
-            &[12, 5, 8, 10, 5, 30],
-        );
-        for s in e.indicators.iter().filter(|s| s.code.starts_with(&l.code)) {
-            ti.rows.push(vec![
-                format!("{} {}", s.code, s.name),
-                fmt2(s.points),
-                s.target.clone(),
-                d.cell(&format!("actual.{}", s.code), s.actual.clone()),
-                d.cell(
-                    &format!("score.{}", s.code),
-                    s.score.map_or("未评分".into(), fmt2),
-                ),
-                s.basis.clone(),
-            ]);
-        }
-        d.table(ti);
+        level_table(d, e, k, l);
     }
+}
 
-    // 五、项目产出及效益实现情况
+/// Table 4-(k+1): the indicators of one first-level indicator with their scores and basis.
+fn level_table(d: &mut Doc, e: &Evaluation, k: usize, l: &LevelScore) {
+    let id = format!("表 4-{}", k + 1);
+    let mut ti = t(
+        &id,
+        &format!("{}类指标得分", l.name),
+        &["指标", "分值", "目标值", "完成值", "得分", "评分依据"],
+        &[12, 5, 8, 10, 5, 30],
+    );
+    for s in e.indicators.iter().filter(|s| s.code.starts_with(&l.code)) {
+        ti.rows.push(vec![
+            format!("{} {}", s.code, s.name),
+            fmt2(s.points),
+            s.target.clone(),
+            d.cell(&format!("actual.{}", s.code), s.actual.clone()),
+            d.cell(
+                &format!("score.{}", s.code),
+                s.score.map_or("未评分".into(), fmt2),
+            ),
+            s.basis.clone(),
+        ]);
+    }
+    d.table(ti);
+}
+
+/// 五、项目产出及效益实现情况: the year's outputs, then tables 5-1 to 5-4 by county.
+fn outputs_and_effects(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y, m) = (c.i, c.y, c.i.measured);
     d.heading(1, "五、项目产出及效益实现情况");
     let mut text = format!(
         "{y} 年，全市完成 {} 缴纳补充养老保险，完成 {} 人次补充养老保险待遇发放工作。",
-        d.fig(&format!("contributors.{y}"), persons_text(c_now.total)),
-        d.fig("payments", payments.to_string()),
+        d.fig(&format!("contributors.{y}"), persons_text(c.c_now.total)),
+        d.fig("payments", c.payments.to_string()),
     );
     if let Some(a) = i.enrolment.iter().find(|a| a.year == y) {
-        if let Some(c) = a.by_county.get("") {
+        if let Some(city) = a.by_county.get("") {
             text.push_str(&format!(
                 "当年新参保 {} 人，恢复缴费 {} 人，断缴 {} 人。",
-                c.new, c.returning, c.lapsed
+                city.new, city.returning, city.lapsed
             ));
         }
         if let Some(share) = a.lowest_tier_share_pct {
@@ -464,6 +564,32 @@ pub fn report(i: &Input<'_>) -> Doc {
         }
     }
     d.para(text);
+    let this = i.enrolment.iter().find(|a| a.year == y);
+    // The counties, then the city.
+    let mut keys: Vec<(String, String)> = m
+        .counties
+        .iter()
+        .map(|(c, n)| (c.clone(), n.clone()))
+        .collect();
+    keys.push((String::new(), "全市".into()));
+    enrolment_table(d, c, this, &keys);
+    if let Some(a) = this {
+        lapse_table(d, a, &keys);
+    }
+    county_metrics_table(d, m, &keys);
+    if !i.surveys.is_empty() {
+        survey_table(d, i.surveys, &keys);
+    }
+}
+
+/// Table 5-1: contributors by county over three years, with the year's joiners and lapses.
+fn enrolment_table(
+    d: &mut Doc,
+    ch: &Chapter<'_, '_>,
+    this: Option<&YearAnalysis>,
+    keys: &[(String, String)],
+) {
+    let y = ch.y;
     let mut te = t(
         "表 5-1",
         "各县区参保缴费人数变化",
@@ -479,18 +605,11 @@ pub fn report(i: &Input<'_>) -> Doc {
         ],
         &[8, 7, 7, 7, 7, 7, 6, 6],
     );
-    let this = i.enrolment.iter().find(|a| a.year == y);
-    let mut keys: Vec<(String, String)> = m
-        .counties
-        .iter()
-        .map(|(c, n)| (c.clone(), n.clone()))
-        .collect();
-    keys.push((String::new(), "全市".into()));
-    for (c, name) in &keys {
+    for (c, name) in keys {
         let (a, b, z) = (
-            contributors(y, c).total,
-            contributors(y - 1, c).total,
-            contributors(y - 2, c).total,
+            ch.contributors(y, c).total,
+            ch.contributors(y - 1, c).total,
+            ch.contributors(y - 2, c).total,
         );
         let cell = this
             .and_then(|x| x.by_county.get(c))
@@ -514,29 +633,35 @@ pub fn report(i: &Input<'_>) -> Doc {
         te.rows.push(row);
     }
     d.table(te);
-    if let Some(a) = this {
-        let mut tr = t(
-            "表 5-2",
-            "断缴原因（系统可识别部分）",
-            &[
-                "县区",
-                "已达待遇领取年龄",
-                "死亡或终止参保",
-                "已不在基本养老保险",
-                "未续缴（原因不详）",
-            ],
-            &[8, 8, 8, 8, 8],
-        );
-        for (c, name) in &keys {
-            let r = a.lapse_reasons.get(c);
-            let mut row = vec![name.clone()];
-            for (k, _) in LAPSE_REASONS {
-                row.push(r.and_then(|r| r.get(k)).copied().unwrap_or(0).to_string());
-            }
-            tr.rows.push(row);
+}
+
+/// Table 5-2: the year's lapses by county and the reason the system can tell.
+fn lapse_table(d: &mut Doc, a: &YearAnalysis, keys: &[(String, String)]) {
+    let mut tr = t(
+        "表 5-2",
+        "断缴原因（系统可识别部分）",
+        &[
+            "县区",
+            "已达待遇领取年龄",
+            "死亡或终止参保",
+            "已不在基本养老保险",
+            "未续缴（原因不详）",
+        ],
+        &[8, 8, 8, 8, 8],
+    );
+    for (c, name) in keys {
+        let r = a.lapse_reasons.get(c);
+        let mut row = vec![name.clone()];
+        for (k, _) in LAPSE_REASONS {
+            row.push(r.and_then(|r| r.get(k)).copied().unwrap_or(0).to_string());
         }
-        d.table(tr);
+        tr.rows.push(row);
     }
+    d.table(tr);
+}
+
+/// Table 5-3: the main metrics by county.
+fn county_metrics_table(d: &mut Doc, m: &Measured, keys: &[(String, String)]) {
     let cols: [(&str, &str); 10] = [
         ("contributors", "缴费人数"),
         ("contributors_change_pct", "同比变动"),
@@ -557,7 +682,7 @@ pub fn report(i: &Input<'_>) -> Doc {
         &header,
         &[7, 7, 7, 7, 7, 7, 7, 6, 6, 7, 7],
     );
-    for (c, name) in &keys {
+    for (c, name) in keys {
         let ms = if c.is_empty() {
             Some(&m.city)
         } else {
@@ -573,64 +698,74 @@ pub fn report(i: &Input<'_>) -> Doc {
         tc.rows.push(row);
     }
     d.table(tc);
-    if !i.surveys.is_empty() {
-        let mut tq = t(
-            "表 5-4",
-            "问卷调查结果（95% 置信区间）",
-            &[
-                "县区",
-                "问卷数",
-                "政策知晓率",
-                "参保人员满意度",
-                "待遇领取人员满意度",
-            ],
-            &[8, 6, 14, 14, 14],
-        );
-        let rate = |r: &Option<yanglao_ops::evaluation::survey::SurveyRate>| {
-            r.as_ref().map_or("—".into(), |r| {
-                format!(
-                    "{:.2}%（{:.2}%–{:.2}%，n={}）",
-                    r.rate_pct, r.ci_low_pct, r.ci_high_pct, r.answers
-                )
-            })
-        };
-        for (c, name) in &keys {
-            if let Some(s) = i.surveys.get(c) {
-                tq.rows.push(vec![
-                    name.clone(),
-                    s.questionnaires.to_string(),
-                    rate(&s.policy_awareness),
-                    rate(&s.contributor_satisfaction),
-                    rate(&s.recipient_satisfaction),
-                ]);
-            }
-        }
-        d.table(tq);
-    }
+}
 
-    // 六、存在的问题
+/// Table 5-4: the surveys by county, each rate with its 95% confidence interval.
+fn survey_table(d: &mut Doc, surveys: &BTreeMap<String, SurveyRates>, keys: &[(String, String)]) {
+    let mut tq = t(
+        "表 5-4",
+        "问卷调查结果（95% 置信区间）",
+        &[
+            "县区",
+            "问卷数",
+            "政策知晓率",
+            "参保人员满意度",
+            "待遇领取人员满意度",
+        ],
+        &[8, 6, 14, 14, 14],
+    );
+    let rate = |r: &Option<yanglao_ops::evaluation::survey::SurveyRate>| {
+        r.as_ref().map_or("—".into(), |r| {
+            format!(
+                "{:.2}%（{:.2}%–{:.2}%，n={}）",
+                r.rate_pct, r.ci_low_pct, r.ci_high_pct, r.answers
+            )
+        })
+    };
+    for (c, name) in keys {
+        if let Some(s) = surveys.get(c) {
+            tq.rows.push(vec![
+                name.clone(),
+                s.questionnaires.to_string(),
+                rate(&s.policy_awareness),
+                rate(&s.contributor_satisfaction),
+                rate(&s.recipient_satisfaction),
+            ]);
+        }
+    }
+    d.table(tq);
+}
+
+/// 六、存在的问题: each finding with its details.
+fn problems(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let findings = c.i.findings;
     d.heading(1, "六、存在的问题");
-    if i.findings.is_empty() {
+    if findings.is_empty() {
         d.para("业务数据未显示利息少计、死亡后多发、缴费人数减少、发放延误或预算执行偏离等问题。");
     }
-    for (k, f) in i.findings.iter().enumerate() {
+    for (k, f) in findings.iter().enumerate() {
         d.heading(2, format!("（{}）{}", numeral(k), f.title));
         for line in &f.detail {
             d.para(line.clone());
         }
     }
+}
 
-    // 七、有关建议
+/// 七、有关建议: a recommendation for each finding.
+fn recommendations(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let findings = c.i.findings;
     d.heading(1, "七、有关建议");
-    for (k, f) in i.findings.iter().enumerate() {
+    for (k, f) in findings.iter().enumerate() {
         d.heading(2, format!("（{}）针对“{}”", numeral(k), f.title));
         d.para(f.recommendation.clone());
     }
-    if i.findings.is_empty() {
+    if findings.is_empty() {
         d.para("保持现有做法，继续按月比对死亡信息、按时发放待遇、按协议利率核对利息。");
     }
+}
 
-    // 附表：指标计算说明
+/// 附表: how each data metric was computed, with its figures.
+fn annex(d: &mut Doc, c: &Chapter<'_, '_>) {
     d.heading(1, "附表");
     let mut tm = t(
         "附表 1",
@@ -638,7 +773,7 @@ pub fn report(i: &Input<'_>) -> Doc {
         &["数据指标", "完成值", "计算方法与数据"],
         &[12, 8, 36],
     );
-    for (k, v) in &m.city {
+    for (k, v) in &c.i.measured.city {
         tm.rows.push(vec![
             metric_zh(k).to_string(),
             v.display.clone(),
@@ -646,7 +781,6 @@ pub fn report(i: &Input<'_>) -> Doc {
         ]);
     }
     d.table(tm);
-    d
 }
 
 /// Scores add up: leaves to their groups, groups to their levels, levels to the total; codes are

@@ -513,8 +513,61 @@ fn run(
         .unwrap_or_else(|| base_heirs_share(s))
         .clamp(0.0, 1.0);
     let b = measure(s);
-    let mut people: Vec<Person> = s
-        .insured
+    let mut people = people_of(s);
+    let opening = opening_of(s);
+    let mut fund = Fund {
+        balance: s.fund_balance_fen as f64,
+        owed: s.owed_fen as f64,
+    };
+    let mut rows = Vec::new();
+    let mut replayed_years = Vec::new();
+    // Deaths by month within the year of age (constant force of mortality), by sex and age.
+    let mut by_age: Vec<Option<([f64; 13], f64)>> = vec![None; 2 * 131];
+    for t in 1..=o.years {
+        let year = s.base_year + t as i32;
+        let r = YearRules::new(p, year, &b, observed.iter().find(|x| x.year == year))?;
+        if let Some(obs) = r.obs {
+            replayed_years.push(year);
+            people.extend(obs.joiners.iter().map(joiner));
+        }
+        let mut f = Flows::default();
+        // Interest on the balances owed to heirs at the end of the year before.
+        f.credited += fund.owed.max(0.0) * r.rate;
+        for person in people.iter_mut().filter(|x| x.alive > 1e-12) {
+            person_year(&r, &b, mortality, &mut by_age, person, &mut f);
+        }
+        let accounts: f64 = people
+            .iter()
+            .filter(|x| x.alive > 1e-12)
+            .map(|x| x.alive * x.balance)
+            .sum();
+        rows.push(close_year(
+            &r,
+            &f,
+            accounts,
+            &mut fund,
+            heirs_share,
+            fund_yield,
+        ));
+    }
+    let findings = findings(&opening, &rows, heirs_share);
+    Ok(Projection {
+        label: o.label.clone(),
+        base_year: s.base_year,
+        mortality: mortality.title.clone(),
+        fund_yield,
+        heirs_claim_share: heirs_share,
+        behaviour: b.summary,
+        opening,
+        replayed_years,
+        rows,
+        findings,
+    })
+}
+
+/// The people of the snapshot: the insured, then the recipients, all alive.
+fn people_of(s: &Snapshot) -> Vec<Person> {
+    s.insured
         .iter()
         .map(|i| {
             let contributed = i.paid_fen > 0 || i.government_paid;
@@ -545,43 +598,75 @@ fn run(
             way: Way::Band,
             recipient: Some((r.account_pension_fen as f64, r.subsidy_fen as f64)),
         }))
-        .collect();
+        .collect()
+}
+
+/// Someone the books show joining in a replayed year.
+fn joiner(j: &Insured) -> Person {
+    Person {
+        id: j.id,
+        birth: j.birth,
+        sex: j.sex,
+        alive: 1.0,
+        balance: j.balance_fen as f64,
+        years: f64::from(j.years),
+        contributed: 0.0,
+        way: Way::Band,
+        recipient: None,
+    }
+}
+
+/// The fund at the end of the base year: the pooled part is what the accounts and what is owed
+/// to heirs leave of the balance.
+fn opening_of(s: &Snapshot) -> Opening {
     let accounts0: i64 = s.insured.iter().map(|i| i.balance_fen).sum::<i64>()
         + s.recipients.iter().map(|r| r.balance_fen).sum::<i64>();
-    let opening = Opening {
+    Opening {
         balance_fen: s.fund_balance_fen,
         accounts_fen: accounts0,
         owed_fen: s.owed_fen,
         pool_fen: s.fund_balance_fen - accounts0 - s.owed_fen,
         pool_accounts: s.pool,
-    };
-    let mut balance = s.fund_balance_fen as f64;
-    let mut owed = s.owed_fen as f64;
-    let mut rows = Vec::new();
-    let mut replayed_years = Vec::new();
-    // Deaths by month within the year of age (constant force of mortality), by sex and age.
-    let mut by_age: Vec<Option<([f64; 13], f64)>> = vec![None; 2 * 131];
-    for t in 1..=o.years {
-        let year = s.base_year + t as i32;
+    }
+}
+
+/// What the projection carries from one year to the next.
+struct Fund {
+    balance: f64,
+    /// Balances owed to heirs.
+    owed: f64,
+}
+
+/// A projected year's rules, the same for everyone.
+struct YearRules<'a> {
+    year: i32,
+    jan1: NaiveDate,
+    /// The parameters in force on 1 January.
+    sp: SupplementaryParams,
+    /// The crediting rate in force on 31 December.
+    rate: f64,
+    /// What the books record for the year, when replaying it.
+    obs: Option<&'a ObservedYear>,
+    /// The lowest tier's contribution and entry subsidy (missing years are back-paid at it).
+    lowest: (i64, i64),
+    /// By ten-year band: the expected contribution of a contributor paying as the band does.
+    band_mix: Vec<[f64; 4]>,
+    /// Whether account pensions continue from the pool once the account is spent.
+    continues: bool,
+    funeral_fen: f64,
+}
+
+impl<'a> YearRules<'a> {
+    fn new(
+        p: &Policies,
+        year: i32,
+        b: &Measured,
+        obs: Option<&'a ObservedYear>,
+    ) -> Result<YearRules<'a>> {
         let jan1 = NaiveDate::from_ymd_opt(year, 1, 1).expect("year");
         let dec31 = NaiveDate::from_ymd_opt(year, 12, 31).expect("year");
         let sp = params(p, jan1)?;
         let rate = rate_f64(params(p, dec31)?.credit_interest_rate);
-        let obs = observed.iter().find(|x| x.year == year);
-        if let Some(obs) = obs {
-            replayed_years.push(year);
-            people.extend(obs.joiners.iter().map(|j| Person {
-                id: j.id,
-                birth: j.birth,
-                sex: j.sex,
-                alive: 1.0,
-                balance: j.balance_fen as f64,
-                years: f64::from(j.years),
-                contributed: 0.0,
-                way: Way::Band,
-                recipient: None,
-            }));
-        }
         let lowest = sp
             .tiers
             .iter()
@@ -602,234 +687,309 @@ fn run(
             .collect();
         let continues = sp.account_exhausted != "stop";
         let funeral_fen = sp.funeral_subsidy_fen as f64;
-        let mut f = Flows::default();
-        // Interest on the balances owed to heirs at the end of the year before.
-        f.credited += owed.max(0.0) * rate;
-        for person in people.iter_mut().filter(|x| x.alive > 1e-12) {
-            let w = person.alive;
-            let age = age_on(person.birth, jan1);
-            // Death: by month (1–12) and survival.
-            let mut death = [0.0f64; 13];
-            let survive;
-            match obs {
-                Some(obs) => {
-                    if let Some(m) = obs.exits.get(&person.id) {
-                        death[(*m).clamp(1, 12) as usize] = 1.0;
-                        survive = 0.0;
-                    } else {
-                        survive = 1.0;
-                    }
-                }
-                None => {
-                    let key = usize::from(person.sex == Sex::Female) * 131 + age.min(130) as usize;
-                    let (d, q) = *by_age[key].get_or_insert_with(|| {
-                        let q = mortality.q(person.sex, age);
-                        let mut d = [0.0f64; 13];
-                        for (m, x) in d.iter_mut().enumerate().skip(1) {
-                            *x = (1.0 - q).powf((m as f64 - 1.0) / 12.0)
-                                - (1.0 - q).powf(m as f64 / 12.0);
-                        }
-                        (d, q)
-                    });
-                    death = d;
-                    survive = 1.0 - q;
-                }
-            }
-            let dies: f64 = death.iter().sum();
-            let b0 = person.balance;
-            let credit = b0.max(0.0) * rate;
-            f.credited += w * credit;
-            f.deaths += w * dies;
-            f.funeral += if person.recipient.is_some() {
-                w * dies * funeral_fen
-            } else {
-                0.0
-            };
-            // Paying benefits from month `s` on a balance of `avail`: returns the balance left if
-            // alive at the end of the year, adding the flows.
-            let pay = |f: &mut Flows, s: u32, avail: f64, pension: f64, exit: f64, before: f64| {
-                // `before`: what the account held before the year's contribution, for someone who
-                // dies before benefits start (the contribution is then `avail - before`).
-                let paid = |f: &mut Flows, months: u32, prob: f64| -> f64 {
-                    let due = f64::from(months) * pension;
-                    let from_account = due.min(avail.max(0.0));
-                    let beyond = if continues { due - from_account } else { 0.0 };
-                    f.pension += w * prob * (from_account + beyond);
-                    f.beyond += w * prob * beyond;
-                    f.exit += w * prob * f64::from(months) * exit;
-                    avail - from_account
-                };
-                for (m, prob) in death.iter().enumerate().skip(1) {
-                    if *prob == 0.0 {
-                        continue;
-                    }
-                    let m = m as u32;
-                    let left = if m >= s {
-                        paid(f, m - s + 1, *prob)
-                    } else {
-                        before
-                    };
-                    f.to_owed += w * prob * (left + credit);
-                }
-                let left = paid(f, 13 - s, survive);
-                f.recipients += w * survive;
-                left + credit
-            };
-            match person.recipient {
-                Some((pension, exit)) => {
-                    person.balance = pay(&mut f, 1, b0, pension, exit, b0);
-                }
-                None => {
-                    // The year's contribution: observed, or expected from behaviour.
-                    let (chance, c) = match obs {
-                        Some(obs) => match obs.contributions.get(&person.id) {
-                            Some(x) => (1.0, [x[0] as f64, x[1] as f64, x[2] as f64, 0.0]),
-                            None => (0.0, [0.0; 4]),
-                        },
-                        None => {
-                            let band = (age as usize / 5).min(BANDS - 1);
-                            let chance = person.contributed * b.retention[band]
-                                + (1.0 - person.contributed) * b.reentry[band];
-                            let c = match person.way {
-                                Way::Own(own, gov) => contribution(&sp, own, gov),
-                                Way::Band => band_mix[(age as usize / 10).min(13)],
-                            };
-                            (chance, c)
-                        }
-                    };
-                    let paid: f64 = c.iter().sum::<f64>() * chance;
-                    let add = |f: &mut Flows, weight: f64| {
-                        for (x, c) in f.contributions.iter_mut().zip(c) {
-                            *x += weight * chance * c;
-                        }
-                        f.contributors += weight * chance;
-                    };
-                    match start_month(&sp, person.birth, year) {
-                        Some(s) => {
-                            // The year's contribution comes before the award; the missing years
-                            // are back-paid when benefits start.
-                            add(&mut f, w);
-                            let years = person.years + chance;
-                            let alive_at_start = survive + death[s as usize..].iter().sum::<f64>();
-                            let missing = (required_years(&sp, person.birth) - years).max(0.0);
-                            f.back_pay += w * alive_at_start * missing * lowest.0 as f64;
-                            f.back_pay_subsidy += w * alive_at_start * missing * lowest.1 as f64;
-                            let before = b0 + paid;
-                            let avail = before + missing * (lowest.0 + lowest.1) as f64;
-                            let years = years + missing;
-                            let divisor = f64::from(sp.divisor_at(sp.benefit_age).max(1));
-                            let pension = avail.max(0.0) / divisor;
-                            let exit = sp.exit_subsidy_monthly_fen as f64
-                                + years * sp.exit_subsidy_per_contribution_year_monthly_fen as f64;
-                            f.new_recipients += w * alive_at_start;
-                            f.funeral += w * death[s as usize..].iter().sum::<f64>() * funeral_fen;
-                            // Someone who dies before the start leaves the account with the
-                            // contribution in it.
-                            person.balance = pay(&mut f, s, avail, pension, exit, before);
-                            person.years = years;
-                            person.recipient = Some((pension, exit));
-                        }
-                        None => {
-                            // The contribution is taken at mid-year: paid by those alive then (a
-                            // replayed contribution was paid).
-                            let from = if obs.is_some() { 1 } else { 7 };
-                            let alive_mid = survive + death[from..].iter().sum::<f64>();
-                            add(&mut f, w * alive_mid);
-                            for (m, prob) in death.iter().enumerate().skip(1) {
-                                let c = if m >= from { paid } else { 0.0 };
-                                f.to_owed += w * prob * (b0 + c + credit);
-                            }
-                            f.insured += w * survive;
-                            person.balance = b0 + paid + credit;
-                            person.years += chance;
-                            person.contributed = chance;
-                        }
-                    }
-                }
-            }
-            person.alive = w * survive;
-        }
-        // Heirs are paid a share of what is owed to them after the year's interest.
-        let owed_due = owed + owed.max(0.0) * rate + f.to_owed;
-        let inheritance = owed_due.max(0.0) * heirs_share;
-        owed = owed_due - inheritance;
-        let contributions: f64 = f.contributions.iter().sum();
-        let income_ex_interest =
-            contributions + f.back_pay + f.back_pay_subsidy + f.exit + f.funeral;
-        let spend = f.pension + f.exit + f.funeral + inheritance;
-        let net = income_ex_interest - spend;
-        let interest = ((balance + net / 2.0).max(0.0)) * fund_yield;
-        let income = income_ex_interest + interest;
-        balance += income - spend;
-        let accounts: f64 = people
-            .iter()
-            .filter(|x| x.alive > 1e-12)
-            .map(|x| x.alive * x.balance)
-            .sum();
-        let mut entry_levels = [0.0f64; 3];
-        let mut exit_levels = [0.0f64; 3];
-        add_split(
-            &mut entry_levels,
-            f.contributions[1] + f.contributions[3] + f.back_pay_subsidy,
-            &sp.entry_subsidy_shares,
-        );
-        // The county pays the government-paid contributions.
-        entry_levels[2] += f.contributions[2];
-        add_split(
-            &mut exit_levels,
-            f.exit + f.funeral,
-            &sp.exit_subsidy_shares,
-        );
-        let round = |x: f64| x.round() as i64;
-        rows.push(YearRow {
+        Ok(YearRules {
             year,
-            benefit_age: sp.benefit_age,
-            insured: round(f.insured),
-            recipients: round(f.recipients),
-            contributors: round(f.contributors),
-            new_recipients: round(f.new_recipients),
-            deaths: round(f.deaths),
-            income_personal_fen: round(f.contributions[0]),
-            income_government_paid_fen: round(f.contributions[2]),
-            income_entry_subsidy_fen: round(
-                f.contributions[1] + f.contributions[3] + f.back_pay_subsidy,
-            ),
-            income_exit_subsidy_fen: round(f.exit),
-            income_funeral_subsidy_fen: round(f.funeral),
-            income_interest_fen: round(interest),
-            income_back_pay_fen: round(f.back_pay),
-            income_total_fen: round(income),
-            spend_account_pension_fen: round(f.pension),
-            spend_beyond_account_fen: round(f.beyond),
-            spend_exit_subsidy_fen: round(f.exit),
-            spend_funeral_fen: round(f.funeral),
-            spend_inheritance_fen: round(inheritance),
-            spend_total_fen: round(spend),
-            subsidies: Levels {
-                province_fen: round(entry_levels[0] + exit_levels[0]),
-                city_fen: round(entry_levels[1] + exit_levels[1]),
-                county_fen: round(entry_levels[2] + exit_levels[2]),
-            },
-            credited_interest_fen: round(f.credited),
-            balance_fen: round(balance),
-            accounts_fen: round(accounts),
-            owed_fen: round(owed),
-            pool_fen: round(balance - accounts - owed),
-        });
+            jan1,
+            sp,
+            rate,
+            obs,
+            lowest,
+            band_mix,
+            continues,
+            funeral_fen,
+        })
     }
-    let findings = findings(&opening, &rows, heirs_share);
-    Ok(Projection {
-        label: o.label.clone(),
-        base_year: s.base_year,
-        mortality: mortality.title.clone(),
-        fund_yield,
-        heirs_claim_share: heirs_share,
-        behaviour: b.summary,
-        opening,
-        replayed_years,
-        rows,
-        findings,
-    })
+}
+
+/// One person's year: the probability of being alive at its start, of dying in each month
+/// (1–12) and of surviving it, and the interest credited on the balance if alive.
+struct Fate {
+    w: f64,
+    death: [f64; 13],
+    survive: f64,
+    credit: f64,
+}
+
+/// The chance of dying in each month (1–12) of the year and of surviving it: the books' own exit
+/// when replaying, else the life table's (cached by sex and age in `by_age`).
+fn deaths_of(
+    obs: Option<&ObservedYear>,
+    person: &Person,
+    age: u32,
+    mortality: &Mortality,
+    by_age: &mut [Option<([f64; 13], f64)>],
+) -> ([f64; 13], f64) {
+    let mut death = [0.0f64; 13];
+    let survive;
+    match obs {
+        Some(obs) => {
+            if let Some(m) = obs.exits.get(&person.id) {
+                death[(*m).clamp(1, 12) as usize] = 1.0;
+                survive = 0.0;
+            } else {
+                survive = 1.0;
+            }
+        }
+        None => {
+            let key = usize::from(person.sex == Sex::Female) * 131 + age.min(130) as usize;
+            let (d, q) = *by_age[key].get_or_insert_with(|| {
+                let q = mortality.q(person.sex, age);
+                let mut d = [0.0f64; 13];
+                for (m, x) in d.iter_mut().enumerate().skip(1) {
+                    *x = (1.0 - q).powf((m as f64 - 1.0) / 12.0) - (1.0 - q).powf(m as f64 / 12.0);
+                }
+                (d, q)
+            });
+            death = d;
+            survive = 1.0 - q;
+        }
+    }
+    (death, survive)
+}
+
+/// Adds one person's year to the flows and moves them to its end.
+fn person_year(
+    r: &YearRules<'_>,
+    b: &Measured,
+    mortality: &Mortality,
+    by_age: &mut [Option<([f64; 13], f64)>],
+    person: &mut Person,
+    f: &mut Flows,
+) {
+    let w = person.alive;
+    let age = age_on(person.birth, r.jan1);
+    // Death: by month (1–12) and survival.
+    let (death, survive) = deaths_of(r.obs, person, age, mortality, by_age);
+    let dies: f64 = death.iter().sum();
+    let b0 = person.balance;
+    let credit = b0.max(0.0) * r.rate;
+    f.credited += w * credit;
+    f.deaths += w * dies;
+    f.funeral += if person.recipient.is_some() {
+        w * dies * r.funeral_fen
+    } else {
+        0.0
+    };
+    let x = Fate {
+        w,
+        death,
+        survive,
+        credit,
+    };
+    match person.recipient {
+        Some(benefit) => {
+            person.balance = pay(f, r.continues, &x, 1, b0, benefit, b0);
+        }
+        None => insured_year(r, b, &x, age, person, f),
+    }
+    person.alive = w * survive;
+}
+
+/// Paying benefits (`benefit`: the monthly account pension and subsidies) from month `s` on a
+/// balance of `avail`: returns the balance left if alive at the end of the year, adding the
+/// flows. `before`: what the account held before the year's contribution, for someone who dies
+/// before benefits start (the contribution is then `avail - before`).
+fn pay(
+    f: &mut Flows,
+    continues: bool,
+    x: &Fate,
+    s: u32,
+    avail: f64,
+    benefit: (f64, f64),
+    before: f64,
+) -> f64 {
+    let (w, (pension, exit)) = (x.w, benefit);
+    let paid = |f: &mut Flows, months: u32, prob: f64| -> f64 {
+        let due = f64::from(months) * pension;
+        let from_account = due.min(avail.max(0.0));
+        let beyond = if continues { due - from_account } else { 0.0 };
+        f.pension += w * prob * (from_account + beyond);
+        f.beyond += w * prob * beyond;
+        f.exit += w * prob * f64::from(months) * exit;
+        avail - from_account
+    };
+    for (m, prob) in x.death.iter().enumerate().skip(1) {
+        if *prob == 0.0 {
+            continue;
+        }
+        let m = m as u32;
+        let left = if m >= s {
+            paid(f, m - s + 1, *prob)
+        } else {
+            before
+        };
+        f.to_owed += w * prob * (left + x.credit);
+    }
+    let left = paid(f, 13 - s, x.survive);
+    f.recipients += w * x.survive;
+    left + x.credit
+}
+
+/// The year's contribution of someone insured: the chance they pay and what they pay
+/// (personal, entry subsidy, government-paid, entry subsidy of government-paid), observed when
+/// replaying, else expected from behaviour.
+fn expected_contribution(
+    r: &YearRules<'_>,
+    b: &Measured,
+    person: &Person,
+    age: u32,
+) -> (f64, [f64; 4]) {
+    match r.obs {
+        Some(obs) => match obs.contributions.get(&person.id) {
+            Some(x) => (1.0, [x[0] as f64, x[1] as f64, x[2] as f64, 0.0]),
+            None => (0.0, [0.0; 4]),
+        },
+        None => {
+            let band = (age as usize / 5).min(BANDS - 1);
+            let chance = person.contributed * b.retention[band]
+                + (1.0 - person.contributed) * b.reentry[band];
+            let c = match person.way {
+                Way::Own(own, gov) => contribution(&r.sp, own, gov),
+                Way::Band => r.band_mix[(age as usize / 10).min(13)],
+            };
+            (chance, c)
+        }
+    }
+}
+
+/// Adds a contribution paid with probability `weight × chance` to the flows.
+fn add_contribution(f: &mut Flows, weight: f64, chance: f64, c: [f64; 4]) {
+    for (x, c) in f.contributions.iter_mut().zip(c) {
+        *x += weight * chance * c;
+    }
+    f.contributors += weight * chance;
+}
+
+/// The year of someone insured and not yet receiving: their contribution, and their award if
+/// they reach the benefit age.
+fn insured_year(
+    r: &YearRules<'_>,
+    b: &Measured,
+    x: &Fate,
+    age: u32,
+    person: &mut Person,
+    f: &mut Flows,
+) {
+    let (w, death, survive, credit) = (x.w, &x.death, x.survive, x.credit);
+    let b0 = person.balance;
+    let sp = &r.sp;
+    let (chance, c) = expected_contribution(r, b, person, age);
+    let paid: f64 = c.iter().sum::<f64>() * chance;
+    match start_month(sp, person.birth, r.year) {
+        Some(s) => {
+            // The year's contribution comes before the award; the missing years are back-paid
+            // when benefits start.
+            add_contribution(f, w, chance, c);
+            let years = person.years + chance;
+            let alive_at_start = survive + death[s as usize..].iter().sum::<f64>();
+            let missing = (required_years(sp, person.birth) - years).max(0.0);
+            f.back_pay += w * alive_at_start * missing * r.lowest.0 as f64;
+            f.back_pay_subsidy += w * alive_at_start * missing * r.lowest.1 as f64;
+            let before = b0 + paid;
+            let avail = before + missing * (r.lowest.0 + r.lowest.1) as f64;
+            let years = years + missing;
+            let divisor = f64::from(sp.divisor_at(sp.benefit_age).max(1));
+            let pension = avail.max(0.0) / divisor;
+            let exit = sp.exit_subsidy_monthly_fen as f64
+                + years * sp.exit_subsidy_per_contribution_year_monthly_fen as f64;
+            f.new_recipients += w * alive_at_start;
+            f.funeral += w * death[s as usize..].iter().sum::<f64>() * r.funeral_fen;
+            // Someone who dies before the start leaves the account with the contribution in it.
+            person.balance = pay(f, r.continues, x, s, avail, (pension, exit), before);
+            person.years = years;
+            person.recipient = Some((pension, exit));
+        }
+        None => {
+            // The contribution is taken at mid-year: paid by those alive then (a replayed
+            // contribution was paid).
+            let from = if r.obs.is_some() { 1 } else { 7 };
+            let alive_mid = survive + death[from..].iter().sum::<f64>();
+            add_contribution(f, w * alive_mid, chance, c);
+            for (m, prob) in death.iter().enumerate().skip(1) {
+                let c = if m >= from { paid } else { 0.0 };
+                f.to_owed += w * prob * (b0 + c + credit);
+            }
+            f.insured += w * survive;
+            person.balance = b0 + paid + credit;
+            person.years += chance;
+            person.contributed = chance;
+        }
+    }
+}
+
+/// Closes the year: heirs are paid their share, the banks' interest is earned, the balance
+/// moves; returns the year's row. `accounts`: the accounts of the living at the year's end.
+fn close_year(
+    r: &YearRules<'_>,
+    f: &Flows,
+    accounts: f64,
+    fund: &mut Fund,
+    heirs_share: f64,
+    fund_yield: f64,
+) -> YearRow {
+    let (sp, rate) = (&r.sp, r.rate);
+    // Heirs are paid a share of what is owed to them after the year's interest.
+    let owed_due = fund.owed + fund.owed.max(0.0) * rate + f.to_owed;
+    let inheritance = owed_due.max(0.0) * heirs_share;
+    fund.owed = owed_due - inheritance;
+    let contributions: f64 = f.contributions.iter().sum();
+    let income_ex_interest = contributions + f.back_pay + f.back_pay_subsidy + f.exit + f.funeral;
+    let spend = f.pension + f.exit + f.funeral + inheritance;
+    let net = income_ex_interest - spend;
+    let interest = ((fund.balance + net / 2.0).max(0.0)) * fund_yield;
+    let income = income_ex_interest + interest;
+    fund.balance += income - spend;
+    let (balance, owed) = (fund.balance, fund.owed);
+    let mut entry_levels = [0.0f64; 3];
+    let mut exit_levels = [0.0f64; 3];
+    add_split(
+        &mut entry_levels,
+        f.contributions[1] + f.contributions[3] + f.back_pay_subsidy,
+        &sp.entry_subsidy_shares,
+    );
+    // The county pays the government-paid contributions.
+    entry_levels[2] += f.contributions[2];
+    add_split(
+        &mut exit_levels,
+        f.exit + f.funeral,
+        &sp.exit_subsidy_shares,
+    );
+    let round = |x: f64| x.round() as i64;
+    YearRow {
+        year: r.year,
+        benefit_age: sp.benefit_age,
+        insured: round(f.insured),
+        recipients: round(f.recipients),
+        contributors: round(f.contributors),
+        new_recipients: round(f.new_recipients),
+        deaths: round(f.deaths),
+        income_personal_fen: round(f.contributions[0]),
+        income_government_paid_fen: round(f.contributions[2]),
+        income_entry_subsidy_fen: round(
+            f.contributions[1] + f.contributions[3] + f.back_pay_subsidy,
+        ),
+        income_exit_subsidy_fen: round(f.exit),
+        income_funeral_subsidy_fen: round(f.funeral),
+        income_interest_fen: round(interest),
+        income_back_pay_fen: round(f.back_pay),
+        income_total_fen: round(income),
+        spend_account_pension_fen: round(f.pension),
+        spend_beyond_account_fen: round(f.beyond),
+        spend_exit_subsidy_fen: round(f.exit),
+        spend_funeral_fen: round(f.funeral),
+        spend_inheritance_fen: round(inheritance),
+        spend_total_fen: round(spend),
+        subsidies: Levels {
+            province_fen: round(entry_levels[0] + exit_levels[0]),
+            city_fen: round(entry_levels[1] + exit_levels[1]),
+            county_fen: round(entry_levels[2] + exit_levels[2]),
+        },
+        credited_interest_fen: round(f.credited),
+        balance_fen: round(balance),
+        accounts_fen: round(accounts),
+        owed_fen: round(owed),
+        pool_fen: round(balance - accounts - owed),
+    }
 }
 
 /// What moved the pooled part from the base year to the end of `rows`: the banks' interest less

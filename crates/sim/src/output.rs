@@ -85,33 +85,72 @@ fn nice_step(span: f64, n: f64) -> f64 {
     nice * mag
 }
 
+/// Where a chart's values land on the canvas: the plot area and the ranges it shows.
+struct Frame {
+    left: f64,
+    top: f64,
+    /// The plot area's width and height.
+    pw: f64,
+    ph: f64,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    /// The step between the horizontal grid lines.
+    ystep: f64,
+}
+
+impl Frame {
+    /// The frame of chart `c` on a `w` × `h` canvas: the series' extent, the y range rounded out
+    /// to whole steps.
+    fn of(c: &Chart, w: f64, h: f64) -> Frame {
+        let (left, right, top, bottom) = (90.0, 220.0, 40.0, 50.0);
+        let pts = c.series.iter().flat_map(|(_, p)| p.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, 0.0f64, 0.0f64);
+        for (x, y) in pts {
+            x0 = x0.min(*x);
+            x1 = x1.max(*x);
+            y0 = y0.min(*y);
+            y1 = y1.max(*y);
+        }
+        if x0 > x1 {
+            (x0, x1) = (0.0, 1.0);
+        }
+        if x1 == x0 {
+            x1 = x0 + 1.0;
+        }
+        if y1 == y0 {
+            y1 = y0 + 1.0;
+        }
+        let ystep = nice_step(y1 - y0, 6.0);
+        let (y0, y1) = ((y0 / ystep).floor() * ystep, (y1 / ystep).ceil() * ystep);
+        Frame {
+            left,
+            top,
+            pw: w - left - right,
+            ph: h - top - bottom,
+            x0,
+            x1,
+            y0,
+            y1,
+            ystep,
+        }
+    }
+
+    fn sx(&self, x: f64) -> f64 {
+        self.left + (x - self.x0) / (self.x1 - self.x0) * self.pw
+    }
+
+    fn sy(&self, y: f64) -> f64 {
+        self.top + (self.y1 - y) / (self.y1 - self.y0) * self.ph
+    }
+}
+
 /// The chart as an SVG element.
 pub fn svg(c: &Chart) -> String {
     let (w, h) = (860.0, 420.0);
-    let (left, right, top, bottom) = (90.0, 220.0, 40.0, 50.0);
-    let pts = c.series.iter().flat_map(|(_, p)| p.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, 0.0f64, 0.0f64);
-    for (x, y) in pts {
-        x0 = x0.min(*x);
-        x1 = x1.max(*x);
-        y0 = y0.min(*y);
-        y1 = y1.max(*y);
-    }
-    if x0 > x1 {
-        (x0, x1) = (0.0, 1.0);
-    }
-    if x1 == x0 {
-        x1 = x0 + 1.0;
-    }
-    if y1 == y0 {
-        y1 = y0 + 1.0;
-    }
-    let ystep = nice_step(y1 - y0, 6.0);
-    let (y0, y1) = ((y0 / ystep).floor() * ystep, (y1 / ystep).ceil() * ystep);
-    let pw = w - left - right;
-    let ph = h - top - bottom;
-    let sx = |x: f64| left + (x - x0) / (x1 - x0) * pw;
-    let sy = |y: f64| top + (y1 - y) / (y1 - y0) * ph;
+    let f = Frame::of(c, w, h);
+    let (left, top, pw, ph) = (f.left, f.top, f.pw, f.ph);
     let mut s = String::new();
     let _ = write!(
         s,
@@ -124,9 +163,33 @@ pub fn svg(c: &Chart) -> String {
         left,
         esc(&c.title)
     );
-    let mut y = y0;
-    while y <= y1 + ystep / 2.0 {
-        let py = sy(y);
+    y_grid(&mut s, &f);
+    x_ticks(&mut s, &f);
+    let _ = write!(
+        s,
+        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+        left + pw / 2.0,
+        h - 10.0,
+        esc(&c.x_label)
+    );
+    let _ = write!(
+        s,
+        r#"<text x="16" y="{:.1}" transform="rotate(-90 16 {:.1})" text-anchor="middle">{}</text>"#,
+        top + ph / 2.0,
+        top + ph / 2.0,
+        esc(&c.y_label)
+    );
+    series_lines(&mut s, c, &f);
+    s.push_str("</svg>");
+    s
+}
+
+/// The horizontal grid lines with their values (the zero line black).
+fn y_grid(s: &mut String, f: &Frame) {
+    let (left, pw, ystep) = (f.left, f.pw, f.ystep);
+    let mut y = f.y0;
+    while y <= f.y1 + ystep / 2.0 {
+        let py = f.sy(y);
         let _ = write!(
             s,
             r##"<line x1="{left}" y1="{py:.1}" x2="{:.1}" y2="{py:.1}" stroke="{}" stroke-width="1"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
@@ -142,10 +205,15 @@ pub fn svg(c: &Chart) -> String {
         );
         y += ystep;
     }
-    let xstep = nice_step(x1 - x0, 10.0).max(1.0);
-    let mut x = (x0 / xstep).ceil() * xstep;
-    while x <= x1 + 1e-9 {
-        let px = sx(x);
+}
+
+/// The ticks along the x axis with their values.
+fn x_ticks(s: &mut String, f: &Frame) {
+    let (top, ph) = (f.top, f.ph);
+    let xstep = nice_step(f.x1 - f.x0, 10.0).max(1.0);
+    let mut x = (f.x0 / xstep).ceil() * xstep;
+    while x <= f.x1 + 1e-9 {
+        let px = f.sx(x);
         let _ = write!(
             s,
             r##"<line x1="{px:.1}" y1="{:.1}" x2="{px:.1}" y2="{:.1}" stroke="#000"/><text x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
@@ -156,25 +224,16 @@ pub fn svg(c: &Chart) -> String {
         );
         x += xstep;
     }
-    let _ = write!(
-        s,
-        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-        left + pw / 2.0,
-        h - 10.0,
-        esc(&c.x_label)
-    );
-    let _ = write!(
-        s,
-        r#"<text x="16" y="{:.1}" transform="rotate(-90 16 {:.1})" text-anchor="middle">{}</text>"#,
-        top + ph / 2.0,
-        top + ph / 2.0,
-        esc(&c.y_label)
-    );
+}
+
+/// Each series as a line, and its entry in the legend on the right.
+fn series_lines(s: &mut String, c: &Chart, f: &Frame) {
+    let (left, top, pw) = (f.left, f.top, f.pw);
     for (i, (name, points)) in c.series.iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         let path: Vec<String> = points
             .iter()
-            .map(|(x, y)| format!("{:.1},{:.1}", sx(*x), sy(*y)))
+            .map(|(x, y)| format!("{:.1},{:.1}", f.sx(*x), f.sy(*y)))
             .collect();
         let _ = write!(
             s,
@@ -192,8 +251,6 @@ pub fn svg(c: &Chart) -> String {
             esc(name)
         );
     }
-    s.push_str("</svg>");
-    s
 }
 
 fn format_axis(y: f64) -> String {

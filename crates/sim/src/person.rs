@@ -459,32 +459,14 @@ fn resident_part(p: &Policies, c: &PersonCase, basic: bool, tier: TierChoice) ->
     })
 }
 
-fn flexible_part(p: &Policies, c: &PersonCase) -> Result<Part> {
-    let birth_year = c.start_year - c.start_age as i32;
-    let sex = c.sex;
-    let retirement = start_age_of(birth_year, c.start_age, |d| {
-        let e = p.employee.employee(&p.region, d).map_err(policy_err)?;
-        Ok(match sex {
-            Sex::Male => e.retirement_age_male,
-            Sex::Female => e.retirement_age_female,
-        })
-    })?;
-    let start_date = jan1(birth_year + retirement as i32);
-    let at_start = p
-        .employee
-        .employee(&p.region, start_date)
-        .map_err(policy_err)?;
-    check_years(
-        c,
-        retirement,
-        at_start.min_contribution_years,
-        "灵活就业人员职工养老保险",
-    )?;
-    let first = p
-        .employee
-        .employee(&p.region, jan1(c.start_year))
-        .map_err(policy_err)?;
-    let ratio = c.base_ratio.unwrap_or(first.base_min_ratio);
+/// The employee account year by year from the start age to retirement, contributing on a base
+/// of `ratio` times the average wage: the balance at retirement and the years.
+fn flexible_years(
+    p: &Policies,
+    c: &PersonCase,
+    ratio: Decimal,
+    retirement: u32,
+) -> Result<(i64, Vec<AccountYear>)> {
     let mut balance = 0i64;
     let mut years = Vec::new();
     for k in 0..(retirement - c.start_age) {
@@ -524,6 +506,36 @@ fn flexible_part(p: &Policies, c: &PersonCase) -> Result<Part> {
             balance_fen: balance,
         });
     }
+    Ok((balance, years))
+}
+
+fn flexible_part(p: &Policies, c: &PersonCase) -> Result<Part> {
+    let birth_year = c.start_year - c.start_age as i32;
+    let sex = c.sex;
+    let retirement = start_age_of(birth_year, c.start_age, |d| {
+        let e = p.employee.employee(&p.region, d).map_err(policy_err)?;
+        Ok(match sex {
+            Sex::Male => e.retirement_age_male,
+            Sex::Female => e.retirement_age_female,
+        })
+    })?;
+    let start_date = jan1(birth_year + retirement as i32);
+    let at_start = p
+        .employee
+        .employee(&p.region, start_date)
+        .map_err(policy_err)?;
+    check_years(
+        c,
+        retirement,
+        at_start.min_contribution_years,
+        "灵活就业人员职工养老保险",
+    )?;
+    let first = p
+        .employee
+        .employee(&p.region, jan1(c.start_year))
+        .map_err(policy_err)?;
+    let ratio = c.base_ratio.unwrap_or(first.base_min_ratio);
+    let (balance, years) = flexible_years(p, c, ratio, retirement)?;
     let divisor = at_start.annuity_divisor(retirement).ok_or_else(|| {
         SimError::new(
             "E-SIM-POLICY",
@@ -566,15 +578,7 @@ fn flexible_part(p: &Policies, c: &PersonCase) -> Result<Part> {
 
 /// Simulates one resident.
 pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonResult> {
-    if c.years == 0 {
-        return Err(SimError::new("E-SIM-YEARS", "缴费年限应至少为 1 年"));
-    }
-    if !(16..=100).contains(&c.start_age) {
-        return Err(SimError::new(
-            "E-SIM-AGE",
-            format!("开始缴费年龄 {} 应在 16 到 100 岁之间", c.start_age),
-        ));
-    }
+    check_case(c)?;
     let parts = match c.scheme {
         SchemeChoice::Basic => vec![resident_part(p, c, true, c.tier)?],
         SchemeChoice::Supplementary => vec![resident_part(p, c, false, c.tier)?],
@@ -592,111 +596,21 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
         }
     };
     let horizon = (horizon_age.saturating_sub(c.start_age)) * 12;
-    // Month by month, as if alive: what is paid and what is received.
-    let mut paid = vec![0i64; horizon as usize + 1];
-    let mut received = vec![0i64; horizon as usize + 1];
-    for part in &parts {
-        for (k, y) in part.years.iter().enumerate() {
-            paid[k * 12] += y.contribution_fen;
-        }
-        for m in (part.benefit_age - c.start_age) * 12..horizon {
-            received[m as usize] += part.monthly_benefit_fen;
-        }
-    }
+    let (paid, received) = monthly(&parts, c, horizon);
     let total_contribution_fen: i64 = paid.iter().sum();
-    let mut cumulative = Vec::new();
-    let (mut cum_paid, mut cum_received) = (0i64, 0i64);
-    let mut break_even = None;
-    for m in 0..horizon {
-        cum_paid += paid[m as usize];
-        cum_received += received[m as usize];
-        if break_even.is_none() && cum_received > 0 && cum_received >= total_contribution_fen {
-            break_even = Some(c.start_age * 12 + m + 1);
-        }
-        if (m + 1) % 12 == 0 {
-            let age = c.start_age + m / 12;
-            if age <= a.table_to_age {
-                cumulative.push(AgeRow {
-                    age,
-                    contributions_fen: cum_paid,
-                    benefits_fen: cum_received,
-                    net_fen: cum_received - cum_paid,
-                });
-            }
-        }
-    }
+    let (cumulative, break_even) =
+        cumulative_rows(c, a, &paid, &received, horizon, total_contribution_fen);
     // Expected cash flows for the rate of return and present value.
-    let funeral: i64 = parts.iter().map(|p| p.funeral_subsidy_fen).sum();
-    let mut flows = Vec::new();
-    let (life, inheritable, lifetime) = match &a.life {
-        Life::Expectancy(l) => {
-            let death = l.saturating_sub(c.start_age) * 12;
-            for m in 0..death.min(horizon) {
-                let net = received[m as usize] - paid[m as usize];
-                if net != 0 {
-                    flows.push(Flow {
-                        month: m,
-                        fen: net as f64,
-                    });
-                }
-            }
-            if funeral > 0 && *l >= c.start_age {
-                flows.push(Flow {
-                    month: death,
-                    fen: funeral as f64,
-                });
-            }
-            let inheritable: i64 = parts.iter().map(|pt| pt.left_at(c.start_age, l * 12)).sum();
-            let lifetime: i64 = received[..death.min(horizon) as usize].iter().sum::<i64>()
-                + if *l >= c.start_age { funeral } else { 0 };
-            (format!("按预期寿命 {l} 岁计算"), inheritable, lifetime)
-        }
-        Life::Table(t) => {
-            let mut expected_inheritance = 0.0;
-            let mut lifetime = 0.0;
-            for m in 0..horizon {
-                let alive = t.survival(c.sex, c.start_age, m);
-                let net = (received[m as usize] - paid[m as usize]) as f64 * alive;
-                lifetime += received[m as usize] as f64 * alive;
-                if net != 0.0 {
-                    flows.push(Flow { month: m, fen: net });
-                }
-                if m % 12 == 0 {
-                    // Deaths within this year of age: funeral subsidy and the account left,
-                    // both counted mid-year.
-                    let dying = alive * t.q(c.sex, c.start_age + m / 12);
-                    if dying > 0.0 {
-                        let mid = m + 6;
-                        let age_mid = c.start_age * 12 + mid;
-                        let left: i64 = parts
-                            .iter()
-                            .map(|pt| pt.left_at(c.start_age, age_mid))
-                            .sum();
-                        expected_inheritance += dying * left as f64;
-                        let started = parts.iter().any(|pt| age_mid >= pt.benefit_age * 12);
-                        if funeral > 0 && started {
-                            flows.push(Flow {
-                                month: mid,
-                                fen: dying * funeral as f64,
-                            });
-                            lifetime += dying * funeral as f64;
-                        }
-                    }
-                }
-            }
-            (
-                format!(
-                    "按生命表“{}”的期望值计算（{}，{} 岁时预期余寿 {:.1} 年）",
-                    t.title,
-                    c.sex.zh(),
-                    c.start_age,
-                    t.expectancy(c.sex, c.start_age)
-                ),
-                expected_inheritance.round() as i64,
-                lifetime.round() as i64,
-            )
-        }
+    let months = Months {
+        paid: &paid,
+        received: &received,
+        horizon,
     };
+    let over = match &a.life {
+        Life::Expectancy(l) => over_expectancy(c, &parts, *l, &months),
+        Life::Table(t) => over_table(c, &parts, t, &months),
+    };
+    let flows = over.flows;
     let pv_benefits: f64 = crate::cashflow::npv(
         &flows
             .iter()
@@ -735,17 +649,180 @@ pub fn simulate(p: &Policies, c: &PersonCase, a: &Assumptions) -> Result<PersonR
         monthly_benefit_fen: parts.iter().map(|p| p.monthly_benefit_fen).sum(),
         break_even_age: break_even.map(|m| (f64::from(m) / 12.0 * 100.0).round() / 100.0),
         break_even_months: break_even,
-        life,
+        life: over.life,
         irr: irr(&flows),
         discount_rate: a.discount_rate,
         present_value_contributions_fen: pv_contributions.round() as i64,
         present_value_benefits_fen: pv_benefits.round() as i64,
         net_present_value_fen: (pv_benefits - pv_contributions).round() as i64,
-        lifetime_benefits_fen: lifetime,
-        inheritable_at_death_fen: inheritable,
+        lifetime_benefits_fen: over.lifetime,
+        inheritable_at_death_fen: over.inheritable,
         cumulative,
         parts,
     })
+}
+
+/// Refuses a case with no contribution years or a start age out of range.
+fn check_case(c: &PersonCase) -> Result<()> {
+    if c.years == 0 {
+        return Err(SimError::new("E-SIM-YEARS", "缴费年限应至少为 1 年"));
+    }
+    if !(16..=100).contains(&c.start_age) {
+        return Err(SimError::new(
+            "E-SIM-AGE",
+            format!("开始缴费年龄 {} 应在 16 到 100 岁之间", c.start_age),
+        ));
+    }
+    Ok(())
+}
+
+/// Month by month from the start age, as if alive: what is paid and what is received.
+fn monthly(parts: &[Part], c: &PersonCase, horizon: u32) -> (Vec<i64>, Vec<i64>) {
+    let mut paid = vec![0i64; horizon as usize + 1];
+    let mut received = vec![0i64; horizon as usize + 1];
+    for part in parts {
+        for (k, y) in part.years.iter().enumerate() {
+            paid[k * 12] += y.contribution_fen;
+        }
+        for m in (part.benefit_age - c.start_age) * 12..horizon {
+            received[m as usize] += part.monthly_benefit_fen;
+        }
+    }
+    (paid, received)
+}
+
+/// The cumulative amounts at the end of each age up to the table's last, and the month of age
+/// at which what was received first reaches what was paid.
+fn cumulative_rows(
+    c: &PersonCase,
+    a: &Assumptions,
+    paid: &[i64],
+    received: &[i64],
+    horizon: u32,
+    total_contribution_fen: i64,
+) -> (Vec<AgeRow>, Option<u32>) {
+    let mut cumulative = Vec::new();
+    let (mut cum_paid, mut cum_received) = (0i64, 0i64);
+    let mut break_even = None;
+    for m in 0..horizon {
+        cum_paid += paid[m as usize];
+        cum_received += received[m as usize];
+        if break_even.is_none() && cum_received > 0 && cum_received >= total_contribution_fen {
+            break_even = Some(c.start_age * 12 + m + 1);
+        }
+        if (m + 1) % 12 == 0 {
+            let age = c.start_age + m / 12;
+            if age <= a.table_to_age {
+                cumulative.push(AgeRow {
+                    age,
+                    contributions_fen: cum_paid,
+                    benefits_fen: cum_received,
+                    net_fen: cum_received - cum_paid,
+                });
+            }
+        }
+    }
+    (cumulative, break_even)
+}
+
+/// What is paid and received month by month (as if alive), up to the horizon.
+struct Months<'a> {
+    paid: &'a [i64],
+    received: &'a [i64],
+    horizon: u32,
+}
+
+/// The expected cash flows over a life, and what the life is worth.
+struct OverLife {
+    /// How the life was counted, in words.
+    life: String,
+    flows: Vec<Flow>,
+    inheritable: i64,
+    lifetime: i64,
+}
+
+/// Over a stated life expectancy: the resident dies at exactly that age.
+fn over_expectancy(c: &PersonCase, parts: &[Part], l: u32, x: &Months<'_>) -> OverLife {
+    let (paid, received, horizon) = (x.paid, x.received, x.horizon);
+    let funeral: i64 = parts.iter().map(|p| p.funeral_subsidy_fen).sum();
+    let mut flows = Vec::new();
+    let death = l.saturating_sub(c.start_age) * 12;
+    for m in 0..death.min(horizon) {
+        let net = received[m as usize] - paid[m as usize];
+        if net != 0 {
+            flows.push(Flow {
+                month: m,
+                fen: net as f64,
+            });
+        }
+    }
+    if funeral > 0 && l >= c.start_age {
+        flows.push(Flow {
+            month: death,
+            fen: funeral as f64,
+        });
+    }
+    let inheritable: i64 = parts.iter().map(|pt| pt.left_at(c.start_age, l * 12)).sum();
+    let lifetime: i64 = received[..death.min(horizon) as usize].iter().sum::<i64>()
+        + if l >= c.start_age { funeral } else { 0 };
+    OverLife {
+        life: format!("按预期寿命 {l} 岁计算"),
+        flows,
+        inheritable,
+        lifetime,
+    }
+}
+
+/// Over a life table: every month weighed by the chance of being alive, and each year's deaths
+/// leaving the funeral subsidy and the account, both counted mid-year.
+fn over_table(c: &PersonCase, parts: &[Part], t: &Mortality, x: &Months<'_>) -> OverLife {
+    let (paid, received, horizon) = (x.paid, x.received, x.horizon);
+    let funeral: i64 = parts.iter().map(|p| p.funeral_subsidy_fen).sum();
+    let mut flows = Vec::new();
+    let mut expected_inheritance = 0.0;
+    let mut lifetime = 0.0;
+    for m in 0..horizon {
+        let alive = t.survival(c.sex, c.start_age, m);
+        let net = (received[m as usize] - paid[m as usize]) as f64 * alive;
+        lifetime += received[m as usize] as f64 * alive;
+        if net != 0.0 {
+            flows.push(Flow { month: m, fen: net });
+        }
+        if m % 12 == 0 {
+            // Deaths within this year of age: funeral subsidy and the account left,
+            // both counted mid-year.
+            let dying = alive * t.q(c.sex, c.start_age + m / 12);
+            if dying > 0.0 {
+                let mid = m + 6;
+                let age_mid = c.start_age * 12 + mid;
+                let left: i64 = parts
+                    .iter()
+                    .map(|pt| pt.left_at(c.start_age, age_mid))
+                    .sum();
+                expected_inheritance += dying * left as f64;
+                let started = parts.iter().any(|pt| age_mid >= pt.benefit_age * 12);
+                if funeral > 0 && started {
+                    flows.push(Flow {
+                        month: mid,
+                        fen: dying * funeral as f64,
+                    });
+                    lifetime += dying * funeral as f64;
+                }
+            }
+        }
+    }
+    OverLife {
+        life: format!(
+            "按生命表“{}”的期望值计算（{}，{} 岁时预期余寿 {:.1} 年）",
+            t.title,
+            c.sex.zh(),
+            c.start_age,
+            t.expectancy(c.sex, c.start_age)
+        ),
+        flows,
+        inheritable: expected_inheritance.round() as i64,
+        lifetime: lifetime.round() as i64,
+    }
 }
 
 /// The cash flows behind a result's rate of return, rebuilt for checking (expectancy only).
