@@ -8,6 +8,7 @@
 mod copy;
 mod migrate;
 mod row_ref;
+pub mod tls;
 mod value;
 
 pub use row_ref::RowRef;
@@ -23,6 +24,9 @@ pub enum StoreError {
     /// A `postgres://` address the PostgreSQL library cannot parse.
     #[error("[E-DB-URL] 数据库地址“{url}”无法解析：应为 postgres://用户:密码@主机:端口/数据库名（详情：{detail}）")]
     BadPgUrl { url: String, detail: String },
+    /// A TLS setting of a `postgres://` address that cannot be used (`sslmode`, `sslrootcert`).
+    #[error("[E-DB-TLS] {0}")]
+    Tls(String),
     /// The database could not be opened or reached: the address (password hidden) and why.
     #[error("[{}] 无法打开数据库 {url}：{}", .error.code(), .error.message())]
     Open { url: String, error: Box<StoreError> },
@@ -117,6 +121,9 @@ fn pg_common(e: &postgres::Error) -> Option<(&'static str, &'static str)> {
     if e.is_closed() {
         return Some((CONNECT, "与数据库服务器的连接已断开"));
     }
+    if e.to_string().starts_with("error performing TLS handshake") {
+        return Some(("E-DB-TLS", tls::handshake_zh(&pg_detail(e))));
+    }
     let io = std::error::Error::source(e).and_then(|s| s.downcast_ref::<std::io::Error>());
     if let Some(io) = io {
         use std::io::ErrorKind as K;
@@ -175,6 +182,7 @@ impl StoreError {
     pub fn code(&self) -> &'static str {
         match self {
             StoreError::BadUrl(_) | StoreError::BadPgUrl { .. } => "E-DB-URL",
+            StoreError::Tls(_) => "E-DB-TLS",
             StoreError::Open { error, .. } => error.code(),
             StoreError::Sqlite(e) => sqlite_failure(e).0,
             StoreError::Postgres(e) => pg_failure(e).0,
@@ -231,11 +239,25 @@ pub struct Db {
     last_version: Option<i64>,
 }
 
+/// Whether every host of a PostgreSQL address is this machine (a socket or a loopback address).
+fn on_this_host(config: &postgres::Config) -> bool {
+    use postgres::config::Host;
+    config.get_hosts().iter().all(|h| match h {
+        Host::Tcp(name) => {
+            name == "localhost"
+                || name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|a| a.is_loopback())
+        }
+        Host::Unix(_) => true,
+    })
+}
+
 impl Db {
     /// Opens `sqlite://PATH`, `sqlite::memory:` or `postgres://…` (also `postgresql://`).
     pub fn open(url: &str) -> Result<Db> {
         let conn = Db::connect(url).map_err(|e| match e {
-            e @ (StoreError::BadUrl(_) | StoreError::BadPgUrl { .. }) => e,
+            e @ (StoreError::BadUrl(_) | StoreError::BadPgUrl { .. } | StoreError::Tls(_)) => e,
             e => StoreError::Open {
                 url: redact(url),
                 error: Box::new(e),
@@ -268,13 +290,23 @@ impl Db {
             )?;
             Conn::Sqlite(c)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let config: postgres::Config =
-                url.parse()
+            let (rest, tls) = tls::split(url)?;
+            let mut config: postgres::Config =
+                rest.parse()
                     .map_err(|e: postgres::Error| StoreError::BadPgUrl {
                         url: redact(url),
                         detail: e.to_string(),
                     })?;
-            let mut c = config.connect(postgres::NoTls)?;
+            config.ssl_mode(tls::library_mode(tls.mode));
+            if tls.mode == tls::Mode::Unset && !on_this_host(&config) {
+                tracing::warn!(
+                    "与另一台主机上的数据库服务器之间的连接未加密：请在数据库地址中加上 sslmode=verify-full（或 require）"
+                );
+            }
+            let mut c = match tls::connector(&tls)? {
+                Some(connector) => config.connect(connector)?,
+                None => config.connect(postgres::NoTls)?,
+            };
             c.batch_execute("SET client_min_messages = warning")?;
             Conn::Postgres(Box::new(c))
         } else {
