@@ -1587,3 +1587,107 @@ mod failure_message_tests {
         common(&e, "E-DB-READONLY", "只读");
     }
 }
+
+#[cfg(test)]
+mod tls_connection_tests {
+    use super::*;
+
+    /// The server's TLS as the test authority set it up (`.ci/pg-tls`): its address with the
+    /// host written as `host`, and the folder of the certificates.
+    fn server(host: &str) -> Option<(String, String)> {
+        let url = std::env::var("YANGLAO_TEST_PG_URL").ok();
+        let dir = std::env::var("YANGLAO_TEST_PG_TLS").ok();
+        match (url, dir) {
+            (Some(url), Some(dir)) => Some((url.replace("127.0.0.1", host), dir)),
+            _ => {
+                use std::io::Write;
+                let _ = std::io::stderr().write_all(
+                    b"\n*** PostgreSQL TLS tests DID NOT RUN (YANGLAO_TEST_PG_URL or YANGLAO_TEST_PG_TLS unset; .ci/pg-tls sets up the server) ***\n",
+                );
+                None
+            }
+        }
+    }
+
+    fn with(url: &str, params: &str) -> String {
+        format!("{url}{}{params}", if url.contains('?') { '&' } else { '?' })
+    }
+
+    fn encrypted(db: &mut Db) -> bool {
+        let Conn::Postgres(c) = &mut db.conn else {
+            panic!("PostgreSQL")
+        };
+        c.query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0)
+    }
+
+    #[test]
+    fn each_sslmode_encrypts_and_checks_as_it_says() {
+        let Some((by_name, dir)) = server("localhost") else {
+            return;
+        };
+        let (by_ip, _) = server("127.0.0.1").unwrap();
+        let ca = format!("sslrootcert={dir}/ca.crt");
+        let other = format!("sslrootcert={dir}/other-ca.crt");
+
+        let mut plain = Db::open(&by_ip).unwrap();
+        assert!(!encrypted(&mut plain), "no sslmode: plain, as before");
+        let mut d = Db::open(&with(&by_ip, "sslmode=disable")).unwrap();
+        assert!(!encrypted(&mut d));
+        for mode in ["sslmode=prefer", "sslmode=require"] {
+            let mut d = Db::open(&with(&by_ip, mode)).unwrap();
+            assert!(encrypted(&mut d), "{mode}");
+        }
+        // The server's certificate names localhost, from the test authority.
+        let mut d = Db::open(&with(&by_name, &format!("sslmode=verify-full&{ca}"))).unwrap();
+        assert!(encrypted(&mut d));
+        let mut d = Db::open(&with(&by_ip, &format!("sslmode=verify-ca&{ca}"))).unwrap();
+        assert!(encrypted(&mut d), "verify-ca does not check the name");
+
+        let refused = |url: String, says: &str| {
+            let e = Db::open(&url).err().expect("refused");
+            assert_eq!(e.code(), "E-DB-TLS", "{url}: {e}");
+            assert!(e.to_string().contains(says), "{url}: {e}");
+            assert!(!e.to_string().contains("password"), "{e}");
+        };
+        refused(
+            with(&by_ip, &format!("sslmode=verify-full&{ca}")),
+            "主机名不符",
+        );
+        refused(
+            with(&by_name, &format!("sslmode=verify-full&{other}")),
+            "不是由 sslrootcert 中的机构签发",
+        );
+        refused(
+            with(&by_name, &format!("sslmode=verify-ca&{other}")),
+            "不是由 sslrootcert 中的机构签发",
+        );
+        // `require` with a root certificate checks the chain, as PostgreSQL's own client does.
+        refused(
+            with(&by_name, &format!("sslmode=require&{other}")),
+            "不是由 sslrootcert 中的机构签发",
+        );
+        refused(
+            with(
+                &by_name,
+                "sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+            ),
+            "文件不存在",
+        );
+        // Other parameters of the address still reach the library.
+        let mut d = Db::open(&with(
+            &by_name,
+            &format!("application_name=yanglao_tls&sslmode=verify-full&{ca}"),
+        ))
+        .unwrap();
+        let Conn::Postgres(c) = &mut d.conn else {
+            unreachable!()
+        };
+        let name: String = c.query_one("SHOW application_name", &[]).unwrap().get(0);
+        assert_eq!(name, "yanglao_tls");
+    }
+}

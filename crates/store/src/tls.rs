@@ -288,13 +288,15 @@ impl ServerCertVerifier for ChainOnly {
 
 /// What a failed handshake means to the person who wrote the URL.
 pub fn handshake_zh(detail: &str) -> &'static str {
-    if detail.contains("does not support TLS") {
+    // The TLS library's words for each case, as its errors print (in either spelling).
+    let d = detail.to_lowercase().replace(' ', "");
+    if d.contains("doesnotsupporttls") {
         "数据库服务器未启用 TLS（sslmode 要求加密连接）：请在服务器上启用 ssl，或改用 sslmode=disable"
-    } else if detail.contains("NotValidForName") {
+    } else if d.contains("notvalidforname") {
         "数据库服务器的证书与地址中的主机名不符（sslmode=verify-full）：请用证书上的主机名连接"
-    } else if detail.contains("UnknownIssuer") || detail.contains("BadSignature") {
+    } else if d.contains("unknownissuer") || d.contains("badsignature") {
         "数据库服务器的证书不是由 sslrootcert 中的机构签发的：请核对根证书文件"
-    } else if detail.contains("Expired") || detail.contains("NotValidYet") {
+    } else if d.contains("expired") || d.contains("notvalidyet") {
         "数据库服务器的证书已过期或尚未生效"
     } else {
         "与数据库服务器建立加密连接（TLS）失败"
