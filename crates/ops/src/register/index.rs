@@ -3,47 +3,13 @@
 
 use crate::Result;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::BuildHasher;
 use yanglao_domain::CitizenId;
 use yanglao_store::Tx;
 
-/// A fast non-cryptographic hasher for integer keys (keys here are citizen IDs and codes from
-/// our own files, not attacker-chosen strings).
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(buf));
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(u64::from(i));
-    }
-    fn write_i32(&mut self, i: i32) {
-        self.write_u64(i as u64);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.write_u64(i as u64);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-    fn finish(&self) -> u64 {
-        // The multiplications carry every input bit into the high bits only; the table picks
-        // buckets by the low bits. Without the rotation, strings differing only in the middle
-        // (account numbers, IDs) all fall into a few buckets.
-        self.0.rotate_left(26)
-    }
-}
-
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+/// Maps keyed by integers and codes from our own files (citizen IDs, person ids, county codes:
+/// not attacker-chosen), with a fast hash of a fixed seed, so that runs are repeatable.
+pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Names repeated over many rows (a county's handful of banks over millions of payment lines),
 /// each kept once and shared.
@@ -80,9 +46,7 @@ pub fn county_key(code: &str) -> u32 {
 
 /// A stable hash of a name, to compare names without keeping them all in memory.
 pub fn name_hash(name: &str) -> u64 {
-    let mut h = FastHasher::default();
-    name.hash(&mut h);
-    h.finish()
+    foldhash::fast::FixedState::default().hash_one(name)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -164,24 +128,20 @@ mod tests {
     }
 
     /// Keys that differ only in their middle characters still spread over the buckets a table
-    /// picks by the hash's low bits (before the final rotation, 4,096 such account numbers fell
-    /// into about a thousand of 4,096 buckets).
+    /// picks by the hash's low bits (a hand-made hasher once put 4,096 such account numbers into
+    /// about a thousand of 4,096 buckets).
     #[test]
     fn similar_strings_spread_over_the_low_bits() {
         let buckets: std::collections::HashSet<u64> = (0..4096u64)
             .map(|i| {
                 let account = format!("622848{:012}7", i * 37);
-                let mut h = FastHasher::default();
-                account.as_str().hash(&mut h);
-                h.finish() & 4095
+                foldhash::fast::FixedState::default().hash_one(account.as_str()) & 4095
             })
             .collect();
         assert!(buckets.len() > 2000, "{} buckets", buckets.len());
         let ids: std::collections::HashSet<u64> = (0..4096i64)
             .map(|i| {
-                let mut h = FastHasher::default();
-                i.hash(&mut h);
-                h.finish() & 4095
+                foldhash::fast::FixedState::default().hash_one(i) & 4095
             })
             .collect();
         assert!(ids.len() > 2000, "{} buckets", ids.len());
