@@ -550,7 +550,6 @@ fn check_month_end_person_accounts(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) 
     Ok(())
 }
 
-/// A stored citizen ID with its birth date and sequence hidden.
 /// The last day of a `YYYY-MM` month, as text.
 fn month_end(month: &str) -> String {
     yanglao_domain::Month::parse(month)
@@ -567,6 +566,7 @@ fn format_fen(fen: i64) -> String {
     )
 }
 
+/// A stored citizen ID with its birth date and sequence hidden.
 pub fn masked_id(id: &str) -> String {
     yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
 }

@@ -68,7 +68,6 @@ pub const LINE_COLUMNS: [(&str, ColType); 22] = [
     ("reissue_of_line", ColType::Int),
 ];
 
-/// The decision in force for each person of a county at a date: (status, reason).
 /// The decision in force for each person of a county for a payroll month: (status, reason).
 /// A termination (death, transfer) takes effect from the month after its date — the month of a
 /// death is still paid — and once in force nothing later overrides it; suspensions and the other
