@@ -223,36 +223,7 @@ pub fn load(
     actor: &str,
 ) -> Result<LoadOutcome> {
     tx.lock_for_writing()?;
-    let problems = yanglao_policy::check_str(source);
-    let set = yanglao_policy::parse_str(source).map_err(|problems| {
-        let errors: Vec<String> = problems
-            .iter()
-            .filter(|p| p.severity == yanglao_policy::Severity::Error)
-            .map(|p| format!("{file_name}:{p}"))
-            .collect();
-        OpsError::rule(
-            "E-POLICY-INVALID",
-            format!(
-                "政策参数文件 {file_name} 有 {} 个错误，未载入：\n  {}",
-                errors.len(),
-                errors.join("\n  ")
-            ),
-        )
-    })?;
-    if set.scheme() != Scheme::Supplementary {
-        return Err(OpsError::rule(
-            "E-POLICY-WRONG-SCHEME",
-            format!(
-                "政策参数文件 {file_name} 属于{}，经办只使用城乡居民补充养老保险的参数",
-                set.scheme().label_zh()
-            ),
-        ));
-    }
-    let warnings = problems
-        .iter()
-        .filter(|p| p.severity == yanglao_policy::Severity::Warning)
-        .map(|p| format!("{file_name}:{p}"))
-        .collect();
+    let (set, warnings) = parse_policy(source, file_name)?;
     let sha256 = crate::imports::table::sha256_hex(source.as_bytes());
     let book = PolicyBook::read(tx)?;
     if let Some(latest) = book.latest() {
@@ -268,50 +239,7 @@ pub fn load(
             });
         }
     }
-    let applies_from = match (book.latest(), applies_from) {
-        (None, Some(d)) => d,
-        (None, None) => set.earliest_date().ok_or_else(|| {
-            OpsError::rule(
-                "E-POLICY-INCOMPLETE",
-                format!("政策参数文件 {file_name} 在任何日期都没有完整的参数，未载入"),
-            )
-        })?,
-        (Some(_), None) => {
-            return Err(OpsError::rule(
-                "E-POLICY-FROM-REQUIRED",
-                "数据库中已有政策参数：载入新版本须用 --from YYYY-MM-DD 指明它从哪一天起适用",
-            ))
-        }
-        (Some(latest), Some(d)) => {
-            if d <= latest.applies_from {
-                return Err(OpsError::rule(
-                    "E-POLICY-BACKDATED",
-                    format!(
-                        "新版本的适用日期 {d} 不晚于现行第 {} 版的适用日期 {}：新版本只能向后适用",
-                        latest.version, latest.applies_from
-                    ),
-                ));
-            }
-            if let Some(last) = last_business_date(tx)? {
-                if d <= last {
-                    return Err(OpsError::rule(
-                        "E-POLICY-BACKDATED",
-                        format!(
-                            "新版本的适用日期 {d} 不晚于账簿中已记账或已生成发放的最后业务日期 {last}：新版本不能追溯已入账的业务，请用 {} 之后的日期",
-                            last
-                        ),
-                    ));
-                }
-            }
-            d
-        }
-    };
-    if !(1900..=2200).contains(&chrono::Datelike::year(&applies_from)) {
-        return Err(OpsError::rule(
-            "E-YEAR-RANGE",
-            format!("适用日期 {applies_from} 的年份应在 1900 至 2200 之间"),
-        ));
-    }
+    let applies_from = version_date(tx, &book, &set, applies_from, file_name)?;
     let version = tx.allocate_ids("policy_version", 1)?;
     tx.exec(
         "INSERT INTO policy_versions (version_id, scheme, name, illustrative, applies_from, content, content_sha256, file_name, loaded_by, loaded_at)
@@ -347,4 +275,102 @@ pub fn load(
         already_loaded: false,
         warnings,
     })
+}
+
+/// The policy a file holds, which must be without errors and of the supplementary scheme, and
+/// the checker's warnings as text with their line.
+fn parse_policy(source: &str, file_name: &str) -> Result<(PolicySet, Vec<String>)> {
+    let problems = yanglao_policy::check_str(source);
+    let set = yanglao_policy::parse_str(source).map_err(|problems| {
+        let errors: Vec<String> = problems
+            .iter()
+            .filter(|p| p.severity == yanglao_policy::Severity::Error)
+            .map(|p| format!("{file_name}:{p}"))
+            .collect();
+        OpsError::rule(
+            "E-POLICY-INVALID",
+            format!(
+                "政策参数文件 {file_name} 有 {} 个错误，未载入：\n  {}",
+                errors.len(),
+                errors.join("\n  ")
+            ),
+        )
+    })?;
+    if set.scheme() != Scheme::Supplementary {
+        return Err(OpsError::rule(
+            "E-POLICY-WRONG-SCHEME",
+            format!(
+                "政策参数文件 {file_name} 属于{}，经办只使用城乡居民补充养老保险的参数",
+                set.scheme().label_zh()
+            ),
+        ));
+    }
+    let warnings = problems
+        .iter()
+        .filter(|p| p.severity == yanglao_policy::Severity::Warning)
+        .map(|p| format!("{file_name}:{p}"))
+        .collect();
+    Ok((set, warnings))
+}
+
+/// The date a new version applies from (see [`load`]), with a year from 1900 to 2200.
+fn version_date(
+    tx: &mut Tx<'_>,
+    book: &PolicyBook,
+    set: &PolicySet,
+    applies_from: Option<NaiveDate>,
+    file_name: &str,
+) -> Result<NaiveDate> {
+    let applies_from = match (book.latest(), applies_from) {
+        (None, Some(d)) => d,
+        (None, None) => set.earliest_date().ok_or_else(|| {
+            OpsError::rule(
+                "E-POLICY-INCOMPLETE",
+                format!("政策参数文件 {file_name} 在任何日期都没有完整的参数，未载入"),
+            )
+        })?,
+        (Some(_), None) => {
+            return Err(OpsError::rule(
+                "E-POLICY-FROM-REQUIRED",
+                "数据库中已有政策参数：载入新版本须用 --from YYYY-MM-DD 指明它从哪一天起适用",
+            ))
+        }
+        (Some(latest), Some(d)) => {
+            check_later_version(tx, latest, d)?;
+            d
+        }
+    };
+    if !(1900..=2200).contains(&chrono::Datelike::year(&applies_from)) {
+        return Err(OpsError::rule(
+            "E-YEAR-RANGE",
+            format!("适用日期 {applies_from} 的年份应在 1900 至 2200 之间"),
+        ));
+    }
+    Ok(applies_from)
+}
+
+/// A version after the first applies only after the latest version's date and the books' last
+/// business date.
+fn check_later_version(tx: &mut Tx<'_>, latest: &PolicyVersion, d: NaiveDate) -> Result<()> {
+    if d <= latest.applies_from {
+        return Err(OpsError::rule(
+            "E-POLICY-BACKDATED",
+            format!(
+                "新版本的适用日期 {d} 不晚于现行第 {} 版的适用日期 {}：新版本只能向后适用",
+                latest.version, latest.applies_from
+            ),
+        ));
+    }
+    if let Some(last) = last_business_date(tx)? {
+        if d <= last {
+            return Err(OpsError::rule(
+                "E-POLICY-BACKDATED",
+                format!(
+                    "新版本的适用日期 {d} 不晚于账簿中已记账或已生成发放的最后业务日期 {last}：新版本不能追溯已入账的业务，请用 {} 之后的日期",
+                    last
+                ),
+            ));
+        }
+    }
+    Ok(())
 }

@@ -10,7 +10,7 @@
 
 use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::{read_table, Upload};
+use crate::imports::table::{read_table, Cell, Columns, Table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::persons::{begin_import, finish, record_import};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
@@ -91,6 +91,7 @@ fn overlaps(a: &Agreement, b: &Agreement) -> bool {
         && b.from <= a.to.unwrap_or(NaiveDate::MAX)
 }
 
+/// Imports (or with `dry_run` only validates) a file of bank-account interest agreements.
 pub fn import_agreements(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::BankBooks)?;
     let table = read_table(upload)?;
@@ -106,87 +107,17 @@ pub fn import_agreements(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Resul
         let existing = load_agreements(tx)?;
         let mut new: Vec<(usize, Agreement)> = Vec::new();
         for (row_no, cells) in &table.rows {
-            let row_no = *row_no;
-            let before = out.errors.len();
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            let county = cols.cell(cells, 0);
-            if !counties.contains_key(county) {
-                err(0, county, "E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区"));
-            }
-            let bank = cols.cell(cells, 1);
-            if bank.is_empty() {
-                err(1, "", "E-BANK-NAME-EMPTY", "开户银行为空".into());
-            }
-            let account: String = cols.cell(cells, 2).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-            // Empty, not digits, or not 8–30 digits (E-BANK-EMPTY, -FORMAT, -LENGTH); the Luhn
-            // check is for personal cards, not for the fund's accounts.
-            if let Err(e) = yanglao_domain::BankAccount::parse(&account) {
-                err(2, &account, e.code, e.message);
-            }
-            let rate_raw = cols.cell(cells, 3).trim_end_matches('%');
-            let rate = match Decimal::from_str(rate_raw) {
-                Ok(r) if r.is_sign_negative() => {
-                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率不能为负".into());
-                    None
-                }
-                Ok(r) if r > Decimal::from(20) => {
-                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率按年百分比填写（如 1.35 表示 1.35%），不应超过 20".into());
-                    None
-                }
-                Ok(r) => Some(r),
-                Err(_) => {
-                    err(3, rate_raw, "E-AGREEMENT-RATE", "约定利率应为数字（年百分比，如 1.35）".into());
-                    None
-                }
+            let at = At {
+                row_no: *row_no,
+                cols: &cols,
+                table: &table,
             };
-            let basis = parse_basis(cols.cell(cells, 4));
-            if basis.is_none() {
-                err(4, cols.cell(cells, 4), "E-AGREEMENT-BASIS", "计息基础应为 actual/360 或 actual/365".into());
-            }
-            let frequency = parse_frequency(cols.cell(cells, 5));
-            if frequency.is_none() {
-                err(5, cols.cell(cells, 5), "E-AGREEMENT-FREQUENCY", "结息频率应为“月”“季”或“年”".into());
-            }
-            let from = cols.date(cells, 6).map_err(|e| err(6, cols.cell(cells, 6), e.code, e.message)).ok();
-            let to = if cols.cell(cells, 7).is_empty() {
-                Some(None)
-            } else {
-                cols.date(cells, 7).map(Some).map_err(|e| err(7, cols.cell(cells, 7), e.code, e.message)).ok()
+            let Some(a) = read_agreement(&mut out, at, cells, &counties) else {
+                continue;
             };
-            if let (Some(f), Some(Some(t))) = (from, to) {
-                if t < f {
-                    err(7, cols.cell(cells, 7), "E-AGREEMENT-DATES", "终止日期早于生效日期".into());
-                }
+            if agreement_is_new(&mut out, at, cells, &a, &existing, &new) {
+                new.push((*row_no, a));
             }
-            if out.errors.len() > before {
-                continue;
-            }
-            let (Some(rate), Some(basis), Some(frequency), Some(from), Some(to)) = (rate, basis, frequency, from, to) else { continue };
-            let a = Agreement { account, county: county.to_string(), bank: bank.to_string(), rate, basis, frequency, from, to };
-            if let Some(other) = existing.iter().chain(new.iter().map(|n| &n.1)).find(|o| o.account == a.account && o.county != a.county) {
-                out.errors.push(Problem::at(row_no, &cols, &table, 0, county, "E-AGREEMENT-ACCOUNT-COUNTY", format!("账号已属于县区 {}", other.county)));
-                continue;
-            }
-            // Unchanged: the same agreement, or the same one since ended by a later amendment.
-            let unchanged = existing.iter().any(|o| {
-                o.account == a.account && o.from == a.from && o.rate == a.rate && o.basis == a.basis && o.frequency == a.frequency && o.bank == a.bank
-                    && (o.to == a.to
-                        || (a.to.is_none() && o.to.is_some_and(|t| existing.iter().any(|n| n.account == a.account && n.from == t + Duration::days(1)))))
-            });
-            if unchanged {
-                out.skipped += 1;
-                continue;
-            }
-            // A later agreement amends an open-ended earlier one; any other overlap is an error.
-            let clash = existing
-                .iter()
-                .chain(new.iter().map(|n| &n.1))
-                .find(|o| overlaps(o, &a) && !(o.to.is_none() && o.from < a.from));
-            if let Some(o) = clash {
-                out.errors.push(Problem::at(row_no, &cols, &table, 6, cols.cell(cells, 6), "E-AGREEMENT-OVERLAP", format!("与账号 {} 自 {} 起的协议期间重叠", o.account, o.from)));
-                continue;
-            }
-            new.push((row_no, a));
         }
         if !out.errors.is_empty() || dry_run {
             return Ok(());
@@ -195,25 +126,7 @@ pub fn import_agreements(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Resul
         out.import_id = Some(import_id);
         new.sort_by(|a, b| (&a.1.account, a.1.from).cmp(&(&b.1.account, b.1.from)));
         for (_, a) in &new {
-            tx.exec(
-                "INSERT INTO bank_accounts (account_no, county, bank_name) VALUES ($1, $2, $3) ON CONFLICT (account_no) DO NOTHING",
-                &[Param::Text(&a.account), Param::Text(&a.county), Param::Text(&a.bank)],
-            )?;
-            // Amend: the open-ended agreement before this one ends the day before.
-            tx.exec(
-                "UPDATE bank_agreements SET to_date = $2 WHERE account_no = $1 AND to_date IS NULL AND from_date < $3",
-                &[Param::Text(&a.account), Param::Date(a.from - Duration::days(1)), Param::Date(a.from)],
-            )?;
-            let id = tx.allocate_ids("bank_agreement", 1)?;
-            let rate = a.rate.normalize().to_string();
-            tx.exec(
-                "INSERT INTO bank_agreements (agreement_id, account_no, rate_pct, day_basis, frequency, from_date, to_date, import_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                &[
-                    Param::Int(id), Param::Text(&a.account), Param::Text(&rate), Param::Int(a.basis), Param::Text(a.frequency),
-                    Param::Date(a.from), Param::from(a.to), Param::Int(import_id),
-                ],
-            )?;
+            write_agreement(tx, a, import_id)?;
         }
         out.posted = new.len();
         audit(tx, &actor, "import.bank_agreements", &serde_json::json!({"import_id": import_id, "file": table.file_name, "agreements": out.posted}))?;
@@ -223,11 +136,269 @@ pub fn import_agreements(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Resul
     Ok(out)
 }
 
+/// Where a row's problems are reported: the row and the file's columns.
+#[derive(Clone, Copy)]
+struct At<'t> {
+    row_no: usize,
+    cols: &'t Columns,
+    table: &'t Table,
+}
+
+impl At<'_> {
+    fn err(&self, out: &mut ImportOutcome, k: usize, v: &str, code: &'static str, msg: String) {
+        out.errors.push(Problem::at(
+            self.row_no,
+            self.cols,
+            self.table,
+            k,
+            v,
+            code,
+            msg,
+        ));
+    }
+}
+
+/// A row of an agreement file as an agreement, reporting each cell that is wrong (None if any).
+fn read_agreement(
+    out: &mut ImportOutcome,
+    at: At<'_>,
+    cells: &[Cell],
+    counties: &BTreeMap<String, String>,
+) -> Option<Agreement> {
+    let cols = at.cols;
+    let before = out.errors.len();
+    let county = cols.cell(cells, 0);
+    if !counties.contains_key(county) {
+        at.err(
+            out,
+            0,
+            county,
+            "E-REGION-UNKNOWN",
+            format!("县区代码“{county}”不是本系统登记的县区"),
+        );
+    }
+    let bank = cols.cell(cells, 1);
+    if bank.is_empty() {
+        at.err(out, 1, "", "E-BANK-NAME-EMPTY", "开户银行为空".into());
+    }
+    let account: String = cols
+        .cell(cells, 2)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .collect();
+    // Empty, not digits, or not 8–30 digits (E-BANK-EMPTY, -FORMAT, -LENGTH); the Luhn
+    // check is for personal cards, not for the fund's accounts.
+    if let Err(e) = yanglao_domain::BankAccount::parse(&account) {
+        at.err(out, 2, &account, e.code, e.message);
+    }
+    let rate = read_rate(out, at, cells);
+    let basis = parse_basis(cols.cell(cells, 4));
+    if basis.is_none() {
+        at.err(
+            out,
+            4,
+            cols.cell(cells, 4),
+            "E-AGREEMENT-BASIS",
+            "计息基础应为 actual/360 或 actual/365".into(),
+        );
+    }
+    let frequency = parse_frequency(cols.cell(cells, 5));
+    if frequency.is_none() {
+        at.err(
+            out,
+            5,
+            cols.cell(cells, 5),
+            "E-AGREEMENT-FREQUENCY",
+            "结息频率应为“月”“季”或“年”".into(),
+        );
+    }
+    let (from, to) = read_agreement_dates(out, at, cells);
+    if out.errors.len() > before {
+        return None;
+    }
+    let (Some(rate), Some(basis), Some(frequency), Some(from), Some(to)) =
+        (rate, basis, frequency, from, to)
+    else {
+        return None;
+    };
+    Some(Agreement {
+        account,
+        county: county.to_string(),
+        bank: bank.to_string(),
+        rate,
+        basis,
+        frequency,
+        from,
+        to,
+    })
+}
+
+/// The agreed rate: a yearly percentage from 0 to 20.
+fn read_rate(out: &mut ImportOutcome, at: At<'_>, cells: &[Cell]) -> Option<Decimal> {
+    let rate_raw = at.cols.cell(cells, 3).trim_end_matches('%');
+    match Decimal::from_str(rate_raw) {
+        Ok(r) if r.is_sign_negative() => {
+            at.err(
+                out,
+                3,
+                rate_raw,
+                "E-AGREEMENT-RATE",
+                "约定利率不能为负".into(),
+            );
+            None
+        }
+        Ok(r) if r > Decimal::from(20) => {
+            at.err(
+                out,
+                3,
+                rate_raw,
+                "E-AGREEMENT-RATE",
+                "约定利率按年百分比填写（如 1.35 表示 1.35%），不应超过 20".into(),
+            );
+            None
+        }
+        Ok(r) => Some(r),
+        Err(_) => {
+            at.err(
+                out,
+                3,
+                rate_raw,
+                "E-AGREEMENT-RATE",
+                "约定利率应为数字（年百分比，如 1.35）".into(),
+            );
+            None
+        }
+    }
+}
+
+/// The agreement's effective date and its end date (`Some(None)`: open-ended), not before it.
+fn read_agreement_dates(
+    out: &mut ImportOutcome,
+    at: At<'_>,
+    cells: &[Cell],
+) -> (Option<NaiveDate>, Option<Option<NaiveDate>>) {
+    let cols = at.cols;
+    let from = cols
+        .date(cells, 6)
+        .map_err(|e| at.err(out, 6, cols.cell(cells, 6), e.code, e.message))
+        .ok();
+    let to = if cols.cell(cells, 7).is_empty() {
+        Some(None)
+    } else {
+        cols.date(cells, 7)
+            .map(Some)
+            .map_err(|e| at.err(out, 7, cols.cell(cells, 7), e.code, e.message))
+            .ok()
+    };
+    if let (Some(f), Some(Some(t))) = (from, to) {
+        if t < f {
+            at.err(
+                out,
+                7,
+                cols.cell(cells, 7),
+                "E-AGREEMENT-DATES",
+                "终止日期早于生效日期".into(),
+            );
+        }
+    }
+    (from, to)
+}
+
+/// Whether an agreement is new: its account must be of no other county and its period overlap
+/// no other agreement's (a later agreement amends an open-ended earlier one). One already
+/// imported is counted as skipped.
+fn agreement_is_new(
+    out: &mut ImportOutcome,
+    at: At<'_>,
+    cells: &[Cell],
+    a: &Agreement,
+    existing: &[Agreement],
+    new: &[(usize, Agreement)],
+) -> bool {
+    let cols = at.cols;
+    if let Some(other) = existing
+        .iter()
+        .chain(new.iter().map(|n| &n.1))
+        .find(|o| o.account == a.account && o.county != a.county)
+    {
+        at.err(
+            out,
+            0,
+            cols.cell(cells, 0),
+            "E-AGREEMENT-ACCOUNT-COUNTY",
+            format!("账号已属于县区 {}", other.county),
+        );
+        return false;
+    }
+    // Unchanged: the same agreement, or the same one since ended by a later amendment.
+    let unchanged = existing.iter().any(|o| {
+        o.account == a.account
+            && o.from == a.from
+            && o.rate == a.rate
+            && o.basis == a.basis
+            && o.frequency == a.frequency
+            && o.bank == a.bank
+            && (o.to == a.to
+                || (a.to.is_none()
+                    && o.to.is_some_and(|t| {
+                        existing
+                            .iter()
+                            .any(|n| n.account == a.account && n.from == t + Duration::days(1))
+                    })))
+    });
+    if unchanged {
+        out.skipped += 1;
+        return false;
+    }
+    // A later agreement amends an open-ended earlier one; any other overlap is an error.
+    let clash = existing
+        .iter()
+        .chain(new.iter().map(|n| &n.1))
+        .find(|o| overlaps(o, a) && !(o.to.is_none() && o.from < a.from));
+    if let Some(o) = clash {
+        at.err(
+            out,
+            6,
+            cols.cell(cells, 6),
+            "E-AGREEMENT-OVERLAP",
+            format!("与账号 {} 自 {} 起的协议期间重叠", o.account, o.from),
+        );
+        return false;
+    }
+    true
+}
+
+/// Writes an agreement (and its account if new), ending the open-ended one before it.
+fn write_agreement(tx: &mut Tx<'_>, a: &Agreement, import_id: i64) -> Result<()> {
+    tx.exec(
+        "INSERT INTO bank_accounts (account_no, county, bank_name) VALUES ($1, $2, $3) ON CONFLICT (account_no) DO NOTHING",
+        &[Param::Text(&a.account), Param::Text(&a.county), Param::Text(&a.bank)],
+    )?;
+    // Amend: the open-ended agreement before this one ends the day before.
+    tx.exec(
+        "UPDATE bank_agreements SET to_date = $2 WHERE account_no = $1 AND to_date IS NULL AND from_date < $3",
+        &[Param::Text(&a.account), Param::Date(a.from - Duration::days(1)), Param::Date(a.from)],
+    )?;
+    let id = tx.allocate_ids("bank_agreement", 1)?;
+    let rate = a.rate.normalize().to_string();
+    tx.exec(
+        "INSERT INTO bank_agreements (agreement_id, account_no, rate_pct, day_basis, frequency, from_date, to_date, import_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Param::Int(id), Param::Text(&a.account), Param::Text(&rate), Param::Int(a.basis), Param::Text(a.frequency),
+            Param::Date(a.from), Param::from(a.to), Param::Int(import_id),
+        ],
+    )?;
+    Ok(())
+}
+
 enum Line {
     Balance(String, NaiveDate, i64),
     Interest(String, NaiveDate, NaiveDate, NaiveDate, i64),
 }
 
+/// Imports (or with `dry_run` only validates) a bank statement: end-of-day balances and
+/// interest credits (posted).
 pub fn import_statement(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::BankBooks)?;
     let table = read_table(upload)?;
@@ -242,145 +413,355 @@ pub fn import_statement(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result
         if !begin_import(tx, &mut out, &table, "bank-statement", &[])? {
             return Ok(());
         }
-        let accounts: BTreeMap<String, String> = tx
-            .query("SELECT account_no, county FROM bank_accounts", &[])?
-            .iter()
-            .map(|r| Ok((r.str(0)?, r.str(1)?)))
-            .collect::<Result<_>>()?;
-        let mut balances: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
-        for r in tx.query("SELECT account_no, on_date, balance_fen FROM bank_balances", &[])? {
-            balances.insert((r.str(0)?, r.date(1)?), r.i64(2)?);
-        }
-        // (account, period start, period end, amount, credited on)
-        let mut credits: Vec<(String, NaiveDate, NaiveDate, i64, NaiveDate)> = Vec::new();
-        for r in tx.query("SELECT account_no, period_start, period_end, amount_fen, credited_on FROM bank_interest ORDER BY account_no, period_start", &[])? {
-            credits.push((r.str(0)?, r.date(1)?, r.date(2)?, r.i64(3)?, r.date(4)?));
-        }
-        let agreements = load_agreements(tx)?;
-        let mut lines: Vec<Line> = Vec::new();
-        let mut seen: BTreeMap<(String, NaiveDate, &'static str), usize> = BTreeMap::new();
+        let mut reader = StatementReader {
+            books: StatementBooks::load(tx)?,
+            start_col,
+            end_col,
+            today,
+            lines: Vec::new(),
+        };
         // In date order, so that periods derived from the previous credit do not depend on row order.
-        let mut ordered: Vec<&(usize, Vec<crate::imports::table::Cell>)> = table.rows.iter().collect();
+        let mut ordered: Vec<&(usize, Vec<Cell>)> = table.rows.iter().collect();
         ordered.sort_by_key(|(_, cells)| cols.date(cells, 1).ok());
+        let mut seen: BTreeMap<(String, NaiveDate, &'static str), usize> = BTreeMap::new();
         for (row_no, cells) in ordered {
-            let row_no = *row_no;
-            let before = out.errors.len();
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            let account: String = cols.cell(cells, 0).chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-            if !accounts.contains_key(&account) {
-                err(0, &account, "E-STATEMENT-ACCOUNT", "此账号不是已登记的基金专户，请先导入存款协议".into());
-            }
-            let date = cols.past_date(cells, 1, today, ("E-DATE-FUTURE", "日期晚于今天")).map_err(|e| err(1, cols.cell(cells, 1), e.code, e.message)).ok();
-            let kind = match cols.cell(cells, 2) {
-                "余额" | "日终余额" | "balance" => Some("balance"),
-                "结息" | "利息" | "interest" => Some("interest"),
-                other => {
-                    err(2, other, "E-STATEMENT-TYPE", "类型应为“余额”或“结息”".into());
-                    None
-                }
+            let at = At {
+                row_no: *row_no,
+                cols: &cols,
+                table: &table,
             };
-            let amount = cols.amount_fen(cells, 3, false, "金额").map_err(|e| err(3, cols.cell(cells, 3), e.code, e.message)).ok();
-            if out.errors.len() > before {
-                continue;
-            }
-            let (Some(date), Some(kind), Some(amount)) = (date, kind, amount) else { continue };
-            if let Some(first) = seen.insert((account.clone(), date, kind), row_no) {
-                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-DUPLICATE", format!("同一账号同一日期的{}在文件中出现两次（首次在第 {first} 行）", if kind == "balance" { "余额" } else { "结息" })));
-                continue;
-            }
-            if kind == "balance" {
-                match balances.get(&(account.clone(), date)) {
-                    Some(b) if *b == amount => out.skipped += 1,
-                    Some(_) => out.errors.push(Problem::at(row_no, &cols, &table, 3, cols.cell(cells, 3), "E-STATEMENT-OVERLAP", "此账号这一天的余额已导入，且金额不同".into())),
-                    None => lines.push(Line::Balance(account, date, amount)),
-                }
-                continue;
-            }
-            // Interest: its period, given or from the previous credit (or the first agreement).
-            let given = |c: Option<usize>| c.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
-            if given(start_col).is_none() && credits.iter().any(|c| c.0 == account && c.4 == date && c.3 == amount) {
-                out.skipped += 1;
-                continue;
-            }
-            let previous_end = credits.iter().filter(|c| c.0 == account && c.4 < date).map(|c| c.2).max();
-            let first_agreement = agreements.iter().filter(|a| a.account == account).map(|a| a.from).min();
-            let start = match given(start_col) {
-                Some(Ok(d)) => d,
-                Some(Err(e)) => {
-                    out.errors.push(Problem::at(row_no, &cols, &table, 1, "", e.code, format!("计息起始日：{}", e.message)));
-                    continue;
-                }
-                None => previous_end.map(|d| d + Duration::days(1)).or(first_agreement).unwrap_or(date),
-            };
-            let end = match given(end_col) {
-                Some(Ok(d)) => d,
-                Some(Err(e)) => {
-                    out.errors.push(Problem::at(row_no, &cols, &table, 1, "", e.code, format!("计息终止日：{}", e.message)));
-                    continue;
-                }
-                None => date - Duration::days(1),
-            };
-            if end < start || end > date {
-                out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-PERIOD", format!("计息期间 {start} 至 {end} 无效（须不晚于结息日 {date}）")));
-                continue;
-            }
-            match credits.iter().find(|c| c.0 == account && c.1 <= end && start <= c.2) {
-                Some(c) if c.1 == start && c.2 == end && c.3 == amount && c.4 == date => out.skipped += 1,
-                Some(c) => out.errors.push(Problem::at(row_no, &cols, &table, 1, cols.cell(cells, 1), "E-STATEMENT-OVERLAP", format!("计息期间与已导入的 {} 至 {} 重叠", c.1, c.2))),
-                None => {
-                    credits.push((account.clone(), start, end, amount, date));
-                    lines.push(Line::Interest(account, date, start, end, amount));
-                }
-            }
+            reader.read_row(&mut out, at, cells, &mut seen);
         }
         if !out.errors.is_empty() || dry_run {
             return Ok(());
         }
+        let StatementReader { books, lines, .. } = reader;
         let import_id = record_import(tx, "bank-statement", &table, &actor, lines.len(), out.skipped)?;
         out.import_id = Some(import_id);
-        // One entry per county and credit date, dated on it (so each year books its own interest);
-        // a credit of nothing is kept without an entry.
-        let mut by_day: BTreeMap<(String, NaiveDate), Vec<&Line>> = BTreeMap::new();
-        for l in &lines {
-            match l {
-                Line::Balance(account, date, amount) => {
-                    tx.exec(
-                        "INSERT INTO bank_balances (account_no, on_date, balance_fen, import_id) VALUES ($1, $2, $3, $4)",
-                        &[Param::Text(account), Param::Date(*date), Param::Int(*amount), Param::Int(import_id)],
-                    )?;
-                }
-                Line::Interest(account, date, ..) => by_day.entry((accounts[account].clone(), *date)).or_default().push(l),
-            }
-        }
-        for ((county, date), list) in by_day {
-            let total: i64 = list.iter().map(|l| if let Line::Interest(.., a) = l { *a } else { 0 }).sum();
-            let entry_id = if total > 0 {
-                let mut draft = EntryDraft { county: &county, date, kind: "bank_interest", description: format!("银行结息 {} 笔", list.len()), import_id: Some(import_id), lines: Vec::new() };
-                draft.add(ledger::BANK, total);
-                draft.add(ledger::POOL_INTEREST, -total);
-                Some(ledger::post(tx, &draft, &actor)?)
-            } else {
-                None
-            };
-            for l in list {
-                if let Line::Interest(account, credited_on, start, end, amount) = l {
-                    tx.exec(
-                        "INSERT INTO bank_interest (account_no, period_start, period_end, credited_on, amount_fen, county, entry_id, import_id)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                        &[
-                            Param::Text(account), Param::Date(*start), Param::Date(*end), Param::Date(*credited_on), Param::Int(*amount),
-                            Param::Text(&county), Param::from(entry_id), Param::Int(import_id),
-                        ],
-                    )?;
-                }
-            }
-        }
+        write_statement(tx, &books.accounts, &lines, import_id, &actor)?;
         out.posted = lines.len();
         audit(tx, &actor, "import.bank_statement", &serde_json::json!({"import_id": import_id, "file": table.file_name, "lines": out.posted}))?;
         Ok(())
     })?;
     finish(&mut out);
     Ok(out)
+}
+
+/// What the books already hold that a statement is checked against.
+struct StatementBooks {
+    /// Account → county.
+    accounts: BTreeMap<String, String>,
+    balances: BTreeMap<(String, NaiveDate), i64>,
+    /// (account, period start, period end, amount, credited on); the statement's credits are
+    /// added as they are read.
+    credits: Vec<(String, NaiveDate, NaiveDate, i64, NaiveDate)>,
+    agreements: Vec<Agreement>,
+}
+
+impl StatementBooks {
+    fn load(tx: &mut Tx<'_>) -> Result<StatementBooks> {
+        let accounts: BTreeMap<String, String> = tx
+            .query("SELECT account_no, county FROM bank_accounts", &[])?
+            .iter()
+            .map(|r| Ok((r.str(0)?, r.str(1)?)))
+            .collect::<Result<_>>()?;
+        let mut balances: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
+        for r in tx.query(
+            "SELECT account_no, on_date, balance_fen FROM bank_balances",
+            &[],
+        )? {
+            balances.insert((r.str(0)?, r.date(1)?), r.i64(2)?);
+        }
+        let mut credits: Vec<(String, NaiveDate, NaiveDate, i64, NaiveDate)> = Vec::new();
+        for r in tx.query("SELECT account_no, period_start, period_end, amount_fen, credited_on FROM bank_interest ORDER BY account_no, period_start", &[])? {
+            credits.push((r.str(0)?, r.date(1)?, r.date(2)?, r.i64(3)?, r.date(4)?));
+        }
+        let agreements = load_agreements(tx)?;
+        Ok(StatementBooks {
+            accounts,
+            balances,
+            credits,
+            agreements,
+        })
+    }
+}
+
+/// Reads the rows of a statement into the lines to write.
+struct StatementReader {
+    books: StatementBooks,
+    /// The optional columns of an interest credit's period.
+    start_col: Option<usize>,
+    end_col: Option<usize>,
+    today: NaiveDate,
+    lines: Vec<Line>,
+}
+
+impl StatementReader {
+    /// Reads one row: a balance or an interest credit, new to the books and once in the file.
+    fn read_row(
+        &mut self,
+        out: &mut ImportOutcome,
+        at: At<'_>,
+        cells: &[Cell],
+        seen: &mut BTreeMap<(String, NaiveDate, &'static str), usize>,
+    ) {
+        let cols = at.cols;
+        let Some((account, date, kind, amount)) = self.read_cells(out, at, cells) else {
+            return;
+        };
+        if let Some(first) = seen.insert((account.clone(), date, kind), at.row_no) {
+            at.err(
+                out,
+                1,
+                cols.cell(cells, 1),
+                "E-STATEMENT-DUPLICATE",
+                format!(
+                    "同一账号同一日期的{}在文件中出现两次（首次在第 {first} 行）",
+                    if kind == "balance" {
+                        "余额"
+                    } else {
+                        "结息"
+                    }
+                ),
+            );
+            return;
+        }
+        if kind == "balance" {
+            match self.books.balances.get(&(account.clone(), date)) {
+                Some(b) if *b == amount => out.skipped += 1,
+                Some(_) => at.err(
+                    out,
+                    3,
+                    cols.cell(cells, 3),
+                    "E-STATEMENT-OVERLAP",
+                    "此账号这一天的余额已导入，且金额不同".into(),
+                ),
+                None => self.lines.push(Line::Balance(account, date, amount)),
+            }
+            return;
+        }
+        self.read_interest(out, at, cells, account, date, amount);
+    }
+
+    /// The row's account (a registered fund account), date (not future), kind and amount; None
+    /// if any is wrong (each is reported).
+    fn read_cells(
+        &self,
+        out: &mut ImportOutcome,
+        at: At<'_>,
+        cells: &[Cell],
+    ) -> Option<(String, NaiveDate, &'static str, i64)> {
+        let cols = at.cols;
+        let before = out.errors.len();
+        let account: String = cols
+            .cell(cells, 0)
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
+        if !self.books.accounts.contains_key(&account) {
+            at.err(
+                out,
+                0,
+                &account,
+                "E-STATEMENT-ACCOUNT",
+                "此账号不是已登记的基金专户，请先导入存款协议".into(),
+            );
+        }
+        let date = cols
+            .past_date(cells, 1, self.today, ("E-DATE-FUTURE", "日期晚于今天"))
+            .map_err(|e| at.err(out, 1, cols.cell(cells, 1), e.code, e.message))
+            .ok();
+        let kind = match cols.cell(cells, 2) {
+            "余额" | "日终余额" | "balance" => Some("balance"),
+            "结息" | "利息" | "interest" => Some("interest"),
+            other => {
+                at.err(
+                    out,
+                    2,
+                    other,
+                    "E-STATEMENT-TYPE",
+                    "类型应为“余额”或“结息”".into(),
+                );
+                None
+            }
+        };
+        let amount = cols
+            .amount_fen(cells, 3, false, "金额")
+            .map_err(|e| at.err(out, 3, cols.cell(cells, 3), e.code, e.message))
+            .ok();
+        if out.errors.len() > before {
+            return None;
+        }
+        let (Some(date), Some(kind), Some(amount)) = (date, kind, amount) else {
+            return None;
+        };
+        Some((account, date, kind, amount))
+    }
+
+    /// An interest credit: its period, given or from the previous credit (or the first
+    /// agreement), must not overlap another credit's.
+    fn read_interest(
+        &mut self,
+        out: &mut ImportOutcome,
+        at: At<'_>,
+        cells: &[Cell],
+        account: String,
+        date: NaiveDate,
+        amount: i64,
+    ) {
+        let cols = at.cols;
+        let credits = &self.books.credits;
+        let given = |c: Option<usize>| {
+            c.and_then(|c| cells.get(c))
+                .filter(|c| !c.text.is_empty())
+                .map(|c| yanglao_domain::parse_date(&c.text))
+        };
+        if given(self.start_col).is_none()
+            && credits
+                .iter()
+                .any(|c| c.0 == account && c.4 == date && c.3 == amount)
+        {
+            out.skipped += 1;
+            return;
+        }
+        let previous_end = credits
+            .iter()
+            .filter(|c| c.0 == account && c.4 < date)
+            .map(|c| c.2)
+            .max();
+        let first_agreement = self
+            .books
+            .agreements
+            .iter()
+            .filter(|a| a.account == account)
+            .map(|a| a.from)
+            .min();
+        let start = match given(self.start_col) {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => {
+                at.err(out, 1, "", e.code, format!("计息起始日：{}", e.message));
+                return;
+            }
+            None => previous_end
+                .map(|d| d + Duration::days(1))
+                .or(first_agreement)
+                .unwrap_or(date),
+        };
+        let end = match given(self.end_col) {
+            Some(Ok(d)) => d,
+            Some(Err(e)) => {
+                at.err(out, 1, "", e.code, format!("计息终止日：{}", e.message));
+                return;
+            }
+            None => date - Duration::days(1),
+        };
+        if end < start || end > date {
+            at.err(
+                out,
+                1,
+                cols.cell(cells, 1),
+                "E-STATEMENT-PERIOD",
+                format!("计息期间 {start} 至 {end} 无效（须不晚于结息日 {date}）"),
+            );
+            return;
+        }
+        match credits
+            .iter()
+            .find(|c| c.0 == account && c.1 <= end && start <= c.2)
+        {
+            Some(c) if c.1 == start && c.2 == end && c.3 == amount && c.4 == date => {
+                out.skipped += 1
+            }
+            Some(c) => at.err(
+                out,
+                1,
+                cols.cell(cells, 1),
+                "E-STATEMENT-OVERLAP",
+                format!("计息期间与已导入的 {} 至 {} 重叠", c.1, c.2),
+            ),
+            None => {
+                self.books
+                    .credits
+                    .push((account.clone(), start, end, amount, date));
+                self.lines
+                    .push(Line::Interest(account, date, start, end, amount));
+            }
+        }
+    }
+}
+
+/// Writes a statement's lines: the balances, and the interest credits with one entry per
+/// county and credit date, dated on it (so each year books its own interest); a credit of
+/// nothing is kept without an entry.
+fn write_statement(
+    tx: &mut Tx<'_>,
+    accounts: &BTreeMap<String, String>,
+    lines: &[Line],
+    import_id: i64,
+    actor: &str,
+) -> Result<()> {
+    let mut by_day: BTreeMap<(String, NaiveDate), Vec<&Line>> = BTreeMap::new();
+    for l in lines {
+        match l {
+            Line::Balance(account, date, amount) => {
+                tx.exec(
+                    "INSERT INTO bank_balances (account_no, on_date, balance_fen, import_id) VALUES ($1, $2, $3, $4)",
+                    &[Param::Text(account), Param::Date(*date), Param::Int(*amount), Param::Int(import_id)],
+                )?;
+            }
+            Line::Interest(account, date, ..) => by_day
+                .entry((accounts[account].clone(), *date))
+                .or_default()
+                .push(l),
+        }
+    }
+    for ((county, date), list) in by_day {
+        write_interest_day(tx, &county, date, &list, import_id, actor)?;
+    }
+    Ok(())
+}
+
+/// A county's interest credits of one day: their entry (if they credit anything) and records.
+fn write_interest_day(
+    tx: &mut Tx<'_>,
+    county: &str,
+    date: NaiveDate,
+    list: &[&Line],
+    import_id: i64,
+    actor: &str,
+) -> Result<()> {
+    let total: i64 = list
+        .iter()
+        .map(|l| if let Line::Interest(.., a) = l { *a } else { 0 })
+        .sum();
+    let entry_id = if total > 0 {
+        let mut draft = EntryDraft {
+            county,
+            date,
+            kind: "bank_interest",
+            description: format!("银行结息 {} 笔", list.len()),
+            import_id: Some(import_id),
+            lines: Vec::new(),
+        };
+        draft.add(ledger::BANK, total);
+        draft.add(ledger::POOL_INTEREST, -total);
+        Some(ledger::post(tx, &draft, actor)?)
+    } else {
+        None
+    };
+    for l in list {
+        if let Line::Interest(account, credited_on, start, end, amount) = l {
+            tx.exec(
+                "INSERT INTO bank_interest (account_no, period_start, period_end, credited_on, amount_fen, county, entry_id, import_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                &[
+                    Param::Text(account), Param::Date(*start), Param::Date(*end), Param::Date(*credited_on), Param::Int(*amount),
+                    Param::Text(county), Param::from(entry_id), Param::Int(import_id),
+                ],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// One interest credit below what the agreement entitles the fund to.

@@ -82,59 +82,9 @@ pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
     let statement = crate::books::fund::statement(ctx, base_year, None)?;
     ctx.db.transaction(|tx| -> Result<Snapshot> {
         let terminated = terminated(tx, end)?;
-        let mut accounts: HashMap<i64, Account> = HashMap::new();
-        tx.for_each_ref(
-            "SELECT person_id,
-                    CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT),
-                    CAST(COUNT(DISTINCT CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT),
-                    CAST(SUM(CASE WHEN kind = 'self' AND year = $2 THEN personal_fen ELSE 0 END) AS BIGINT),
-                    CAST(SUM(CASE WHEN kind = 'gov_paid' AND year = $2 THEN 1 ELSE 0 END) AS BIGINT),
-                    CAST(SUM(CASE WHEN kind IN ('self', 'gov_paid') AND year = $3 THEN 1 ELSE 0 END) AS BIGINT),
-                    CAST(MIN(CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT)
-             FROM account_movements WHERE movement_date <= $1 GROUP BY person_id",
-            &[Param::Date(end), Param::Int(i64::from(base_year)), Param::Int(i64::from(base_year) - 1)],
-            |r| {
-                accounts.insert(
-                    r.i64(0)?,
-                    Account {
-                        balance: r.i64(1)?,
-                        years: r.i64(2)?,
-                        paid: r.i64(3)?,
-                        gov: r.i64(4)? > 0,
-                        before: r.i64(5)? > 0,
-                        first_year: r.opt_i64(6)?,
-                    },
-                );
-                Ok(())
-            },
-        )?;
-        let mut awards: HashMap<i64, (i64, i64)> = HashMap::new();
-        tx.for_each_ref(
-            "SELECT person_id, account_pension_fen,
-                    exit_province_fen + exit_city_fen + exit_county_fen + raised_province_fen + raised_city_fen + raised_county_fen
-             FROM awards WHERE start_month <= $1",
-            &[Param::Date(end)],
-            |r| {
-                awards.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
-                Ok(())
-            },
-        )?;
-        let mut pool = PoolAccounts::default();
-        for r in tx.query(
-            "SELECT l.account, CAST(SUM(l.amount_fen) AS BIGINT)
-             FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
-             WHERE e.entry_date <= $1 AND l.account IN ('pool.interest', 'pool.longevity', 'pool.writeoff')
-             GROUP BY l.account",
-            &[Param::Date(end)],
-        )? {
-            // Claims are credits: the fund owes what is credited.
-            let fen = -r.i64(1)?;
-            match r.str(0)?.as_str() {
-                "pool.interest" => pool.interest_fen = fen,
-                "pool.longevity" => pool.longevity_fen = fen,
-                _ => pool.writeoff_fen = fen,
-            }
-        }
+        let accounts = accounts_at(tx, end, base_year)?;
+        let awards = awards_at(tx, end)?;
+        let pool = pool_accounts_at(tx, end)?;
         let people = persons(tx)?;
         let mut ids: Vec<i64> = people.keys().copied().collect();
         ids.sort_unstable();
@@ -189,6 +139,74 @@ pub fn snapshot(ctx: &mut Ctx, base_year: i32) -> Result<Snapshot> {
             pool,
         })
     })
+}
+
+/// Every person's account at `end` (the end of `base_year`).
+fn accounts_at(tx: &mut Tx<'_>, end: NaiveDate, base_year: i32) -> Result<HashMap<i64, Account>> {
+    let mut accounts: HashMap<i64, Account> = HashMap::new();
+    tx.for_each_ref(
+        "SELECT person_id,
+                CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT),
+                CAST(COUNT(DISTINCT CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT),
+                CAST(SUM(CASE WHEN kind = 'self' AND year = $2 THEN personal_fen ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN kind = 'gov_paid' AND year = $2 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN kind IN ('self', 'gov_paid') AND year = $3 THEN 1 ELSE 0 END) AS BIGINT),
+                CAST(MIN(CASE WHEN kind IN ('self', 'gov_paid') THEN year END) AS BIGINT)
+         FROM account_movements WHERE movement_date <= $1 GROUP BY person_id",
+        &[Param::Date(end), Param::Int(i64::from(base_year)), Param::Int(i64::from(base_year) - 1)],
+        |r| {
+            accounts.insert(
+                r.i64(0)?,
+                Account {
+                    balance: r.i64(1)?,
+                    years: r.i64(2)?,
+                    paid: r.i64(3)?,
+                    gov: r.i64(4)? > 0,
+                    before: r.i64(5)? > 0,
+                    first_year: r.opt_i64(6)?,
+                },
+            );
+            Ok(())
+        },
+    )?;
+    Ok(accounts)
+}
+
+/// The awards started by `end`: person → (monthly account pension, monthly subsidies).
+fn awards_at(tx: &mut Tx<'_>, end: NaiveDate) -> Result<HashMap<i64, (i64, i64)>> {
+    let mut awards: HashMap<i64, (i64, i64)> = HashMap::new();
+    tx.for_each_ref(
+        "SELECT person_id, account_pension_fen,
+                exit_province_fen + exit_city_fen + exit_county_fen + raised_province_fen + raised_city_fen + raised_county_fen
+         FROM awards WHERE start_month <= $1",
+        &[Param::Date(end)],
+        |r| {
+            awards.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
+            Ok(())
+        },
+    )?;
+    Ok(awards)
+}
+
+/// The pooled accounts' balances at `end`.
+fn pool_accounts_at(tx: &mut Tx<'_>, end: NaiveDate) -> Result<PoolAccounts> {
+    let mut pool = PoolAccounts::default();
+    for r in tx.query(
+        "SELECT l.account, CAST(SUM(l.amount_fen) AS BIGINT)
+         FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
+         WHERE e.entry_date <= $1 AND l.account IN ('pool.interest', 'pool.longevity', 'pool.writeoff')
+         GROUP BY l.account",
+        &[Param::Date(end)],
+    )? {
+        // Claims are credits: the fund owes what is credited.
+        let fen = -r.i64(1)?;
+        match r.str(0)?.as_str() {
+            "pool.interest" => pool.interest_fen = fen,
+            "pool.longevity" => pool.longevity_fen = fen,
+            _ => pool.writeoff_fen = fen,
+        }
+    }
+    Ok(pool)
 }
 
 /// The books at the end of a year as the projection splits them: the fund statement, the

@@ -6,12 +6,12 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::{read_table, Upload};
-use crate::register::index::{name_hash, registered_name, FastMap, RegisterIndex};
+use crate::imports::table::{read_table, Cell, Columns, Table, Upload};
+use crate::register::index::{name_hash, registered_name, FastMap, PersonKey, RegisterIndex};
 use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
-use yanglao_domain::Month;
+use yanglao_domain::{CitizenId, Month};
 use yanglao_store::{ColType, Param, Tx};
 
 pub const COLUMNS: [&str; 4] = ["身份证号", "姓名", "认证日期", "认证方式"];
@@ -71,6 +71,7 @@ pub fn uncertified(
     month > anchor.plus(12 + p.certification_grace_months as i32)
 }
 
+/// Imports (or with `dry_run` only validates) a file of certifications.
 pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOutcome> {
     ctx.actor.require(Action::Register)?;
     let scope = ctx.actor.clone();
@@ -84,78 +85,23 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         if !begin_import(tx, &mut out, &table, "certifications", &[cols.index[ID]])? {
             return Ok(());
         }
-        let register = RegisterIndex::load(tx)?;
-        let mut recipients: FastMap<i64, ()> = FastMap::default();
-        tx.for_each_ref("SELECT person_id FROM awards", &[], |r| {
-            recipients.insert(r.i64(0)?, ());
-            Ok(())
-        })?;
-        let mut existing: FastMap<(i64, NaiveDate), ()> = FastMap::default();
-        tx.for_each_ref("SELECT person_id, certified_on FROM certifications", &[], |r| {
-            existing.insert((r.i64(0)?, r.date(1)?), ());
-            Ok(())
-        })?;
-        let mut died: FastMap<i64, NaiveDate> = FastMap::default();
-        tx.for_each_ref("SELECT person_id, death_date FROM deaths WHERE official", &[], |r| {
-            died.insert(r.i64(0)?, r.date(1)?);
-            Ok(())
-        })?;
+        let rows = CertRows {
+            table: &table,
+            cols: &cols,
+            scope: &scope,
+            today,
+            books: CertBooks::load(tx)?,
+        };
         let mut seen: FastMap<(i64, NaiveDate), usize> = FastMap::default();
         let mut new: Vec<(String, i64, NaiveDate, &'static str)> = Vec::new();
         for (row_no, cells) in &table.rows {
             let row_no = *row_no;
-            let before = out.errors.len();
-            let id = check_id_cell(row_no, &table, &cols, cells, ID, &mut out.errors, &mut out.warnings);
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            let person = id.as_ref().and_then(|id| {
-                let p = register.get(id);
-                match p {
-                    None => err(ID, id.as_str(), "E-CERT-PERSON-UNKNOWN", "此人不在参保登记册中".into()),
-                    Some(p) if !scope.covers(&p.county_code()) => {
-                        err(ID, id.as_str(), "E-ACCESS-COUNTY", format!("此人登记在{}，{}不能为其登记资格认证", county_label(&p.county_code()), scope.describe()));
-                        return None;
-                    }
-                    Some(_) => {}
-                }
-                p
-            });
-            let name = cols.cell(cells, NAME);
-            let date_raw = cols.cell(cells, DATE);
-            let date = match cols.past_date(cells, DATE, today, ("E-DATE-FUTURE", "认证日期晚于今天")) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    err(DATE, date_raw, e.code, e.message);
-                    None
-                }
-            };
-            let method_raw = cols.cell(cells, METHOD);
-            let m = method(method_raw);
-            if m.is_none() {
-                err(METHOD, method_raw, "E-CERT-METHOD", "认证方式应为“数据比对”“人脸识别”或“上门核查”".into());
-            }
-            let Some(p) = person else { continue };
-            if p.name_hash != name_hash(name) {
-                let registered = registered_name(tx, p.person_id)?;
-                out.errors.push(Problem::at(row_no, &cols, &table, NAME, name, "E-CERT-NAME-MISMATCH", format!("姓名与登记册不符（登记为“{registered}”）")));
-            }
-            if !recipients.contains_key(&p.person_id) {
-                out.errors.push(Problem::at(row_no, &cols, &table, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CERT-NOT-RECIPIENT", "此人不是待遇领取人员，无需资格认证".into()));
-            }
-            if let (Some(d), Some(death)) = (date, died.get(&p.person_id)) {
-                if d > *death {
-                    out.errors.push(Problem::at(row_no, &cols, &table, DATE, date_raw, "E-CERT-AFTER-DEATH",
-                        format!("认证日期晚于此人已确认的死亡日期 {death}：死亡后不能认证，请核实认证记录")));
-                }
-            }
-            if out.errors.len() > before {
-                continue;
-            }
-            let (Some(date), Some(m)) = (date, m) else { continue };
+            let Some((p, date, m)) = rows.read_row(tx, &mut out, row_no, cells)? else { continue };
             if let Some(first) = seen.insert((p.person_id, date), row_no) {
-                out.errors.push(Problem::at(row_no, &cols, &table, DATE, date_raw, "E-CERT-DUPLICATE", format!("同一人同一日期的认证在文件中出现两次（首次在第 {first} 行）")));
+                out.errors.push(Problem::at(row_no, &cols, &table, DATE, cols.cell(cells, DATE), "E-CERT-DUPLICATE", format!("同一人同一日期的认证在文件中出现两次（首次在第 {first} 行）")));
                 continue;
             }
-            if existing.contains_key(&(p.person_id, date)) {
+            if rows.books.existing.contains_key(&(p.person_id, date)) {
                 out.skipped += 1;
                 continue;
             }
@@ -181,6 +127,207 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
     })?;
     finish(&mut out);
     Ok(out)
+}
+
+/// What the books hold that certifications are checked against.
+struct CertBooks {
+    register: RegisterIndex,
+    /// The persons with an award.
+    recipients: FastMap<i64, ()>,
+    /// The certifications recorded: (person, date).
+    existing: FastMap<(i64, NaiveDate), ()>,
+    /// Official death dates.
+    died: FastMap<i64, NaiveDate>,
+}
+
+impl CertBooks {
+    fn load(tx: &mut Tx<'_>) -> Result<CertBooks> {
+        let register = RegisterIndex::load(tx)?;
+        let mut recipients: FastMap<i64, ()> = FastMap::default();
+        tx.for_each_ref("SELECT person_id FROM awards", &[], |r| {
+            recipients.insert(r.i64(0)?, ());
+            Ok(())
+        })?;
+        let mut existing: FastMap<(i64, NaiveDate), ()> = FastMap::default();
+        tx.for_each_ref(
+            "SELECT person_id, certified_on FROM certifications",
+            &[],
+            |r| {
+                existing.insert((r.i64(0)?, r.date(1)?), ());
+                Ok(())
+            },
+        )?;
+        let mut died: FastMap<i64, NaiveDate> = FastMap::default();
+        tx.for_each_ref(
+            "SELECT person_id, death_date FROM deaths WHERE official",
+            &[],
+            |r| {
+                died.insert(r.i64(0)?, r.date(1)?);
+                Ok(())
+            },
+        )?;
+        Ok(CertBooks {
+            register,
+            recipients,
+            existing,
+            died,
+        })
+    }
+}
+
+/// The rows of a certification file and what they are checked with.
+struct CertRows<'t> {
+    table: &'t Table,
+    cols: &'t Columns,
+    scope: &'t crate::access::Actor,
+    today: NaiveDate,
+    books: CertBooks,
+}
+
+impl CertRows<'_> {
+    fn err(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        k: usize,
+        v: &str,
+        code: &'static str,
+        msg: String,
+    ) {
+        out.errors
+            .push(Problem::at(row_no, self.cols, self.table, k, v, code, msg));
+    }
+
+    /// One row as (person, date, method), reporting each cell that is wrong (None if any): a
+    /// registered recipient of the importing account's counties, by name, certified by a known
+    /// method, on a date not in the future nor after their death.
+    fn read_row(
+        &self,
+        tx: &mut Tx<'_>,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> Result<Option<(PersonKey, NaiveDate, &'static str)>> {
+        let cols = self.cols;
+        let before = out.errors.len();
+        let id = check_id_cell(
+            row_no,
+            self.table,
+            cols,
+            cells,
+            ID,
+            &mut out.errors,
+            &mut out.warnings,
+        );
+        let person = id.as_ref().and_then(|id| self.find_person(out, row_no, id));
+        let name = cols.cell(cells, NAME);
+        let date_raw = cols.cell(cells, DATE);
+        let date = match cols.past_date(
+            cells,
+            DATE,
+            self.today,
+            ("E-DATE-FUTURE", "认证日期晚于今天"),
+        ) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(out, row_no, DATE, date_raw, e.code, e.message);
+                None
+            }
+        };
+        let method_raw = cols.cell(cells, METHOD);
+        let m = method(method_raw);
+        if m.is_none() {
+            self.err(
+                out,
+                row_no,
+                METHOD,
+                method_raw,
+                "E-CERT-METHOD",
+                "认证方式应为“数据比对”“人脸识别”或“上门核查”".into(),
+            );
+        }
+        let Some(p) = person else { return Ok(None) };
+        if p.name_hash != name_hash(name) {
+            let registered = registered_name(tx, p.person_id)?;
+            self.err(
+                out,
+                row_no,
+                NAME,
+                name,
+                "E-CERT-NAME-MISMATCH",
+                format!("姓名与登记册不符（登记为“{registered}”）"),
+            );
+        }
+        if !self.books.recipients.contains_key(&p.person_id) {
+            self.err(
+                out,
+                row_no,
+                ID,
+                id.as_ref().map_or("", |i| i.as_str()),
+                "E-CERT-NOT-RECIPIENT",
+                "此人不是待遇领取人员，无需资格认证".into(),
+            );
+        }
+        if let (Some(d), Some(death)) = (date, self.books.died.get(&p.person_id)) {
+            if d > *death {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    date_raw,
+                    "E-CERT-AFTER-DEATH",
+                    format!(
+                        "认证日期晚于此人已确认的死亡日期 {death}：死亡后不能认证，请核实认证记录"
+                    ),
+                );
+            }
+        }
+        if out.errors.len() > before {
+            return Ok(None);
+        }
+        let (Some(date), Some(m)) = (date, m) else {
+            return Ok(None);
+        };
+        Ok(Some((p, date, m)))
+    }
+
+    /// The registered person of a citizen id, within the importing account's counties.
+    fn find_person(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        id: &CitizenId,
+    ) -> Option<PersonKey> {
+        let scope = self.scope;
+        let p = self.books.register.get(id);
+        match p {
+            None => self.err(
+                out,
+                row_no,
+                ID,
+                id.as_str(),
+                "E-CERT-PERSON-UNKNOWN",
+                "此人不在参保登记册中".into(),
+            ),
+            Some(p) if !scope.covers(&p.county_code()) => {
+                self.err(
+                    out,
+                    row_no,
+                    ID,
+                    id.as_str(),
+                    "E-ACCESS-COUNTY",
+                    format!(
+                        "此人登记在{}，{}不能为其登记资格认证",
+                        county_label(&p.county_code()),
+                        scope.describe()
+                    ),
+                );
+                return None;
+            }
+            Some(_) => {}
+        }
+        p.copied()
+    }
 }
 
 #[cfg(test)]

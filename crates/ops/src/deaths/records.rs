@@ -4,7 +4,7 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::{read_table, Upload};
+use crate::imports::table::{read_table, Cell, Columns, Table, Upload};
 use crate::ledger::{self, EntryDraft};
 use crate::register::index::{name_hash, FastMap, RegisterIndex};
 use crate::register::persons::{begin_import, finish, record_import};
@@ -123,16 +123,81 @@ pub fn import(
     let scope = ctx.actor.clone();
     ctx.policy.require()?;
     let table = read_table(upload)?;
-    let cols = table.columns(&COLUMNS)?;
-    let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
-    let (birth_col, county_col, source_col, report_col) = (
-        optional("出生日期"),
-        optional("县区代码"),
-        optional("来源"),
-        optional(REPORT_DATE),
-    );
-    let source_cols = table.columns(&["来源"]).ok();
-    if report_col.is_none() && processed_on.is_none() {
+    let file = DeathFile::columns(&table)?;
+    let today = crate::register::persons::today();
+    check_business_dates(&table, &file, processed_on, today)?;
+    let mut out = ImportOutcome::new("deaths", &table.file_name, dry_run);
+    out.rows = table.rows.len();
+    let actor = ctx.who();
+    ctx.db.transaction(|tx| -> Result<()> {
+        let kind = format!("deaths-{}", source.code());
+        if !begin_import(tx, &mut out, &table, &kind, &[file.cols.index[ID]])? {
+            return Ok(());
+        }
+        let mut rows = RowReader {
+            table: &table,
+            file: &file,
+            source,
+            scope: &scope,
+            today,
+            processed_on,
+            register: RegisterIndex::load(tx)?,
+            existing: existing_records(tx, source)?,
+            seen_ref: FastMap::default(),
+            seen_person: FastMap::default(),
+        };
+        let (mut new, fuzzy) = rows.read_all(&mut out);
+        if !out.errors.is_empty() || dry_run {
+            return Ok(());
+        }
+        propose_candidates(tx, &scope, &mut new, &fuzzy)?;
+        let import_id = record_import(tx, &kind, &table, &actor, new.len(), out.skipped)?;
+        out.import_id = Some(import_id);
+        write_records(tx, source, import_id, &mut new)?;
+        let applied = apply_matched(tx, &new, &actor)?;
+        out.posted = new.len();
+        out.details = Some(import_details(source, &new, &applied));
+        audit(tx, &actor, "import.deaths", &serde_json::json!({"import_id": import_id, "file": table.file_name, "source": source, "records": new.len(), "details": out.details}))?;
+        Ok(())
+    })?;
+    finish(&mut out);
+    Ok(out)
+}
+
+/// The columns of a death file: the required ones and the optional ones it may have.
+struct DeathFile {
+    cols: Columns,
+    birth_col: Option<usize>,
+    county_col: Option<usize>,
+    source_col: Option<usize>,
+    report_col: Option<usize>,
+    /// The 来源 column alone, for problems found in it.
+    source_cols: Option<Columns>,
+}
+
+impl DeathFile {
+    fn columns(table: &Table) -> Result<DeathFile> {
+        let cols = table.columns(&COLUMNS)?;
+        let optional = |h: &str| table.columns(&[h]).ok().map(|c| c.index[0]);
+        Ok(DeathFile {
+            cols,
+            birth_col: optional("出生日期"),
+            county_col: optional("县区代码"),
+            source_col: optional("来源"),
+            report_col: optional(REPORT_DATE),
+            source_cols: table.columns(&["来源"]).ok(),
+        })
+    }
+}
+
+/// A business date is required (the report date column or `--date`), and `--date` not future.
+fn check_business_dates(
+    table: &Table,
+    file: &DeathFile,
+    processed_on: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<()> {
+    if file.report_col.is_none() && processed_on.is_none() {
         return Err(OpsError::rule(
             "E-DEATH-DATE-REQUIRED",
             format!(
@@ -141,250 +206,563 @@ pub fn import(
             ),
         ));
     }
-    let today = crate::register::persons::today();
     if let Some(d) = processed_on.filter(|d| *d > today) {
         return Err(OpsError::rule(
             "E-DATE-FUTURE",
             format!("处理日期 {d} 晚于今天"),
         ));
     }
-    let mut out = ImportOutcome::new("deaths", &table.file_name, dry_run);
-    out.rows = table.rows.len();
-    let actor = ctx.who();
-    ctx.db.transaction(|tx| -> Result<()> {
-        if !begin_import(tx, &mut out, &table, &format!("deaths-{}", source.code()), &[cols.index[ID]])? {
-            return Ok(());
-        }
-        let register = RegisterIndex::load(tx)?;
-        let mut existing: FastMap<String, (String, NaiveDate)> = FastMap::default();
-        tx.for_each_ref("SELECT source_ref, citizen_id_raw, death_date FROM death_records WHERE source = $1", &[Param::Text(source.code())], |r| {
+    Ok(())
+}
+
+/// The records of a source already imported: source reference → (citizen id as written, death date).
+fn existing_records(
+    tx: &mut Tx<'_>,
+    source: Source,
+) -> Result<FastMap<String, (String, NaiveDate)>> {
+    let mut existing: FastMap<String, (String, NaiveDate)> = FastMap::default();
+    tx.for_each_ref(
+        "SELECT source_ref, citizen_id_raw, death_date FROM death_records WHERE source = $1",
+        &[Param::Text(source.code())],
+        |r| {
             existing.insert(r.str(0)?.to_string(), (r.str(1)?.to_string(), r.date(2)?));
             Ok(())
-        })?;
-        let mut seen_ref: FastMap<String, usize> = FastMap::default();
-        let mut seen_person: FastMap<i64, usize> = FastMap::default();
+        },
+    )?;
+    Ok(existing)
+}
+
+/// Reads and checks the rows of a death file, remembering what earlier rows used.
+struct RowReader<'t> {
+    table: &'t Table,
+    file: &'t DeathFile,
+    source: Source,
+    scope: &'t crate::access::Actor,
+    today: NaiveDate,
+    processed_on: Option<NaiveDate>,
+    register: RegisterIndex,
+    existing: FastMap<String, (String, NaiveDate)>,
+    seen_ref: FastMap<String, usize>,
+    seen_person: FastMap<i64, usize>,
+}
+
+impl RowReader<'_> {
+    /// The new records of the file, and the indexes of those whose citizen id is no valid id
+    /// (to be matched by name). Problems go to `out`; records imported before are skipped.
+    fn read_all(&mut self, out: &mut ImportOutcome) -> (Vec<NewRecord>, Vec<usize>) {
         let mut new = Vec::new();
         let mut fuzzy = Vec::new();
-        for (row_no, cells) in &table.rows {
-            let row_no = *row_no;
-            let before = out.errors.len();
-            if let (Some(c), Some(sc)) = (source_col, &source_cols) {
-                let v = cells.get(c).map_or("", |c| c.text.as_str());
-                if !v.is_empty() && Source::parse(v) != Some(source) {
-                    out.errors.push(Problem::at(row_no, sc, &table, 0, v, "E-DEATH-MIXED-SOURCE",
-                        format!("此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源", source.label_zh())));
+        for (row_no, cells) in &self.table.rows {
+            if let Some((record, by_name)) = self.read_row(out, *row_no, cells) {
+                if by_name {
+                    fuzzy.push(new.len());
                 }
+                new.push(record);
             }
-            let mut err = |k: usize, v: &str, code: &'static str, msg: String| out.errors.push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-            let raw_id = cols.cell(cells, ID).to_string();
-            let name = cols.cell(cells, NAME).to_string();
-            if name.is_empty() {
-                err(NAME, "", "E-PERSON-NAME-EMPTY", "姓名为空".into());
+        }
+        (new, fuzzy)
+    }
+
+    fn err(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        k: usize,
+        v: &str,
+        code: &'static str,
+        msg: String,
+    ) {
+        out.errors.push(Problem::at(
+            row_no,
+            &self.file.cols,
+            self.table,
+            k,
+            v,
+            code,
+            msg,
+        ));
+    }
+
+    /// One row as a new record (and whether it is to be matched by name), or None if it has a
+    /// problem or was imported before.
+    fn read_row(
+        &mut self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> Option<(NewRecord, bool)> {
+        let cols = &self.file.cols;
+        let before = out.errors.len();
+        self.check_source_cell(out, row_no, cells);
+        let raw_id = cols.cell(cells, ID).to_string();
+        let name = cols.cell(cells, NAME).to_string();
+        if name.is_empty() {
+            self.err(
+                out,
+                row_no,
+                NAME,
+                "",
+                "E-PERSON-NAME-EMPTY",
+                "姓名为空".into(),
+            );
+        }
+        let reference = cols.cell(cells, REF).to_string();
+        if reference.is_empty() {
+            self.err(
+                out,
+                row_no,
+                REF,
+                "",
+                "E-DEATH-REF-EMPTY",
+                "来源编号为空".into(),
+            );
+        }
+        let date_raw = cols.cell(cells, DATE);
+        let death_date = self.read_death_date(out, row_no, cells);
+        let reported = self.read_reported(out, row_no, cells, death_date);
+        let birth_date = self.read_birth_date(out, row_no, cells);
+        let county_raw = self
+            .file
+            .county_col
+            .and_then(|c| cells.get(c))
+            .map(|c| c.text.clone())
+            .filter(|c| !c.is_empty());
+        let (person, by_name) = self.match_id(out, row_no, &raw_id, date_raw, death_date);
+        if let (Some(d), Some(b)) = (death_date, birth_date) {
+            if d < b {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    date_raw,
+                    "E-DEATH-BEFORE-BIRTH",
+                    format!("死亡日期早于出生日期 {b}"),
+                );
             }
-            let reference = cols.cell(cells, REF).to_string();
-            if reference.is_empty() {
-                err(REF, "", "E-DEATH-REF-EMPTY", "来源编号为空".into());
+        }
+        if !reference.is_empty() {
+            if let Some(first) = self.seen_ref.insert(reference.clone(), row_no) {
+                self.err(
+                    out,
+                    row_no,
+                    REF,
+                    &reference,
+                    "E-DEATH-DUPLICATE",
+                    format!("来源编号在文件中重复（首次在第 {first} 行）"),
+                );
             }
-            let date_raw = cols.cell(cells, DATE);
-            let death_date = match cols.past_date(cells, DATE, today, ("E-DEATH-FUTURE", "死亡日期晚于今天")) {
+        }
+        if out.errors.len() > before {
+            return None;
+        }
+        let (Some(death_date), Some(reported)) = (death_date, reported) else {
+            return None;
+        };
+        if !self.new_to_the_books(out, row_no, &reference, &raw_id, death_date) {
+            return None;
+        }
+        let record = NewRecord {
+            record_id: 0,
+            source_ref: reference,
+            citizen_id_raw: raw_id,
+            name,
+            birth_date,
+            county_raw,
+            death_date,
+            reported,
+            status: if person.is_some() {
+                "matched"
+            } else {
+                "unmatched"
+            },
+            person,
+            score: None,
+        };
+        Some((record, by_name))
+    }
+
+    /// The row's death date: a date, not in the future.
+    fn read_death_date(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> Option<NaiveDate> {
+        let cols = &self.file.cols;
+        let date_raw = cols.cell(cells, DATE);
+        match cols.past_date(
+            cells,
+            DATE,
+            self.today,
+            ("E-DEATH-FUTURE", "死亡日期晚于今天"),
+        ) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                self.err(out, row_no, DATE, date_raw, e.code, e.message);
+                None
+            }
+        }
+    }
+
+    /// Whether a record is new to the books. One imported before with the same citizen id and
+    /// death date is counted as skipped; with others it is refused.
+    fn new_to_the_books(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        reference: &str,
+        raw_id: &str,
+        death_date: NaiveDate,
+    ) -> bool {
+        match self.existing.get(reference) {
+            Some((raw, d)) if *raw == raw_id && *d == death_date => {
+                out.skipped += 1;
+                false
+            }
+            Some(_) => {
+                self.err(
+                    out,
+                    row_no,
+                    REF,
+                    reference,
+                    "E-DEATH-CONFLICT",
+                    "此来源编号已导入，但身份证号或死亡日期不同".into(),
+                );
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// A row's 来源, when the file has the column, must be the source imported.
+    fn check_source_cell(&self, out: &mut ImportOutcome, row_no: usize, cells: &[Cell]) {
+        let source = self.source;
+        if let (Some(c), Some(sc)) = (self.file.source_col, &self.file.source_cols) {
+            let v = cells.get(c).map_or("", |c| c.text.as_str());
+            if !v.is_empty() && Source::parse(v) != Some(source) {
+                out.errors.push(Problem::at(
+                    row_no,
+                    sc,
+                    self.table,
+                    0,
+                    v,
+                    "E-DEATH-MIXED-SOURCE",
+                    format!(
+                        "此行来源“{v}”与导入指定的来源“{}”不同：一个文件只能有一个来源",
+                        source.label_zh()
+                    ),
+                ));
+            }
+        }
+    }
+
+    /// The row's business date: its report date (not future, not before the death), or the
+    /// date the file was processed.
+    fn read_reported(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+        death_date: Option<NaiveDate>,
+    ) -> Option<NaiveDate> {
+        let reported_raw = self
+            .file
+            .report_col
+            .and_then(|c| cells.get(c))
+            .map_or("", |c| c.text.as_str());
+        let reported = if reported_raw.is_empty() {
+            if self.processed_on.is_none() {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    "",
+                    "E-DEATH-DATE-REQUIRED",
+                    format!("“{REPORT_DATE}”为空，且导入时没有用 --date 指明处理日期"),
+                );
+            }
+            self.processed_on
+        } else {
+            match yanglao_domain::parse_date(reported_raw) {
+                Ok(d) if d > self.today => {
+                    self.err(
+                        out,
+                        row_no,
+                        DATE,
+                        reported_raw,
+                        "E-DATE-FUTURE",
+                        format!("{REPORT_DATE} {d} 晚于今天"),
+                    );
+                    None
+                }
                 Ok(d) => Some(d),
                 Err(e) => {
-                    err(DATE, date_raw, e.code, e.message);
+                    self.err(
+                        out,
+                        row_no,
+                        DATE,
+                        reported_raw,
+                        e.code,
+                        format!("{REPORT_DATE}：{}", e.message),
+                    );
                     None
                 }
-            };
-            let reported_raw = report_col.and_then(|c| cells.get(c)).map_or("", |c| c.text.as_str());
-            let reported = if reported_raw.is_empty() {
-                if processed_on.is_none() {
-                    err(DATE, "", "E-DEATH-DATE-REQUIRED", format!("“{REPORT_DATE}”为空，且导入时没有用 --date 指明处理日期"));
-                }
-                processed_on
-            } else {
-                match yanglao_domain::parse_date(reported_raw) {
-                    Ok(d) if d > today => {
-                        err(DATE, reported_raw, "E-DATE-FUTURE", format!("{REPORT_DATE} {d} 晚于今天"));
-                        None
-                    }
-                    Ok(d) => Some(d),
-                    Err(e) => {
-                        err(DATE, reported_raw, e.code, format!("{REPORT_DATE}：{}", e.message));
-                        None
-                    }
-                }
-            };
-            if let (Some(r), Some(d)) = (reported, death_date) {
-                if r < d {
-                    err(DATE, reported_raw, "E-DEATH-REPORTED-BEFORE-DEATH", format!("报告日期 {r} 早于死亡日期 {d}"));
-                }
             }
-            let birth_date = birth_col.and_then(|c| cells.get(c)).filter(|c| !c.text.is_empty()).map(|c| yanglao_domain::parse_date(&c.text));
-            let birth_date = match birth_date {
-                Some(Ok(d)) => Some(d),
-                Some(Err(e)) => {
-                    err(DATE, "", e.code, format!("出生日期：{}", e.message));
-                    None
-                }
-                None => None,
-            };
-            let county_raw = county_col.and_then(|c| cells.get(c)).map(|c| c.text.clone()).filter(|c| !c.is_empty());
-            let mut person = None;
-            match CitizenId::parse(&raw_id) {
-                Ok((id, _)) => match register.get(&id) {
-                    Some(p) => {
-                        if let Some(d) = death_date {
-                            if d < id.birth_date() {
-                                err(DATE, date_raw, "E-DEATH-BEFORE-BIRTH", format!("死亡日期早于出生日期 {}", id.birth_date()));
-                            }
-                        }
-                        if let Some(first) = seen_person.insert(p.person_id, row_no) {
-                            err(ID, &raw_id, "E-DEATH-DUPLICATE", format!("同一人在文件中出现两次（首次在第 {first} 行）"));
-                        }
-                        if !scope.covers(&p.county_code()) {
-                            err(ID, &raw_id, "E-ACCESS-COUNTY", format!("此人登记在{}，{}不能登记其死亡信息", county_label(&p.county_code()), scope.describe()));
-                        }
-                        person = Some((p.person_id, p.county_code()));
-                    }
-                    None => err(ID, &raw_id, "E-DEATH-UNKNOWN-ID", "身份证号有效，但此人不在参保登记册中".into()),
-                },
-                Err(_) => fuzzy.push(new.len()),
-            }
-            if let (Some(d), Some(b)) = (death_date, birth_date) {
-                if d < b {
-                    err(DATE, date_raw, "E-DEATH-BEFORE-BIRTH", format!("死亡日期早于出生日期 {b}"));
-                }
-            }
-            if !reference.is_empty() {
-                if let Some(first) = seen_ref.insert(reference.clone(), row_no) {
-                    err(REF, &reference, "E-DEATH-DUPLICATE", format!("来源编号在文件中重复（首次在第 {first} 行）"));
-                }
-            }
-            if out.errors.len() > before {
-                if fuzzy.last() == Some(&new.len()) {
-                    fuzzy.pop();
-                }
-                continue;
-            }
-            let (Some(death_date), Some(reported)) = (death_date, reported) else { continue };
-            match existing.get(&reference) {
-                Some((raw, d)) if *raw == raw_id && *d == death_date => {
-                    out.skipped += 1;
-                    if fuzzy.last() == Some(&new.len()) {
-                        fuzzy.pop();
-                    }
-                    continue;
-                }
-                Some(_) => {
-                    out.errors.push(Problem::at(row_no, &cols, &table, REF, &reference, "E-DEATH-CONFLICT", "此来源编号已导入，但身份证号或死亡日期不同".into()));
-                    if fuzzy.last() == Some(&new.len()) {
-                        fuzzy.pop();
-                    }
-                    continue;
-                }
-                None => {}
-            }
-            new.push(NewRecord {
-                record_id: 0,
-                source_ref: reference,
-                citizen_id_raw: raw_id,
-                name,
-                birth_date,
-                county_raw,
-                death_date,
-                reported,
-                status: if person.is_some() { "matched" } else { "unmatched" },
-                person,
-                score: None,
-            });
-        }
-        if !out.errors.is_empty() || dry_run {
-            return Ok(());
-        }
-        // Fuzzy candidates: one pass over the register, by name.
-        if !fuzzy.is_empty() {
-            let wanted: FastMap<u64, ()> = fuzzy.iter().map(|&i| (name_hash(&new[i].name), ())).collect();
-            let mut by_name: FastMap<u64, Vec<(i64, String, NaiveDate, String)>> = FastMap::default();
-            // Only people of the actor's counties are candidates: a county's account never puts
-            // another county's person in the review queue.
-            tx.for_each_ref("SELECT person_id, county, birth_date, name FROM persons", &[], |r| {
-                let h = name_hash(r.str(3)?);
-                if wanted.contains_key(&h) && scope.covers(r.str(1)?) {
-                    by_name.entry(h).or_default().push((r.i64(0)?, r.str(1)?.to_string(), r.date(2)?, r.str(3)?.to_string()));
-                }
-                Ok(())
-            })?;
-            for &i in &fuzzy {
-                let rec = &mut new[i];
-                let best = by_name
-                    .get(&name_hash(&rec.name))
-                    .into_iter()
-                    .flatten()
-                    .map(|(pid, county, birth, name)| {
-                        let s = score(*name == rec.name, rec.birth_date == Some(*birth), rec.county_raw.as_deref() == Some(county.as_str()));
-                        (s, *pid, county.clone())
-                    })
-                    .max_by_key(|c| (c.0, -c.1));
-                if let Some((s, pid, county)) = best.filter(|b| b.0 >= 50) {
-                    rec.person = Some((pid, county));
-                    rec.score = Some(s);
-                    rec.status = "review";
-                }
+        };
+        if let (Some(r), Some(d)) = (reported, death_date) {
+            if r < d {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    reported_raw,
+                    "E-DEATH-REPORTED-BEFORE-DEATH",
+                    format!("报告日期 {r} 早于死亡日期 {d}"),
+                );
             }
         }
-        let import_id = record_import(tx, &format!("deaths-{}", source.code()), &table, &actor, new.len(), out.skipped)?;
-        out.import_id = Some(import_id);
-        let first = tx.allocate_ids("death_record", new.len() as i64)?;
-        for (i, r) in new.iter_mut().enumerate() {
-            r.record_id = first + i as i64;
+        reported
+    }
+
+    /// The row's optional birth date.
+    fn read_birth_date(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> Option<NaiveDate> {
+        let birth_date = self
+            .file
+            .birth_col
+            .and_then(|c| cells.get(c))
+            .filter(|c| !c.text.is_empty())
+            .map(|c| yanglao_domain::parse_date(&c.text));
+        match birth_date {
+            Some(Ok(d)) => Some(d),
+            Some(Err(e)) => {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    "",
+                    e.code,
+                    format!("出生日期：{}", e.message),
+                );
+                None
+            }
+            None => None,
         }
-        let now = yanglao_store::now();
-        tx.insert_many(
-            "death_records",
-            &[
-                ("record_id", ColType::Int), ("source", ColType::Text), ("source_ref", ColType::Text), ("citizen_id_raw", ColType::Text),
-                ("name", ColType::Text), ("birth_date", ColType::Date), ("county_raw", ColType::Text), ("death_date", ColType::Date),
-                ("person_id", ColType::Int), ("person_county", ColType::Text), ("match_status", ColType::Text), ("match_score", ColType::Int),
-                ("import_id", ColType::Int), ("recorded_at", ColType::Timestamp), ("reported_on", ColType::Date),
-            ],
-            &new,
-            |r, b| {
-                b.extend([
-                    Param::Int(r.record_id), Param::Text(source.code()), Param::Text(&r.source_ref), Param::Text(&r.citizen_id_raw),
-                    Param::Text(&r.name), Param::from(r.birth_date), Param::from(r.county_raw.as_ref()), Param::Date(r.death_date),
-                    Param::from(r.person.as_ref().map(|p| p.0)), Param::from(r.person.as_ref().map(|p| &p.1)), Param::Text(r.status),
-                    Param::from(r.score), Param::Int(import_id), Param::Timestamp(now), Param::Date(r.reported),
-                ])
-            },
-        )?;
-        let mut applied = Vec::new();
-        // One record per person in a file (duplicates are refused): each applies on its own date.
-        let mut persons: Vec<(i64, String, NaiveDate)> = new
-            .iter()
-            .filter(|r| r.status == "matched")
-            .filter_map(|r| r.person.clone().map(|(p, c)| (p, c, r.reported)))
-            .collect();
-        persons.sort();
-        persons.dedup();
-        for (pid, county, on) in &persons {
-            applied.push(apply_death(tx, county, *pid, &actor, *on)?);
+    }
+
+    /// The registered person a valid citizen id names (once per file, inside the importing
+    /// account's counties), or — for an id that is no valid id — true: to be matched by name.
+    fn match_id(
+        &mut self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        raw_id: &str,
+        date_raw: &str,
+        death_date: Option<NaiveDate>,
+    ) -> (Option<(i64, String)>, bool) {
+        let id = match CitizenId::parse(raw_id) {
+            Ok((id, _)) => id,
+            Err(_) => return (None, true),
+        };
+        let Some(p) = self.register.get(&id).copied() else {
+            self.err(
+                out,
+                row_no,
+                ID,
+                raw_id,
+                "E-DEATH-UNKNOWN-ID",
+                "身份证号有效，但此人不在参保登记册中".into(),
+            );
+            return (None, false);
+        };
+        if let Some(d) = death_date {
+            if d < id.birth_date() {
+                self.err(
+                    out,
+                    row_no,
+                    DATE,
+                    date_raw,
+                    "E-DEATH-BEFORE-BIRTH",
+                    format!("死亡日期早于出生日期 {}", id.birth_date()),
+                );
+            }
         }
-        out.posted = new.len();
-        let cases: usize = applied.iter().filter(|a| a.overpaid_fen > 0).count();
-        out.details = Some(serde_json::json!({
-            "source": source,
-            "matched": new.iter().filter(|r| r.status == "matched").count(),
-            "review": new.iter().filter(|r| r.status == "review").count(),
-            "unmatched": new.iter().filter(|r| r.status == "unmatched").count(),
-            "deaths_confirmed": applied.iter().filter(|a| a.official).count(),
-            "suspended_pending_confirmation": applied.iter().filter(|a| a.suspended).count(),
-            "draft_lines_dropped": applied.iter().map(|a| a.draft_lines_dropped).sum::<usize>(),
-            "recovery_cases": cases,
-            "overpaid_fen": applied.iter().map(|a| a.overpaid_fen).sum::<i64>(),
-        }));
-        audit(tx, &actor, "import.deaths", &serde_json::json!({"import_id": import_id, "file": table.file_name, "source": source, "records": new.len(), "details": out.details}))?;
-        Ok(())
-    })?;
-    finish(&mut out);
-    Ok(out)
+        if let Some(first) = self.seen_person.insert(p.person_id, row_no) {
+            self.err(
+                out,
+                row_no,
+                ID,
+                raw_id,
+                "E-DEATH-DUPLICATE",
+                format!("同一人在文件中出现两次（首次在第 {first} 行）"),
+            );
+        }
+        if !self.scope.covers(&p.county_code()) {
+            self.err(
+                out,
+                row_no,
+                ID,
+                raw_id,
+                "E-ACCESS-COUNTY",
+                format!(
+                    "此人登记在{}，{}不能登记其死亡信息",
+                    county_label(&p.county_code()),
+                    self.scope.describe()
+                ),
+            );
+        }
+        (Some((p.person_id, p.county_code())), false)
+    }
+}
+
+/// Fuzzy candidates: one pass over the register, by name. A record whose best candidate scores
+/// 50 or more proposes that person for review.
+fn propose_candidates(
+    tx: &mut Tx<'_>,
+    scope: &crate::access::Actor,
+    new: &mut [NewRecord],
+    fuzzy: &[usize],
+) -> Result<()> {
+    if fuzzy.is_empty() {
+        return Ok(());
+    }
+    let wanted: FastMap<u64, ()> = fuzzy
+        .iter()
+        .map(|&i| (name_hash(&new[i].name), ()))
+        .collect();
+    let mut by_name: FastMap<u64, Vec<(i64, String, NaiveDate, String)>> = FastMap::default();
+    // Only people of the actor's counties are candidates: a county's account never puts
+    // another county's person in the review queue.
+    tx.for_each_ref(
+        "SELECT person_id, county, birth_date, name FROM persons",
+        &[],
+        |r| {
+            let h = name_hash(r.str(3)?);
+            if wanted.contains_key(&h) && scope.covers(r.str(1)?) {
+                by_name.entry(h).or_default().push((
+                    r.i64(0)?,
+                    r.str(1)?.to_string(),
+                    r.date(2)?,
+                    r.str(3)?.to_string(),
+                ));
+            }
+            Ok(())
+        },
+    )?;
+    for &i in fuzzy {
+        let rec = &mut new[i];
+        let best = by_name
+            .get(&name_hash(&rec.name))
+            .into_iter()
+            .flatten()
+            .map(|(pid, county, birth, name)| {
+                let s = score(
+                    *name == rec.name,
+                    rec.birth_date == Some(*birth),
+                    rec.county_raw.as_deref() == Some(county.as_str()),
+                );
+                (s, *pid, county.clone())
+            })
+            .max_by_key(|c| (c.0, -c.1));
+        if let Some((s, pid, county)) = best.filter(|b| b.0 >= 50) {
+            rec.person = Some((pid, county));
+            rec.score = Some(s);
+            rec.status = "review";
+        }
+    }
+    Ok(())
+}
+
+/// Numbers the new records and writes them.
+fn write_records(
+    tx: &mut Tx<'_>,
+    source: Source,
+    import_id: i64,
+    new: &mut [NewRecord],
+) -> Result<()> {
+    let first = tx.allocate_ids("death_record", new.len() as i64)?;
+    for (i, r) in new.iter_mut().enumerate() {
+        r.record_id = first + i as i64;
+    }
+    let now = yanglao_store::now();
+    tx.insert_many(
+        "death_records",
+        &[
+            ("record_id", ColType::Int),
+            ("source", ColType::Text),
+            ("source_ref", ColType::Text),
+            ("citizen_id_raw", ColType::Text),
+            ("name", ColType::Text),
+            ("birth_date", ColType::Date),
+            ("county_raw", ColType::Text),
+            ("death_date", ColType::Date),
+            ("person_id", ColType::Int),
+            ("person_county", ColType::Text),
+            ("match_status", ColType::Text),
+            ("match_score", ColType::Int),
+            ("import_id", ColType::Int),
+            ("recorded_at", ColType::Timestamp),
+            ("reported_on", ColType::Date),
+        ],
+        new,
+        |r, b| {
+            b.extend([
+                Param::Int(r.record_id),
+                Param::Text(source.code()),
+                Param::Text(&r.source_ref),
+                Param::Text(&r.citizen_id_raw),
+                Param::Text(&r.name),
+                Param::from(r.birth_date),
+                Param::from(r.county_raw.as_ref()),
+                Param::Date(r.death_date),
+                Param::from(r.person.as_ref().map(|p| p.0)),
+                Param::from(r.person.as_ref().map(|p| &p.1)),
+                Param::Text(r.status),
+                Param::from(r.score),
+                Param::Int(import_id),
+                Param::Timestamp(now),
+                Param::Date(r.reported),
+            ])
+        },
+    )?;
+    Ok(())
+}
+
+/// Applies the death of every person matched exactly.
+fn apply_matched(tx: &mut Tx<'_>, new: &[NewRecord], actor: &str) -> Result<Vec<Applied>> {
+    let mut applied = Vec::new();
+    // One record per person in a file (duplicates are refused): each applies on its own date.
+    let mut persons: Vec<(i64, String, NaiveDate)> = new
+        .iter()
+        .filter(|r| r.status == "matched")
+        .filter_map(|r| r.person.clone().map(|(p, c)| (p, c, r.reported)))
+        .collect();
+    persons.sort();
+    persons.dedup();
+    for (pid, county, on) in &persons {
+        applied.push(apply_death(tx, county, *pid, actor, *on)?);
+    }
+    Ok(applied)
+}
+
+/// The counts an import reports: records by matching state, and what applying them did.
+fn import_details(source: Source, new: &[NewRecord], applied: &[Applied]) -> serde_json::Value {
+    let cases: usize = applied.iter().filter(|a| a.overpaid_fen > 0).count();
+    serde_json::json!({
+        "source": source,
+        "matched": new.iter().filter(|r| r.status == "matched").count(),
+        "review": new.iter().filter(|r| r.status == "review").count(),
+        "unmatched": new.iter().filter(|r| r.status == "unmatched").count(),
+        "deaths_confirmed": applied.iter().filter(|a| a.official).count(),
+        "suspended_pending_confirmation": applied.iter().filter(|a| a.suspended).count(),
+        "draft_lines_dropped": applied.iter().map(|a| a.draft_lines_dropped).sum::<usize>(),
+        "recovery_cases": cases,
+        "overpaid_fen": applied.iter().map(|a| a.overpaid_fen).sum::<i64>(),
+    })
 }
 
 /// What applying a person's death did.
@@ -616,7 +994,38 @@ pub(crate) fn overpayments(
     actor: &str,
     on: NaiveDate,
 ) -> Result<i64> {
-    let death_month = Month::of(death_date);
+    let (work, on) = overpaid_lines(tx, county, person_id, Month::of(death_date), on)?;
+    if work.is_empty() {
+        return Ok(0);
+    }
+    let case_id = find_or_open_case(tx, county, person_id, death_date, on)?;
+    let (entry_id, new_total) = post_overpayment(tx, county, person_id, case_id, on, &work, actor)?;
+    record_overpayments(tx, county, person_id, case_id, entry_id, &work)?;
+    tx.exec(
+        "UPDATE recovery_cases SET overpaid_fen = overpaid_fen + $3, status = 'open', death_date = CASE WHEN death_date > $4 THEN $4 ELSE death_date END
+         WHERE county = $1 AND case_id = $2",
+        &[Param::Text(county), Param::Int(case_id), Param::Int(new_total), Param::Date(death_date)],
+    )?;
+    Ok(new_total)
+}
+
+/// A paid line with months after the death: what is overpaid now and what was recorded before.
+struct OverpaidLine {
+    payroll_id: i64,
+    line_no: i64,
+    wanted: Overpaid,
+    had: Overpaid,
+}
+
+/// The person's paid lines whose overpaid months grew (none if nothing is new), and the date
+/// of the entry: `on`, or the latest payment of those lines if later.
+fn overpaid_lines(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    death_month: Month,
+    on: NaiveDate,
+) -> Result<(Vec<OverpaidLine>, NaiveDate)> {
     // The person's paid lines of the months after the death's (found through those months'
     // payrolls: lines are keyed by payroll and person).
     let lines = tx.query(
@@ -663,26 +1072,55 @@ pub(crate) fn overpayments(
         if let Some(paid) = r.opt_date(16)? {
             on = on.max(paid);
         }
-        work.push((r.i64(0)?, r.i64(1)?, wanted, had));
+        work.push(OverpaidLine {
+            payroll_id: r.i64(0)?,
+            line_no: r.i64(1)?,
+            wanted,
+            had,
+        });
     }
-    if work.is_empty() {
-        return Ok(0);
-    }
-    let case_id = match tx.query_opt(
-        "SELECT case_id FROM recovery_cases WHERE county = $1 AND person_id = $2",
-        &[Param::Text(county), Param::Int(person_id)],
-    )? {
-        Some(r) => r.i64(0)?,
-        None => {
-            let id = tx.allocate_ids("recovery_case", 1)?;
-            tx.exec(
+    Ok((work, on))
+}
+
+/// The person's recovery case, opened on `on` if there is none.
+fn find_or_open_case(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    death_date: NaiveDate,
+    on: NaiveDate,
+) -> Result<i64> {
+    Ok(
+        match tx.query_opt(
+            "SELECT case_id FROM recovery_cases WHERE county = $1 AND person_id = $2",
+            &[Param::Text(county), Param::Int(person_id)],
+        )? {
+            Some(r) => r.i64(0)?,
+            None => {
+                let id = tx.allocate_ids("recovery_case", 1)?;
+                tx.exec(
                 "INSERT INTO recovery_cases (county, case_id, person_id, death_date, opened_on, overpaid_fen, recovered_fen, written_off_fen, status)
                  VALUES ($1, $2, $3, $4, $5, 0, 0, 0, 'open')",
                 &[Param::Text(county), Param::Int(id), Param::Int(person_id), Param::Date(death_date), Param::Date(on)],
             )?;
-            id
-        }
-    };
+                id
+            }
+        },
+    )
+}
+
+/// Posts what is newly overpaid: the account's part goes back to the individual account
+/// (itemised in the sub-ledger), the pool's and the exit subsidies' parts leave them, and the
+/// whole becomes a receivable. Returns the entry and the amount newly overpaid.
+fn post_overpayment(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    case_id: i64,
+    on: NaiveDate,
+    work: &[OverpaidLine],
+    actor: &str,
+) -> Result<(i64, i64)> {
     let mut draft = EntryDraft {
         county,
         date: on,
@@ -693,19 +1131,9 @@ pub(crate) fn overpayments(
     };
     let mut components = [0i64; 6];
     let mut new_total = 0;
-    for (payroll_id, line_no, wanted, had) in &work {
-        // What the line took out of the account, and how much of it goes back now.
-        let original = tx.query_opt(
-            "SELECT -personal_fen, -subsidy_province_fen, -subsidy_city_fen, -subsidy_county_fen, -gov_paid_fen, -interest_fen
-             FROM account_movements WHERE county = $1 AND person_id = $2 AND kind = 'benefit' AND reference = $3",
-            &[Param::Text(county), Param::Int(person_id), Param::Text(&format!("PAYROLL-{payroll_id}-{line_no}"))],
-        )?;
-        let parts: Vec<i64> = match &original {
-            Some(o) => (0..6)
-                .map(|i| o.i64(i))
-                .collect::<std::result::Result<_, _>>()?,
-            None => vec![0; 6],
-        };
+    for line in work {
+        let (wanted, had) = (&line.wanted, &line.had);
+        let parts = account_parts_taken(tx, county, person_id, line)?;
         let taken: i64 = parts.iter().sum();
         let back_of = |o: &Overpaid| (o.pension - o.from_pool).clamp(0, taken);
         let back = back_of(wanted) - back_of(had);
@@ -742,7 +1170,42 @@ pub(crate) fn overpayments(
         };
         ledger::write_account_movements(tx, county, entry_id, "overpayment_reversal", &[row])?;
     }
-    for (payroll_id, line_no, wanted, _) in &work {
+    Ok((entry_id, new_total))
+}
+
+/// What a line took out of the individual account, component by component (zeros if nothing).
+fn account_parts_taken(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    line: &OverpaidLine,
+) -> Result<Vec<i64>> {
+    let (payroll_id, line_no) = (line.payroll_id, line.line_no);
+    // What the line took out of the account, and how much of it goes back now.
+    let original = tx.query_opt(
+        "SELECT -personal_fen, -subsidy_province_fen, -subsidy_city_fen, -subsidy_county_fen, -gov_paid_fen, -interest_fen
+         FROM account_movements WHERE county = $1 AND person_id = $2 AND kind = 'benefit' AND reference = $3",
+        &[Param::Text(county), Param::Int(person_id), Param::Text(&format!("PAYROLL-{payroll_id}-{line_no}"))],
+    )?;
+    Ok(match &original {
+        Some(o) => (0..6)
+            .map(|i| o.i64(i))
+            .collect::<std::result::Result<_, _>>()?,
+        None => vec![0; 6],
+    })
+}
+
+/// Replaces the overpayment record of each line with what is overpaid now.
+fn record_overpayments(
+    tx: &mut Tx<'_>,
+    county: &str,
+    person_id: i64,
+    case_id: i64,
+    entry_id: i64,
+    work: &[OverpaidLine],
+) -> Result<()> {
+    for line in work {
+        let (payroll_id, line_no, wanted) = (&line.payroll_id, &line.line_no, &line.wanted);
         tx.exec(
             "DELETE FROM overpayments WHERE county = $1 AND payroll_id = $2 AND line_no = $3",
             &[
@@ -761,10 +1224,5 @@ pub(crate) fn overpayments(
             ],
         )?;
     }
-    tx.exec(
-        "UPDATE recovery_cases SET overpaid_fen = overpaid_fen + $3, status = 'open', death_date = CASE WHEN death_date > $4 THEN $4 ELSE death_date END
-         WHERE county = $1 AND case_id = $2",
-        &[Param::Text(county), Param::Int(case_id), Param::Int(new_total), Param::Date(death_date)],
-    )?;
-    Ok(new_total)
+    Ok(())
 }

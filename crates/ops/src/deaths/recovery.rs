@@ -130,6 +130,9 @@ pub(crate) fn check_date(ctx: &Ctx, on: NaiveDate) -> Result<()> {
     Ok(())
 }
 
+/// Records a recovery step of a case (see [`CHANNELS`]): posts it (the receivable goes down
+/// against the bank, the person's account for an offset, or the pool for a write-off), records
+/// it and updates the case, closed once nothing is outstanding.
 pub(crate) fn record_in(
     tx: &mut Tx<'_>,
     case_id: i64,
@@ -148,6 +151,54 @@ pub(crate) fn record_in(
     if amount_fen <= 0 {
         return Err(OpsError::rule("E-AMOUNT-NOT-POSITIVE", "金额必须大于零"));
     }
+    let case = open_case(tx, case_id, amount_fen, on)?;
+    let county = case.county.as_str();
+    let entry_id = post_recovery(tx, &case, case_id, channel, amount_fen, on, actor)?;
+    let id = tx.allocate_ids("recovery_movement", 1)?;
+    tx.exec(
+        "INSERT INTO recovery_movements (county, movement_id, case_id, channel, amount_fen, on_date, note, entry_id, recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        &[
+            Param::Text(county), Param::Int(id), Param::Int(case_id), Param::Text(channel), Param::Int(amount_fen), Param::Date(on),
+            Param::from(note), Param::Int(entry_id), Param::Text(actor), Param::Timestamp(yanglao_store::now()),
+        ],
+    )?;
+    let outstanding = case.outstanding;
+    let (col, left) = if channel == "write-off" {
+        ("written_off_fen", outstanding - amount_fen)
+    } else {
+        ("recovered_fen", outstanding - amount_fen)
+    };
+    tx.exec(
+        &format!("UPDATE recovery_cases SET {col} = {col} + $3, status = $4 WHERE county = $1 AND case_id = $2"),
+        &[Param::Text(county), Param::Int(case_id), Param::Int(amount_fen), Param::Text(if left == 0 { "closed" } else { "open" })],
+    )?;
+    audit(
+        tx,
+        actor,
+        "recovery.record",
+        &serde_json::json!({"case_id": case_id, "channel": channel, "amount_fen": amount_fen, "date": on, "note": note}),
+    )?;
+    Ok(Step {
+        case_id,
+        channel: channel.to_string(),
+        amount_fen,
+        outstanding_fen: left,
+        status: if left == 0 { "closed" } else { "open" }.to_string(),
+        entry_id,
+    })
+}
+
+/// A recovery case a step is recorded in.
+struct OpenCase {
+    county: String,
+    person_id: i64,
+    outstanding: i64,
+}
+
+/// The case, which a step of `amount_fen` on `on` fits: not before the death nor the case's
+/// opening, not over what is outstanding.
+fn open_case(tx: &mut Tx<'_>, case_id: i64, amount_fen: i64, on: NaiveDate) -> Result<OpenCase> {
     let c = tx
         .query_opt(
             "SELECT county, person_id, overpaid_fen - recovered_fen - written_off_fen, death_date, opened_on FROM recovery_cases WHERE case_id = $1",
@@ -178,8 +229,26 @@ pub(crate) fn record_in(
             ),
         ));
     }
+    Ok(OpenCase {
+        county,
+        person_id,
+        outstanding,
+    })
+}
+
+/// Posts a recovery step (an offset itemised in the sub-ledger). Returns the entry.
+fn post_recovery(
+    tx: &mut Tx<'_>,
+    case: &OpenCase,
+    case_id: i64,
+    channel: &str,
+    amount_fen: i64,
+    on: NaiveDate,
+    actor: &str,
+) -> Result<i64> {
+    let person_id = case.person_id;
     let mut draft = EntryDraft {
-        county: &county,
+        county: &case.county,
         date: on,
         kind: "recovery",
         description: format!("追回案件 {case_id}：{}", channel_zh(channel)),
@@ -210,38 +279,7 @@ pub(crate) fn record_in(
             &format!("RECOVERY-{case_id}"),
         )?;
     }
-    let id = tx.allocate_ids("recovery_movement", 1)?;
-    tx.exec(
-        "INSERT INTO recovery_movements (county, movement_id, case_id, channel, amount_fen, on_date, note, entry_id, recorded_by, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        &[
-            Param::Text(&county), Param::Int(id), Param::Int(case_id), Param::Text(channel), Param::Int(amount_fen), Param::Date(on),
-            Param::from(note), Param::Int(entry_id), Param::Text(actor), Param::Timestamp(yanglao_store::now()),
-        ],
-    )?;
-    let (col, left) = if channel == "write-off" {
-        ("written_off_fen", outstanding - amount_fen)
-    } else {
-        ("recovered_fen", outstanding - amount_fen)
-    };
-    tx.exec(
-        &format!("UPDATE recovery_cases SET {col} = {col} + $3, status = $4 WHERE county = $1 AND case_id = $2"),
-        &[Param::Text(&county), Param::Int(case_id), Param::Int(amount_fen), Param::Text(if left == 0 { "closed" } else { "open" })],
-    )?;
-    audit(
-        tx,
-        actor,
-        "recovery.record",
-        &serde_json::json!({"case_id": case_id, "channel": channel, "amount_fen": amount_fen, "date": on, "note": note}),
-    )?;
-    Ok(Step {
-        case_id,
-        channel: channel.to_string(),
-        amount_fen,
-        outstanding_fen: left,
-        status: if left == 0 { "closed" } else { "open" }.to_string(),
-        entry_id,
-    })
+    Ok(entry_id)
 }
 
 /// A recovery case with every step: channel, amount, date and note.

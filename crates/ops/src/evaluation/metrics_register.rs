@@ -15,8 +15,24 @@ pub(crate) fn name_of<'a>(counties: &'a BTreeMap<String, String>, code: &'a str)
     counties.get(code).map_or(code, String::as_str)
 }
 
+/// Contributors of the year and the two before, and their trend, for the city and each county.
 pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
-    // Distinct contributors per county and year, with who paid.
+    count_contributors(tx, year, out)?;
+    let counted_years: BTreeSet<i32> = out
+        .contributors
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(y, _)| *y)
+        .collect();
+    city_contributors(out, year, &counted_years);
+    county_contributors(out, year);
+    counties_falling(out, year, &counted_years);
+    Ok(())
+}
+
+/// Distinct contributors per county (and the city, keyed "") and year, with who paid, for
+/// `year` and the two years before.
+fn count_contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<()> {
     for y in year - 2..=year {
         let mut by: BTreeMap<String, Contributors> = BTreeMap::new();
         tx.for_each_ref(
@@ -37,20 +53,22 @@ pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
         )?;
         out.contributors.insert(y, by);
     }
-    let get = |y: i32, c: &str| {
-        out.contributors
-            .get(&y)
-            .and_then(|m| m.get(c))
-            .map_or(0, |x| x.total)
-    };
-    let now = get(year, "");
-    let counted_years: BTreeSet<i32> = out
-        .contributors
-        .iter()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(y, _)| *y)
-        .collect();
+    Ok(())
+}
+
+/// The contributors of a county (the city: "") in year `y` (0 if none).
+fn contributors_of(out: &Measured, y: i32, c: &str) -> i64 {
+    out.contributors
+        .get(&y)
+        .and_then(|m| m.get(c))
+        .map_or(0, |x| x.total)
+}
+
+/// The city's contributors and their change on the year before.
+fn city_contributors(out: &mut Measured, year: i32, counted_years: &BTreeSet<i32>) {
     let counted = |y: i32| counted_years.contains(&y);
+    let now = contributors_of(out, year, "");
+    let before = contributors_of(out, year - 1, "");
     let city = &mut out.city;
     city.insert(
         "contributors".into(),
@@ -64,7 +82,6 @@ pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
             no_data(format!("{year} 年度没有任何缴费记录"))
         },
     );
-    let before = get(year - 1, "");
     city.insert(
         "contributors_change_pct".into(),
         match pct(now - before, before) {
@@ -79,10 +96,20 @@ pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
             _ => no_data(format!("{} 年没有缴费人数，无法计算变动率", year - 1)),
         },
     );
+}
+
+/// Each county's contributors and their change on the year before.
+fn county_contributors(out: &mut Measured, year: i32) {
     let per: Vec<(String, i64, i64)> = out
         .counties
         .keys()
-        .map(|c| (c.clone(), get(year, c), get(year - 1, c)))
+        .map(|c| {
+            (
+                c.clone(),
+                contributors_of(out, year, c),
+                contributors_of(out, year - 1, c),
+            )
+        })
         .collect();
     for (c, a, b) in per {
         out.put(
@@ -100,16 +127,20 @@ pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
             rate_of(a - b, b, format!("（{a} − {b}）÷ {b}"), "上年没有缴费人数"),
         );
     }
-    let get = |y: i32, c: &str| {
-        out.contributors
-            .get(&y)
-            .and_then(|m| m.get(c))
-            .map_or(0, |x| x.total)
-    };
+}
+
+/// The counties whose contributors fell by over 5% on the year, and those that fell over two
+/// years.
+fn counties_falling(out: &mut Measured, year: i32, counted_years: &BTreeSet<i32>) {
+    let counted = |y: i32| counted_years.contains(&y);
     let mut fell5 = Vec::new();
     let mut fell2 = Vec::new();
     for (code, name) in &out.counties {
-        let (a, b, c) = (get(year, code), get(year - 1, code), get(year - 2, code));
+        let (a, b, c) = (
+            contributors_of(out, year, code),
+            contributors_of(out, year - 1, code),
+            contributors_of(out, year - 2, code),
+        );
         if let Some(p) = pct(a - b, b) {
             if p < Decimal::from(-5) {
                 fell5.push(format!("{name} {}（{b} → {a} 人）", pct_text(p)));
@@ -148,7 +179,6 @@ pub(crate) fn contributors(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
             no_data(format!("{} 年没有缴费记录，无法比较三年变化", year - 2))
         },
     );
-    Ok(())
 }
 
 /// Months of a line's span `[from, to]` that fall in `year`.
@@ -170,7 +200,15 @@ pub(crate) fn coverage(
     out: &mut Measured,
 ) -> Result<()> {
     let last = Month::of(today).min(Month::parse(&format!("{year}-12")).expect("valid"));
-    // Who was due, and from/until when: awards, cut at the month of death or termination.
+    let ends = benefit_ends(tx)?;
+    let due = months_due(tx, year, last, &ends)?;
+    let paid = months_paid(tx, year, out)?;
+    coverage_figures(out, year, last, &due, &paid);
+    Ok(())
+}
+
+/// The month each person's benefit ends: the month of their death or termination.
+fn benefit_ends(tx: &mut Tx<'_>) -> Result<FastMap<i64, Month>> {
     let mut ends: FastMap<i64, Month> = FastMap::default();
     tx.for_each_ref(
         "SELECT person_id, MIN(effective_date) FROM person_events WHERE status = 'terminated' GROUP BY person_id",
@@ -186,6 +224,17 @@ pub(crate) fn coverage(
         *e = (*e).min(m);
         Ok(())
     })?;
+    Ok(ends)
+}
+
+/// Who was due, and for how many months of `year` up to `last`: awards, cut at the month of
+/// death or termination. Person → (county, months).
+fn months_due(
+    tx: &mut Tx<'_>,
+    year: i32,
+    last: Month,
+    ends: &FastMap<i64, Month>,
+) -> Result<FastMap<i64, (String, i64)>> {
     let mut due: FastMap<i64, (String, i64)> = FastMap::default();
     tx.for_each_ref(
         "SELECT person_id, county, start_month FROM awards",
@@ -200,6 +249,12 @@ pub(crate) fn coverage(
             Ok(())
         },
     )?;
+    Ok(due)
+}
+
+/// The months of `year` paid to each person; counts the payments and recipients of the year
+/// into `out` on the way.
+fn months_paid(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<FastMap<i64, i64>> {
     let mut paid: FastMap<i64, i64> = FastMap::default();
     let mut recipients: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     let jan = Month::parse(&format!("{year}-01")).expect("valid");
@@ -230,10 +285,21 @@ pub(crate) fn coverage(
         all += set.len() as i64;
     }
     out.recipients.insert(String::new(), all);
+    Ok(paid)
+}
+
+/// The coverage of each county and of the city, with the number of people short by county.
+fn coverage_figures(
+    out: &mut Measured,
+    year: i32,
+    last: Month,
+    due: &FastMap<i64, (String, i64)>,
+    paid: &FastMap<i64, i64>,
+) {
     let (mut due_total, mut covered, mut short_people) = (0i64, 0i64, 0i64);
     let mut short_by_county: BTreeMap<String, i64> = BTreeMap::new();
     let mut per_county: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-    for (p, (county, n)) in &due {
+    for (p, (county, n)) in due {
         let got = paid.get(p).copied().unwrap_or(0).min(*n);
         due_total += n;
         covered += got;
@@ -276,7 +342,6 @@ pub(crate) fn coverage(
             None => no_data(format!("{year} 年没有应发待遇的人员")),
         },
     );
-    Ok(())
 }
 
 /// 应补尽补 for hardship groups: members below benefit age whose group the government pays for,

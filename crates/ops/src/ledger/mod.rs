@@ -294,6 +294,37 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
     let mut checks = Vec::new();
 
     checks.push("每张凭证借贷平衡");
+    check_entries_balance(tx, &mut breaches)?;
+
+    checks.push("分录所属县区与凭证一致");
+    check_orphan_lines(tx, &mut breaches)?;
+
+    checks.push("基金资产等于各明细账之和（个人账户、调剂池、应付款），且只用科目表中的科目");
+    let fund_by_county = check_fund_and_accounts(tx, &mut breaches)?;
+
+    checks.push("个人账户明细账等于总账控制科目");
+    check_subledger(tx, &mut breaches)?;
+
+    checks.push("每个月末：应收多发待遇、个人账户控制科目和每个人的个人账户余额都不为负");
+    check_month_end_balances(tx, &mut breaches)?;
+    check_month_end_person_accounts(tx, &mut breaches)?;
+
+    let entries = tx.scalar_i64("SELECT COUNT(*) FROM journal_entries", &[])?;
+    let lines = tx.scalar_i64("SELECT COUNT(*) FROM journal_lines", &[])?;
+    let movements = tx.scalar_i64("SELECT COUNT(*) FROM account_movements", &[])?;
+    Ok(VerifyReport {
+        ok: breaches.is_empty(),
+        entries,
+        lines,
+        movements,
+        checks,
+        breaches,
+        fund_by_county,
+    })
+}
+
+/// Every entry has lines, and they sum to zero.
+fn check_entries_balance(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) -> Result<()> {
     for r in tx.query(
         "SELECT e.county, e.entry_id, CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT), COUNT(l.line_no)
          FROM journal_entries e LEFT JOIN journal_lines l ON l.entry_id = e.entry_id AND l.county = e.county
@@ -312,8 +343,11 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
             },
         });
     }
+    Ok(())
+}
 
-    checks.push("分录所属县区与凭证一致");
+/// Every line belongs to an entry of its county.
+fn check_orphan_lines(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) -> Result<()> {
     for r in tx.query(
         "SELECT l.county, l.entry_id, COUNT(*) FROM journal_lines l
          LEFT JOIN journal_entries e ON e.entry_id = l.entry_id AND e.county = l.county
@@ -326,8 +360,15 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
             message: format!("凭证 #{} 的 {} 条分录找不到所属凭证", r.i64(1)?, r.i64(2)?),
         });
     }
+    Ok(())
+}
 
-    checks.push("基金资产等于各明细账之和（个人账户、调剂池、应付款），且只用科目表中的科目");
+/// Per county, the fund's assets equal its claims, and only accounts of the chart are used.
+/// Returns each county's total assets.
+fn check_fund_and_accounts(
+    tx: &mut Tx<'_>,
+    breaches: &mut Vec<Breach>,
+) -> Result<Vec<(String, i64)>> {
     let mut by_county: std::collections::BTreeMap<String, (i64, i64, Vec<String>)> =
         Default::default();
     for r in tx.query(
@@ -360,8 +401,11 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
         }
         fund_by_county.push((county, assets));
     }
+    Ok(fund_by_county)
+}
 
-    checks.push("个人账户明细账等于总账控制科目");
+/// Per county and component, the individual-account sub-ledger equals its control accounts.
+fn check_subledger(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) -> Result<()> {
     let sub = tx.query(
         "SELECT county,
                 CAST(SUM(personal_fen) AS BIGINT), CAST(SUM(subsidy_province_fen) AS BIGINT),
@@ -379,6 +423,7 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
     for r in sub.iter().chain(control.iter()) {
         counties.insert(r.str(0)?);
     }
+    // The components in the sub-ledger's column order; an account ending in '.' is a prefix.
     let components: [(&str, String); 6] = [
         ("个人缴费", IND_PERSONAL.to_string()),
         ("省级缴费补贴", ind_entry_subsidy("province")),
@@ -396,18 +441,7 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
                 Some(r) => r.i64(i + 1)?,
                 None => 0,
             };
-            let mut ctl_total = 0;
-            for r in &control {
-                let acc = r.str(1)?;
-                let matches = if account.ends_with('.') {
-                    acc.starts_with(account.as_str())
-                } else {
-                    acc == *account
-                };
-                if r.str(0)? == *county && matches {
-                    ctl_total += r.i64(2)?;
-                }
-            }
+            let ctl_total = control_total(&control, county, account)?;
             if sub_total != ctl_total {
                 breaches.push(Breach {
                     code: "E-LEDGER-SUBLEDGER-MISMATCH",
@@ -417,13 +451,38 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
             }
         }
     }
+    Ok(())
+}
 
-    checks.push("每个月末：应收多发待遇、个人账户控制科目和每个人的个人账户余额都不为负");
-    let backend = tx.backend();
-    let month_of = |col: &str| match backend {
+/// The credit balance of a county's control accounts for one component (`account`, or every
+/// account it begins when it ends in '.'), from rows of (county, account, credit balance).
+fn control_total(control: &[yanglao_store::Row], county: &str, account: &str) -> Result<i64> {
+    let mut ctl_total = 0;
+    for r in control {
+        let acc = r.str(1)?;
+        let matches = if account.ends_with('.') {
+            acc.starts_with(account)
+        } else {
+            acc == *account
+        };
+        if r.str(0)? == *county && matches {
+            ctl_total += r.i64(2)?;
+        }
+    }
+    Ok(ctl_total)
+}
+
+/// A date column's `YYYY-MM` month in the SQL of the backend.
+fn month_of(backend: yanglao_store::Backend, col: &str) -> String {
+    match backend {
         yanglao_store::Backend::Sqlite => format!("strftime('%Y-%m', {col})"),
         yanglao_store::Backend::Postgres => format!("to_char({col}, 'YYYY-MM')"),
-    };
+    }
+}
+
+/// The receivable of overpayments never has a credit balance, nor an individual-account
+/// control account a debit balance, at the end of any month.
+fn check_month_end_balances(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) -> Result<()> {
     // Accounts that hold a debit balance (receivables of overpayments) or a credit balance (the
     // individual-account control accounts) whatever happens: their running balance at the end of
     // every month with movements.
@@ -437,7 +496,7 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
          SELECT county, account, month, CAST(balance AS BIGINT) FROM r
          WHERE (account = $1 AND balance < 0) OR (account <> $1 AND balance > 0)
          ORDER BY county, account, month",
-        month = month_of("e.entry_date")
+        month = month_of(tx.backend(), "e.entry_date")
     );
     let mut seen_accounts: std::collections::BTreeSet<(String, String)> = Default::default();
     for r in tx.query(&sql, &[Param::Text(RECEIVABLE_OVERPAYMENT)])? {
@@ -461,6 +520,11 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
             ),
         });
     }
+    Ok(())
+}
+
+/// No person's individual account is negative at the end of any month.
+fn check_month_end_person_accounts(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) -> Result<()> {
     let sql = format!(
         "WITH m AS (
             SELECT county, person_id, {month} AS month,
@@ -469,7 +533,7 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
          r AS (SELECT county, person_id, month, SUM(amount) OVER (PARTITION BY county, person_id ORDER BY month) AS balance FROM m)
          SELECT r.county, p.citizen_id, MIN(r.month), CAST(MIN(r.balance) AS BIGINT) FROM r JOIN persons p ON p.person_id = r.person_id
          WHERE r.balance < 0 GROUP BY r.county, p.citizen_id ORDER BY r.county, p.citizen_id",
-        month = month_of("movement_date")
+        month = month_of(tx.backend(), "movement_date")
     );
     for r in tx.query(&sql, &[])? {
         breaches.push(Breach {
@@ -483,22 +547,9 @@ pub fn verify(tx: &mut Tx<'_>) -> Result<VerifyReport> {
             ),
         });
     }
-
-    let entries = tx.scalar_i64("SELECT COUNT(*) FROM journal_entries", &[])?;
-    let lines = tx.scalar_i64("SELECT COUNT(*) FROM journal_lines", &[])?;
-    let movements = tx.scalar_i64("SELECT COUNT(*) FROM account_movements", &[])?;
-    Ok(VerifyReport {
-        ok: breaches.is_empty(),
-        entries,
-        lines,
-        movements,
-        checks,
-        breaches,
-        fund_by_county,
-    })
+    Ok(())
 }
 
-/// A stored citizen ID with its birth date and sequence hidden.
 /// The last day of a `YYYY-MM` month, as text.
 fn month_end(month: &str) -> String {
     yanglao_domain::Month::parse(month)
@@ -515,6 +566,7 @@ fn format_fen(fen: i64) -> String {
     )
 }
 
+/// A stored citizen ID with its birth date and sequence hidden.
 pub fn masked_id(id: &str) -> String {
     yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
 }

@@ -115,6 +115,8 @@ fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64
     Ok(map)
 }
 
+/// Awards everyone who qualifies by `month` (in one county, or in every county of the actor)
+/// and has no award yet; see the module's documentation.
 pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOutcome> {
     ctx.actor.require(Action::Payroll)?;
     if let Some(c) = county {
@@ -131,124 +133,242 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
         .version_on(on)
         .map_err(|e| OpsError::rule(e.code(), e.to_string()))?
         .version;
-    ctx.db.transaction(|tx| -> Result<AwardsOutcome> {
-        tx.lock_for_writing()?;
-        if let Some(c) = county {
-            if !crate::known_counties(tx)?.contains_key(c) {
-                return Err(OpsError::rule("E-REGION-UNKNOWN", format!("县区代码“{c}”不是本系统登记的县区")));
-            }
-        }
-        // Only people old enough can qualify: read no one younger than the lowest benefit age.
-        let mut youngest_age = i32::MAX;
-        for c in crate::known_counties(tx)?.keys() {
-            let sp = policy.supplementary(c, on).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-            youngest_age = youngest_age.min(sp.benefit_age as i32);
-        }
-        let born_by = NaiveDate::from_ymd_opt(on.year() - youngest_age, on.month(), 1).unwrap_or(on);
-        let terminated = terminations(tx)?;
-        let years_balances = years_and_balances(tx, born_by)?;
-        let mut raised_members: FastMap<i64, Vec<String>> = FastMap::default();
-        for r in tx.query(
-            "SELECT person_id, category FROM hardship_memberships WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
-            &[Param::Date(on)],
-        )? {
-            raised_members.entry(r.i64(0)?).or_default().push(r.str(1)?);
-        }
-        let mut candidates = Vec::new();
-        tx.for_each_ref(
-            "SELECT p.person_id, p.county, p.birth_date FROM persons p
-             WHERE p.basic_enrolled AND p.birth_date <= $1
-               AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
-             ORDER BY p.person_id",
-            &[Param::Date(born_by)],
-            |r| {
-                let c = r.str(1)?;
-                if county.is_none_or(|x| x == c) && scope.covers(c) {
-                    candidates.push((r.i64(0)?, c.to_string(), r.date(2)?));
+    ctx.db
+        .transaction(|tx| -> Result<AwardsOutcome> {
+            tx.lock_for_writing()?;
+            if let Some(c) = county {
+                if !crate::known_counties(tx)?.contains_key(c) {
+                    return Err(OpsError::rule(
+                        "E-REGION-UNKNOWN",
+                        format!("县区代码“{c}”不是本系统登记的县区"),
+                    ));
                 }
-                Ok(())
-            },
-        )?;
-        let mut params: BTreeMap<String, yanglao_policy::SupplementaryParams> = BTreeMap::new();
-        let mut new = Vec::new();
-        let mut per_county: BTreeMap<String, CountyAwards> = BTreeMap::new();
-        for (person_id, c, birth) in candidates {
-            if terminated.get(&person_id).is_some_and(|t| *t <= on) {
-                continue;
             }
-            if !params.contains_key(&c) {
-                let sp = policy.supplementary(&c, on).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-                params.insert(c.clone(), sp);
+            let born_by = oldest_birth_date_of_age(tx, policy, on)?;
+            let books = AwardBooks {
+                terminated: terminations(tx)?,
+                years_balances: years_and_balances(tx, born_by)?,
+                raised_members: hardship_members_on(tx, on)?,
+            };
+            let candidates = candidates(tx, born_by, county, &scope)?;
+            let (mut new, per_county) = decide_awards(policy, month, &books, candidates)?;
+            write_awards(tx, &mut new, month, &actor, version)?;
+            let out = AwardsOutcome {
+                month,
+                awarded: new.len(),
+                counties: per_county.into_values().collect(),
+            };
+            if !new.is_empty() {
+                audit(
+                    tx,
+                    &actor,
+                    "awards.run",
+                    &serde_json::to_value(&out).unwrap_or_default(),
+                )?;
             }
-            let sp = &params[&c];
-            let reaches = reaches_age_on(birth, sp.benefit_age);
-            let start = Month::of(reaches).next().max(Month::of(sp.launch_date));
-            if start > month {
-                continue;
+            Ok(out)
+        })
+        .and_then(|out| {
+            if out.awarded >= crate::LARGE_LOAD_ROWS {
+                ctx.db.analyze(&["awards", "person_events"])?;
             }
-            let (years, balance) = years_balances.get(&person_id).copied().unwrap_or((0, 0));
-            let entry = per_county.entry(c.clone()).or_insert_with(|| CountyAwards { county: c.clone(), awarded: 0, monthly_fen: 0, insufficient_years: 0 });
-            match benefit_qualification(sp, birth, years as u32, on) {
-                Qualification::Qualified { basis, .. } => {
-                    let raised = raised_members
-                        .get(&person_id)
-                        .is_some_and(|cats| cats.iter().any(|cat| sp.raised_subsidy_groups.contains(cat)));
-                    let b = monthly_benefit(sp, balance, years as u32, raised);
-                    entry.awarded += 1;
-                    entry.monthly_fen += b.total_fen;
-                    new.push(NewAward { award_id: 0, county: c, person_id, start, basis: basis_code(basis), years, balance_fen: balance, b });
-                }
-                Qualification::InsufficientYears { .. } => entry.insufficient_years += 1,
-                Qualification::NotYetOfAge { .. } => {}
+            Ok(out)
+        })
+}
+
+/// Only people old enough can qualify: the latest birth date of the lowest benefit age of any
+/// county on `on` (no one younger is read).
+fn oldest_birth_date_of_age(
+    tx: &mut Tx<'_>,
+    policy: &crate::policy::PolicyBook,
+    on: NaiveDate,
+) -> Result<NaiveDate> {
+    let mut youngest_age = i32::MAX;
+    for c in crate::known_counties(tx)?.keys() {
+        let sp = policy
+            .supplementary(c, on)
+            .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+        youngest_age = youngest_age.min(sp.benefit_age as i32);
+    }
+    Ok(NaiveDate::from_ymd_opt(on.year() - youngest_age, on.month(), 1).unwrap_or(on))
+}
+
+/// The hardship groups each person belongs to on `on`.
+fn hardship_members_on(tx: &mut Tx<'_>, on: NaiveDate) -> Result<FastMap<i64, Vec<String>>> {
+    let mut raised_members: FastMap<i64, Vec<String>> = FastMap::default();
+    for r in tx.query(
+        "SELECT person_id, category FROM hardship_memberships WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
+        &[Param::Date(on)],
+    )? {
+        raised_members.entry(r.i64(0)?).or_default().push(r.str(1)?);
+    }
+    Ok(raised_members)
+}
+
+/// The persons in the basic scheme born by `born_by` without an award, in the county asked for
+/// and the actor's counties: (person, county, birth date), by person.
+fn candidates(
+    tx: &mut Tx<'_>,
+    born_by: NaiveDate,
+    county: Option<&str>,
+    scope: &crate::access::Actor,
+) -> Result<Vec<(i64, String, NaiveDate)>> {
+    let mut candidates = Vec::new();
+    tx.for_each_ref(
+        "SELECT p.person_id, p.county, p.birth_date FROM persons p
+         WHERE p.basic_enrolled AND p.birth_date <= $1
+           AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+         ORDER BY p.person_id",
+        &[Param::Date(born_by)],
+        |r| {
+            let c = r.str(1)?;
+            if county.is_none_or(|x| x == c) && scope.covers(c) {
+                candidates.push((r.i64(0)?, c.to_string(), r.date(2)?));
             }
+            Ok(())
+        },
+    )?;
+    Ok(candidates)
+}
+
+/// What the books say of the candidates.
+struct AwardBooks {
+    terminated: FastMap<i64, NaiveDate>,
+    /// Contribution years and balance by person.
+    years_balances: FastMap<i64, (i64, i64)>,
+    raised_members: FastMap<i64, Vec<String>>,
+}
+
+/// The awards of the candidates who qualify by `month`, and the figures by county (awards, and
+/// those of age without enough contribution years).
+fn decide_awards(
+    policy: &crate::policy::PolicyBook,
+    month: Month,
+    books: &AwardBooks,
+    candidates: Vec<(i64, String, NaiveDate)>,
+) -> Result<(Vec<NewAward>, BTreeMap<String, CountyAwards>)> {
+    let on = month.first_day();
+    let mut params: BTreeMap<String, yanglao_policy::SupplementaryParams> = BTreeMap::new();
+    let mut new = Vec::new();
+    let mut per_county: BTreeMap<String, CountyAwards> = BTreeMap::new();
+    for (person_id, c, birth) in candidates {
+        if books.terminated.get(&person_id).is_some_and(|t| *t <= on) {
+            continue;
         }
-        let first = tx.allocate_ids("award", new.len() as i64)?;
-        for (i, a) in new.iter_mut().enumerate() {
-            a.award_id = first + i as i64;
+        if !params.contains_key(&c) {
+            let sp = policy
+                .supplementary(&c, on)
+                .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+            params.insert(c.clone(), sp);
         }
-        let now = yanglao_store::now();
-        let month_day = month.first_day();
-        tx.insert_many(
-            "awards",
-            &AWARD_COLUMNS,
-            &new,
-            |a, row| {
-                row.extend([
-                    Param::Int(a.award_id), Param::Text(&a.county), Param::Int(a.person_id), Param::Date(a.start.first_day()),
-                    Param::Text(a.basis), Param::Int(a.years), Param::Int(a.balance_fen), Param::Int(a.b.account_pension_fen),
-                    Param::Int(a.b.exit_subsidy.province_fen), Param::Int(a.b.exit_subsidy.city_fen), Param::Int(a.b.exit_subsidy.county_fen),
-                    Param::Int(a.b.raised_subsidy.province_fen), Param::Int(a.b.raised_subsidy.city_fen), Param::Int(a.b.raised_subsidy.county_fen),
-                    Param::Int(a.b.total_fen), Param::Date(month_day), Param::Text(&actor), Param::Timestamp(now),
-                    Param::Int(version),
-                ])
-            },
-        )?;
-        let first_event = tx.allocate_ids("person_event", new.len() as i64)?;
-        let items: Vec<(i64, &NewAward)> = (first_event..).zip(new.iter()).collect();
-        tx.insert_many(
-            "person_events",
-            &[
-                ("county", ColType::Text), ("event_id", ColType::Int), ("person_id", ColType::Int), ("status", ColType::Text),
-                ("reason", ColType::Text), ("effective_date", ColType::Date), ("recorded_by", ColType::Text), ("recorded_at", ColType::Timestamp),
-            ],
-            &items,
-            |(id, a), row| {
-                row.extend([
-                    Param::Text(&a.county), Param::Int(*id), Param::Int(a.person_id), Param::Text("receiving"),
-                    Param::Text("待遇核定"), Param::Date(a.start.first_day()), Param::Text(&actor), Param::Timestamp(now),
-                ])
-            },
-        )?;
-        let out = AwardsOutcome { month, awarded: new.len(), counties: per_county.into_values().collect() };
-        if !new.is_empty() {
-            audit(tx, &actor, "awards.run", &serde_json::to_value(&out).unwrap_or_default())?;
+        let sp = &params[&c];
+        let reaches = reaches_age_on(birth, sp.benefit_age);
+        let start = Month::of(reaches).next().max(Month::of(sp.launch_date));
+        if start > month {
+            continue;
         }
-        Ok(out)
-    })
-    .and_then(|out| {
-        if out.awarded >= crate::LARGE_LOAD_ROWS {
-            ctx.db.analyze(&["awards", "person_events"])?;
+        let (years, balance) = books
+            .years_balances
+            .get(&person_id)
+            .copied()
+            .unwrap_or((0, 0));
+        let entry = per_county.entry(c.clone()).or_insert_with(|| CountyAwards {
+            county: c.clone(),
+            awarded: 0,
+            monthly_fen: 0,
+            insufficient_years: 0,
+        });
+        match benefit_qualification(sp, birth, years as u32, on) {
+            Qualification::Qualified { basis, .. } => {
+                let raised = books.raised_members.get(&person_id).is_some_and(|cats| {
+                    cats.iter()
+                        .any(|cat| sp.raised_subsidy_groups.contains(cat))
+                });
+                let b = monthly_benefit(sp, balance, years as u32, raised);
+                entry.awarded += 1;
+                entry.monthly_fen += b.total_fen;
+                new.push(NewAward {
+                    award_id: 0,
+                    county: c,
+                    person_id,
+                    start,
+                    basis: basis_code(basis),
+                    years,
+                    balance_fen: balance,
+                    b,
+                });
+            }
+            Qualification::InsufficientYears { .. } => entry.insufficient_years += 1,
+            Qualification::NotYetOfAge { .. } => {}
         }
-        Ok(out)
-    })
+    }
+    Ok((new, per_county))
+}
+
+/// Numbers and writes the awards, with a `receiving` decision for each from its start.
+fn write_awards(
+    tx: &mut Tx<'_>,
+    new: &mut [NewAward],
+    month: Month,
+    actor: &str,
+    version: i64,
+) -> Result<()> {
+    let first = tx.allocate_ids("award", new.len() as i64)?;
+    for (i, a) in new.iter_mut().enumerate() {
+        a.award_id = first + i as i64;
+    }
+    let now = yanglao_store::now();
+    let month_day = month.first_day();
+    tx.insert_many("awards", &AWARD_COLUMNS, new, |a, row| {
+        row.extend([
+            Param::Int(a.award_id),
+            Param::Text(&a.county),
+            Param::Int(a.person_id),
+            Param::Date(a.start.first_day()),
+            Param::Text(a.basis),
+            Param::Int(a.years),
+            Param::Int(a.balance_fen),
+            Param::Int(a.b.account_pension_fen),
+            Param::Int(a.b.exit_subsidy.province_fen),
+            Param::Int(a.b.exit_subsidy.city_fen),
+            Param::Int(a.b.exit_subsidy.county_fen),
+            Param::Int(a.b.raised_subsidy.province_fen),
+            Param::Int(a.b.raised_subsidy.city_fen),
+            Param::Int(a.b.raised_subsidy.county_fen),
+            Param::Int(a.b.total_fen),
+            Param::Date(month_day),
+            Param::Text(actor),
+            Param::Timestamp(now),
+            Param::Int(version),
+        ])
+    })?;
+    let first_event = tx.allocate_ids("person_event", new.len() as i64)?;
+    let items: Vec<(i64, &NewAward)> = (first_event..).zip(new.iter()).collect();
+    tx.insert_many(
+        "person_events",
+        &[
+            ("county", ColType::Text),
+            ("event_id", ColType::Int),
+            ("person_id", ColType::Int),
+            ("status", ColType::Text),
+            ("reason", ColType::Text),
+            ("effective_date", ColType::Date),
+            ("recorded_by", ColType::Text),
+            ("recorded_at", ColType::Timestamp),
+        ],
+        &items,
+        |(id, a), row| {
+            row.extend([
+                Param::Text(&a.county),
+                Param::Int(*id),
+                Param::Int(a.person_id),
+                Param::Text("receiving"),
+                Param::Text("待遇核定"),
+                Param::Date(a.start.first_day()),
+                Param::Text(actor),
+                Param::Timestamp(now),
+            ])
+        },
+    )?;
+    Ok(())
 }

@@ -97,86 +97,74 @@ pub(crate) fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64
             .entry(r.bank_account)
             .or_default()
             .push((r.line_no, r.person_id));
-        if let Some(prev) = r.prev_monthly_fen {
-            if (r.monthly_fen - prev).abs() * 100 > prev * threshold_pct {
-                out.push((
-                    "A-AMOUNT-CHANGED",
-                    Some(r.line_no),
-                    Some(r.person_id),
-                    format!(
-                        "月发放额由 {} 元变为 {} 元，变动超过 {threshold_pct}%",
-                        yanglao_domain::format_yuan(prev),
-                        yanglao_domain::format_yuan(r.monthly_fen)
-                    ),
-                ));
-            }
-        }
-        if !r.bank_account.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(r.bank_account) {
-            out.push((
-                "A-ACCOUNT-CHECK",
-                Some(r.line_no),
-                Some(r.person_id),
-                "银行账号未通过校验，请核实".into(),
-            ));
-        }
-        let age = age_on(r.birth, at);
-        if age > 100 {
-            out.push((
-                "A-OVER-100",
-                Some(r.line_no),
-                Some(r.person_id),
-                format!("领取人已 {age} 岁，请核实生存状态"),
-            ));
-        }
-        if let Some(note) = &r.death_note {
-            out.push((
-                "A-DEATH-RECORD",
-                Some(r.line_no),
-                Some(r.person_id),
-                note.clone(),
-            ));
-        }
-        if let Some((d, reason)) = &r.suspended {
-            out.push((
-                "A-SUSPENDED",
-                Some(r.line_no),
-                Some(r.person_id),
+        line_anomalies(r, at, threshold_pct, &mut out);
+    }
+    shared_accounts(by_account, &mut out);
+    out
+}
+
+/// The anomalies of one line: its amount changed, its account failing its check, its person
+/// over 100, with a death record, suspended, uncertified or terminated.
+fn line_anomalies(r: &CheckRow, at: NaiveDate, threshold_pct: i64, out: &mut Vec<Found>) {
+    let mut found = |code: &'static str, message: String| {
+        out.push((code, Some(r.line_no), Some(r.person_id), message));
+    };
+    if let Some(prev) = r.prev_monthly_fen {
+        if (r.monthly_fen - prev).abs() * 100 > prev * threshold_pct {
+            found(
+                "A-AMOUNT-CHANGED",
                 format!(
-                    "已于 {d} 暂停发放（{}），仍在发放名单中",
-                    reason.clone().unwrap_or_default()
+                    "月发放额由 {} 元变为 {} 元，变动超过 {threshold_pct}%",
+                    yanglao_domain::format_yuan(prev),
+                    yanglao_domain::format_yuan(r.monthly_fen)
                 ),
-            ));
-        }
-        if r.uncertified {
-            out.push((
-                "A-UNCERTIFIED",
-                Some(r.line_no),
-                Some(r.person_id),
-                "未按期完成资格认证，本月应暂不发放".into(),
-            ));
-        }
-        if let Some((d, reason)) = &r.terminated {
-            out.push((
-                if is_death(reason.as_deref()) {
-                    "A-DECEASED"
-                } else {
-                    "A-TERMINATED"
-                },
-                Some(r.line_no),
-                Some(r.person_id),
-                format!(
-                    "已于 {d} 终止（{}），仍在发放名单中",
-                    reason.clone().unwrap_or_default()
-                ),
-            ));
+            );
         }
     }
+    if !r.bank_account.bytes().all(|b| b.is_ascii_digit()) || !luhn_ok(r.bank_account) {
+        found("A-ACCOUNT-CHECK", "银行账号未通过校验，请核实".into());
+    }
+    let age = age_on(r.birth, at);
+    if age > 100 {
+        found("A-OVER-100", format!("领取人已 {age} 岁，请核实生存状态"));
+    }
+    if let Some(note) = &r.death_note {
+        found("A-DEATH-RECORD", note.clone());
+    }
+    if let Some((d, reason)) = &r.suspended {
+        found(
+            "A-SUSPENDED",
+            format!(
+                "已于 {d} 暂停发放（{}），仍在发放名单中",
+                reason.clone().unwrap_or_default()
+            ),
+        );
+    }
+    if r.uncertified {
+        found("A-UNCERTIFIED", "未按期完成资格认证，本月应暂不发放".into());
+    }
+    if let Some((d, reason)) = &r.terminated {
+        found(
+            if is_death(reason.as_deref()) {
+                "A-DECEASED"
+            } else {
+                "A-TERMINATED"
+            },
+            format!(
+                "已于 {d} 终止（{}），仍在发放名单中",
+                reason.clone().unwrap_or_default()
+            ),
+        );
+    }
+}
+
+/// One anomaly for each person sharing an account, naming the others' lines (accounts in order).
+fn shared_accounts(by_account: FastMap<&str, Vec<(i64, i64)>>, out: &mut Vec<Found>) {
     let mut shared: Vec<(&str, Vec<(i64, i64)>)> = by_account
         .into_iter()
         .filter(|(_, v)| v.len() > 1)
         .collect();
     shared.sort();
-    // One anomaly for each person sharing an account, naming the others' lines.
     for (account, holders) in shared {
         let masked = yanglao_domain::BankAccount::parse(account)
             .map_or(account.to_string(), |(a, _)| a.masked());
@@ -194,7 +182,6 @@ pub(crate) fn find_anomalies(rows: &[CheckRow], month: Month, threshold_pct: i64
             ));
         }
     }
-    out
 }
 
 /// The checks of a payroll against the register as it is now: every line's person looked at
@@ -218,6 +205,62 @@ pub(crate) fn check_in(
         }
         _ => FastMap::default(),
     };
+    let (loaded, starts) = load_lines_to_check(tx, &s, id, prev_id)?;
+    let notes = death_notes(tx, &s.county)?;
+    let suspensions = suspension_dates(tx, &s, &decided)?;
+    let rows: Vec<CheckRow> = loaded
+        .iter()
+        .map(|l| CheckRow {
+            line_no: l.line_no,
+            person_id: l.person_id,
+            birth: l.birth,
+            bank_account: &l.account,
+            monthly_fen: l.monthly_fen,
+            prev_monthly_fen: l.prev_monthly_fen,
+            terminated: l.terminated.clone(),
+            death_note: notes.get(&l.person_id).cloned(),
+            suspended: decided
+                .get(&l.person_id)
+                .filter(|(st, _)| st == "suspended")
+                .map(|(_, reason)| (suspended_on(&suspensions, l.person_id), reason.clone())),
+            // A supplementary payroll re-issues months already certified for.
+            uncertified: s.kind == "regular"
+                && sp.as_ref().is_some_and(|sp| {
+                    starts.get(&l.person_id).is_some_and(|start| {
+                        crate::deaths::certification::uncertified(
+                            sp,
+                            s.month,
+                            *start,
+                            certified.get(&l.person_id).copied(),
+                        )
+                    })
+                }),
+        })
+        .collect();
+    let found = find_anomalies(&rows, s.month, threshold_pct);
+    with_citizen_ids(tx, &s.county, found)
+}
+
+/// A payroll line as the checks against the register read it.
+struct LineToCheck {
+    line_no: i64,
+    person_id: i64,
+    birth: NaiveDate,
+    account: String,
+    monthly_fen: i64,
+    prev_monthly_fen: Option<i64>,
+    /// A termination taking effect before the line's last month: date and reason.
+    terminated: Option<(NaiveDate, Option<String>)>,
+}
+
+/// A payroll's lines in line order, with last month's amount (regular payrolls only) and any
+/// termination; and each person's award start.
+fn load_lines_to_check(
+    tx: &mut Tx<'_>,
+    s: &Summary,
+    id: i64,
+    prev_id: Option<i64>,
+) -> Result<(Vec<LineToCheck>, FastMap<i64, Month>)> {
     let mut loaded = Vec::new();
     let mut starts: FastMap<i64, Month> = FastMap::default();
     tx.for_each_ref(
@@ -237,21 +280,30 @@ pub(crate) fn check_in(
         |r| {
             let reason = r.opt_str(7)?.unwrap_or("");
             starts.insert(r.i64(1)?, Month::of(r.date(8)?));
-            loaded.push((
-                r.i64(0)?,
-                r.i64(1)?,
-                r.date(2)?,
-                r.str(3)?.to_string(),
-                r.i64(4)?,
+            loaded.push(LineToCheck {
+                line_no: r.i64(0)?,
+                person_id: r.i64(1)?,
+                birth: r.date(2)?,
+                account: r.str(3)?.to_string(),
+                monthly_fen: r.i64(4)?,
                 // A supplementary payroll re-issues old months: no month-on-month comparison.
-                if s.kind == "regular" { r.opt_i64(5)? } else { None },
-                r.opt_date(6)?.map(|d| (d, (!reason.is_empty()).then(|| reason.to_string()))),
-            ));
+                prev_monthly_fen: if s.kind == "regular" { r.opt_i64(5)? } else { None },
+                terminated: r.opt_date(6)?.map(|d| (d, (!reason.is_empty()).then(|| reason.to_string()))),
+            });
             Ok(())
         },
     )?;
-    loaded.sort_unstable_by_key(|l| l.0);
-    let notes = death_notes(tx, &s.county)?;
+    loaded.sort_unstable_by_key(|l| l.line_no);
+    Ok((loaded, starts))
+}
+
+/// The date of each suspension in force in the payroll's month (read only if someone is
+/// suspended).
+fn suspension_dates(
+    tx: &mut Tx<'_>,
+    s: &Summary,
+    decided: &FastMap<i64, (String, Option<String>)>,
+) -> Result<FastMap<i64, NaiveDate>> {
     let mut suspensions: FastMap<i64, NaiveDate> = FastMap::default();
     if decided.values().any(|(st, _)| st == "suspended") {
         tx.for_each_ref(
@@ -263,49 +315,18 @@ pub(crate) fn check_in(
             },
         )?;
     }
-    let rows: Vec<CheckRow> = loaded
-        .iter()
-        .map(
-            |(line_no, person_id, birth, account, monthly_fen, prev_monthly_fen, terminated)| {
-                CheckRow {
-                    line_no: *line_no,
-                    person_id: *person_id,
-                    birth: *birth,
-                    bank_account: account,
-                    monthly_fen: *monthly_fen,
-                    prev_monthly_fen: *prev_monthly_fen,
-                    terminated: terminated.clone(),
-                    death_note: notes.get(person_id).cloned(),
-                    suspended: decided
-                        .get(person_id)
-                        .filter(|(st, _)| st == "suspended")
-                        .map(|(_, reason)| {
-                            (suspended_on(&suspensions, *person_id), reason.clone())
-                        }),
-                    // A supplementary payroll re-issues months already certified for.
-                    uncertified: s.kind == "regular"
-                        && sp.as_ref().is_some_and(|sp| {
-                            starts.get(person_id).is_some_and(|start| {
-                                crate::deaths::certification::uncertified(
-                                    sp,
-                                    s.month,
-                                    *start,
-                                    certified.get(person_id).copied(),
-                                )
-                            })
-                        }),
-                }
-            },
-        )
-        .collect();
-    let found = find_anomalies(&rows, s.month, threshold_pct);
+    Ok(suspensions)
+}
+
+/// The anomalies found, each with its person's citizen id masked.
+fn with_citizen_ids(tx: &mut Tx<'_>, county: &str, found: Vec<Found>) -> Result<Vec<Anomaly>> {
     let mut out = Vec::with_capacity(found.len());
     for (code, line_no, person_id, message) in found {
         let citizen_id = match person_id {
             Some(p) => tx
                 .query_opt(
                     "SELECT citizen_id FROM persons WHERE county = $1 AND person_id = $2",
-                    &[Param::Text(&s.county), Param::Int(p)],
+                    &[Param::Text(county), Param::Int(p)],
                 )?
                 .map(|r| r.str(0))
                 .transpose()?

@@ -269,6 +269,8 @@ fn excel_time(text: &str) -> ExcelDateTime {
         .unwrap_or_else(|_| ExcelDateTime::from_ymd(2000, 1, 1).expect("valid"))
 }
 
+/// Writes the plan workbook: the summary sheet, then the lines on detail sheets of at most
+/// [`ROWS_PER_SHEET`] rows.
 fn write_plan(
     out: &mut dyn Write,
     s: &crate::payroll::Summary,
@@ -289,29 +291,47 @@ fn write_plan(
             .set_author("养老 Yanglao")
             .set_creation_datetime(&excel_time(approved_at)),
     );
-    let bold = Format::new().set_bold();
-    let money = Format::new().set_num_format("#,##0.00");
-    let yuan = |fen: i64| fen as f64 / 100.0;
+    let formats = Formats {
+        bold: Format::new().set_bold(),
+        money: Format::new().set_num_format("#,##0.00"),
+    };
+    write_summary_sheet(&mut wb, s, lines, &formats)?;
+    write_detail_sheets(&mut wb, lines, &formats, progress)?;
+    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
+    out.write_all(&bytes).map_err(io_err)?;
+    progress(lines.len() as u64, lines.len() as u64);
+    Ok(())
+}
 
-    // Summary sheet: totals by component, by funding level, by bank.
+/// The cell formats of the plan.
+struct Formats {
+    bold: Format,
+    money: Format,
+}
+
+fn yuan(fen: i64) -> f64 {
+    fen as f64 / 100.0
+}
+
+/// The sum of a figure over the lines.
+fn sum(lines: &[Line], f: &dyn Fn(&Line) -> i64) -> i64 {
+    lines.iter().map(f).sum::<i64>()
+}
+
+/// The summary sheet: totals by component, by funding level, by bank.
+fn write_summary_sheet(
+    wb: &mut Workbook,
+    s: &crate::payroll::Summary,
+    lines: &[Line],
+    formats: &Formats,
+) -> Result<()> {
+    let (bold, money) = (&formats.bold, &formats.money);
     let ws = wb.add_worksheet();
     ws.set_name("汇总").map_err(xlsx_err)?;
     ws.set_column_width(0, 28).map_err(xlsx_err)?;
     ws.set_column_width(1, 16).map_err(xlsx_err)?;
     ws.set_column_width(2, 18).map_err(xlsx_err)?;
-    let title = format!(
-        "{}{} {} 城乡居民补充养老保险待遇发放计划表（批次 {}{}）",
-        s.county,
-        county_name(&s.county).unwrap_or(""),
-        s.month,
-        s.id,
-        if s.kind == "regular" {
-            String::new()
-        } else {
-            format!("，补发第 {} 次", s.seq)
-        }
-    );
-    ws.write_string_with_format(0, 0, &title, &bold)
+    ws.write_string_with_format(0, 0, plan_title(s), bold)
         .map_err(xlsx_err)?;
     ws.write_string(
         1,
@@ -324,21 +344,67 @@ fn write_plan(
     )
     .map_err(xlsx_err)?;
     let mut row = 3u32;
-    let sum = |f: &dyn Fn(&Line) -> i64| lines.iter().map(f).sum::<i64>();
-    let account_from_account = sum(&|l| l.account_fen - l.from_pool_fen);
-    let sections: Vec<Section> = vec![
+    for (heading, items) in summary_sections(lines) {
+        ws.write_string_with_format(row, 0, heading, bold)
+            .map_err(xlsx_err)?;
+        ws.write_string_with_format(row, 1, "人数", bold)
+            .map_err(xlsx_err)?;
+        ws.write_string_with_format(row, 2, "金额（元）", bold)
+            .map_err(xlsx_err)?;
+        row += 1;
+        for (label, n, fen) in items {
+            ws.write_string(row, 0, &label).map_err(xlsx_err)?;
+            if n > 0 {
+                ws.write_number(row, 1, n as f64).map_err(xlsx_err)?;
+            }
+            ws.write_number_with_format(row, 2, yuan(fen), money)
+                .map_err(xlsx_err)?;
+            row += 1;
+        }
+        row += 1;
+    }
+    ws.write_string_with_format(row, 0, "合计", bold)
+        .map_err(xlsx_err)?;
+    ws.write_number(row, 1, lines.len() as f64)
+        .map_err(xlsx_err)?;
+    ws.write_number_with_format(row, 2, yuan(sum(lines, &|l| l.total_fen)), money)
+        .map_err(xlsx_err)?;
+    Ok(())
+}
+
+/// The title of the plan: county, month, batch (and which supplementary payroll).
+fn plan_title(s: &crate::payroll::Summary) -> String {
+    format!(
+        "{}{} {} 城乡居民补充养老保险待遇发放计划表（批次 {}{}）",
+        s.county,
+        county_name(&s.county).unwrap_or(""),
+        s.month,
+        s.id,
+        if s.kind == "regular" {
+            String::new()
+        } else {
+            format!("，补发第 {} 次", s.seq)
+        }
+    )
+}
+
+/// The summary's sections: (label, persons — 0 where not shown —, amount in fen) by component,
+/// by funding level and by bank.
+fn summary_sections(lines: &[Line]) -> Vec<Section<'static>> {
+    let account_from_account = sum(lines, &|l| l.account_fen - l.from_pool_fen);
+    vec![
         (
             "按待遇项目",
             vec![
                 (
                     "个人账户养老金".into(),
                     lines.iter().filter(|l| l.account_fen > 0).count() as i64,
-                    sum(&|l| l.account_fen),
+                    sum(lines, &|l| l.account_fen),
                 ),
                 (
                     "出口补贴（含提标补贴）".into(),
                     lines.len() as i64,
-                    sum(&|l| l.exit.iter().sum()),
+                    sum(lines, &|l| l.exit.iter().sum()),
                 ),
             ],
         ),
@@ -349,75 +415,63 @@ fn write_plan(
                 (
                     "统筹基金（个人账户用完后）".into(),
                     0,
-                    sum(&|l| l.from_pool_fen),
+                    sum(lines, &|l| l.from_pool_fen),
                 ),
-                ("省级财政".into(), 0, sum(&|l| l.exit[0])),
-                ("市级财政".into(), 0, sum(&|l| l.exit[1])),
-                ("县级财政".into(), 0, sum(&|l| l.exit[2])),
+                ("省级财政".into(), 0, sum(lines, &|l| l.exit[0])),
+                ("市级财政".into(), 0, sum(lines, &|l| l.exit[1])),
+                ("县级财政".into(), 0, sum(lines, &|l| l.exit[2])),
             ],
         ),
-        ("按银行", {
-            let mut m: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
-            for l in lines {
-                let e = m.entry(&l.bank_name).or_default();
-                e.0 += 1;
-                e.1 += l.total_fen;
-            }
-            m.into_iter()
-                .map(|(b, (n, t))| (b.to_string(), n, t))
-                .collect()
-        }),
-    ];
-    for (heading, items) in sections {
-        ws.write_string_with_format(row, 0, heading, &bold)
-            .map_err(xlsx_err)?;
-        ws.write_string_with_format(row, 1, "人数", &bold)
-            .map_err(xlsx_err)?;
-        ws.write_string_with_format(row, 2, "金额（元）", &bold)
-            .map_err(xlsx_err)?;
-        row += 1;
-        for (label, n, fen) in items {
-            ws.write_string(row, 0, &label).map_err(xlsx_err)?;
-            if n > 0 {
-                ws.write_number(row, 1, n as f64).map_err(xlsx_err)?;
-            }
-            ws.write_number_with_format(row, 2, yuan(fen), &money)
-                .map_err(xlsx_err)?;
-            row += 1;
-        }
-        row += 1;
-    }
-    ws.write_string_with_format(row, 0, "合计", &bold)
-        .map_err(xlsx_err)?;
-    ws.write_number(row, 1, lines.len() as f64)
-        .map_err(xlsx_err)?;
-    ws.write_number_with_format(row, 2, yuan(sum(&|l| l.total_fen)), &money)
-        .map_err(xlsx_err)?;
+        ("按银行", by_bank(lines)),
+    ]
+}
 
-    // Detail sheets.
-    let header = [
-        "序号",
-        "身份证号",
-        "姓名",
-        "开户银行",
-        "银行账号",
-        "起始月份",
-        "终止月份",
-        "月数",
-        "个人账户养老金",
-        "其中统筹支付",
-        "省级出口补",
-        "市级出口补",
-        "县级出口补",
-        "合计（元）",
-    ];
+/// Persons and amount by bank, in the order of the banks' names.
+fn by_bank(lines: &[Line]) -> Vec<(String, i64, i64)> {
+    let mut m: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
+    for l in lines {
+        let e = m.entry(&l.bank_name).or_default();
+        e.0 += 1;
+        e.1 += l.total_fen;
+    }
+    m.into_iter()
+        .map(|(b, (n, t))| (b.to_string(), n, t))
+        .collect()
+}
+
+/// The header of a detail sheet.
+const DETAIL_HEADER: [&str; 14] = [
+    "序号",
+    "身份证号",
+    "姓名",
+    "开户银行",
+    "银行账号",
+    "起始月份",
+    "终止月份",
+    "月数",
+    "个人账户养老金",
+    "其中统筹支付",
+    "省级出口补",
+    "市级出口补",
+    "县级出口补",
+    "合计（元）",
+];
+
+/// The detail sheets: one row per line, reporting progress every 50,000 rows.
+fn write_detail_sheets(
+    wb: &mut Workbook,
+    lines: &[Line],
+    formats: &Formats,
+    progress: &dyn Fn(u64, u64),
+) -> Result<()> {
+    let (bold, money) = (&formats.bold, &formats.money);
     let total = lines.len() as u64;
     for (sheet_no, chunk) in lines.chunks(ROWS_PER_SHEET).enumerate() {
         let ws = wb.add_worksheet_with_constant_memory().map_err(xlsx_err)?;
         ws.set_name(format!("明细{}", sheet_no + 1))
             .map_err(xlsx_err)?;
-        for (c, h) in header.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, *h, &bold)
+        for (c, h) in DETAIL_HEADER.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, bold)
                 .map_err(xlsx_err)?;
         }
         for (i, l) in chunk.iter().enumerate() {
@@ -442,7 +496,7 @@ fn write_plan(
             .iter()
             .enumerate()
             {
-                ws.write_number_with_format(r, 8 + c as u16, yuan(*fen), &money)
+                ws.write_number_with_format(r, 8 + c as u16, yuan(*fen), money)
                     .map_err(xlsx_err)?;
             }
             if i % 50_000 == 0 {
@@ -450,8 +504,5 @@ fn write_plan(
             }
         }
     }
-    let bytes = wb.save_to_buffer().map_err(xlsx_err)?;
-    out.write_all(&bytes).map_err(io_err)?;
-    progress(total, total);
     Ok(())
 }

@@ -68,7 +68,6 @@ pub const LINE_COLUMNS: [(&str, ColType); 22] = [
     ("reissue_of_line", ColType::Int),
 ];
 
-/// The decision in force for each person of a county at a date: (status, reason).
 /// The decision in force for each person of a county for a payroll month: (status, reason).
 /// A termination (death, transfer) takes effect from the month after its date — the month of a
 /// death is still paid — and once in force nothing later overrides it; suspensions and the other
@@ -353,7 +352,6 @@ pub(crate) fn prepare_regular(
     county: &str,
     month: Month,
 ) -> Result<Prepared> {
-    let stop_when_exhausted = sp.account_exhausted == "stop";
     let t0 = std::time::Instant::now();
     let decisions = decisions(tx, county, month)?;
     let certified = if sp.certification_required_from.is_some() {
@@ -361,8 +359,51 @@ pub(crate) fn prepare_regular(
     } else {
         FastMap::default()
     };
-    // Last month's regular payroll, read in key order: who was paid through last month, and
-    // how much a month (for the amount check).
+    let prev = last_month_amounts(tx, county, month)?;
+    let awards = awards_in_pay(tx, county, month, prev.len())?;
+    let paid_through = paid_through(tx, county, month, &awards, &prev, &decisions)?;
+    let remaining = if awards.iter().any(|a| a.pension_fen > 0) {
+        remaining_balances(tx, county)?
+    } else {
+        FastMap::default()
+    };
+    tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
+    let death_notes = death_notes(tx, county)?;
+    let mut work = RegularLines {
+        sp,
+        stop_when_exhausted: sp.account_exhausted == "stop",
+        month,
+        decisions: &decisions,
+        certified: &certified,
+        prev: &prev,
+        paid_through: &paid_through,
+        remaining,
+        lines: Vec::with_capacity(awards.len()),
+        meta: Vec::with_capacity(awards.len()),
+        exclusions: Vec::new(),
+    };
+    for a in awards {
+        work.add(a);
+    }
+    let RegularLines {
+        lines,
+        meta,
+        exclusions,
+        ..
+    } = work;
+    tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
+    let anomalies = count_anomalies(&lines, meta, &death_notes, month);
+    tracing::info!("{county} 检查 {:?}", t0.elapsed());
+    Ok(Prepared {
+        lines,
+        exclusions,
+        anomalies,
+    })
+}
+
+/// Last month's regular payroll, read in key order: who was paid through last month, and how
+/// much a month (for the amount check).
+fn last_month_amounts(tx: &mut Tx<'_>, county: &str, month: Month) -> Result<FastMap<i64, i64>> {
     let mut prev: FastMap<i64, i64> = FastMap::default();
     if let Some(prev_id) = find(tx, county, month.prev(), Kind::Regular, 1)? {
         // Sized once from the payroll's own count: a table grown by doubling touches every new
@@ -384,8 +425,19 @@ pub(crate) fn prepare_regular(
             },
         )?;
     }
+    Ok(prev)
+}
+
+/// The county's awards started by `month`, with their persons' bank details, sorted by person.
+/// `prev_lines` (last month's line count) sizes the list.
+fn awards_in_pay(
+    tx: &mut Tx<'_>,
+    county: &str,
+    month: Month,
+    prev_lines: usize,
+) -> Result<Vec<AwardRow>> {
     // About as many awards as last month's lines.
-    let mut awards = Vec::with_capacity(prev.len() + prev.len() / 16 + 1024);
+    let mut awards = Vec::with_capacity(prev_lines + prev_lines / 16 + 1024);
     let mut banks = crate::register::index::SharedNames::default();
     tx.for_each_bulk(
         "SELECT a.award_id, a.person_id, a.start_month, a.account_pension_fen,
@@ -405,7 +457,7 @@ pub(crate) fn prepare_regular(
                 start: Month::of(r.date(2)?),
                 pension_fen: r.i64(3)?,
                 exit: [r.i64(4)?, r.i64(5)?, r.i64(6)?],
-                // A person without a bank account is left out below as `no_bank_account`.
+                // A person without a bank account is left out as `no_bank_account`.
                 bank_name: banks.get(r.opt_str(7)?.unwrap_or("")),
                 bank_account: r.opt_str(8)?.unwrap_or("").to_string(),
                 birth: r.date(9)?,
@@ -416,9 +468,20 @@ pub(crate) fn prepare_regular(
     // Lines in the order of their key, payroll and person (sorted here: in the database the sort
     // can spill to disk); each line then goes at the end of the key's index.
     awards.sort_unstable_by_key(|a| a.person_id);
-    // The month each person is paid through: last month for those in last month's payroll;
-    // looked up for the others (new awards, people excluded last month).
-    // People terminated or suspended are left out below without it: not looked up.
+    Ok(awards)
+}
+
+/// The month each person is paid through, for those not in last month's payroll (whose month
+/// is last month): new awards, people excluded last month. People terminated or suspended are
+/// left out without it: not looked up.
+fn paid_through(
+    tx: &mut Tx<'_>,
+    county: &str,
+    month: Month,
+    awards: &[AwardRow],
+    prev: &FastMap<i64, i64>,
+    decisions: &FastMap<i64, (String, Option<String>)>,
+) -> Result<FastMap<i64, Month>> {
     // (person, award start) of those.
     let missing: Vec<(i64, Month)> = awards
         .iter()
@@ -444,97 +507,87 @@ pub(crate) fn prepare_regular(
         )?;
     } else {
         for (p, start) in missing {
-            // Step back month by month to the award's start: the person's line in each of the
-            // month's payrolls (a key seek each). A line cut back at a death ends before its month.
-            let mut m = month.prev().prev();
-            while m >= start {
-                let found = tx.query_opt(
-                "SELECT MAX(to_month) FROM payroll_lines
-                 WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $1 AND month = $2) AND person_id = $3 AND county = $1",
-                &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
-            )?;
-                if let Some(to) = found.map(|r| r.opt_date(0)).transpose()?.flatten() {
-                    paid_through.insert(p, Month::of(to));
-                    break;
-                }
-                m = m.prev();
+            if let Some(to) = last_paid_month(tx, county, month, p, start)? {
+                paid_through.insert(p, to);
             }
         }
     }
-    let mut remaining = if awards.iter().any(|a| a.pension_fen > 0) {
-        remaining_balances(tx, county)?
-    } else {
-        FastMap::default()
-    };
-    tracing::info!("{county} 载入待遇与上月发放 {:?}", t0.elapsed());
-    let death_notes = death_notes(tx, county)?;
-    let mut meta = Vec::with_capacity(awards.len());
-    let mut lines = Vec::with_capacity(awards.len());
-    let mut exclusions: Vec<(i64, &'static str)> = Vec::new();
-    for a in awards {
+    Ok(paid_through)
+}
+
+/// The month a person was last paid through, stepping back month by month from two months
+/// before `month` to the award's start: the person's line in each of the month's payrolls (a
+/// key seek each). A line cut back at a death ends before its month.
+fn last_paid_month(
+    tx: &mut Tx<'_>,
+    county: &str,
+    month: Month,
+    p: i64,
+    start: Month,
+) -> Result<Option<Month>> {
+    let mut m = month.prev().prev();
+    while m >= start {
+        let found = tx.query_opt(
+        "SELECT MAX(to_month) FROM payroll_lines
+         WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE county = $1 AND month = $2) AND person_id = $3 AND county = $1",
+        &[Param::Text(county), Param::Date(m.first_day()), Param::Int(p)],
+    )?;
+        if let Some(to) = found.map(|r| r.opt_date(0)).transpose()?.flatten() {
+            return Ok(Some(Month::of(to)));
+        }
+        m = m.prev();
+    }
+    Ok(None)
+}
+
+/// A regular payroll's lines being worked out award by award, with what the checks need.
+struct RegularLines<'a> {
+    sp: &'a yanglao_policy::SupplementaryParams,
+    /// The policy stops the account pension once the account is exhausted.
+    stop_when_exhausted: bool,
+    month: Month,
+    decisions: &'a FastMap<i64, (String, Option<String>)>,
+    certified: &'a FastMap<i64, NaiveDate>,
+    prev: &'a FastMap<i64, i64>,
+    paid_through: &'a FastMap<i64, Month>,
+    /// What is left in each individual account, drawn down line by line.
+    remaining: FastMap<i64, i64>,
+    lines: Vec<NewLine>,
+    /// Per line: the birth date and last month's monthly amount.
+    meta: Vec<(NaiveDate, Option<i64>)>,
+    exclusions: Vec<(i64, &'static str)>,
+}
+
+impl RegularLines<'_> {
+    /// Adds an award's line, or its exclusion; nothing if there is nothing to pay.
+    fn add(&mut self, a: AwardRow) {
         let person_id = a.person_id;
-        match decisions.get(&person_id) {
-            Some((s, reason)) if s == "terminated" => {
-                exclusions.push((
-                    person_id,
-                    if is_death(reason.as_deref()) {
-                        "deceased"
-                    } else {
-                        "terminated"
-                    },
-                ));
-                continue;
-            }
-            Some((s, _)) if s == "suspended" => {
-                exclusions.push((person_id, "suspended"));
-                continue;
-            }
-            _ => {}
+        if let Some(reason) = self.exclusion(&a) {
+            self.exclusions.push((person_id, reason));
+            return;
         }
-        if crate::deaths::certification::uncertified(
-            sp,
-            month,
-            a.start,
-            certified.get(&person_id).copied(),
-        ) {
-            exclusions.push((person_id, "uncertified"));
-            continue;
-        }
-        if a.bank_account.is_empty() {
-            exclusions.push((person_id, "no_bank_account"));
-            continue;
-        }
-        let last = if prev.contains_key(&person_id) {
+        let month = self.month;
+        let last = if self.prev.contains_key(&person_id) {
             Some(month.prev())
         } else {
-            paid_through.get(&person_id).copied()
+            self.paid_through.get(&person_id).copied()
         };
         let from = last.map_or(a.start, |m| m.next()).max(a.start);
         if from > month {
-            continue;
+            return;
         }
         let months = i64::from(from.until(month) + 1);
-        let pension = a.pension_fen * months;
-        let (account_total, from_pool_fen) = if pension > 0 {
-            let left = remaining.entry(person_id).or_default();
-            let account_fen = pension.min((*left).max(0));
-            *left -= account_fen;
-            if stop_when_exhausted {
-                (account_fen, 0)
-            } else {
-                (pension, pension - account_fen)
-            }
-        } else {
-            (0, 0)
-        };
+        let (account_total, from_pool_fen) =
+            self.account_pension(person_id, a.pension_fen * months);
         let exit = a.exit.map(|e| e * months);
         let total_fen = account_total + exit.iter().sum::<i64>();
         if total_fen <= 0 {
-            continue;
+            return;
         }
-        let line_no = lines.len() as i64 + 1;
-        meta.push((a.birth, prev.get(&person_id).copied()));
-        lines.push(NewLine {
+        let line_no = self.lines.len() as i64 + 1;
+        self.meta
+            .push((a.birth, self.prev.get(&person_id).copied()));
+        self.lines.push(NewLine {
             line_no,
             person_id,
             award_id: a.award_id,
@@ -550,6 +603,59 @@ pub(crate) fn prepare_regular(
             reissue_of: None,
         });
     }
+
+    /// Why an award is left out of the month's payroll, if it is.
+    fn exclusion(&self, a: &AwardRow) -> Option<&'static str> {
+        let person_id = a.person_id;
+        match self.decisions.get(&person_id) {
+            Some((s, reason)) if s == "terminated" => {
+                return Some(if is_death(reason.as_deref()) {
+                    "deceased"
+                } else {
+                    "terminated"
+                });
+            }
+            Some((s, _)) if s == "suspended" => return Some("suspended"),
+            _ => {}
+        }
+        if crate::deaths::certification::uncertified(
+            self.sp,
+            self.month,
+            a.start,
+            self.certified.get(&person_id).copied(),
+        ) {
+            return Some("uncertified");
+        }
+        if a.bank_account.is_empty() {
+            return Some("no_bank_account");
+        }
+        None
+    }
+
+    /// The account pension paid for `pension` due, and the part of it the pool pays once the
+    /// account is exhausted (nothing of it if the policy stops payment then).
+    fn account_pension(&mut self, person_id: i64, pension: i64) -> (i64, i64) {
+        if pension <= 0 {
+            return (0, 0);
+        }
+        let left = self.remaining.entry(person_id).or_default();
+        let account_fen = pension.min((*left).max(0));
+        *left -= account_fen;
+        if self.stop_when_exhausted {
+            (account_fen, 0)
+        } else {
+            (pension, pension - account_fen)
+        }
+    }
+}
+
+/// The number of anomalies the checks find in a regular payroll's lines.
+fn count_anomalies(
+    lines: &[NewLine],
+    meta: Vec<(NaiveDate, Option<i64>)>,
+    death_notes: &FastMap<i64, String>,
+    month: Month,
+) -> usize {
     let checks: Vec<CheckRow> = lines
         .iter()
         .zip(meta)
@@ -566,14 +672,7 @@ pub(crate) fn prepare_regular(
             uncertified: false,
         })
         .collect();
-    tracing::info!("{county} 计算 {} 笔 {:?}", lines.len(), t0.elapsed());
-    let anomalies = find_anomalies(&checks, month, DEFAULT_THRESHOLD_PCT).len();
-    tracing::info!("{county} 检查 {:?}", t0.elapsed());
-    Ok(Prepared {
-        lines,
-        exclusions,
-        anomalies,
-    })
+    find_anomalies(&checks, month, DEFAULT_THRESHOLD_PCT).len()
 }
 
 /// Prepares a county's payroll on a connection of its own, from one snapshot, while the caller

@@ -7,14 +7,16 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::{read_table, Upload};
+use crate::imports::table::{read_table, Cell, Columns, Table, Upload};
 use crate::ledger::{self, EntryDraft};
-use crate::register::index::{county_key, name_hash, registered_name, FastMap, RegisterIndex};
+use crate::register::index::{
+    county_key, name_hash, registered_name, FastMap, PersonKey, RegisterIndex,
+};
 use crate::register::persons::{begin_import, check_id_cell, finish, record_import};
 use crate::{audit, Ctx, Result};
 use chrono::NaiveDate;
 use std::collections::BTreeMap;
-use yanglao_domain::{age_on, format_yuan};
+use yanglao_domain::{age_on, format_yuan, CitizenId};
 use yanglao_policy::{LevelAmounts, SupplementaryParams};
 use yanglao_store::{jan1, Param, Tx};
 
@@ -175,289 +177,15 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
             return Ok(());
         }
         tracing::info!("单元格检查 {:?}", t0.elapsed());
-        let register = RegisterIndex::load(tx)?;
-        let existing = load_existing(tx)?;
-        let last_credited = crate::register::interest::last_credited(tx)?;
-        let terminated = terminations(tx)?;
+        let books = Books::load(tx)?;
         tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
-        let mut params = ParamCache::new(policy);
-        let n_rows = table.rows.len();
-        let mut seen_person_year: FastMap<(i64, i32), usize> = FastMap::with_capacity_and_hasher(n_rows, Default::default());
-        let mut seen_receipt: FastMap<(u32, &str), usize> = FastMap::with_capacity_and_hasher(n_rows, Default::default());
-        let mut valid: Vec<ValidContribution> = Vec::with_capacity(table.rows.len());
-        for (row_no, cells) in &table.rows {
-            let row_no = *row_no;
-            let before = out.errors.len();
-            let err =
-                |out: &mut ImportOutcome, k: usize, v: &str, code: &'static str, msg: String| {
-                    out.errors
-                        .push(Problem::at(row_no, &cols, &table, k, v, code, msg));
-                };
-            let id = check_id_cell(
-                row_no,
-                &table,
-                &cols,
-                cells,
-                ID,
-                &mut out.errors,
-                &mut out.warnings,
-            );
-            let person = id.as_ref().and_then(|id| {
-                let p = register.get(id);
-                match p {
-                    None => err(
-                        &mut out,
-                        ID,
-                        id.as_str(),
-                        "E-CONTRIB-PERSON-UNKNOWN",
-                        "此人不在参保登记册中，请先导入人员信息".into(),
-                    ),
-                    Some(p) if !scope.covers(&p.county_code()) => {
-                        err(
-                            &mut out,
-                            ID,
-                            id.as_str(),
-                            "E-ACCESS-COUNTY",
-                            format!("此人登记在{}，{}不能为其记缴费", county_label(&p.county_code()), scope.describe()),
-                        );
-                        return None;
-                    }
-                    Some(_) => {}
-                }
-                p
-            });
-            let name = cols.cell(cells, NAME);
-            if let Some(p) = person {
-                if p.name_hash != name_hash(name) {
-                    let registered = registered_name(tx, p.person_id)?;
-                    err(
-                        &mut out,
-                        NAME,
-                        name,
-                        "E-CONTRIB-NAME-MISMATCH",
-                        format!("姓名与登记册不符（登记为“{registered}”）"),
-                    );
-                }
-                if !p.basic_enrolled {
-                    err(
-                        &mut out,
-                        ID,
-                        id.as_ref().map_or("", |i| i.as_str()),
-                        "E-CONTRIB-NOT-BASIC",
-                        "此人未参加城乡居民基本养老保险，不能参加补充养老保险".into(),
-                    );
-                }
-            }
-            let year_raw = cols.cell(cells, YEAR);
-            let year: Option<i32> = year_raw
-                .trim_end_matches('年')
-                .parse()
-                .ok()
-                .filter(|y| (1900..=2100).contains(y));
-            if year.is_none() {
-                err(
-                    &mut out,
-                    YEAR,
-                    year_raw,
-                    "E-CONTRIB-YEAR-FORMAT",
-                    "缴费年度应为四位年份，如 2023".into(),
-                );
-            }
-            let amount_raw = cols.cell(cells, AMOUNT);
-            let amount = cols.amount_fen(cells, AMOUNT, true, "缴费金额").map_err(|e| err(&mut out, AMOUNT, amount_raw, e.code, e.message)).ok();
-            let date_raw = cols.cell(cells, DATE);
-            let paid_date = match cols.past_date(cells, DATE, today, ("E-DATE-FUTURE", "缴费日期晚于今天")) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    err(&mut out,
-                        DATE, date_raw, e.code, e.message);
-                    None
-                }
-            };
-            let receipt = cols.cell(cells, RECEIPT);
-            if receipt.is_empty() {
-                err(
-                    &mut out,
-                    RECEIPT,
-                    "",
-                    "E-CONTRIB-RECEIPT-EMPTY",
-                    "票据号为空".into(),
-                );
-            } else if receipt.chars().count() > 64 {
-                err(
-                    &mut out,
-                    RECEIPT,
-                    receipt,
-                    "E-CONTRIB-RECEIPT-LENGTH",
-                    "票据号超过 64 个字符".into(),
-                );
-            }
-            let mut subsidy = None;
-            if let (Some(p), Some(year)) = (person, year) {
-                let cached = amount
-                    .filter(|a| *a > 0)
-                    .and_then(|a| params.entry_subsidy(p.county, year, a));
-                match params.get(p.county, year) {
-                    Err((code, msg)) => err(&mut out, YEAR, year_raw, code, msg),
-                    Ok(sp) => {
-                        if let Some(a) = amount.filter(|a| *a > 0) {
-                            subsidy = cached;
-                            if subsidy.is_none() {
-                                err(
-                                    &mut out,
-                                    AMOUNT,
-                                    amount_raw,
-                                    "E-CONTRIB-NOT-A-TIER",
-                                    format!(
-                                        "缴费金额 {} 元不是 {year} 年的缴费档次（{} 元）",
-                                        format_yuan(a),
-                                        tiers_text(sp)
-                                    ),
-                                );
-                            }
-                        }
-                        if let Some(id) = &id {
-                            if age_on(id.birth_date(), jan1(year)) >= sp.benefit_age as i32 {
-                                err(
-                                    &mut out,
-                                    YEAR,
-                                    year_raw,
-                                    "E-CONTRIB-OVER-AGE",
-                                    format!(
-                                        "此人在 {year} 年初已达到待遇领取年龄 {} 岁，不再缴费",
-                                        sp.benefit_age
-                                    ),
-                                );
-                            }
-                        }
-                    }
-                }
-            }
-            if out.errors.len() > before {
-                continue;
-            }
-            let (Some(p), Some(year), Some(amount_fen), Some(paid_date), Some(subsidy)) =
-                (person, year, amount, paid_date, subsidy)
-            else {
-                continue;
-            };
-            if let Some(first) = seen_receipt.insert((p.county, receipt), row_no) {
-                err(
-                    &mut out,
-                    RECEIPT,
-                    receipt,
-                    "E-CONTRIB-DUPLICATE-RECEIPT",
-                    format!("票据号在文件中重复（首次在第 {first} 行）"),
-                );
-                continue;
-            }
-            if let Some(first) = seen_person_year.insert((p.person_id, year), row_no) {
-                err(
-                    &mut out,
-                    ID,
-                    id.as_ref().map_or("", |i| i.as_str()),
-                    "E-CONTRIB-DUPLICATE-PERSON",
-                    format!("同一人同一年度在文件中出现两次（首次在第 {first} 行）"),
-                );
-                continue;
-            }
-            let known = if existing.by_receipt.is_empty() {
-                None
-            } else {
-                existing.by_receipt.get(&(p.county, receipt.to_string()))
-            };
-            match known {
-                Some(&(pid, y, a, d))
-                    if (pid, y, a, d) == (p.person_id, year, amount_fen, paid_date) =>
-                {
-                    out.skipped += 1;
-                    continue;
-                }
-                Some(_) => {
-                    err(
-                        &mut out,
-                        RECEIPT,
-                        receipt,
-                        "E-CONTRIB-RECEIPT-CONFLICT",
-                        "此票据号已导入，但内容（人员、年度、金额或日期）与本行不同".into(),
-                    );
-                    continue;
-                }
-                None => {}
-            }
-            if existing.self_paid_years.contains_key(&(p.person_id, year)) {
-                err(
-                    &mut out,
-                    YEAR,
-                    year_raw,
-                    "E-CONTRIB-YEAR-ALREADY-PAID",
-                    format!("此人 {year} 年度已有另一张票据的缴费记录"),
-                );
-                continue;
-            }
-            // Checks that concern only rows new to the books (a row imported before stays valid).
-            {
-                let d = paid_date;
-                let before = out.errors.len();
-                if d < jan1(year) {
-                    err(&mut out, DATE, date_raw, "E-CONTRIB-DATE-BEFORE-YEAR",
-                        format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"));
-                } else if crate::register::interest::changes_credited_interest(last_credited.get(&p.county).copied(), d) {
-                    let last = last_credited[&p.county];
-                    err(&mut out, DATE, date_raw, "E-CONTRIB-AFTER-INTEREST",
-                        format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"));
-                }
-                if let Some(t) = terminated.get(&p.person_id).filter(|t| d >= **t) {
-                    err(&mut out, ID, id.as_ref().map_or("", |i| i.as_str()), "E-CONTRIB-TERMINATED",
-                        format!("此人已于 {t} 终止参保，不能再缴费"));
-                }
-                if out.errors.len() > before {
-                    continue;
-                }
-            }
-            valid.push(ValidContribution {
-                person_id: p.person_id,
-                county: p.county,
-                year,
-                amount_fen,
-                subsidy,
-                paid_date,
-                receipt_no: receipt.into(),
-            });
-        }
+        let mut rows = RowValidator::new(&table, &cols, &books, &scope, policy, today);
+        let valid = rows.validate_all(tx, &mut out)?;
         tracing::info!("逐行校验 {:?}", t0.elapsed());
         if !out.errors.is_empty() || dry_run {
             return Ok(());
         }
-        let import_id = record_import(
-            tx,
-            "contributions",
-            &table,
-            &actor,
-            valid.len(),
-            out.skipped,
-        )?;
-        out.import_id = Some(import_id);
-        post_contributions(
-            tx,
-            &valid,
-            "self",
-            Some(import_id),
-            &actor,
-            &format!("导入缴费文件 {}", table.file_name),
-        )?;
-        out.posted = valid.len();
-        tracing::info!("记账 {:?}", t0.elapsed());
-        audit(
-            tx,
-            &actor,
-            "import.contributions",
-            &serde_json::json!({
-                "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
-                "posted": out.posted, "skipped": out.skipped,
-            }),
-        )?;
-        Ok(())
+        write_import(tx, &table, &actor, &valid, &mut out, t0)
     })?;
     if out.posted >= crate::LARGE_LOAD_ROWS {
         ctx.db
@@ -465,6 +193,532 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
     }
     finish(&mut out);
     Ok(out)
+}
+
+/// What the books already hold that the rows of a file are checked against.
+struct Books {
+    register: RegisterIndex,
+    existing: Existing,
+    /// The last year credited with interest, by county.
+    last_credited: FastMap<u32, i32>,
+    terminated: FastMap<i64, NaiveDate>,
+}
+
+impl Books {
+    fn load(tx: &mut Tx<'_>) -> Result<Books> {
+        let register = RegisterIndex::load(tx)?;
+        let existing = load_existing(tx)?;
+        let last_credited = crate::register::interest::last_credited(tx)?;
+        let terminated = terminations(tx)?;
+        Ok(Books {
+            register,
+            existing,
+            last_credited,
+            terminated,
+        })
+    }
+}
+
+/// Where a row's problems are reported: the row and the file's columns.
+#[derive(Clone, Copy)]
+struct RowAt<'t> {
+    row_no: usize,
+    cols: &'t Columns,
+    table: &'t Table,
+}
+
+impl RowAt<'_> {
+    fn err(&self, out: &mut ImportOutcome, k: usize, v: &str, code: &'static str, msg: String) {
+        out.errors.push(Problem::at(
+            self.row_no,
+            self.cols,
+            self.table,
+            k,
+            v,
+            code,
+            msg,
+        ));
+    }
+}
+
+/// The cells of a row, read and checked one by one (None where a cell is wrong).
+struct RowCells<'t> {
+    id: Option<CitizenId>,
+    person: Option<PersonKey>,
+    year_raw: &'t str,
+    year: Option<i32>,
+    amount_raw: &'t str,
+    amount: Option<i64>,
+    date_raw: &'t str,
+    paid_date: Option<NaiveDate>,
+    receipt: &'t str,
+}
+
+impl RowCells<'_> {
+    /// The citizen id as written, for messages.
+    fn id_text(&self) -> &str {
+        self.id.as_ref().map_or("", |i| i.as_str())
+    }
+}
+
+/// What the checks of a row against the file and the books decided.
+enum Verdict {
+    /// The row is new and may be posted.
+    New,
+    /// The row was imported before, identically: skip it.
+    AlreadyImported,
+    /// The row is refused (its problem is reported).
+    Refused,
+}
+
+/// Checks the rows of a contribution file one by one, remembering what earlier rows used.
+struct RowValidator<'t> {
+    table: &'t Table,
+    cols: &'t Columns,
+    books: &'t Books,
+    scope: &'t crate::access::Actor,
+    today: NaiveDate,
+    params: ParamCache<'t>,
+    seen_person_year: FastMap<(i64, i32), usize>,
+    seen_receipt: FastMap<(u32, &'t str), usize>,
+}
+
+impl<'t> RowValidator<'t> {
+    fn new(
+        table: &'t Table,
+        cols: &'t Columns,
+        books: &'t Books,
+        scope: &'t crate::access::Actor,
+        policy: &'t crate::policy::PolicyBook,
+        today: NaiveDate,
+    ) -> Self {
+        let n_rows = table.rows.len();
+        RowValidator {
+            table,
+            cols,
+            books,
+            scope,
+            today,
+            params: ParamCache::new(policy),
+            seen_person_year: FastMap::with_capacity_and_hasher(n_rows, Default::default()),
+            seen_receipt: FastMap::with_capacity_and_hasher(n_rows, Default::default()),
+        }
+    }
+
+    /// Checks every row; returns the contributions to post (problems go to `out`, rows already
+    /// imported identically are counted as skipped).
+    fn validate_all(
+        &mut self,
+        tx: &mut Tx<'_>,
+        out: &mut ImportOutcome,
+    ) -> Result<Vec<ValidContribution<'t>>> {
+        let table = self.table;
+        let mut valid: Vec<ValidContribution> = Vec::with_capacity(table.rows.len());
+        for (row_no, cells) in &table.rows {
+            if let Some(v) = self.validate_row(tx, out, *row_no, cells)? {
+                valid.push(v);
+            }
+        }
+        Ok(valid)
+    }
+
+    /// Checks one row: its cells, then against earlier rows and the books.
+    fn validate_row(
+        &mut self,
+        tx: &mut Tx<'_>,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &'t [Cell],
+    ) -> Result<Option<ValidContribution<'t>>> {
+        let at = RowAt {
+            row_no,
+            cols: self.cols,
+            table: self.table,
+        };
+        let before = out.errors.len();
+        let row = self.read_cells(tx, out, at, cells)?;
+        let subsidy = self.check_tier_and_age(out, at, &row);
+        if out.errors.len() > before {
+            return Ok(None);
+        }
+        let (Some(p), Some(year), Some(amount_fen), Some(paid_date), Some(subsidy)) =
+            (row.person, row.year, row.amount, row.paid_date, subsidy)
+        else {
+            return Ok(None);
+        };
+        let c = ValidContribution {
+            person_id: p.person_id,
+            county: p.county,
+            year,
+            amount_fen,
+            subsidy,
+            paid_date,
+            receipt_no: row.receipt.into(),
+        };
+        match self.check_against_file_and_books(out, at, &row, &c) {
+            Verdict::New => {}
+            Verdict::AlreadyImported => {
+                out.skipped += 1;
+                return Ok(None);
+            }
+            Verdict::Refused => return Ok(None),
+        }
+        if !self.check_new_row(out, at, &row, &c) {
+            return Ok(None);
+        }
+        Ok(Some(c))
+    }
+
+    /// Reads the cells of a row, reporting each one that is wrong.
+    fn read_cells(
+        &self,
+        tx: &mut Tx<'_>,
+        out: &mut ImportOutcome,
+        at: RowAt<'t>,
+        cells: &'t [Cell],
+    ) -> Result<RowCells<'t>> {
+        let cols = self.cols;
+        let (id, person) = self.read_person(tx, out, at, cells)?;
+        let year_raw = cols.cell(cells, YEAR);
+        let year: Option<i32> = year_raw
+            .trim_end_matches('年')
+            .parse()
+            .ok()
+            .filter(|y| (1900..=2100).contains(y));
+        if year.is_none() {
+            at.err(
+                out,
+                YEAR,
+                year_raw,
+                "E-CONTRIB-YEAR-FORMAT",
+                "缴费年度应为四位年份，如 2023".into(),
+            );
+        }
+        let amount_raw = cols.cell(cells, AMOUNT);
+        let amount = cols
+            .amount_fen(cells, AMOUNT, true, "缴费金额")
+            .map_err(|e| at.err(out, AMOUNT, amount_raw, e.code, e.message))
+            .ok();
+        let date_raw = cols.cell(cells, DATE);
+        let paid_date = match cols.past_date(
+            cells,
+            DATE,
+            self.today,
+            ("E-DATE-FUTURE", "缴费日期晚于今天"),
+        ) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                at.err(out, DATE, date_raw, e.code, e.message);
+                None
+            }
+        };
+        let receipt = cols.cell(cells, RECEIPT);
+        check_receipt(out, at, receipt);
+        Ok(RowCells {
+            id,
+            person,
+            year_raw,
+            year,
+            amount_raw,
+            amount,
+            date_raw,
+            paid_date,
+            receipt,
+        })
+    }
+
+    /// The citizen id of a row and the registered person it names, if the importing account may
+    /// record contributions for them; the name must match and the person be in the basic scheme.
+    fn read_person(
+        &self,
+        tx: &mut Tx<'_>,
+        out: &mut ImportOutcome,
+        at: RowAt<'t>,
+        cells: &'t [Cell],
+    ) -> Result<(Option<CitizenId>, Option<PersonKey>)> {
+        let id = check_id_cell(
+            at.row_no,
+            self.table,
+            self.cols,
+            cells,
+            ID,
+            &mut out.errors,
+            &mut out.warnings,
+        );
+        let person = id.as_ref().and_then(|id| {
+            let p = self.books.register.get(id);
+            match p {
+                None => at.err(
+                    out,
+                    ID,
+                    id.as_str(),
+                    "E-CONTRIB-PERSON-UNKNOWN",
+                    "此人不在参保登记册中，请先导入人员信息".into(),
+                ),
+                Some(p) if !self.scope.covers(&p.county_code()) => {
+                    at.err(
+                        out,
+                        ID,
+                        id.as_str(),
+                        "E-ACCESS-COUNTY",
+                        format!(
+                            "此人登记在{}，{}不能为其记缴费",
+                            county_label(&p.county_code()),
+                            self.scope.describe()
+                        ),
+                    );
+                    return None;
+                }
+                Some(_) => {}
+            }
+            p.copied()
+        });
+        let name = self.cols.cell(cells, NAME);
+        if let Some(p) = person {
+            if p.name_hash != name_hash(name) {
+                let registered = registered_name(tx, p.person_id)?;
+                at.err(
+                    out,
+                    NAME,
+                    name,
+                    "E-CONTRIB-NAME-MISMATCH",
+                    format!("姓名与登记册不符（登记为“{registered}”）"),
+                );
+            }
+            if !p.basic_enrolled {
+                at.err(
+                    out,
+                    ID,
+                    id.as_ref().map_or("", |i| i.as_str()),
+                    "E-CONTRIB-NOT-BASIC",
+                    "此人未参加城乡居民基本养老保险，不能参加补充养老保险".into(),
+                );
+            }
+        }
+        Ok((id, person))
+    }
+
+    /// The entry subsidy of the row's amount under the parameters of its county and year (None
+    /// and a problem if the amount is no tier); the person must be under the benefit age.
+    fn check_tier_and_age(
+        &mut self,
+        out: &mut ImportOutcome,
+        at: RowAt<'t>,
+        row: &RowCells<'t>,
+    ) -> Option<LevelAmounts> {
+        let (Some(p), Some(year)) = (row.person, row.year) else {
+            return None;
+        };
+        let mut subsidy = None;
+        let cached = row
+            .amount
+            .filter(|a| *a > 0)
+            .and_then(|a| self.params.entry_subsidy(p.county, year, a));
+        match self.params.get(p.county, year) {
+            Err((code, msg)) => at.err(out, YEAR, row.year_raw, code, msg),
+            Ok(sp) => {
+                if let Some(a) = row.amount.filter(|a| *a > 0) {
+                    subsidy = cached;
+                    if subsidy.is_none() {
+                        at.err(
+                            out,
+                            AMOUNT,
+                            row.amount_raw,
+                            "E-CONTRIB-NOT-A-TIER",
+                            format!(
+                                "缴费金额 {} 元不是 {year} 年的缴费档次（{} 元）",
+                                format_yuan(a),
+                                tiers_text(sp)
+                            ),
+                        );
+                    }
+                }
+                if let Some(id) = &row.id {
+                    if age_on(id.birth_date(), jan1(year)) >= sp.benefit_age as i32 {
+                        at.err(
+                            out,
+                            YEAR,
+                            row.year_raw,
+                            "E-CONTRIB-OVER-AGE",
+                            format!(
+                                "此人在 {year} 年初已达到待遇领取年龄 {} 岁，不再缴费",
+                                sp.benefit_age
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        subsidy
+    }
+
+    /// Checks a well-formed row against the earlier rows of the file (a receipt, a person's year
+    /// once) and the contributions already in the books.
+    fn check_against_file_and_books(
+        &mut self,
+        out: &mut ImportOutcome,
+        at: RowAt<'t>,
+        row: &RowCells<'t>,
+        c: &ValidContribution<'_>,
+    ) -> Verdict {
+        let receipt = row.receipt;
+        let (year, amount_fen, paid_date) = (c.year, c.amount_fen, c.paid_date);
+        if let Some(first) = self.seen_receipt.insert((c.county, receipt), at.row_no) {
+            at.err(
+                out,
+                RECEIPT,
+                receipt,
+                "E-CONTRIB-DUPLICATE-RECEIPT",
+                format!("票据号在文件中重复（首次在第 {first} 行）"),
+            );
+            return Verdict::Refused;
+        }
+        if let Some(first) = self.seen_person_year.insert((c.person_id, year), at.row_no) {
+            at.err(
+                out,
+                ID,
+                row.id_text(),
+                "E-CONTRIB-DUPLICATE-PERSON",
+                format!("同一人同一年度在文件中出现两次（首次在第 {first} 行）"),
+            );
+            return Verdict::Refused;
+        }
+        let existing = &self.books.existing;
+        let known = if existing.by_receipt.is_empty() {
+            None
+        } else {
+            existing.by_receipt.get(&(c.county, receipt.to_string()))
+        };
+        match known {
+            Some(&(pid, y, a, d))
+                if (pid, y, a, d) == (c.person_id, year, amount_fen, paid_date) =>
+            {
+                return Verdict::AlreadyImported;
+            }
+            Some(_) => {
+                at.err(
+                    out,
+                    RECEIPT,
+                    receipt,
+                    "E-CONTRIB-RECEIPT-CONFLICT",
+                    "此票据号已导入，但内容（人员、年度、金额或日期）与本行不同".into(),
+                );
+                return Verdict::Refused;
+            }
+            None => {}
+        }
+        if existing.self_paid_years.contains_key(&(c.person_id, year)) {
+            at.err(
+                out,
+                YEAR,
+                row.year_raw,
+                "E-CONTRIB-YEAR-ALREADY-PAID",
+                format!("此人 {year} 年度已有另一张票据的缴费记录"),
+            );
+            return Verdict::Refused;
+        }
+        Verdict::New
+    }
+
+    /// Checks that concern only rows new to the books (a row imported before stays valid): the
+    /// date within the year's reach, before any interest credited, before any termination.
+    /// False if the row is refused.
+    fn check_new_row(
+        &self,
+        out: &mut ImportOutcome,
+        at: RowAt<'t>,
+        row: &RowCells<'t>,
+        c: &ValidContribution<'_>,
+    ) -> bool {
+        let (year, d) = (c.year, c.paid_date);
+        let before = out.errors.len();
+        let last_credited = &self.books.last_credited;
+        if d < jan1(year) {
+            at.err(
+                out,
+                DATE,
+                row.date_raw,
+                "E-CONTRIB-DATE-BEFORE-YEAR",
+                format!("缴费日期 {d} 早于缴费年度 {year} 年（可以补缴往年，不能预缴来年）"),
+            );
+        } else if crate::register::interest::changes_credited_interest(
+            last_credited.get(&c.county).copied(),
+            d,
+        ) {
+            let last = last_credited[&c.county];
+            at.err(
+                out,
+                DATE,
+                row.date_raw,
+                "E-CONTRIB-AFTER-INTEREST",
+                format!("该县区已为 {last} 年计息，缴费日期 {d} 的记录会改变已记账的利息，不能在计息后补录；请核实实际到账日期"),
+            );
+        }
+        if let Some(t) = self.books.terminated.get(&c.person_id).filter(|t| d >= **t) {
+            at.err(
+                out,
+                ID,
+                row.id_text(),
+                "E-CONTRIB-TERMINATED",
+                format!("此人已于 {t} 终止参保，不能再缴费"),
+            );
+        }
+        out.errors.len() == before
+    }
+}
+
+/// A receipt number must be given and at most 64 characters.
+fn check_receipt(out: &mut ImportOutcome, at: RowAt<'_>, receipt: &str) {
+    if receipt.is_empty() {
+        at.err(
+            out,
+            RECEIPT,
+            "",
+            "E-CONTRIB-RECEIPT-EMPTY",
+            "票据号为空".into(),
+        );
+    } else if receipt.chars().count() > 64 {
+        at.err(
+            out,
+            RECEIPT,
+            receipt,
+            "E-CONTRIB-RECEIPT-LENGTH",
+            "票据号超过 64 个字符".into(),
+        );
+    }
+}
+
+/// Records the import, posts its contributions and audits it.
+fn write_import(
+    tx: &mut Tx<'_>,
+    table: &Table,
+    actor: &str,
+    valid: &[ValidContribution<'_>],
+    out: &mut ImportOutcome,
+    t0: std::time::Instant,
+) -> Result<()> {
+    let import_id = record_import(tx, "contributions", table, actor, valid.len(), out.skipped)?;
+    out.import_id = Some(import_id);
+    post_contributions(
+        tx,
+        valid,
+        "self",
+        Some(import_id),
+        actor,
+        &format!("导入缴费文件 {}", table.file_name),
+    )?;
+    out.posted = valid.len();
+    tracing::info!("记账 {:?}", t0.elapsed());
+    audit(
+        tx,
+        actor,
+        "import.contributions",
+        &serde_json::json!({
+            "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
+            "posted": out.posted, "skipped": out.skipped,
+        }),
+    )?;
+    Ok(())
 }
 
 /// Posts validated contributions of one kind (`self` or `gov_paid`): one journal entry per county,

@@ -6,7 +6,7 @@
 
 use crate::access::{county_label, Action};
 use crate::imports::problems::{ImportOutcome, Problem};
-use crate::imports::table::{read_table, CellKind, Table, Upload};
+use crate::imports::table::{read_table, Cell, CellKind, Columns, Table, Upload};
 use crate::{audit, known_counties, Ctx, Result};
 use std::collections::HashMap;
 use yanglao_domain::{BankAccount, CitizenId};
@@ -181,82 +181,35 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         if !begin_import(tx, &mut out, &table, "persons", &[cols.index[ID]])? {
             return Ok(());
         }
-        let counties = known_counties(tx)?;
+        let rows = PersonRows {
+            table: &table,
+            cols: &cols,
+            counties: known_counties(tx)?,
+            scope: &scope,
+        };
         let register = load_register(tx)?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut new_rows = Vec::new();
         let mut changed = Vec::new();
         for (row_no, cells) in &table.rows {
-            let row_no = *row_no;
-            let before = out.errors.len();
-            let id = check_id_cell(row_no, &table, &cols, cells, ID, &mut out.errors, &mut out.warnings);
-            let name = cols.cell(cells, NAME).to_string();
-            if name.is_empty() {
-                out.errors.push(Problem::at(row_no, &cols, &table, NAME, "", "E-PERSON-NAME-EMPTY", "姓名为空".into()));
-            } else if name.chars().count() > 50 {
-                out.errors.push(Problem::at(row_no, &cols, &table, NAME, &name, "E-PERSON-NAME-LENGTH", "姓名超过 50 个字".into()));
-            }
-            let county = cols.cell(cells, COUNTY);
-            if !counties.contains_key(county) {
-                let (code, msg) = match yanglao_domain::RegionCode::parse(county) {
-                    Err(e) => (e.code, e.message),
-                    Ok(_) => ("E-REGION-UNKNOWN", format!("县区代码“{county}”不是本系统登记的县区（可用：{}）", counties.keys().cloned().collect::<Vec<_>>().join("、"))),
-                };
-                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, code, msg));
-            } else if !scope.covers(county) {
-                out.errors.push(Problem::at(row_no, &cols, &table, COUNTY, county, "E-ACCESS-COUNTY", format!("{}只能登记本县区的人员，不能登记{}的人员", scope.describe(), county_label(county))));
-            }
-            let phone = cols.cell(cells, PHONE);
-            let phone_ok = (7..=20).contains(&phone.len()) && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');
-            if !phone.is_empty() && !phone_ok {
-                out.errors.push(Problem::at(row_no, &cols, &table, PHONE, phone, "E-PHONE-FORMAT", "联系电话应为 7 至 20 位数字（可含“-”）".into()));
-            }
-            let bank_name = cols.cell(cells, BANK);
-            let account_raw = cols.cell(cells, ACCOUNT);
-            let mut account = None;
-            if !account_raw.is_empty() {
-                match BankAccount::parse(account_raw) {
-                    Ok((a, w)) => {
-                        if let Some(w) = w {
-                            out.warnings.push(Problem::at(row_no, &cols, &table, ACCOUNT, account_raw, w.code(), w.message()));
-                        }
-                        account = Some(a.as_str().to_string());
-                    }
-                    Err(e) => out.errors.push(Problem::at(row_no, &cols, &table, ACCOUNT, account_raw, e.code, e.message)),
-                }
-                if bank_name.is_empty() {
-                    out.errors.push(Problem::at(row_no, &cols, &table, BANK, "", "E-BANK-NAME-EMPTY", "填写了银行账号但开户银行为空".into()));
-                }
-            }
-            let basic_raw = cols.cell(cells, BASIC);
-            let basic = parse_yes_no(basic_raw);
-            if basic.is_none() {
-                out.errors.push(Problem::at(row_no, &cols, &table, BASIC, basic_raw, "E-PERSON-BASIC-FLAG", "基本养老保险参保应填“是”或“否”".into()));
-            }
-            let Some(id) = id else { continue };
-            if let Some(first) = seen.insert(id.as_str().to_string(), row_no) {
-                out.errors.push(Problem::at(row_no, &cols, &table, ID, id.as_str(), "E-PERSON-DUPLICATE", format!("同一人在文件中出现两次（首次在第 {first} 行）")));
+            let Some((id, row)) = rows.read_row(&mut out, *row_no, cells, &mut seen) else {
                 continue;
-            }
-            if out.errors.len() > before {
-                continue;
-            }
-            let row = PersonRow {
-                citizen_id: id.as_str().to_string(),
-                name,
-                county: county.to_string(),
-                phone: (!phone.is_empty()).then(|| phone.to_string()),
-                bank_name: (!bank_name.is_empty()).then(|| bank_name.to_string()),
-                bank_account: account,
-                basic_enrolled: basic.unwrap_or(false),
             };
             match register.get(id.as_str()) {
                 None => new_rows.push((id, row)),
                 Some(existing) if existing.row == row => out.skipped += 1,
                 Some(existing) if existing.row.county != row.county => {
                     out.errors.push(Problem::at(
-                        row_no, &cols, &table, COUNTY, county, "E-PERSON-COUNTY-CHANGE",
-                        format!("此人已在县区 {} 登记；跨县区变更须办理转移，不能通过导入修改", existing.row.county),
+                        *row_no,
+                        &cols,
+                        &table,
+                        COUNTY,
+                        cols.cell(cells, COUNTY),
+                        "E-PERSON-COUNTY-CHANGE",
+                        format!(
+                            "此人已在县区 {} 登记；跨县区变更须办理转移，不能通过导入修改",
+                            existing.row.county
+                        ),
                     ));
                 }
                 Some(existing) => changed.push((existing.person_id, existing.row.clone(), row)),
@@ -270,42 +223,19 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         }
         let import_id = record_import(tx, "persons", &table, &actor, new_rows.len(), out.skipped)?;
         out.import_id = Some(import_id);
-        let first_id = tx.allocate_ids("person", new_rows.len() as i64)?;
-        let now = yanglao_store::now();
-        let ids: Vec<i64> = (first_id..first_id + new_rows.len() as i64).collect();
-        let items: Vec<(i64, &(CitizenId, PersonRow))> = ids.iter().copied().zip(new_rows.iter()).collect();
-        tx.insert_many(
-            "persons",
-            &PERSON_COLUMNS,
-            &items,
-            |(pid, (id, r)), b| {
-                b.extend([
-                    Param::Int(*pid), Param::Text(&r.county), Param::Text(&r.citizen_id), Param::Text(&r.name),
-                    Param::Date(id.birth_date()), Param::Text(id.sex().code()), Param::from(r.phone.as_ref()),
-                    Param::from(r.bank_name.as_ref()), Param::from(r.bank_account.as_ref()),
-                    Param::Bool(r.basic_enrolled), Param::Int(import_id), Param::Timestamp(now),
-                ])
-            },
-        )?;
-        for (pid, old, new) in &changed {
-            tx.exec(
-                "UPDATE persons SET name = $2, phone = $3, bank_name = $4, bank_account = $5, basic_enrolled = $6 WHERE person_id = $1 AND county = $7",
-                &[
-                    Param::Int(*pid), Param::Text(&new.name), Param::from(new.phone.as_ref()), Param::from(new.bank_name.as_ref()),
-                    Param::from(new.bank_account.as_ref()), Param::Bool(new.basic_enrolled), Param::Text(&new.county),
-                ],
-            )?;
-            audit(tx, &actor, "person.update", &serde_json::json!({
-                "person_id": pid, "import_id": import_id,
-                "before": person_json(old), "after": person_json(new),
-            }))?;
-        }
+        insert_persons(tx, &new_rows, import_id)?;
+        update_persons(tx, &changed, import_id, &actor)?;
         out.posted = new_rows.len();
         out.updated = changed.len();
-        audit(tx, &actor, "import.persons", &serde_json::json!({
-            "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
-            "new": out.posted, "updated": out.updated, "skipped": out.skipped,
-        }))?;
+        audit(
+            tx,
+            &actor,
+            "import.persons",
+            &serde_json::json!({
+                "import_id": import_id, "file": table.file_name, "sha256": table.sha256,
+                "new": out.posted, "updated": out.updated, "skipped": out.skipped,
+            }),
+        )?;
         Ok(())
     })?;
     if out.posted + out.updated >= crate::LARGE_LOAD_ROWS {
@@ -313,6 +243,251 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
     }
     finish(&mut out);
     Ok(out)
+}
+
+/// The rows of a person file and what they are checked with.
+struct PersonRows<'t> {
+    table: &'t Table,
+    cols: &'t Columns,
+    /// The counties known to the system: code → name.
+    counties: std::collections::BTreeMap<String, String>,
+    scope: &'t crate::access::Actor,
+}
+
+impl PersonRows<'_> {
+    fn problem(
+        &self,
+        row_no: usize,
+        k: usize,
+        v: &str,
+        code: &'static str,
+        msg: String,
+    ) -> Problem {
+        Problem::at(row_no, self.cols, self.table, k, v, code, msg)
+    }
+
+    /// One row as a person, reporting each cell that is wrong (None if any); a citizen id
+    /// must appear once in the file (`seen`: id → first row).
+    fn read_row(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+        seen: &mut HashMap<String, usize>,
+    ) -> Option<(CitizenId, PersonRow)> {
+        let (table, cols) = (self.table, self.cols);
+        let before = out.errors.len();
+        let id = check_id_cell(
+            row_no,
+            table,
+            cols,
+            cells,
+            ID,
+            &mut out.errors,
+            &mut out.warnings,
+        );
+        let name = cols.cell(cells, NAME).to_string();
+        if name.is_empty() {
+            out.errors.push(self.problem(
+                row_no,
+                NAME,
+                "",
+                "E-PERSON-NAME-EMPTY",
+                "姓名为空".into(),
+            ));
+        } else if name.chars().count() > 50 {
+            out.errors.push(self.problem(
+                row_no,
+                NAME,
+                &name,
+                "E-PERSON-NAME-LENGTH",
+                "姓名超过 50 个字".into(),
+            ));
+        }
+        let county = cols.cell(cells, COUNTY);
+        self.check_county(out, row_no, county);
+        let phone = cols.cell(cells, PHONE);
+        let phone_ok = (7..=20).contains(&phone.len())
+            && phone.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+        if !phone.is_empty() && !phone_ok {
+            out.errors.push(self.problem(
+                row_no,
+                PHONE,
+                phone,
+                "E-PHONE-FORMAT",
+                "联系电话应为 7 至 20 位数字（可含“-”）".into(),
+            ));
+        }
+        let bank_name = cols.cell(cells, BANK);
+        let account = self.read_account(out, row_no, cells);
+        let basic_raw = cols.cell(cells, BASIC);
+        let basic = parse_yes_no(basic_raw);
+        if basic.is_none() {
+            out.errors.push(self.problem(
+                row_no,
+                BASIC,
+                basic_raw,
+                "E-PERSON-BASIC-FLAG",
+                "基本养老保险参保应填“是”或“否”".into(),
+            ));
+        }
+        let id = id?;
+        if let Some(first) = seen.insert(id.as_str().to_string(), row_no) {
+            out.errors.push(self.problem(
+                row_no,
+                ID,
+                id.as_str(),
+                "E-PERSON-DUPLICATE",
+                format!("同一人在文件中出现两次（首次在第 {first} 行）"),
+            ));
+            return None;
+        }
+        if out.errors.len() > before {
+            return None;
+        }
+        let row = PersonRow {
+            citizen_id: id.as_str().to_string(),
+            name,
+            county: county.to_string(),
+            phone: (!phone.is_empty()).then(|| phone.to_string()),
+            bank_name: (!bank_name.is_empty()).then(|| bank_name.to_string()),
+            bank_account: account,
+            basic_enrolled: basic.unwrap_or(false),
+        };
+        Some((id, row))
+    }
+
+    /// The county must be known to the system and within the importing account's counties.
+    fn check_county(&self, out: &mut ImportOutcome, row_no: usize, county: &str) {
+        let (counties, scope) = (&self.counties, self.scope);
+        if !counties.contains_key(county) {
+            let (code, msg) = match yanglao_domain::RegionCode::parse(county) {
+                Err(e) => (e.code, e.message),
+                Ok(_) => (
+                    "E-REGION-UNKNOWN",
+                    format!(
+                        "县区代码“{county}”不是本系统登记的县区（可用：{}）",
+                        counties.keys().cloned().collect::<Vec<_>>().join("、")
+                    ),
+                ),
+            };
+            out.errors
+                .push(self.problem(row_no, COUNTY, county, code, msg));
+        } else if !scope.covers(county) {
+            out.errors.push(self.problem(
+                row_no,
+                COUNTY,
+                county,
+                "E-ACCESS-COUNTY",
+                format!(
+                    "{}只能登记本县区的人员，不能登记{}的人员",
+                    scope.describe(),
+                    county_label(county)
+                ),
+            ));
+        }
+    }
+
+    /// The row's bank account, if given: valid (a doubtful one is warned of), with its bank.
+    fn read_account(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> Option<String> {
+        let cols = self.cols;
+        let bank_name = cols.cell(cells, BANK);
+        let account_raw = cols.cell(cells, ACCOUNT);
+        let mut account = None;
+        if !account_raw.is_empty() {
+            match BankAccount::parse(account_raw) {
+                Ok((a, w)) => {
+                    if let Some(w) = w {
+                        out.warnings.push(self.problem(
+                            row_no,
+                            ACCOUNT,
+                            account_raw,
+                            w.code(),
+                            w.message(),
+                        ));
+                    }
+                    account = Some(a.as_str().to_string());
+                }
+                Err(e) => {
+                    out.errors
+                        .push(self.problem(row_no, ACCOUNT, account_raw, e.code, e.message))
+                }
+            }
+            if bank_name.is_empty() {
+                out.errors.push(self.problem(
+                    row_no,
+                    BANK,
+                    "",
+                    "E-BANK-NAME-EMPTY",
+                    "填写了银行账号但开户银行为空".into(),
+                ));
+            }
+        }
+        account
+    }
+}
+
+/// Registers the new persons, numbered in file order.
+fn insert_persons(
+    tx: &mut Tx<'_>,
+    new_rows: &[(CitizenId, PersonRow)],
+    import_id: i64,
+) -> Result<()> {
+    let first_id = tx.allocate_ids("person", new_rows.len() as i64)?;
+    let now = yanglao_store::now();
+    let ids: Vec<i64> = (first_id..first_id + new_rows.len() as i64).collect();
+    let items: Vec<(i64, &(CitizenId, PersonRow))> =
+        ids.iter().copied().zip(new_rows.iter()).collect();
+    tx.insert_many("persons", &PERSON_COLUMNS, &items, |(pid, (id, r)), b| {
+        b.extend([
+            Param::Int(*pid),
+            Param::Text(&r.county),
+            Param::Text(&r.citizen_id),
+            Param::Text(&r.name),
+            Param::Date(id.birth_date()),
+            Param::Text(id.sex().code()),
+            Param::from(r.phone.as_ref()),
+            Param::from(r.bank_name.as_ref()),
+            Param::from(r.bank_account.as_ref()),
+            Param::Bool(r.basic_enrolled),
+            Param::Int(import_id),
+            Param::Timestamp(now),
+        ])
+    })?;
+    Ok(())
+}
+
+/// Updates the persons whose details changed, auditing each change: (person, before, after).
+fn update_persons(
+    tx: &mut Tx<'_>,
+    changed: &[(i64, PersonRow, PersonRow)],
+    import_id: i64,
+    actor: &str,
+) -> Result<()> {
+    for (pid, old, new) in changed {
+        tx.exec(
+            "UPDATE persons SET name = $2, phone = $3, bank_name = $4, bank_account = $5, basic_enrolled = $6 WHERE person_id = $1 AND county = $7",
+            &[
+                Param::Int(*pid), Param::Text(&new.name), Param::from(new.phone.as_ref()), Param::from(new.bank_name.as_ref()),
+                Param::from(new.bank_account.as_ref()), Param::Bool(new.basic_enrolled), Param::Text(&new.county),
+            ],
+        )?;
+        audit(
+            tx,
+            actor,
+            "person.update",
+            &serde_json::json!({
+                "person_id": pid, "import_id": import_id,
+                "before": person_json(old), "after": person_json(new),
+            }),
+        )?;
+    }
+    Ok(())
 }
 
 fn person_json(p: &PersonRow) -> serde_json::Value {

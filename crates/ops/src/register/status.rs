@@ -125,44 +125,9 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
         actor.require_county(Action::Read, &county)?;
-        let mut paid: Vec<(i32, String)> = Vec::new();
-        for r in tx.query(
-            "SELECT year, kind FROM account_movements WHERE county = $1 AND person_id = $2 AND kind IN ('self', 'gov_paid') ORDER BY year",
-            &[Param::Text(&county), Param::Int(pid)],
-        )? {
-            paid.push((r.i64(0)? as i32, r.str(1)?));
-        }
         let events = events(tx, &county, pid)?;
-        let stop_year = events
-            .iter()
-            .find(|e| matches!(e.status, Decision::Receiving | Decision::Terminated))
-            .map_or(today.year(), |e| e.effective_date.year() - 1);
-        let mut years = Vec::new();
-        if let Some(first) = paid.first().map(|p| p.0) {
-            for year in first..=stop_year.max(paid.last().map_or(first, |p| p.0)) {
-                let self_paid = paid.iter().any(|(y, k)| *y == year && k == "self");
-                let government_paid = paid.iter().any(|(y, k)| *y == year && k == "gov_paid");
-                years.push(YearStatus {
-                    year,
-                    status: if self_paid || government_paid { "contributing" } else { "lapsed" },
-                    self_paid,
-                    government_paid,
-                });
-            }
-        }
-        // A termination is final (the payroll reads it so): a suspension dated after it (a
-        // village report, then an official death dated earlier) does not make it current.
-        let terminated = events.iter().any(|e| e.status == Decision::Terminated);
-        let current_status = match events.last() {
-            _ if terminated => Decision::Terminated.as_str().to_string(),
-            Some(e) if e.status == Decision::Resumed => Decision::Receiving.as_str().to_string(),
-            Some(e) => e.status.as_str().to_string(),
-            None => match years.iter().rev().find(|y| y.year <= today.year()) {
-                Some(y) if y.year == today.year() || y.status == "contributing" && y.year + 1 == today.year() => "contributing".to_string(),
-                Some(_) => "lapsed".to_string(),
-                None => "registered".to_string(),
-            },
-        };
+        let years = contribution_years(tx, &county, pid, &events, today)?;
+        let current_status = current_status(&events, &years, today);
         let birth_date = p.date(3)?;
         let death = tx
             .query_opt(
@@ -180,25 +145,9 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             .filter(|d| d["official"] == true)
             .and_then(|d| d["date"].as_str())
             .and_then(|d| d.parse::<NaiveDate>().ok());
-        let award_start = tx
-            .query_opt("SELECT start_month FROM awards WHERE county = $1 AND person_id = $2", &[Param::Text(&county), Param::Int(pid)])?
-            .map(|r| r.date(0))
-            .transpose()?;
-        let uncertified = match award_start {
-            Some(start) if death.is_none() && current_status == Decision::Receiving.as_str() => {
-                let last = tx
-                    .query_opt(
-                        "SELECT MAX(certified_on) FROM certifications WHERE county = $1 AND person_id = $2 AND certified_on <= $3",
-                        &[Param::Text(&county), Param::Int(pid), Param::Date(today)],
-                    )?
-                    .map(|r| r.opt_date(0))
-                    .transpose()?
-                    .flatten();
-                let params = ctx_policy.supplementary(&county, today).map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
-                crate::deaths::certification::uncertified(&params, Month::of(today), Month::of(start), last)
-            }
-            _ => false,
-        };
+        let uncertified = death.is_none()
+            && current_status == Decision::Receiving.as_str()
+            && uncertified_now(tx, ctx_policy, &county, pid, today)?;
         let death_records = tx
             .query(
                 "SELECT source, source_ref, death_date, match_status FROM death_records WHERE person_county = $1 AND person_id = $2 ORDER BY death_date, record_id",
@@ -226,6 +175,106 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             death_records,
         })
     })
+}
+
+/// Each year from the person's first contribution to the year before their award or
+/// termination (or this year), contributing or lapsed, with who paid.
+fn contribution_years(
+    tx: &mut Tx<'_>,
+    county: &str,
+    pid: i64,
+    events: &[Event],
+    today: NaiveDate,
+) -> Result<Vec<YearStatus>> {
+    let mut paid: Vec<(i32, String)> = Vec::new();
+    for r in tx.query(
+        "SELECT year, kind FROM account_movements WHERE county = $1 AND person_id = $2 AND kind IN ('self', 'gov_paid') ORDER BY year",
+        &[Param::Text(county), Param::Int(pid)],
+    )? {
+        paid.push((r.i64(0)? as i32, r.str(1)?));
+    }
+    let stop_year = events
+        .iter()
+        .find(|e| matches!(e.status, Decision::Receiving | Decision::Terminated))
+        .map_or(today.year(), |e| e.effective_date.year() - 1);
+    let mut years = Vec::new();
+    if let Some(first) = paid.first().map(|p| p.0) {
+        for year in first..=stop_year.max(paid.last().map_or(first, |p| p.0)) {
+            let self_paid = paid.iter().any(|(y, k)| *y == year && k == "self");
+            let government_paid = paid.iter().any(|(y, k)| *y == year && k == "gov_paid");
+            years.push(YearStatus {
+                year,
+                status: if self_paid || government_paid {
+                    "contributing"
+                } else {
+                    "lapsed"
+                },
+                self_paid,
+                government_paid,
+            });
+        }
+    }
+    Ok(years)
+}
+
+/// The person's status now: the last decision's (resumed reads as receiving), terminated once
+/// terminated; without decisions, from the contributions of this year or the last.
+fn current_status(events: &[Event], years: &[YearStatus], today: NaiveDate) -> String {
+    // A termination is final (the payroll reads it so): a suspension dated after it (a
+    // village report, then an official death dated earlier) does not make it current.
+    let terminated = events.iter().any(|e| e.status == Decision::Terminated);
+    match events.last() {
+        _ if terminated => Decision::Terminated.as_str().to_string(),
+        Some(e) if e.status == Decision::Resumed => Decision::Receiving.as_str().to_string(),
+        Some(e) => e.status.as_str().to_string(),
+        None => match years.iter().rev().find(|y| y.year <= today.year()) {
+            Some(y)
+                if y.year == today.year()
+                    || y.status == "contributing" && y.year + 1 == today.year() =>
+            {
+                "contributing".to_string()
+            }
+            Some(_) => "lapsed".to_string(),
+            None => "registered".to_string(),
+        },
+    }
+}
+
+/// A recipient (someone with an award) not certified in time to be paid this month.
+fn uncertified_now(
+    tx: &mut Tx<'_>,
+    policy: &crate::policy::PolicyBook,
+    county: &str,
+    pid: i64,
+    today: NaiveDate,
+) -> Result<bool> {
+    let award_start = tx
+        .query_opt(
+            "SELECT start_month FROM awards WHERE county = $1 AND person_id = $2",
+            &[Param::Text(county), Param::Int(pid)],
+        )?
+        .map(|r| r.date(0))
+        .transpose()?;
+    let Some(start) = award_start else {
+        return Ok(false);
+    };
+    let last = tx
+        .query_opt(
+            "SELECT MAX(certified_on) FROM certifications WHERE county = $1 AND person_id = $2 AND certified_on <= $3",
+            &[Param::Text(county), Param::Int(pid), Param::Date(today)],
+        )?
+        .map(|r| r.opt_date(0))
+        .transpose()?
+        .flatten();
+    let params = policy
+        .supplementary(county, today)
+        .map_err(|e| OpsError::rule(e.code(), e.to_string()))?;
+    Ok(crate::deaths::certification::uncertified(
+        &params,
+        Month::of(today),
+        Month::of(start),
+        last,
+    ))
 }
 
 /// Records a decision about a person. Allowed: receiving from anything but terminated; suspended
