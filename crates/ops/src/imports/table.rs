@@ -296,7 +296,7 @@ pub fn read_table(upload: &Upload) -> Result<Table, FileError> {
     let mut date_1904 = false;
     let (headers, rows) = match ext.as_str() {
         "xlsx" | "xlsm" => read_xlsx(&file_name, bytes, &mut date_1904)?,
-        "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes)?,
+        "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes, &mut date_1904)?,
         "csv" | "txt" => read_csv(&file_name, bytes)?,
         _ => {
             return Err(FileError::new(
@@ -399,7 +399,7 @@ pub const MAX_COLUMNS: u32 = 1000;
 fn read_xlsx(file_name: &str, bytes: &[u8], date_1904: &mut bool) -> Result<Parsed, FileError> {
     let unreadable = |e: String| unreadable_workbook(file_name, e);
     if !bytes.starts_with(b"PK") {
-        return read_workbook(file_name, bytes);
+        return read_workbook(file_name, bytes, date_1904);
     }
     let sparse = library_guarded(
         || -> Result<std::collections::BTreeMap<u32, Vec<(u32, Cell)>>, FileError> {
@@ -472,11 +472,16 @@ fn read_xlsx(file_name: &str, bytes: &[u8], date_1904: &mut bool) -> Result<Pars
     Ok((header, rows))
 }
 
-fn read_workbook(file_name: &str, bytes: &[u8]) -> Result<Parsed, FileError> {
+fn read_workbook(file_name: &str, bytes: &[u8], date_1904: &mut bool) -> Result<Parsed, FileError> {
     let unreadable = |e: String| unreadable_workbook(file_name, e);
     let range = library_guarded(|| {
         let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
             .map_err(|e| unreadable(spreadsheet_error_zh(&e)))?;
+        // Date cells carry their workbook's date system; serials typed into General cells need
+        // it too. (An OpenDocument sheet stores dates as dates, never as serials.)
+        if let calamine::Sheets::Xls(x) = &wb {
+            *date_1904 = x.has_1904_epoch();
+        }
         wb.worksheet_range_at(0)
             .ok_or_else(|| FileError::new(file_name, "E-FILE-EMPTY", "工作簿中没有工作表"))?
             .map_err(|e| unreadable(spreadsheet_error_zh(&e)))
