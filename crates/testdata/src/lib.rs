@@ -274,8 +274,6 @@ pub fn setup_evaluation_city(
     dir: &Path,
     progress: &dyn Fn(&str, u64, u64),
 ) -> Result<(Ctx, EvaluationCity)> {
-    use yanglao_domain::Month;
-    use yanglao_store::Param;
     let t = Instant::now();
     let recipients = insured * 1102 / 10_000;
     let members = insured - recipients;
@@ -322,11 +320,34 @@ pub fn setup_evaluation_city(
             ));
         }
     }
+    paid_payrolls_2023(&mut ctx, progress)?;
+    progress("预算与问卷", 0, 1);
+    budget_and_survey(&mut ctx, dir)?;
+    let payroll_lines = ctx.db.transaction(|tx| -> Result<i64> {
+        Ok(tx.scalar_i64("SELECT COUNT(*) FROM payroll_lines", &[])?)
+    })?;
+    Ok((
+        ctx,
+        EvaluationCity {
+            insured,
+            members,
+            recipients,
+            contributors,
+            payroll_lines,
+            setup_s: t.elapsed().as_secs_f64(),
+        },
+    ))
+}
+
+/// The twelve regular payrolls of 2023, run and marked paid by the bank.
+fn paid_payrolls_2023(ctx: &mut Ctx, progress: &dyn Fn(&str, u64, u64)) -> Result<()> {
+    use yanglao_domain::Month;
+    use yanglao_store::Param;
     for m in 1..=12u32 {
         progress("生成 2023 年各月发放", u64::from(m) - 1, 12);
         let month = Month::parse(&format!("2023-{m:02}")).expect("valid");
         yanglao_ops::payroll::run(
-            &mut ctx,
+            ctx,
             month,
             None,
             yanglao_ops::payroll::Kind::Regular,
@@ -349,14 +370,24 @@ pub fn setup_evaluation_city(
             Ok(())
         })?;
     }
-    progress("预算与问卷", 0, 1);
+    Ok(())
+}
+
+/// The 2023 budget and 1,000 questionnaires, through their imports.
+fn budget_and_survey(ctx: &mut Ctx, dir: &Path) -> Result<()> {
+    let io = |e: std::io::Error| {
+        OpsError::rule(
+            "E-BENCH-IO",
+            format!("无法写入基准测试文件：{}", yanglao_domain::io_error_zh(&e)),
+        )
+    };
     let budget = dir.join("budget.csv");
     std::fs::write(
         &budget,
         "年度,级次,类别,金额(元)\n2023,省级,出口补,14222000\n2023,市级,入口补,2168400\n2023,市级,出口补,4167200\n2023,县级,政府代缴,6330000\n2023,县级,入口补,6413200\n2023,县级,出口补,12042800\n",
     )
     .map_err(io)?;
-    yanglao_ops::books::budget::import_budget(&mut ctx, &Upload::read(&budget)?, false)?;
+    yanglao_ops::books::budget::import_budget(ctx, &Upload::read(&budget)?, false)?;
     let mut rng = Rng::new(11);
     let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
     for i in 0..1000 {
@@ -382,19 +413,6 @@ pub fn setup_evaluation_city(
     }
     let survey = dir.join("survey.csv");
     std::fs::write(&survey, s).map_err(io)?;
-    yanglao_ops::evaluation::survey::import(&mut ctx, &Upload::read(&survey)?, false)?;
-    let payroll_lines = ctx.db.transaction(|tx| -> Result<i64> {
-        Ok(tx.scalar_i64("SELECT COUNT(*) FROM payroll_lines", &[])?)
-    })?;
-    Ok((
-        ctx,
-        EvaluationCity {
-            insured,
-            members,
-            recipients,
-            contributors,
-            payroll_lines,
-            setup_s: t.elapsed().as_secs_f64(),
-        },
-    ))
+    yanglao_ops::evaluation::survey::import(ctx, &Upload::read(&survey)?, false)?;
+    Ok(())
 }
