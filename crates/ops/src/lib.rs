@@ -14,6 +14,7 @@ pub mod payroll;
 pub mod policy;
 pub mod reads;
 pub mod register;
+pub mod sessions;
 pub mod users;
 
 pub use access::{Action, Actor, Role};
@@ -115,18 +116,53 @@ impl Ctx {
 /// Rows from which a load refreshes the planner statistics of what it wrote (PostgreSQL).
 pub const LARGE_LOAD_ROWS: usize = 10_000;
 
-/// Records a change in the audit log, inside the change's own transaction.
+thread_local! {
+    /// Where the calls on this thread come from, while [`from_address`] runs.
+    static ORIGIN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with `address` as where its changes come from: the audit log records it beside
+/// each change (the web passes the client's address; the command line passes nothing and is
+/// recorded as "命令行").
+pub fn from_address<T>(address: &str, f: impl FnOnce() -> T) -> T {
+    struct Reset(Option<String>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            ORIGIN.with(|o| *o.borrow_mut() = previous);
+        }
+    }
+    let previous = ORIGIN.with(|o| o.borrow_mut().replace(address.to_string()));
+    let _reset = Reset(previous);
+    f()
+}
+
+/// Where the calls on this thread come from ("命令行" outside [`from_address`]).
+pub fn origin() -> String {
+    ORIGIN
+        .with(|o| o.borrow().clone())
+        .unwrap_or_else(|| COMMAND_LINE.to_string())
+}
+
+/// The audit log's "from where" for the command line on the server.
+pub const COMMAND_LINE: &str = "命令行";
+
+/// Records a change in the audit log, inside the change's own transaction: who (the account's
+/// name and id), when, from where, what.
 pub fn audit(tx: &mut Tx<'_>, actor: &str, action: &str, detail: &serde_json::Value) -> Result<()> {
     let id = tx.allocate_ids("audit", 1)?;
     let detail = detail.to_string();
+    let address = origin();
     tx.exec(
-        "INSERT INTO audit_log (audit_id, at, actor, action, detail) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO audit_log (audit_id, at, actor, action, detail, address, user_id)
+         VALUES ($1, $2, $3, $4, $5, $6, (SELECT user_id FROM users WHERE name = $3))",
         &[
             Param::Int(id),
             Param::Timestamp(yanglao_store::now()),
             Param::Text(actor),
             Param::Text(action),
             Param::Text(&detail),
+            Param::Text(&address),
         ],
     )?;
     Ok(())

@@ -7,8 +7,7 @@
 
 use crate::access::{Action, Actor, Role, SYSTEM_USER_ID};
 use crate::{audit, known_counties, Ctx, OpsError, Result};
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::password_hash::PasswordHasher;
 use argon2::Argon2;
 use serde::Serialize;
 use yanglao_store::{Param, Tx};
@@ -111,31 +110,6 @@ pub fn actor_named(tx: &mut Tx<'_>, name: &str) -> Result<Actor> {
         )),
         Some(a) => Ok(a.actor()),
     }
-}
-
-/// The actor of `name` when its password is right (the web's sign-in). A wrong password, an
-/// unknown name and a disabled account are refused alike (E-USER-SIGN-IN), so a refusal does
-/// not tell which names exist.
-pub fn sign_in(tx: &mut Tx<'_>, name: &str, password: &str) -> Result<Actor> {
-    let refused = || OpsError::rule("E-USER-SIGN-IN", "账号或密码不正确，或账号已停用");
-    let hash = tx
-        .query(
-            "SELECT password_hash FROM users WHERE name = $1 AND enabled",
-            &[Param::Text(name)],
-        )?
-        .into_iter()
-        .next()
-        .map(|r| r.opt_str(0))
-        .transpose()?
-        .flatten();
-    let Some(hash) = hash else {
-        return Err(refused());
-    };
-    let parsed = PasswordHash::new(&hash).map_err(|_| refused())?;
-    Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .map_err(|_| refused())?;
-    actor_named(tx, name)
 }
 
 fn check_password(name: &str, password: &str) -> Result<String> {
@@ -307,11 +281,16 @@ pub fn set_enabled(ctx: &mut Ctx, name: &str, enabled: bool) -> Result<Account> 
                     Param::Timestamp(yanglao_store::now()),
                 ],
             )?;
+            let ended = if enabled {
+                0
+            } else {
+                crate::sessions::end_all(tx, a.user_id, crate::sessions::now_s(), "disabled")?
+            };
             audit(
                 tx,
                 &by,
                 if enabled { "users.enable" } else { "users.disable" },
-                &serde_json::json!({"user_id": a.user_id, "name": name}),
+                &serde_json::json!({"user_id": a.user_id, "name": name, "sessions_ended": ended}),
             )?;
         }
         Ok(find(tx, name)?.expect("exists"))
@@ -334,7 +313,7 @@ pub fn set_password(ctx: &mut Ctx, name: &str, password: &str) -> Result<Account
             ));
         }
         tx.exec(
-            "UPDATE users SET password_hash = $2, changed_by = $3, changed_at = $4 WHERE user_id = $1",
+            "UPDATE users SET password_hash = $2, changed_by = $3, changed_at = $4, failed_sign_ins = 0, locked_until_s = NULL WHERE user_id = $1",
             &[
                 Param::Int(a.user_id),
                 Param::Text(&hash),
@@ -342,11 +321,14 @@ pub fn set_password(ctx: &mut Ctx, name: &str, password: &str) -> Result<Account
                 Param::Timestamp(yanglao_store::now()),
             ],
         )?;
+        // A new password ends the sessions the old one opened (and lifts a lock).
+        let ended =
+            crate::sessions::end_all(tx, a.user_id, crate::sessions::now_s(), "password_changed")?;
         audit(
             tx,
             &by,
             "users.password",
-            &serde_json::json!({"user_id": a.user_id, "name": name}),
+            &serde_json::json!({"user_id": a.user_id, "name": name, "sessions_ended": ended}),
         )?;
         Ok(find(tx, name)?.expect("exists"))
     })

@@ -24,6 +24,10 @@ const SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0011_inheritance_arrears.sql"),
     ),
     (12, include_str!("../migrations/sqlite/0012_users.sql")),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_web_sessions.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -50,6 +54,10 @@ const POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0011_inheritance_arrears.sql"),
     ),
     (12, include_str!("../migrations/postgres/0012_users.sql")),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_web_sessions.sql"),
+    ),
 ];
 
 /// Regions seeded at creation: the domain's known regions (the province, the city and the

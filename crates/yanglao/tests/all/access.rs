@@ -551,21 +551,145 @@ fn passwords_are_hashed_and_checked() {
             .text("SELECT password_hash FROM users WHERE name = 'op302'")
             .unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
-        let actor = ctx
-            .db
-            .read_transaction(|tx| yanglao_ops::users::sign_in(tx, "op302", "正确的长密码-2026"))
-            .unwrap();
-        assert_eq!(actor.counties, counties);
+        use yanglao_ops::sessions::{self, Client, Lockout, Timeouts};
+        let client = Client {
+            address: "10.1.2.3".into(),
+            user_agent: Some("测试".into()),
+        };
+        let now = 1_800_000_000;
+        let s = sessions::sign_in(
+            &mut ctx.db,
+            "op302",
+            "正确的长密码-2026",
+            &client,
+            now,
+            Lockout::default(),
+        )
+        .unwrap();
+        assert_eq!(s.session.actor.counties, counties);
+        assert_eq!(s.token.len(), 64);
+        // Only the token's hash is kept.
+        let kept = db.text("SELECT token_hash FROM web_sessions").unwrap();
+        assert_ne!(kept, s.token);
+        let found = sessions::find(&mut ctx.db, &s.token, now + 60, Timeouts::default())
+            .unwrap()
+            .expect("open");
+        assert_eq!(found.actor.name, "op302");
+        assert_eq!(found.csrf_token, s.session.csrf_token);
+        assert!(sessions::find(
+            &mut ctx.db,
+            "0".repeat(64).as_str(),
+            now,
+            Timeouts::default()
+        )
+        .unwrap()
+        .is_none());
+        // Idle too long: ended, and stays ended.
+        let idle = Timeouts::default().idle_s;
+        assert!(sessions::find(
+            &mut ctx.db,
+            &s.token,
+            now + 60 + idle + 1,
+            Timeouts::default()
+        )
+        .unwrap()
+        .is_none());
+        assert!(
+            sessions::find(&mut ctx.db, &s.token, now + 61, Timeouts::default())
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(
+            db.text("SELECT end_reason FROM web_sessions").unwrap(),
+            "idle"
+        );
+        // Wrong password and unknown name are refused alike; five wrong in a row lock the account,
+        // and then even the right password is refused until the lock runs out.
         for (name, pw) in [
             ("op302", "错误的密码-2026"),
             ("nobody", "正确的长密码-2026"),
         ] {
-            let e = ctx
-                .db
-                .read_transaction(|tx| yanglao_ops::users::sign_in(tx, name, pw))
+            let e = sessions::sign_in(&mut ctx.db, name, pw, &client, now, Lockout::default())
                 .unwrap_err();
             assert_eq!(e.code(), "E-USER-SIGN-IN");
+            assert!(!e.to_string().contains(name), "{e}");
         }
+        for _ in 0..4 {
+            let e = sessions::sign_in(
+                &mut ctx.db,
+                "op302",
+                "错误的密码-2026",
+                &client,
+                now,
+                Lockout::default(),
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), "E-USER-SIGN-IN");
+        }
+        let e = sessions::sign_in(
+            &mut ctx.db,
+            "op302",
+            "正确的长密码-2026",
+            &client,
+            now + 10,
+            Lockout::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "E-USER-LOCKED", "{e}");
+        assert!(e.to_string().contains("15 分钟"), "{e}");
+        let later = now + Lockout::default().lock_s + 1;
+        let s2 = sessions::sign_in(
+            &mut ctx.db,
+            "op302",
+            "正确的长密码-2026",
+            &client,
+            later,
+            Lockout::default(),
+        )
+        .unwrap();
+        // A new password ends the sessions the old one opened.
+        yanglao_ops::users::set_password(&mut ctx, "op302", "另一个长密码-2027").unwrap();
+        assert!(
+            sessions::find(&mut ctx.db, &s2.token, later + 1, Timeouts::default())
+                .unwrap()
+                .is_none()
+        );
+        // Disabling ends them too; a disabled account cannot sign in.
+        let s3 = sessions::sign_in(
+            &mut ctx.db,
+            "op302",
+            "另一个长密码-2027",
+            &client,
+            later,
+            Lockout::default(),
+        )
+        .unwrap();
+        yanglao_ops::users::set_enabled(&mut ctx, "op302", false).unwrap();
+        assert!(
+            sessions::find(&mut ctx.db, &s3.token, later + 1, Timeouts::default())
+                .unwrap()
+                .is_none()
+        );
+        let e = sessions::sign_in(
+            &mut ctx.db,
+            "op302",
+            "另一个长密码-2027",
+            &client,
+            later,
+            Lockout::default(),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "E-USER-SIGN-IN");
+        // Each attempt is in the audit log with its address.
+        let n = db.text("SELECT COUNT(*) FROM audit_log WHERE action = 'session.sign_in_refused' AND address = '10.1.2.3'").unwrap();
+        assert_eq!(n, "8", "refusals audited");
+        let n = db.text("SELECT COUNT(*) FROM audit_log WHERE action = 'session.sign_in' AND address = '10.1.2.3' AND user_id IS NOT NULL").unwrap();
+        assert_eq!(n, "3");
+        // Changes from the command line say so.
+        let from = db
+            .text("SELECT address FROM audit_log WHERE action = 'users.disable'")
+            .unwrap();
+        assert_eq!(from, "命令行");
     }
 }
 
