@@ -198,18 +198,19 @@ pub fn outreach(
     out: &Path,
 ) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
-    let by = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, out)?;
-    let total: i64 = by.values().sum();
+    let (mut sink, name) = crate::context::file_sink(out)?;
+    let o = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, &mut sink, &name)?;
+    let total: i64 = o.by_county.values().sum();
     if cli.json {
         output::json(
-            &serde_json::json!({"year": year, "file": out, "total": total, "by_county": by}),
+            &serde_json::json!({"year": year, "file": o.file, "total": total, "by_county": o.by_county}),
         );
     } else {
         println!(
             "{year} 年参加基本养老保险但未缴纳补充养老保险的人员 {total} 人，名单：{}",
-            out.display()
+            o.file
         );
-        for (c, n) in &by {
+        for (c, n) in &o.by_county {
             println!(
                 "  {c} {}：{n} 人",
                 yanglao_domain::county_name(c).unwrap_or("")

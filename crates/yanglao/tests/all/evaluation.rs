@@ -381,6 +381,32 @@ fn enrolment_changes_and_the_outreach_list() {
         assert_eq!(qiao[7], "200 元", "[{l}] {qiao:?}");
         let li = rows.iter().find(|r| r[3] == "李文斌").expect("listed");
         assert_eq!(li[6], "2021", "[{l}] {li:?}");
+        assert_eq!(o["file"], out.to_str().unwrap(), "[{l}]");
+        // The list goes to whatever sink the interface gives: in memory, the workbook the
+        // command line writes into its folder.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let m = yanglao_ops::evaluation::enrolment::outreach(
+            &mut ctx,
+            2023,
+            None,
+            &mut memory,
+            "名单.xlsx",
+        )
+        .unwrap();
+        drop(ctx);
+        assert_eq!((m.file.as_str(), m.by_county["140311"]), ("名单.xlsx", 2));
+        assert_eq!(memory.files.len(), 1, "[{l}]");
+        let (name, bytes) = &memory.files[0];
+        assert_eq!(name, "名单.xlsx");
+        let rows = xlsx_rows(bytes, "待动员人员");
+        let qiao = rows.iter().find(|r| r[3] == "乔秀英").expect("listed");
+        assert_eq!((qiao[6].as_str(), qiao[7].as_str()), ("2022", "200 元"));
+        assert_same_workbook(
+            bytes,
+            &std::fs::read(&out).unwrap(),
+            &format!("[{l}] outreach"),
+        );
         // One county only.
         let o = db.ok_json(&[
             "outreach",
