@@ -55,13 +55,13 @@ pub fn evaluate(cli: &Global, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     if let Some(out) = a.worksheet_template {
         let m = yanglao_ops::evaluation::measure(&mut ctx, a.year)?;
-        yanglao_ops::evaluation::write_worksheet_template(&fw, &m, out)?;
+        let (mut sink, name) = crate::context::file_sink(out)?;
+        let file = yanglao_ops::evaluation::write_worksheet_template(&fw, &m, &mut sink, &name)?;
         if cli.json {
-            output::json(&serde_json::json!({"worksheet_template": out}));
+            output::json(&serde_json::json!({"worksheet_template": file}));
         } else {
             println!(
-                "已写出评价工作底稿模板：{}（填写“类型”“分值”“理由”“证据”后用 --worksheet 读入）",
-                out.display()
+                "已写出评价工作底稿模板：{file}（填写“类型”“分值”“理由”“证据”后用 --worksheet 读入）"
             );
         }
         return Ok(0);

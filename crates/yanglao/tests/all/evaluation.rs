@@ -289,6 +289,37 @@ fn the_evaluation_is_computed_from_the_books() {
             t.to_str().unwrap(),
         ]);
         assert!(std::fs::metadata(&t).unwrap().len() > 1000, "[{l}]");
+        // In memory, the workbook the command line wrote: A11 (a judgement) is listed with its
+        // points, and 满分 is the framework's.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let fw = yanglao_ops::evaluation::framework_from_text(
+            include_str!("../../../../frameworks/yangquan-2023.toml"),
+            "yangquan-2023.toml",
+        )
+        .unwrap();
+        let m = yanglao_ops::evaluation::measure(&mut ctx, 2023).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let file =
+            yanglao_ops::evaluation::write_worksheet_template(&fw, &m, &mut memory, "底稿.xlsx")
+                .unwrap();
+        drop(ctx);
+        assert_eq!(file, "底稿.xlsx");
+        let (name, bytes) = &memory.files[0];
+        assert_eq!(name, "底稿.xlsx");
+        let rows = xlsx_rows(bytes, "评价工作底稿");
+        assert_eq!(rows[0][0], "指标代码", "[{l}]");
+        let a11 = fw.leaves().find(|i| i.code == "A11").unwrap();
+        let row = rows.iter().find(|r| r[0] == "A11").expect("A11 listed");
+        assert_eq!(
+            (row[1].as_str(), row[2].clone()),
+            (a11.name.as_str(), a11.points.to_string()),
+            "[{l}]"
+        );
+        assert_same_workbook(
+            bytes,
+            &std::fs::read(&t).unwrap(),
+            &format!("[{l}] template"),
+        );
     }
 }
 
