@@ -243,7 +243,8 @@ pub fn report(
     let fw = framework(framework_file)?;
     let mut ctx = open(cli)?;
     let sheet = worksheet.map(crate::context::upload).transpose()?;
-    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), out)
+    let mut sink = yanglao_ops::files::FolderSink::new(out);
+    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), &mut sink)
         .map_err(generate_error)?;
     let e = &g.outcome.evaluation;
     if cli.json {
@@ -259,7 +260,7 @@ pub fn report(
             g.findings.len()
         );
         for f in &g.files {
-            println!("  {}", f.display());
+            println!("  {f}");
         }
     }
     Ok(0)
@@ -327,7 +328,7 @@ pub fn bench(
             2023,
             fw,
             None,
-            &dir.join(format!("{backend}-report")),
+            &mut yanglao_ops::files::FolderSink::new(&dir.join(format!("{backend}-report"))),
         )
         .map_err(generate_error)?;
         // The report evaluates again: its time is the whole report less one evaluation.
@@ -407,7 +408,7 @@ pub fn demo(
             grade_zh(e)
         );
         for f in &s.generated.files {
-            println!("  报告：{}", f.display());
+            println!("  报告：{f}");
         }
         println!(
             "  与报告公布数字核对：{} 项一致，{} 项不一致",

@@ -557,6 +557,53 @@ fn the_report_is_generated_from_the_data() {
         }
         let t21 = wb.worksheet_range("表 2-1").unwrap();
         assert_eq!(t21.rows().count(), 2 + 31 + 1, "[{l}]");
+        // The report goes to whatever sink the interface gives: in memory, the files the command
+        // line wrote into its folder.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let fw = yanglao_ops::evaluation::framework_from_text(
+            include_str!("../../../../frameworks/yangquan-2023.toml"),
+            "yangquan-2023.toml",
+        )
+        .unwrap();
+        let sheet = yanglao_ops::imports::table::Upload::read(std::path::Path::new(&w)).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let g = yanglao_report::generate(&mut ctx, 2023, fw, Some(&sheet), &mut memory).unwrap();
+        drop(ctx);
+        let stem = "2023年城乡居民补充养老保险绩效评价报告";
+        let names: Vec<&str> = memory.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                format!("{stem}.docx"),
+                format!("{stem}.html"),
+                format!("{stem}附表.xlsx")
+            ],
+            "[{l}]"
+        );
+        assert_eq!(g.files, names, "[{l}]");
+        for (name, bytes) in &memory.files {
+            let on_disk = out1.join(name);
+            assert!(files.contains(&on_disk), "[{l}] {name} not among {files:?}");
+            let written = std::fs::read(&on_disk).unwrap();
+            if name.ends_with(".xlsx") {
+                assert_same_workbook(bytes, &written, &format!("[{l}] {name}"));
+            } else {
+                assert!(&written == bytes, "[{l}] {name} differs");
+            }
+        }
+        let body =
+            String::from_utf8(zip_parts(&memory.files[0].1)["word/document.xml"].clone()).unwrap();
+        assert!(
+            body.contains(&format!("已评分指标合计 {total} 分")),
+            "[{l}] total {total}"
+        );
+        let t21 = xlsx_rows(&memory.files[2].1, "表 2-1");
+        assert_eq!(t21.len(), 2 + 31 + 1, "[{l}]");
+        assert!(
+            t21.iter().any(|r| r[2] == "C42 补贴足额发放率"),
+            "[{l}] {t21:?}"
+        );
+        assert_eq!(t21.last().unwrap()[0], "合计", "[{l}]");
         // The same data gives the same Word file, byte for byte.
         let out2 = db.dir.path().join("r2");
         let v2 = db.ok_json(&[
