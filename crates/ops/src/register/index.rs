@@ -140,9 +140,7 @@ mod tests {
             .collect();
         assert!(buckets.len() > 2000, "{} buckets", buckets.len());
         let ids: std::collections::HashSet<u64> = (0..4096i64)
-            .map(|i| {
-                foldhash::fast::FixedState::default().hash_one(i) & 4095
-            })
+            .map(|i| foldhash::fast::FixedState::default().hash_one(i) & 4095)
             .collect();
         assert!(ids.len() > 2000, "{} buckets", ids.len());
     }
