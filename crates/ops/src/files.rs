@@ -95,3 +95,35 @@ impl FileSink for MemorySink {
         Ok(name.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_is_made_at_its_first_file_and_a_failed_file_leaves_nothing() {
+        let dir = std::env::temp_dir().join(format!("yanglao-sink-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut sink = FolderSink::new(&dir.join("导出"));
+        assert!(!dir.exists(), "nothing is made before a file");
+        let failed = sink.put("坏.csv", &mut |w| {
+            w.write_all(b"half").map_err(write_error)?;
+            Err(OpsError::rule("E-TEST", "失败"))
+        });
+        assert!(failed.is_err());
+        let at = sink
+            .put("好.csv", &mut |w| {
+                w.write_all(b"a,b\n").map_err(write_error)
+            })
+            .unwrap();
+        assert_eq!(at, dir.join("导出").join("好.csv").display().to_string());
+        let mut names: Vec<String> = std::fs::read_dir(dir.join("导出"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["好.csv"], "no half file, no .part");
+        assert_eq!(std::fs::read(&at).unwrap(), b"a,b\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
