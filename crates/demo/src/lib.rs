@@ -110,7 +110,7 @@ pub fn run(
         2023,
         framework(o.scale)?,
         Some(&yanglao_ops::imports::table::Upload::read(&sheet).map_err(OpsError::from)?),
-        &o.dir.join("报告"),
+        &mut yanglao_ops::files::FolderSink::new(&o.dir.join("报告")),
     )?;
     let statement = match &generated.outcome.measured.statement {
         Some(s) => s.clone(),

@@ -689,7 +689,7 @@ impl Demo<'_> {
                 yanglao_ops::payroll::export::export(
                     self.ctx,
                     p.id,
-                    &mut yanglao_ops::files::FolderSink::new(&out)?,
+                    &mut yanglao_ops::files::FolderSink::new(&out),
                     &|_, _| {},
                 )
             })?;

@@ -3,7 +3,6 @@
 //! the same bytes every time (fixed timestamps in the package).
 
 use std::io::Write;
-use std::path::Path;
 
 use crate::doc::{Block, Doc, Table};
 
@@ -152,10 +151,15 @@ fn core_xml(title: &str) -> String {
     )
 }
 
-/// Writes the document as a .docx file.
-pub fn write(doc: &Doc, path: &Path) -> std::io::Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut z = zip::ZipWriter::new(std::io::BufWriter::new(file));
+/// Writes the document as a .docx file into `out`.
+pub fn write(doc: &Doc, out: &mut dyn Write) -> std::io::Result<()> {
+    out.write_all(&to_bytes(doc)?)
+}
+
+/// The document as the bytes of a .docx file.
+pub fn to_bytes(doc: &Doc) -> std::io::Result<Vec<u8>> {
+    // A zip package is written with seeks: into memory, then out.
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
@@ -172,5 +176,5 @@ pub fn write(doc: &Doc, path: &Path) -> std::io::Result<()> {
         z.start_file(name, opts).map_err(std::io::Error::other)?;
         z.write_all(text.as_bytes())?;
     }
-    z.finish().map_err(std::io::Error::other)?.flush()
+    Ok(z.finish().map_err(std::io::Error::other)?.into_inner())
 }

@@ -1,8 +1,6 @@
 //! HTML output: one self-contained file (no scripts, no fonts or styles fetched from anywhere),
 //! readable on an offline intranet and printable.
 
-use std::path::Path;
-
 use crate::doc::{Block, Doc};
 
 use yanglao_domain::text::escape_html as esc;
@@ -27,8 +25,8 @@ fn numeric(s: &str) -> bool {
     !t.is_empty() && t.parse::<f64>().is_ok()
 }
 
-/// Writes the document as one HTML file.
-pub fn write(doc: &Doc, path: &Path) -> std::io::Result<()> {
+/// Writes the document as one HTML file into `out`.
+pub fn write(doc: &Doc, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let mut h = format!(
         "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>\n{STYLE}\n</style>\n</head>\n<body>\n",
         esc(&doc.title)
@@ -69,5 +67,5 @@ pub fn write(doc: &Doc, path: &Path) -> std::io::Result<()> {
         }
     }
     h.push_str("</body>\n</html>\n");
-    std::fs::write(path, h)
+    out.write_all(h.as_bytes())
 }

@@ -7,23 +7,25 @@ pub mod docx;
 pub mod html;
 pub mod xlsx;
 
-use std::path::{Path, PathBuf};
+use yanglao_ops::files::FileSink;
 
-/// What [`generate`] made: the evaluation and the files.
+/// What [`generate`] made: the evaluation and the files (where the sink put them).
 pub struct Generated {
     pub outcome: yanglao_ops::evaluation::Outcome,
     pub findings: Vec<yanglao_ops::evaluation::Finding>,
-    pub files: Vec<PathBuf>,
+    pub files: Vec<String>,
 }
 
-/// Evaluates `year` and writes its report into `out` (`<year>年城乡居民补充养老保险绩效评价报告`
-/// .docx, .html and 附表.xlsx): every input the report needs is read from the books here.
+/// Evaluates `year` and hands its report to `sink` (`<year>年城乡居民补充养老保险绩效评价报告`
+/// .docx, .html and 附表.xlsx): every input the report needs is read from the books here. The
+/// sink sees nothing unless the checks pass and all three files are made ([`render`]); a sink
+/// that fails part way keeps the files it took before.
 pub fn generate(
     ctx: &mut yanglao_ops::Ctx,
     year: i32,
     framework: yanglao_eval::Framework,
     worksheet: Option<&yanglao_ops::imports::table::Upload>,
-    out: &Path,
+    sink: &mut dyn FileSink,
 ) -> Result<Generated, GenerateError> {
     let place = yanglao_ops::evaluation::city_name(ctx)?;
     let outcome = yanglao_ops::evaluation::evaluate(ctx, year, framework, worksheet)?;
@@ -52,11 +54,20 @@ pub fn generate(
         surveys: &surveys,
         worksheet_entries: outcome.worksheet_entries,
     });
-    let files = write_all(
-        &doc,
-        out,
-        &format!("{year}年城乡居民补充养老保险绩效评价报告"),
-    )?;
+    let rendered = render(&doc, &format!("{year}年城乡居民补充养老保险绩效评价报告"))?;
+    let mut files = Vec::with_capacity(rendered.len());
+    for (name, bytes) in &rendered {
+        let put = sink.put(name, &mut |w| {
+            w.write_all(bytes).map_err(yanglao_ops::files::write_error)
+        });
+        // The sink's failure is the report's: a report file could not be written.
+        files.push(put.map_err(|e| {
+            ReportError::Io(match e {
+                yanglao_ops::OpsError::Rule { message, .. } => message,
+                other => other.to_string(),
+            })
+        })?);
+    }
     Ok(Generated {
         outcome,
         findings,
@@ -104,51 +115,27 @@ impl std::fmt::Display for ReportError {
     }
 }
 
-/// Checks the document, then writes `<stem>.docx`, `<stem>.html` and `<stem>附表.xlsx` into
-/// `dir`. Nothing is written when a check fails; the files appear together or not at all (each
-/// is written beside its final name and renamed).
-pub fn write_all(doc: &doc::Doc, dir: &Path, stem: &str) -> Result<Vec<PathBuf>, ReportError> {
+/// Checks the document, then renders it as `<stem>.docx`, `<stem>.html` and `<stem>附表.xlsx`
+/// (name and bytes). Nothing is made when a check fails; all three are made before any is handed
+/// on, so a writer's failure leaves no file behind either.
+pub fn render(doc: &doc::Doc, stem: &str) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
     let problems = doc.inconsistencies();
     if !problems.is_empty() {
         return Err(ReportError::Inconsistent(problems));
     }
-    let io = |p: &Path, e: String| ReportError::Io(format!("无法写入 {}：{e}", p.display()));
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, yanglao_domain::io_error_zh(&e)))?;
-    let finals = [
-        dir.join(format!("{stem}.docx")),
-        dir.join(format!("{stem}.html")),
-        dir.join(format!("{stem}附表.xlsx")),
+    let names = [
+        format!("{stem}.docx"),
+        format!("{stem}.html"),
+        format!("{stem}附表.xlsx"),
     ];
-    let temps: Vec<PathBuf> = finals
-        .iter()
-        .map(|p| {
-            p.with_extension(format!(
-                "{}.part",
-                p.extension().and_then(|e| e.to_str()).unwrap_or("")
-            ))
-        })
-        .collect();
-    let result = (|| {
-        docx::write(doc, &temps[0]).map_err(|e| io(&finals[0], yanglao_domain::io_error_zh(&e)))?;
-        html::write(doc, &temps[1]).map_err(|e| io(&finals[1], yanglao_domain::io_error_zh(&e)))?;
-        xlsx::write(doc, &temps[2]).map_err(|e| {
-            io(
-                &finals[2],
-                yanglao_ops::imports::problems::xlsx_error_zh(&e),
-            )
-        })?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        for t in &temps {
-            let _ = std::fs::remove_file(t);
-        }
-        return Err(e);
-    }
-    for (t, f) in temps.iter().zip(&finals) {
-        std::fs::rename(t, f).map_err(|e| io(f, yanglao_domain::io_error_zh(&e)))?;
-    }
-    Ok(finals.to_vec())
+    let io = |name: &str, e: String| ReportError::Io(format!("无法写入 {name}：{e}"));
+    let docx = docx::to_bytes(doc).map_err(|e| io(&names[0], yanglao_domain::io_error_zh(&e)))?;
+    let mut html = Vec::new();
+    html::write(doc, &mut html).map_err(|e| io(&names[1], yanglao_domain::io_error_zh(&e)))?;
+    let xlsx = xlsx::to_bytes(doc)
+        .map_err(|e| io(&names[2], yanglao_ops::imports::problems::xlsx_error_zh(&e)))?;
+    let [n0, n1, n2] = names;
+    Ok(vec![(n0, docx), (n1, html), (n2, xlsx)])
 }
 
 #[cfg(test)]
@@ -156,9 +143,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nothing_is_written_when_the_figures_disagree() {
-        let dir = std::env::temp_dir().join(format!("yanglao-report-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+    fn nothing_is_made_when_the_figures_disagree() {
         let mut d = doc::Doc::new("测试");
         let text = format!("总分 {} 分", d.fig("total", "85.76"));
         d.para(text);
@@ -170,22 +155,21 @@ mod tests {
             rows: vec![vec![cell]],
             widths: vec![1],
         });
-        match write_all(&d, &dir, "r") {
+        match render(&d, "r") {
             Err(ReportError::Inconsistent(p)) => {
                 assert!(p[0].contains("85.76") && p[0].contains("85.67"), "{p:?}")
             }
-            other => panic!("{other:?}"),
+            other => panic!("{:?}", other.map(|f| f.len())),
         }
-        assert!(!dir.exists() || std::fs::read_dir(&dir).unwrap().next().is_none());
         // Agreeing figures: three files, the docx a valid package.
         let mut d = doc::Doc::new("测试");
         let text = format!("总分 {} 分", d.fig("total", "85.76"));
         d.para(text);
-        let files = write_all(&d, &dir, "r").unwrap();
-        assert_eq!(files.len(), 3);
-        assert!(files.iter().all(|f| f.exists()));
-        let mut z = zip::ZipArchive::new(std::fs::File::open(&files[0]).unwrap()).unwrap();
+        let files = render(&d, "r").unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["r.docx", "r.html", "r附表.xlsx"]);
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&files[0].1)).unwrap();
         assert!(z.by_name("word/document.xml").is_ok());
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(String::from_utf8_lossy(&files[1].1).contains("85.76"));
     }
 }

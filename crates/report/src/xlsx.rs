@@ -1,7 +1,5 @@
 //! The annex: every table of the report as a sheet of its own, numbers as numbers.
 
-use std::path::Path;
-
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use crate::doc::Doc;
@@ -51,7 +49,13 @@ fn sheet_name(id: &str, used: &mut Vec<String>) -> String {
     name
 }
 
-pub fn write(doc: &Doc, path: &Path) -> Result<(), XlsxError> {
+/// Writes the annex as an xlsx workbook into `out`.
+pub fn write(doc: &Doc, out: &mut dyn std::io::Write) -> Result<(), XlsxError> {
+    out.write_all(&to_bytes(doc)?).map_err(XlsxError::IoError)
+}
+
+/// The annex as the bytes of an xlsx workbook.
+pub fn to_bytes(doc: &Doc) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     let title = Format::new().set_bold().set_font_size(12);
     let head = Format::new()
@@ -99,7 +103,7 @@ pub fn write(doc: &Doc, path: &Path) -> Result<(), XlsxError> {
     if used.is_empty() {
         wb.add_worksheet().write_string(0, 0, "本报告没有表格")?;
     }
-    wb.save(path)
+    wb.save_to_buffer()
 }
 
 #[cfg(test)]

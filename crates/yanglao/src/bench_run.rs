@@ -148,7 +148,7 @@ pub fn run_payroll_bench(
         yanglao_ops::payroll::export::export(
             &mut ctx,
             p.id,
-            &mut yanglao_ops::files::FolderSink::new(out_dir)?,
+            &mut yanglao_ops::files::FolderSink::new(out_dir),
             &|i, total| progress("导出", i, total),
         )?;
     }

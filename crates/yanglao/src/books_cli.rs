@@ -43,7 +43,8 @@ pub fn fund(cli: &Global, cmd: &FundCmd) -> Result<i32, CliError> {
             let mut ctx = open(cli)?;
             let st = yanglao_ops::books::fund::statement(&mut ctx, *year, county.as_deref())?;
             if let Some(path) = out {
-                yanglao_ops::books::fund::write_xlsx(&st, path)?;
+                let (mut sink, name) = crate::context::file_sink(path)?;
+                yanglao_ops::books::fund::write_xlsx(&st, &mut sink, &name)?;
             }
             if cli.json {
                 output::json(&st);

@@ -120,6 +120,19 @@ pub(crate) fn upload(
     Ok(yanglao_ops::imports::table::Upload::read(path).map_err(OpsError::from)?)
 }
 
+/// Where a file named on the command line goes: a [`yanglao_ops::files::FolderSink`] on its
+/// folder, and its name there.
+pub(crate) fn file_sink(
+    path: &std::path::Path,
+) -> Result<(yanglao_ops::files::FolderSink, String), CliError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| err("E-IO", format!("输出文件路径无效：{}", path.display())))?;
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    Ok((yanglao_ops::files::FolderSink::new(dir), name.to_string()))
+}
+
 pub(crate) fn open(cli: &Global) -> Result<Ctx, CliError> {
     let mut db = Db::open(&cli.db)?;
     let applied = db.migrate()?;

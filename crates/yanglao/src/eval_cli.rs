@@ -55,13 +55,13 @@ pub fn evaluate(cli: &Global, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     if let Some(out) = a.worksheet_template {
         let m = yanglao_ops::evaluation::measure(&mut ctx, a.year)?;
-        yanglao_ops::evaluation::write_worksheet_template(&fw, &m, out)?;
+        let (mut sink, name) = crate::context::file_sink(out)?;
+        let file = yanglao_ops::evaluation::write_worksheet_template(&fw, &m, &mut sink, &name)?;
         if cli.json {
-            output::json(&serde_json::json!({"worksheet_template": out}));
+            output::json(&serde_json::json!({"worksheet_template": file}));
         } else {
             println!(
-                "已写出评价工作底稿模板：{}（填写“类型”“分值”“理由”“证据”后用 --worksheet 读入）",
-                out.display()
+                "已写出评价工作底稿模板：{file}（填写“类型”“分值”“理由”“证据”后用 --worksheet 读入）"
             );
         }
         return Ok(0);
@@ -198,18 +198,19 @@ pub fn outreach(
     out: &Path,
 ) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
-    let by = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, out)?;
-    let total: i64 = by.values().sum();
+    let (mut sink, name) = crate::context::file_sink(out)?;
+    let o = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, &mut sink, &name)?;
+    let total: i64 = o.by_county.values().sum();
     if cli.json {
         output::json(
-            &serde_json::json!({"year": year, "file": out, "total": total, "by_county": by}),
+            &serde_json::json!({"year": year, "file": o.file, "total": total, "by_county": o.by_county}),
         );
     } else {
         println!(
             "{year} 年参加基本养老保险但未缴纳补充养老保险的人员 {total} 人，名单：{}",
-            out.display()
+            o.file
         );
-        for (c, n) in &by {
+        for (c, n) in &o.by_county {
             println!(
                 "  {c} {}：{n} 人",
                 yanglao_domain::county_name(c).unwrap_or("")
@@ -242,7 +243,8 @@ pub fn report(
     let fw = framework(framework_file)?;
     let mut ctx = open(cli)?;
     let sheet = worksheet.map(crate::context::upload).transpose()?;
-    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), out)
+    let mut sink = yanglao_ops::files::FolderSink::new(out);
+    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), &mut sink)
         .map_err(generate_error)?;
     let e = &g.outcome.evaluation;
     if cli.json {
@@ -258,7 +260,7 @@ pub fn report(
             g.findings.len()
         );
         for f in &g.files {
-            println!("  {}", f.display());
+            println!("  {f}");
         }
     }
     Ok(0)
@@ -326,7 +328,7 @@ pub fn bench(
             2023,
             fw,
             None,
-            &dir.join(format!("{backend}-report")),
+            &mut yanglao_ops::files::FolderSink::new(&dir.join(format!("{backend}-report"))),
         )
         .map_err(generate_error)?;
         // The report evaluates again: its time is the whole report less one evaluation.
@@ -406,7 +408,7 @@ pub fn demo(
             grade_zh(e)
         );
         for f in &s.generated.files {
-            println!("  报告：{}", f.display());
+            println!("  报告：{f}");
         }
         println!(
             "  与报告公布数字核对：{} 项一致，{} 项不一致",

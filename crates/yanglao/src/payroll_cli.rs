@@ -130,7 +130,7 @@ pub fn run(cli: &Global, cmd: &PayrollCmd) -> Result<i32, CliError> {
             let o = yanglao_ops::payroll::export::export(
                 &mut ctx,
                 *id,
-                &mut yanglao_ops::files::FolderSink::new(out)?,
+                &mut yanglao_ops::files::FolderSink::new(out),
                 &|i, n| bar.update(None, i, n),
             )?;
             bar.finish_and_clear();

@@ -192,7 +192,7 @@ fn first_payroll(
         let e = yanglao_ops::payroll::export::export(
             ctx,
             p.id,
-            &mut yanglao_ops::files::FolderSink::new(&out.join("发放"))?,
+            &mut yanglao_ops::files::FolderSink::new(&out.join("发放")),
             &|_, _| {},
         )?;
         say(format!(

@@ -207,8 +207,21 @@ pub fn statement_in(tx: &mut Tx<'_>, year: i32, county: Option<&str>) -> Result<
     }
 }
 
-/// The statement as an xlsx workbook (amounts in 万元 with two decimals and in yuan).
-pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
+/// Writes the statement as the xlsx workbook `name` of `sink` (amounts in 万元 with two decimals
+/// and in yuan); returns where the sink put it.
+pub fn write_xlsx(
+    s: &Statement,
+    sink: &mut dyn crate::files::FileSink,
+    name: &str,
+) -> Result<String> {
+    let bytes = xlsx(s)?;
+    sink.put(name, &mut |w| {
+        w.write_all(&bytes).map_err(crate::files::write_error)
+    })
+}
+
+/// The statement as the bytes of an xlsx workbook.
+fn xlsx(s: &Statement) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let xerr = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
@@ -290,5 +303,5 @@ pub fn write_xlsx(s: &Statement, path: &std::path::Path) -> Result<()> {
         ws.write_number_with_format(r, 2, *fen as f64 / 100.0, &money)
             .map_err(xerr)?;
     }
-    wb.save(path).map_err(xerr)
+    wb.save_to_buffer().map_err(xerr)
 }

@@ -3,7 +3,6 @@
 //! the outreach list of basic-scheme members who do not contribute (the report's recommendation 3).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -203,17 +202,23 @@ pub struct Prospect {
     pub last_tier_fen: Option<i64>,
 }
 
-/// Writes the outreach list of `year` (optionally one county) to an xlsx file; returns how many
-/// people it lists, by county.
+/// What [`outreach`] wrote: where the sink put the list, and how many people it lists, by county.
+#[derive(Debug, Clone, Serialize)]
+pub struct OutreachOutcome {
+    pub file: String,
+    pub by_county: BTreeMap<String, i64>,
+}
+
+/// Writes the outreach list of `year` (optionally one county) as the xlsx file `name` of `sink`.
 pub fn outreach(
     ctx: &mut Ctx,
     year: i32,
     county: Option<&str>,
-    path: &Path,
-) -> Result<BTreeMap<String, i64>> {
+    sink: &mut dyn crate::files::FileSink,
+    name: &str,
+) -> Result<OutreachOutcome> {
     let county = ctx.actor.county_for_read(county)?.map(str::to_string);
     let county = county.as_deref();
-    use rust_xlsxwriter::{Format, Workbook};
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
     let policy = ctx.policy.clone();
@@ -277,12 +282,25 @@ pub fn outreach(
         )?;
         Ok(out)
     })?;
+    let bytes = outreach_xlsx(&list, name)?;
+    let file = sink.put(name, &mut |w| {
+        w.write_all(&bytes).map_err(crate::files::write_error)
+    })?;
+    let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
+    for p in &list {
+        *by_county.entry(p.county.clone()).or_default() += 1;
+    }
+    Ok(OutreachOutcome { file, by_county })
+}
+
+/// The outreach list as the bytes of an xlsx workbook (`name` is for messages).
+fn outreach_xlsx(list: &[Prospect], name: &str) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
     let x = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-EXPORT-WRITE",
             format!(
-                "无法写入 {}：{}",
-                path.display(),
+                "无法写入 {name}：{}",
                 crate::imports::problems::xlsx_error_zh(&e)
             ),
         )
@@ -341,10 +359,5 @@ pub fn outreach(
             };
         }
     }
-    wb.save(path).map_err(x)?;
-    let mut by: BTreeMap<String, i64> = BTreeMap::new();
-    for p in &list {
-        *by.entry(p.county.clone()).or_default() += 1;
-    }
-    Ok(by)
+    wb.save_to_buffer().map_err(x)
 }

@@ -73,20 +73,32 @@ pub fn read_worksheet(
     Ok((table.sha256.clone(), entries, problems))
 }
 
-/// Writes a worksheet template: every leaf the evaluator may score or deduct from, with what
-/// the data measured beside it.
+/// Writes a worksheet template as the xlsx file `name` of `sink`: every leaf the evaluator may
+/// score or deduct from, with what the data measured beside it. Returns where the sink put it.
 pub fn write_worksheet_template(
     fw: &yanglao_eval::Framework,
     m: &Measured,
-    path: &std::path::Path,
-) -> Result<()> {
+    sink: &mut dyn crate::files::FileSink,
+    name: &str,
+) -> Result<String> {
+    let bytes = worksheet_template_xlsx(fw, m, name)?;
+    sink.put(name, &mut |w| {
+        w.write_all(&bytes).map_err(crate::files::write_error)
+    })
+}
+
+/// The worksheet template as the bytes of an xlsx workbook (`name` is for messages).
+fn worksheet_template_xlsx(
+    fw: &yanglao_eval::Framework,
+    m: &Measured,
+    name: &str,
+) -> Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, Workbook};
     let x = |e: rust_xlsxwriter::XlsxError| {
         OpsError::rule(
             "E-EXPORT-WRITE",
             format!(
-                "无法写入 {}：{}",
-                path.display(),
+                "无法写入 {name}：{}",
                 crate::imports::problems::xlsx_error_zh(&e)
             ),
         )
@@ -134,7 +146,7 @@ pub fn write_worksheet_template(
         ws.set_column_width(c, w).map_err(x)?;
     }
     ws.set_freeze_panes(1, 0).map_err(x)?;
-    wb.save(path).map_err(x)
+    wb.save_to_buffer().map_err(x)
 }
 
 /// The evaluation of a year: the framework, what was measured, and the scores.

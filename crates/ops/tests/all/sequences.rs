@@ -1137,7 +1137,7 @@ impl Seq {
         match export::export(
             &mut self.ctx,
             id,
-            &mut yanglao_ops::files::FolderSink::new(&out).unwrap(),
+            &mut yanglao_ops::files::FolderSink::new(&out),
             &|_, _| {},
         ) {
             Ok(o) => {

@@ -289,6 +289,37 @@ fn the_evaluation_is_computed_from_the_books() {
             t.to_str().unwrap(),
         ]);
         assert!(std::fs::metadata(&t).unwrap().len() > 1000, "[{l}]");
+        // In memory, the workbook the command line wrote: A11 (a judgement) is listed with its
+        // points, and 满分 is the framework's.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let fw = yanglao_ops::evaluation::framework_from_text(
+            include_str!("../../../../frameworks/yangquan-2023.toml"),
+            "yangquan-2023.toml",
+        )
+        .unwrap();
+        let m = yanglao_ops::evaluation::measure(&mut ctx, 2023).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let file =
+            yanglao_ops::evaluation::write_worksheet_template(&fw, &m, &mut memory, "底稿.xlsx")
+                .unwrap();
+        drop(ctx);
+        assert_eq!(file, "底稿.xlsx");
+        let (name, bytes) = &memory.files[0];
+        assert_eq!(name, "底稿.xlsx");
+        let rows = xlsx_rows(bytes, "评价工作底稿");
+        assert_eq!(rows[0][0], "指标代码", "[{l}]");
+        let a11 = fw.leaves().find(|i| i.code == "A11").unwrap();
+        let row = rows.iter().find(|r| r[0] == "A11").expect("A11 listed");
+        assert_eq!(
+            (row[1].as_str(), row[2].clone()),
+            (a11.name.as_str(), a11.points.to_string()),
+            "[{l}]"
+        );
+        assert_same_workbook(
+            bytes,
+            &std::fs::read(&t).unwrap(),
+            &format!("[{l}] template"),
+        );
     }
 }
 
@@ -381,6 +412,32 @@ fn enrolment_changes_and_the_outreach_list() {
         assert_eq!(qiao[7], "200 元", "[{l}] {qiao:?}");
         let li = rows.iter().find(|r| r[3] == "李文斌").expect("listed");
         assert_eq!(li[6], "2021", "[{l}] {li:?}");
+        assert_eq!(o["file"], out.to_str().unwrap(), "[{l}]");
+        // The list goes to whatever sink the interface gives: in memory, the workbook the
+        // command line writes into its folder.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let m = yanglao_ops::evaluation::enrolment::outreach(
+            &mut ctx,
+            2023,
+            None,
+            &mut memory,
+            "名单.xlsx",
+        )
+        .unwrap();
+        drop(ctx);
+        assert_eq!((m.file.as_str(), m.by_county["140311"]), ("名单.xlsx", 2));
+        assert_eq!(memory.files.len(), 1, "[{l}]");
+        let (name, bytes) = &memory.files[0];
+        assert_eq!(name, "名单.xlsx");
+        let rows = xlsx_rows(bytes, "待动员人员");
+        let qiao = rows.iter().find(|r| r[3] == "乔秀英").expect("listed");
+        assert_eq!((qiao[6].as_str(), qiao[7].as_str()), ("2022", "200 元"));
+        assert_same_workbook(
+            bytes,
+            &std::fs::read(&out).unwrap(),
+            &format!("[{l}] outreach"),
+        );
         // One county only.
         let o = db.ok_json(&[
             "outreach",
@@ -500,6 +557,53 @@ fn the_report_is_generated_from_the_data() {
         }
         let t21 = wb.worksheet_range("表 2-1").unwrap();
         assert_eq!(t21.rows().count(), 2 + 31 + 1, "[{l}]");
+        // The report goes to whatever sink the interface gives: in memory, the files the command
+        // line wrote into its folder.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let fw = yanglao_ops::evaluation::framework_from_text(
+            include_str!("../../../../frameworks/yangquan-2023.toml"),
+            "yangquan-2023.toml",
+        )
+        .unwrap();
+        let sheet = yanglao_ops::imports::table::Upload::read(std::path::Path::new(&w)).unwrap();
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let g = yanglao_report::generate(&mut ctx, 2023, fw, Some(&sheet), &mut memory).unwrap();
+        drop(ctx);
+        let stem = "2023年城乡居民补充养老保险绩效评价报告";
+        let names: Vec<&str> = memory.files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                format!("{stem}.docx"),
+                format!("{stem}.html"),
+                format!("{stem}附表.xlsx")
+            ],
+            "[{l}]"
+        );
+        assert_eq!(g.files, names, "[{l}]");
+        for (name, bytes) in &memory.files {
+            let on_disk = out1.join(name);
+            assert!(files.contains(&on_disk), "[{l}] {name} not among {files:?}");
+            let written = std::fs::read(&on_disk).unwrap();
+            if name.ends_with(".xlsx") {
+                assert_same_workbook(bytes, &written, &format!("[{l}] {name}"));
+            } else {
+                assert!(&written == bytes, "[{l}] {name} differs");
+            }
+        }
+        let body =
+            String::from_utf8(zip_parts(&memory.files[0].1)["word/document.xml"].clone()).unwrap();
+        assert!(
+            body.contains(&format!("已评分指标合计 {total} 分")),
+            "[{l}] total {total}"
+        );
+        let t21 = xlsx_rows(&memory.files[2].1, "表 2-1");
+        assert_eq!(t21.len(), 2 + 31 + 1, "[{l}]");
+        assert!(
+            t21.iter().any(|r| r[2] == "C42 补贴足额发放率"),
+            "[{l}] {t21:?}"
+        );
+        assert_eq!(t21.last().unwrap()[0], "合计", "[{l}]");
         // The same data gives the same Word file, byte for byte.
         let out2 = db.dir.path().join("r2");
         let v2 = db.ok_json(&[

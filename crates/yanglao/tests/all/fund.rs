@@ -224,11 +224,49 @@ fn interest_shortfalls_are_found_and_bank_interest_is_income() {
             assert!(s.get(key).is_some());
         }
         // Credited bank interest is the fund's income.
-        let st = db.ok_json(&["fund", "statement", "--year", "2023"]);
+        let out = db.dir.path().join("基金收支.xlsx");
+        let st = db.ok_json(&[
+            "fund",
+            "statement",
+            "--year",
+            "2023",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert_eq!(st["income"]["interest_fen"], 500_000 + 3_375_000);
         assert_eq!(
             st["closing_fen"],
             st["brought_forward_fen"].as_i64().unwrap() + st["surplus_fen"].as_i64().unwrap()
+        );
+        // The workbook goes to whatever sink the interface gives: in memory, the one the command
+        // line wrote, its amounts the statement's.
+        let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
+        let statement = yanglao_ops::books::fund::statement(&mut ctx, 2023, None).unwrap();
+        drop(ctx);
+        let mut memory = yanglao_ops::files::MemorySink::default();
+        let file =
+            yanglao_ops::books::fund::write_xlsx(&statement, &mut memory, "基金收支.xlsx").unwrap();
+        assert_eq!(file, "基金收支.xlsx");
+        let (name, bytes) = &memory.files[0];
+        assert_eq!(name, "基金收支.xlsx");
+        let rows = xlsx_rows(bytes, "基金收支");
+        let yuan = |label: &str| {
+            rows.iter()
+                .find(|r| r[0] == label)
+                .unwrap_or_else(|| panic!("{label} in {rows:?}"))[2]
+                .clone()
+        };
+        assert_eq!(yuan("  利息收入"), "38750", "[{}]", db.label);
+        assert_eq!(
+            yuan("年末滚存结余"),
+            (st["closing_fen"].as_i64().unwrap() as f64 / 100.0).to_string(),
+            "[{}]",
+            db.label
+        );
+        assert_same_workbook(
+            bytes,
+            &std::fs::read(&out).unwrap(),
+            &format!("[{}] fund statement", db.label),
         );
         assert_eq!(db.ok_json(&["ledger", "verify"])["ok"], true);
     }

@@ -380,3 +380,39 @@ pub fn row_codes(db: &TestDb, args: &[&str]) -> std::collections::BTreeSet<Strin
         .map(|e| e["code"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// The parts of a zip package (an xlsx, a docx), unpacked, by name.
+pub fn zip_parts(bytes: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip package");
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut b = Vec::new();
+            f.read_to_end(&mut b).unwrap();
+            (f.name().unwrap().to_string(), b)
+        })
+        .collect()
+}
+
+/// Asserts two xlsx workbooks are the same but for their creation time, which the writer stamps
+/// into `docProps/core.xml` when no other is set (to the second: two writes a moment apart may
+/// differ there and nowhere else).
+pub fn assert_same_workbook(a: &[u8], b: &[u8], what: &str) {
+    let (mut a, mut b) = (zip_parts(a), zip_parts(b));
+    assert!(a.contains_key("xl/workbook.xml"), "{what}: not a workbook");
+    a.remove("docProps/core.xml");
+    b.remove("docProps/core.xml");
+    assert!(a == b, "{what}: the workbooks differ");
+}
+
+/// The rows of a sheet of an xlsx workbook given as bytes, every cell as text.
+pub fn xlsx_rows(bytes: &[u8], sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).expect("an xlsx");
+    wb.worksheet_range(sheet)
+        .unwrap_or_else(|e| panic!("sheet {sheet}: {e}"))
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
