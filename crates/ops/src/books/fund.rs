@@ -126,50 +126,7 @@ pub fn statement_in(tx: &mut Tx<'_>, year: i32, county: Option<&str>) -> Result<
                 *year_lines.entry((kind, account)).or_default() += amount;
             }
         }
-        let mut income = Income::default();
-        let mut exp = Expenditure::default();
-        for ((kind, account), amount) in &year_lines {
-            let parts: Vec<&str> = account.split('.').collect();
-            match (kind.as_str(), parts.as_slice()) {
-                ("contribution" | "gov_paid", ["ind", "personal"]) => {
-                    income.personal_contributions_fen -= amount
-                }
-                ("contribution" | "gov_paid", ["ind", "entry_subsidy", level]) => {
-                    income.entry_subsidy.add(level, -amount)
-                }
-                ("contribution" | "gov_paid", ["ind", "gov_paid", _]) => {
-                    income.government_paid_fen -= amount
-                }
-                ("benefit_payment" | "overpayment", ["receivable", "subsidy", "exit", level]) => {
-                    income.exit_subsidy.add(level, *amount);
-                    exp.exit_subsidy_fen += if kind == "benefit_payment" {
-                        *amount
-                    } else {
-                        0
-                    };
-                }
-                ("benefit_payment", ["ind", ..] | ["pool", "longevity"]) => {
-                    exp.account_pension_fen += amount
-                }
-                ("overpayment", ["receivable", "overpayment"]) => {
-                    exp.overpayments_reclassified_fen += amount
-                }
-                ("recovery", ["ind", ..]) => exp.overpayments_offset_fen += amount,
-                ("recovery", ["pool", "writeoff"]) => exp.overpayments_written_off_fen += amount,
-                ("inheritance", ["bank"]) => exp.paid_to_heirs_fen -= amount,
-                ("bank_interest", ["pool", "interest"]) => income.interest_fen -= amount,
-                // Any other movement of the claims (a kind this statement does not know yet).
-                (
-                    "contribution" | "gov_paid" | "benefit_payment" | "overpayment" | "recovery"
-                    | "inheritance" | "bank_interest" | "interest_credit" | "subsidy_arrival",
-                    _,
-                ) => {}
-                (_, _) if ledger::side_of(account) == Some(Side::Claim) => {
-                    income.other_fen -= amount
-                }
-                _ => {}
-            }
-        }
+        let (income, exp) = classify(&year_lines);
         let income_fen = income.personal_contributions_fen
             + income.entry_subsidy.total_fen()
             + income.government_paid_fen
@@ -205,6 +162,53 @@ pub fn statement_in(tx: &mut Tx<'_>, year: i32, county: Option<&str>) -> Result<
             years_at_trend: (surplus_fen < 0).then(|| closing as f64 / -(surplus_fen as f64)),
         })
     }
+}
+
+/// The year's movements of the claims, by kind of entry and account, as the statement's lines.
+fn classify(year_lines: &BTreeMap<(String, String), i64>) -> (Income, Expenditure) {
+    let mut income = Income::default();
+    let mut exp = Expenditure::default();
+    for ((kind, account), amount) in year_lines {
+        let parts: Vec<&str> = account.split('.').collect();
+        match (kind.as_str(), parts.as_slice()) {
+            ("contribution" | "gov_paid", ["ind", "personal"]) => {
+                income.personal_contributions_fen -= amount
+            }
+            ("contribution" | "gov_paid", ["ind", "entry_subsidy", level]) => {
+                income.entry_subsidy.add(level, -amount)
+            }
+            ("contribution" | "gov_paid", ["ind", "gov_paid", _]) => {
+                income.government_paid_fen -= amount
+            }
+            ("benefit_payment" | "overpayment", ["receivable", "subsidy", "exit", level]) => {
+                income.exit_subsidy.add(level, *amount);
+                exp.exit_subsidy_fen += if kind == "benefit_payment" {
+                    *amount
+                } else {
+                    0
+                };
+            }
+            ("benefit_payment", ["ind", ..] | ["pool", "longevity"]) => {
+                exp.account_pension_fen += amount
+            }
+            ("overpayment", ["receivable", "overpayment"]) => {
+                exp.overpayments_reclassified_fen += amount
+            }
+            ("recovery", ["ind", ..]) => exp.overpayments_offset_fen += amount,
+            ("recovery", ["pool", "writeoff"]) => exp.overpayments_written_off_fen += amount,
+            ("inheritance", ["bank"]) => exp.paid_to_heirs_fen -= amount,
+            ("bank_interest", ["pool", "interest"]) => income.interest_fen -= amount,
+            // Any other movement of the claims (a kind this statement does not know yet).
+            (
+                "contribution" | "gov_paid" | "benefit_payment" | "overpayment" | "recovery"
+                | "inheritance" | "bank_interest" | "interest_credit" | "subsidy_arrival",
+                _,
+            ) => {}
+            (_, _) if ledger::side_of(account) == Some(Side::Claim) => income.other_fen -= amount,
+            _ => {}
+        }
+    }
+    (income, exp)
 }
 
 /// Writes the statement as the xlsx workbook `name` of `sink` (amounts in 万元 with two decimals
