@@ -108,7 +108,7 @@ mod tests {
         assert!(!dir.exists(), "nothing is made before a file");
         let failed = sink.put("坏.csv", &mut |w| {
             w.write_all(b"half").map_err(write_error)?;
-            Err(OpsError::rule("E-TEST", "失败"))
+            Err(OpsError::rule("E-IO", "写入中途失败"))
         });
         assert!(failed.is_err());
         let at = sink

@@ -155,6 +155,8 @@ pub enum Command {
         #[arg(long)]
         verify: bool,
     },
+    /// 启动 Web 服务：各县区经办、审核、市级管理员、财政局和评价机构在浏览器中登录办理
+    Serve(crate::serve_cli::ServeArgs),
     /// 小型示例：导入系统自带的参保人、困难群体和 2021–2023 年缴费，完成政府代缴、记账利息并核对账簿
     Quickstart {
         /// 示例文件写入的目录
@@ -217,6 +219,7 @@ pub fn run(cli: Cli) -> Res {
             },
         ),
         Command::Bench(cmd) => crate::bench_cli::bench(g, cmd),
+        Command::Serve(a) => crate::serve_cli::serve(g, a),
         Command::Quickstart { out } => crate::quickstart::run(g, out),
     }
 }

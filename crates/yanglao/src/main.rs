@@ -28,6 +28,7 @@ mod policy_cli;
 mod progress;
 mod quickstart;
 mod register_cli;
+mod serve_cli;
 mod sim_cli;
 mod users_cli;
 mod values;

@@ -190,7 +190,7 @@ pub struct CountyStatus {
 pub fn status(ctx: &mut Ctx, month: Month, today: NaiveDate) -> Result<Vec<CountyStatus>> {
     ctx.actor.require(Action::Read)?;
     let actor = ctx.actor.clone();
-    ctx.db.transaction(|tx| -> Result<Vec<CountyStatus>> {
+    ctx.db.read_transaction(|tx| -> Result<Vec<CountyStatus>> {
         let counties = crate::known_counties(tx)?;
         let mut out = Vec::new();
         for c in actor.counties_of(counties.keys()) {

@@ -1,0 +1,110 @@
+//! Errors as the user reads them: a Chinese page with the stable code, never the internals (a
+//! failure of the server itself is logged with its request id, and the page shows only the id).
+
+use askama::Template;
+use axum::http::{StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use yanglao_ops::OpsError;
+
+#[derive(Debug)]
+pub struct WebError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+impl WebError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> WebError {
+        WebError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(detail: &str) -> WebError {
+        tracing::error!("服务器内部错误：{detail}");
+        WebError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "E-WEB-INTERNAL",
+            "服务器内部错误，本次操作未完成。请稍后重试；如果再次出现，请把页面底部的请求编号告诉系统管理员。",
+        )
+    }
+}
+
+/// The HTTP status of a use case's refusal.
+pub fn status_of(code: &str) -> StatusCode {
+    match code {
+        c if c.starts_with("E-ACCESS") => StatusCode::FORBIDDEN,
+        "E-USER-SIGN-IN" => StatusCode::UNAUTHORIZED,
+        "E-USER-LOCKED" | "E-WEB-THROTTLED" => StatusCode::TOO_MANY_REQUESTS,
+        c if c.starts_with("E-DB-") || c == "E-INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    }
+}
+
+impl From<OpsError> for WebError {
+    fn from(e: OpsError) -> Self {
+        let code = e.code();
+        let status = status_of(code);
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            return WebError::internal(&format!("[{code}] {e}"));
+        }
+        let message = match &e {
+            OpsError::Rule { message, .. } => message.clone(),
+            other => other.to_string(),
+        };
+        WebError::new(status, code, message)
+    }
+}
+
+impl From<yanglao_store::StoreError> for WebError {
+    fn from(e: yanglao_store::StoreError) -> Self {
+        WebError::internal(&e.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+/// The page's title for a status.
+fn title(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 | 422 => "无法办理",
+        401 => "请先登录",
+        403 => "没有权限",
+        404 => "页面不存在",
+        405 => "不支持的操作",
+        413 => "文件过大",
+        429 => "请稍后再试",
+        _ => "服务器内部错误",
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let page = ErrorPage {
+            title: title(self.status),
+            code: &self.code,
+            message: &self.message,
+        };
+        match page.render() {
+            Ok(html) => (self.status, Html(html)).into_response(),
+            Err(_) => (self.status, self.message).into_response(),
+        }
+    }
+}
+
+/// Any address the application does not have.
+pub async fn not_found(uri: Uri) -> WebError {
+    WebError::new(
+        StatusCode::NOT_FOUND,
+        "E-WEB-NOT-FOUND",
+        format!("没有这个页面：{}", uri.path()),
+    )
+}

@@ -1,0 +1,370 @@
+//! Sign-in, sign-out and the home page. Every page works without scripts: forms POST and the
+//! server answers with a redirect (303) or the page again with its message.
+
+use crate::auth::{self, From, Signed, SESSION_COOKIE, SIGN_IN_COOKIE};
+use crate::errors::WebError;
+use crate::state::State;
+use askama::Template;
+use axum::extract::State as AxState;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+use std::sync::Arc;
+use yanglao_ops::access::{Actor, Role};
+use yanglao_ops::reads::{Filter, PageRequest};
+use yanglao_ops::sessions;
+
+type Shared = AxState<Arc<State>>;
+
+fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+    t.render()
+        .map(Html)
+        .map_err(|e| WebError::internal(&format!("页面无法生成：{e}")))
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    form_token: &'a str,
+    name: &'a str,
+    message: Option<&'a str>,
+    code: Option<&'a str>,
+}
+
+/// The sign-in form, with a fresh form token in a cookie and in the form.
+fn sign_in_form(
+    state: &State,
+    status: StatusCode,
+    name: &str,
+    refusal: Option<&WebError>,
+) -> Result<Response, WebError> {
+    let token = sessions::random_token()?;
+    let page = render(&SignInPage {
+        form_token: &token,
+        name,
+        message: refusal.map(|e| e.message.as_str()),
+        code: refusal.map(|e| e.code.as_str()),
+    })?;
+    Ok((
+        status,
+        [(
+            header::SET_COOKIE,
+            auth::set_cookie(SIGN_IN_COOKIE, &token, "/sign-in", state.config.https),
+        )],
+        page,
+    )
+        .into_response())
+}
+
+pub async fn sign_in_page(
+    AxState(state): Shared,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    // Already signed in: the home page (it sends back here if the session has ended).
+    if auth::cookie(&headers, SESSION_COOKIE).is_some_and(|t| t.len() == 64) {
+        let token = auth::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+        let timeouts = state.config.timeouts;
+        let open = state
+            .with_ctx(Actor::system(), String::new(), move |ctx| {
+                Ok(sessions::find(&mut ctx.db, &token, sessions::now_s(), timeouts)?.is_some())
+            })
+            .await?;
+        if open {
+            return Ok(Redirect::to("/").into_response());
+        }
+    }
+    sign_in_form(&state, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    form_token: String,
+}
+
+pub async fn sign_in(
+    AxState(state): Shared,
+    from: From,
+    headers: HeaderMap,
+    Form(f): Form<SignInForm>,
+) -> Result<Response, WebError> {
+    let expected = auth::cookie(&headers, SIGN_IN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !auth::same_token(&expected, &f.form_token) {
+        return sign_in_form(
+            &state,
+            StatusCode::FORBIDDEN,
+            &f.name,
+            Some(&auth::csrf_refused()),
+        );
+    }
+    let now = sessions::now_s();
+    if state.throttled(from.address, now) {
+        let e = WebError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "E-WEB-THROTTLED",
+            "此地址登录失败次数过多，请 10 分钟后再试",
+        );
+        return sign_in_form(&state, e.status, &f.name, Some(&e));
+    }
+    let name = f.name.trim().to_string();
+    if name.is_empty() || f.password.is_empty() {
+        let e = WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E-WEB-FIELD",
+            "请填写账号和密码",
+        );
+        return sign_in_form(&state, e.status, &f.name, Some(&e));
+    }
+    let client = from.client();
+    let lockout = state.config.lockout;
+    let previous = auth::cookie(&headers, SESSION_COOKIE);
+    let (n, pw) = (name.clone(), f.password);
+    let result = state
+        .with_ctx(Actor::system(), client.address.clone(), move |ctx| {
+            // A session cookie the browser still holds is ended: each sign-in gets a new token
+            // (no session fixation).
+            if let Some(old) = previous.filter(|t| t.len() == 64) {
+                if let Some(s) =
+                    sessions::find(&mut ctx.db, &old, now, sessions::Timeouts::default())?
+                {
+                    sessions::sign_out(&mut ctx.db, &old, &s.actor, &client, now)?;
+                }
+            }
+            Ok(sessions::sign_in(
+                &mut ctx.db,
+                &n,
+                &pw,
+                &client,
+                now,
+                lockout,
+            ))
+        })
+        .await?;
+    match result {
+        Ok(signed) => Ok((
+            StatusCode::SEE_OTHER,
+            [
+                (header::LOCATION, "/".to_string()),
+                (
+                    header::SET_COOKIE,
+                    auth::set_cookie(SESSION_COOKIE, &signed.token, "/", state.config.https),
+                ),
+            ],
+        )
+            .into_response()),
+        Err(e) => {
+            state.refused_from(from.address, now);
+            let e = WebError::from(e);
+            sign_in_form(&state, e.status, &name, Some(&e))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+fn signed_out(state: &State) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, "/sign-in".to_string()),
+            (
+                header::SET_COOKIE,
+                auth::clear_cookie(SESSION_COOKIE, "/", state.config.https),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+pub async fn sign_out(
+    AxState(state): Shared,
+    signed: Signed,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let client = signed.from.client();
+    let (token, actor) = (signed.token.clone(), signed.actor());
+    state
+        .with_ctx(Actor::system(), client.address.clone(), move |ctx| {
+            Ok(sessions::sign_out(
+                &mut ctx.db,
+                &token,
+                &actor,
+                &client,
+                sessions::now_s(),
+            )?)
+        })
+        .await?;
+    Ok(signed_out(&state))
+}
+
+pub async fn sign_out_everywhere(
+    AxState(state): Shared,
+    signed: Signed,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let client = signed.from.client();
+    let actor = signed.actor();
+    state
+        .with_ctx(Actor::system(), client.address.clone(), move |ctx| {
+            Ok(sessions::sign_out_everywhere(
+                &mut ctx.db,
+                &actor,
+                &client,
+                sessions::now_s(),
+            )?)
+        })
+        .await?;
+    Ok(signed_out(&state))
+}
+
+/// A line of the home page's to-do list.
+struct Task {
+    text: String,
+    /// "urgent", "soon" or "" (the list's class for it).
+    urgency: &'static str,
+}
+
+struct PayrollRow {
+    county: String,
+    state: String,
+    deadline: String,
+    when: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    name: String,
+    display_name: String,
+    role: &'static str,
+    counties: String,
+    csrf: String,
+    month: String,
+    tasks: Vec<Task>,
+    payrolls: Vec<PayrollRow>,
+}
+
+pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, WebError> {
+    let actor = signed.actor();
+    let today = chrono::Local::now().date_naive();
+    let month = yanglao_domain::Month::of(today);
+    let a = actor.clone();
+    let (statuses, reviews, cases) = state
+        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
+            let statuses = yanglao_ops::payroll::status(ctx, month, today)?;
+            let one = PageRequest {
+                page: 1,
+                per_page: 1,
+            };
+            let reviews = yanglao_ops::reads::death_reviews(ctx, &Filter::default(), one)?.total;
+            let open = Filter {
+                status: Some("open".into()),
+                ..Filter::default()
+            };
+            let cases = yanglao_ops::reads::recovery_cases(ctx, &open, one)?.total;
+            Ok((statuses, reviews, cases))
+        })
+        .await?;
+    let mut tasks = Vec::new();
+    let operator = matches!(a.role, Role::Operator | Role::System);
+    let reviewer = matches!(a.role, Role::Reviewer | Role::System);
+    for s in &statuses {
+        let county = yanglao_ops::access::county_label(&s.county);
+        let urgency = if s.days_left < 0 {
+            "urgent"
+        } else if s.days_left <= 3 {
+            "soon"
+        } else {
+            ""
+        };
+        let text = match s.state.as_str() {
+            "not_started" if operator => Some(format!(
+                "{county}：本月待遇发放批次尚未生成（距 {} 的发放期限 {} 天）",
+                s.deadline, s.days_left
+            )),
+            "draft" if reviewer => Some(format!(
+                "{county}：发放批次 {} 待审核",
+                s.payroll_id.unwrap_or_default()
+            )),
+            "approved" if operator => Some(format!(
+                "{county}：发放批次 {} 已审核，待导出银行代发文件",
+                s.payroll_id.unwrap_or_default()
+            )),
+            _ => None,
+        };
+        if let Some(text) = text {
+            tasks.push(Task { text, urgency });
+        }
+    }
+    if reviews > 0 && (operator || reviewer) {
+        tasks.push(Task {
+            text: format!("{reviews} 条死亡信息待人工核对"),
+            urgency: "soon",
+        });
+    }
+    if cases > 0 && !matches!(a.role, Role::Evaluator) {
+        tasks.push(Task {
+            text: format!("{cases} 件多领冒领追回案件在办"),
+            urgency: "",
+        });
+    }
+    let payrolls = statuses
+        .iter()
+        .map(|s| PayrollRow {
+            county: yanglao_ops::access::county_label(&s.county),
+            state: yanglao_ops::payroll::status_zh(&s.state).to_string(),
+            deadline: s.deadline.to_string(),
+            when: match s.paid_date {
+                Some(d) => format!("于 {d} 发放{}", if s.late { "，逾期" } else { "" }),
+                None if s.days_left >= 0 => format!("距期限还有 {} 天", s.days_left),
+                None => format!("已超过期限 {} 天", -s.days_left),
+            },
+        })
+        .collect();
+    let page = HomePage {
+        name: a.name.clone(),
+        display_name: a.display_name.clone(),
+        role: a.role.zh(),
+        counties: a
+            .counties
+            .iter()
+            .map(|c| yanglao_ops::access::county_label(c))
+            .collect::<Vec<_>>()
+            .join("、"),
+        csrf: signed.session.csrf_token.clone(),
+        month: month.to_string(),
+        tasks,
+        payrolls,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers.
+pub async fn readyz(AxState(state): Shared) -> Response {
+    let r = state
+        .with_ctx(Actor::system(), String::new(), |ctx| {
+            Ok(ctx
+                .db
+                .read_transaction(|tx| tx.scalar_i64("SELECT 1", &[]))?)
+        })
+        .await;
+    match r {
+        Ok(_) => (StatusCode::OK, "ready").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "数据库暂时无法访问").into_response(),
+    }
+}

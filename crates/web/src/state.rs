@@ -1,0 +1,167 @@
+//! The server's settings and its database connections.
+
+use crate::errors::WebError;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use yanglao_ops::access::Actor;
+use yanglao_ops::sessions::{Lockout, Timeouts};
+use yanglao_ops::Ctx;
+use yanglao_store::Db;
+
+/// How `yanglao serve` runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address to listen on, e.g. `127.0.0.1:8080` (port 0: any free port).
+    pub addr: String,
+    /// The database, as the command line's `--db`.
+    pub db_url: String,
+    /// The reverse proxy whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed; from any
+    /// other peer they are ignored.
+    pub trusted_proxy: Option<IpAddr>,
+    /// The largest request body (uploads), in bytes.
+    pub max_upload_bytes: usize,
+    pub timeouts: Timeouts,
+    pub lockout: Lockout,
+    /// Refused sign-ins from one address within [`Config::throttle_window_s`] before that address
+    /// must wait.
+    pub throttle_failures: u32,
+    pub throttle_window_s: i64,
+    /// Whether the browser reaches the server over HTTPS (directly or through the proxy): the
+    /// session cookie is then `Secure`.
+    pub https: bool,
+}
+
+impl Config {
+    pub fn new(addr: &str, db_url: &str) -> Config {
+        Config {
+            addr: addr.to_string(),
+            db_url: db_url.to_string(),
+            trusted_proxy: None,
+            max_upload_bytes: 200 * 1024 * 1024,
+            timeouts: Timeouts::default(),
+            lockout: Lockout::default(),
+            throttle_failures: 20,
+            throttle_window_s: 10 * 60,
+            https: false,
+        }
+    }
+}
+
+/// What every request shares.
+pub struct State {
+    pub config: Config,
+    /// Open contexts waiting for a request (each with its own connection and the stored policy).
+    pool: Mutex<Vec<Pooled>>,
+    /// Refused sign-ins per client address: (start of the window, count).
+    throttle: Mutex<HashMap<IpAddr, (i64, u32)>>,
+}
+
+struct Pooled {
+    ctx: Ctx,
+    /// How many policy versions the context's copy holds: a new version loaded meanwhile (from
+    /// the command line) makes it reread.
+    policy_versions: usize,
+}
+
+/// Connections kept open between requests.
+const POOL_SIZE: usize = 16;
+
+impl State {
+    /// Opens the database (migrated to the latest schema) and keeps the first connection.
+    pub async fn open(config: Config) -> Result<State, String> {
+        let url = config.db_url.clone();
+        let first = tokio::task::spawn_blocking(move || -> Result<Pooled, String> {
+            let mut db = Db::open(&url).map_err(|e| e.to_string())?;
+            db.migrate().map_err(|e| e.to_string())?;
+            let ctx = Ctx::system(db).map_err(|e| e.to_string())?;
+            Ok(Pooled {
+                policy_versions: ctx.policy.versions().len(),
+                ctx,
+            })
+        })
+        .await
+        .map_err(|e| format!("无法打开数据库：{e}"))??;
+        Ok(State {
+            config,
+            pool: Mutex::new(vec![first]),
+            throttle: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Runs `f` on a blocking thread with a context acting as `actor`, its changes recorded as
+    /// coming from `address`; the context goes back to the pool afterwards.
+    pub async fn with_ctx<T: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        actor: Actor,
+        address: String,
+        f: impl FnOnce(&mut Ctx) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut pooled = state.take()?;
+            pooled.ctx.actor = actor;
+            let out = yanglao_ops::from_address(&address, || f(&mut pooled.ctx));
+            pooled.ctx.actor = Actor::system();
+            state.give_back(pooled);
+            out
+        })
+        .await
+        .map_err(|_| WebError::internal("请求处理中断"))?
+    }
+
+    fn take(&self) -> Result<Pooled, WebError> {
+        let pooled = self.pool.lock().expect("pool").pop();
+        let mut pooled = match pooled {
+            Some(p) => p,
+            None => {
+                let db = Db::open(&self.config.db_url)?;
+                let ctx = Ctx::system(db)?;
+                Pooled {
+                    policy_versions: ctx.policy.versions().len(),
+                    ctx,
+                }
+            }
+        };
+        let stored = pooled
+            .ctx
+            .db
+            .read_transaction(|tx| tx.scalar_i64("SELECT COUNT(*) FROM policy_versions", &[]))?
+            as usize;
+        if stored != pooled.policy_versions {
+            pooled.ctx.reload_policy()?;
+            pooled.policy_versions = pooled.ctx.policy.versions().len();
+        }
+        Ok(pooled)
+    }
+
+    fn give_back(&self, pooled: Pooled) {
+        let mut pool = self.pool.lock().expect("pool");
+        if pool.len() < POOL_SIZE {
+            pool.push(pooled);
+        }
+    }
+
+    /// Whether `address` must wait before it may try to sign in again.
+    pub fn throttled(&self, address: IpAddr, now_s: i64) -> bool {
+        let t = self.throttle.lock().expect("throttle");
+        t.get(&address).is_some_and(|(start, n)| {
+            now_s - start < self.config.throttle_window_s && *n >= self.config.throttle_failures
+        })
+    }
+
+    /// Counts a refused sign-in from `address`.
+    pub fn refused_from(&self, address: IpAddr, now_s: i64) {
+        let mut t = self.throttle.lock().expect("throttle");
+        let e = t.entry(address).or_insert((now_s, 0));
+        if now_s - e.0 >= self.config.throttle_window_s {
+            *e = (now_s, 0);
+        }
+        e.1 += 1;
+        // Forget old windows now and then, so that the map stays small.
+        if t.len() > 10_000 {
+            let window = self.config.throttle_window_s;
+            t.retain(|_, (start, _)| now_s - *start < window);
+        }
+    }
+}

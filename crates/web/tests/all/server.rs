@@ -1,0 +1,273 @@
+//! A running server for a test, with accounts, and an HTTP client that keeps no cookies of its
+//! own (each test says which cookies it sends).
+
+use std::net::SocketAddr;
+use yanglao_ops::access::Role;
+use yanglao_ops::users::{self, NewAccount};
+use yanglao_ops::Ctx;
+use yanglao_store::{Db, ScratchPg};
+
+pub const PASSWORD: &str = "经办-长密码-2026";
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub label: &'static str,
+    pub url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: Option<TempDir>,
+    _scratch: Option<ScratchPg>,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The backends the tests run on: SQLite always, PostgreSQL when given.
+pub fn backends(name: &str) -> Vec<(&'static str, String, Option<TempDir>, Option<ScratchPg>)> {
+    let dir = std::env::temp_dir().join(format!("yanglao-web-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("web.db").display());
+    let mut out = vec![("sqlite", url, Some(TempDir(dir)), None)];
+    match std::env::var("YANGLAO_TEST_PG_URL") {
+        Ok(pg) => {
+            let scratch = ScratchPg::create(&pg, "yanglao_web_test").expect("scratch database");
+            out.push(("postgres", scratch.url.clone(), None, Some(scratch)));
+        }
+        Err(_) => {
+            use std::io::Write;
+            let _ = std::io::stderr().write_all(
+                b"\n*** PostgreSQL web tests DID NOT RUN (YANGLAO_TEST_PG_URL unset) ***\n",
+            );
+        }
+    }
+    out
+}
+
+/// The accounts every test has: an operator and a reviewer of 城区 (140302), an operator of 矿区
+/// (140303), the city administrator.
+fn add_accounts(url: &str) {
+    let mut db = Db::open(url).unwrap();
+    db.migrate().unwrap();
+    let mut ctx = Ctx::system(db).unwrap();
+    let c302 = vec!["140302".to_string()];
+    let c303 = vec!["140303".to_string()];
+    for (name, display, role, counties) in [
+        ("op302", "王芳", Role::Operator, &c302),
+        ("rv302", "李强", Role::Reviewer, &c302),
+        ("op303", "赵敏", Role::Operator, &c303),
+        ("admin", "市级管理员", Role::CityAdmin, &Vec::new()),
+    ] {
+        users::add(
+            &mut ctx,
+            &NewAccount {
+                name,
+                display_name: Some(display),
+                role,
+                counties,
+                password: Some(PASSWORD),
+            },
+        )
+        .unwrap();
+    }
+}
+
+impl TestServer {
+    pub fn start(
+        label: &'static str,
+        url: String,
+        dir: Option<TempDir>,
+        scratch: Option<ScratchPg>,
+        tune: impl FnOnce(&mut yanglao_web::Config),
+    ) -> TestServer {
+        add_accounts(&url);
+        let mut config = yanglao_web::Config::new("127.0.0.1:0", &url);
+        tune(&mut config);
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let server = yanglao_web::Server::bind(config).await.unwrap();
+                addr_tx.send(server.addr).unwrap();
+                server
+                    .serve(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        TestServer {
+            addr,
+            label,
+            url,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+            _dir: dir,
+            _scratch: scratch,
+        }
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// One value from the database (a count, a name).
+    pub fn text(&self, sql: &str) -> String {
+        let mut db = Db::open(&self.url).unwrap();
+        db.read_transaction(|tx| -> yanglao_store::Result<String> {
+            let r = tx.query(sql, &[])?;
+            Ok(r.first()
+                .map(|row| {
+                    row.str(0)
+                        .or_else(|_| row.i64(0).map(|n| n.to_string()))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default())
+        })
+        .unwrap()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A response as the tests read it.
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
+    /// The value a `Set-Cookie` gives the cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies().iter().find_map(|c| {
+            c.split(';')
+                .next()
+                .and_then(|kv| kv.split_once('='))
+                .filter(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    /// The value of the hidden field `name` in the page.
+    pub fn field(&self, name: &str) -> Option<String> {
+        let key = format!("name=\"{name}\" value=\"");
+        let at = self.body.find(&key)? + key.len();
+        Some(self.body[at..].split('"').next()?.to_string())
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+    let mut r = r.expect("request");
+    let status = r.status().as_u16();
+    let headers = r
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = r.body_mut().read_to_string().unwrap_or_default();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(url: &str, cookies: &[(&str, &str)]) -> Reply {
+    let mut req = agent().get(url);
+    if !cookies.is_empty() {
+        req = req.header("Cookie", &cookie_header(cookies));
+    }
+    reply(req.call())
+}
+
+pub fn post(
+    url: &str,
+    cookies: &[(&str, &str)],
+    headers: &[(&str, &str)],
+    form: &[(&str, &str)],
+) -> Reply {
+    let mut req = agent().post(url);
+    if !cookies.is_empty() {
+        req = req.header("Cookie", &cookie_header(cookies));
+    }
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    reply(req.send_form(form.iter().copied()))
+}
+
+fn cookie_header(cookies: &[(&str, &str)]) -> String {
+    cookies
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Signs `name` in; the session cookie's token.
+pub fn sign_in(s: &TestServer, name: &str, password: &str) -> Reply {
+    let form = get(&s.at("/sign-in"), &[]);
+    let token = form.cookie("yanglao_sign_in").expect("form cookie");
+    let field = form.field("form_token").expect("form field");
+    post(
+        &s.at("/sign-in"),
+        &[("yanglao_sign_in", &token)],
+        &[],
+        &[
+            ("name", name),
+            ("password", password),
+            ("form_token", &field),
+        ],
+    )
+}
+
+pub fn session(s: &TestServer, name: &str) -> String {
+    let r = sign_in(s, name, PASSWORD);
+    assert_eq!(r.status, 303, "[{}] sign-in of {name}: {}", s.label, r.body);
+    r.cookie("yanglao_session").expect("session cookie")
+}
