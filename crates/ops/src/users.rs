@@ -252,6 +252,78 @@ pub fn list(ctx: &mut Ctx) -> Result<Vec<Account>> {
     ctx.db.read_transaction(|tx| read_accounts(tx, "", &[]))
 }
 
+/// `users change`: a new role, counties or display name for an account. The change holds from
+/// the account's next request (a session reads its account at each request). The system account
+/// and the acting account's own role are not changed here.
+pub fn change(
+    ctx: &mut Ctx,
+    name: &str,
+    role: Role,
+    counties: &[String],
+    display_name: Option<&str>,
+) -> Result<Account> {
+    ctx.actor.require(Action::Users)?;
+    if role == Role::System {
+        return Err(OpsError::rule(
+            "E-USER-ROLE",
+            "系统账号只有一个，随数据库创建，不能把其他账号改为系统账号",
+        ));
+    }
+    let by = ctx.actor.name.clone();
+    let by_id = ctx.actor.user_id;
+    ctx.db.transaction(|tx| -> Result<Account> {
+        let before = find(tx, name)?.ok_or_else(|| {
+            OpsError::rule("E-USER-UNKNOWN", format!("没有名为“{name}”的账号"))
+        })?;
+        if before.user_id == SYSTEM_USER_ID {
+            return Err(OpsError::rule("E-USER-SELF", "系统账号不能修改"));
+        }
+        if before.user_id == by_id && role != before.role {
+            return Err(OpsError::rule(
+                "E-USER-SELF",
+                "不能修改自己正在使用的账号的角色（请由另一位市级管理员修改）",
+            ));
+        }
+        let counties = check_counties(tx, role, counties)?;
+        let display = display_name
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .unwrap_or(&before.display_name)
+            .to_string();
+        tx.exec(
+            "UPDATE users SET role = $2, display_name = $3, changed_by = $4, changed_at = $5 WHERE user_id = $1",
+            &[
+                Param::Int(before.user_id),
+                Param::Text(role.code()),
+                Param::Text(&display),
+                Param::Text(&by),
+                Param::Timestamp(yanglao_store::now()),
+            ],
+        )?;
+        tx.exec(
+            "DELETE FROM user_counties WHERE user_id = $1",
+            &[Param::Int(before.user_id)],
+        )?;
+        for c in &counties {
+            tx.exec(
+                "INSERT INTO user_counties (user_id, county) VALUES ($1, $2)",
+                &[Param::Int(before.user_id), Param::Text(c)],
+            )?;
+        }
+        audit(
+            tx,
+            &by,
+            "users.change",
+            &serde_json::json!({
+                "user_id": before.user_id, "name": name,
+                "before": {"role": before.role.code(), "counties": before.counties, "display_name": before.display_name},
+                "after": {"role": role.code(), "counties": counties, "display_name": display},
+            }),
+        )?;
+        Ok(find(tx, name)?.expect("exists"))
+    })
+}
+
 /// `users disable` / `users enable`.
 pub fn set_enabled(ctx: &mut Ctx, name: &str, enabled: bool) -> Result<Account> {
     ctx.actor.require(Action::Users)?;

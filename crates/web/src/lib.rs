@@ -9,6 +9,7 @@
 //! - `pages.rs`: sign-in, sign-out, the home page; `errors.rs`: every error as a Chinese page
 //!   (or JSON under `/api/`); `assets.rs`: the stylesheet, compiled in.
 
+mod accounts;
 mod assets;
 mod auth;
 mod errors;
@@ -33,6 +34,14 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
         .route("/sign-out", post(pages::sign_out))
         .route("/sign-out-everywhere", post(pages::sign_out_everywhere))
+        .route("/accounts", get(accounts::list).post(accounts::add))
+        .route(
+            "/accounts/{name}",
+            get(accounts::show).post(accounts::change),
+        )
+        .route("/accounts/{name}/password", post(accounts::password))
+        .route("/accounts/{name}/disable", post(accounts::disable))
+        .route("/accounts/{name}/enable", post(accounts::enable))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{name}", get(assets::asset))

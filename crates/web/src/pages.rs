@@ -17,7 +17,7 @@ use yanglao_ops::sessions;
 
 type Shared = AxState<Arc<State>>;
 
-fn render(t: &impl Template) -> Result<Html<String>, WebError> {
+pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render()
         .map(Html)
         .map_err(|e| WebError::internal(&format!("页面无法生成：{e}")))
@@ -168,7 +168,7 @@ pub async fn sign_in(
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 fn signed_out(state: &State) -> Response {
@@ -242,14 +242,40 @@ struct PayrollRow {
     when: String,
 }
 
+/// What every signed-in page shows at its top: who is signed in, and the form token.
+pub struct Chrome {
+    pub name: String,
+    pub display_name: String,
+    pub role: &'static str,
+    pub counties: String,
+    pub csrf: String,
+    /// Whether the account manages accounts (the navigation shows 账号管理).
+    pub admin: bool,
+}
+
+impl Chrome {
+    pub fn of(signed: &Signed) -> Chrome {
+        let a = &signed.session.actor;
+        Chrome {
+            name: a.name.clone(),
+            display_name: a.display_name.clone(),
+            role: a.role.zh(),
+            counties: a
+                .counties
+                .iter()
+                .map(|c| yanglao_ops::access::county_label(c))
+                .collect::<Vec<_>>()
+                .join("、"),
+            csrf: signed.session.csrf_token.clone(),
+            admin: yanglao_ops::access::allowed(a.role, yanglao_ops::access::Action::Users),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
-    name: String,
-    display_name: String,
-    role: &'static str,
-    counties: String,
-    csrf: String,
+    chrome: Chrome,
     month: String,
     tasks: Vec<Task>,
     payrolls: Vec<PayrollRow>,
@@ -333,16 +359,7 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
         })
         .collect();
     let page = HomePage {
-        name: a.name.clone(),
-        display_name: a.display_name.clone(),
-        role: a.role.zh(),
-        counties: a
-            .counties
-            .iter()
-            .map(|c| yanglao_ops::access::county_label(c))
-            .collect::<Vec<_>>()
-            .join("、"),
-        csrf: signed.session.csrf_token.clone(),
+        chrome: Chrome::of(&signed),
         month: month.to_string(),
         tasks,
         payrolls,

@@ -8,10 +8,10 @@ pub struct ServeArgs {
     /// 监听地址
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
-    /// 反向代理的地址：只相信来自它的 X-Forwarded-For（客户端地址，记入审计日志）
+    /// 反向代理的地址：只相信它转发的客户端地址（记入审计日志）
     #[arg(long, value_name = "IP")]
     pub trusted_proxy: Option<IpAddr>,
-    /// 浏览器经 HTTPS 访问（由反向代理加密）：会话 Cookie 只经 HTTPS 发送
+    /// 浏览器经 HTTPS 访问（由反向代理加密）：登录凭据只经加密连接发送
     #[arg(long)]
     pub https: bool,
     /// 上传文件的大小上限（MB）
@@ -29,7 +29,7 @@ pub fn serve(cli: &Global, a: &ServeArgs) -> Res {
     config.max_upload_bytes = a.max_upload_mb * 1024 * 1024;
     let db = cli.db.clone();
     yanglao_web::run(config, |addr| {
-        println!("养老 Web 服务已启动：http://{addr}/（数据库 {}）；按 Ctrl-C 停止。", redact(&db));
+        println!("养老网页服务已启动：http://{addr}/（数据库 {}）；按 Ctrl-C 停止。", redact(&db));
         println!("第一次使用：在服务器上用 yanglao users add 管理员 --role 市级管理员 --password-stdin 创建市级管理员，再用它登录并在网页上创建其他账号。");
     })
     .map_err(|e| err("E-WEB-START", e))?;

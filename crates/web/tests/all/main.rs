@@ -1,5 +1,6 @@
 //! The web application against a real server on a free port and a real database (SQLite, and
 //! PostgreSQL when `YANGLAO_TEST_PG_URL` is set), driven over HTTP as a browser would.
 
+mod accounts;
 mod server;
 mod sign_in;
