@@ -58,6 +58,11 @@ pub struct Filter {
     pub month: Option<Month>,
     /// Part of a name, a citizen ID, a file name, an account or an action.
     pub text: Option<String>,
+    /// The acting account, exactly (the audit log).
+    pub account: Option<String>,
+    /// From and to this day, both included (UTC; the audit log).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
 }
 
 /// Builds a query's WHERE clause and parameters.
@@ -447,42 +452,178 @@ pub struct AuditItem {
     pub actor: String,
     pub action: String,
     pub detail: serde_json::Value,
+    /// From where: the client's address, or "命令行".
+    pub address: String,
 }
 
-/// The audit log, newest first, by action prefix (`status`, e.g. `payroll.`) and text (account
-/// or detail). The city administrator and the system read all of it; every other account its
-/// own entries.
+/// The audit log, newest first, by action prefix (`status`, e.g. `payroll.`), account, county
+/// (named in the entry's detail), days and text (account or detail). The city administrator and
+/// the system read all of it; every other account its own entries.
 pub fn audit_log(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<AuditItem>> {
-    let pattern = like(f.text.as_deref());
     let req = req.check()?;
-    let action = like(f.status.as_deref());
     let actor = ctx.actor.clone();
     ctx.db.read_transaction(|tx| {
+        let bound = AuditBounds::of(f)?;
         let mut q = Query::new();
-        if !matches!(actor.role, Role::CityAdmin | Role::System) {
-            q.eq("actor", Param::Text(&actor.name));
-        }
-        if let Some(a) = &action {
-            q.contains(&["action"], a);
-        }
-        if let Some(t) = &pattern {
-            q.contains(&["actor", "detail"], t);
-        }
+        bound.apply(&mut q, &actor);
         q.page(
             tx,
-            "audit_id, CAST(at AS TEXT), actor, action, detail",
+            AUDIT_COLUMNS,
             "audit_log",
             "audit_id DESC",
             req,
-            |r| {
-                Ok(AuditItem {
-                    audit_id: r.i64(0)?,
-                    at: r.str(1)?.replace('T', " ").chars().take(19).collect(),
-                    actor: r.str(2)?,
-                    action: r.str(3)?,
-                    detail: serde_json::from_str(&r.str(4)?).unwrap_or(serde_json::Value::Null),
-                })
-            },
+            audit_item,
         )
     })
+}
+
+const AUDIT_COLUMNS: &str = "audit_id, CAST(at AS TEXT), actor, action, detail, address";
+
+fn audit_item(r: &yanglao_store::Row) -> Result<AuditItem> {
+    Ok(AuditItem {
+        audit_id: r.i64(0)?,
+        at: r.str(1)?.replace('T', " ").chars().take(19).collect(),
+        actor: r.str(2)?,
+        action: r.str(3)?,
+        detail: serde_json::from_str(&r.str(4)?).unwrap_or(serde_json::Value::Null),
+        address: r.opt_str(5)?.map(|s| s.to_string()).unwrap_or_default(),
+    })
+}
+
+/// The audit log's filter as query conditions (owned values the query borrows).
+struct AuditBounds {
+    action: Option<String>,
+    text: Option<String>,
+    account: Option<String>,
+    county: Option<String>,
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl AuditBounds {
+    fn of(f: &Filter) -> Result<AuditBounds> {
+        let day = |d: NaiveDate| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+        if let (Some(a), Some(b)) = (f.from, f.to) {
+            if a > b {
+                return Err(OpsError::rule(
+                    "E-DATE-RANGE",
+                    format!("起始日期 {a} 晚于截止日期 {b}"),
+                ));
+            }
+        }
+        Ok(AuditBounds {
+            action: like(f.status.as_deref()),
+            text: like(f.text.as_deref()),
+            account: f.account.clone().filter(|a| !a.trim().is_empty()),
+            county: f
+                .county
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .map(|c| format!("%\"county\":\"{c}\"%")),
+            from: f.from.map(day),
+            to: f.to.and_then(|d| d.succ_opt()).map(day),
+        })
+    }
+
+    fn apply<'a>(&'a self, q: &mut Query<'a>, actor: &'a Actor) {
+        if !matches!(actor.role, Role::CityAdmin | Role::System) {
+            q.eq("actor", Param::Text(&actor.name));
+        }
+        if let Some(a) = &self.action {
+            q.contains(&["action"], a);
+        }
+        if let Some(t) = &self.text {
+            q.contains(&["actor", "detail"], t);
+        }
+        if let Some(a) = &self.account {
+            q.eq("actor", Param::Text(a));
+        }
+        if let Some(c) = &self.county {
+            let m = q.mark(Param::Text(c));
+            q.conds.push(format!("detail LIKE {m}"));
+        }
+        if let Some(d) = self.from {
+            let m = q.mark(Param::Timestamp(d));
+            q.conds.push(format!("at >= {m}"));
+        }
+        if let Some(d) = self.to {
+            let m = q.mark(Param::Timestamp(d));
+            q.conds.push(format!("at < {m}"));
+        }
+    }
+}
+
+/// The most entries one export holds.
+pub const AUDIT_EXPORT_MAX: i64 = 200_000;
+
+/// The filtered audit log as an xlsx workbook (newest first, at most [`AUDIT_EXPORT_MAX`]
+/// entries); the export itself is audited. Only the city administrator and the system.
+pub fn audit_workbook(ctx: &mut Ctx, f: &Filter) -> Result<(Vec<u8>, i64)> {
+    if !matches!(ctx.actor.role, Role::CityAdmin | Role::System) {
+        return Err(OpsError::rule(
+            "E-ACCESS-ROLE",
+            format!(
+                "账号 {} 无权导出审计日志（须由市级管理员办理）",
+                ctx.actor.describe()
+            ),
+        ));
+    }
+    let actor = ctx.actor.clone();
+    let items = ctx.db.read_transaction(|tx| -> Result<Vec<AuditItem>> {
+        let bound = AuditBounds::of(f)?;
+        let mut q = Query::new();
+        bound.apply(&mut q, &actor);
+        let w = q.where_clause();
+        let limit = q.mark(Param::Int(AUDIT_EXPORT_MAX));
+        let rows = tx.query(
+            &format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log{w} ORDER BY audit_id DESC LIMIT {limit}"
+            ),
+            &q.params,
+        )?;
+        rows.iter().map(audit_item).collect()
+    })?;
+    let bytes = audit_xlsx(&items)?;
+    let n = items.len() as i64;
+    ctx.db.transaction(|tx| {
+        crate::audit(
+            tx,
+            &actor.name,
+            "audit.export",
+            &serde_json::json!({"entries": n, "account": f.account, "action": f.status,
+                "county": f.county, "from": f.from, "to": f.to, "text": f.text}),
+        )
+    })?;
+    Ok((bytes, n))
+}
+
+fn audit_xlsx(items: &[AuditItem]) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let xerr = |e: rust_xlsxwriter::XlsxError| {
+        OpsError::rule("E-EXPORT-WRITE", format!("审计日志工作簿无法生成：{e}"))
+    };
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("审计日志").map_err(xerr)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in ["编号", "时间（UTC）", "账号", "操作", "来源地址", "内容"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_with_format(0, c as u16, *h, &bold).map_err(xerr)?;
+    }
+    for (i, it) in items.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write(r, 0, it.audit_id as f64).map_err(xerr)?;
+        ws.write(r, 1, &it.at).map_err(xerr)?;
+        ws.write(r, 2, &it.actor).map_err(xerr)?;
+        ws.write(r, 3, &it.action).map_err(xerr)?;
+        ws.write(r, 4, &it.address).map_err(xerr)?;
+        ws.write(r, 5, it.detail.to_string()).map_err(xerr)?;
+    }
+    ws.set_column_width(1, 20).map_err(xerr)?;
+    ws.set_column_width(3, 24).map_err(xerr)?;
+    ws.set_column_width(5, 80).map_err(xerr)?;
+    ws.set_freeze_panes(1, 0).map_err(xerr)?;
+    wb.save_to_buffer().map_err(xerr)
 }

@@ -11,6 +11,7 @@
 
 mod accounts;
 mod assets;
+mod audit;
 mod auth;
 mod errors;
 mod guard;
@@ -42,6 +43,8 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/accounts/{name}/password", post(accounts::password))
         .route("/accounts/{name}/disable", post(accounts::disable))
         .route("/accounts/{name}/enable", post(accounts::enable))
+        .route("/audit", get(audit::page))
+        .route("/audit.xlsx", get(audit::export))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{name}", get(assets::asset))

@@ -37,6 +37,21 @@ pub enum AuditCmd {
         /// 账号或内容中含有的文字
         #[arg(long, value_name = "TEXT")]
         text: Option<String>,
+        /// 办理账号
+        #[arg(long, value_name = "USER")]
+        account: Option<String>,
+        /// 涉及的县区代码
+        #[arg(long, value_name = "CODE")]
+        county: Option<String>,
+        /// 起始日期（含）
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from: Option<String>,
+        /// 截止日期（含）
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        to: Option<String>,
+        /// 不列出，把筛选出的记录导出到此 xlsx 文件
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<std::path::PathBuf>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -75,8 +90,8 @@ pub fn people(
     let f = Filter {
         county: county.map(str::to_string),
         status: status.map(str::to_string),
-        month: None,
         text: text.map(str::to_string),
+        ..Filter::default()
     };
     let p = reads::people(&mut ctx, &f, page.request())?;
     if cli.json {
@@ -159,12 +174,46 @@ pub fn lines(
 pub fn audit(cli: &Global, cmd: &AuditCmd) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     match cmd {
-        AuditCmd::Log { action, text, page } => {
+        AuditCmd::Log {
+            action,
+            text,
+            account,
+            county,
+            from,
+            to,
+            xlsx,
+            page,
+        } => {
             let f = Filter {
                 status: action.clone(),
                 text: text.clone(),
+                account: account.clone(),
+                county: county.clone(),
+                from: crate::context::parse_opt_date(from.as_deref(), "--from")?,
+                to: crate::context::parse_opt_date(to.as_deref(), "--to")?,
                 ..Filter::default()
             };
+            if let Some(path) = xlsx {
+                let (bytes, n) = reads::audit_workbook(&mut ctx, &f)?;
+                std::fs::write(path, bytes).map_err(|e| {
+                    crate::context::err(
+                        "E-IO",
+                        format!(
+                            "无法写入 {}：{}",
+                            path.display(),
+                            yanglao_domain::io_error_zh(&e)
+                        ),
+                    )
+                })?;
+                if cli.json {
+                    output::json(
+                        &serde_json::json!({"file": path.display().to_string(), "entries": n}),
+                    );
+                } else {
+                    println!("已导出 {n} 条审计记录：{}", path.display());
+                }
+                return Ok(0);
+            }
             let p = reads::audit_log(&mut ctx, &f, page.request())?;
             if cli.json {
                 output::json(&p);
@@ -172,11 +221,12 @@ pub fn audit(cli: &Global, cmd: &AuditCmd) -> Result<i32, CliError> {
             }
             for a in &p.items {
                 println!(
-                    "  #{} {} {} {} {}",
+                    "  #{} {} {} {}（{}） {}",
                     a.audit_id,
                     a.at,
                     output::who(&a.actor),
                     a.action,
+                    a.address,
                     a.detail
                 );
             }

@@ -20,3 +20,10 @@ ALTER TABLE users ADD COLUMN locked_until_s BIGINT;
 -- The audit log says from where (the client's address, or "命令行") and which account id.
 ALTER TABLE audit_log ADD COLUMN address TEXT;
 ALTER TABLE audit_log ADD COLUMN user_id BIGINT;
+-- The audit log is kept, never changed: no update or delete goes through, whoever asks.
+CREATE FUNCTION audit_log_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
+CREATE TRIGGER audit_log_kept BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_kept();
+CREATE TRIGGER audit_log_kept_on_truncate BEFORE TRUNCATE ON audit_log
+FOR EACH STATEMENT EXECUTE FUNCTION audit_log_kept();

@@ -20,3 +20,8 @@ ALTER TABLE users ADD COLUMN locked_until_s INTEGER;
 -- The audit log says from where (the client's address, or "命令行") and which account id.
 ALTER TABLE audit_log ADD COLUMN address TEXT;
 ALTER TABLE audit_log ADD COLUMN user_id INTEGER;
+-- The audit log is kept, never changed: no update or delete goes through, whoever asks.
+CREATE TRIGGER audit_log_kept_on_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_kept_on_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;

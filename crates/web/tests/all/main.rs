@@ -2,5 +2,6 @@
 //! PostgreSQL when `YANGLAO_TEST_PG_URL` is set), driven over HTTP as a browser would.
 
 mod accounts;
+mod audit;
 mod server;
 mod sign_in;

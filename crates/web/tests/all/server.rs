@@ -156,6 +156,7 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    pub raw: Vec<u8>,
 }
 
 impl Reply {
@@ -172,6 +173,10 @@ impl Reply {
             .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
             .map(|(_, v)| v.as_str())
             .collect()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.raw
     }
 
     /// The value a `Set-Cookie` gives the cookie `name`.
@@ -209,11 +214,18 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let body = r.body_mut().read_to_string().unwrap_or_default();
+    let raw = r
+        .body_mut()
+        .with_config()
+        .limit(64 << 20)
+        .read_to_vec()
+        .unwrap_or_default();
+    let body = String::from_utf8_lossy(&raw).into_owned();
     Reply {
         status,
         headers,
         body,
+        raw,
     }
 }
 
