@@ -145,6 +145,16 @@ impl Action {
     }
 }
 
+/// Whether a role may see a citizen ID in full: one person at a time, each time in the audit log
+/// (`register::status::reveal`). Everywhere else — lists, pages, the API, exports to read — IDs
+/// and bank accounts are masked. The finance bureau and the evaluator never need them.
+pub fn may_reveal(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Operator | Role::Reviewer | Role::CityAdmin | Role::System
+    )
+}
+
 /// The rules: which roles may take each action. County-bound roles take it in their counties.
 pub fn allowed(role: Role, action: Action) -> bool {
     use Action as A;

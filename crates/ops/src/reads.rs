@@ -185,6 +185,11 @@ pub struct PersonItem {
 /// People, by county, status decision and text (name or citizen ID).
 pub fn people(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<PersonItem>> {
     let pattern = like(f.text.as_deref());
+    let exact_id = f
+        .text
+        .as_deref()
+        .and_then(|t| yanglao_domain::CitizenId::parse(t.trim()).ok())
+        .map(|(id, _)| id.as_str().to_string());
     ctx.actor.require(Action::Read)?;
     let req = req.check()?;
     let actor = ctx.actor.clone();
@@ -192,7 +197,10 @@ pub fn people(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<Person
         let mut q = Query::new();
         q.scope(&actor, "p.county");
         county_filter(&mut q, &actor, "p.county", f)?;
-        if let Some(t) = &pattern {
+        // A whole citizen ID is looked up by the register's index, not matched as text.
+        if let Some(id) = &exact_id {
+            q.eq("p.citizen_id", Param::Text(id));
+        } else if let Some(t) = &pattern {
             q.contains(&["p.name", "p.citizen_id"], t);
         }
         let latest = "(SELECT e.status FROM person_events e WHERE e.county = p.county AND e.person_id = p.person_id ORDER BY e.effective_date DESC, e.event_id DESC LIMIT 1)";

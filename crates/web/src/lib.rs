@@ -16,6 +16,7 @@ mod auth;
 mod errors;
 mod guard;
 mod pages;
+mod people;
 mod state;
 
 pub use state::Config;
@@ -45,6 +46,9 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/accounts/{name}/enable", post(accounts::enable))
         .route("/audit", get(audit::page))
         .route("/audit.xlsx", get(audit::export))
+        .route("/people", get(people::list))
+        .route("/people/{person_id}", get(people::show))
+        .route("/people/{person_id}/reveal", post(people::reveal))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{name}", get(assets::asset))

@@ -116,6 +116,48 @@ fn events(tx: &mut Tx<'_>, county: &str, person_id: i64) -> Result<Vec<Event>> {
     .collect()
 }
 
+/// The citizen ID of the person `person_id`, for an actor of the person's county.
+pub fn citizen_id_of(ctx: &mut Ctx, person_id: i64) -> Result<String> {
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let r = tx
+            .query_opt(
+                "SELECT citizen_id, county FROM persons WHERE person_id = $1",
+                &[Param::Int(person_id)],
+            )?
+            .ok_or_else(|| {
+                OpsError::rule(
+                    "E-PERSON-UNKNOWN",
+                    format!("没有编号为 {person_id} 的参保人"),
+                )
+            })?;
+        actor.require_county(Action::Read, &r.str(1)?)?;
+        Ok(r.str(0)?)
+    })
+}
+
+/// The citizen ID of `person_id` in full, for a role that may see it (`access::may_reveal`) in
+/// the person's county; the audit log records who saw whose.
+pub fn reveal(ctx: &mut Ctx, person_id: i64) -> Result<String> {
+    if !crate::access::may_reveal(ctx.actor.role) {
+        return Err(OpsError::rule(
+            "E-ACCESS-ROLE",
+            format!("账号 {} 无权查看完整的身份证号", ctx.actor.describe()),
+        ));
+    }
+    let id = citizen_id_of(ctx, person_id)?;
+    let who = ctx.who();
+    ctx.db.transaction(|tx| {
+        crate::audit(
+            tx,
+            &who,
+            "person.reveal",
+            &serde_json::json!({"person_id": person_id, "citizen_id": crate::ledger::masked_id(&id)}),
+        )
+    })?;
+    Ok(id)
+}
+
 /// The register entry and status history of a person, as of `today`.
 pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonView> {
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;

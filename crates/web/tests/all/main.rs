@@ -3,5 +3,6 @@
 
 mod accounts;
 mod audit;
+mod people;
 mod server;
 mod sign_in;

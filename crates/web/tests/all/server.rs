@@ -49,6 +49,25 @@ pub fn backends(name: &str) -> Vec<(&'static str, String, Option<TempDir>, Optio
     out
 }
 
+/// `n` people in the register (across the five counties), through the real import.
+pub fn add_people(url: &str, n: usize) {
+    let mut db = Db::open(url).unwrap();
+    db.migrate().unwrap();
+    let mut ctx = Ctx::with_policy_source(
+        db,
+        yanglao_policy::SHANXI_SUPPLEMENTARY,
+        yanglao_testdata::POLICY_FILE,
+    )
+    .unwrap();
+    let path =
+        std::env::temp_dir().join(format!("yanglao-web-people-{}-{n}.csv", std::process::id()));
+    yanglao_testdata::write_persons_csv(&path, n).unwrap();
+    let upload = yanglao_ops::imports::table::Upload::read(&path).unwrap();
+    let o = yanglao_ops::register::persons::import(&mut ctx, &upload, false).unwrap();
+    assert!(o.ok(), "{:?}", o.errors);
+    let _ = std::fs::remove_file(path);
+}
+
 /// The accounts every test has: an operator and a reviewer of 城区 (140302), an operator of 矿区
 /// (140303), the city administrator.
 fn add_accounts(url: &str) {
@@ -62,6 +81,7 @@ fn add_accounts(url: &str) {
         ("rv302", "李强", Role::Reviewer, &c302),
         ("op303", "赵敏", Role::Operator, &c303),
         ("admin", "市级管理员", Role::CityAdmin, &Vec::new()),
+        ("finance", "财政局", Role::Finance, &Vec::new()),
     ] {
         users::add(
             &mut ctx,
