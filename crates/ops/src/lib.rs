@@ -15,6 +15,7 @@ pub mod policy;
 pub mod reads;
 pub mod register;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 pub use access::{Action, Actor, Role};

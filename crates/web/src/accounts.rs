@@ -136,6 +136,7 @@ fn done_text(done: Option<&str>) -> Option<String> {
             "password" => "密码已重设，该账号的所有登录已失效。",
             "disabled" => "账号已停用，其所有登录已失效。",
             "enabled" => "账号已重新启用。",
+            "revoked" => "令牌已作废。",
             _ => return None,
         }
         .to_string(),
@@ -256,6 +257,24 @@ pub async fn add(
     }
 }
 
+struct TokenRow {
+    token_id: i64,
+    label: String,
+    issued: String,
+    last_used: String,
+    revoked: bool,
+}
+
+fn when(s: i64) -> String {
+    chrono::DateTime::from_timestamp(s, 0)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 struct Editing {
     name: String,
     display_name: String,
@@ -270,6 +289,9 @@ struct Editing {
 struct AccountPage {
     chrome: Chrome,
     account: Editing,
+    tokens: Vec<TokenRow>,
+    /// A token just issued: shown this once.
+    issued: Option<String>,
     roles: Vec<(&'static str, &'static str)>,
     counties: Vec<(String, String)>,
     error: Option<String>,
@@ -284,7 +306,36 @@ async fn account_page(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, WebError> {
+    account_page_with(state, signed, name, status, error, notice, None).await
+}
+
+async fn account_page_with(
+    state: &Arc<State>,
+    signed: &Signed,
+    name: &str,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+    issued: Option<String>,
+) -> Result<Response, WebError> {
     let (list, known) = read(state, signed).await?;
+    let n = name.to_string();
+    let tokens = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok(yanglao_ops::tokens::list(ctx, Some(&n))?),
+        )
+        .await?
+        .into_iter()
+        .map(|t| TokenRow {
+            token_id: t.token_id,
+            label: t.label,
+            issued: format!("{}（{}）", when(t.issued_s), t.issued_by),
+            last_used: t.last_used_s.map(when).unwrap_or_else(|| "未使用".into()),
+            revoked: t.revoked,
+        })
+        .collect();
     let Some(a) = list
         .into_iter()
         .find(|a| a.name == name && a.role != Role::System)
@@ -305,6 +356,8 @@ async fn account_page(
             enabled: a.enabled,
             created: format!("{}（{}）", a.created_at, a.created_by),
         },
+        tokens,
+        issued,
         roles: roles(),
         counties: known.into_iter().collect(),
         error,
@@ -454,4 +507,64 @@ pub async fn enable(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     set_enabled(state, signed, name, &f.csrf, true).await
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    label: String,
+}
+
+pub async fn issue_token(
+    AxState(state): Shared,
+    signed: Signed,
+    Path(name): Path<String>,
+    Form(f): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let n = name.clone();
+    let r = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok(yanglao_ops::tokens::issue(ctx, &n, &f.label)),
+        )
+        .await?;
+    match r {
+        Ok(issued) => {
+            account_page_with(
+                &state,
+                &signed,
+                &name,
+                StatusCode::OK,
+                None,
+                Some("令牌已发放：请立即复制保存，离开本页后不再显示。".into()),
+                Some(issued.token),
+            )
+            .await
+        }
+        Err(e) => refused(&state, &signed, &name, e).await,
+    }
+}
+
+pub async fn revoke_token(
+    AxState(state): Shared,
+    signed: Signed,
+    Path((name, token_id)): Path<(String, i64)>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let r = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok(yanglao_ops::tokens::revoke(ctx, token_id)),
+        )
+        .await?;
+    match r {
+        Ok(()) => Ok(see_other(&account_url(&name, "revoked"))),
+        Err(e) => refused(&state, &signed, &name, e).await,
+    }
 }

@@ -10,6 +10,7 @@
 //!   (or JSON under `/api/`); `assets.rs`: the stylesheet, compiled in.
 
 mod accounts;
+mod api;
 mod assets;
 mod audit;
 mod auth;
@@ -44,11 +45,23 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/accounts/{name}/password", post(accounts::password))
         .route("/accounts/{name}/disable", post(accounts::disable))
         .route("/accounts/{name}/enable", post(accounts::enable))
+        .route("/accounts/{name}/tokens", post(accounts::issue_token))
+        .route(
+            "/accounts/{name}/tokens/{token_id}/revoke",
+            post(accounts::revoke_token),
+        )
         .route("/audit", get(audit::page))
         .route("/audit.xlsx", get(audit::export))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/people", get(api::people_list))
+        .route("/api/v1/people/{person_id}", get(api::person))
+        .route("/api/v1/people/{person_id}/reveal", post(api::reveal))
+        .route("/api/v1/payrolls/status", get(api::payroll_status))
+        .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/assets/{name}", get(assets::asset))

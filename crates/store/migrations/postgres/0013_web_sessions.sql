@@ -27,3 +27,17 @@ CREATE TRIGGER audit_log_kept BEFORE UPDATE OR DELETE ON audit_log
 FOR EACH ROW EXECUTE FUNCTION audit_log_kept();
 CREATE TRIGGER audit_log_kept_on_truncate BEFORE TRUNCATE ON audit_log
 FOR EACH STATEMENT EXECUTE FUNCTION audit_log_kept();
+-- API tokens: issued to an account by the city administrator, for programs that call the HTTP
+-- API as that account. Only the SHA-256 is kept; the token is shown once, when issued.
+CREATE TABLE api_tokens (
+    token_id    BIGINT PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    user_id     BIGINT NOT NULL REFERENCES users(user_id),
+    label       TEXT NOT NULL,
+    issued_by   TEXT NOT NULL,
+    issued_s    BIGINT NOT NULL,
+    last_used_s BIGINT,
+    revoked_s   BIGINT,
+    revoked_by  TEXT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);

@@ -25,3 +25,17 @@ CREATE TRIGGER audit_log_kept_on_update BEFORE UPDATE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_kept_on_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+-- API tokens: issued to an account by the city administrator, for programs that call the HTTP
+-- API as that account. Only the SHA-256 is kept; the token is shown once, when issued.
+CREATE TABLE api_tokens (
+    token_id    INTEGER PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    user_id     INTEGER NOT NULL REFERENCES users(user_id),
+    label       TEXT NOT NULL,
+    issued_by   TEXT NOT NULL,
+    issued_s    INTEGER NOT NULL,
+    last_used_s INTEGER,
+    revoked_s   INTEGER,
+    revoked_by  TEXT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);

@@ -2,6 +2,7 @@
 //! PostgreSQL when `YANGLAO_TEST_PG_URL` is set), driven over HTTP as a browser would.
 
 mod accounts;
+mod api;
 mod audit;
 mod people;
 mod server;

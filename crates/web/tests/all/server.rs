@@ -249,6 +249,34 @@ fn reply(r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
     }
 }
 
+/// A request with headers of its own (`Authorization`, …).
+pub fn call(method: &str, url: &str, headers: &[(&str, &str)]) -> Reply {
+    let a = agent();
+    let r = match method {
+        "get" => {
+            let mut req = a.get(url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            req.call()
+        }
+        _ => {
+            let mut req = a.post(url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            req.send_empty()
+        }
+    };
+    reply(r)
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
 pub fn get(url: &str, cookies: &[(&str, &str)]) -> Reply {
     let mut req = agent().get(url);
     if !cookies.is_empty() {

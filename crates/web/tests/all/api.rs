@@ -1,0 +1,245 @@
+//! The HTTP API: tokens issued and revoked by the administrator, the same walls and masking as
+//! the pages, JSON errors, and an OpenAPI document that names every route.
+
+use crate::server::{add_people, backends, call, get, post, session, TestServer};
+
+fn issue(s: &TestServer, admin: &str, account: &str) -> String {
+    let page = get(
+        &s.at(&format!("/accounts/{account}")),
+        &[("yanglao_session", admin)],
+    );
+    let csrf = page.field("csrf").unwrap();
+    let r = post(
+        &s.at(&format!("/accounts/{account}/tokens")),
+        &[("yanglao_session", admin)],
+        &[],
+        &[("csrf", &csrf), ("label", "县区对账程序")],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let key = "<code class=\"token\">";
+    let at = r.body.find(key).expect("token shown") + key.len();
+    r.body[at..].split('<').next().unwrap().to_string()
+}
+
+#[test]
+fn the_api_answers_under_the_account_of_its_token() {
+    for (label, url, dir, scratch) in backends("api") {
+        add_people(&url, 30);
+        let s = TestServer::start(label, url, dir, scratch, |_| {});
+        let l = s.label;
+        let mine = s.text(
+            "SELECT citizen_id FROM persons WHERE county = '140302' ORDER BY person_id LIMIT 1",
+        );
+        let my_pid = s.text(&format!(
+            "SELECT person_id FROM persons WHERE citizen_id = '{mine}'"
+        ));
+        let their_pid = s.text(
+            "SELECT person_id FROM persons WHERE county = '140303' ORDER BY person_id LIMIT 1",
+        );
+        let admin = session(&s, "admin");
+        let token = issue(&s, &admin, "op302");
+        assert!(
+            token.starts_with("ylt_") && token.len() > 60,
+            "[{l}] {token}"
+        );
+        assert_ne!(
+            s.text("SELECT token_hash FROM api_tokens"),
+            token,
+            "[{l}] only the hash is kept"
+        );
+        let bearer = format!("Bearer {token}");
+        let auth = [("Authorization", bearer.as_str())];
+
+        // Without a token or a session: 401, as JSON.
+        let r = call("get", &s.at("/api/v1/me"), &[]);
+        assert_eq!(r.status, 401, "[{l}]");
+        assert_eq!(r.json()["code"], "E-API-AUTH");
+        let r = call(
+            "get",
+            &s.at("/api/v1/me"),
+            &[("Authorization", "Bearer ylt_0000")],
+        );
+        assert_eq!(r.status, 401, "[{l}]");
+        let me = call("get", &s.at("/api/v1/me"), &auth).json();
+        assert_eq!(
+            (me["name"].as_str(), me["role"].as_str()),
+            (Some("op302"), Some("operator")),
+            "[{l}] {me}"
+        );
+
+        let p = call("get", &s.at(&format!("/api/v1/people?q={mine}")), &auth).json();
+        assert_eq!(p["total"], 1, "[{l}] {p}");
+        let shown = p["items"][0]["citizen_id"].as_str().unwrap();
+        assert_eq!(
+            shown,
+            format!("{}********{}", &mine[..6], &mine[14..]),
+            "[{l}] masked"
+        );
+        let v = call("get", &s.at(&format!("/api/v1/people/{my_pid}")), &auth);
+        assert_eq!(v.status, 200, "[{l}] {}", v.body);
+        assert!(!v.body.contains(&mine), "[{l}] masked");
+        let r = call("get", &s.at(&format!("/api/v1/people/{their_pid}")), &auth);
+        assert_eq!(r.status, 403, "[{l}]");
+        assert_eq!(r.json()["code"], "E-ACCESS-COUNTY", "[{l}]");
+        let r = call(
+            "post",
+            &s.at(&format!("/api/v1/people/{my_pid}/reveal")),
+            &auth,
+        );
+        assert_eq!(r.json()["citizen_id"], mine.as_str(), "[{l}] {}", r.body);
+        assert_eq!(
+            s.text(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'person.reveal' AND actor = 'op302'"
+            ),
+            "1",
+            "[{l}]"
+        );
+        let r = call("get", &s.at("/api/v1/payrolls/status?month=2026-13"), &auth);
+        assert_eq!(r.status, 422, "[{l}]");
+        assert_eq!(r.json()["code"], "E-WEB-FIELD");
+        let st = call("get", &s.at("/api/v1/payrolls/status?month=2024-01"), &auth).json();
+        assert_eq!(
+            st.as_array().map(|a| a.len()),
+            Some(1),
+            "[{l}] the operator's county only: {st}"
+        );
+        let r = call("get", &s.at("/api/v1/no-such-thing"), &auth);
+        assert_eq!(r.status, 404, "[{l}]");
+        assert_eq!(r.json()["code"], "E-WEB-NOT-FOUND");
+
+        // With the session cookie, a change needs the session's form token in a header.
+        let op = session(&s, "op302");
+        let cookie = format!("yanglao_session={op}");
+        let r = call(
+            "post",
+            &s.at(&format!("/api/v1/people/{my_pid}/reveal")),
+            &[("Cookie", &cookie)],
+        );
+        assert_eq!(r.status, 403, "[{l}]");
+        assert_eq!(r.json()["code"], "E-WEB-CSRF");
+        let csrf = get(&s.at("/"), &[("yanglao_session", &op)])
+            .field("csrf")
+            .unwrap();
+        let r = call(
+            "post",
+            &s.at(&format!("/api/v1/people/{my_pid}/reveal")),
+            &[("Cookie", &cookie), ("X-CSRF-Token", &csrf)],
+        );
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+
+        // Revoked: the token opens nothing.
+        let tid = s.text("SELECT token_id FROM api_tokens");
+        let page = get(&s.at("/accounts/op302"), &[("yanglao_session", &admin)]);
+        assert!(
+            page.body.contains("县区对账程序") && !page.body.contains(&token),
+            "[{l}] the token is shown once"
+        );
+        let csrf = page.field("csrf").unwrap();
+        let r = post(
+            &s.at(&format!("/accounts/op302/tokens/{tid}/revoke")),
+            &[("yanglao_session", &admin)],
+            &[],
+            &[("csrf", &csrf)],
+        );
+        assert_eq!(r.status, 303, "[{l}] {}", r.body);
+        assert_eq!(
+            call("get", &s.at("/api/v1/me"), &auth).status,
+            401,
+            "[{l}] revoked"
+        );
+        // A disabled account's token opens nothing either.
+        let second = issue(&s, &admin, "op303");
+        let b2 = format!("Bearer {second}");
+        assert_eq!(
+            call("get", &s.at("/api/v1/me"), &[("Authorization", &b2)]).status,
+            200,
+            "[{l}]"
+        );
+        post(
+            &s.at("/accounts/op303/disable"),
+            &[("yanglao_session", &admin)],
+            &[],
+            &[("csrf", &csrf)],
+        );
+        assert_eq!(
+            call("get", &s.at("/api/v1/me"), &[("Authorization", &b2)]).status,
+            401,
+            "[{l}] disabled"
+        );
+        for action in ["token.issue", "token.revoke"] {
+            assert_ne!(
+                s.text(&format!(
+                    "SELECT COUNT(*) FROM audit_log WHERE action = '{action}' AND actor = 'admin'"
+                )),
+                "0",
+                "[{l}] {action}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_openapi_document_names_every_route_and_each_answers() {
+    for (label, url, dir, scratch) in backends("openapi") {
+        add_people(&url, 10);
+        let s = TestServer::start(label, url, dir, scratch, |_| {});
+        let l = s.label;
+        let doc = call("get", &s.at("/api/openapi.json"), &[]).json();
+        assert_eq!(doc["openapi"], "3.0.3", "[{l}]");
+        assert!(doc["info"]["title"].as_str().unwrap().contains("养老"));
+        let paths = doc["paths"].as_object().unwrap();
+        assert!(paths.len() >= 5, "[{l}]");
+        let admin = session(&s, "admin");
+        let token = issue(&s, &admin, "op302");
+        let pid = s.text(
+            "SELECT person_id FROM persons WHERE county = '140302' ORDER BY person_id LIMIT 1",
+        );
+        let bearer = format!("Bearer {token}");
+        for (path, ops) in paths {
+            assert!(path.starts_with("/api/v1/"), "[{l}] {path}");
+            for (method, op) in ops.as_object().unwrap() {
+                // Each operation is described and answers errors with the shared schema.
+                assert!(
+                    op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                    "[{l}] {method} {path}"
+                );
+                assert!(
+                    op["responses"]["200"].is_object()
+                        && op["responses"]["403"]["$ref"].is_string(),
+                    "[{l}] {method} {path}"
+                );
+                for p in op["parameters"].as_array().unwrap() {
+                    assert!(
+                        ["path", "query"].contains(&p["in"].as_str().unwrap()),
+                        "[{l}]"
+                    );
+                    if p["in"] == "path" {
+                        assert!(
+                            path.contains(&format!("{{{}}}", p["name"].as_str().unwrap())),
+                            "[{l}] {path}"
+                        );
+                    }
+                }
+                let concrete = path.replace("{person_id}", &pid);
+                let url = if concrete.ends_with("/status") {
+                    s.at(&format!("{concrete}?month=2024-01"))
+                } else {
+                    s.at(&concrete)
+                };
+                let r = call(method, &url, &[("Authorization", &bearer)]);
+                assert_eq!(r.status, 200, "[{l}] {method} {path}: {}", r.body);
+                r.json();
+            }
+        }
+        // Every `$ref` points into the document.
+        let text = doc.to_string();
+        for part in text.split("\"$ref\":\"#/").skip(1) {
+            let target = part.split('"').next().unwrap();
+            let mut v = &doc;
+            for key in target.split('/') {
+                v = &v[key];
+            }
+            assert!(!v.is_null(), "[{l}] dangling $ref {target}");
+        }
+    }
+}
