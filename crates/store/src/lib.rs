@@ -1243,7 +1243,11 @@ mod upgrade_tests {
                 Ok(())
             })
             .expect("old lines");
-            assert_eq!(db.migrate().expect("upgrade"), vec![9, 10, 11, 12, 13], "{url}");
+            assert_eq!(
+                db.migrate().expect("upgrade"),
+                vec![9, 10, 11, 12, 13],
+                "{url}"
+            );
             let rows = db
                 .transaction(|tx| -> Result<Vec<Row>> {
                     tx.query(

@@ -127,7 +127,7 @@ pub fn citizen_id_of(ctx: &mut Ctx, person_id: i64) -> Result<String> {
             )?
             .ok_or_else(|| {
                 OpsError::rule(
-                    "E-PERSON-UNKNOWN",
+                    "E-PERSON-NOT-FOUND",
                     format!("没有编号为 {person_id} 的参保人"),
                 )
             })?;
