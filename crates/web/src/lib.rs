@@ -19,6 +19,7 @@ mod guard;
 mod pages;
 mod people;
 mod state;
+mod tls;
 
 pub use state::Config;
 
@@ -87,6 +88,10 @@ pub struct Server {
 impl Server {
     /// Binds `config.addr` (port 0 picks a free port) and checks the database.
     pub async fn bind(config: Config) -> Result<Server, String> {
+        // A certificate that cannot be used stops the start, before anything listens.
+        if let Some((cert, key)) = &config.tls {
+            tls::server_config(cert, key)?;
+        }
         let state = Arc::new(state::State::open(config).await?);
         let listener = tokio::net::TcpListener::bind(&state.config.addr)
             .await
@@ -106,7 +111,12 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), String> {
+        let tls = self.state.config.tls.clone();
         let app = router(self.state);
+        if let Some((cert, key)) = tls {
+            let config = tls::server_config(&cert, &key)?;
+            return tls::serve(self.listener, app, config, shutdown).await;
+        }
         axum::serve(
             self.listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -30,6 +30,8 @@ pub struct Config {
     /// Whether the browser reaches the server over HTTPS (directly or through the proxy): the
     /// session cookie is then `Secure`.
     pub https: bool,
+    /// HTTPS served by this server: the certificate chain and the key (PEM files).
+    pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
 }
 
 impl Config {
@@ -44,6 +46,7 @@ impl Config {
             throttle_failures: 20,
             throttle_window_s: 10 * 60,
             https: false,
+            tls: None,
         }
     }
 }

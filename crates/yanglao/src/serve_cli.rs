@@ -14,6 +14,12 @@ pub struct ServeArgs {
     /// 浏览器经 HTTPS 访问（由反向代理加密）：登录凭据只经加密连接发送
     #[arg(long)]
     pub https: bool,
+    /// 由本程序提供 HTTPS：服务器证书链文件（PEM）
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// 由本程序提供 HTTPS：私钥文件（PEM）
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
     /// 上传文件的大小上限（MB）
     #[arg(long, value_name = "MB", default_value_t = 200)]
     pub max_upload_mb: usize,
@@ -25,11 +31,19 @@ pub fn serve(cli: &Global, a: &ServeArgs) -> Res {
     }
     let mut config = yanglao_web::Config::new(&a.addr, &cli.db);
     config.trusted_proxy = a.trusted_proxy;
-    config.https = a.https;
+    config.https = a.https || a.tls_cert.is_some();
+    if let (Some(c), Some(k)) = (&a.tls_cert, &a.tls_key) {
+        config.tls = Some((c.clone(), k.clone()));
+    }
+    let scheme = if a.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     config.max_upload_bytes = a.max_upload_mb * 1024 * 1024;
     let db = cli.db.clone();
     yanglao_web::run(config, |addr| {
-        println!("养老网页服务已启动：http://{addr}/（数据库 {}）；按 Ctrl-C 停止。", redact(&db));
+        println!("养老网页服务已启动：{scheme}://{addr}/（数据库 {}）；按 Ctrl-C 停止。", redact(&db));
         println!("第一次使用：在服务器上用 yanglao users add 管理员 --role 市级管理员 --password-stdin 创建市级管理员，再用它登录并在网页上创建其他账号。");
     })
     .map_err(|e| err("E-WEB-START", e))?;

@@ -7,3 +7,4 @@ mod audit;
 mod people;
 mod server;
 mod sign_in;
+mod tls;
