@@ -368,6 +368,39 @@ pub fn death_reviews(
     })
 }
 
+/// What waits for the actor's counties: death records to review and open recovery cases (the
+/// home page's counts; each counted on its own table, never through a join with the register).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Waiting {
+    pub death_reviews: i64,
+    pub open_cases: i64,
+}
+
+pub fn waiting(ctx: &mut Ctx) -> Result<Waiting> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("person_county", &mut params);
+        let death_reviews = tx.scalar_i64(
+            &format!(
+                "SELECT COUNT(*) FROM death_records WHERE match_status = 'review' AND {scope}"
+            ),
+            &params,
+        )?;
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("county", &mut params);
+        let open_cases = tx.scalar_i64(
+            &format!("SELECT COUNT(*) FROM recovery_cases WHERE status = 'open' AND {scope}"),
+            &params,
+        )?;
+        Ok(Waiting {
+            death_reviews,
+            open_cases,
+        })
+    })
+}
+
 /// Recovery cases, by county, status and text (citizen ID).
 pub fn recovery_cases(
     ctx: &mut Ctx,

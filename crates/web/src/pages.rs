@@ -12,7 +12,6 @@ use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
 use yanglao_ops::access::{Actor, Role};
-use yanglao_ops::reads::{Filter, PageRequest};
 use yanglao_ops::sessions;
 
 type Shared = AxState<Arc<State>>;
@@ -289,16 +288,8 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
     let (statuses, reviews, cases) = state
         .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
             let statuses = yanglao_ops::payroll::status(ctx, month, today)?;
-            let one = PageRequest {
-                page: 1,
-                per_page: 1,
-            };
-            let reviews = yanglao_ops::reads::death_reviews(ctx, &Filter::default(), one)?.total;
-            let open = Filter {
-                status: Some("open".into()),
-                ..Filter::default()
-            };
-            let cases = yanglao_ops::reads::recovery_cases(ctx, &open, one)?.total;
+            let w = yanglao_ops::reads::waiting(ctx)?;
+            let (reviews, cases) = (w.death_reviews, w.open_cases);
             Ok((statuses, reviews, cases))
         })
         .await?;
