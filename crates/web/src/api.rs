@@ -34,12 +34,8 @@ impl std::convert::From<WebError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let e = self.0;
-        (
-            e.status,
-            Json(json!({"ok": false, "code": e.code, "message": e.message})),
-        )
-            .into_response()
+        // The request guard turns it into JSON (every error under `/api/` is).
+        self.0.into_response()
     }
 }
 

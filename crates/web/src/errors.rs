@@ -86,6 +86,32 @@ fn title(status: StatusCode) -> &'static str {
     }
 }
 
+/// What an error response carries for the request guard: under `/api/` the guard answers it as
+/// JSON instead of the page.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: String,
+    pub message: String,
+}
+
+impl WebError {
+    /// The error for a failed response that says nothing of its own (the framework's refusals,
+    /// which are in English): by its status only.
+    pub fn of_status(status: StatusCode) -> WebError {
+        let (code, message) = match status.as_u16() {
+            404 => ("E-WEB-NOT-FOUND", "没有这个页面或接口"),
+            405 => ("E-WEB-REQUEST", "此地址不支持这种操作"),
+            413 => ("E-WEB-TOO-LARGE", "请求或上传的文件过大"),
+            s if s >= 500 => ("E-WEB-INTERNAL", "服务器内部错误，本次操作未完成"),
+            _ => (
+                "E-WEB-REQUEST",
+                "请求无法识别：地址中的编号、参数或表单内容的格式不对，未作任何改动",
+            ),
+        };
+        WebError::new(status, code, message)
+    }
+}
+
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let page = ErrorPage {
@@ -93,10 +119,16 @@ impl IntoResponse for WebError {
             code: &self.code,
             message: &self.message,
         };
-        match page.render() {
+        let info = ErrorInfo {
+            code: self.code.clone(),
+            message: self.message.clone(),
+        };
+        let mut res = match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(_) => (self.status, self.message).into_response(),
-        }
+        };
+        res.extensions_mut().insert(info);
+        res
     }
 }
 

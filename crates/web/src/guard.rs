@@ -2,6 +2,7 @@
 //! every state-changing request, and the security headers of every response.
 
 use crate::auth::csrf_refused;
+use crate::errors::{ErrorInfo, WebError};
 use crate::state::State;
 use axum::extract::{Request, State as AxState};
 use axum::http::{header, HeaderValue, Method};
@@ -54,7 +55,22 @@ pub async fn guard(AxState(state): AxState<Arc<State>>, req: Request, next: Next
         next.run(req).await
     };
     if res.status().is_client_error() || res.status().is_server_error() {
-        res = with_request_id(res, &id).await;
+        // Every error says what it is in Chinese: the framework's own refusals (a path or a
+        // parameter that does not parse, a method the address does not take, a body too large)
+        // get the page of their status; under `/api/` errors are JSON.
+        let own_page = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+        if res.extensions().get::<ErrorInfo>().is_none() && !own_page {
+            res = WebError::of_status(res.status()).into_response();
+        }
+        if path.starts_with("/api/") {
+            res = as_json(res, &id);
+        } else {
+            res = with_request_id(res, &id).await;
+        }
     }
     let h = res.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &str| {
@@ -108,3 +124,23 @@ async fn with_request_id(res: Response, id: &str) -> Response {
 
 /// Where an error page puts the request's id.
 pub const REQUEST_ID_MARK: &str = "@@REQUEST_ID@@";
+
+/// An error answered as the API answers: JSON with the code, the message and the request's id.
+fn as_json(res: Response, id: &str) -> Response {
+    let status = res.status();
+    let info = res
+        .extensions()
+        .get::<ErrorInfo>()
+        .cloned()
+        .unwrap_or(ErrorInfo {
+            code: "E-WEB-REQUEST".into(),
+            message: String::new(),
+        });
+    let mut out = (
+        status,
+        axum::Json(serde_json::json!({"ok": false, "code": info.code, "message": info.message, "request_id": id})),
+    )
+        .into_response();
+    out.extensions_mut().insert(info);
+    out
+}

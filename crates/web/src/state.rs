@@ -67,6 +67,17 @@ struct Pooled {
     policy_versions: usize,
 }
 
+impl Drop for State {
+    /// The connections close on a thread of their own: the PostgreSQL client blocks as it
+    /// closes, which an async thread (where the server's last reference goes) must not.
+    fn drop(&mut self) {
+        let pool = std::mem::take(self.pool.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !pool.is_empty() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
 /// Connections kept open between requests.
 const POOL_SIZE: usize = 16;
 

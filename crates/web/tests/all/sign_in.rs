@@ -296,3 +296,53 @@ fn errors_are_chinese_pages_and_the_server_reports_its_health() {
         assert_eq!(r.status, 303, "[{l}] not signed in: to the sign-in page");
     }
 }
+
+#[test]
+fn the_frameworks_own_refusals_are_chinese_too() {
+    for (label, url, dir, scratch) in backends("refusals") {
+        let s = TestServer::start(label, url, dir, scratch, |c| c.max_upload_bytes = 64 * 1024);
+        let l = s.label;
+        let token = session(&s, "op302");
+        let cookie = [("yanglao_session", token.as_str())];
+        // A number in the address that is not one.
+        let r = get(&s.at("/people/abc"), &cookie);
+        assert_eq!(r.status, 400, "[{l}]");
+        assert!(
+            r.body.contains("E-WEB-REQUEST") && r.body.contains("格式不对"),
+            "[{l}] {}",
+            r.body
+        );
+        assert!(
+            !r.body.contains("Cannot parse") && !r.body.contains("Invalid"),
+            "[{l}] English leaked"
+        );
+        // The same under the API: JSON.
+        let r = crate::server::call(
+            "get",
+            &s.at("/api/v1/people/abc"),
+            &[("Cookie", &format!("yanglao_session={token}"))],
+        );
+        assert_eq!(r.status, 400, "[{l}]");
+        let v = r.json();
+        assert_eq!(v["code"], "E-WEB-REQUEST", "[{l}] {v}");
+        assert!(v["request_id"].is_string());
+        // A body over the limit is refused before it is read.
+        let big = "x".repeat(200 * 1024);
+        let r = post(
+            &s.at("/sign-in"),
+            &[],
+            &[],
+            &[("name", &big), ("password", "x"), ("form_token", "y")],
+        );
+        assert_eq!(r.status, 413, "[{l}]");
+        assert!(
+            r.body.contains("E-WEB-TOO-LARGE") && r.body.contains("过大"),
+            "[{l}] {}",
+            r.body
+        );
+        // A method the address does not take.
+        let r = crate::server::call("post", &s.at("/healthz"), &[]);
+        assert_eq!(r.status, 405, "[{l}]");
+        assert!(r.body.contains("不支持"), "[{l}] {}", r.body);
+    }
+}
