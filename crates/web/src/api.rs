@@ -165,6 +165,77 @@ pub const ROUTES: &[Route] = &[
     },
     Route {
         method: "get",
+        path: "/api/v1/payrolls",
+        summary: "发放批次列表（可按月份）",
+        params: &[("month", "query", false, "月份 YYYY-MM")],
+        answers: "发放批次",
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/payrolls/run",
+        summary: "生成某月的待遇发放批次（经办员；每县区一个批次，已生成的不重复生成）",
+        params: &[
+            ("month", "query", true, "月份 YYYY-MM"),
+            ("county", "query", false, "县区代码（默认：账号的全部县区）"),
+        ],
+        answers: "生成的批次与审核前检查的异常数",
+    },
+    Route {
+        method: "get",
+        path: "/api/v1/payrolls/{payroll_id}/check",
+        summary: "发放批次的审核前检查",
+        params: &[
+            ("payroll_id", "path", true, "发放批次号"),
+            (
+                "threshold_pct",
+                "query",
+                false,
+                "与上月相比金额变化超过此百分比即列为异常（默认 20）",
+            ),
+        ],
+        answers: "异常",
+    },
+    Route {
+        method: "post",
+        path: "/api/v1/payrolls/{payroll_id}/approve",
+        summary: "审核发放批次（审核员，且不是生成批次的账号）",
+        params: &[("payroll_id", "path", true, "发放批次号")],
+        answers: "审核后的批次",
+    },
+    Route {
+        method: "get",
+        path: "/api/v1/deaths/reviews",
+        summary: "待人工核对的死亡记录",
+        params: &[
+            ("page", "query", false, "页码（从 1 起）"),
+            ("per_page", "query", false, "每页条数（1 至 500）"),
+        ],
+        answers: "一页记录及总数",
+    },
+    Route {
+        method: "get",
+        path: "/api/v1/recovery/cases",
+        summary: "多领冒领追回案件",
+        params: &[
+            ("status", "query", false, "open（在办）或 closed（已结）"),
+            ("page", "query", false, "页码（从 1 起）"),
+            ("per_page", "query", false, "每页条数（1 至 500）"),
+        ],
+        answers: "一页案件及总数",
+    },
+    Route {
+        method: "get",
+        path: "/api/v1/audit",
+        summary: "审计日志（市级管理员查看全部，其他账号查看自己的记录）",
+        params: &[
+            ("action", "query", false, "操作（部分匹配）"),
+            ("page", "query", false, "页码（从 1 起）"),
+            ("per_page", "query", false, "每页条数（1 至 500）"),
+        ],
+        answers: "一页审计记录及总数",
+    },
+    Route {
+        method: "get",
         path: "/api/v1/payrolls/status",
         summary: "某月各县区待遇发放进度",
         params: &[("month", "query", true, "月份 YYYY-MM")],
@@ -277,6 +348,161 @@ pub async fn payroll_status(
     Ok(ok(list))
 }
 
+fn month_of(s: &str) -> Result<yanglao_domain::Month, ApiError> {
+    yanglao_domain::Month::parse(s.trim()).map_err(|_| {
+        ApiError(WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E-WEB-FIELD",
+            format!("参数 month：“{s}”应为 YYYY-MM"),
+        ))
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PayrollsQuery {
+    month: Option<String>,
+}
+
+pub async fn payrolls(
+    AxState(state): Shared,
+    caller: Caller,
+    Query(q): Query<PayrollsQuery>,
+) -> Result<Response, ApiError> {
+    let month = q.month.as_deref().map(month_of).transpose()?;
+    let list = caller
+        .run(&state, move |ctx| {
+            Ok(yanglao_ops::payroll::list(ctx, month)?)
+        })
+        .await?;
+    Ok(ok(list))
+}
+
+#[derive(Deserialize)]
+pub struct RunQuery {
+    #[serde(default)]
+    month: String,
+    county: Option<String>,
+}
+
+pub async fn payroll_run(
+    AxState(state): Shared,
+    caller: Caller,
+    Query(q): Query<RunQuery>,
+) -> Result<Response, ApiError> {
+    let month = month_of(&q.month)?;
+    let o = caller
+        .run(&state, move |ctx| {
+            Ok(yanglao_ops::payroll::run(
+                ctx,
+                month,
+                q.county.as_deref().filter(|c| !c.is_empty()),
+                yanglao_ops::payroll::Kind::Regular,
+                &|_, _, _| {},
+            )?)
+        })
+        .await?;
+    Ok(ok(o))
+}
+
+#[derive(Deserialize)]
+pub struct CheckQuery {
+    threshold_pct: Option<i64>,
+}
+
+pub async fn payroll_check(
+    AxState(state): Shared,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(q): Query<CheckQuery>,
+) -> Result<Response, ApiError> {
+    let threshold = q.threshold_pct.unwrap_or(20);
+    let mut anomalies = caller
+        .run(&state, move |ctx| {
+            Ok(yanglao_ops::payroll::check(ctx, id, threshold)?)
+        })
+        .await?;
+    for a in &mut anomalies {
+        a.citizen_id = masked_id(&a.citizen_id);
+    }
+    Ok(ok(anomalies))
+}
+
+pub async fn payroll_approve(
+    AxState(state): Shared,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let s = caller
+        .run(&state, move |ctx| {
+            Ok(yanglao_ops::payroll::approve(ctx, id)?)
+        })
+        .await?;
+    Ok(ok(s))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    action: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+impl ListQuery {
+    fn request(&self) -> PageRequest {
+        PageRequest {
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(50),
+        }
+    }
+}
+
+pub async fn death_reviews(
+    AxState(state): Shared,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let req = q.request();
+    let p = caller
+        .run(&state, move |ctx| {
+            Ok(reads::death_reviews(ctx, &reads::Filter::default(), req)?)
+        })
+        .await?;
+    Ok(ok(p))
+}
+
+pub async fn recovery_cases(
+    AxState(state): Shared,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let req = q.request();
+    let f = reads::Filter {
+        status: q.status.clone(),
+        ..reads::Filter::default()
+    };
+    let p = caller
+        .run(&state, move |ctx| Ok(reads::recovery_cases(ctx, &f, req)?))
+        .await?;
+    Ok(ok(p))
+}
+
+pub async fn audit(
+    AxState(state): Shared,
+    caller: Caller,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let req = q.request();
+    let f = reads::Filter {
+        status: q.action.clone(),
+        ..reads::Filter::default()
+    };
+    let p = caller
+        .run(&state, move |ctx| Ok(reads::audit_log(ctx, &f, req)?))
+        .await?;
+    Ok(ok(p))
+}
+
 /// Any `/api/…` address the API does not have: JSON, not a page.
 pub async fn not_found() -> ApiError {
     ApiError(WebError::new(
@@ -349,4 +575,36 @@ pub fn openapi() -> Value {
 
 pub async fn openapi_json() -> Response {
     ok(openapi())
+}
+
+#[derive(askama::Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    routes: Vec<DocRoute>,
+}
+
+struct DocRoute {
+    method: String,
+    path: &'static str,
+    summary: &'static str,
+    answers: &'static str,
+    params: Vec<(&'static str, &'static str, bool, &'static str)>,
+}
+
+/// The API's documentation as a page, made from [`ROUTES`] (served by the binary: no script, no
+/// CDN).
+pub async fn docs() -> Result<Response, WebError> {
+    let page = DocsPage {
+        routes: ROUTES
+            .iter()
+            .map(|r| DocRoute {
+                method: r.method.to_uppercase(),
+                path: r.path,
+                summary: r.summary,
+                answers: r.answers,
+                params: r.params.to_vec(),
+            })
+            .collect(),
+    };
+    Ok(crate::pages::render(&page)?.into_response())
 }

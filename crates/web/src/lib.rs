@@ -60,8 +60,22 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/api/v1/people", get(api::people_list))
         .route("/api/v1/people/{person_id}", get(api::person))
         .route("/api/v1/people/{person_id}/reveal", post(api::reveal))
+        .route("/api/v1/payrolls", get(api::payrolls))
+        .route("/api/v1/payrolls/run", post(api::payroll_run))
+        .route(
+            "/api/v1/payrolls/{payroll_id}/check",
+            get(api::payroll_check),
+        )
+        .route(
+            "/api/v1/payrolls/{payroll_id}/approve",
+            post(api::payroll_approve),
+        )
         .route("/api/v1/payrolls/status", get(api::payroll_status))
+        .route("/api/v1/deaths/reviews", get(api::death_reviews))
+        .route("/api/v1/recovery/cases", get(api::recovery_cases))
+        .route("/api/v1/audit", get(api::audit))
         .route("/api/openapi.json", get(api::openapi_json))
+        .route("/api/docs", get(api::docs))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))

@@ -168,7 +168,10 @@ impl Drop for TestServer {
         if let Some(t) = self.thread.take() {
             // The server stops cleanly (its connections close without a panic).
             if t.join().is_err() && !std::thread::panicking() {
-                panic!("[{}] the server's thread panicked as it stopped", self.label);
+                panic!(
+                    "[{}] the server's thread panicked as it stopped",
+                    self.label
+                );
             }
         }
     }
