@@ -103,13 +103,10 @@ fn token_hash(token: &str) -> String {
         .collect()
 }
 
-enum Attempt {
-    Ok(Actor),
-    Refused(OpsError),
-}
-
 /// Signs `name` in with `password`: a session, or a refusal that says only that the name or the
 /// password is wrong (E-USER-SIGN-IN), or that the account is locked for now (E-USER-LOCKED).
+/// The password is checked outside any transaction (a hash takes tens of milliseconds; no write
+/// waits for it), and a wrong one is counted in one statement, so parallel guesses each count.
 pub fn sign_in(
     db: &mut Db,
     name: &str,
@@ -119,114 +116,105 @@ pub fn sign_in(
     lockout: Lockout,
 ) -> Result<SignedIn> {
     from_address(&client.address, || {
-        let attempt = db.transaction(|tx| attempt(tx, name, password, now_s, lockout))?;
-        match attempt {
-            Attempt::Refused(e) => Err(e),
-            Attempt::Ok(actor) => {
-                let token = random_token()?;
-                let csrf_token = random_token()?;
-                db.transaction(|tx| -> Result<()> {
-                    tx.exec(
-                        "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_s, last_seen_s, address, user_agent)
-                         VALUES ($1, $2, $3, $4, $4, $5, $6)",
-                        &[
-                            Param::Text(&token_hash(&token)),
-                            Param::Int(actor.user_id),
-                            Param::Text(&csrf_token),
-                            Param::Int(now_s),
-                            Param::Text(&client.address),
-                            Param::from(client.user_agent.as_deref()),
-                        ],
-                    )?;
-                    audit(tx, &actor.name, "session.sign_in", &serde_json::json!({}))
-                })?;
-                Ok(SignedIn {
-                    token,
-                    session: Session {
-                        actor,
-                        csrf_token,
-                        created_s: now_s,
-                    },
-                })
-            }
+        let wrong = || OpsError::rule("E-USER-SIGN-IN", "账号或密码不正确，或账号已停用");
+        // A name no account can have is refused before anything is read or written (the audit
+        // log keeps what it records for good).
+        if name.is_empty() || name.chars().count() > users::MAX_NAME_CHARS {
+            let _ = verify(dummy_hash(), password);
+            return Err(wrong());
         }
-    })
-}
-
-/// One attempt, its failure counted and kept (the transaction commits a refusal too).
-fn attempt(
-    tx: &mut Tx<'_>,
-    name: &str,
-    password: &str,
-    now_s: i64,
-    lockout: Lockout,
-) -> Result<Attempt> {
-    let wrong = || OpsError::rule("E-USER-SIGN-IN", "账号或密码不正确，或账号已停用");
-    let row = tx.query_opt(
-        "SELECT user_id, password_hash, enabled, failed_sign_ins, locked_until_s FROM users WHERE name = $1 AND user_id <> 0",
-        &[Param::Text(name)],
-    )?;
-    let Some(row) = row else {
-        let _ = verify(dummy_hash(), password);
-        audit(
-            tx,
-            name,
-            "session.sign_in_refused",
-            &serde_json::json!({"reason": "unknown_account"}),
-        )?;
-        return Ok(Attempt::Refused(wrong()));
-    };
-    let user_id = row.i64(0)?;
-    let hash = row.opt_str(1)?.map(|s| s.to_string());
-    let enabled = row.bool(2)?;
-    let failures = row.i64(3)?;
-    if let Some(until) = row.opt_i64(4)?.filter(|u| *u > now_s) {
-        let minutes = (until - now_s + 59) / 60;
-        audit(
-            tx,
-            name,
-            "session.sign_in_refused",
-            &serde_json::json!({"reason": "locked"}),
-        )?;
-        return Ok(Attempt::Refused(OpsError::rule(
-            "E-USER-LOCKED",
-            format!("密码连续输错 {} 次，账号已暂时锁定：请 {minutes} 分钟后再试，或请市级管理员重设密码", lockout.failures),
-        )));
-    }
-    let right = verify(hash.as_deref().unwrap_or(dummy_hash()), password) && hash.is_some();
-    if !right || !enabled {
-        let failures = if right { failures } else { failures + 1 };
-        let locks = failures >= lockout.failures;
-        tx.exec(
-            "UPDATE users SET failed_sign_ins = $1, locked_until_s = $2 WHERE user_id = $3",
-            &[
-                Param::Int(if locks { 0 } else { failures }),
-                if locks {
-                    Param::Int(now_s + lockout.lock_s)
-                } else {
-                    Param::Null
-                },
-                Param::Int(user_id),
-            ],
-        )?;
-        let reason = match (right, locks) {
-            (true, _) => "disabled",
-            (false, true) => "wrong_password_locked",
-            (false, false) => "wrong_password",
+        let row = db.read_transaction(|tx| {
+            tx.query_opt(
+                "SELECT user_id, password_hash, enabled, locked_until_s FROM users WHERE name = $1 AND user_id <> 0",
+                &[Param::Text(name)],
+            )
+        })?;
+        let refuse = |db: &mut Db, reason: &str, failures: Option<i64>| -> Result<()> {
+            db.transaction(|tx| {
+                audit(
+                    tx,
+                    name,
+                    "session.sign_in_refused",
+                    &serde_json::json!({"reason": reason, "failures": failures}),
+                )
+            })
         };
-        audit(
-            tx,
-            name,
-            "session.sign_in_refused",
-            &serde_json::json!({"reason": reason, "failures": failures}),
-        )?;
-        return Ok(Attempt::Refused(wrong()));
-    }
-    tx.exec(
-        "UPDATE users SET failed_sign_ins = 0, locked_until_s = NULL WHERE user_id = $1",
-        &[Param::Int(user_id)],
-    )?;
-    Ok(Attempt::Ok(users::actor_named(tx, name)?))
+        let Some(row) = row else {
+            let _ = verify(dummy_hash(), password);
+            refuse(db, "unknown_account", None)?;
+            return Err(wrong());
+        };
+        let user_id = row.i64(0)?;
+        let hash = row.opt_str(1)?.map(|s| s.to_string());
+        let enabled = row.bool(2)?;
+        if let Some(until) = row.opt_i64(3)?.filter(|u| *u > now_s) {
+            let minutes = (until - now_s + 59) / 60;
+            refuse(db, "locked", None)?;
+            return Err(OpsError::rule(
+                "E-USER-LOCKED",
+                format!("密码连续输错 {} 次，账号已暂时锁定：请 {minutes} 分钟后再试，或请市级管理员重设密码", lockout.failures),
+            ));
+        }
+        let right = hash.as_deref().is_some_and(|h| verify(h, password));
+        if !right {
+            let _ = hash.is_none() && verify(dummy_hash(), password);
+            db.transaction(|tx| -> Result<i64> {
+                let n = tx
+                    .query_opt(
+                        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE user_id = $1 RETURNING failed_sign_ins",
+                        &[Param::Int(user_id)],
+                    )?
+                    .map(|r| r.i64(0))
+                    .transpose()?
+                    .unwrap_or(0);
+                if n >= lockout.failures {
+                    tx.exec(
+                        "UPDATE users SET failed_sign_ins = 0, locked_until_s = $2 WHERE user_id = $1",
+                        &[Param::Int(user_id), Param::Int(now_s + lockout.lock_s)],
+                    )?;
+                }
+                let reason = if n >= lockout.failures { "wrong_password_locked" } else { "wrong_password" };
+                audit(tx, name, "session.sign_in_refused", &serde_json::json!({"reason": reason, "failures": n}))?;
+                Ok(n)
+            })?;
+            return Err(wrong());
+        }
+        if !enabled {
+            refuse(db, "disabled", None)?;
+            return Err(wrong());
+        }
+        let token = random_token()?;
+        let csrf_token = random_token()?;
+        let actor = db.transaction(|tx| -> Result<Actor> {
+            tx.exec(
+                "UPDATE users SET failed_sign_ins = 0, locked_until_s = NULL WHERE user_id = $1",
+                &[Param::Int(user_id)],
+            )?;
+            let actor = users::actor_named(tx, name)?;
+            tx.exec(
+                "INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_s, last_seen_s, address, user_agent)
+                 VALUES ($1, $2, $3, $4, $4, $5, $6)",
+                &[
+                    Param::Text(&token_hash(&token)),
+                    Param::Int(actor.user_id),
+                    Param::Text(&csrf_token),
+                    Param::Int(now_s),
+                    Param::Text(&client.address),
+                    Param::from(client.user_agent.as_deref()),
+                ],
+            )?;
+            audit(tx, &actor.name, "session.sign_in", &serde_json::json!({}))?;
+            Ok(actor)
+        })?;
+        Ok(SignedIn {
+            token,
+            session: Session {
+                actor,
+                csrf_token,
+                created_s: now_s,
+            },
+        })
+    })
 }
 
 fn verify(hash: &str, password: &str) -> bool {

@@ -138,11 +138,11 @@ fn check_name(name: &str) -> Result<()> {
     }
     if name
         .chars()
-        .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == '，')
+        .any(|c| c.is_whitespace() || c.is_control() || ",，/?#%\\&=+;\"'<>".contains(c))
     {
         return Err(OpsError::rule(
             "E-USER-NAME",
-            format!("账号名“{name}”不能含空格或逗号"),
+            format!("账号名“{name}”不能含空格、逗号或 / ? # % & = + ; 引号 < > \\ 等符号"),
         ));
     }
     Ok(())

@@ -285,7 +285,15 @@ pub async fn people_list(
     for item in &mut p.items {
         item.citizen_id = masked_id(&item.citizen_id);
     }
-    Ok(ok(p))
+    let mut v = serde_json::to_value(&p).unwrap_or_default();
+    if !yanglao_ops::access::may_reveal(caller.actor.role) {
+        if let Some(items) = v["items"].as_array_mut() {
+            for (item, person) in items.iter_mut().zip(&p.items) {
+                year_only(item, person.birth_date);
+            }
+        }
+    }
+    Ok(ok(v))
 }
 
 pub async fn person(
@@ -302,6 +310,11 @@ pub async fn person(
             Ok(v)
         })
         .await?;
+    let born = v.birth_date;
+    let mut v = serde_json::to_value(&v).unwrap_or_default();
+    if !yanglao_ops::access::may_reveal(caller.actor.role) {
+        year_only(&mut v, born);
+    }
     Ok(ok(v))
 }
 
@@ -416,6 +429,13 @@ pub async fn payroll_check(
     Query(q): Query<CheckQuery>,
 ) -> Result<Response, ApiError> {
     let threshold = q.threshold_pct.unwrap_or(20);
+    if !(0..=1000).contains(&threshold) {
+        return Err(ApiError(WebError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E-WEB-FIELD",
+            format!("参数 threshold_pct：{threshold} 应在 0 到 1000 之间"),
+        )));
+    }
     let mut anomalies = caller
         .run(&state, move |ctx| {
             Ok(yanglao_ops::payroll::check(ctx, id, threshold)?)
@@ -463,11 +483,15 @@ pub async fn death_reviews(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     let req = q.request();
-    let p = caller
+    let mut p = caller
         .run(&state, move |ctx| {
             Ok(reads::death_reviews(ctx, &reads::Filter::default(), req)?)
         })
         .await?;
+    for r in &mut p.items {
+        r.citizen_id_raw = masked_id(&r.citizen_id_raw);
+        r.candidate_citizen_id = masked_id(&r.candidate_citizen_id);
+    }
     Ok(ok(p))
 }
 
@@ -501,6 +525,15 @@ pub async fn audit(
         .run(&state, move |ctx| Ok(reads::audit_log(ctx, &f, req)?))
         .await?;
     Ok(ok(p))
+}
+
+/// A birth date as a role that may not see full IDs reads it: the year only.
+fn year_only(v: &mut Value, born: chrono::NaiveDate) {
+    use chrono::Datelike;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("birth_date");
+        o.insert("birth_year".into(), json!(born.year()));
+    }
 }
 
 /// Any `/api/…` address the API does not have: JSON, not a page.

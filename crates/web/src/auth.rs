@@ -20,8 +20,12 @@ pub const SIGN_IN_COOKIE: &str = "yanglao_sign_in";
 /// address the proxy added to `X-Forwarded-For`.
 pub fn client_address(peer: SocketAddr, headers: &HeaderMap, trusted: Option<IpAddr>) -> IpAddr {
     if Some(peer.ip()) == trusted {
+        // The proxy's own addition is the last address of the last such header: what the
+        // client sent itself comes before it.
         let forwarded = headers
-            .get("x-forwarded-for")
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|a| a.trim().parse::<IpAddr>().ok());

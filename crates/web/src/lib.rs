@@ -35,7 +35,12 @@ use std::sync::Arc;
 pub fn router(state: Arc<state::State>) -> Router {
     Router::new()
         .route("/", get(pages::home))
-        .route("/sign-in", get(pages::sign_in_page).post(pages::sign_in))
+        .route(
+            "/sign-in",
+            get(pages::sign_in_page)
+                .post(pages::sign_in)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024)),
+        )
         .route("/sign-out", post(pages::sign_out))
         .route("/sign-out-everywhere", post(pages::sign_out_everywhere))
         .route("/accounts", get(accounts::list).post(accounts::add))

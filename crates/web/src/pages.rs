@@ -102,7 +102,7 @@ pub async fn sign_in(
         );
     }
     let now = sessions::now_s();
-    if state.throttled(from.address, now) {
+    if !state.attempt_from(from.address, now) {
         let e = WebError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "E-WEB-THROTTLED",
@@ -145,19 +145,21 @@ pub async fn sign_in(
         })
         .await?;
     match result {
-        Ok(signed) => Ok((
-            StatusCode::SEE_OTHER,
-            [
-                (header::LOCATION, "/".to_string()),
-                (
-                    header::SET_COOKIE,
-                    auth::set_cookie(SESSION_COOKIE, &signed.token, "/", state.config.https),
-                ),
-            ],
-        )
-            .into_response()),
+        Ok(signed) => {
+            state.signed_in_from(from.address);
+            Ok((
+                StatusCode::SEE_OTHER,
+                [
+                    (header::LOCATION, "/".to_string()),
+                    (
+                        header::SET_COOKIE,
+                        auth::set_cookie(SESSION_COOKIE, &signed.token, "/", state.config.https),
+                    ),
+                ],
+            )
+                .into_response())
+        }
         Err(e) => {
-            state.refused_from(from.address, now);
             let e = WebError::from(e);
             sign_in_form(&state, e.status, &name, Some(&e))
         }

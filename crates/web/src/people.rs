@@ -53,13 +53,24 @@ pub fn decision_zh(s: Option<&str>) -> &'static str {
     }
 }
 
-pub fn row(p: &PersonItem) -> Row {
+/// A birth date as a role sees it: in full for the roles that may see a full citizen ID, else
+/// the year only (the masked ID hides the date; the date beside it would give it back).
+pub fn birth(date: chrono::NaiveDate, full: bool) -> String {
+    use chrono::Datelike;
+    if full {
+        date.to_string()
+    } else {
+        format!("{} 年", date.year())
+    }
+}
+
+pub fn row(p: &PersonItem, full: bool) -> Row {
     Row {
         person_id: p.person_id,
         citizen_id: masked_id(&p.citizen_id),
         name: p.name.clone(),
         county: county_label(&p.county),
-        birth_date: p.birth_date.to_string(),
+        birth_date: birth(p.birth_date, full),
         basic: if p.basic_enrolled {
             "已参保"
         } else {
@@ -127,7 +138,8 @@ pub async fn list(
     let mut status = StatusCode::OK;
     match result {
         Some(Ok(p)) => {
-            page.people = p.items.iter().map(row).collect();
+            let full = may_reveal(signed.session.actor.role);
+            page.people = p.items.iter().map(|i| row(i, full)).collect();
             page.total = p.total;
             page.page = p.page;
             page.pages = p.pages;
@@ -156,6 +168,7 @@ struct PersonPage {
     may_reveal: bool,
     county: String,
     sex: &'static str,
+    born: String,
     status: String,
     bank: String,
     years: Vec<(i32, &'static str, &'static str)>,
@@ -234,6 +247,7 @@ async fn person_page(
         person_id,
         county: county_label(&v.county),
         sex: if v.sex == "M" { "男" } else { "女" },
+        born: birth(v.birth_date, may_reveal(signed.session.actor.role)),
         status: status_zh(&v.current_status).to_string(),
         bank: format!(
             "{} {}",

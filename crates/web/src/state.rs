@@ -56,9 +56,14 @@ pub struct State {
     pub config: Config,
     /// Open contexts waiting for a request (each with its own connection and the stored policy).
     pool: Mutex<Vec<Pooled>>,
-    /// Refused sign-ins per client address: (start of the window, count).
+    /// Sign-in attempts per client address: (start of the window, count).
     throttle: Mutex<HashMap<IpAddr, (i64, u32)>>,
+    /// At most [`MAX_CONNECTIONS`] requests hold a database connection at once; the others wait.
+    busy: tokio::sync::Semaphore,
 }
+
+/// Database connections open at once, at most.
+const MAX_CONNECTIONS: usize = 32;
 
 struct Pooled {
     ctx: Ctx,
@@ -100,6 +105,7 @@ impl State {
             config,
             pool: Mutex::new(vec![first]),
             throttle: Mutex::new(HashMap::new()),
+            busy: tokio::sync::Semaphore::new(MAX_CONNECTIONS),
         })
     }
 
@@ -111,8 +117,13 @@ impl State {
         address: String,
         f: impl FnOnce(&mut Ctx) -> Result<T, WebError> + Send + 'static,
     ) -> Result<T, WebError> {
+        let permit = self
+            .busy
+            .acquire()
+            .await
+            .map_err(|_| WebError::internal("服务正在停止"))?;
         let state = self.clone();
-        tokio::task::spawn_blocking(move || {
+        let out = tokio::task::spawn_blocking(move || {
             let mut pooled = state.take()?;
             pooled.ctx.actor = actor;
             let out = yanglao_ops::from_address(&address, || f(&mut pooled.ctx));
@@ -121,7 +132,9 @@ impl State {
             out
         })
         .await
-        .map_err(|_| WebError::internal("请求处理中断"))?
+        .map_err(|_| WebError::internal("请求处理中断"))?;
+        drop(permit);
+        out
     }
 
     fn take(&self) -> Result<Pooled, WebError> {
@@ -156,26 +169,32 @@ impl State {
         }
     }
 
-    /// Whether `address` must wait before it may try to sign in again.
-    pub fn throttled(&self, address: IpAddr, now_s: i64) -> bool {
-        let t = self.throttle.lock().expect("throttle");
-        t.get(&address).is_some_and(|(start, n)| {
-            now_s - start < self.config.throttle_window_s && *n >= self.config.throttle_failures
-        })
-    }
-
-    /// Counts a refused sign-in from `address`.
-    pub fn refused_from(&self, address: IpAddr, now_s: i64) {
+    /// Takes one sign-in attempt of `address`, before its password is checked (so that a burst
+    /// of parallel attempts counts each): `false` when the address must wait. A successful
+    /// sign-in gives its attempt back ([`State::signed_in_from`]).
+    pub fn attempt_from(&self, address: IpAddr, now_s: i64) -> bool {
         let mut t = self.throttle.lock().expect("throttle");
         let e = t.entry(address).or_insert((now_s, 0));
         if now_s - e.0 >= self.config.throttle_window_s {
             *e = (now_s, 0);
+        }
+        if e.1 >= self.config.throttle_failures {
+            return false;
         }
         e.1 += 1;
         // Forget old windows now and then, so that the map stays small.
         if t.len() > 10_000 {
             let window = self.config.throttle_window_s;
             t.retain(|_, (start, _)| now_s - *start < window);
+        }
+        true
+    }
+
+    /// A sign-in from `address` succeeded: its attempt does not count against it.
+    pub fn signed_in_from(&self, address: IpAddr) {
+        let mut t = self.throttle.lock().expect("throttle");
+        if let Some(e) = t.get_mut(&address) {
+            e.1 = e.1.saturating_sub(1);
         }
     }
 }

@@ -462,7 +462,7 @@ pub fn refresh(ctx: &mut Ctx, id: i64) -> Result<Refreshed> {
                 "payroll.refresh",
                 &serde_json::json!({
                     "payroll_id": id, "back_to_draft": back_to_draft,
-                    "removed": removed.iter().map(|a| serde_json::json!({"line_no": a.line_no, "code": a.code, "citizen_id": a.citizen_id})).collect::<Vec<_>>(),
+                    "removed": removed.iter().map(|a| serde_json::json!({"line_no": a.line_no, "code": a.code, "citizen_id": crate::ledger::masked_id(&a.citizen_id)})).collect::<Vec<_>>(),
                 }),
             )?;
         }

@@ -163,7 +163,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
     let (id, _) = CitizenId::parse(citizen_id).map_err(|e| OpsError::rule(e.code, e.message))?;
     let ctx_policy = &ctx.policy;
     let actor = &ctx.actor;
-    ctx.db.transaction(|tx| -> Result<PersonView> {
+    ctx.db.read_transaction(|tx| -> Result<PersonView> {
         let p = find(tx, &id)?;
         let (pid, county) = (p.i64(0)?, p.str(1)?);
         actor.require_county(Action::Read, &county)?;
@@ -207,7 +207,7 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             age: age_on(birth_date, confirmed_death_date.unwrap_or(today)),
             phone: p.opt_str(5)?,
             bank_name: p.opt_str(6)?,
-            bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or(a)),
+            bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or_else(|_| "****".to_string())),
             basic_enrolled: p.bool(8)?,
             uncertified,
             current_status,

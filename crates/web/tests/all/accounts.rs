@@ -81,6 +81,20 @@ fn the_city_administrator_manages_accounts_and_others_are_refused() {
         );
         assert_eq!(r.status, 422, "[{l}] an operator needs a county");
         assert!(r.body.contains("E-USER-COUNTY"), "[{l}] {}", r.body);
+        // A name that would break an address is refused.
+        let r = post(
+            &s.at("/accounts"),
+            &[("yanglao_session", &admin)],
+            &[],
+            &[
+                ("csrf", &csrf),
+                ("name", "bob/disable"),
+                ("role", "city_admin"),
+                ("password", PASSWORD),
+            ],
+        );
+        assert_eq!(r.status, 422, "[{l}]");
+        assert!(r.body.contains("E-USER-NAME"), "[{l}] {}", r.body);
         // Without the form token: refused.
         let r = post(
             &s.at("/accounts"),

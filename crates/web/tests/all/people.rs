@@ -107,6 +107,24 @@ fn people_are_looked_up_within_the_county_and_masked() {
         );
         assert_eq!(r.status, 403, "[{l}]");
         assert!(!r.body.contains(&theirs), "[{l}]");
+        // Nor its birth date in full, which the masked ID hides: the year only.
+        let born = s.text(&format!(
+            "SELECT CAST(birth_date AS TEXT) FROM persons WHERE person_id = {their_pid}"
+        ));
+        assert!(
+            !page.body.contains(&born) && page.body.contains(&format!("{} 年生", &born[..4])),
+            "[{l}] {born}"
+        );
+        let r = crate::server::call(
+            "get",
+            &s.at(&format!("/api/v1/people?q={theirs}")),
+            &[("Cookie", &format!("yanglao_session={fin}"))],
+        );
+        let v = r.json();
+        assert!(
+            v["items"][0]["birth_date"].is_null() && v["items"][0]["birth_year"].is_number(),
+            "[{l}] {v}"
+        );
         // Bank accounts are masked on the page too.
         let account = s.text(&format!(
             "SELECT bank_account FROM persons WHERE person_id = {my_pid}"

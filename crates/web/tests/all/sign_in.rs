@@ -255,6 +255,14 @@ fn repeated_wrong_passwords_lock_the_account_and_an_address_is_throttled() {
             r.body.contains("E-USER-LOCKED") && r.body.contains("分钟后再试"),
             "[{l}]"
         );
+        // A name no account can have is refused before anything is written.
+        let before = s.text("SELECT COUNT(*) FROM audit_log");
+        assert_eq!(sign_in(&s, &"长".repeat(500), "x").status, 401, "[{l}]");
+        assert_eq!(
+            s.text("SELECT COUNT(*) FROM audit_log"),
+            before,
+            "[{l}] nothing kept of it"
+        );
         // Other accounts are not locked…
         assert_eq!(sign_in(&s, "op302", PASSWORD).status, 303, "[{l}]");
         // …but the address that keeps failing must wait, whatever the account.
@@ -344,5 +352,38 @@ fn the_frameworks_own_refusals_are_chinese_too() {
         let r = crate::server::call("post", &s.at("/healthz"), &[]);
         assert_eq!(r.status, 405, "[{l}]");
         assert!(r.body.contains("不支持"), "[{l}] {}", r.body);
+    }
+}
+
+#[test]
+fn behind_the_trusted_proxy_the_address_is_the_proxys_last_word() {
+    for (label, url, dir, scratch) in backends("proxy") {
+        let s = TestServer::start(label, url, dir, scratch, |c| {
+            c.trusted_proxy = Some("127.0.0.1".parse().unwrap())
+        });
+        let l = s.label;
+        let form = get(&s.at("/sign-in"), &[]);
+        let t = form.cookie("yanglao_sign_in").unwrap();
+        let f = form.field("form_token").unwrap();
+        // The client forged one header; the proxy added its own after it.
+        let r = post(
+            &s.at("/sign-in"),
+            &[("yanglao_sign_in", &t)],
+            &[
+                ("X-Forwarded-For", "10.9.9.9"),
+                ("X-Forwarded-For", "10.1.2.3"),
+            ],
+            &[
+                ("name", "op302"),
+                ("password", PASSWORD),
+                ("form_token", &f),
+            ],
+        );
+        assert_eq!(r.status, 303, "[{l}] {}", r.body);
+        assert_eq!(
+            s.text("SELECT address FROM audit_log WHERE action = 'session.sign_in'"),
+            "10.1.2.3",
+            "[{l}]"
+        );
     }
 }
