@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod audit;
+mod matrix;
 mod people;
 mod server;
 mod sign_in;

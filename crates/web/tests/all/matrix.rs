@@ -1,0 +1,143 @@
+//! Every role against every resource the server has: what each may read and change, and that
+//! another county's person is refused to a county role on every path (pages and API alike).
+
+use crate::server::{add_people, backends, call, get, post, session, TestServer};
+
+#[test]
+fn every_role_against_every_resource() {
+    for (label, url, dir, scratch) in backends("matrix") {
+        add_people(&url, 20);
+        let s = TestServer::start(label, url, dir, scratch, |_| {});
+        let l = s.label;
+        let own = s.text(
+            "SELECT person_id FROM persons WHERE county = '140302' ORDER BY person_id LIMIT 1",
+        );
+        let other = s.text(
+            "SELECT person_id FROM persons WHERE county = '140303' ORDER BY person_id LIMIT 1",
+        );
+        // (account, may manage accounts and the audit log, may reveal an ID, bound to 城区)
+        let roles = [
+            ("op302", false, true, true),
+            ("rv302", false, true, true),
+            ("admin", true, true, false),
+            ("finance", false, false, false),
+        ];
+        for (name, admin, reveals, county_bound) in roles {
+            let token = session(&s, name);
+            let c = [("yanglao_session", token.as_str())];
+            let cookie = format!("yanglao_session={token}");
+            let home = get(&s.at("/"), &c);
+            assert_eq!(home.status, 200, "[{l}] {name} /");
+            let csrf = home.field("csrf").unwrap();
+            let expect = |path: &str, status: u16, got: u16| {
+                assert_eq!(got, status, "[{l}] {name} {path}");
+            };
+            let admin_status = if admin { 200 } else { 403 };
+            expect(
+                "/accounts",
+                admin_status,
+                get(&s.at("/accounts"), &c).status,
+            );
+            expect(
+                "/accounts/op302",
+                admin_status,
+                get(&s.at("/accounts/op302"), &c).status,
+            );
+            expect("/audit", admin_status, get(&s.at("/audit"), &c).status);
+            expect(
+                "/audit.xlsx",
+                admin_status,
+                get(&s.at("/audit.xlsx"), &c).status,
+            );
+            expect("/people", 200, get(&s.at("/people?q=%E7%8E%8B"), &c).status);
+            expect(
+                "/people/own",
+                200,
+                get(&s.at(&format!("/people/{own}")), &c).status,
+            );
+            let other_status = if county_bound { 403 } else { 200 };
+            expect(
+                "/people/other",
+                other_status,
+                get(&s.at(&format!("/people/{other}")), &c).status,
+            );
+            expect(
+                "api person other",
+                other_status,
+                call(
+                    "get",
+                    &s.at(&format!("/api/v1/people/{other}")),
+                    &[("Cookie", &cookie)],
+                )
+                .status,
+            );
+            // Revealing: the roles that may, in their counties; each reveal audited.
+            let before: i64 = s
+                .text("SELECT COUNT(*) FROM audit_log WHERE action = 'person.reveal'")
+                .parse()
+                .unwrap();
+            let r = post(
+                &s.at(&format!("/people/{own}/reveal")),
+                &c,
+                &[],
+                &[("csrf", &csrf)],
+            );
+            expect("reveal own", if reveals { 200 } else { 403 }, r.status);
+            let r = post(
+                &s.at(&format!("/people/{other}/reveal")),
+                &c,
+                &[],
+                &[("csrf", &csrf)],
+            );
+            expect(
+                "reveal other",
+                if reveals && !county_bound { 200 } else { 403 },
+                r.status,
+            );
+            let after: i64 = s
+                .text("SELECT COUNT(*) FROM audit_log WHERE action = 'person.reveal'")
+                .parse()
+                .unwrap();
+            let allowed = i64::from(reveals) + i64::from(reveals && !county_bound);
+            assert_eq!(
+                after - before,
+                allowed,
+                "[{l}] {name}: one audit entry per reveal, none for a refusal"
+            );
+            // Changing accounts: the administrator only (a password of its own choosing here).
+            let r = post(
+                &s.at("/accounts/op303/password"),
+                &c,
+                &[],
+                &[("csrf", &csrf), ("password", "矩阵测试的长密码-2026")],
+            );
+            expect(
+                "password of another",
+                if admin { 303 } else { 403 },
+                r.status,
+            );
+            // A county role's list never holds another county.
+            let list = call(
+                "get",
+                &s.at("/api/v1/people?per_page=500"),
+                &[("Cookie", &cookie)],
+            )
+            .json();
+            let counties: std::collections::BTreeSet<String> = list["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["county"].as_str().unwrap().to_string())
+                .collect();
+            if county_bound {
+                assert_eq!(
+                    counties.into_iter().collect::<Vec<_>>(),
+                    vec!["140302".to_string()],
+                    "[{l}] {name}"
+                );
+            } else {
+                assert!(counties.len() > 1, "[{l}] {name} reads every county");
+            }
+        }
+    }
+}
