@@ -166,11 +166,41 @@ fn entry(a: AuditItem) -> Entry {
     }
 }
 
+/// The export form: the filter of the page it was on, and the form token (an export is a change:
+/// it is recorded in the log, so it is a POST).
+#[derive(Deserialize, Default)]
+pub struct ExportForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    account: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    county: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    text: String,
+}
+
 pub async fn export(
     AxState(state): Shared,
     signed: Signed,
-    Query(q): Query<AuditQuery>,
+    axum::Form(f): axum::Form<ExportForm>,
 ) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let q = AuditQuery {
+        account: f.account,
+        action: f.action,
+        county: f.county,
+        from: f.from,
+        to: f.to,
+        text: f.text,
+        page: None,
+    };
     let filter = q.filter()?;
     let (bytes, _) = state
         .with_ctx(

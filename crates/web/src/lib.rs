@@ -57,7 +57,7 @@ pub fn router(state: Arc<state::State>) -> Router {
             post(accounts::revoke_token),
         )
         .route("/audit", get(audit::page))
-        .route("/audit.xlsx", get(audit::export))
+        .route("/audit.xlsx", post(audit::export))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

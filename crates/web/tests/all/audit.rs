@@ -13,7 +13,13 @@ fn the_administrator_filters_and_exports_the_audit_log() {
         let r = get(&s.at("/audit"), &[("yanglao_session", &op)]);
         assert_eq!(r.status, 403, "[{l}] an operator has no audit page");
         assert_eq!(
-            get(&s.at("/audit.xlsx"), &[("yanglao_session", &op)]).status,
+            post(
+                &s.at("/audit.xlsx"),
+                &[("yanglao_session", &op)],
+                &[],
+                &[("csrf", "x")]
+            )
+            .status,
             403,
             "[{l}]"
         );
@@ -72,9 +78,34 @@ fn the_administrator_filters_and_exports_the_audit_log() {
         );
 
         // The export is a real workbook with the filtered entries, and is itself audited.
-        let x = get(
-            &s.at("/audit.xlsx?action=session."),
+        // A GET of the export changes nothing (it is not there); the export is a POST with the
+        // page's form token.
+        assert_eq!(
+            get(
+                &s.at("/audit.xlsx?action=session."),
+                &[("yanglao_session", &admin)]
+            )
+            .status,
+            405,
+            "[{l}]"
+        );
+        assert_eq!(
+            post(
+                &s.at("/audit.xlsx"),
+                &[("yanglao_session", &admin)],
+                &[],
+                &[("action", "session.")]
+            )
+            .status,
+            403,
+            "[{l}] no form token"
+        );
+        let csrf = page.field("csrf").unwrap();
+        let x = post(
+            &s.at("/audit.xlsx"),
             &[("yanglao_session", &admin)],
+            &[],
+            &[("csrf", &csrf), ("action", "session.")],
         );
         assert_eq!(x.status, 200, "[{l}]");
         assert!(

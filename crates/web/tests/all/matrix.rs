@@ -47,7 +47,7 @@ fn every_role_against_every_resource() {
             expect(
                 "/audit.xlsx",
                 admin_status,
-                get(&s.at("/audit.xlsx"), &c).status,
+                post(&s.at("/audit.xlsx"), &c, &[], &[("csrf", &csrf)]).status,
             );
             expect("/people", 200, get(&s.at("/people?q=%E7%8E%8B"), &c).status);
             expect(
