@@ -157,7 +157,10 @@ pub fn sign_in(
         }
         let right = hash.as_deref().is_some_and(|h| verify(h, password));
         if !right {
-            let _ = hash.is_none() && verify(dummy_hash(), password);
+            if hash.is_none() {
+                // An account without a password takes as long to refuse as a wrong one.
+                verify(dummy_hash(), password);
+            }
             db.transaction(|tx| -> Result<i64> {
                 let n = tx
                     .query_opt(
@@ -252,7 +255,7 @@ pub fn find(db: &mut Db, token: &str, now_s: i64, timeouts: Timeouts) -> Result<
         None
     };
     if let Some(reason) = ended {
-        db.transaction(|tx| end(tx, "token_hash = $2", &[Param::Text(&hash)], now_s, reason))?;
+        db.transaction(|tx| end_session(tx, &hash, now_s, reason))?;
         return Ok(None);
     }
     if now_s - last_seen_s >= TOUCH_EVERY_S {
@@ -271,20 +274,11 @@ pub fn find(db: &mut Db, token: &str, now_s: i64, timeouts: Timeouts) -> Result<
     }))
 }
 
-fn end(
-    tx: &mut Tx<'_>,
-    which: &str,
-    params: &[Param<'_>],
-    now_s: i64,
-    reason: &str,
-) -> Result<u64> {
-    let mut all = vec![Param::Int(now_s)];
-    all.extend_from_slice(params);
-    all.push(Param::Text(reason));
-    let n = all.len();
+/// Ends the session whose token hashes to `hash`.
+fn end_session(tx: &mut Tx<'_>, hash: &str, now_s: i64, reason: &str) -> Result<u64> {
     Ok(tx.exec(
-        &format!("UPDATE web_sessions SET ended_s = $1, end_reason = ${n} WHERE {which} AND ended_s IS NULL"),
-        &all,
+        "UPDATE web_sessions SET ended_s = $1, end_reason = $3 WHERE token_hash = $2 AND ended_s IS NULL",
+        &[Param::Int(now_s), Param::Text(hash), Param::Text(reason)],
     )?)
 }
 
@@ -298,29 +292,17 @@ pub fn sign_out(
 ) -> Result<()> {
     from_address(&client.address, || {
         db.transaction(|tx| -> Result<()> {
-            end(
-                tx,
-                "token_hash = $2",
-                &[Param::Text(&token_hash(token))],
-                now_s,
-                "signed_out",
-            )?;
+            end_session(tx, &token_hash(token), now_s, "signed_out")?;
             audit(tx, &actor.name, "session.sign_out", &serde_json::json!({}))
         })
     })
-}
-
-/// Ends every session of the account `user_id` (signing out everywhere; also when the account is
-/// disabled or gets a new password). Returns how many were open.
-pub fn end_all(tx: &mut Tx<'_>, user_id: i64, now_s: i64, reason: &str) -> Result<u64> {
-    end(tx, "user_id = $2", &[Param::Int(user_id)], now_s, reason)
 }
 
 /// Signing out everywhere: every session of the actor's account.
 pub fn sign_out_everywhere(db: &mut Db, actor: &Actor, client: &Client, now_s: i64) -> Result<u64> {
     from_address(&client.address, || {
         db.transaction(|tx| -> Result<u64> {
-            let n = end_all(tx, actor.user_id, now_s, "signed_out_everywhere")?;
+            let n = users::end_sessions(tx, actor.user_id, now_s, "signed_out_everywhere")?;
             audit(
                 tx,
                 &actor.name,

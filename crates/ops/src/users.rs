@@ -246,6 +246,15 @@ pub fn add(ctx: &mut Ctx, new: &NewAccount<'_>) -> Result<Account> {
     })
 }
 
+/// Ends every open web session of the account `user_id` (signing out everywhere; also when the
+/// account is disabled or gets a new password). Returns how many were open.
+pub fn end_sessions(tx: &mut Tx<'_>, user_id: i64, now_s: i64, reason: &str) -> Result<u64> {
+    Ok(tx.exec(
+        "UPDATE web_sessions SET ended_s = $1, end_reason = $3 WHERE user_id = $2 AND ended_s IS NULL",
+        &[Param::Int(now_s), Param::Int(user_id), Param::Text(reason)],
+    )?)
+}
+
 /// `users list`: every account, the system account first.
 pub fn list(ctx: &mut Ctx) -> Result<Vec<Account>> {
     ctx.actor.require(Action::Read)?;
@@ -356,7 +365,7 @@ pub fn set_enabled(ctx: &mut Ctx, name: &str, enabled: bool) -> Result<Account> 
             let ended = if enabled {
                 0
             } else {
-                crate::sessions::end_all(tx, a.user_id, crate::sessions::now_s(), "disabled")?
+                end_sessions(tx, a.user_id, yanglao_store::now().timestamp(), "disabled")?
             };
             audit(
                 tx,
@@ -395,7 +404,7 @@ pub fn set_password(ctx: &mut Ctx, name: &str, password: &str) -> Result<Account
         )?;
         // A new password ends the sessions the old one opened (and lifts a lock).
         let ended =
-            crate::sessions::end_all(tx, a.user_id, crate::sessions::now_s(), "password_changed")?;
+            end_sessions(tx, a.user_id, yanglao_store::now().timestamp(), "password_changed")?;
         audit(
             tx,
             &by,

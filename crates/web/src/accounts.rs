@@ -424,16 +424,31 @@ pub async fn change(
     let counties = f.get("county").cloned().unwrap_or_default();
     let display = one(&f, "display_name").to_string();
     let n = name.clone();
+    act(&state, &signed, &name, "changed", move |ctx| {
+        users::change(ctx, &n, role, &counties, Some(&display))
+    })
+    .await
+}
+
+/// One change to the account `name` (the form token already checked): the use case runs as the
+/// signed-in account, then its page says what was done (`done`), or shows the refusal.
+async fn act<T: Send + 'static>(
+    state: &Arc<State>,
+    signed: &Signed,
+    name: &str,
+    done: &str,
+    f: impl FnOnce(&mut yanglao_ops::Ctx) -> yanglao_ops::Result<T> + Send + 'static,
+) -> Result<Response, WebError> {
     let r = state
         .with_ctx(
             signed.actor(),
             signed.from.address.to_string(),
-            move |ctx| Ok(users::change(ctx, &n, role, &counties, Some(&display))),
+            move |ctx| Ok(f(ctx)),
         )
         .await?;
     match r {
-        Ok(_) => Ok(see_other(&account_url(&name, "changed"))),
-        Err(e) => refused(&state, &signed, &name, e).await,
+        Ok(_) => Ok(see_other(&account_url(name, done))),
+        Err(e) => refused(state, signed, name, e).await,
     }
 }
 
@@ -453,17 +468,10 @@ pub async fn password(
 ) -> Result<Response, WebError> {
     signed.check_form(&f.csrf)?;
     let n = name.clone();
-    let r = state
-        .with_ctx(
-            signed.actor(),
-            signed.from.address.to_string(),
-            move |ctx| Ok(users::set_password(ctx, &n, &f.password)),
-        )
-        .await?;
-    match r {
-        Ok(_) => Ok(see_other(&account_url(&name, "password"))),
-        Err(e) => refused(&state, &signed, &name, e).await,
-    }
+    act(&state, &signed, &name, "password", move |ctx| {
+        users::set_password(ctx, &n, &f.password)
+    })
+    .await
 }
 
 async fn set_enabled(
@@ -475,20 +483,11 @@ async fn set_enabled(
 ) -> Result<Response, WebError> {
     signed.check_form(csrf)?;
     let n = name.clone();
-    let r = state
-        .with_ctx(
-            signed.actor(),
-            signed.from.address.to_string(),
-            move |ctx| Ok(users::set_enabled(ctx, &n, enabled)),
-        )
-        .await?;
-    match r {
-        Ok(_) => Ok(see_other(&account_url(
-            &name,
-            if enabled { "enabled" } else { "disabled" },
-        ))),
-        Err(e) => refused(&state, &signed, &name, e).await,
-    }
+    let done = if enabled { "enabled" } else { "disabled" };
+    act(&state, &signed, &name, done, move |ctx| {
+        users::set_enabled(ctx, &n, enabled)
+    })
+    .await
 }
 
 pub async fn disable(
@@ -556,15 +555,8 @@ pub async fn revoke_token(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     signed.check_form(&f.csrf)?;
-    let r = state
-        .with_ctx(
-            signed.actor(),
-            signed.from.address.to_string(),
-            move |ctx| Ok(yanglao_ops::tokens::revoke(ctx, token_id)),
-        )
-        .await?;
-    match r {
-        Ok(()) => Ok(see_other(&account_url(&name, "revoked"))),
-        Err(e) => refused(&state, &signed, &name, e).await,
-    }
+    act(&state, &signed, &name, "revoked", move |ctx| {
+        yanglao_ops::tokens::revoke(ctx, token_id)
+    })
+    .await
 }

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use yanglao_ops::access::Actor;
 use yanglao_ops::ledger::masked_id;
 use yanglao_ops::reads::{self, PageRequest};
-use yanglao_ops::{sessions, tokens};
+use yanglao_ops::tokens;
 
 type Shared = AxState<Arc<State>>;
 
@@ -73,20 +73,10 @@ impl FromRequestParts<Arc<State>> for Caller {
                 .ok_or_else(unauthorized)?;
             return Ok(Caller { actor, from });
         }
-        let Some(token) = auth::cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64)
-        else {
+        let Some(token) = auth::session_token(&parts.headers) else {
             return Err(unauthorized());
         };
-        let timeouts = state.config.timeouts;
-        let session = state
-            .with_ctx(Actor::system(), address, move |ctx| {
-                Ok(sessions::find(
-                    &mut ctx.db,
-                    &token,
-                    sessions::now_s(),
-                    timeouts,
-                )?)
-            })
+        let session = auth::open_session(state, token, address)
             .await?
             .ok_or_else(unauthorized)?;
         if parts.method != Method::GET && parts.method != Method::HEAD {

@@ -48,6 +48,30 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The session cookie's token in the request, if it has the shape of one.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64)
+}
+
+/// The open session of `token`, with the server's timeouts (one that ran out is ended here).
+pub async fn open_session(
+    state: &Arc<State>,
+    token: String,
+    address: String,
+) -> Result<Option<Session>, WebError> {
+    let timeouts = state.config.timeouts;
+    state
+        .with_ctx(Actor::system(), address, move |ctx| {
+            Ok(sessions::find(
+                &mut ctx.db,
+                &token,
+                sessions::now_s(),
+                timeouts,
+            )?)
+        })
+        .await
+}
+
 /// A `Set-Cookie` value: never readable by scripts, never sent by another site's request.
 pub fn set_cookie(name: &str, value: &str, path: &str, secure: bool) -> String {
     format!(
@@ -152,20 +176,10 @@ impl FromRequestParts<Arc<State>> for Signed {
         let from = From::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Some(token) = cookie(&parts.headers, SESSION_COOKIE).filter(|t| t.len() == 64) else {
+        let Some(token) = session_token(&parts.headers) else {
             return Err(NotSignedIn.into_response());
         };
-        let timeouts = state.config.timeouts;
-        let t = token.clone();
-        let session = state
-            .with_ctx(Actor::system(), from.address.to_string(), move |ctx| {
-                Ok(sessions::find(
-                    &mut ctx.db,
-                    &t,
-                    sessions::now_s(),
-                    timeouts,
-                )?)
-            })
+        let session = open_session(state, token.clone(), from.address.to_string())
             .await
             .map_err(IntoResponse::into_response)?;
         match session {

@@ -61,15 +61,11 @@ pub async fn sign_in_page(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     // Already signed in: the home page (it sends back here if the session has ended).
-    if auth::cookie(&headers, SESSION_COOKIE).is_some_and(|t| t.len() == 64) {
-        let token = auth::cookie(&headers, SESSION_COOKIE).unwrap_or_default();
-        let timeouts = state.config.timeouts;
-        let open = state
-            .with_ctx(Actor::system(), String::new(), move |ctx| {
-                Ok(sessions::find(&mut ctx.db, &token, sessions::now_s(), timeouts)?.is_some())
-            })
-            .await?;
-        if open {
+    if let Some(token) = auth::session_token(&headers) {
+        if auth::open_session(&state, token, String::new())
+            .await?
+            .is_some()
+        {
             return Ok(Redirect::to("/").into_response());
         }
     }
@@ -120,17 +116,15 @@ pub async fn sign_in(
         return sign_in_form(&state, e.status, &f.name, Some(&e));
     }
     let client = from.client();
-    let lockout = state.config.lockout;
-    let previous = auth::cookie(&headers, SESSION_COOKIE);
+    let (lockout, timeouts) = (state.config.lockout, state.config.timeouts);
+    let previous = auth::session_token(&headers);
     let (n, pw) = (name.clone(), f.password);
     let result = state
         .with_ctx(Actor::system(), client.address.clone(), move |ctx| {
             // A session cookie the browser still holds is ended: each sign-in gets a new token
             // (no session fixation).
-            if let Some(old) = previous.filter(|t| t.len() == 64) {
-                if let Some(s) =
-                    sessions::find(&mut ctx.db, &old, now, sessions::Timeouts::default())?
-                {
+            if let Some(old) = previous {
+                if let Some(s) = sessions::find(&mut ctx.db, &old, now, timeouts)? {
                     sessions::sign_out(&mut ctx.db, &old, &s.actor, &client, now)?;
                 }
             }

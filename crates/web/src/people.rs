@@ -42,15 +42,10 @@ pub struct Row {
     pub status: &'static str,
 }
 
-pub fn decision_zh(s: Option<&str>) -> &'static str {
-    match s {
-        Some("receiving") => "领取待遇",
-        Some("suspended") => "暂停发放",
-        Some("resumed") => "恢复发放",
-        Some("terminated") => "终止",
-        Some(_) => "其他",
-        None => "—",
-    }
+/// The latest decision of a list's row, as people read it.
+fn decision_zh(s: Option<&str>) -> &'static str {
+    s.and_then(status::Decision::parse)
+        .map_or("—", status::Decision::label_zh)
 }
 
 /// A birth date as a role sees it: in full for the roles that may see a full citizen ID, else
@@ -248,7 +243,7 @@ async fn person_page(
         county: county_label(&v.county),
         sex: if v.sex == "M" { "男" } else { "女" },
         born: birth(v.birth_date, may_reveal(signed.session.actor.role)),
-        status: status_zh(&v.current_status).to_string(),
+        status: status::status_zh(&v.current_status).to_string(),
         bank: format!(
             "{} {}",
             v.bank_name.as_deref().unwrap_or("—"),
@@ -262,18 +257,6 @@ async fn person_page(
         v,
     };
     Ok(render(&page)?.into_response())
-}
-
-pub fn status_zh(s: &str) -> &str {
-    match s {
-        "registered" => "已登记，未缴费",
-        "contributing" => "缴费",
-        "lapsed" => "断缴",
-        "receiving" => "领取待遇",
-        "suspended" => "暂停发放",
-        "terminated" => "终止",
-        other => other,
-    }
 }
 
 pub async fn show(

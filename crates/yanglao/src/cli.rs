@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 // What these definitions say is what `--help` shows: the doc comments are in Chinese because
-// people read them; clap's own words are put in Chinese by `crate::help`. Each doc comment is one
+// people read them; clap's own words are put in Chinese by help.rs. Each doc comment is one
 // line: clap joins the lines of a paragraph with a space, which Chinese does not use.
 #[derive(Parser)]
 #[command(

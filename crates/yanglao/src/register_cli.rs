@@ -340,7 +340,7 @@ fn person_show(cli: &Global, citizen_id: &str) -> Res {
         );
         println!(
             "当前状态：{}{}",
-            status_zh(&v.current_status),
+            yanglao_ops::register::status::status_zh(&v.current_status),
             if v.uncertified {
                 "（逾期未资格认证：暂不列入每月发放，认证后补发停发的月份）"
             } else {
@@ -354,7 +354,11 @@ fn person_show(cli: &Global, citizen_id: &str) -> Res {
                 (false, true) => "（政府代缴）",
                 _ => "",
             };
-            println!("  {} 年：{}{how}", y.year, status_zh(y.status));
+            println!(
+                "  {} 年：{}{how}",
+                y.year,
+                yanglao_ops::register::status::status_zh(y.status)
+            );
         }
         if let Some(d) = &v.death {
             println!(
@@ -398,18 +402,6 @@ fn person_show(cli: &Global, citizen_id: &str) -> Res {
         }
     }
     Ok(0)
-}
-
-fn status_zh(s: &str) -> &str {
-    match s {
-        "registered" => "已登记，未缴费",
-        "contributing" => "缴费",
-        "lapsed" => "断缴",
-        "receiving" => "领取待遇",
-        "suspended" => "暂停发放",
-        "terminated" => "终止",
-        other => other,
-    }
 }
 
 fn person_status(

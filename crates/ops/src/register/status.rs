@@ -116,6 +116,19 @@ fn events(tx: &mut Tx<'_>, county: &str, person_id: i64) -> Result<Vec<Event>> {
     .collect()
 }
 
+/// A person's current status (`PersonView::current_status`) as people read it.
+pub fn status_zh(s: &str) -> &str {
+    match s {
+        "registered" => "已登记，未缴费",
+        "contributing" => "缴费",
+        "lapsed" => "断缴",
+        other => match Decision::parse(other) {
+            Some(d) => d.label_zh(),
+            None => other,
+        },
+    }
+}
+
 /// The citizen ID of the person `person_id`, for an actor of the person's county.
 pub fn citizen_id_of(ctx: &mut Ctx, person_id: i64) -> Result<String> {
     let actor = ctx.actor.clone();
