@@ -31,7 +31,9 @@ pub struct AuditQuery {
     to: String,
     #[serde(default)]
     text: String,
-    page: Option<i64>,
+    pub page: Option<i64>,
+    /// The API's page size (the page shows 50).
+    pub per_page: Option<i64>,
 }
 
 fn opt(s: &str) -> Option<String> {
@@ -53,7 +55,7 @@ fn date(s: &str, field: &str) -> Result<Option<chrono::NaiveDate>, WebError> {
 }
 
 impl AuditQuery {
-    fn filter(&self) -> Result<Filter, WebError> {
+    pub fn filter(&self) -> Result<Filter, WebError> {
         Ok(Filter {
             account: opt(&self.account),
             status: opt(&self.action),
@@ -200,6 +202,7 @@ pub async fn export(
         to: f.to,
         text: f.text,
         page: None,
+        per_page: None,
     };
     let filter = q.filter()?;
     let (bytes, _) = state

@@ -11,6 +11,8 @@ pub struct WebError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    /// What the API adds to its JSON error (e.g. an import's problems).
+    pub detail: Option<serde_json::Value>,
 }
 
 impl WebError {
@@ -19,7 +21,13 @@ impl WebError {
             status,
             code: code.to_string(),
             message: message.into(),
+            detail: None,
         }
+    }
+
+    pub fn with_detail(mut self, detail: serde_json::Value) -> WebError {
+        self.detail = Some(detail);
+        self
     }
 
     pub fn internal(detail: &str) -> WebError {
@@ -95,6 +103,7 @@ fn title(status: StatusCode) -> &'static str {
 pub struct ErrorInfo {
     pub code: String,
     pub message: String,
+    pub detail: Option<serde_json::Value>,
 }
 
 impl WebError {
@@ -125,6 +134,7 @@ impl IntoResponse for WebError {
         let info = ErrorInfo {
             code: self.code.clone(),
             message: self.message.clone(),
+            detail: self.detail.clone(),
         };
         let mut res = match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),

@@ -135,12 +135,13 @@ fn as_json(res: Response, id: &str) -> Response {
         .unwrap_or(ErrorInfo {
             code: "E-WEB-REQUEST".into(),
             message: String::new(),
+            detail: None,
         });
-    let mut out = (
-        status,
-        axum::Json(serde_json::json!({"ok": false, "code": info.code, "message": info.message, "request_id": id})),
-    )
-        .into_response();
+    let mut body = serde_json::json!({"ok": false, "code": info.code, "message": info.message, "request_id": id});
+    if let Some(d) = &info.detail {
+        body["detail"] = d.clone();
+    }
+    let mut out = (status, axum::Json(body)).into_response();
     out.extensions_mut().insert(info);
     out
 }

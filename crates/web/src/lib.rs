@@ -20,6 +20,7 @@ mod pages;
 mod people;
 mod state;
 mod tls;
+mod uploads;
 
 pub use state::Config;
 
@@ -33,7 +34,7 @@ use std::sync::Arc;
 
 /// The application's routes over its state.
 pub fn router(state: Arc<state::State>) -> Router {
-    Router::new()
+    api::register(Router::new())
         .route("/", get(pages::home))
         .route(
             "/sign-in",
@@ -61,24 +62,6 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))
-        .route("/api/v1/me", get(api::me))
-        .route("/api/v1/people", get(api::people_list))
-        .route("/api/v1/people/{person_id}", get(api::person))
-        .route("/api/v1/people/{person_id}/reveal", post(api::reveal))
-        .route("/api/v1/payrolls", get(api::payrolls))
-        .route("/api/v1/payrolls/run", post(api::payroll_run))
-        .route(
-            "/api/v1/payrolls/{payroll_id}/check",
-            get(api::payroll_check),
-        )
-        .route(
-            "/api/v1/payrolls/{payroll_id}/approve",
-            post(api::payroll_approve),
-        )
-        .route("/api/v1/payrolls/status", get(api::payroll_status))
-        .route("/api/v1/deaths/reviews", get(api::death_reviews))
-        .route("/api/v1/recovery/cases", get(api::recovery_cases))
-        .route("/api/v1/audit", get(api::audit))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))

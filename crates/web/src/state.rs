@@ -32,6 +32,8 @@ pub struct Config {
     pub https: bool,
     /// HTTPS served by this server: the certificate chain and the key (PEM files).
     pub tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Where uploads wait between their check and their confirmation.
+    pub upload_dir: std::path::PathBuf,
 }
 
 impl Config {
@@ -47,7 +49,17 @@ impl Config {
             throttle_window_s: 10 * 60,
             https: false,
             tls: None,
+            upload_dir: default_upload_dir(db_url),
         }
+    }
+}
+
+/// Beside an SQLite database (`y.db` → `y.db.uploads`); for PostgreSQL, in the system's
+/// temporary folder.
+fn default_upload_dir(db_url: &str) -> std::path::PathBuf {
+    match db_url.strip_prefix("sqlite://") {
+        Some(path) => std::path::PathBuf::from(format!("{path}.uploads")),
+        None => std::env::temp_dir().join("yanglao-uploads"),
     }
 }
 
@@ -60,6 +72,8 @@ pub struct State {
     throttle: Mutex<HashMap<IpAddr, (i64, u32)>>,
     /// At most [`MAX_CONNECTIONS`] requests hold a database connection at once; the others wait.
     busy: tokio::sync::Semaphore,
+    /// Uploads waiting for their confirmation.
+    pub spool: crate::uploads::Spool,
 }
 
 /// Database connections open at once, at most.
@@ -101,7 +115,9 @@ impl State {
         })
         .await
         .map_err(|e| format!("无法打开数据库：{e}"))??;
+        let spool = crate::uploads::Spool::open(&config.upload_dir)?;
         Ok(State {
+            spool,
             config,
             pool: Mutex::new(vec![first]),
             throttle: Mutex::new(HashMap::new()),

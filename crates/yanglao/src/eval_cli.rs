@@ -10,9 +10,6 @@ use yanglao_eval::fmt2;
 use crate::context::{open, CliError, Global};
 use crate::output;
 
-/// The framework shipped with the binary: the 2023 Yangquan evaluation's (table 2-1).
-pub const DEFAULT_FRAMEWORK: &str = include_str!("../../../frameworks/yangquan-2023.toml");
-
 pub struct EvaluateArgs<'a> {
     pub year: i32,
     pub framework: Option<&'a Path>,
@@ -43,10 +40,7 @@ fn num(d: Decimal) -> f64 {
 pub fn framework(path: Option<&Path>) -> Result<yanglao_eval::Framework, CliError> {
     Ok(match path {
         Some(p) => yanglao_ops::evaluation::load_framework(p)?,
-        None => yanglao_ops::evaluation::framework_from_text(
-            DEFAULT_FRAMEWORK,
-            "内置指标体系 frameworks/yangquan-2023.toml",
-        )?,
+        None => yanglao_ops::evaluation::default_framework()?,
     })
 }
 
@@ -70,46 +64,7 @@ pub fn evaluate(cli: &Global, a: EvaluateArgs<'_>) -> Result<i32, CliError> {
     let o = yanglao_ops::evaluation::evaluate(&mut ctx, a.year, fw, sheet.as_ref())?;
     let e = &o.evaluation;
     if cli.json {
-        let levels: serde_json::Map<String, serde_json::Value> = e
-            .levels
-            .iter()
-            .map(|(k, l)| (k.clone(), serde_json::json!({"name": l.name, "points": num(l.points), "score": num(l.score), "rate_pct": num(l.rate_pct), "unscored": l.unscored})))
-            .collect();
-        let groups: serde_json::Map<String, serde_json::Value> = e
-            .groups
-            .iter()
-            .map(|(k, l)| (k.clone(), serde_json::json!({"name": l.name, "points": num(l.points), "score": num(l.score)})))
-            .collect();
-        let indicators: Vec<serde_json::Value> = e
-            .indicators
-            .iter()
-            .map(|i| {
-                serde_json::json!({
-                    "code": i.code, "name": i.name, "parent": i.parent, "points": num(i.points), "target": i.target,
-                    "actual": i.actual, "score": i.score.map(num), "basis": i.basis, "rule": i.rule, "source": i.source,
-                })
-            })
-            .collect();
-        let metrics: serde_json::Map<String, serde_json::Value> = o
-            .measured
-            .city
-            .iter()
-            .map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items})))
-            .collect();
-        let by_county: serde_json::Map<String, serde_json::Value> = o
-            .measured
-            .by_county
-            .iter()
-            .map(|(c, ms)| {
-                let v: serde_json::Map<String, serde_json::Value> =
-                    ms.iter().map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items}))).collect();
-                (c.clone(), serde_json::Value::Object(v))
-            })
-            .collect();
-        output::json(&serde_json::json!({
-            "year": a.year, "framework": e.framework, "metrics_by_county": by_county, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
-            "unscored": e.unscored, "levels": levels, "groups": groups, "indicators": indicators, "metrics": metrics,
-        }));
+        output::json(&o.to_json(a.year));
     } else {
         println!("{} 年度绩效评价（{}）", a.year, e.framework);
         println!(

@@ -6,6 +6,7 @@ use crate::output;
 use clap::Subcommand;
 use std::path::PathBuf;
 use yanglao_domain::county_name;
+use yanglao_ops::imports::ImportOptions;
 
 #[derive(Subcommand)]
 pub enum ImportCmd {
@@ -31,17 +32,14 @@ pub enum ImportCmd {
     BankReturn(ImportArgs),
     /// 一个来源的死亡信息（身份证号、姓名、死亡日期、来源编号；出生日期和县区代码用于匹配没有有效身份证号的记录）
     Deaths {
-        /// 要导入的文件（xlsx、xls、ods 或 CSV）
-        file: PathBuf,
+        #[command(flatten)]
+        file: ImportArgs,
         /// 来源：police（公安）、civil-affairs（民政）、health（卫健）或 village（村报）
         #[arg(long)]
         source: String,
         /// 文件的处理日期：没有“报告日期”的记录以此为业务日期（文件没有该列时必填）
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
-        /// 只校验，不写入
-        #[arg(long)]
-        dry_run: bool,
     },
 }
 
@@ -131,43 +129,18 @@ pub enum AccountCmd {
 
 pub fn import(cli: &Global, cmd: &ImportCmd) -> Res {
     let mut ctx = open(cli)?;
-    let mut o = match cmd {
-        ImportCmd::Persons(a) => {
-            yanglao_ops::register::persons::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Contributions(a) => {
-            yanglao_ops::register::contributions::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Hardship(a) => {
-            yanglao_ops::register::hardship::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Certifications(a) => {
-            yanglao_ops::deaths::certification::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::BankAgreements(a) => {
-            yanglao_ops::books::bank::import_agreements(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::BankStatement(a) => {
-            yanglao_ops::books::bank::import_statement(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Budget(a) => {
-            yanglao_ops::books::budget::import_budget(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::FundArrivals(a) => {
-            yanglao_ops::books::budget::import_arrivals(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Survey(a) => {
-            yanglao_ops::evaluation::survey::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::BankReturn(a) => {
-            yanglao_ops::payroll::bank_return::import(&mut ctx, &upload(&a.file)?, a.dry_run)?
-        }
-        ImportCmd::Deaths {
-            file,
-            source,
-            date,
-            dry_run,
-        } => {
+    let (kind, a, options) = match cmd {
+        ImportCmd::Persons(a) => ("persons", a, ImportOptions::default()),
+        ImportCmd::Contributions(a) => ("contributions", a, ImportOptions::default()),
+        ImportCmd::Hardship(a) => ("hardship", a, ImportOptions::default()),
+        ImportCmd::Certifications(a) => ("certifications", a, ImportOptions::default()),
+        ImportCmd::BankAgreements(a) => ("bank-agreements", a, ImportOptions::default()),
+        ImportCmd::BankStatement(a) => ("bank-statement", a, ImportOptions::default()),
+        ImportCmd::Budget(a) => ("budget", a, ImportOptions::default()),
+        ImportCmd::FundArrivals(a) => ("fund-arrivals", a, ImportOptions::default()),
+        ImportCmd::Survey(a) => ("survey", a, ImportOptions::default()),
+        ImportCmd::BankReturn(a) => ("bank-return", a, ImportOptions::default()),
+        ImportCmd::Deaths { file, source, date } => {
             let date = parse_opt_date(date.as_deref(), "--date")?;
             let source = yanglao_ops::deaths::Source::parse(source).ok_or_else(|| {
                 err(
@@ -175,23 +148,20 @@ pub fn import(cli: &Global, cmd: &ImportCmd) -> Res {
                     format!("来源“{source}”无效：应为 police、civil-affairs、health 或 village"),
                 )
             })?;
-            yanglao_ops::deaths::import(&mut ctx, &upload(file)?, source, *dry_run, date)?
+            (
+                "deaths",
+                file,
+                ImportOptions {
+                    source: Some(source),
+                    date,
+                },
+            )
         }
     };
+    let mut o =
+        yanglao_ops::imports::import(&mut ctx, kind, &upload(&a.file)?, &options, a.dry_run)?;
     // The interface writes the error report beside the file.
-    let file = match cmd {
-        ImportCmd::Deaths { file, .. } => file,
-        ImportCmd::Persons(a)
-        | ImportCmd::Contributions(a)
-        | ImportCmd::Hardship(a)
-        | ImportCmd::Certifications(a)
-        | ImportCmd::BankAgreements(a)
-        | ImportCmd::BankStatement(a)
-        | ImportCmd::Budget(a)
-        | ImportCmd::FundArrivals(a)
-        | ImportCmd::Survey(a)
-        | ImportCmd::BankReturn(a) => &a.file,
-    };
+    let file = &a.file;
     output::write_error_report(file, &mut o);
     if cli.json {
         output::json(&o);

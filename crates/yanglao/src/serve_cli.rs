@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// 上传文件的大小上限（MB）
     #[arg(long, value_name = "MB", default_value_t = 200)]
     pub max_upload_mb: usize,
+    /// 上传文件在校验与确认导入之间的暂存目录（默认：SQLite 数据库文件旁的“文件名.uploads”，PostgreSQL 为系统临时目录下的 yanglao-uploads）
+    #[arg(long, value_name = "DIR")]
+    pub upload_dir: Option<std::path::PathBuf>,
 }
 
 pub fn serve(cli: &Global, a: &ServeArgs) -> Res {
@@ -41,6 +44,9 @@ pub fn serve(cli: &Global, a: &ServeArgs) -> Res {
         "http"
     };
     config.max_upload_bytes = a.max_upload_mb * 1024 * 1024;
+    if let Some(d) = &a.upload_dir {
+        config.upload_dir = d.clone();
+    }
     let db = cli.db.clone();
     yanglao_web::run(config, |addr| {
         println!("养老网页服务已启动：{scheme}://{addr}/（数据库 {}）；按 Ctrl-C 停止。", redact(&db));

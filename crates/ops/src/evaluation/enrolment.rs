@@ -282,15 +282,50 @@ pub fn outreach(
         )?;
         Ok(out)
     })?;
+    // The list is personal data: a role that may not see full IDs gets them (and the phones)
+    // masked, and every list written is in the audit log.
+    let mut list = list;
+    let full = crate::access::may_reveal(ctx.actor.role);
+    if !full {
+        for p in &mut list {
+            p.citizen_id = crate::ledger::masked_id(&p.citizen_id);
+            p.phone = masked_phone(&p.phone);
+        }
+    }
     let bytes = outreach_xlsx(&list, name)?;
     let file = sink.put(name, &mut |w| {
         w.write_all(&bytes).map_err(crate::files::write_error)
+    })?;
+    let actor = ctx.who();
+    let rows = list.len();
+    ctx.db.transaction(|tx| {
+        crate::audit(
+            tx,
+            &actor,
+            "outreach.export",
+            &serde_json::json!({"year": year, "county": county, "rows": rows, "masked": !full}),
+        )
     })?;
     let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
     for p in &list {
         *by_county.entry(p.county.clone()).or_default() += 1;
     }
     Ok(OutreachOutcome { file, by_county })
+}
+
+/// A phone number with its middle hidden (`138****5678`).
+fn masked_phone(phone: &str) -> String {
+    let c: Vec<char> = phone.chars().collect();
+    if c.len() < 7 {
+        return "*".repeat(c.len());
+    }
+    let n = c.len();
+    format!(
+        "{}{}{}",
+        c[..3].iter().collect::<String>(),
+        "*".repeat(n - 7),
+        c[n - 4..].iter().collect::<String>()
+    )
 }
 
 /// The outreach list as the bytes of an xlsx workbook (`name` is for messages).

@@ -159,6 +159,63 @@ pub struct Outcome {
     pub worksheet_entries: usize,
 }
 
+/// A value as the JSON answers give it: rounded to two decimals.
+fn num(d: rust_decimal::Decimal) -> f64 {
+    use rust_decimal::prelude::ToPrimitive;
+    yanglao_eval::round2(d).to_f64().unwrap_or(0.0)
+}
+
+impl Outcome {
+    /// The evaluation as the command line's `--json` and the API answer it: total and grade (none
+    /// while indicators are unscored), levels, groups, every indicator with its rule, target,
+    /// result and basis, and the measured values of the city and of each county.
+    pub fn to_json(&self, year: i32) -> serde_json::Value {
+        let o = self;
+        let e = &o.evaluation;
+        let grade_of = |e: &yanglao_eval::Evaluation| e.unscored.is_empty().then_some(e.grade);
+        let levels: serde_json::Map<String, serde_json::Value> = e
+                .levels
+                .iter()
+                .map(|(k, l)| (k.clone(), serde_json::json!({"name": l.name, "points": num(l.points), "score": num(l.score), "rate_pct": num(l.rate_pct), "unscored": l.unscored})))
+                .collect();
+        let groups: serde_json::Map<String, serde_json::Value> = e
+                .groups
+                .iter()
+                .map(|(k, l)| (k.clone(), serde_json::json!({"name": l.name, "points": num(l.points), "score": num(l.score)})))
+                .collect();
+        let indicators: Vec<serde_json::Value> = e
+                .indicators
+                .iter()
+                .map(|i| {
+                    serde_json::json!({
+                        "code": i.code, "name": i.name, "parent": i.parent, "points": num(i.points), "target": i.target,
+                        "actual": i.actual, "score": i.score.map(num), "basis": i.basis, "rule": i.rule, "source": i.source,
+                    })
+                })
+                .collect();
+        let metrics: serde_json::Map<String, serde_json::Value> = o
+                .measured
+                .city
+                .iter()
+                .map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items})))
+                .collect();
+        let by_county: serde_json::Map<String, serde_json::Value> = o
+                .measured
+                .by_county
+                .iter()
+                .map(|(c, ms)| {
+                    let v: serde_json::Map<String, serde_json::Value> =
+                        ms.iter().map(|(k, m)| (k.clone(), serde_json::json!({"value": m.value.map(num), "display": m.display, "note": m.note, "items": m.items}))).collect();
+                    (c.clone(), serde_json::Value::Object(v))
+                })
+                .collect();
+        serde_json::json!({
+            "year": year, "framework": e.framework, "metrics_by_county": by_county, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
+            "unscored": e.unscored, "levels": levels, "groups": groups, "indicators": indicators, "metrics": metrics,
+        })
+    }
+}
+
 /// The city the register belongs to (its `regions` entry of level city), for titles.
 pub fn city_name(ctx: &mut Ctx) -> Result<String> {
     ctx.db.transaction(|tx| -> Result<String> {
@@ -189,6 +246,17 @@ pub fn load_framework(path: &std::path::Path) -> Result<yanglao_eval::Framework>
 }
 
 /// Checks a framework's text (`label` names it in messages).
+/// The framework shipped with the binary: the 2023 Yangquan evaluation's (table 2-1).
+pub const DEFAULT_FRAMEWORK: &str = include_str!("../../../../frameworks/yangquan-2023.toml");
+
+/// The shipped framework, read.
+pub fn default_framework() -> Result<yanglao_eval::Framework> {
+    framework_from_text(
+        DEFAULT_FRAMEWORK,
+        "内置指标体系 frameworks/yangquan-2023.toml",
+    )
+}
+
 pub fn framework_from_text(text: &str, label: &str) -> Result<yanglao_eval::Framework> {
     yanglao_eval::Framework::parse(text, &METRICS).map_err(|problems| {
         let lines: Vec<String> = problems.iter().map(|p| format!("{label}：{p}")).collect();

@@ -10,6 +10,55 @@ use std::path::Path;
 pub const MAX_ROWS: usize = 5_000_000;
 /// Files larger than this are refused before reading.
 pub const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// A zipped workbook (xlsx, xlsb, ods) may hold at most this many times its own size once
+/// unpacked (a register or a collection file unpacks to 5–15 times its size)...
+pub const MAX_INFLATION: u64 = 100;
+/// ...or this much, whichever is more (small files compress better).
+pub const MIN_INFLATED_BYTES: u64 = 256 * 1024 * 1024;
+/// And never more than this.
+pub const MAX_INFLATED_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+
+/// A zipped workbook that unpacks far beyond its size (a "zip bomb") is refused from its
+/// directory, before anything is unpacked (E-FILE-INFLATED). The sizes the directory declares
+/// bind: the zip reader fails an entry that unpacks to more than its declared size.
+pub fn check_inflation(file_name: &str, bytes: &[u8]) -> Result<(), FileError> {
+    if !bytes.starts_with(b"PK") {
+        return Ok(());
+    }
+    let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        // Not a readable archive: the workbook reader says what is wrong with it.
+        return Ok(());
+    };
+    let mut archive = archive;
+    let declared: u128 = match archive.decompressed_size() {
+        Some(n) => n,
+        None => {
+            let mut n = 0u128;
+            for i in 0..archive.len() {
+                if let Ok(f) = archive.by_index_raw(i) {
+                    n += u128::from(f.size());
+                }
+            }
+            n
+        }
+    };
+    let limit = (bytes.len() as u64)
+        .saturating_mul(MAX_INFLATION)
+        .clamp(MIN_INFLATED_BYTES, MAX_INFLATED_BYTES);
+    if declared > u128::from(limit) {
+        return Err(FileError::new(
+            file_name,
+            "E-FILE-INFLATED",
+            format!(
+                "文件 {} 字节，解压后达 {} 字节，超过允许的 {} 字节：不是正常的电子表格（可能是恶意构造的压缩文件），未读取",
+                bytes.len(),
+                declared,
+                limit
+            ),
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CellKind {
@@ -294,6 +343,7 @@ pub fn read_table(upload: &Upload) -> Result<Table, FileError> {
         .unwrap_or("")
         .to_ascii_lowercase();
     let mut date_1904 = false;
+    check_inflation(&file_name, bytes)?;
     let (headers, rows) = match ext.as_str() {
         "xlsx" | "xlsm" => read_xlsx(&file_name, bytes, &mut date_1904)?,
         "xls" | "xlsb" | "ods" => read_workbook(&file_name, bytes, &mut date_1904)?,

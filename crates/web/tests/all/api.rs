@@ -220,19 +220,45 @@ fn the_openapi_document_names_every_route_and_each_answers() {
                         );
                     }
                 }
-                let concrete = path
+                // Every path parameter given a value, every required query parameter too.
+                let mut concrete = path
                     .replace("{person_id}", &pid)
-                    .replace("{payroll_id}", "999999");
-                let url = if concrete.contains("/payrolls/status") || concrete.ends_with("/run") {
-                    s.at(&format!("{concrete}?month=2024-01"))
-                } else {
+                    .replace("{kind}", "persons")
+                    .replace("{name}", "op302")
+                    .replace("{upload_id}", &"0".repeat(32));
+                for id in ["{payroll_id}", "{record_id}", "{case_id}", "{token_id}"] {
+                    concrete = concrete.replace(id, "999999");
+                }
+                assert!(
+                    !concrete.contains('{'),
+                    "[{l}] {path}: a parameter without a value"
+                );
+                let query: Vec<String> = op["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| p["in"] == "query" && p["required"] == true)
+                    .map(|p| {
+                        let name = p["name"].as_str().unwrap();
+                        let value = match name {
+                            "month" => "2024-01",
+                            "year" | "to" => "2023",
+                            "from" => "2022",
+                            other => panic!("[{l}] {path}: no test value for {other}"),
+                        };
+                        format!("{name}={value}")
+                    })
+                    .collect();
+                let url = if query.is_empty() {
                     s.at(&concrete)
+                } else {
+                    s.at(&format!("{concrete}?{}", query.join("&")))
                 };
                 let r = call(method, &url, &[("Authorization", &bearer)]);
-                let v = r.json();
                 // The route is there and took its parameters: an answer, or a refusal of the use
                 // case (a payroll that does not exist, a role that may not) — never "no such route".
                 if r.status != 200 {
+                    let v = r.json();
                     let code = v["code"].as_str().unwrap_or("");
                     assert!(
                         !matches!(code, "E-WEB-NOT-FOUND" | "E-WEB-REQUEST" | "E-API-AUTH"),

@@ -9,3 +9,4 @@ mod people;
 mod server;
 mod sign_in;
 mod tls;
+mod workflows;

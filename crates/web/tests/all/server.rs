@@ -17,6 +17,7 @@ pub struct TestServer {
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: Option<TempDir>,
     _scratch: Option<ScratchPg>,
+    _uploads: TempDir,
 }
 
 pub struct TempDir(pub std::path::PathBuf);
@@ -107,6 +108,13 @@ impl TestServer {
     ) -> TestServer {
         add_accounts(&url);
         let mut config = yanglao_web::Config::new("127.0.0.1:0", &url);
+        static SERVERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        config.upload_dir = std::env::temp_dir().join(format!(
+            "yanglao-web-uploads-{}-{}",
+            std::process::id(),
+            SERVERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let uploads = config.upload_dir.clone();
         tune(&mut config);
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -136,11 +144,33 @@ impl TestServer {
             thread: Some(thread),
             _dir: dir,
             _scratch: scratch,
+            _uploads: TempDir(uploads),
         }
     }
 
     pub fn at(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// Rows from the database, each value as text.
+    pub fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let mut db = Db::open(&self.url).unwrap();
+        db.read_transaction(|tx| -> yanglao_store::Result<Vec<Vec<String>>> {
+            let rows = tx.query(sql, &[])?;
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    (0..row.0.len())
+                        .map(|k| {
+                            row.str(k)
+                                .or_else(|_| row.i64(k).map(|n| n.to_string()))
+                                .unwrap_or_default()
+                        })
+                        .collect()
+                })
+                .collect())
+        })
+        .unwrap()
     }
 
     /// One value from the database (a count, a name).
@@ -275,6 +305,51 @@ pub fn call(method: &str, url: &str, headers: &[(&str, &str)]) -> Reply {
         }
     };
     reply(r)
+}
+
+/// A POST with a JSON body.
+pub fn call_json(url: &str, headers: &[(&str, &str)], body: &serde_json::Value) -> Reply {
+    let mut req = agent().post(url).header("Content-Type", "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    reply(req.send(body.to_string().as_bytes()))
+}
+
+/// A POST of a `multipart/form-data` form: text fields and one file (field `file`).
+pub fn upload(
+    url: &str,
+    headers: &[(&str, &str)],
+    fields: &[(&str, &str)],
+    file: Option<(&str, &[u8])>,
+) -> Reply {
+    let boundary = "----yanglao-test-boundary-7d1f";
+    let mut body = Vec::new();
+    for (k, v) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    if let Some((name, bytes)) = file {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let mut req = agent().post(url).header(
+        "Content-Type",
+        format!("multipart/form-data; boundary={boundary}"),
+    );
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    reply(req.send(&body[..]))
 }
 
 impl Reply {
