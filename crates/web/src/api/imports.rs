@@ -7,7 +7,7 @@ use super::{bad, download, reply, ApiError, Caller, Paging, Shared, XLSX};
 use crate::errors::WebError;
 use crate::state::State;
 use crate::uploads::Staged;
-use axum::extract::{FromRequest, Multipart, Path, Query, State as AxState};
+use axum::extract::{Multipart, Path, Query, State as AxState};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
