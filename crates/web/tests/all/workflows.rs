@@ -364,7 +364,7 @@ fn a_month_of_payroll_through_the_api_with_every_answer_masked() {
             "[{l}] the bank file holds full IDs"
         );
         assert_eq!(
-            count(&s, &format!("SELECT COUNT(*) FROM audit_log WHERE action = 'payroll.export' AND actor = 'op302'")),
+            count(&s, "SELECT COUNT(*) FROM audit_log WHERE action = 'payroll.export' AND actor = 'op302'"),
             2,
             "[{l}]"
         );
