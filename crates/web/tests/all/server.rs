@@ -83,6 +83,7 @@ fn add_accounts(url: &str) {
         ("op303", "赵敏", Role::Operator, &c303),
         ("admin", "市级管理员", Role::CityAdmin, &Vec::new()),
         ("finance", "财政局", Role::Finance, &Vec::new()),
+        ("evaluator", "评价机构", Role::Evaluator, &Vec::new()),
     ] {
         users::add(
             &mut ctx,

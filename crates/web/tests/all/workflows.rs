@@ -590,3 +590,87 @@ fn the_administrator_manages_accounts_and_tokens_through_the_api_each_change_aud
         assert_eq!(r.status, 405, "[{l}] {}", r.body);
     }
 }
+
+#[test]
+fn the_finance_bureau_and_the_evaluator_read_their_year_through_the_api() {
+    for (label, url, dir, scratch) in backends("wf-year") {
+        crate::server::add_people(&url, 10);
+        let s = TestServer::start(label, url, dir, scratch, |_| {});
+        let l = s.label;
+        let finance = token(&s, "finance");
+        let op = token(&s, "op302");
+        let f = [("Authorization", finance.as_str())];
+        let r = call("get", &s.at("/api/v1/fund/statement?year=2023"), &f);
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        let r = call("get", &s.at("/api/v1/fund/statement.xlsx?year=2023"), &f);
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(r.bytes().to_vec())).unwrap();
+        assert!(!calamine::Reader::sheet_names(&wb).is_empty(), "[{l}]");
+        let _ = calamine::Reader::worksheet_range_at(&mut wb, 0)
+            .unwrap()
+            .unwrap();
+        let r = call(
+            "get",
+            &s.at("/api/v1/budget/execution?year=2023&threshold=2"),
+            &f,
+        );
+        assert_eq!(
+            (r.status, r.json()["code"].as_str()),
+            (422, Some("E-WEB-FIELD")),
+            "[{l}] {}",
+            r.body
+        );
+        let r = call("get", &s.at("/api/v1/budget/execution?year=2023"), &f);
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        let r = call("get", &s.at("/api/v1/fund/interest-check?year=2023"), &f);
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        // The simulator's three comparisons, with their findings.
+        let r = call_json(&s.at("/api/v1/simulations/compare"), &f, &json!({}));
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        let c = r.json();
+        assert_eq!(c["comparisons"].as_array().unwrap().len(), 3, "[{l}]");
+        let r = call_json(
+            &s.at("/api/v1/simulations/compare"),
+            &f,
+            &json!({"preset": "lottery"}),
+        );
+        assert!(
+            r.json()["message"].as_str().unwrap().starts_with("preset"),
+            "[{l}]"
+        );
+        // The evaluation: the evaluator's (an operator's is refused).
+        let r = call(
+            "post",
+            &s.at("/api/v1/evaluation?year=2023"),
+            &[("Authorization", op.as_str())],
+        );
+        assert_eq!(r.status, 403, "[{l}] {}", r.body);
+        let ev = token(&s, "evaluator");
+        let e = [("Authorization", ev.as_str())];
+        let r = call("post", &s.at("/api/v1/evaluation?year=2023"), &e);
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        let v = r.json();
+        assert_eq!(v["year"], 2023, "[{l}]");
+        assert_eq!(
+            v["complete"], false,
+            "[{l}] judgements unscored without a worksheet"
+        );
+        assert!(v["grade"].is_null(), "[{l}] no grade while incomplete");
+        assert!(v["indicators"].as_array().unwrap().len() > 20, "[{l}]");
+        let r = call(
+            "get",
+            &s.at("/api/v1/evaluation/worksheet.xlsx?year=2023"),
+            &e,
+        );
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+        // The worksheet template, sent back as it is: read, nothing scored from empty lines.
+        let r = upload(
+            &s.at("/api/v1/evaluation?year=2023"),
+            &e,
+            &[],
+            Some(("底稿.xlsx", r.bytes())),
+        );
+        assert_eq!(r.status, 200, "[{l}] {}", r.body);
+    }
+}
