@@ -51,8 +51,21 @@ impl BankAccount {
     }
 
     pub fn masked(&self) -> String {
-        let n = self.0.len();
-        format!("{}****{}", &self.0[..4], &self.0[n - 4..])
+        masked_account(&self.0)
+    }
+}
+
+/// A bank account number with its middle hidden: the first four and last four digits of a long
+/// number (`6228********0005`), only the last four of a short one, nothing of a very short one.
+pub fn masked_account(account: &str) -> String {
+    let chars: Vec<char> = account.trim().chars().collect();
+    let n = chars.len();
+    let keep = |from: usize, to: usize| chars[from..to].iter().collect::<String>();
+    match n {
+        0 => String::new(),
+        1..=6 => "*".repeat(n),
+        7..=11 => format!("{}{}", "*".repeat(n - 4), keep(n - 4, n)),
+        _ => format!("{}{}{}", keep(0, 4), "*".repeat(n - 8), keep(n - 4, n)),
     }
 }
 
@@ -106,7 +119,10 @@ mod tests {
         assert_eq!(w.is_some(), !luhn_ok("622202123456789012"));
         let good = with_luhn_digit("62220212345678901");
         assert_eq!(BankAccount::parse(&good).unwrap().1, None);
-        assert_eq!(BankAccount::parse(&good).unwrap().0.masked().len(), 12);
+        assert_eq!(
+            BankAccount::parse(&good).unwrap().0.masked(),
+            format!("6222{}{}", "*".repeat(10), &good[14..])
+        );
     }
 
     #[test]

@@ -98,14 +98,14 @@ pub async fn sign_in(
         );
     }
     let now = sessions::now_s();
-    if !state.attempt_from(from.address, now) {
+    let Some(attempt) = state.attempt_from(from.address, now) else {
         let e = WebError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "E-WEB-THROTTLED",
             "此地址登录失败次数过多，请 10 分钟后再试",
         );
         return sign_in_form(&state, e.status, &f.name, Some(&e));
-    }
+    };
     let name = f.name.trim().to_string();
     if name.is_empty() || f.password.is_empty() {
         let e = WebError::new(
@@ -140,7 +140,7 @@ pub async fn sign_in(
         .await?;
     match result {
         Ok(signed) => {
-            state.signed_in_from(from.address);
+            attempt.succeeded();
             Ok((
                 StatusCode::SEE_OTHER,
                 [

@@ -69,11 +69,51 @@ pub struct State {
     /// Open contexts waiting for a request (each with its own connection and the stored policy).
     pool: Mutex<Vec<Pooled>>,
     /// Sign-in attempts per client address: (start of the window, count).
-    throttle: Mutex<HashMap<IpAddr, (i64, u32)>>,
+    throttle: Mutex<HashMap<IpAddr, Tries>>,
     /// At most [`MAX_CONNECTIONS`] requests hold a database connection at once; the others wait.
     busy: tokio::sync::Semaphore,
     /// Uploads waiting for their confirmation.
     pub spool: crate::uploads::Spool,
+}
+
+/// Sign-in attempts of one address: since when its refusals are counted, how many were refused,
+/// how many are being checked now.
+struct Tries {
+    since_s: i64,
+    refused: u32,
+    in_flight: u32,
+}
+
+/// Sign-ins from one address checked at once, at most (each is an argon2 verification).
+pub const MAX_IN_FLIGHT: u32 = 64;
+
+/// One sign-in attempt being checked; dropped, it counts as refused unless it succeeded.
+pub struct Attempt {
+    state: std::sync::Arc<State>,
+    address: IpAddr,
+    succeeded: bool,
+}
+
+impl Attempt {
+    pub fn succeeded(mut self) {
+        self.succeeded = true;
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        let mut t = self
+            .state
+            .throttle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = t.get_mut(&self.address) {
+            e.in_flight = e.in_flight.saturating_sub(1);
+            if !self.succeeded {
+                e.refused += 1;
+            }
+        }
+    }
 }
 
 /// Database connections open at once, at most.
@@ -185,32 +225,39 @@ impl State {
         }
     }
 
-    /// Takes one sign-in attempt of `address`, before its password is checked (so that a burst
-    /// of parallel attempts counts each): `false` when the address must wait. A successful
-    /// sign-in gives its attempt back ([`State::signed_in_from`]).
-    pub fn attempt_from(&self, address: IpAddr, now_s: i64) -> bool {
+    /// Takes one sign-in attempt of `address`, before its password is checked: `None` when the
+    /// address must wait — it has had [`Config::throttle_failures`] refused sign-ins within the
+    /// window, or [`MAX_IN_FLIGHT`] attempts are being checked at once (a parallel burst cannot
+    /// guess past the count of refusals). The attempt counts as refused unless
+    /// [`Attempt::succeeded`] is called before it is dropped.
+    pub fn attempt_from(
+        self: &std::sync::Arc<Self>,
+        address: IpAddr,
+        now_s: i64,
+    ) -> Option<Attempt> {
         let mut t = self.throttle.lock().expect("throttle");
-        let e = t.entry(address).or_insert((now_s, 0));
-        if now_s - e.0 >= self.config.throttle_window_s {
-            *e = (now_s, 0);
+        let e = t.entry(address).or_insert(Tries {
+            since_s: now_s,
+            refused: 0,
+            in_flight: 0,
+        });
+        if now_s - e.since_s >= self.config.throttle_window_s {
+            e.since_s = now_s;
+            e.refused = 0;
         }
-        if e.1 >= self.config.throttle_failures {
-            return false;
+        if e.refused >= self.config.throttle_failures || e.in_flight >= MAX_IN_FLIGHT {
+            return None;
         }
-        e.1 += 1;
+        e.in_flight += 1;
         // Forget old windows now and then, so that the map stays small.
         if t.len() > 10_000 {
             let window = self.config.throttle_window_s;
-            t.retain(|_, (start, _)| now_s - *start < window);
+            t.retain(|_, x| x.in_flight > 0 || now_s - x.since_s < window);
         }
-        true
-    }
-
-    /// A sign-in from `address` succeeded: its attempt does not count against it.
-    pub fn signed_in_from(&self, address: IpAddr) {
-        let mut t = self.throttle.lock().expect("throttle");
-        if let Some(e) = t.get_mut(&address) {
-            e.1 = e.1.saturating_sub(1);
-        }
+        Some(Attempt {
+            state: self.clone(),
+            address,
+            succeeded: false,
+        })
     }
 }

@@ -23,7 +23,7 @@ pub struct ServeArgs {
     /// 上传文件的大小上限（MB）
     #[arg(long, value_name = "MB", default_value_t = 200)]
     pub max_upload_mb: usize,
-    /// 上传文件在校验与确认导入之间的暂存目录（默认：SQLite 数据库文件旁的“文件名.uploads”，PostgreSQL 为系统临时目录下的 yanglao-uploads）
+    /// 上传文件在校验与确认导入之间的暂存目录（默认：SQLite 数据库文件所在目录中与数据库同名的暂存目录；PostgreSQL 为系统临时目录）
     #[arg(long, value_name = "DIR")]
     pub upload_dir: Option<std::path::PathBuf>,
 }

@@ -571,18 +571,9 @@ pub fn masked_id(id: &str) -> String {
     yanglao_domain::CitizenId::parse(id).map_or_else(|_| id.to_string(), |(c, _)| c.masked())
 }
 
-/// A bank account number with its middle hidden: the first four and last four digits of a long
-/// number (`6228********0005`), only the last four of a short one, nothing of a very short one.
+/// A bank account number with its middle hidden (`6228********0005`).
 pub fn masked_account(account: &str) -> String {
-    let chars: Vec<char> = account.trim().chars().collect();
-    let n = chars.len();
-    let keep = |from: usize, to: usize| chars[from..to].iter().collect::<String>();
-    match n {
-        0 => String::new(),
-        1..=6 => "*".repeat(n),
-        7..=11 => format!("{}{}", "*".repeat(n - 4), keep(n - 4, n)),
-        _ => format!("{}{}{}", keep(0, 4), "*".repeat(n - 8), keep(n - 4, n)),
-    }
+    yanglao_domain::bank::masked_account(account)
 }
 
 #[cfg(test)]

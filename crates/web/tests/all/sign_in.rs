@@ -276,6 +276,38 @@ fn repeated_wrong_passwords_lock_the_account_and_an_address_is_throttled() {
 }
 
 #[test]
+fn an_office_behind_one_address_signs_in_at_once_and_only_refusals_count() {
+    for (label, url, dir, scratch) in backends("office") {
+        let s = TestServer::start(label, url, dir, scratch, |c| c.throttle_failures = 3);
+        let l = s.label;
+        // Ten sign-ins from one address at the same moment, more than the refusals allowed:
+        // every one succeeds (a success never counts against its address).
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..10)
+                .map(|i| {
+                    let s = &s;
+                    let name = ["op302", "rv302", "op303", "admin", "finance"][i % 5];
+                    scope.spawn(move || sign_in(s, name, PASSWORD).status)
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(statuses, vec![303; 10], "[{l}]");
+        // Three refusals, and the address waits.
+        for _ in 0..3 {
+            assert_eq!(
+                sign_in(&s, "nobody", "错误的密码-2026").status,
+                401,
+                "[{l}]"
+            );
+        }
+        let r = sign_in(&s, "op302", PASSWORD);
+        assert_eq!(r.status, 429, "[{l}] {}", r.body);
+        assert!(r.body.contains("E-WEB-THROTTLED"), "[{l}]");
+    }
+}
+
+#[test]
 fn errors_are_chinese_pages_and_the_server_reports_its_health() {
     for s in servers("errors") {
         let l = s.label;
