@@ -85,22 +85,25 @@ pub async fn decide(
     Path(person_id): Path<i64>,
     body: JsonBody,
 ) -> Result<Response, ApiError> {
-    let decision = body.need("decision")?;
-    let decision = Decision::parse(&decision)
-        .filter(|d| *d != Decision::Receiving)
-        .ok_or_else(|| {
-            bad(
-                "decision",
-                format!("“{decision}”应为 suspended（暂停）、resumed（恢复）或 terminated（终止）"),
-            )
-        })?;
-    let date = body
-        .date("date")?
-        .ok_or_else(|| bad("date", "必须给出生效日期 YYYY-MM-DD"))?;
-    let reason = body.text("reason")?;
     let e = caller
         .run(&state, move |ctx| {
+            // The person first: another county's is refused before its form is read.
             let id = status::citizen_id_of(ctx, person_id)?;
+            let decision = body.need("decision").map_err(|e| e.0)?;
+            let decision = Decision::parse(&decision)
+                .filter(|d| *d != Decision::Receiving)
+                .ok_or_else(|| {
+                    bad(
+                        "decision",
+                        format!("“{decision}”应为 suspended（暂停）、resumed（恢复）或 terminated（终止）"),
+                    )
+                    .0
+                })?;
+            let date = body
+                .date("date")
+                .map_err(|e| e.0)?
+                .ok_or_else(|| bad("date", "必须给出生效日期 YYYY-MM-DD").0)?;
+            let reason = body.text("reason").map_err(|e| e.0)?;
             Ok(status::record(ctx, &id, decision, reason.as_deref(), date)?)
         })
         .await?;
