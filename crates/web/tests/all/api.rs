@@ -347,12 +347,45 @@ fn every_role_against_every_api_route() {
             let bearer = format!("Bearer {}", issue(&s, &admin, account));
             for (path, ops) in doc["paths"].as_object().unwrap() {
                 for (method, op) in ops.as_object().unwrap() {
+                    let before = s.text("SELECT COUNT(*) FROM audit_log");
                     let r = call(
                         method,
                         &s.at(&callable(path, op, &other, account)),
                         &[("Authorization", &bearer)],
                     );
                     let what = format!("[{l}] {account} {method} {path}");
+                    // Every write that answers is in the audit log (the computations that change
+                    // nothing aside).
+                    let computes = [
+                        "/api/v1/evaluation",
+                        "/api/v1/simulations/compare",
+                        "/api/v1/simulations/fund",
+                    ];
+                    // (Awards that award no one, a run that makes no payroll and enabling an enabled account
+                    // change nothing, and are not logged.)
+                    let nothing = r.body.contains("\"awarded\":0")
+                        || r.body.contains("\"payrolls\":[]")
+                        || (path.ends_with("/enable")
+                            && r.status == 200
+                            && r.json()["enabled"] == true);
+                    if method == "post"
+                        && r.status == 200
+                        && !computes.contains(&path.as_str())
+                        && !nothing
+                    {
+                        assert_ne!(
+                            s.text("SELECT COUNT(*) FROM audit_log"),
+                            before,
+                            "{what}: not audited"
+                        );
+                    }
+                    if method == "get" {
+                        assert_eq!(
+                            s.text("SELECT COUNT(*) FROM audit_log"),
+                            before,
+                            "{what}: a GET changed the log"
+                        );
+                    }
                     assert!(r.status < 500, "{what}: {}", r.body);
                     if r.status != 200 {
                         let code = r.json()["code"].as_str().unwrap_or("").to_string();
