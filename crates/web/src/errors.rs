@@ -45,9 +45,11 @@ pub fn status_of(code: &str) -> StatusCode {
     match code {
         c if c.starts_with("E-ACCESS") => StatusCode::FORBIDDEN,
         "E-USER-SIGN-IN" => StatusCode::UNAUTHORIZED,
-        "E-PERSON-NOT-FOUND" | "E-USER-UNKNOWN" | "E-TOKEN-UNKNOWN" | "E-PAYROLL-NOT-FOUND" => {
-            StatusCode::NOT_FOUND
-        }
+        "E-PERSON-NOT-FOUND"
+        | "E-USER-UNKNOWN"
+        | "E-TOKEN-UNKNOWN"
+        | "E-PAYROLL-NOT-FOUND"
+        | "E-IMPORT-KIND" => StatusCode::NOT_FOUND,
         "E-USER-LOCKED" | "E-WEB-THROTTLED" => StatusCode::TOO_MANY_REQUESTS,
         c if c.starts_with("E-DB-") || c == "E-INTERNAL" => StatusCode::INTERNAL_SERVER_ERROR,
         _ => StatusCode::UNPROCESSABLE_ENTITY,

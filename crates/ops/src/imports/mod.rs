@@ -48,16 +48,29 @@ pub fn import(
             })?;
             deaths::import(ctx, upload, source, dry_run, options.date)
         }
-        other => Err(OpsError::rule(
-            "E-IMPORT-KIND",
-            format!(
-                "没有“{other}”这种导入：应为 {}",
-                problems::IMPORT_KINDS
-                    .iter()
-                    .map(|(k, zh)| format!("{k}（{zh}）"))
-                    .collect::<Vec<_>>()
-                    .join("、")
-            ),
-        )),
+        other => Err(unknown_kind(other)),
     }
+}
+
+/// The code of an import kind (one of [`problems::IMPORT_KINDS`]), or the refusal that lists them.
+pub fn kind_of(kind: &str) -> Result<&'static str> {
+    problems::IMPORT_KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(k, _)| *k)
+        .ok_or_else(|| unknown_kind(kind))
+}
+
+fn unknown_kind(kind: &str) -> OpsError {
+    OpsError::rule(
+        "E-IMPORT-KIND",
+        format!(
+            "没有“{kind}”这种导入：应为 {}",
+            problems::IMPORT_KINDS
+                .iter()
+                .map(|(k, zh)| format!("{k}（{zh}）"))
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+    )
 }

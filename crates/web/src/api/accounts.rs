@@ -1,7 +1,7 @@
 //! Accounts, their API tokens and the audit log through the API (the city administrator; every
 //! other account reads its own audit entries).
 
-use super::{bad, download, reply, ApiError, Caller, JsonBody, Paging, Shared, XLSX};
+use super::{bad, download, reply, ApiError, Caller, JsonBody, Shared, XLSX};
 use crate::audit::AuditQuery;
 use crate::errors::WebError;
 use axum::extract::{Path, Query, State as AxState};
@@ -216,11 +216,7 @@ pub async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let f = q.filter()?;
-    let req = Paging {
-        page: q.page,
-        per_page: q.per_page,
-    }
-    .request();
+    let req = super::page_request(q.page, q.per_page);
     let p = caller
         .run(&state, move |ctx| Ok(reads::audit_log(ctx, &f, req)?))
         .await?;

@@ -106,11 +106,7 @@ pub async fn cases(
         county: q.county.filter(|c| !c.is_empty()),
         ..reads::Filter::default()
     };
-    let req = Paging {
-        page: q.page,
-        per_page: q.per_page,
-    }
-    .request();
+    let req = super::page_request(q.page, q.per_page);
     let p = caller
         .run(&state, move |ctx| Ok(reads::recovery_cases(ctx, &f, req)?))
         .await?;

@@ -3,7 +3,7 @@
 //! the same account posts it, all or nothing. `?post=true` does both at once when the check finds
 //! no errors. The history of imports says who imported what, when.
 
-use super::{bad, download, reply, ApiError, Caller, Paging, Shared, XLSX};
+use super::{bad, download, reply, ApiError, Caller, Shared, XLSX};
 use crate::errors::WebError;
 use crate::state::State;
 use crate::uploads::Staged;
@@ -103,26 +103,9 @@ pub async fn read_form(mut form: Multipart) -> Result<UploadForm, ApiError> {
     })
 }
 
-/// The import kind of a path, or a refusal listing the kinds.
+/// The import kind of a path, or a refusal listing the kinds (404: no such import).
 pub fn kind_of(kind: &str) -> Result<&'static str, ApiError> {
-    IMPORT_KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map(|(k, _)| *k)
-        .ok_or_else(|| {
-            ApiError(WebError::new(
-                StatusCode::NOT_FOUND,
-                "E-IMPORT-KIND",
-                format!(
-                    "没有“{kind}”这种导入：应为 {}",
-                    IMPORT_KINDS
-                        .iter()
-                        .map(|(k, zh)| format!("{k}（{zh}）"))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-            ))
-        })
+    Ok(yanglao_ops::imports::kind_of(kind).map_err(WebError::from)?)
 }
 
 fn options(
@@ -356,11 +339,7 @@ pub async fn history(
         text: q.q.filter(|t| !t.is_empty()),
         ..reads::Filter::default()
     };
-    let req = Paging {
-        page: q.page,
-        per_page: q.per_page,
-    }
-    .request();
+    let req = super::page_request(q.page, q.per_page);
     let p = caller
         .run(&state, move |ctx| Ok(reads::imports(ctx, &f, req)?))
         .await?;

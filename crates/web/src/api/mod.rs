@@ -342,10 +342,15 @@ pub struct Paging {
 
 impl Paging {
     pub fn request(&self) -> PageRequest {
-        PageRequest {
-            page: self.page.unwrap_or(1),
-            per_page: self.per_page.unwrap_or(50),
-        }
+        page_request(self.page, self.per_page)
+    }
+}
+
+/// A page of a list: the first, of 50, unless asked otherwise.
+pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> PageRequest {
+    PageRequest {
+        page: page.unwrap_or(1),
+        per_page: per_page.unwrap_or(50),
     }
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State as AxState};
 use axum::response::Response;
 use serde::Deserialize;
 use yanglao_ops::payroll::{self, Kind};
-use yanglao_ops::reads::{self, PageRequest};
+use yanglao_ops::reads;
 
 #[derive(Deserialize)]
 pub struct MonthQuery {
@@ -209,10 +209,7 @@ pub async fn lines(
         text: q.q.filter(|s| !s.is_empty()),
         ..reads::Filter::default()
     };
-    let req = PageRequest {
-        page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(50),
-    };
+    let req = super::page_request(q.page, q.per_page);
     let p = caller
         .run(&state, move |ctx| {
             Ok(reads::payroll_lines(ctx, id, &f, req)?)

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State as AxState};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use yanglao_ops::reads::{self, PageRequest};
+use yanglao_ops::reads;
 use yanglao_ops::register::status::{self, Decision};
 
 pub async fn me(caller: Caller) -> Response {
@@ -43,10 +43,7 @@ pub async fn list(
         page: None,
     });
     f.status = Some(q.status).filter(|s| !s.is_empty());
-    let req = PageRequest {
-        page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(50),
-    };
+    let req = super::page_request(q.page, q.per_page);
     let p = caller
         .run(&state, move |ctx| Ok(reads::people(ctx, &f, req)?))
         .await?;

@@ -3,7 +3,7 @@
 
 use crate::server::{add_people, backends, call, get, post, session, TestServer};
 
-fn issue(s: &TestServer, admin: &str, account: &str) -> String {
+pub fn issue(s: &TestServer, admin: &str, account: &str) -> String {
     let page = get(
         &s.at(&format!("/accounts/{account}")),
         &[("yanglao_session", admin)],
@@ -221,39 +221,7 @@ fn the_openapi_document_names_every_route_and_each_answers() {
                     }
                 }
                 // Every path parameter given a value, every required query parameter too.
-                let mut concrete = path
-                    .replace("{person_id}", &pid)
-                    .replace("{kind}", "persons")
-                    .replace("{name}", "op302")
-                    .replace("{upload_id}", &"0".repeat(32));
-                for id in ["{payroll_id}", "{record_id}", "{case_id}", "{token_id}"] {
-                    concrete = concrete.replace(id, "999999");
-                }
-                assert!(
-                    !concrete.contains('{'),
-                    "[{l}] {path}: a parameter without a value"
-                );
-                let query: Vec<String> = op["parameters"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .filter(|p| p["in"] == "query" && p["required"] == true)
-                    .map(|p| {
-                        let name = p["name"].as_str().unwrap();
-                        let value = match name {
-                            "month" => "2024-01",
-                            "year" | "to" => "2023",
-                            "from" => "2022",
-                            other => panic!("[{l}] {path}: no test value for {other}"),
-                        };
-                        format!("{name}={value}")
-                    })
-                    .collect();
-                let url = if query.is_empty() {
-                    s.at(&concrete)
-                } else {
-                    s.at(&format!("{concrete}?{}", query.join("&")))
-                };
+                let url = s.at(&callable(path, op, &pid, "op302"));
                 let r = call(method, &url, &[("Authorization", &bearer)]);
                 // The route is there and took its parameters: an answer, or a refusal of the use
                 // case (a payroll that does not exist, a role that may not) — never "no such route".
@@ -309,6 +277,10 @@ fn callable(path: &str, op: &serde_json::Value, pid: &str, account: &str) -> Str
     for id in ["{payroll_id}", "{record_id}", "{case_id}", "{token_id}"] {
         concrete = concrete.replace(id, "999999");
     }
+    assert!(
+        !concrete.contains('{'),
+        "{path}: a parameter without a value"
+    );
     let query: Vec<String> = op["parameters"]
         .as_array()
         .unwrap()

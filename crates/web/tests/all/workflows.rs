@@ -3,29 +3,15 @@
 //! back by the bank; accounts managed by the administrator — every write audited, every answer
 //! masked.
 
-use crate::server::{
-    backends, call, call_json, get, post, session, upload, Reply, TestServer, PASSWORD,
-};
+use crate::server::{backends, call, call_json, get, session, upload, Reply, TestServer, PASSWORD};
 use serde_json::json;
 
 /// A token issued by the administrator (through the account page) to `account`.
 pub fn token(s: &TestServer, account: &str) -> String {
-    let admin = session(s, "admin");
-    let page = get(
-        &s.at(&format!("/accounts/{account}")),
-        &[("yanglao_session", &admin)],
-    );
-    let csrf = page.field("csrf").unwrap();
-    let r = post(
-        &s.at(&format!("/accounts/{account}/tokens")),
-        &[("yanglao_session", &admin)],
-        &[],
-        &[("csrf", &csrf), ("label", "测试程序")],
-    );
-    assert_eq!(r.status, 200, "{}", r.body);
-    let key = "<code class=\"token\">";
-    let at = r.body.find(key).expect("token shown") + key.len();
-    format!("Bearer {}", r.body[at..].split('<').next().unwrap())
+    format!(
+        "Bearer {}",
+        crate::api::issue(s, &session(s, "admin"), account)
+    )
 }
 
 /// A person file of 140302 (城区) only: `n` good rows, and with `bad` a row whose ID fails its
