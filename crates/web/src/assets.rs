@@ -9,13 +9,13 @@ use axum::response::{IntoResponse, Response};
 /// (name, content type, bytes). A changed asset gets a new name (its version in the name), so
 /// that browsers may keep each for a year.
 const ASSETS: &[(&str, &str, &[u8])] = &[(
-    "site-1.css",
+    "site-2.css",
     "text/css; charset=utf-8",
     include_bytes!("../assets/site.css"),
 )];
 
 /// The address of the stylesheet, for the templates.
-pub const STYLESHEET: &str = "/assets/site-1.css";
+pub const STYLESHEET: &str = "/assets/site-2.css";
 
 pub async fn asset(Path(name): Path<String>) -> Result<Response, WebError> {
     let Some((_, kind, bytes)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {

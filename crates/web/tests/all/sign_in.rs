@@ -323,7 +323,7 @@ fn errors_are_chinese_pages_and_the_server_reports_its_health() {
         assert_eq!(get(&s.at("/healthz"), &[]).body, "ok");
         let ready = get(&s.at("/readyz"), &[]);
         assert_eq!((ready.status, ready.body.as_str()), (200, "ready"), "[{l}]");
-        let css = get(&s.at("/assets/site-1.css"), &[]);
+        let css = get(&s.at("/assets/site-2.css"), &[]);
         assert_eq!(css.status, 200);
         assert!(css.header("content-type").unwrap().starts_with("text/css"));
         assert!(css
