@@ -339,7 +339,8 @@ pub fn payroll_lines(
     })
 }
 
-/// Death records waiting for a decision, by county (of the candidate) and text.
+/// Death records waiting for a decision (or, by status, those decided in review), by county (of
+/// the candidate) and text.
 pub fn death_reviews(
     ctx: &mut Ctx,
     f: &Filter,
@@ -351,7 +352,21 @@ pub fn death_reviews(
     let actor = ctx.actor.clone();
     ctx.db.read_transaction(|tx| {
         let mut q = Query::new();
-        q.conds.push("d.match_status = 'review'".into());
+        // Waiting for review unless another state is asked for: the decided ("confirmed",
+        // "rejected") with who decided them and why.
+        match f.status.as_deref() {
+            None | Some("review") => q.conds.push("d.match_status = 'review'".into()),
+            Some(s @ ("confirmed" | "rejected")) => {
+                q.eq("d.match_status", Param::Text(s));
+                q.conds.push("d.reviewed_by IS NOT NULL".into());
+            }
+            Some(other) => {
+                return Err(OpsError::rule(
+                    "E-FILTER-STATUS",
+                    format!("状态“{other}”无效：应为 review（待审核）、confirmed（已确认）或 rejected（已驳回）"),
+                ))
+            }
+        }
         q.scope(&actor, "d.person_county");
         county_filter(&mut q, &actor, "d.person_county", f)?;
         if let Some(t) = &pattern {

@@ -115,21 +115,28 @@ pub fn list(ctx: &mut Ctx, name: Option<&str>) -> Result<Vec<TokenInfo>> {
 }
 
 /// Revokes the token `token_id`: from now on it opens nothing.
-pub fn revoke(ctx: &mut Ctx, token_id: i64) -> Result<()> {
+/// Revokes the account's token `token_id` (a token of another account is not found).
+pub fn revoke(ctx: &mut Ctx, account: &str, token_id: i64) -> Result<()> {
     ctx.actor.require(Action::Users)?;
     let by = ctx.who();
     ctx.db.transaction(|tx| {
         let n = tx.exec(
-            "UPDATE api_tokens SET revoked_s = $2, revoked_by = $3 WHERE token_id = $1 AND revoked_s IS NULL",
-            &[Param::Int(token_id), Param::Int(now_s()), Param::Text(&by)],
+            "UPDATE api_tokens SET revoked_s = $2, revoked_by = $3
+             WHERE token_id = $1 AND revoked_s IS NULL AND user_id = (SELECT user_id FROM users WHERE name = $4)",
+            &[Param::Int(token_id), Param::Int(now_s()), Param::Text(&by), Param::Text(account)],
         )?;
         if n == 0 {
             return Err(OpsError::rule(
                 "E-TOKEN-UNKNOWN",
-                format!("没有编号为 {token_id} 的有效令牌"),
+                format!("账号“{account}”没有编号为 {token_id} 的有效令牌"),
             ));
         }
-        audit(tx, &by, "token.revoke", &serde_json::json!({"token_id": token_id}))
+        audit(
+            tx,
+            &by,
+            "token.revoke",
+            &serde_json::json!({"token_id": token_id, "account": account}),
+        )
     })
 }
 

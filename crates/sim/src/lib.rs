@@ -16,6 +16,7 @@ pub mod fund;
 pub mod mortality;
 pub mod output;
 pub mod person;
+pub mod request;
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};

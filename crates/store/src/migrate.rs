@@ -28,6 +28,10 @@ const SQLITE: &[(i64, &str)] = &[
         13,
         include_str!("../migrations/sqlite/0013_web_sessions.sql"),
     ),
+    (
+        14,
+        include_str!("../migrations/sqlite/0014_death_review.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -57,6 +61,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         13,
         include_str!("../migrations/postgres/0013_web_sessions.sql"),
+    ),
+    (
+        14,
+        include_str!("../migrations/postgres/0014_death_review.sql"),
     ),
 ];
 

@@ -555,8 +555,9 @@ pub async fn revoke_token(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     signed.check_form(&f.csrf)?;
+    let account = name.clone();
     act(&state, &signed, &name, "revoked", move |ctx| {
-        yanglao_ops::tokens::revoke(ctx, token_id)
+        yanglao_ops::tokens::revoke(ctx, &account, token_id)
     })
     .await
 }

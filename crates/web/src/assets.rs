@@ -6,16 +6,38 @@ use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// (name, content type, bytes). A changed asset gets a new name (its version in the name), so
-/// that browsers may keep each for a year.
-const ASSETS: &[(&str, &str, &[u8])] = &[(
-    "site-2.css",
-    "text/css; charset=utf-8",
-    include_bytes!("../assets/site.css"),
-)];
+const CSS: &[u8] = include_bytes!("../assets/site.css");
+
+/// FNV-1a of the bytes: the version in an asset's name, so that a changed asset gets a new name
+/// and browsers may keep each for a year.
+const fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u64;
+        h = h.wrapping_mul(0x100000001b3);
+        i += 1;
+    }
+    h
+}
+
+/// (name, content type, bytes), each name carrying its content's version.
+static ASSETS: std::sync::LazyLock<Vec<(String, &'static str, &'static [u8])>> =
+    std::sync::LazyLock::new(|| {
+        vec![(
+            format!("site-{:012x}.css", fnv(CSS) >> 16),
+            "text/css; charset=utf-8",
+            CSS,
+        )]
+    });
+
+static STYLESHEET: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("/assets/{}", ASSETS[0].0));
 
 /// The address of the stylesheet, for the templates.
-pub const STYLESHEET: &str = "/assets/site-2.css";
+pub fn stylesheet() -> &'static str {
+    &STYLESHEET
+}
 
 pub async fn asset(Path(name): Path<String>) -> Result<Response, WebError> {
     let Some((_, kind, bytes)) = ASSETS.iter().find(|(n, _, _)| *n == name) else {

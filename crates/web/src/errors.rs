@@ -30,6 +30,13 @@ impl WebError {
         self
     }
 
+    /// Names the field the error is about, as the API's and the forms' messages do
+    /// ("discount_rate：…").
+    pub fn with_field(mut self, field: &str) -> WebError {
+        self.message = format!("{field}：{}", self.message);
+        self
+    }
+
     pub fn internal(detail: &str) -> WebError {
         tracing::error!("服务器内部错误：{detail}");
         WebError::new(

@@ -16,6 +16,7 @@ mod audit;
 mod auth;
 mod errors;
 mod guard;
+mod imports;
 mod pages;
 mod people;
 mod state;
@@ -59,6 +60,11 @@ pub fn router(state: Arc<state::State>) -> Router {
         )
         .route("/audit", get(audit::page))
         .route("/audit.xlsx", post(audit::export))
+        .route("/imports", get(imports::page).post(imports::upload))
+        .route("/uploads/{id}", get(imports::show))
+        .route("/uploads/{id}/confirm", post(imports::confirm))
+        .route("/uploads/{id}/discard", post(imports::discard))
+        .route("/uploads/{id}/report.xlsx", get(imports::report))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

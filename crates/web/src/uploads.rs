@@ -34,6 +34,47 @@ pub struct Staged {
     pub warnings: usize,
     /// The xlsx report of the problems is kept beside it.
     pub has_report: bool,
+    /// The first problems, as the upload's page shows them (all of them are in the report).
+    #[serde(default)]
+    pub problems: Vec<Shown>,
+}
+
+/// How many problems an upload's page shows (the xlsx report has every one).
+pub const SHOWN_MAX: usize = 500;
+
+/// A problem as the upload's page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Shown {
+    /// 错误 or 警告.
+    pub severity: String,
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl Shown {
+    /// The first [`SHOWN_MAX`] problems of an outcome: errors first, then warnings.
+    pub fn of(o: &yanglao_ops::ImportOutcome) -> Vec<Shown> {
+        let tag = |severity: &str| {
+            let severity = severity.to_string();
+            move |p: &yanglao_ops::Problem| Shown {
+                severity: severity.clone(),
+                row: p.row,
+                column: p.column.clone(),
+                value: p.value.clone(),
+                code: p.code.to_string(),
+                message: p.message.clone(),
+            }
+        };
+        o.errors
+            .iter()
+            .map(tag("错误"))
+            .chain(o.warnings.iter().map(tag("警告")))
+            .take(SHOWN_MAX)
+            .collect()
+    }
 }
 
 pub struct Spool {

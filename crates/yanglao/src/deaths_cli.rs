@@ -42,13 +42,19 @@ pub fn deaths(cli: &Global, cmd: &DeathsCmd) -> Result<i32, CliError> {
             confirm,
             reject,
             date,
+            reason,
         } => {
             let date = crate::context::parse_opt_date(date.as_deref(), "--date")?;
             let mut ctx = open(cli)?;
             match (confirm, reject) {
                 (Some(id), _) | (_, Some(id)) => {
-                    let (message, applied) =
-                        yanglao_ops::deaths::review_decide(&mut ctx, *id, confirm.is_some(), date)?;
+                    let (message, applied) = yanglao_ops::deaths::review_decide(
+                        &mut ctx,
+                        *id,
+                        confirm.is_some(),
+                        date,
+                        reason.as_deref(),
+                    )?;
                     if cli.json {
                         output::json(&serde_json::json!({"message": message, "applied": applied}));
                     } else {
@@ -323,6 +329,9 @@ pub enum DeathsCmd {
         /// 决定日期（确认时必填）：死亡的各项后果记于此日
         #[arg(long, value_name = "YYYY-MM-DD")]
         date: Option<String>,
+        /// 审核理由（驳回时必填；确认时可写核实情况），记入死亡记录与审计日志
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
     },
 }
 

@@ -319,3 +319,240 @@ pub fn observed(ctx: &mut Ctx, base_year: i32, last_year: i32) -> Result<Vec<Obs
         Ok(out)
     })
 }
+
+/// What a fund forecast is asked: the years ahead, the base year (default: the last with
+/// contributions), the fund's yield and the heirs' yearly share (default: the base year's), a
+/// reform scenario to project beside the current policy, and whether to back-test against the
+/// books of the years after the base.
+pub struct ForecastRequest<'a> {
+    pub years: u32,
+    pub base_year: Option<i32>,
+    pub fund_yield: Option<f64>,
+    pub heirs_claim_share: Option<f64>,
+    pub scenario: Option<&'a yanglao_policy::Scenario>,
+    pub back_test: bool,
+}
+
+/// The forecast: the base year's register and books, a projection under the current policy
+/// (and one under the scenario), and the back-test when asked.
+#[derive(serde::Serialize)]
+pub struct Forecast {
+    pub base_year: i32,
+    pub insured: usize,
+    pub recipients: usize,
+    pub fund_balance_fen: i64,
+    pub mortality: String,
+    pub projections: Vec<yanglao_sim::fund::Projection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub back_test: Option<BackTest>,
+}
+
+/// The back-test's stated tolerances (docs/SIMULATOR.md, "Back-test"), as relative differences
+/// from the books: the replay, driven by the books' own contributions, joiners and deaths, on
+/// income, expenditure and the closing balance; the forecast, which knows only the base year, on
+/// income and expenditure, and on the closing balance.
+#[derive(serde::Serialize)]
+pub struct Tolerance {
+    pub replay: f64,
+    pub forecast_flows: f64,
+    pub forecast_balance: f64,
+}
+
+pub const BACK_TEST_TOLERANCE: Tolerance = Tolerance {
+    replay: 0.01,
+    forecast_flows: 0.15,
+    forecast_balance: 0.08,
+};
+
+#[derive(serde::Serialize)]
+pub struct BackTest {
+    pub tolerance: &'static Tolerance,
+    pub replay: yanglao_sim::fund::Projection,
+    pub years: Vec<BackTestYear>,
+}
+
+#[derive(serde::Serialize)]
+pub struct BackTestItem {
+    pub item: &'static str,
+    pub books_fen: i64,
+    pub forecast_fen: i64,
+    pub replay_fen: i64,
+}
+
+#[derive(serde::Serialize)]
+pub struct BackTestYear {
+    pub year: i32,
+    pub items: Vec<BackTestItem>,
+}
+
+fn sim(e: yanglao_sim::SimError) -> OpsError {
+    OpsError::rule(e.code, e.message)
+}
+
+/// Forecasts the fund from the whole register (a city-wide reader only: the register of one
+/// county is not a fund).
+pub fn forecast(
+    ctx: &mut Ctx,
+    p: &yanglao_sim::Policies,
+    mortality: &yanglao_sim::mortality::Mortality,
+    r: &ForecastRequest<'_>,
+) -> Result<Forecast> {
+    ctx.actor.require(crate::Action::Read)?;
+    if !ctx.actor.all_counties() {
+        return Err(OpsError::rule(
+            "E-ACCESS-COUNTY",
+            format!(
+                "{}只能查看所辖县区；基金预测按全市登记库与账簿测算，需全市范围的账号",
+                ctx.actor.describe()
+            ),
+        ));
+    }
+    yanglao_sim::request::fund_assumptions(r.fund_yield, r.heirs_claim_share).map_err(sim)?;
+    if !(1..=100).contains(&r.years) {
+        return Err(OpsError::rule(
+            "E-SIM-YEARS",
+            format!("预测年数 {} 应在 1 到 100 之间", r.years),
+        ));
+    }
+    let last = last_contribution_year(ctx)?;
+    let base = match (r.base_year, last) {
+        (Some(y), _) => y,
+        (None, Some(y)) => y,
+        (None, None) => {
+            return Err(OpsError::rule(
+                "E-SIM-NO-DATA",
+                "登记库中没有缴费数据，无法预测基金；请先导入人员与缴费",
+            ))
+        }
+    };
+    let snapshot = snapshot(ctx, base)?;
+    if snapshot.insured.is_empty() && snapshot.recipients.is_empty() {
+        return Err(OpsError::rule(
+            "E-SIM-NO-DATA",
+            format!("{base} 年末登记库中没有参保或领取人员，无法预测基金"),
+        ));
+    }
+    let options = |label: &str| yanglao_sim::fund::Options {
+        years: r.years,
+        label: label.to_string(),
+        fund_yield: r.fund_yield,
+        heirs_claim_share: r.heirs_claim_share,
+    };
+    let mut projections =
+        vec![
+            yanglao_sim::fund::project(p, &snapshot, mortality, &options("现行政策"))
+                .map_err(sim)?,
+        ];
+    if let Some(s) = r.scenario {
+        projections.push(
+            yanglao_sim::fund::project(
+                &p.with_scenario(s),
+                &snapshot,
+                mortality,
+                &options(&s.name),
+            )
+            .map_err(sim)?,
+        );
+    }
+    let back_test = if r.back_test {
+        let last_books = last.unwrap_or(base).min(base + r.years as i32);
+        if last_books <= base {
+            return Err(OpsError::rule(
+                "E-SIM-BACK-TEST-NO-BOOKS",
+                format!("账簿中没有 {base} 年以后的缴费数据，无法回测；请指定更早的基期"),
+            ));
+        }
+        let observed = observed(ctx, base, last_books)?;
+        let replay =
+            yanglao_sim::fund::replay(p, &snapshot, mortality, &options("按账簿重演"), &observed)
+                .map_err(sim)?;
+        let mut years = Vec::new();
+        for year in base + 1..=last_books {
+            let st = books(ctx, year)?;
+            let row = |pr: &yanglao_sim::fund::Projection| {
+                pr.rows.iter().find(|r| r.year == year).cloned()
+            };
+            if let (Some(f), Some(r)) = (row(&projections[0]), row(&replay)) {
+                years.push(back_test_year(&st, &f, &r));
+            }
+        }
+        Some(BackTest {
+            tolerance: &BACK_TEST_TOLERANCE,
+            replay,
+            years,
+        })
+    } else {
+        None
+    };
+    Ok(Forecast {
+        base_year: base,
+        insured: snapshot.insured.len(),
+        recipients: snapshot.recipients.len(),
+        fund_balance_fen: snapshot.fund_balance_fen,
+        mortality: mortality.title.clone(),
+        projections,
+        back_test,
+    })
+}
+
+fn back_test_year(
+    books: &Books,
+    f: &yanglao_sim::fund::YearRow,
+    r: &yanglao_sim::fund::YearRow,
+) -> BackTestYear {
+    use yanglao_sim::fund::YearRow;
+    let st = &books.statement;
+    let i = &st.income;
+    let e = &st.expenditure;
+    let contributions = |x: &YearRow| {
+        x.income_personal_fen
+            + x.income_back_pay_fen
+            + x.income_entry_subsidy_fen
+            + x.income_government_paid_fen
+    };
+    let benefits =
+        |x: &YearRow| x.spend_account_pension_fen + x.spend_exit_subsidy_fen + x.spend_funeral_fen;
+    let item = |item, books_fen, g: &dyn Fn(&YearRow) -> i64| BackTestItem {
+        item,
+        books_fen,
+        forecast_fen: g(f),
+        replay_fen: g(r),
+    };
+    BackTestYear {
+        year: st.year,
+        items: vec![
+            item(
+                "缴费收入（个人缴费、缴费补贴、政府代缴）",
+                i.personal_contributions_fen + i.entry_subsidy.total_fen() + i.government_paid_fen,
+                &contributions,
+            ),
+            item("出口补贴收入", i.exit_subsidy.total_fen(), &|x| {
+                x.income_exit_subsidy_fen + x.income_funeral_subsidy_fen
+            }),
+            item("利息收入", i.interest_fen, &|x| x.income_interest_fen),
+            item("本年收入", st.income_fen, &|x| x.income_total_fen),
+            item(
+                "待遇支出（个人账户养老金与出口补贴，扣除多发转应收）",
+                e.account_pension_fen + e.exit_subsidy_fen - e.overpayments_reclassified_fen,
+                &benefits,
+            ),
+            item("支付继承人", e.paid_to_heirs_fen, &|x| {
+                x.spend_inheritance_fen
+            }),
+            item("本年支出", st.expenditure_fen, &|x| x.spend_total_fen),
+            item("年末滚存结余", st.closing_fen, &|x| x.balance_fen),
+            item(
+                "记账利息（统筹转入个人账户）",
+                books.credited_fen,
+                &|x| x.credited_interest_fen,
+            ),
+            item(
+                "其中个人账户（在世人员）",
+                books.accounts_fen,
+                &|x| x.accounts_fen,
+            ),
+            item("其中应付继承人", books.owed_fen, &|x| x.owed_fen),
+            item("其中统筹部分", books.pool_fen, &|x| x.pool_fen),
+        ],
+    }
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use yanglao_store::Param;
 
 /// The columns [`review_of`] reads, from [`REVIEW_FROM`].
-pub(crate) const REVIEW_COLUMNS: &str = "d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status";
+pub(crate) const REVIEW_COLUMNS: &str = "d.record_id, d.source, d.source_ref, d.name, d.citizen_id_raw, d.death_date, p.citizen_id, d.person_county, d.match_score, d.match_status, d.reviewed_by, d.review_reason, d.reviewed_on";
 pub(crate) const REVIEW_FROM: &str =
     "death_records d JOIN persons p ON p.county = d.person_county AND p.person_id = d.person_id";
 
@@ -26,6 +26,9 @@ pub(crate) fn review_of(r: &yanglao_store::Row) -> Result<ReviewItem> {
         candidate_county: r.str(7)?,
         score: r.i64(8)?,
         status: r.str(9)?,
+        reviewed_by: r.opt_str(10)?,
+        review_reason: r.opt_str(11)?,
+        reviewed_on: r.opt_date(12)?,
     })
 }
 
@@ -42,6 +45,10 @@ pub struct ReviewItem {
     pub candidate_county: String,
     pub score: i64,
     pub status: String,
+    /// Who decided the record, why, and on which day (none while it waits).
+    pub reviewed_by: Option<String>,
+    pub review_reason: Option<String>,
+    pub reviewed_on: Option<NaiveDate>,
 }
 
 pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
@@ -62,13 +69,36 @@ pub fn review_list(ctx: &mut Ctx) -> Result<Vec<ReviewItem>> {
 /// Confirms (applying the death) or rejects a review item. Deciding the same way again changes
 /// nothing; deciding the other way after a decision is refused.
 /// A confirmation applies the death on `on`, the date of the decision (required to confirm).
+/// The longest reason a review takes.
+pub const REASON_MAX_CHARS: usize = 200;
+
 pub fn review_decide(
     ctx: &mut Ctx,
     record_id: i64,
     confirm: bool,
     on: Option<NaiveDate>,
+    reason: Option<&str>,
 ) -> Result<(String, Option<Applied>)> {
     ctx.actor.require(Action::ReviewDeaths)?;
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    match reason {
+        None if !confirm => {
+            return Err(OpsError::rule(
+                "E-DEATH-REVIEW-REASON",
+                "驳回死亡记录须写明理由（如“身份证号相同但姓名、出生日期不符，经核实为他人”）",
+            ))
+        }
+        Some(r) if r.chars().count() > REASON_MAX_CHARS => {
+            return Err(OpsError::rule(
+                "E-DEATH-REVIEW-REASON",
+                format!(
+                    "审核理由过长：{} 个字，最多 {REASON_MAX_CHARS} 个字",
+                    r.chars().count()
+                ),
+            ))
+        }
+        _ => {}
+    }
     let scope = ctx.actor.clone();
     let actor = ctx.who();
     let on = match (confirm, on) {
@@ -103,11 +133,12 @@ pub fn review_decide(
         if status != "review" {
             return Err(OpsError::rule("E-DEATH-REVIEW-DECIDED", format!("记录 {record_id} 状态为“{}”，不在待审核队列中", match_status_zh(&status))));
         }
+        let decided_on = if on == NaiveDate::MIN { crate::register::persons::today() } else { on };
         tx.exec(
-            "UPDATE death_records SET match_status = $2, reviewed_by = $3 WHERE record_id = $1",
-            &[Param::Int(record_id), Param::Text(wanted), Param::Text(&actor)],
+            "UPDATE death_records SET match_status = $2, reviewed_by = $3, review_reason = $4, reviewed_on = $5 WHERE record_id = $1",
+            &[Param::Int(record_id), Param::Text(wanted), Param::Text(&actor), reason.map_or(Param::Null, Param::Text), Param::Date(decided_on)],
         )?;
-        audit(tx, &actor, "deaths.review", &serde_json::json!({"record_id": record_id, "decision": wanted}))?;
+        audit(tx, &actor, "deaths.review", &serde_json::json!({"record_id": record_id, "decision": wanted, "reason": reason, "before": {"match_status": status}, "after": {"match_status": wanted}}))?;
         let applied = match (confirm, pid, county) {
             (true, Some(pid), Some(county)) => {
                 let death = tx

@@ -28,6 +28,9 @@ pub fn import(
     dry_run: bool,
 ) -> Result<ImportOutcome> {
     use crate::{books, deaths, evaluation, payroll, register};
+    if let Some(a) = action_of(kind) {
+        ctx.actor.require(a)?;
+    }
     match kind {
         "persons" => register::persons::import(ctx, upload, dry_run),
         "contributions" => register::contributions::import(ctx, upload, dry_run),
@@ -52,6 +55,30 @@ pub fn import(
     }
 }
 
+/// The action an import of `kind` takes (each import's use case checks it; the pages offer a
+/// kind only to the roles that may take its action).
+pub fn action_of(kind: &str) -> Option<crate::Action> {
+    use crate::Action as A;
+    Some(match kind {
+        "persons" | "contributions" | "hardship" | "certifications" => A::Register,
+        "bank-agreements" | "bank-statement" => A::BankBooks,
+        "budget" | "fund-arrivals" => A::Budget,
+        "survey" => A::Evaluation,
+        "bank-return" => A::Payroll,
+        "deaths" => A::Deaths,
+        _ => return None,
+    })
+}
+
+/// The import kinds `role` may take, with their names.
+pub fn kinds_for(role: crate::Role) -> Vec<(&'static str, &'static str)> {
+    problems::IMPORT_KINDS
+        .iter()
+        .filter(|(k, _)| action_of(k).is_some_and(|a| crate::access::allowed(role, a)))
+        .copied()
+        .collect()
+}
+
 /// The code of an import kind (one of [`problems::IMPORT_KINDS`]), or the refusal that lists them.
 pub fn kind_of(kind: &str) -> Result<&'static str> {
     problems::IMPORT_KINDS
@@ -73,4 +100,18 @@ fn unknown_kind(kind: &str) -> OpsError {
                 .join("、")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_import_kind_names_the_action_it_takes() {
+        for (k, _) in super::problems::IMPORT_KINDS {
+            assert!(super::action_of(k).is_some(), "{k}");
+        }
+        let operator = super::kinds_for(crate::Role::Operator);
+        assert!(operator.iter().any(|(k, _)| *k == "persons"));
+        assert!(!operator.iter().any(|(k, _)| *k == "budget"));
+        assert_eq!(super::kinds_for(crate::Role::Finance).len(), 5);
+    }
 }

@@ -1486,7 +1486,13 @@ impl Seq {
             self.clock
         };
         self.as_actor("reviewer");
-        match deaths::review_decide(&mut self.ctx, item.record_id, confirm, Some(on)) {
+        match deaths::review_decide(
+            &mut self.ctx,
+            item.record_id,
+            confirm,
+            Some(on),
+            Some("核对户籍信息"),
+        ) {
             Ok(_) => {
                 assert!(
                     !(early && confirm),

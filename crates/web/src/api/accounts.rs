@@ -193,19 +193,7 @@ pub async fn revoke(
     Path((name, token_id)): Path<(String, i64)>,
 ) -> Result<Response, ApiError> {
     caller
-        .run(&state, move |ctx| {
-            let theirs = tokens::list(ctx, Some(&name))?
-                .iter()
-                .any(|t| t.token_id == token_id);
-            if !theirs {
-                return Err(WebError::new(
-                    StatusCode::NOT_FOUND,
-                    "E-TOKEN-UNKNOWN",
-                    format!("账号“{name}”没有编号为 {token_id} 的令牌"),
-                ));
-            }
-            Ok(tokens::revoke(ctx, token_id)?)
-        })
+        .run(&state, move |ctx| Ok(tokens::revoke(ctx, &name, token_id)?))
         .await?;
     Ok(reply(&caller.actor, json!({"revoked": token_id})))
 }

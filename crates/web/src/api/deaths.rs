@@ -2,7 +2,7 @@
 //! sources, recovery cases and their steps, inheritance payments, the year's figures. Death
 //! records are an import (`/api/v1/imports/deaths`, with their source).
 
-use super::{bad, reply, ApiError, Caller, JsonBody, Paging, Shared};
+use super::{bad, reply, ApiError, Caller, JsonBody, Shared};
 use axum::extract::{Path, Query, State as AxState};
 use axum::response::Response;
 use serde::Deserialize;
@@ -10,15 +10,31 @@ use serde_json::json;
 use yanglao_ops::deaths;
 use yanglao_ops::reads;
 
+#[derive(Deserialize)]
+pub struct ReviewQuery {
+    status: Option<String>,
+    county: Option<String>,
+    q: Option<String>,
+    page: Option<i64>,
+    per_page: Option<i64>,
+}
+
+/// The records waiting for review, or (`status`) those decided, with who decided and why.
 pub async fn reviews(
     AxState(state): Shared,
     caller: Caller,
-    Query(q): Query<Paging>,
+    Query(q): Query<ReviewQuery>,
 ) -> Result<Response, ApiError> {
-    let req = q.request();
+    let req = super::page_request(q.page, q.per_page);
+    let filter = reads::Filter {
+        status: q.status.filter(|s| !s.is_empty()),
+        county: q.county.filter(|s| !s.is_empty()),
+        text: q.q.filter(|s| !s.is_empty()),
+        ..Default::default()
+    };
     let p = caller
         .run(&state, move |ctx| {
-            Ok(reads::death_reviews(ctx, &reads::Filter::default(), req)?)
+            Ok(reads::death_reviews(ctx, &filter, req)?)
         })
         .await?;
     Ok(reply(&caller.actor, p))
@@ -41,14 +57,28 @@ pub async fn decide(
             "确认死亡须给出确认日期 YYYY-MM-DD（其影响记在这一天）",
         ));
     }
-    let (status, applied) = caller
+    let reason = body.text("reason")?;
+    if !confirm && reason.is_none() {
+        return Err(bad(
+            "reason",
+            "驳回死亡记录须写明理由（如“经核实为同名他人”）",
+        ));
+    }
+    let (message, applied) = caller
         .run(&state, move |ctx| {
-            Ok(deaths::review_decide(ctx, record_id, confirm, date)?)
+            Ok(deaths::review_decide(
+                ctx,
+                record_id,
+                confirm,
+                date,
+                reason.as_deref(),
+            )?)
         })
         .await?;
+    let status = if confirm { "confirmed" } else { "rejected" };
     Ok(reply(
         &caller.actor,
-        json!({"record_id": record_id, "status": status, "status_zh": deaths::match_status_zh(&status), "applied": applied}),
+        json!({"record_id": record_id, "status": status, "status_zh": deaths::match_status_zh(status), "message": message, "applied": applied}),
     ))
 }
 

@@ -23,6 +23,9 @@ pub struct UploadForm {
     pub upload: Upload,
     pub source: Option<String>,
     pub date: Option<chrono::NaiveDate>,
+    /// The pages' form: its form token and the import kind.
+    pub csrf: Option<String>,
+    pub kind: Option<String>,
 }
 
 /// A multipart failure: over the size limit (413), or a body that is not a form.
@@ -61,7 +64,7 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Form {
 /// Reads an upload form (refused past the server's limit as it arrives, never whole in memory
 /// beyond it).
 pub async fn read_form(mut form: Multipart) -> Result<UploadForm, ApiError> {
-    let (mut file, mut source, mut date) = (None, None, None);
+    let (mut file, mut source, mut date, mut csrf, mut kind) = (None, None, None, None, None);
     while let Some(field) = form.next_field().await.map_err(multipart_error)? {
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
@@ -83,6 +86,15 @@ pub async fn read_form(mut form: Multipart) -> Result<UploadForm, ApiError> {
                 let v = field.text().await.map_err(multipart_error)?;
                 source = Some(v.trim().to_string()).filter(|s| !s.is_empty());
             }
+            "csrf" | "kind" => {
+                let v = field.text().await.map_err(multipart_error)?;
+                let v = Some(v.trim().to_string()).filter(|s| !s.is_empty());
+                if name == "csrf" {
+                    csrf = v;
+                } else {
+                    kind = v;
+                }
+            }
             "date" => {
                 let v = field.text().await.map_err(multipart_error)?;
                 if !v.trim().is_empty() {
@@ -100,6 +112,8 @@ pub async fn read_form(mut form: Multipart) -> Result<UploadForm, ApiError> {
         upload,
         source,
         date,
+        csrf,
+        kind,
     })
 }
 
@@ -126,7 +140,7 @@ fn options(
 }
 
 /// An outcome as the API answers it, with its kind's Chinese name.
-fn outcome_json(o: &ImportOutcome) -> serde_json::Value {
+pub fn outcome_json(o: &ImportOutcome) -> serde_json::Value {
     let mut v = serde_json::to_value(o).unwrap_or_default();
     v["ok"] = json!(o.ok());
     v["kind_zh"] = json!(yanglao_ops::imports::problems::import_kind_zh(o.kind));
@@ -184,6 +198,7 @@ pub async fn check_upload(
                 errors: o.errors.len(),
                 warnings: o.warnings.len(),
                 has_report: false,
+                problems: crate::uploads::Shown::of(&o),
             };
             let staged = st.spool.put(staged, &upload.bytes, report.as_deref())?;
             Ok((Some(staged), o))

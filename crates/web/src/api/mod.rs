@@ -9,7 +9,7 @@ mod accounts;
 mod books;
 mod deaths;
 mod evaluation;
-mod imports;
+pub mod imports;
 mod payroll;
 mod people;
 mod routes;
@@ -21,7 +21,6 @@ use axum::extract::{FromRequestParts, State as AxState};
 use axum::http::request::Parts;
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
-use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use yanglao_ops::access::Actor;
@@ -333,19 +332,6 @@ pub fn download(bytes: Vec<u8>, media: &'static str, name: &str) -> Response {
         .into_response()
 }
 
-/// Paging parameters of a list.
-#[derive(Deserialize, Default)]
-pub struct Paging {
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-impl Paging {
-    pub fn request(&self) -> PageRequest {
-        page_request(self.page, self.per_page)
-    }
-}
-
 /// A page of a list: the first, of 50, unless asked otherwise.
 pub fn page_request(page: Option<i64>, per_page: Option<i64>) -> PageRequest {
     PageRequest {
@@ -410,6 +396,7 @@ pub fn openapi() -> Value {
                     let schema = match *ty {
                         "file" => json!({"type": "string", "format": "binary", "description": description}),
                         "array" => json!({"type": "array", "items": {"type": "string"}, "description": description}),
+                        "cases" => json!({"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "object", "additionalProperties": {"type": "string"}}]}, "description": description}),
                         t => json!({"type": t, "description": description}),
                     };
                     (name.to_string(), schema)

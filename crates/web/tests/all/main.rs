@@ -8,5 +8,6 @@ mod matrix;
 mod people;
 mod server;
 mod sign_in;
+mod simulator;
 mod tls;
 mod workflows;

@@ -69,6 +69,59 @@ pub fn add_people(url: &str, n: usize) {
     let _ = std::fs::remove_file(path);
 }
 
+/// A small city with 2023's payrolls paid (crates/testdata), and in 城区 (140302) and 矿区
+/// (140303) each a recipient's death in June 2023 (whose later payments become a recovery case)
+/// and a record without an ID that waits for review.
+pub fn add_city(url: &str, label: &str) {
+    static CITIES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "yanglao-web-city-{label}-{}-{}",
+        std::process::id(),
+        CITIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let (mut ctx, _) = yanglao_testdata::setup_evaluation_city(
+        url,
+        yanglao_policy::SHANXI_SUPPLEMENTARY,
+        400,
+        &dir,
+        &|_, _, _| {},
+    )
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut csv = String::from("身份证号,姓名,死亡日期,来源编号,出生日期,县区代码\n");
+    for county in ["140302", "140303"] {
+        let rows = ctx
+            .db
+            .read_transaction(|tx| {
+                tx.query(
+                    "SELECT p.citizen_id, p.name, p.birth_date FROM persons p
+                     WHERE p.county = $1 AND EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+                     ORDER BY p.person_id LIMIT 2",
+                    &[yanglao_store::Param::Text(county)],
+                )
+            })
+            .unwrap();
+        let (dead, name) = (rows[0].str(0).unwrap(), rows[0].str(1).unwrap());
+        let (other, birth) = (rows[1].str(1).unwrap(), rows[1].date(2).unwrap());
+        csv.push_str(&format!(
+            "{dead},{name},2023-06-15,{county}-1,,\n,{other},2023-07-02,{county}-2,{birth},{county}\n"
+        ));
+    }
+    let upload = yanglao_ops::imports::table::Upload::new("死亡信息.csv", csv.into_bytes());
+    let o = yanglao_ops::imports::import(
+        &mut ctx,
+        "deaths",
+        &upload,
+        &yanglao_ops::imports::ImportOptions {
+            source: Some(yanglao_ops::deaths::Source::Police),
+            date: Some(chrono::NaiveDate::from_ymd_opt(2023, 12, 20).unwrap()),
+        },
+        false,
+    )
+    .unwrap();
+    assert!(o.ok(), "{:?}", o.errors);
+}
+
 /// The accounts every test has: an operator and a reviewer of 城区 (140302), an operator of 矿区
 /// (140303), the city administrator.
 fn add_accounts(url: &str) {

@@ -323,7 +323,20 @@ fn errors_are_chinese_pages_and_the_server_reports_its_health() {
         assert_eq!(get(&s.at("/healthz"), &[]).body, "ok");
         let ready = get(&s.at("/readyz"), &[]);
         assert_eq!((ready.status, ready.body.as_str()), (200, "ready"), "[{l}]");
-        let css = get(&s.at("/assets/site-2.css"), &[]);
+        // The stylesheet the pages link, by its versioned name.
+        let page = get(&s.at("/sign-in"), &[]);
+        let href = page
+            .body
+            .split("rel=\"stylesheet\" href=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap()
+            .to_string();
+        assert!(
+            href.starts_with("/assets/site-") && href.ends_with(".css"),
+            "{href}"
+        );
+        let css = get(&s.at(&href), &[]);
         assert_eq!(css.status, 200);
         assert!(css.header("content-type").unwrap().starts_with("text/css"));
         assert!(css

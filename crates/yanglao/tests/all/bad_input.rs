@@ -1046,6 +1046,8 @@ fn payroll_cases(f: &Fixture) -> Vec<Case> {
             inherit(&unknown, &heir, "中国农业银行"), "E-PERSON-NOT-FOUND", At::Whole),
         args_case("deaths review", "d-review", "deaths review --confirm 999",
             &["deaths", "review", "--confirm", "999", "--date", "2023-03-20"], "E-DEATH-REVIEW-NOT-FOUND", At::Whole),
+        args_case("deaths review", "d-reject-no-reason", "deaths review --reject 1 without --reason",
+            &["deaths", "review", "--reject", "1"], "E-DEATH-REVIEW-REASON", At::Whole),
     ]
 }
 

@@ -283,7 +283,16 @@ fn what_people_read_is_chinese() {
         human(&["deaths", "review"], true);
         human(&["deaths", "disagreements"], true);
         human(
-            &["--by", "审核员", "deaths", "review", "--reject", &record],
+            &[
+                "--by",
+                "审核员",
+                "deaths",
+                "review",
+                "--reject",
+                &record,
+                "--reason",
+                "经核实为同名他人",
+            ],
             true,
         );
         human(&["deaths", "review", "--confirm", &record], false);
