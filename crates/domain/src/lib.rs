@@ -14,7 +14,7 @@ pub mod text;
 pub use bank::{BankAccount, BankAccountWarning};
 pub use citizen_id::{CitizenId, IdWarning, Sex};
 pub use date::{age_on, parse_date};
-pub use money::{format_wan_yuan, format_yuan, parse_yuan_to_fen};
+pub use money::{format_wan_yuan, format_yuan, format_yuan_grouped, parse_yuan_to_fen};
 pub use month::Month;
 pub use region::{county_name, is_known_county, Level, RegionCode, KNOWN_REGIONS};
 

@@ -68,6 +68,22 @@ pub fn format_yuan(fen: i64) -> String {
     format!("{sign}{}.{:02}", a / 100, a % 100)
 }
 
+/// `123456789` fen → `"1,234,567.89"`: yuan with two decimals and thousands separators, as the
+/// pages show amounts.
+pub fn format_yuan_grouped(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    let digits = (a / 100).to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02}", a % 100)
+}
+
 /// Fen → 万元 with two decimals, rounded half away from zero (`159064800000` → `"15906.48"`).
 /// An amount that rounds to nothing is `0.00`, never `-0.00`.
 pub fn format_wan_yuan(fen: i64) -> String {
@@ -117,6 +133,11 @@ mod tests {
     fn formats() {
         assert_eq!(format_yuan(12345), "123.45");
         assert_eq!(format_yuan(-5), "-0.05");
+        assert_eq!(format_yuan_grouped(123456789), "1,234,567.89");
+        assert_eq!(format_yuan_grouped(100000), "1,000.00");
+        assert_eq!(format_yuan_grouped(99999), "999.99");
+        assert_eq!(format_yuan_grouped(-123456700), "-1,234,567.00");
+        assert_eq!(format_yuan_grouped(0), "0.00");
         assert_eq!(format_wan_yuan(15_906_480_000), "15906.48");
         assert_eq!(format_wan_yuan(5_000), "0.01");
         assert_eq!(format_wan_yuan(4_999), "0.00");

@@ -7,6 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 const CSS: &[u8] = include_bytes!("../assets/site.css");
+const JS: &[u8] = include_bytes!("../assets/site.js");
 
 /// FNV-1a of the bytes: the version in an asset's name, so that a changed asset gets a new name
 /// and browsers may keep each for a year.
@@ -24,19 +25,33 @@ const fn fnv(bytes: &[u8]) -> u64 {
 /// (name, content type, bytes), each name carrying its content's version.
 static ASSETS: std::sync::LazyLock<Vec<(String, &'static str, &'static [u8])>> =
     std::sync::LazyLock::new(|| {
-        vec![(
-            format!("site-{:012x}.css", fnv(CSS) >> 16),
-            "text/css; charset=utf-8",
-            CSS,
-        )]
+        vec![
+            (
+                format!("site-{:012x}.css", fnv(CSS) >> 16),
+                "text/css; charset=utf-8",
+                CSS,
+            ),
+            (
+                format!("site-{:012x}.js", fnv(JS) >> 16),
+                "text/javascript; charset=utf-8",
+                JS,
+            ),
+        ]
     });
 
 static STYLESHEET: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("/assets/{}", ASSETS[0].0));
+static SCRIPT: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("/assets/{}", ASSETS[1].0));
 
 /// The address of the stylesheet, for the templates.
 pub fn stylesheet() -> &'static str {
     &STYLESHEET
+}
+
+/// The address of the script that enhances the pages (they work without it).
+pub fn script() -> &'static str {
+    &SCRIPT
 }
 
 pub async fn asset(Path(name): Path<String>) -> Result<Response, WebError> {

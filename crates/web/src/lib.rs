@@ -18,6 +18,7 @@ mod errors;
 mod guard;
 mod imports;
 mod pages;
+mod payroll;
 mod people;
 mod state;
 mod tls;
@@ -65,6 +66,11 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/uploads/{id}/confirm", post(imports::confirm))
         .route("/uploads/{id}/discard", post(imports::discard))
         .route("/uploads/{id}/report.xlsx", get(imports::report))
+        .route("/payroll", get(payroll::month))
+        .route("/payroll/run", post(payroll::run))
+        .route("/payroll/{id}", get(payroll::show))
+        .route("/payroll/{id}/export", post(payroll::export))
+        .route("/payroll/{id}/{action}", post(payroll::act))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

@@ -10,7 +10,7 @@ mod books;
 mod deaths;
 mod evaluation;
 pub mod imports;
-mod payroll;
+pub mod payroll;
 mod people;
 mod routes;
 

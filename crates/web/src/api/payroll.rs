@@ -150,14 +150,25 @@ pub async fn export(
     Path(id): Path<i64>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
+    export_files(&state, &caller, id, q.file).await
+}
+
+/// The export as a download: every file in one zip, or the one named. Also what the payroll
+/// page calls.
+pub async fn export_files(
+    state: &std::sync::Arc<crate::state::State>,
+    caller: &Caller,
+    id: i64,
+    file: Option<String>,
+) -> Result<Response, ApiError> {
     let files = caller
-        .run(&state, move |ctx| {
+        .run(state, move |ctx| {
             let mut sink = yanglao_ops::files::MemorySink::default();
             payroll::export::export(ctx, id, &mut sink, &|_, _| {})?;
             Ok(sink.files)
         })
         .await?;
-    if let Some(want) = q.file.filter(|f| !f.is_empty()) {
+    if let Some(want) = file.filter(|f| !f.is_empty()) {
         let names: Vec<String> = files.iter().map(|f| f.0.clone()).collect();
         let Some((name, bytes)) = files.into_iter().find(|f| f.0 == want) else {
             return Err(bad(

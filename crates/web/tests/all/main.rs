@@ -4,10 +4,12 @@
 mod accounts;
 mod api;
 mod audit;
+mod browser;
 mod matrix;
 mod people;
 mod server;
 mod sign_in;
 mod simulator;
 mod tls;
+mod webdriver;
 mod workflows;

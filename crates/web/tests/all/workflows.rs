@@ -16,7 +16,7 @@ pub fn token(s: &TestServer, account: &str) -> String {
 
 /// A person file of 140302 (城区) only: `n` good rows, and with `bad` a row whose ID fails its
 /// check digit.
-fn persons_csv(n: usize, bad: bool) -> Vec<u8> {
+pub fn persons_csv(n: usize, bad: bool) -> Vec<u8> {
     let path = std::env::temp_dir().join(format!("yanglao-web-wf-{}-{n}.csv", std::process::id()));
     yanglao_testdata::write_persons_csv(&path, n * 5).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -249,7 +249,7 @@ fn uploads_over_the_limit_and_inflating_workbooks_are_refused_before_they_fill_m
 
 /// `n` recipients in the register with their awards (straight into the tables, as the payroll
 /// benchmarks do).
-fn add_recipients(url: &str, n: usize) {
+pub fn add_recipients(url: &str, n: usize) {
     let mut db = yanglao_store::Db::open(url).unwrap();
     db.migrate().unwrap();
     let mut ctx = yanglao_ops::Ctx::with_policy_source(

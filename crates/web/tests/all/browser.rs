@@ -1,0 +1,226 @@
+//! The pages in a real browser (headless Chromium over WebDriver, `webdriver.rs`) against a real
+//! server and database, as county staff use them. Each main page is kept as a screenshot among the
+//! test's artifacts (`target/tmp/screenshots/…`).
+//!
+//! The browser tests run on SQLite: the pages call the same use cases as the API, whose tests run
+//! on both backends.
+
+use crate::server::{add_people, backends, TestServer, PASSWORD};
+use crate::webdriver::{available, Browser};
+
+fn count(s: &TestServer, sql: &str) -> i64 {
+    s.text(sql).parse().unwrap()
+}
+
+/// Signs `name` in through the sign-in form.
+pub fn sign_in(b: &Browser, s: &TestServer, name: &str) {
+    b.go(&s.at("/sign-in"));
+    b.fill("input[name=name]", name);
+    b.fill("input[name=password]", PASSWORD);
+    b.follow("form[action='/sign-in'] button[type=submit]");
+    assert!(b.text().contains("您好"), "signed in: {}", b.text());
+}
+
+#[test]
+fn a_county_operator_signs_in_finds_a_person_and_imports_a_file() {
+    if !available("a_county_operator_signs_in_finds_a_person_and_imports_a_file") {
+        return;
+    }
+    let (label, url, dir, scratch) = backends("browser-imports").remove(0);
+    add_people(&url, 5);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let b = Browser::start("imports");
+
+    // Not signed in: the sign-in page.
+    b.go(&s.at("/people"));
+    assert!(b.url().contains("/sign-in"), "{}", b.url());
+    b.screenshot("01-登录");
+    sign_in(&b, &s, "op302");
+    assert!(b.text().contains("王芳"));
+    b.screenshot("02-首页");
+
+    // Another county's person, by address: refused in Chinese.
+    let other = s.text("SELECT MIN(person_id) FROM persons WHERE county = '140303'");
+    b.go(&s.at(&format!("/people/{other}")));
+    let t = b.text();
+    assert!(t.contains("E-ACCESS-COUNTY"), "{t}");
+    assert!(!t.contains(&s.text(&format!(
+        "SELECT name FROM persons WHERE person_id = {other}"
+    ))));
+    b.screenshot("03-他县人员-拒绝");
+
+    // A search, and a person's page.
+    let name =
+        s.text("SELECT name FROM persons WHERE county = '140302' ORDER BY person_id LIMIT 1");
+    b.go(&s.at("/people"));
+    b.fill("input[name=q]", &name);
+    b.follow("form[action='/people'] button[type=submit]");
+    assert!(b.text().contains(&name), "{}", b.text());
+    b.screenshot("04-参保人查询");
+    b.follow("table a[href^='/people/']");
+    assert!(b.title().contains(&name), "{}", b.title());
+    b.screenshot("05-参保人详情");
+
+    // An import with a bad row: the report in the page, nothing posted.
+    let before = count(&s, "SELECT COUNT(*) FROM persons");
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("人员登记-有错.csv");
+    std::fs::write(&bad, crate::workflows::persons_csv(3, true)).unwrap();
+    b.go(&s.at("/imports"));
+    b.screenshot("06-数据导入");
+    b.choose("select[name=kind]", "persons");
+    b.fill("input[name=file]", bad.to_str().unwrap());
+    b.follow("form[action='/imports'] button[type=submit]");
+    let t = b.text();
+    assert!(
+        t.contains("检查结果") && t.contains("未写入任何数据"),
+        "{t}"
+    );
+    assert!(t.contains("E-ID-CHECKSUM"), "{t}");
+    assert_eq!(
+        b.count("form[action$='/confirm']"),
+        0,
+        "no confirmation for a file with errors"
+    );
+    assert!(b.count("a[href$='/report.xlsx']") == 1);
+    b.screenshot("07-检查结果-有错");
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM persons"), before);
+    b.follow("form[action$='/discard'] button");
+    assert!(b.url().ends_with("/imports"), "{}", b.url());
+
+    // A good file: checked, confirmed, posted, in the history.
+    let good = dir.join("人员登记.csv");
+    std::fs::write(&good, crate::workflows::persons_csv(3, false)).unwrap();
+    b.choose("select[name=kind]", "persons");
+    b.fill("input[name=file]", good.to_str().unwrap());
+    b.follow("form[action='/imports'] button[type=submit]");
+    assert!(b.text().contains("检查通过"), "{}", b.text());
+    b.screenshot("08-检查结果-通过");
+    assert_eq!(
+        count(&s, "SELECT COUNT(*) FROM persons"),
+        before,
+        "not before confirmed"
+    );
+    b.follow("form[action$='/confirm'] button");
+    let t = b.text();
+    assert!(t.contains("已导入"), "{t}");
+    assert!(count(&s, "SELECT COUNT(*) FROM persons") > before);
+    b.go(&s.at("/imports"));
+    assert!(b.text().contains("人员登记.csv"), "{}", b.text());
+    b.screenshot("09-导入记录");
+
+    // Signing out ends the session.
+    b.follow(".account form[action='/sign-out'] button");
+    b.go(&s.at("/imports"));
+    assert!(b.url().contains("/sign-in"), "{}", b.url());
+}
+
+/// Signs out through the page's button.
+fn sign_out(b: &Browser) {
+    b.follow(".account form[action='/sign-out'] button");
+    assert!(b.url().contains("/sign-in"), "{}", b.url());
+}
+
+#[test]
+fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
+    if !available("a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return") {
+        return;
+    }
+    let (label, url, dir, scratch) = backends("browser-payroll").remove(0);
+    crate::workflows::add_recipients(&url, 25);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let b = Browser::start("payroll");
+
+    // The operator runs the month.
+    sign_in(&b, &s, "op302");
+    b.go(&s.at("/payroll?month=2023-01"));
+    assert!(b.text().contains("未生成"), "{}", b.text());
+    b.screenshot("01-待遇发放-未生成");
+    b.choose("form[action='/payroll/run'] select[name=what]", "run");
+    b.follow("form[action='/payroll/run'] button[type=submit]");
+    let t = b.text();
+    assert!(t.contains("已生成发放批次"), "{t}");
+    let id = s.text("SELECT payroll_id FROM payrolls WHERE county = '140302'");
+    b.follow(&format!("a[href='/payroll/{id}']"));
+    let t = b.text();
+    assert!(
+        t.contains("草稿") && t.contains("须由另一名审核员审核"),
+        "{t}"
+    );
+    assert_eq!(
+        b.count("form[action$='/approve']"),
+        0,
+        "the maker cannot approve"
+    );
+    b.screenshot("02-发放批次-草稿");
+    sign_out(&b);
+
+    // A second account, a reviewer, approves.
+    sign_in(&b, &s, "rv302");
+    b.go(&s.at(&format!("/payroll/{id}")));
+    b.follow(&format!("form[action='/payroll/{id}/approve'] button"));
+    let t = b.text();
+    assert!(t.contains("发放批次已审核") && t.contains("已审核"), "{t}");
+    assert_eq!(
+        s.text(&format!(
+            "SELECT approved_by FROM payrolls WHERE payroll_id = {id}"
+        )),
+        "rv302"
+    );
+    b.screenshot("03-发放批次-已审核");
+    sign_out(&b);
+
+    // The operator exports: a real zip lands in the browser's downloads.
+    sign_in(&b, &s, "op302");
+    b.go(&s.at(&format!("/payroll/{id}")));
+    b.click(&format!("form[action='/payroll/{id}/export'] button"));
+    let zip = b.downloaded(".zip");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).unwrap()).unwrap();
+    let names: Vec<String> = (0..archive.len())
+        .map(|i| archive.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert!(names.iter().any(|n| n.ends_with(".xlsx")), "{names:?}");
+    assert!(names.iter().any(|n| n.ends_with(".csv")), "{names:?}");
+    assert_eq!(
+        s.text(&format!(
+            "SELECT status FROM payrolls WHERE payroll_id = {id}"
+        )),
+        "exported"
+    );
+    b.go(&s.at(&format!("/payroll/{id}")));
+    b.screenshot("04-发放批次-已导出");
+
+    // The bank's return, uploaded as an import: the month paid before the 15th.
+    let lines = s.rows(&format!(
+        "SELECT l.line_no, p.citizen_id, l.bank_account, l.total_fen FROM payroll_lines l
+         JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
+         WHERE l.payroll_id = {id} ORDER BY l.line_no"
+    ));
+    let mut csv = String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
+    for x in &lines {
+        let fen: i64 = x[3].parse().unwrap();
+        csv.push_str(&format!(
+            "{id},{},{},{},{}.{:02},成功,,2023-01-12\n",
+            x[0],
+            x[1],
+            x[2],
+            fen / 100,
+            fen % 100
+        ));
+    }
+    let file = b.downloads.join("银行回盘.csv");
+    std::fs::write(&file, csv).unwrap();
+    b.follow("a[href='/imports?kind=bank-return']");
+    b.choose("select[name=kind]", "bank-return");
+    b.fill("input[name=file]", file.to_str().unwrap());
+    b.follow("form[action='/imports'] button[type=submit]");
+    assert!(b.text().contains("检查通过"), "{}", b.text());
+    b.follow("form[action$='/confirm'] button");
+    assert!(b.text().contains("已导入"), "{}", b.text());
+    b.go(&s.at("/payroll?month=2023-01"));
+    let t = b.text();
+    assert!(t.contains("已发放") && t.contains("2023-01-12 发放"), "{t}");
+    assert!(!t.contains("逾期"), "{t}");
+    b.screenshot("05-待遇发放-已发放");
+}
