@@ -14,6 +14,7 @@ mod api;
 mod assets;
 mod audit;
 mod auth;
+mod deaths;
 mod errors;
 mod guard;
 mod imports;
@@ -71,6 +72,11 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/payroll/{id}", get(payroll::show))
         .route("/payroll/{id}/export", post(payroll::export))
         .route("/payroll/{id}/{action}", post(payroll::act))
+        .route("/deaths", get(deaths::page))
+        .route("/deaths/{record_id}/decide", post(deaths::decide))
+        .route("/recovery", get(deaths::cases))
+        .route("/recovery/{case_id}", get(deaths::case))
+        .route("/recovery/{case_id}/steps", post(deaths::step))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

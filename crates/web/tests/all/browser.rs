@@ -224,3 +224,88 @@ fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
     assert!(!t.contains("逾期"), "{t}");
     b.screenshot("05-待遇发放-已发放");
 }
+
+#[test]
+fn a_death_record_confirmed_in_review_opens_its_recovery_case() {
+    if !available("a_death_record_confirmed_in_review_opens_its_recovery_case") {
+        return;
+    }
+    let (label, url, dir, scratch) = backends("browser-deaths").remove(0);
+    crate::server::add_city(&url, label);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let b = Browser::start("deaths");
+    let cases = |s: &TestServer| {
+        count(
+            s,
+            "SELECT COUNT(*) FROM recovery_cases WHERE county = '140302'",
+        )
+    };
+    let before = cases(&s);
+
+    sign_in(&b, &s, "rv302");
+    b.go(&s.at("/deaths"));
+    let t = b.text();
+    assert!(t.contains("死亡记录") && t.contains("候选参保人"), "{t}");
+    assert_eq!(b.count(".review"), 1, "only 城区's record: {t}");
+    b.screenshot("01-死亡比对-待核对");
+    let record = s.text("SELECT record_id FROM death_records WHERE match_status = 'review' AND person_county = '140302'");
+    let person = s.text(&format!(
+        "SELECT person_id FROM death_records WHERE record_id = {record}"
+    ));
+    b.follow(&format!(
+        "form[action='/deaths/{record}/decide'] input[value=confirm] ~ button"
+    ));
+    let t = b.text();
+    assert!(
+        t.contains(&format!("死亡记录 {record} 已确认并生效")),
+        "{t}"
+    );
+    assert_eq!(cases(&s), before + 1, "its recovery case opened");
+    b.screenshot("02-死亡比对-已确认");
+
+    // The case, and a family refund recorded against it.
+    b.go(&s.at("/recovery"));
+    b.screenshot("03-多发追回");
+    let case = s.text(&format!(
+        "SELECT case_id FROM recovery_cases WHERE county = '140302' AND person_id = {person}"
+    ));
+    b.follow(&format!("a[href='/recovery/{case}']"));
+    let t = b.text();
+    assert!(t.contains("多发明细") && t.contains("待追回"), "{t}");
+    let outstanding = count(
+        &s,
+        &format!("SELECT overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = {case}"),
+    );
+    assert!(outstanding > 1000, "{outstanding}");
+    b.choose("select[name=channel]", "family-refund");
+    b.fill("input[name=amount]", "10.00");
+    b.fill("input[name=note]", "家属到窗口退还");
+    // A bad amount first: the page says so and nothing is recorded.
+    b.fill("input[name=amount]", "十元");
+    b.follow("form[action$='/steps'] button");
+    assert!(b.text().contains("E-AMOUNT-FORMAT"), "{}", b.text());
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = {case}")
+        ),
+        outstanding
+    );
+    b.choose("select[name=channel]", "family-refund");
+    b.fill("input[name=amount]", "10.00");
+    b.fill("input[name=note]", "家属到窗口退还");
+    b.follow("form[action$='/steps'] button");
+    let t = b.text();
+    assert!(
+        t.contains("已登记追回") && t.contains("家属退还") && t.contains("家属到窗口退还"),
+        "{t}"
+    );
+    assert_eq!(
+        count(
+            &s,
+            &format!("SELECT overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = {case}")
+        ),
+        outstanding - 1000
+    );
+    b.screenshot("04-追回案件");
+}
