@@ -109,7 +109,9 @@ pub fn run(
         ctx,
         2023,
         framework(o.scale)?,
-        Some(&yanglao_ops::imports::table::Upload::read(&sheet).map_err(OpsError::from)?),
+        yanglao_report::Worksheet::File(
+            &yanglao_ops::imports::table::Upload::read(&sheet).map_err(OpsError::from)?,
+        ),
         &mut yanglao_ops::files::FolderSink::new(&o.dir.join("报告")),
     )?;
     let statement = match &generated.outcome.measured.statement {

@@ -24,11 +24,17 @@ pub fn generate(
     ctx: &mut yanglao_ops::Ctx,
     year: i32,
     framework: yanglao_eval::Framework,
-    worksheet: Option<&yanglao_ops::imports::table::Upload>,
+    worksheet: Worksheet<'_>,
     sink: &mut dyn FileSink,
 ) -> Result<Generated, GenerateError> {
     let place = yanglao_ops::evaluation::city_name(ctx)?;
-    let outcome = yanglao_ops::evaluation::evaluate(ctx, year, framework, worksheet)?;
+    let outcome = match worksheet {
+        Worksheet::File(w) => yanglao_ops::evaluation::evaluate(ctx, year, framework, Some(w))?,
+        Worksheet::None => yanglao_ops::evaluation::evaluate(ctx, year, framework, None)?,
+        Worksheet::Stored => {
+            yanglao_ops::evaluation::judgements::evaluate_stored(ctx, year, framework)?
+        }
+    };
     // The books the evaluation read already.
     let statement = match &outcome.measured.statement {
         Some(s) => s.clone(),
@@ -73,6 +79,23 @@ pub fn generate(
         findings,
         files,
     })
+}
+
+/// Where the evaluator's judgements come from.
+#[derive(Clone, Copy)]
+pub enum Worksheet<'a> {
+    /// None: the judgement indicators stay unscored.
+    None,
+    /// A worksheet file.
+    File(&'a yanglao_ops::imports::table::Upload),
+    /// The worksheet kept in the database (edited in the pages).
+    Stored,
+}
+
+impl<'a> Worksheet<'a> {
+    pub fn file(upload: Option<&'a yanglao_ops::imports::table::Upload>) -> Worksheet<'a> {
+        upload.map_or(Worksheet::None, Worksheet::File)
+    }
 }
 
 /// A failure of [`generate`]: of the evaluation, or of the report.

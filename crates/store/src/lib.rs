@@ -1245,7 +1245,7 @@ mod upgrade_tests {
             .expect("old lines");
             assert_eq!(
                 db.migrate().expect("upgrade"),
-                vec![9, 10, 11, 12, 13, 14],
+                vec![9, 10, 11, 12, 13, 14, 15],
                 "{url}"
             );
             let rows = db

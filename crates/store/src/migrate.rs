@@ -32,6 +32,10 @@ const SQLITE: &[(i64, &str)] = &[
         14,
         include_str!("../migrations/sqlite/0014_death_review.sql"),
     ),
+    (
+        15,
+        include_str!("../migrations/sqlite/0015_evaluation_judgements.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -65,6 +69,10 @@ const POSTGRES: &[(i64, &str)] = &[
     (
         14,
         include_str!("../migrations/postgres/0014_death_review.sql"),
+    ),
+    (
+        15,
+        include_str!("../migrations/postgres/0015_evaluation_judgements.sql"),
     ),
 ];
 

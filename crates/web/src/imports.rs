@@ -91,7 +91,7 @@ pub fn local_time(s: i64) -> String {
 }
 
 /// A database timestamp (RFC 3339, UTC) as a reader's local time, to the minute.
-fn local_stamp(at: &str) -> String {
+pub fn local_stamp(at: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(at)
         .map(|t| {
             t.with_timezone(&chrono::Local)

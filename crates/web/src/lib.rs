@@ -16,11 +16,14 @@ mod audit;
 mod auth;
 mod deaths;
 mod errors;
+mod evaluation;
+mod fund;
 mod guard;
 mod imports;
 mod pages;
 mod payroll;
 mod people;
+mod simulate;
 mod state;
 mod tls;
 mod uploads;
@@ -77,6 +80,17 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/recovery", get(deaths::cases))
         .route("/recovery/{case_id}", get(deaths::case))
         .route("/recovery/{case_id}/steps", post(deaths::step))
+        .route("/fund", get(fund::page))
+        .route("/fund/statement.xlsx", get(fund::statement_xlsx))
+        .route("/evaluation", get(evaluation::page))
+        .route("/evaluation/worksheet.xlsx", get(evaluation::worksheet))
+        .route("/evaluation/{year}/judgements", post(evaluation::save))
+        .route(
+            "/evaluation/{year}/history/{code}",
+            get(evaluation::history),
+        )
+        .route("/evaluation/{year}/report", post(evaluation::report))
+        .route("/simulate", get(simulate::page))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

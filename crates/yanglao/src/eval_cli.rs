@@ -199,8 +199,14 @@ pub fn report(
     let mut ctx = open(cli)?;
     let sheet = worksheet.map(crate::context::upload).transpose()?;
     let mut sink = yanglao_ops::files::FolderSink::new(out);
-    let g = yanglao_report::generate(&mut ctx, year, fw, sheet.as_ref(), &mut sink)
-        .map_err(generate_error)?;
+    let g = yanglao_report::generate(
+        &mut ctx,
+        year,
+        fw,
+        yanglao_report::Worksheet::file(sheet.as_ref()),
+        &mut sink,
+    )
+    .map_err(generate_error)?;
     let e = &g.outcome.evaluation;
     if cli.json {
         output::json(&serde_json::json!({
@@ -282,7 +288,7 @@ pub fn bench(
             &mut ctx,
             2023,
             fw,
-            None,
+            yanglao_report::Worksheet::None,
             &mut yanglao_ops::files::FolderSink::new(&dir.join(format!("{backend}-report"))),
         )
         .map_err(generate_error)?;

@@ -787,7 +787,11 @@ pub struct Shortfall {
 /// Every interest credit of the year (by the end of its period) that falls short of the agreement.
 pub fn interest_check(ctx: &mut Ctx, year: i32) -> Result<Vec<Shortfall>> {
     ctx.actor.require(Action::Read)?;
-    ctx.db.read_transaction(|tx| interest_check_in(tx, year))
+    let actor = ctx.actor.clone();
+    let mut list = ctx.db.read_transaction(|tx| interest_check_in(tx, year))?;
+    // A county role sees its own counties' deposits only.
+    list.retain(|s| actor.all_counties() || actor.counties.contains(&s.county));
+    Ok(list)
 }
 
 /// [`interest_check`] within a transaction the caller holds.

@@ -43,7 +43,7 @@ pub fn parse_kind(s: &str) -> Option<&'static str> {
     }
 }
 
-fn level_zh(l: &str) -> &str {
+pub fn level_zh(l: &str) -> &str {
     match l {
         "province" => "省级",
         "city" => "市级",
@@ -51,7 +51,7 @@ fn level_zh(l: &str) -> &str {
     }
 }
 
-fn kind_zh(k: &str) -> &str {
+pub fn kind_zh(k: &str) -> &str {
     match k {
         "entry" => "入口补（缴费补贴）",
         "exit" => "出口补（待遇补贴）",

@@ -4,6 +4,7 @@
 
 pub mod enrolment;
 mod findings;
+pub mod judgements;
 mod metrics_books;
 mod metrics_payroll;
 mod metrics_register;

@@ -326,6 +326,30 @@ pub fn evaluate(
             (Some(sha), sheet)
         }
     };
+    score_measured(ctx, year, framework, measured, sheet, sha)
+}
+
+/// Scores the year with the worksheet lines given (from a file, or stored in the database).
+pub fn score_with(
+    ctx: &mut Ctx,
+    year: i32,
+    framework: yanglao_eval::Framework,
+    sheet: Vec<yanglao_eval::WorksheetEntry>,
+    sha: Option<String>,
+) -> Result<Outcome> {
+    ctx.actor.require(Action::Evaluation)?;
+    let measured = measure(ctx, year)?;
+    score_measured(ctx, year, framework, measured, sheet, sha)
+}
+
+fn score_measured(
+    ctx: &mut Ctx,
+    year: i32,
+    framework: yanglao_eval::Framework,
+    measured: Measured,
+    sheet: Vec<yanglao_eval::WorksheetEntry>,
+    sha: Option<String>,
+) -> Result<Outcome> {
     let evaluation = yanglao_eval::score(&framework, &measured.city, &sheet);
     let actor = ctx.who();
     ctx.db.transaction(|tx| {

@@ -309,3 +309,109 @@ fn a_death_record_confirmed_in_review_opens_its_recovery_case() {
     );
     b.screenshot("04-追回案件");
 }
+
+#[test]
+fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
+    if !available("the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report") {
+        return;
+    }
+    let (label, url, dir, scratch) = backends("browser-evaluation").remove(0);
+    crate::server::add_city(&url, label);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let b = Browser::start("evaluation");
+
+    // The finance bureau's year: the statement, the interest check, budget execution.
+    sign_in(&b, &s, "finance");
+    b.go(&s.at("/fund?year=2023"));
+    let t = b.text();
+    assert!(
+        t.contains("年末滚存结余") && t.contains("补贴预算执行"),
+        "{t}"
+    );
+    b.screenshot("01-基金");
+    sign_out(&b);
+
+    sign_in(&b, &s, "evaluator");
+    b.go(&s.at("/evaluation?year=2023"));
+    let t = b.text();
+    assert!(t.contains("总分") && t.contains("逐项指标"), "{t}");
+    assert!(
+        t.contains("未评分"),
+        "judgements unscored before the worksheet: {t}"
+    );
+    b.screenshot("02-绩效评价-未评");
+    let code = b
+        .script(
+            "return document.querySelector('form.judgement input[name=slot][value=score]').form.querySelector('input[name=code]').value;",
+            serde_json::json!([]),
+        )
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = format!(
+        "form.judgement:has(input[name=code][value='{code}']):has(input[name=slot][value=score])"
+    );
+    // Beyond the indicator's points: refused, nothing saved.
+    b.fill(&format!("{form} input[name=points]"), "999");
+    b.fill(&format!("{form} input[name=reason]"), "抽查档案齐全");
+    b.fill(&format!("{form} input[name=evidence]"), "本报告表 2-1");
+    b.follow(&format!("{form} button"));
+    assert!(b.text().contains(&format!("指标 {code}：")), "{}", b.text());
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM evaluation_judgements"), 0);
+    // Within them: saved, scored, audited, in the history.
+    b.fill(&format!("{form} input[name=points]"), "1");
+    b.fill(&format!("{form} input[name=reason]"), "抽查档案齐全");
+    b.fill(&format!("{form} input[name=evidence]"), "本报告表 2-1");
+    b.follow(&format!("{form} button"));
+    let t = b.text();
+    assert!(t.contains(&format!("指标 {code} 的评价已保存")), "{t}");
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM evaluation_judgements"), 1);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'evaluation.judgement'"
+        ),
+        1
+    );
+    b.screenshot("03-绩效评价-已评");
+    b.screenshot_view("03-绩效评价-首屏");
+    b.go(&s.at(&format!("/evaluation/2023/history/{code}")));
+    assert!(b.text().contains("抽查档案齐全"), "{}", b.text());
+    // The report, as Word: a real .docx in the browser's downloads.
+    b.go(&s.at("/evaluation?year=2023"));
+    b.click("form[action='/evaluation/2023/report'] input[value=docx] ~ button");
+    let docx = b.downloaded(".docx");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut archive.by_name("word/document.xml").unwrap(), &mut xml)
+        .unwrap();
+    assert!(xml.contains("绩效评价"), "the report's text");
+
+    // The simulator: a resident, the report's three comparisons, the fund with and without a
+    // reform; each with its tables and charts.
+    b.go(&s.at("/simulate"));
+    b.screenshot_view("04-政策测算");
+    b.choose("select[name=scheme]", "basic+supplementary");
+    b.fill("input[name=tier]", "max");
+    b.fill("input[name=supplementary_tier]", "max");
+    b.choose("select[name=sex]", "F");
+    b.choose("select[name=scenario]", "reform-2027");
+    b.follow("form[action='/simulate'] button[type=submit]");
+    let t = b.text();
+    assert!(t.contains("居民测算") && t.contains("月领取额"), "{t}");
+    assert!(b.count("figure.chart svg") >= 1);
+    b.screenshot("05-居民测算");
+    b.follow("a[href='/simulate?run=compare']");
+    assert_eq!(b.count("figure.chart svg"), 3, "a chart per comparison");
+    b.screenshot("06-三项比较");
+    b.follow("a[href='/simulate?run=fund&scenario=reform-2027']");
+    let t = b.text();
+    assert!(
+        t.contains("基金中长期预测") && t.contains("现行政策"),
+        "{t}"
+    );
+    b.screenshot("07-基金预测");
+    // A bad field: said in the page, with its code.
+    b.go(&s.at("/simulate?run=person&scheme=basic&years=15&start_age=45&sex=M&discount_rate=2"));
+    assert!(b.text().contains("E-SIM-DISCOUNT"), "{}", b.text());
+}

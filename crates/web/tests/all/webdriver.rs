@@ -299,6 +299,15 @@ impl Browser {
         self.click(&format!("{css} option[value=\"{value}\"]"));
     }
 
+    /// Saves the window's view only (1366×768, as a county office's screen shows it).
+    pub fn screenshot_view(&self, name: &str) -> std::path::PathBuf {
+        let v = self.send("get", &self.at("/screenshot"), Value::Null);
+        let png = base64_decode(v["value"].as_str().expect("a screenshot"));
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
     /// Saves what the browser shows as `<name>.png` among the test's artifacts; answers its path.
     pub fn screenshot(&self, name: &str) -> std::path::PathBuf {
         // The whole page, not only the window: the window grows to the page's height first.

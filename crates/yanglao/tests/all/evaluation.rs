@@ -567,7 +567,14 @@ fn the_report_is_generated_from_the_data() {
         .unwrap();
         let sheet = yanglao_ops::imports::table::Upload::read(std::path::Path::new(&w)).unwrap();
         let mut memory = yanglao_ops::files::MemorySink::default();
-        let g = yanglao_report::generate(&mut ctx, 2023, fw, Some(&sheet), &mut memory).unwrap();
+        let g = yanglao_report::generate(
+            &mut ctx,
+            2023,
+            fw,
+            yanglao_report::Worksheet::File(&sheet),
+            &mut memory,
+        )
+        .unwrap();
         drop(ctx);
         let stem = "2023年城乡居民补充养老保险绩效评价报告";
         let names: Vec<&str> = memory.files.iter().map(|(n, _)| n.as_str()).collect();

@@ -1,0 +1,272 @@
+//! The fund pages (基金): the year's statement (a county's or the city's, downloadable as xlsx),
+//! the interest check of every deposit against its agreement with each shortfall, and budget
+//! execution by level and kind with the lines over budget or below the threshold flagged. Bank
+//! agreements, statements, budgets and arrivals arrive as imports.
+
+use crate::auth::Signed;
+use crate::errors::WebError;
+use crate::pages::{render, Chrome};
+use crate::state::State;
+use askama::Template;
+use axum::extract::{Query, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::sync::Arc;
+use yanglao_domain::format_yuan_grouped as yuan;
+use yanglao_ops::access::county_label;
+use yanglao_ops::books::{bank, budget, fund};
+
+type Shared = AxState<Arc<State>>;
+
+#[derive(Deserialize, Default)]
+pub struct FundQuery {
+    pub year: Option<String>,
+    #[serde(default)]
+    pub county: String,
+}
+
+/// A line of the statement: its label, amount and indent (0: a total).
+pub struct StatementLine {
+    pub label: String,
+    pub amount: String,
+    pub level: u8,
+}
+
+pub struct ShortfallRow {
+    pub county: String,
+    pub bank: String,
+    pub account: String,
+    pub period: String,
+    pub agreed: String,
+    pub applied: String,
+    pub expected: String,
+    pub credited: String,
+    pub shortfall: String,
+    pub incomplete: bool,
+}
+
+pub struct ExecutionRow {
+    pub level: String,
+    pub kind: String,
+    pub budget: String,
+    pub arrived: String,
+    pub spent: String,
+    pub execution: String,
+    pub arrival: String,
+    pub flag: &'static str,
+    pub flag_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "fund.html")]
+struct FundPage {
+    chrome: Chrome,
+    year: i32,
+    county: String,
+    scope: String,
+    counties: Vec<(String, String)>,
+    lines: Vec<StatementLine>,
+    sustainability: String,
+    shortfalls: Vec<ShortfallRow>,
+    shortfall_total: String,
+    execution: Vec<ExecutionRow>,
+    threshold: String,
+    error: Option<String>,
+}
+
+fn pct(x: Option<f64>) -> String {
+    x.map_or("—".into(), |r| format!("{:.2}%", r * 100.0))
+}
+
+fn statement_lines(s: &fund::Statement) -> Vec<StatementLine> {
+    let l = |label: &str, fen: i64, level: u8| StatementLine {
+        label: label.to_string(),
+        amount: yuan(fen),
+        level,
+    };
+    let i = &s.income;
+    let e = &s.expenditure;
+    let by = |name: &str, b: &fund::ByLevel| {
+        vec![
+            l(name, b.total_fen(), 1),
+            l("其中：省级", b.province_fen, 2),
+            l("市级", b.city_fen, 2),
+            l("县级", b.county_fen, 2),
+        ]
+    };
+    let mut out = vec![
+        l("上年滚存结余", s.brought_forward_fen, 0),
+        l("本年收入", s.income_fen, 0),
+        l("个人缴费", i.personal_contributions_fen, 1),
+    ];
+    out.extend(by("缴费补贴（入口补）", &i.entry_subsidy));
+    out.push(l("政府代缴", i.government_paid_fen, 1));
+    out.extend(by("待遇补贴（出口补）", &i.exit_subsidy));
+    out.extend([
+        l("利息收入", i.interest_fen, 1),
+        l("转移收入", i.transfers_in_fen, 1),
+        l("其他收入", i.other_fen, 1),
+        l("本年支出", s.expenditure_fen, 0),
+        l("个人账户养老金", e.account_pension_fen, 1),
+        l("出口补贴支出", e.exit_subsidy_fen, 1),
+        l("减：多发待遇转应收", -e.overpayments_reclassified_fen, 1),
+        l("支付继承人", e.paid_to_heirs_fen, 1),
+        l("转移支出", e.transfers_out_fen, 1),
+        l("本年收支结余", s.surplus_fen, 0),
+        l("年末滚存结余", s.closing_fen, 0),
+    ]);
+    out
+}
+
+fn year_of(y: Option<&str>) -> Result<i32, String> {
+    use chrono::Datelike;
+    match y.map(str::trim).filter(|y| !y.is_empty()) {
+        None => Ok(chrono::Local::now().date_naive().year() - 1),
+        Some(t) => t
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| format!("年度“{t}”应为四位数的年份，如 2023")),
+    }
+}
+
+/// The statement, the interest check and budget execution of a year.
+pub async fn page(
+    AxState(state): Shared,
+    signed: Signed,
+    Query(q): Query<FundQuery>,
+) -> Result<Response, WebError> {
+    let (year, error) = match year_of(q.year.as_deref()) {
+        Ok(y) => (y, None),
+        Err(e) => (year_of(None).unwrap_or(2023), Some(e)),
+    };
+    let county = Some(q.county.trim().to_string()).filter(|c| !c.is_empty());
+    let actor = signed.actor();
+    let c = county.clone();
+    let (statement, shortfalls, execution, counties) = state
+        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
+            let s = fund::statement(ctx, year, c.as_deref())?;
+            let sh = bank::interest_check(ctx, year)?;
+            let ex = budget::execution(ctx, year, 0.9)?;
+            let known = ctx
+                .db
+                .read_transaction(yanglao_ops::known_counties)?
+                .into_keys()
+                .filter(|k| actor.all_counties() || actor.counties.contains(k))
+                .collect::<Vec<_>>();
+            Ok((s, sh, ex, known))
+        })
+        .await?;
+    let scope = match &statement.county {
+        Some(c) => county_label(c),
+        None => "全市".to_string(),
+    };
+    let shortfall_total: i64 = shortfalls.iter().map(|s| s.shortfall_fen).sum();
+    let exec_row = |l: &budget::ExecutionLine| ExecutionRow {
+        level: if l.level.is_empty() {
+            "合计".into()
+        } else {
+            budget::level_zh(&l.level).to_string()
+        },
+        kind: if l.kind.is_empty() {
+            String::new()
+        } else {
+            budget::kind_zh(&l.kind).to_string()
+        },
+        budget: yuan(l.budget_fen),
+        arrived: yuan(l.arrived_fen),
+        spent: yuan(l.spent_fen),
+        execution: pct(l.execution_rate),
+        arrival: pct(l.arrival_rate),
+        flag: match l.flag.as_str() {
+            "over" => "超预算",
+            "under" => "执行偏低",
+            _ => "",
+        },
+        flag_class: match l.flag.as_str() {
+            "over" => "bad",
+            "under" => "warn",
+            _ => "",
+        },
+    };
+    let mut rows: Vec<ExecutionRow> = execution.lines.iter().map(exec_row).collect();
+    if !execution.lines.is_empty() {
+        let mut total = exec_row(&execution.total);
+        total.level = "合计".into();
+        total.kind = String::new();
+        rows.push(total);
+    }
+    let page = FundPage {
+        chrome: Chrome::of(&signed),
+        year,
+        county: county.clone().unwrap_or_default(),
+        scope,
+        counties: counties
+            .iter()
+            .map(|c| (c.clone(), county_label(c)))
+            .collect(),
+        lines: statement_lines(&statement),
+        sustainability: match (statement.months_of_expenditure, statement.years_at_trend) {
+            (Some(m), Some(y)) => format!(
+                "年末结余可支付 {m:.1} 个月的本年支出；按本年收支缺口，约 {y:.1} 年后用完。"
+            ),
+            (Some(m), None) => format!("年末结余可支付 {m:.1} 个月的本年支出；本年收大于支。"),
+            _ => String::new(),
+        },
+        shortfalls: shortfalls
+            .iter()
+            .map(|s| ShortfallRow {
+                county: county_label(&s.county),
+                bank: s.bank.clone(),
+                account: yanglao_ops::ledger::masked_account(&s.account),
+                period: format!("{} 至 {}", s.period_start, s.period_end),
+                agreed: format!("{:.2}%", s.agreed_rate),
+                applied: format!("{:.2}%", s.applied_rate),
+                expected: yuan(s.expected_fen),
+                credited: yuan(s.credited_fen),
+                shortfall: yuan(s.shortfall_fen),
+                incomplete: s.incomplete,
+            })
+            .collect(),
+        shortfall_total: yuan(shortfall_total),
+        execution: rows,
+        threshold: "90%".into(),
+        error,
+    };
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+/// The statement as xlsx (the same as `yanglao fund statement --xlsx`).
+pub async fn statement_xlsx(
+    AxState(state): Shared,
+    signed: Signed,
+    Query(q): Query<FundQuery>,
+) -> Result<Response, WebError> {
+    let year = year_of(q.year.as_deref())
+        .map_err(|e| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "E-YEAR", e))?;
+    let county = Some(q.county.trim().to_string()).filter(|c| !c.is_empty());
+    let name = match &county {
+        Some(c) => format!("基金收支决算-{year}-{c}.xlsx"),
+        None => format!("基金收支决算-{year}.xlsx"),
+    };
+    let n = name.clone();
+    let bytes = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let s = fund::statement(ctx, year, county.as_deref())?;
+                let mut sink = yanglao_ops::files::MemorySink::default();
+                fund::write_xlsx(&s, &mut sink, &n)?;
+                Ok(sink.files.pop().map(|f| f.1).unwrap_or_default())
+            },
+        )
+        .await?;
+    Ok(crate::api::download(bytes, crate::api::XLSX, &name))
+}
