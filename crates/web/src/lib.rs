@@ -23,6 +23,7 @@ mod imports;
 mod pages;
 mod payroll;
 mod people;
+mod policy;
 mod simulate;
 mod state;
 mod tls;
@@ -91,6 +92,7 @@ pub fn router(state: Arc<state::State>) -> Router {
         )
         .route("/evaluation/{year}/report", post(evaluation::report))
         .route("/simulate", get(simulate::page))
+        .route("/policy", get(policy::page).post(policy::load))
         .route("/people", get(people::list))
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))

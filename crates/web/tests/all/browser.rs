@@ -415,3 +415,48 @@ fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
     b.go(&s.at("/simulate?run=person&scheme=basic&years=15&start_age=45&sex=M&discount_rate=2"));
     assert!(b.text().contains("E-SIM-DISCOUNT"), "{}", b.text());
 }
+
+#[test]
+fn the_administrator_loads_a_policy_version_and_sees_what_changed() {
+    if !available("the_administrator_loads_a_policy_version_and_sees_what_changed") {
+        return;
+    }
+    let (label, url, dir, scratch) = backends("browser-policy").remove(0);
+    add_people(&url, 3);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let b = Browser::start("policy");
+    sign_in(&b, &s, "admin");
+    b.go(&s.at("/policy"));
+    assert!(b.text().contains("第 1 版"), "{}", b.text());
+    let files = b.downloads.clone();
+    // A file with an error: each problem said, nothing stored.
+    let bad = files.join("有错的参数.toml");
+    std::fs::write(&bad, "[policy]\nscheme = \"supplementary\"\nname = 3\n").unwrap();
+    b.fill("input[name=file]", bad.to_str().unwrap());
+    b.follow("form[action='/policy'] button[type=submit]");
+    assert!(b.text().contains("E-POLICY"), "{}", b.text());
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM policy_versions"), 1);
+    // A new version from 2025: stored, with its changes shown.
+    let good = files.join("山西补充险-2025.toml");
+    std::fs::write(
+        &good,
+        yanglao_policy::SHANXI_SUPPLEMENTARY.replace(
+            "name = \"山西省城乡居民补充养老保险（示意参数）\"",
+            "name = \"山西省城乡居民补充养老保险（2025 年修订示意）\"",
+        ),
+    )
+    .unwrap();
+    b.fill("input[name=file]", good.to_str().unwrap());
+    b.set("input[name=date]", "2025-01-01");
+    b.follow("form[action='/policy'] button[type=submit]");
+    let t = b.text();
+    assert!(t.contains("已载入第 2 版"), "{t}");
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM policy_versions"), 2);
+    b.click("details summary");
+    let t = b.text();
+    assert!(
+        t.contains("+ name = \"山西省城乡居民补充养老保险（2025 年修订示意）\""),
+        "{t}"
+    );
+    b.screenshot("01-政策参数");
+}

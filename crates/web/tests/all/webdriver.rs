@@ -294,6 +294,16 @@ impl Browser {
         );
     }
 
+    /// Sets the field `css` to `value` as the page's own widget would (a date picker's value is
+    /// ISO 8601 whatever the browser's language).
+    pub fn set(&self, css: &str, value: &str) {
+        let e = self.find(css);
+        self.script(
+            "arguments[0].value = arguments[1];",
+            json!([{ ELEMENT: e }, value]),
+        );
+    }
+
     /// Chooses the option whose value is `value` in the select `css`.
     pub fn choose(&self, css: &str, value: &str) {
         self.click(&format!("{css} option[value=\"{value}\"]"));
