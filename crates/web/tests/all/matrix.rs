@@ -141,3 +141,128 @@ fn every_role_against_every_resource() {
         }
     }
 }
+
+/// Every page of every workflow for every role, on a city with a year of payrolls, deaths and
+/// recovery: what each role may open, another county's payroll, review record and case refused to
+/// the county roles (to read and to act on), and every page in Chinese.
+#[test]
+fn every_page_for_every_role() {
+    for (label, url, dir, scratch) in backends("page-matrix") {
+        crate::server::add_city(&url, label);
+        let s = TestServer::start(label, url, dir, scratch, |_| {});
+        let l = s.label;
+        let payroll = s.text("SELECT MIN(payroll_id) FROM payrolls WHERE county = '140303'");
+        let record = s.text(
+            "SELECT MIN(record_id) FROM death_records WHERE match_status = 'review' AND person_county = '140303'",
+        );
+        let case = s.text("SELECT MIN(case_id) FROM recovery_cases WHERE county = '140303'");
+        // (account, bound to 城区, may evaluate)
+        for (name, county_bound, evaluates) in [
+            ("op302", true, false),
+            ("rv302", true, false),
+            ("admin", false, false),
+            ("finance", false, true),
+            ("evaluator", false, true),
+        ] {
+            let token = session(&s, name);
+            let c = [("yanglao_session", token.as_str())];
+            let csrf = get(&s.at("/"), &c).field("csrf").unwrap();
+            let other = if county_bound { 403 } else { 200 };
+            let eval = if evaluates { 200 } else { 403 };
+            for (path, want) in [
+                ("/".to_string(), 200),
+                ("/imports".into(), 200),
+                ("/payroll?month=2023-06".into(), 200),
+                ("/deaths".into(), 200),
+                ("/recovery".into(), 200),
+                ("/fund?year=2023".into(), 200),
+                ("/simulate".into(), 200),
+                ("/simulate?run=compare".into(), 200),
+                ("/policy".into(), 200),
+                ("/evaluation?year=2023".into(), eval),
+                (format!("/payroll/{payroll}"), other),
+                (format!("/recovery/{case}"), other),
+            ] {
+                let r = get(&s.at(&path), &c);
+                assert_eq!(r.status, want, "[{l}] {name} {path}: {}", r.body);
+                assert!(
+                    r.body.contains("<html lang=\"zh-CN\">"),
+                    "[{l}] {name} {path}"
+                );
+                assert!(
+                    !r.body.contains("{{") && !r.body.contains("{%"),
+                    "[{l}] {name} {path}"
+                );
+                if want == 403 {
+                    assert!(
+                        r.body.contains("没有权限"),
+                        "[{l}] {name} {path}: a Chinese refusal"
+                    );
+                }
+            }
+            // The fund forecast: the whole register, for city-wide accounts only.
+            let r = get(&s.at("/simulate?run=fund"), &c);
+            assert_eq!(
+                r.body.contains("E-ACCESS-COUNTY"),
+                county_bound,
+                "[{l}] {name} fund forecast"
+            );
+            // Acting on another county's records: refused, nothing changed.
+            let before = s.text("SELECT COUNT(*) FROM audit_log");
+            let acts = [
+                (
+                    format!("/deaths/{record}/decide"),
+                    vec![("decision", "reject"), ("reason", "不是此人")],
+                ),
+                (format!("/payroll/{payroll}/approve"), vec![]),
+                (format!("/payroll/{payroll}/refresh"), vec![]),
+                (
+                    format!("/recovery/{case}/steps"),
+                    vec![
+                        ("channel", "family-refund"),
+                        ("amount", "1.00"),
+                        ("date", "2024-01-02"),
+                    ],
+                ),
+            ];
+            for (path, fields) in &acts {
+                let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+                form.extend(fields.iter().copied());
+                let r = post(&s.at(path), &c, &[], &form);
+                if county_bound {
+                    assert_eq!(r.status, 403, "[{l}] {name} {path}: {}", r.body);
+                } else {
+                    assert_ne!(r.status, 500, "[{l}] {name} {path}: {}", r.body);
+                }
+            }
+            if county_bound {
+                assert_eq!(
+                    s.text("SELECT COUNT(*) FROM audit_log"),
+                    before,
+                    "[{l}] {name}: nothing written"
+                );
+            }
+            // A judgement from a role that does not evaluate: refused.
+            let r = post(
+                &s.at("/evaluation/2023/judgements"),
+                &c,
+                &[],
+                &[
+                    ("csrf", &csrf),
+                    ("code", "A11"),
+                    ("slot", "score"),
+                    ("points", "1"),
+                    ("reason", "x"),
+                    ("evidence", "y"),
+                ],
+            );
+            if !evaluates {
+                assert_eq!(r.status, 403, "[{l}] {name} judgement: {}", r.body);
+            }
+            // Without the form token, nothing is taken.
+            let r = post(&s.at(&format!("/payroll/{payroll}/approve")), &c, &[], &[]);
+            assert_eq!(r.status, 403, "[{l}] {name} approve without a form token");
+            assert!(r.body.contains("E-WEB-CSRF"), "[{l}] {name}");
+        }
+    }
+}
