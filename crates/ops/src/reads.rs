@@ -6,6 +6,7 @@ use crate::access::{Action, Actor, Role};
 use crate::{Ctx, OpsError, Result};
 use chrono::NaiveDate;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use yanglao_domain::Month;
 use yanglao_store::{Param, Tx};
 
@@ -389,6 +390,8 @@ pub fn death_reviews(
 pub struct Waiting {
     pub death_reviews: i64,
     pub open_cases: i64,
+    /// Lines the bank returned unpaid that no supplementary payroll has paid again yet.
+    pub failed_lines: i64,
 }
 
 pub fn waiting(ctx: &mut Ctx) -> Result<Waiting> {
@@ -409,10 +412,95 @@ pub fn waiting(ctx: &mut Ctx) -> Result<Waiting> {
             &format!("SELECT COUNT(*) FROM recovery_cases WHERE status = 'open' AND {scope}"),
             &params,
         )?;
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("l.county", &mut params);
+        let failed_lines = tx.scalar_i64(
+            &format!(
+                "SELECT COUNT(*) FROM payroll_lines l WHERE l.status = 'failed' AND {scope} AND NOT EXISTS (
+                   SELECT 1 FROM payroll_lines r WHERE r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)"
+            ),
+            &params,
+        )?;
         Ok(Waiting {
             death_reviews,
             open_cases,
+            failed_lines,
         })
+    })
+}
+
+/// One county's year on the dashboard: people who contributed, and people paid a benefit.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TrendYear {
+    pub county: String,
+    pub year: i32,
+    pub contributors: i64,
+    pub recipients: i64,
+}
+
+/// Contributors and recipients (in the year's last regular payroll) by county and year, `from`
+/// to `to`, in the actor's counties.
+pub fn trend(ctx: &mut Ctx, from: i32, to: i32) -> Result<Vec<TrendYear>> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut out: BTreeMap<(String, i32), TrendYear> = BTreeMap::new();
+        let mut params = vec![Param::Int(i64::from(from)), Param::Int(i64::from(to))];
+        let scope = actor.scope_sql("county", &mut params);
+        for r in tx.query(
+            &format!(
+                "SELECT county, CAST(year AS BIGINT), COUNT(DISTINCT person_id) FROM account_movements
+                 WHERE kind IN ('self', 'gov_paid') AND year >= $1 AND year <= $2 AND {scope}
+                 GROUP BY county, year"
+            ),
+            &params,
+        )? {
+            let (c, y) = (r.str(0)?, r.i64(1)? as i32);
+            out.entry((c.clone(), y))
+                .or_insert_with(|| TrendYear { county: c, year: y, ..Default::default() })
+                .contributors = r.i64(2)?;
+        }
+        // Recipients: the people in the year's last regular payroll (its line count).
+        let start = NaiveDate::from_ymd_opt(from, 1, 1).unwrap_or(NaiveDate::MIN);
+        let end = NaiveDate::from_ymd_opt(to, 12, 31).unwrap_or(NaiveDate::MAX);
+        let mut params = vec![Param::Date(start), Param::Date(end)];
+        let scope = actor.scope_sql("county", &mut params);
+        for r in tx.query(
+            &format!(
+                "SELECT county, month, line_count FROM payrolls
+                 WHERE kind = 'regular' AND seq = 1 AND month >= $1 AND month <= $2 AND {scope}
+                 ORDER BY county, month"
+            ),
+            &params,
+        )? {
+            use chrono::Datelike;
+            let (c, y) = (r.str(0)?, r.date(1)?.year());
+            out.entry((c.clone(), y))
+                .or_insert_with(|| TrendYear { county: c, year: y, ..Default::default() })
+                .recipients = r.i64(2)?;
+        }
+        Ok(out.into_values().collect())
+    })
+}
+
+/// When each month's regular payroll of the actor's counties was paid, from `from` on:
+/// (county, month, paid date if paid).
+pub fn paid_dates(ctx: &mut Ctx, from: Month) -> Result<Vec<(String, Month, Option<NaiveDate>)>> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut params = vec![Param::Date(from.first_day())];
+        let scope = actor.scope_sql("county", &mut params);
+        tx.query(
+            &format!(
+                "SELECT county, month, paid_date FROM payrolls
+                 WHERE kind = 'regular' AND seq = 1 AND month >= $1 AND {scope} ORDER BY county, month"
+            ),
+            &params,
+        )?
+        .iter()
+        .map(|r| Ok((r.str(0)?, Month::of(r.date(1)?), r.opt_date(2)?)))
+        .collect()
     })
 }
 

@@ -14,6 +14,7 @@ mod api;
 mod assets;
 mod audit;
 mod auth;
+mod dashboard;
 mod deaths;
 mod errors;
 mod evaluation;
@@ -42,7 +43,7 @@ use std::sync::Arc;
 /// The application's routes over its state.
 pub fn router(state: Arc<state::State>) -> Router {
     api::register(Router::new())
-        .route("/", get(pages::home))
+        .route("/", get(dashboard::home))
         .route(
             "/sign-in",
             get(pages::sign_in_page)

@@ -11,7 +11,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use serde::Deserialize;
 use std::sync::Arc;
-use yanglao_ops::access::{Actor, Role};
+use yanglao_ops::access::Actor;
 use yanglao_ops::sessions;
 
 type Shared = AxState<Arc<State>>;
@@ -223,20 +223,6 @@ pub async fn sign_out_everywhere(
     Ok(signed_out(&state))
 }
 
-/// A line of the home page's to-do list.
-struct Task {
-    text: String,
-    /// "urgent", "soon" or "" (the list's class for it).
-    urgency: &'static str,
-}
-
-struct PayrollRow {
-    county: String,
-    state: String,
-    deadline: String,
-    when: String,
-}
-
 /// What every signed-in page shows at its top: who is signed in, and the form token.
 pub struct Chrome {
     pub name: String,
@@ -265,93 +251,6 @@ impl Chrome {
             admin: yanglao_ops::access::allowed(a.role, yanglao_ops::access::Action::Users),
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    chrome: Chrome,
-    month: String,
-    tasks: Vec<Task>,
-    payrolls: Vec<PayrollRow>,
-}
-
-pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, WebError> {
-    let actor = signed.actor();
-    let today = chrono::Local::now().date_naive();
-    let month = yanglao_domain::Month::of(today);
-    let a = actor.clone();
-    let (statuses, reviews, cases) = state
-        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
-            let statuses = yanglao_ops::payroll::status(ctx, month, today)?;
-            let w = yanglao_ops::reads::waiting(ctx)?;
-            let (reviews, cases) = (w.death_reviews, w.open_cases);
-            Ok((statuses, reviews, cases))
-        })
-        .await?;
-    let mut tasks = Vec::new();
-    let operator = matches!(a.role, Role::Operator | Role::System);
-    let reviewer = matches!(a.role, Role::Reviewer | Role::System);
-    for s in &statuses {
-        let county = yanglao_ops::access::county_label(&s.county);
-        let urgency = if s.days_left < 0 {
-            "urgent"
-        } else if s.days_left <= 3 {
-            "soon"
-        } else {
-            ""
-        };
-        let text = match s.state.as_str() {
-            "not_started" if operator => Some(format!(
-                "{county}：本月待遇发放批次尚未生成（距 {} 的发放期限 {} 天）",
-                s.deadline, s.days_left
-            )),
-            "draft" if reviewer => Some(format!(
-                "{county}：发放批次 {} 待审核",
-                s.payroll_id.unwrap_or_default()
-            )),
-            "approved" if operator => Some(format!(
-                "{county}：发放批次 {} 已审核，待导出银行代发文件",
-                s.payroll_id.unwrap_or_default()
-            )),
-            _ => None,
-        };
-        if let Some(text) = text {
-            tasks.push(Task { text, urgency });
-        }
-    }
-    if reviews > 0 && (operator || reviewer) {
-        tasks.push(Task {
-            text: format!("{reviews} 条死亡信息待人工核对"),
-            urgency: "soon",
-        });
-    }
-    if cases > 0 && !matches!(a.role, Role::Evaluator) {
-        tasks.push(Task {
-            text: format!("{cases} 件多领冒领追回案件在办"),
-            urgency: "",
-        });
-    }
-    let payrolls = statuses
-        .iter()
-        .map(|s| PayrollRow {
-            county: yanglao_ops::access::county_label(&s.county),
-            state: yanglao_ops::payroll::status_zh(&s.state).to_string(),
-            deadline: s.deadline.to_string(),
-            when: match s.paid_date {
-                Some(d) => format!("于 {d} 发放{}", if s.late { "，逾期" } else { "" }),
-                None if s.days_left >= 0 => format!("距期限还有 {} 天", s.days_left),
-                None => format!("已超过期限 {} 天", -s.days_left),
-            },
-        })
-        .collect();
-    let page = HomePage {
-        chrome: Chrome::of(&signed),
-        month: month.to_string(),
-        tasks,
-        payrolls,
-    };
-    Ok(render(&page)?.into_response())
 }
 
 pub async fn healthz() -> &'static str {

@@ -74,6 +74,10 @@ pub struct State {
     busy: tokio::sync::Semaphore,
     /// Uploads waiting for their confirmation.
     pub spool: crate::uploads::Spool,
+    /// The dashboard's yearly figures, per set of counties, with the database's change counter
+    /// they were read at (they read every contribution of three years; read again once anything
+    /// changed).
+    pub trends: Mutex<HashMap<String, (i64, std::sync::Arc<crate::dashboard::Trends>)>>,
 }
 
 /// Sign-in attempts of one address: since when its refusals are counted, how many were refused,
@@ -162,6 +166,7 @@ impl State {
             pool: Mutex::new(vec![first]),
             throttle: Mutex::new(HashMap::new()),
             busy: tokio::sync::Semaphore::new(MAX_CONNECTIONS),
+            trends: Mutex::new(HashMap::new()),
         })
     }
 

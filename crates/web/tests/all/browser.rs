@@ -7,6 +7,7 @@
 
 use crate::server::{add_people, backends, TestServer, PASSWORD};
 use crate::webdriver::{available, Browser};
+use chrono::Datelike;
 
 fn count(s: &TestServer, sql: &str) -> i64 {
     s.text(sql).parse().unwrap()
@@ -131,10 +132,31 @@ fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
     crate::workflows::add_recipients(&url, 25);
     let s = TestServer::start(label, url, dir, scratch, |_| {});
     let b = Browser::start("payroll");
+    // This month, so that the dashboard shows it: paid on the 14th at the latest (before the
+    // deadline), never after today.
+    let today = chrono::Local::now().date_naive();
+    let month = today.format("%Y-%m").to_string();
+    let paid_on = today.min(today.with_day(14).unwrap());
 
-    // The operator runs the month.
+    // The operator first imports the year's certifications (each recipient proves once a year
+    // that they are alive), then runs the month.
     sign_in(&b, &s, "op302");
-    b.go(&s.at("/payroll?month=2023-01"));
+    let mut certs = String::from("身份证号,姓名,认证日期,认证方式\n");
+    for r in s.rows(
+        "SELECT p.citizen_id, p.name FROM persons p WHERE p.county = '140302' ORDER BY p.person_id",
+    ) {
+        certs.push_str(&format!("{},{},{today},人脸识别\n", r[0], r[1]));
+    }
+    let file = b.downloads.join("资格认证.csv");
+    std::fs::write(&file, certs).unwrap();
+    b.go(&s.at("/imports"));
+    b.choose("select[name=kind]", "certifications");
+    b.fill("input[name=file]", file.to_str().unwrap());
+    b.follow("form[action='/imports'] button[type=submit]");
+    assert!(b.text().contains("检查通过"), "{}", b.text());
+    b.follow("form[action$='/confirm'] button");
+    assert!(b.text().contains("已导入"), "{}", b.text());
+    b.go(&s.at(&format!("/payroll?month={month}")));
     assert!(b.text().contains("未生成"), "{}", b.text());
     b.screenshot("01-待遇发放-未生成");
     b.choose("form[action='/payroll/run'] select[name=what]", "run");
@@ -201,7 +223,7 @@ fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
     for x in &lines {
         let fen: i64 = x[3].parse().unwrap();
         csv.push_str(&format!(
-            "{id},{},{},{},{}.{:02},成功,,2023-01-12\n",
+            "{id},{},{},{},{}.{:02},成功,,{paid_on}\n",
             x[0],
             x[1],
             x[2],
@@ -218,11 +240,24 @@ fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
     assert!(b.text().contains("检查通过"), "{}", b.text());
     b.follow("form[action$='/confirm'] button");
     assert!(b.text().contains("已导入"), "{}", b.text());
-    b.go(&s.at("/payroll?month=2023-01"));
+    b.go(&s.at(&format!("/payroll?month={month}")));
     let t = b.text();
-    assert!(t.contains("已发放") && t.contains("2023-01-12 发放"), "{t}");
+    assert!(
+        t.contains("已发放") && t.contains(&format!("{paid_on} 发放")),
+        "{t}"
+    );
     assert!(!t.contains("逾期"), "{t}");
     b.screenshot("05-待遇发放-已发放");
+    // The dashboard: the month paid before the 15th, in the table and in the timeliness chart.
+    b.go(&s.at("/"));
+    let t = b.text();
+    assert!(
+        t.contains("工作台") && t.contains(&format!("{paid_on} 发放")),
+        "{t}"
+    );
+    assert!(t.contains("每月待遇到账日"), "{t}");
+    assert!(!t.contains("尚未生成"), "{t}");
+    b.screenshot("06-工作台");
 }
 
 #[test]
@@ -332,6 +367,17 @@ fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
     sign_out(&b);
 
     sign_in(&b, &s, "evaluator");
+    // The dashboard of a city with three years of data: each chart drawn, its numbers beside it.
+    let t = b.text();
+    assert!(
+        t.contains("缴费人数（按县区、年度）") && t.contains("2023年"),
+        "{t}"
+    );
+    assert!(
+        b.count("figure.chart svg") >= 3,
+        "charts drawn by the server: {t}"
+    );
+    b.screenshot("00-工作台-全市");
     b.go(&s.at("/evaluation?year=2023"));
     let t = b.text();
     assert!(t.contains("总分") && t.contains("逐项指标"), "{t}");

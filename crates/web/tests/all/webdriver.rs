@@ -170,7 +170,17 @@ impl Browser {
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .find(|p| p.to_string_lossy().ends_with(suffix));
             if let Some(p) = done {
-                return p;
+                // Complete: no partial download left, and the size no longer changing.
+                let partial = std::fs::read_dir(&self.downloads)
+                    .unwrap()
+                    .filter_map(|e| e.ok())
+                    .any(|e| e.path().to_string_lossy().ends_with(".crdownload"));
+                let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                std::thread::sleep(Duration::from_millis(200));
+                let again = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+                if !partial && size > 0 && size == again {
+                    return p;
+                }
             }
             assert!(
                 started.elapsed() < Duration::from_secs(30),
