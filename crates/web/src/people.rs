@@ -168,15 +168,35 @@ struct PersonPage {
     bank: String,
     years: Vec<(i32, &'static str, &'static str)>,
     events: Vec<(String, &'static str, String, String)>,
+    /// The account by component: (label, amount).
+    account: Vec<(&'static str, String)>,
+    /// Movements, newest first: date, kind, amount, reference.
+    movements: Vec<(String, String, String, String)>,
+    deaths: Vec<(String, String, String, String)>,
+    death: String,
+    cases: Vec<(i64, String, String, &'static str)>,
+    may_decide: bool,
+    today: String,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
-/// A person's register entry and history, with the citizen ID masked or (revealed) in full.
-pub async fn person_view(
+/// Everything a person's page reads, in the role's view.
+struct PersonData {
+    view: PersonView,
+    citizen_id: String,
+    statement: Option<yanglao_ops::register::accounts::Statement>,
+    cases: Vec<yanglao_ops::deaths::Case>,
+}
+
+/// A person's register entry and history, account, deaths and recovery cases, with the citizen
+/// ID masked or (revealed) in full.
+async fn person_data(
     state: &Arc<State>,
     signed: &Signed,
     person_id: i64,
     reveal: bool,
-) -> Result<(PersonView, String), WebError> {
+) -> Result<PersonData, WebError> {
     state
         .with_ctx(
             signed.actor(),
@@ -189,9 +209,30 @@ pub async fn person_view(
                 };
                 let today = chrono::Local::now().date_naive();
                 let mut v = status::show(ctx, &id, today)?;
+                let statement = yanglao_ops::register::accounts::show(ctx, &id).ok();
+                let cases = reads::recovery_cases(
+                    ctx,
+                    &Filter {
+                        text: Some(id.clone()),
+                        ..Filter::default()
+                    },
+                    PageRequest {
+                        page: 1,
+                        per_page: 50,
+                    },
+                )?
+                .items
+                .into_iter()
+                .filter(|c| c.person_id == person_id)
+                .collect();
                 let shown = if reveal { id } else { masked_id(&id) };
                 v.citizen_id = shown.clone();
-                Ok((v, shown))
+                Ok(PersonData {
+                    view: v,
+                    citizen_id: shown,
+                    statement,
+                    cases,
+                })
             },
         )
         .await
@@ -202,8 +243,12 @@ async fn person_page(
     signed: &Signed,
     person_id: i64,
     reveal: bool,
+    notice: Option<String>,
+    error: Option<String>,
 ) -> Result<Response, WebError> {
-    let (v, citizen_id) = person_view(state, signed, person_id, reveal).await?;
+    use yanglao_domain::format_yuan_grouped as yuan;
+    let d = person_data(state, signed, person_id, reveal).await?;
+    let v = d.view;
     let years = v
         .years
         .iter()
@@ -237,34 +282,198 @@ async fn person_page(
             )
         })
         .collect();
+    let (account, movements) = match &d.statement {
+        Some(st) => (
+            vec![
+                ("个人缴费", yuan(st.personal_fen)),
+                ("政府缴费补贴", yuan(st.subsidy_fen)),
+                ("政府代缴", yuan(st.government_paid_fen)),
+                ("记账利息", yuan(st.interest_fen)),
+                ("账户余额", yuan(st.balance_fen)),
+            ],
+            st.movements
+                .iter()
+                .rev()
+                .map(|m| {
+                    (
+                        m.date.to_string(),
+                        yanglao_ops::register::accounts::movement_kind_zh(&m.kind).to_string(),
+                        yuan(m.amount_fen),
+                        m.reference.clone(),
+                    )
+                })
+                .collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let source = |s: &serde_json::Value| {
+        yanglao_ops::deaths::source_zh(s.as_str().unwrap_or("")).to_string()
+    };
+    let deaths = v
+        .death_records
+        .iter()
+        .map(|r| {
+            (
+                source(&r["source"]),
+                r["source_ref"].as_str().unwrap_or("").to_string(),
+                r["date"].as_str().unwrap_or("").to_string(),
+                yanglao_ops::deaths::match_status_zh(r["status"].as_str().unwrap_or(""))
+                    .to_string(),
+            )
+        })
+        .collect();
+    let death = v
+        .death
+        .as_ref()
+        .map(|x| {
+            format!(
+                "{}（{}{}{}）",
+                x["date"].as_str().unwrap_or(""),
+                source(&x["source"]),
+                if x["official"] == true {
+                    "，官方来源"
+                } else {
+                    "，待官方来源确认，已暂停发放"
+                },
+                if x["disagreement"] == true {
+                    "；各来源日期不一致"
+                } else {
+                    ""
+                }
+            )
+        })
+        .unwrap_or_default();
+    let cases = d
+        .cases
+        .iter()
+        .map(|c| {
+            (
+                c.case_id,
+                yuan(c.overpaid_fen),
+                yuan(c.outstanding_fen),
+                if c.status == "closed" {
+                    "已结"
+                } else {
+                    "在办"
+                },
+            )
+        })
+        .collect();
+    let role = signed.session.actor.role;
     let page = PersonPage {
         chrome: Chrome::of(signed),
         person_id,
         county: county_label(&v.county),
         sex: if v.sex == "M" { "男" } else { "女" },
-        born: birth(v.birth_date, may_reveal(signed.session.actor.role)),
-        status: status::status_zh(&v.current_status).to_string(),
+        born: birth(v.birth_date, may_reveal(role)),
+        status: format!(
+            "{}{}",
+            status::status_zh(&v.current_status),
+            if v.uncertified {
+                "（未按期资格认证，暂不列入发放）"
+            } else {
+                ""
+            }
+        ),
         bank: format!(
             "{} {}",
             v.bank_name.as_deref().unwrap_or("—"),
             v.bank_account.as_deref().unwrap_or("")
         ),
-        citizen_id,
+        citizen_id: d.citizen_id,
         revealed: reveal,
-        may_reveal: may_reveal(signed.session.actor.role),
+        may_reveal: may_reveal(role),
         years,
         events,
+        account,
+        movements,
+        deaths,
+        death,
+        cases,
+        may_decide: yanglao_ops::access::allowed(role, yanglao_ops::Action::Register),
+        today: chrono::Local::now().date_naive().to_string(),
+        notice,
+        error,
         v,
     };
-    Ok(render(&page)?.into_response())
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    pub done: Option<String>,
 }
 
 pub async fn show(
     AxState(state): Shared,
     signed: Signed,
     Path(person_id): Path<i64>,
+    Query(q): Query<ShowQuery>,
 ) -> Result<Response, WebError> {
-    person_page(&state, &signed, person_id, false).await
+    let notice = q
+        .done
+        .filter(|d| d == "decided")
+        .map(|_| "经办决定已记录，并记入审计日志。".to_string());
+    person_page(&state, &signed, person_id, false, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DecisionForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub decision: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Records a decision on a person (suspend, resume, terminate) with its date and reason.
+pub async fn decide(
+    AxState(state): Shared,
+    signed: Signed,
+    Path(person_id): Path<i64>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let back = |m: String| person_page(&state, &signed, person_id, false, None, Some(m));
+    let Some(decision) =
+        status::Decision::parse(f.decision.trim()).filter(|d| *d != status::Decision::Receiving)
+    else {
+        return back("请选择决定：暂停、恢复或终止（E-WEB-FIELD）".into()).await;
+    };
+    let Ok(date) = chrono::NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d") else {
+        return back(format!(
+            "生效日期“{}”应为 YYYY-MM-DD 格式（E-DATE-FORMAT）",
+            f.date.trim()
+        ))
+        .await;
+    };
+    let reason = Some(f.reason.trim().to_string()).filter(|r| !r.is_empty());
+    let r = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let id = status::citizen_id_of(ctx, person_id)?;
+                Ok(status::record(ctx, &id, decision, reason.as_deref(), date)?)
+            },
+        )
+        .await;
+    match r {
+        Ok(_) => Ok(
+            axum::response::Redirect::to(&format!("/people/{person_id}?done=decided"))
+                .into_response(),
+        ),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => back(format!("{}（{}）", e.message, e.code)).await,
+    }
 }
 
 pub async fn reveal(
@@ -274,5 +483,198 @@ pub async fn reveal(
     Form(f): Form<CsrfForm>,
 ) -> Result<Response, WebError> {
     signed.check_form(&f.csrf)?;
-    person_page(&state, &signed, person_id, true).await
+    person_page(&state, &signed, person_id, true, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct OutreachQuery {
+    pub year: Option<String>,
+    #[serde(default)]
+    pub county: String,
+    #[serde(default)]
+    pub age_from: String,
+    #[serde(default)]
+    pub age_to: String,
+}
+
+/// How many rows the outreach page shows (the download has every one).
+const OUTREACH_SHOWN: usize = 200;
+
+#[derive(Template)]
+#[template(path = "outreach.html")]
+struct OutreachPage {
+    chrome: Chrome,
+    year: i32,
+    county: String,
+    age_from: String,
+    age_to: String,
+    counties: Vec<(String, String)>,
+    rows: Vec<(String, String, String, String, i32, String)>,
+    total: usize,
+    shown: usize,
+    error: Option<String>,
+}
+
+fn outreach_filter(
+    q: &OutreachQuery,
+) -> Result<(i32, yanglao_ops::evaluation::enrolment::OutreachFilter), String> {
+    use chrono::Datelike;
+    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
+        None => chrono::Local::now().date_naive().year(),
+        Some(t) => t
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| format!("年度“{t}”应为四位数的年份（E-YEAR）"))?,
+    };
+    let age = |t: &str, what: &str| -> Result<Option<i32>, String> {
+        match t.trim() {
+            "" => Ok(None),
+            v => v
+                .parse::<i32>()
+                .ok()
+                .filter(|a| (0..=120).contains(a))
+                .map(Some)
+                .ok_or_else(|| format!("{what}“{v}”应为 0 到 120 的整数（E-WEB-FIELD）")),
+        }
+    };
+    Ok((
+        year,
+        yanglao_ops::evaluation::enrolment::OutreachFilter {
+            county: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
+            age_from: age(&q.age_from, "起始年龄")?,
+            age_to: age(&q.age_to, "截止年龄")?,
+        },
+    ))
+}
+
+/// The outreach list (basic-scheme members not in the supplementary scheme this year), by county
+/// and age: the first rows in the page with IDs and phones masked; every row in the download.
+pub async fn outreach(
+    AxState(state): Shared,
+    signed: Signed,
+    Query(q): Query<OutreachQuery>,
+) -> Result<Response, WebError> {
+    let (year, filter, error) = match outreach_filter(&q) {
+        Ok((y, f)) => (y, f, None),
+        Err(e) => (
+            chrono::Datelike::year(&chrono::Local::now().date_naive()),
+            Default::default(),
+            Some(e),
+        ),
+    };
+    let actor = signed.actor();
+    let r = state
+        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
+            let counties = ctx
+                .db
+                .read_transaction(yanglao_ops::known_counties)?
+                .into_keys()
+                .filter(|k| actor.all_counties() || actor.counties.contains(k))
+                .collect::<Vec<_>>();
+            let list = yanglao_ops::evaluation::enrolment::prospects(ctx, year, &filter);
+            Ok((counties, list))
+        })
+        .await?;
+    let (counties, list) = r;
+    let mut page = OutreachPage {
+        chrome: Chrome::of(&signed),
+        year,
+        county: q.county.clone(),
+        age_from: q.age_from.clone(),
+        age_to: q.age_to.clone(),
+        counties: counties
+            .iter()
+            .map(|c| (c.clone(), county_label(c)))
+            .collect(),
+        rows: Vec::new(),
+        total: 0,
+        shown: 0,
+        error,
+    };
+    match list {
+        Ok(list) => {
+            page.total = list.len();
+            page.rows = list
+                .iter()
+                .take(OUTREACH_SHOWN)
+                .map(|p| {
+                    (
+                        county_label(&p.county),
+                        masked_id(&p.citizen_id),
+                        p.name.clone(),
+                        yanglao_ops::evaluation::enrolment::masked_phone(&p.phone),
+                        p.age,
+                        match (p.last_contribution_year, p.last_tier_fen) {
+                            (Some(y), Some(0)) => format!("{y} 年（政府代缴）"),
+                            (Some(y), Some(t)) => {
+                                format!("{y} 年，{} 元档", yanglao_domain::format_yuan(t))
+                            }
+                            _ => "从未缴费".into(),
+                        },
+                    )
+                })
+                .collect();
+            page.shown = page.rows.len();
+        }
+        Err(e) => {
+            let e = WebError::from(e);
+            if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() {
+                return Err(e);
+            }
+            page.error = Some(format!("{}（{}）", e.message, e.code));
+        }
+    }
+    let status = if page.error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct OutreachForm {
+    #[serde(default)]
+    pub csrf: String,
+    pub year: Option<String>,
+    #[serde(default)]
+    pub county: String,
+    #[serde(default)]
+    pub age_from: String,
+    #[serde(default)]
+    pub age_to: String,
+}
+
+/// The outreach list as xlsx, with the filters of the page; audited.
+pub async fn outreach_xlsx(
+    AxState(state): Shared,
+    signed: Signed,
+    Form(f): Form<OutreachForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let q = OutreachQuery {
+        year: f.year,
+        county: f.county,
+        age_from: f.age_from,
+        age_to: f.age_to,
+    };
+    let (year, filter) = outreach_filter(&q)
+        .map_err(|e| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "E-WEB-FIELD", e))?;
+    let name = format!("待动员人员名单-{year}.xlsx");
+    let n = name.clone();
+    let bytes = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let mut sink = yanglao_ops::files::MemorySink::default();
+                yanglao_ops::evaluation::enrolment::outreach_filtered(
+                    ctx, year, &filter, &mut sink, &n,
+                )?;
+                Ok(sink.files.pop().map(|f| f.1).unwrap_or_default())
+            },
+        )
+        .await?;
+    Ok(crate::api::download(bytes, crate::api::XLSX, &name))
 }

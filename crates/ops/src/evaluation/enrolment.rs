@@ -209,6 +209,14 @@ pub struct OutreachOutcome {
     pub by_county: BTreeMap<String, i64>,
 }
 
+/// Who the outreach list holds beyond the year: one county, an age range on 1 January.
+#[derive(Debug, Clone, Default)]
+pub struct OutreachFilter {
+    pub county: Option<String>,
+    pub age_from: Option<i32>,
+    pub age_to: Option<i32>,
+}
+
 /// Writes the outreach list of `year` (optionally one county) as the xlsx file `name` of `sink`.
 pub fn outreach(
     ctx: &mut Ctx,
@@ -217,7 +225,54 @@ pub fn outreach(
     sink: &mut dyn crate::files::FileSink,
     name: &str,
 ) -> Result<OutreachOutcome> {
-    let county = ctx.actor.county_for_read(county)?.map(str::to_string);
+    let filter = OutreachFilter {
+        county: county.map(str::to_string),
+        ..OutreachFilter::default()
+    };
+    outreach_filtered(ctx, year, &filter, sink, name)
+}
+
+/// Writes the outreach list of `year` with `filter` as the xlsx file `name` of `sink`; the list
+/// is in the audit log.
+pub fn outreach_filtered(
+    ctx: &mut Ctx,
+    year: i32,
+    filter: &OutreachFilter,
+    sink: &mut dyn crate::files::FileSink,
+    name: &str,
+) -> Result<OutreachOutcome> {
+    let list = prospects(ctx, year, filter)?;
+    let full = crate::access::may_reveal(ctx.actor.role);
+    let county = filter.county.as_deref();
+    let bytes = outreach_xlsx(&list, name)?;
+    let file = sink.put(name, &mut |w| {
+        w.write_all(&bytes).map_err(crate::files::write_error)
+    })?;
+    let actor = ctx.who();
+    let rows = list.len();
+    ctx.db.transaction(|tx| {
+        crate::audit(
+            tx,
+            &actor,
+            "outreach.export",
+            &serde_json::json!({"year": year, "county": county, "age_from": filter.age_from, "age_to": filter.age_to, "rows": rows, "masked": !full}),
+        )
+    })?;
+    let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
+    for p in &list {
+        *by_county.entry(p.county.clone()).or_default() += 1;
+    }
+    Ok(OutreachOutcome { file, by_county })
+}
+
+/// The outreach list of `year`: members of the basic scheme, alive, of contribution age, who
+/// did not contribute to the supplementary scheme in the year, in the actor's counties, with the
+/// IDs and phones masked for a role that may not see them in full.
+pub fn prospects(ctx: &mut Ctx, year: i32, filter: &OutreachFilter) -> Result<Vec<Prospect>> {
+    let county = ctx
+        .actor
+        .county_for_read(filter.county.as_deref())?
+        .map(str::to_string);
     let county = county.as_deref();
     let jan1 = NaiveDate::from_ymd_opt(year, 1, 1)
         .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
@@ -283,38 +338,22 @@ pub fn outreach(
         Ok(out)
     })?;
     // The list is personal data: a role that may not see full IDs gets them (and the phones)
-    // masked, and every list written is in the audit log.
+    // masked.
     let mut list = list;
-    let full = crate::access::may_reveal(ctx.actor.role);
-    if !full {
+    list.retain(|p| {
+        filter.age_from.is_none_or(|a| p.age >= a) && filter.age_to.is_none_or(|a| p.age <= a)
+    });
+    if !crate::access::may_reveal(ctx.actor.role) {
         for p in &mut list {
             p.citizen_id = crate::ledger::masked_id(&p.citizen_id);
             p.phone = masked_phone(&p.phone);
         }
     }
-    let bytes = outreach_xlsx(&list, name)?;
-    let file = sink.put(name, &mut |w| {
-        w.write_all(&bytes).map_err(crate::files::write_error)
-    })?;
-    let actor = ctx.who();
-    let rows = list.len();
-    ctx.db.transaction(|tx| {
-        crate::audit(
-            tx,
-            &actor,
-            "outreach.export",
-            &serde_json::json!({"year": year, "county": county, "rows": rows, "masked": !full}),
-        )
-    })?;
-    let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
-    for p in &list {
-        *by_county.entry(p.county.clone()).or_default() += 1;
-    }
-    Ok(OutreachOutcome { file, by_county })
+    Ok(list)
 }
 
 /// A phone number with its middle hidden (`138****5678`).
-fn masked_phone(phone: &str) -> String {
+pub fn masked_phone(phone: &str) -> String {
     let c: Vec<char> = phone.chars().collect();
     if c.len() < 7 {
         return "*".repeat(c.len());

@@ -61,6 +61,38 @@ fn a_county_operator_signs_in_finds_a_person_and_imports_a_file() {
     b.follow("table a[href^='/people/']");
     assert!(b.title().contains(&name), "{}", b.title());
     b.screenshot("05-参保人详情");
+    // A decision on the person, with its reason: recorded, shown, audited.
+    let events = count(&s, "SELECT COUNT(*) FROM person_events");
+    // (Suspending someone not yet receiving is refused in the page, with its rule.)
+    b.choose("select[name=decision]", "suspended");
+    b.fill("input[name=reason]", "外出务工，待核实");
+    b.follow("form[action$='/decisions'] button");
+    assert!(b.text().contains("E-STATUS-TRANSITION"), "{}", b.text());
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM person_events"), events);
+    b.choose("select[name=decision]", "terminated");
+    b.fill("input[name=reason]", "迁出本市");
+    b.follow("form[action$='/decisions'] button");
+    let t = b.text();
+    assert!(
+        t.contains("经办决定已记录") && t.contains("迁出本市"),
+        "{t}"
+    );
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM person_events"), events + 1);
+    // The outreach list: in the page masked, downloaded whole (and audited).
+    b.go(&s.at("/outreach"));
+    let t = b.text();
+    assert!(t.contains("待动员人员名单"), "{t}");
+    b.screenshot("05b-待动员人员");
+    b.click("form[action='/outreach.xlsx'] button");
+    let list = b.downloaded(".xlsx");
+    assert!(std::fs::metadata(&list).unwrap().len() > 1000);
+    assert_eq!(
+        count(
+            &s,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'outreach.export' AND actor = 'op302'"
+        ),
+        1
+    );
 
     // An import with a bad row: the report in the page, nothing posted.
     let before = count(&s, "SELECT COUNT(*) FROM persons");
