@@ -181,7 +181,8 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             }
             // The charts end at the latest data (this year's, on a live system): the last twelve
             // regular payrolls, and the last three years with contributions or payrolls.
-            let mut paid = reads::paid_dates(ctx, Month::of(chrono::NaiveDate::MIN))?;
+            let since = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("valid");
+            let mut paid = reads::paid_dates(ctx, Month::of(since))?;
             let latest = paid.iter().map(|p| p.1).max();
             if let Some(l) = latest {
                 let first = l.first_day() - chrono::Months::new(11);

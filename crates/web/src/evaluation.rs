@@ -102,18 +102,33 @@ async fn evaluation_page(
     error: Option<String>,
     status: StatusCode,
 ) -> Result<Response, WebError> {
-    let (o, stored) = state
+    let cached = state
+        .evaluations
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&year).cloned());
+    let (o, stored, version) = state
         .with_ctx(
             signed.actor(),
             signed.from.address.to_string(),
             move |ctx| {
-                let fw = evaluation::default_framework()?;
-                let o = judgements::preview(ctx, year, fw)?;
+                ctx.actor.require(yanglao_ops::Action::Evaluation)?;
+                let version = ctx.db.read_transaction(|tx| tx.version())?;
+                let o = match cached {
+                    Some((v, o)) if v == version => o,
+                    _ => {
+                        let fw = evaluation::default_framework()?;
+                        Arc::new(judgements::preview(ctx, year, fw)?)
+                    }
+                };
                 let s = judgements::current(ctx, year)?;
-                Ok((o, s))
+                Ok((o, s, version))
             },
         )
         .await?;
+    if let Ok(mut m) = state.evaluations.lock() {
+        m.insert(year, (version, o.clone()));
+    }
     let e = &o.evaluation;
     let view = |code: &str, slot: &str| {
         stored

@@ -78,6 +78,9 @@ pub struct State {
     /// they were read at (they read every contribution of three years; read again once anything
     /// changed).
     pub trends: Mutex<HashMap<String, (i64, std::sync::Arc<crate::dashboard::Trends>)>>,
+    /// The evaluation page's scores per year, with the change counter they were computed at
+    /// (measuring a year reads every contribution and payment of it).
+    pub evaluations: Mutex<HashMap<i32, (i64, std::sync::Arc<yanglao_ops::evaluation::Outcome>)>>,
 }
 
 /// Sign-in attempts of one address: since when its refusals are counted, how many were refused,
@@ -167,6 +170,7 @@ impl State {
             throttle: Mutex::new(HashMap::new()),
             busy: tokio::sync::Semaphore::new(MAX_CONNECTIONS),
             trends: Mutex::new(HashMap::new()),
+            evaluations: Mutex::new(HashMap::new()),
         })
     }
 

@@ -93,7 +93,7 @@ fn sign_in_home_and_sign_out() {
             "[{l}] another county on the home page"
         );
         assert!(
-            home.body.contains("待遇发放批次尚未生成"),
+            home.body.contains("本月发放批次尚未生成"),
             "[{l}] the month's task"
         );
         let csrf = home.field("csrf").expect("form token");
