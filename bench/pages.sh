@@ -10,13 +10,17 @@ set -e
 Y=${YANGLAO:-target/release/yanglao}
 DIR=$1; PORT=$2
 RATE=${RATE:-50}; D=${DURATION:-60s}
-rm -rf "$DIR"; mkdir -p "$DIR"
 DB="sqlite://$DIR/demo.db"
-/usr/bin/time -f "demo %e s, %M KB" $Y --db "$DB" demo --out "$DIR/out" > /dev/null
-for u in "op302 经办员 --county 140302" "evaluator 评价机构"; do
-  set -- $u
-  echo '经办-长密码-2026' | $Y --db "$DB" users add $1 --role $2 ${3:+$3 $4} --password-stdin > /dev/null
-done
+# REUSE=1 keeps a demo database made by an earlier run (RUN_MONTH then names a month not yet run).
+if [ -z "$REUSE" ]; then
+  rm -rf "$DIR"; mkdir -p "$DIR"
+  /usr/bin/time -f "demo %e s, %M KB" $Y --db "$DB" demo --out "$DIR/out" > /dev/null
+  for u in "op302 经办员 --county 140302" "evaluator 评价机构"; do
+    set -- $u
+    echo '经办-长密码-2026' | $Y --db "$DB" users add $1 --role $2 ${3:+$3 $4} --password-stdin > /dev/null
+  done
+fi
+M=${RUN_MONTH:-2024-01}
 $Y --db "$DB" serve --addr 127.0.0.1:$PORT > "$DIR/serve.log" 2>&1 &
 SP=$!
 trap 'kill -INT $SP 2>/dev/null || true' EXIT
@@ -38,10 +42,11 @@ for t in "op:/" "op:/people/$PID" "op:/payroll/$PAY" "op:/payroll?month=2023-12"
   echo "== $path at $RATE/s for $D"
   RATE=$RATE CONNS=8 COOKIE="yanglao_session=$C" wrk -t2 -c8 -d$D -s bench/rate.lua "http://127.0.0.1:$PORT$path" | tail -1
 done
-# The county payroll run: 城区's January 2024 from the page, 矿区's from the command line.
+# The county payroll run of month M: 城区's from the page, 矿区's from the command line.
 CSRF=$(curl -s -H "Cookie: yanglao_session=$OP" http://127.0.0.1:$PORT/payroll | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"//')
-curl -s -o /dev/null -w "page run 140302 2024-01: %{http_code} %{time_total}s\n" -H "Cookie: yanglao_session=$OP" \
-  --data-urlencode "csrf=$CSRF" --data-urlencode "month=2024-01" --data-urlencode "county=140302" --data-urlencode "what=run" --data-urlencode "kind=regular" \
+curl -s -o /dev/null -w "page run 140302 $M: %{http_code} %{time_total}s\n" -H "Cookie: yanglao_session=$OP" \
+  --data-urlencode "csrf=$CSRF" --data-urlencode "month=$M" --data-urlencode "county=140302" --data-urlencode "what=run" --data-urlencode "kind=regular" \
   http://127.0.0.1:$PORT/payroll/run
-/usr/bin/time -f "cli run 140303 2024-01: %e s" $Y --db "$DB" payroll run --month 2024-01 --county 140303 > /dev/null
-$Y --db "$DB" --json payroll list --month 2024-01 | python3 -c 'import json,sys; [print(p["county"], p["lines"], "lines") for p in json.load(sys.stdin)]'
+/usr/bin/time -f "cli run 140303 $M: %e s" $Y --db "$DB" payroll run --month $M --county 140303 > /dev/null
+/usr/bin/time -f "cli run 140302 $M again (exists): %e s" $Y --db "$DB" payroll run --month $M --county 140302 > /dev/null
+$Y --db "$DB" --json payroll list --month $M | python3 -c 'import json,sys; [print(p["county"], p["lines"], "lines") for p in json.load(sys.stdin)]'

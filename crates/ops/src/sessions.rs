@@ -115,6 +115,18 @@ pub fn sign_in(
     now_s: i64,
     lockout: Lockout,
 ) -> Result<SignedIn> {
+    // Sessions and sign-ins are the server's bookkeeping: they leave the data's change counter.
+    yanglao_store::bookkeeping(|| sign_in_counted(db, name, password, client, now_s, lockout))
+}
+
+fn sign_in_counted(
+    db: &mut Db,
+    name: &str,
+    password: &str,
+    client: &Client,
+    now_s: i64,
+    lockout: Lockout,
+) -> Result<SignedIn> {
     from_address(&client.address, || {
         let wrong = || OpsError::rule("E-USER-SIGN-IN", "账号或密码不正确，或账号已停用");
         // A name no account can have is refused before anything is read or written (the audit
@@ -231,6 +243,15 @@ fn verify(hash: &str, password: &str) -> bool {
 /// The session of a cookie's token, if it is still open: one that has been idle or open too
 /// long is ended here (and `None`). The account must still be enabled.
 pub fn find(db: &mut Db, token: &str, now_s: i64, timeouts: Timeouts) -> Result<Option<Session>> {
+    yanglao_store::bookkeeping(|| find_session(db, token, now_s, timeouts))
+}
+
+fn find_session(
+    db: &mut Db,
+    token: &str,
+    now_s: i64,
+    timeouts: Timeouts,
+) -> Result<Option<Session>> {
     let hash = token_hash(token);
     let row = db.read_transaction(|tx| {
         tx.query_opt(
@@ -290,26 +311,30 @@ pub fn sign_out(
     client: &Client,
     now_s: i64,
 ) -> Result<()> {
-    from_address(&client.address, || {
-        db.transaction(|tx| -> Result<()> {
-            end_session(tx, &token_hash(token), now_s, "signed_out")?;
-            audit(tx, &actor.name, "session.sign_out", &serde_json::json!({}))
+    yanglao_store::bookkeeping(|| {
+        from_address(&client.address, || {
+            db.transaction(|tx| -> Result<()> {
+                end_session(tx, &token_hash(token), now_s, "signed_out")?;
+                audit(tx, &actor.name, "session.sign_out", &serde_json::json!({}))
+            })
         })
     })
 }
 
 /// Signing out everywhere: every session of the actor's account.
 pub fn sign_out_everywhere(db: &mut Db, actor: &Actor, client: &Client, now_s: i64) -> Result<u64> {
-    from_address(&client.address, || {
-        db.transaction(|tx| -> Result<u64> {
-            let n = users::end_sessions(tx, actor.user_id, now_s, "signed_out_everywhere")?;
-            audit(
-                tx,
-                &actor.name,
-                "session.sign_out_everywhere",
-                &serde_json::json!({"sessions": n}),
-            )?;
-            Ok(n)
+    yanglao_store::bookkeeping(|| {
+        from_address(&client.address, || {
+            db.transaction(|tx| -> Result<u64> {
+                let n = users::end_sessions(tx, actor.user_id, now_s, "signed_out_everywhere")?;
+                audit(
+                    tx,
+                    &actor.name,
+                    "session.sign_out_everywhere",
+                    &serde_json::json!({"sessions": n}),
+                )?;
+                Ok(n)
+            })
         })
     })
 }

@@ -320,6 +320,36 @@ pub fn comparisons(
     Ok(out)
 }
 
+/// The comparisons as one page: every result in its tables, every finding, and a chart per
+/// comparison (so that each stays readable).
+pub fn comparisons_page(
+    title: &str,
+    notes: Vec<String>,
+    comparisons: &[Comparison],
+) -> crate::output::Page {
+    let all = Comparison {
+        key: "all".into(),
+        title: "政策比较".into(),
+        results: comparisons.iter().flat_map(|c| c.results.clone()).collect(),
+        findings: comparisons
+            .iter()
+            .flat_map(|c| c.findings.clone())
+            .collect(),
+    };
+    let mut page = crate::output::results_page(title, notes, &all);
+    page.charts = comparisons
+        .iter()
+        .map(|c| {
+            let mut chart = crate::output::results_page(&c.title, Vec::new(), c)
+                .charts
+                .remove(0);
+            chart.title = format!("{}：累计净收益", c.title);
+            chart
+        })
+        .collect();
+    page
+}
+
 /// The notes every output starts with: the parameters, whether they are illustrative, the
 /// scenario.
 pub fn policy_notes(p: &Policies, scenario: Option<&Scenario>) -> Vec<String> {

@@ -403,6 +403,7 @@ impl Db {
     }
 
     /// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise.
+    /// (Within [`bookkeeping`], its writes leave the change counter where it was.)
     pub fn transaction<T, E>(
         &mut self,
         f: impl FnOnce(&mut Tx<'_>) -> std::result::Result<T, E>,
@@ -427,7 +428,7 @@ impl Db {
         // A transaction that wrote anything advances the change counter, so that work prepared
         // from an earlier snapshot can tell whether the data moved under it.
         let mut version = None;
-        if self.versioned {
+        if self.versioned && !BOOKKEEPING.with(|b| b.get()) {
             let wrote = match &mut tx {
                 Tx::Sqlite(t) => t.total_changes() != changes_before,
                 Tx::Postgres(t) => t
@@ -779,6 +780,26 @@ fn check_width(table: &str, given: usize, columns: usize) -> Result<()> {
 
 /// At most this many parameters in one multi-row insert (SQLite allows 32,766).
 const SQLITE_BATCH_PARAMS: usize = 1_500;
+
+thread_local! {
+    /// Set while [`bookkeeping`] runs.
+    static BOOKKEEPING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with its write transactions left out of the change counter: the server's own
+/// bookkeeping (sign-ins, sessions, their audit entries), which no figure depends on, so that a
+/// page's figures prepared from the data stay valid while people sign in and out.
+pub fn bookkeeping<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let previous = self.0;
+            BOOKKEEPING.with(|b| b.set(previous));
+        }
+    }
+    let _reset = Reset(BOOKKEEPING.with(|b| b.replace(true)));
+    f()
+}
 
 /// Now, for `created_at` columns.
 pub fn now() -> DateTime<Utc> {

@@ -3,7 +3,7 @@
 
 use crate::auth::Signed;
 use crate::errors::WebError;
-use crate::pages::{render, Chrome};
+use crate::pages::Chrome;
 use crate::state::State;
 use askama::Template;
 use axum::extract::{Query, State as AxState};
@@ -149,12 +149,7 @@ pub async fn page(
         pages: p.pages,
         error,
     };
-    let status = if page.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    crate::pages::page_response(&page, page.error.is_some())
 }
 
 fn entry(a: AuditItem) -> Entry {

@@ -305,18 +305,8 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             county: county_label(&s.county),
             state: yanglao_ops::payroll::status_zh(&s.state).to_string(),
             deadline: s.deadline.to_string(),
-            when: match s.paid_date {
-                Some(d) => format!("{d} 发放{}", if s.late { "（逾期）" } else { "" }),
-                None if s.days_left >= 0 => format!("距期限 {} 天", s.days_left),
-                None => format!("已逾期 {} 天", -s.days_left),
-            },
-            urgency: match (s.paid_date, s.days_left) {
-                (Some(_), _) if s.late => "late",
-                (Some(_), _) => "done",
-                (None, d) if d < 0 => "late",
-                (None, d) if d <= 3 => "soon",
-                _ => "",
-            },
+            when: crate::payroll::progress(s).0,
+            urgency: crate::payroll::progress(s).1,
             href: match s.payroll_id {
                 Some(id) => format!("/payroll/{id}"),
                 None => month_href.clone(),

@@ -25,21 +25,8 @@ pub struct YearQuery {
 }
 
 fn year_of(y: Option<&str>) -> Result<i32, WebError> {
-    use chrono::Datelike;
-    match y.map(str::trim).filter(|y| !y.is_empty()) {
-        None => Ok(chrono::Local::now().date_naive().year() - 1),
-        Some(t) => t
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| {
-                WebError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "E-YEAR",
-                    format!("年度“{t}”应为四位数的年份，如 2023"),
-                )
-            }),
-    }
+    crate::pages::year_param(y, crate::pages::this_year() - 1)
+        .map_err(|e| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "E-YEAR", e))
 }
 
 fn fmt2(d: rust_decimal::Decimal) -> String {

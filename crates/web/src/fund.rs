@@ -5,12 +5,12 @@
 
 use crate::auth::Signed;
 use crate::errors::WebError;
-use crate::pages::{render, Chrome};
+use crate::pages::Chrome;
 use crate::state::State;
 use askama::Template;
 use axum::extract::{Query, State as AxState};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use std::sync::Arc;
 use yanglao_domain::format_yuan_grouped as yuan;
@@ -120,15 +120,7 @@ fn statement_lines(s: &fund::Statement) -> Vec<StatementLine> {
 }
 
 fn year_of(y: Option<&str>) -> Result<i32, String> {
-    use chrono::Datelike;
-    match y.map(str::trim).filter(|y| !y.is_empty()) {
-        None => Ok(chrono::Local::now().date_naive().year() - 1),
-        Some(t) => t
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| format!("年度“{t}”应为四位数的年份，如 2023")),
-    }
+    crate::pages::year_param(y, crate::pages::this_year() - 1)
 }
 
 /// The statement, the interest check and budget execution of a year.
@@ -139,7 +131,7 @@ pub async fn page(
 ) -> Result<Response, WebError> {
     let (year, error) = match year_of(q.year.as_deref()) {
         Ok(y) => (y, None),
-        Err(e) => (year_of(None).unwrap_or(2023), Some(e)),
+        Err(e) => (crate::pages::this_year() - 1, Some(e)),
     };
     let county = Some(q.county.trim().to_string()).filter(|c| !c.is_empty());
     let actor = signed.actor();
@@ -149,12 +141,7 @@ pub async fn page(
             let s = fund::statement(ctx, year, c.as_deref())?;
             let sh = bank::interest_check(ctx, year)?;
             let ex = budget::execution(ctx, year, 0.9)?;
-            let known = ctx
-                .db
-                .read_transaction(yanglao_ops::known_counties)?
-                .into_keys()
-                .filter(|k| actor.all_counties() || actor.counties.contains(k))
-                .collect::<Vec<_>>();
+            let known = crate::pages::counties_for(ctx)?;
             Ok((s, sh, ex, known))
         })
         .await?;
@@ -202,10 +189,7 @@ pub async fn page(
         year,
         county: county.clone().unwrap_or_default(),
         scope,
-        counties: counties
-            .iter()
-            .map(|c| (c.clone(), county_label(c)))
-            .collect(),
+        counties,
         lines: statement_lines(&statement),
         sustainability: match (statement.months_of_expenditure, statement.years_at_trend) {
             (Some(m), Some(y)) => format!(
@@ -234,12 +218,7 @@ pub async fn page(
         threshold: "90%".into(),
         error,
     };
-    let status = if page.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    crate::pages::page_response(&page, page.error.is_some())
 }
 
 /// The statement as xlsx (the same as `yanglao fund statement --xlsx`).

@@ -16,6 +16,49 @@ use yanglao_ops::sessions;
 
 type Shared = AxState<Arc<State>>;
 
+/// A page answered 422 when it carries an error message (a refused field), else 200.
+pub fn page_response(t: &impl Template, refused: bool) -> Result<Response, WebError> {
+    let status = if refused {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(t)?).into_response())
+}
+
+/// A year typed in a form: four digits, 2000–2100; `default` when empty.
+pub fn year_param(y: Option<&str>, default: i32) -> Result<i32, String> {
+    match y.map(str::trim).filter(|y| !y.is_empty()) {
+        None => Ok(default),
+        Some(t) => t
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| format!("年度“{t}”应为四位数的年份，如 2023")),
+    }
+}
+
+/// This year, and the last (the default of the pages about a closed year).
+pub fn this_year() -> i32 {
+    use chrono::Datelike;
+    chrono::Local::now().date_naive().year()
+}
+
+/// The counties the acting account may choose from: (code, “城区（140302）”).
+pub fn counties_for(ctx: &mut yanglao_ops::Ctx) -> Result<Vec<(String, String)>, WebError> {
+    let actor = ctx.actor.clone();
+    Ok(ctx
+        .db
+        .read_transaction(yanglao_ops::known_counties)?
+        .into_keys()
+        .filter(|k| actor.all_counties() || actor.counties.contains(k))
+        .map(|c| {
+            let label = yanglao_ops::access::county_label(&c);
+            (c, label)
+        })
+        .collect())
+}
+
 pub fn render(t: &impl Template) -> Result<Html<String>, WebError> {
     t.render()
         .map(Html)

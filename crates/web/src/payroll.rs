@@ -34,6 +34,24 @@ fn month_or_now(m: Option<&str>) -> Result<Month, String> {
     }
 }
 
+/// A county's month as the pages say it: paid when (late or not), or the days to the deadline;
+/// and its class (`late`, `done`, `soon`).
+pub fn progress(s: &payroll::CountyStatus) -> (String, &'static str) {
+    let when = match s.paid_date {
+        Some(d) => format!("{d} 发放{}", if s.late { "（逾期）" } else { "" }),
+        None if s.days_left >= 0 => format!("距期限 {} 天", s.days_left),
+        None => format!("已逾期 {} 天", -s.days_left),
+    };
+    let class = match (s.paid_date, s.days_left) {
+        (Some(_), _) if s.late => "late",
+        (Some(_), _) => "done",
+        (None, d) if d < 0 => "late",
+        (None, d) if d <= 3 => "soon",
+        _ => "",
+    };
+    (when, class)
+}
+
 /// "2024年1月".
 pub fn month_zh(m: Month) -> String {
     use chrono::Datelike;
@@ -129,18 +147,8 @@ async fn month_page(
             code: s.county.clone(),
             state: payroll::status_zh(&s.state).to_string(),
             deadline: s.deadline.to_string(),
-            when: match s.paid_date {
-                Some(d) => format!("{d} 发放{}", if s.late { "（逾期）" } else { "" }),
-                None if s.days_left >= 0 => format!("距期限 {} 天", s.days_left),
-                None => format!("已逾期 {} 天", -s.days_left),
-            },
-            urgency: match (s.paid_date, s.days_left) {
-                (Some(_), _) if s.late => "late",
-                (Some(_), _) => "done",
-                (None, d) if d < 0 => "late",
-                (None, d) if d <= 3 => "soon",
-                _ => "",
-            },
+            when: progress(s).0,
+            urgency: progress(s).1,
             payroll_id: s.payroll_id,
         })
         .collect();

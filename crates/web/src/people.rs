@@ -396,12 +396,7 @@ async fn person_page(
         error,
         v,
     };
-    let status = if page.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    crate::pages::page_response(&page, page.error.is_some())
 }
 
 #[derive(Deserialize, Default)]
@@ -518,15 +513,8 @@ struct OutreachPage {
 fn outreach_filter(
     q: &OutreachQuery,
 ) -> Result<(i32, yanglao_ops::evaluation::enrolment::OutreachFilter), String> {
-    use chrono::Datelike;
-    let year = match q.year.as_deref().map(str::trim).filter(|y| !y.is_empty()) {
-        None => chrono::Local::now().date_naive().year(),
-        Some(t) => t
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| format!("年度“{t}”应为四位数的年份（E-YEAR）"))?,
-    };
+    let year = crate::pages::year_param(q.year.as_deref(), crate::pages::this_year())
+        .map_err(|e| format!("{e}（E-YEAR）"))?;
     let age = |t: &str, what: &str| -> Result<Option<i32>, String> {
         match t.trim() {
             "" => Ok(None),
@@ -557,21 +545,12 @@ pub async fn outreach(
 ) -> Result<Response, WebError> {
     let (year, filter, error) = match outreach_filter(&q) {
         Ok((y, f)) => (y, f, None),
-        Err(e) => (
-            chrono::Datelike::year(&chrono::Local::now().date_naive()),
-            Default::default(),
-            Some(e),
-        ),
+        Err(e) => (crate::pages::this_year(), Default::default(), Some(e)),
     };
     let actor = signed.actor();
     let r = state
         .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
-            let counties = ctx
-                .db
-                .read_transaction(yanglao_ops::known_counties)?
-                .into_keys()
-                .filter(|k| actor.all_counties() || actor.counties.contains(k))
-                .collect::<Vec<_>>();
+            let counties = crate::pages::counties_for(ctx)?;
             let list = yanglao_ops::evaluation::enrolment::prospects(ctx, year, &filter);
             Ok((counties, list))
         })
@@ -583,10 +562,7 @@ pub async fn outreach(
         county: q.county.clone(),
         age_from: q.age_from.clone(),
         age_to: q.age_to.clone(),
-        counties: counties
-            .iter()
-            .map(|c| (c.clone(), county_label(c)))
-            .collect(),
+        counties,
         rows: Vec::new(),
         total: 0,
         shown: 0,
@@ -625,12 +601,7 @@ pub async fn outreach(
             page.error = Some(format!("{}（{}）", e.message, e.code));
         }
     }
-    let status = if page.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, render(&page)?).into_response())
+    crate::pages::page_response(&page, page.error.is_some())
 }
 
 #[derive(Deserialize)]

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::sync::Arc;
 use yanglao_sim::output::{self as out, Cell};
-use yanglao_sim::{compare, request, Policies};
+use yanglao_sim::{compare, request};
 
 type Shared = AxState<Arc<State>>;
 
@@ -95,19 +95,6 @@ fn view(p: &out::Page) -> (Vec<TableView>, Vec<String>) {
     (tables, p.charts.iter().map(out::svg).collect())
 }
 
-fn policies(ctx: &yanglao_ops::Ctx) -> Policies {
-    Policies {
-        supplementary: ctx
-            .policy
-            .latest()
-            .map(|v| v.set.clone())
-            .unwrap_or_else(yanglao_policy::default_supplementary),
-        basic: yanglao_policy::default_basic(),
-        employee: yanglao_policy::default_employee(),
-        region: request::DEFAULT_REGION.into(),
-    }
-}
-
 fn scenario(name: &str) -> Result<Option<yanglao_policy::Scenario>, String> {
     let source = match name {
         "" => return Ok(None),
@@ -127,7 +114,7 @@ fn sim_err(e: yanglao_sim::SimError) -> String {
 /// The simulation a query asks for (none when it asks for nothing yet).
 fn simulate(ctx: &mut yanglao_ops::Ctx, q: &SimQuery) -> Result<Option<out::Page>, String> {
     use chrono::Datelike;
-    let p = policies(ctx);
+    let p = crate::api::evaluation::policies(ctx, request::DEFAULT_REGION.into());
     let sc = scenario(q.scenario.trim())?;
     let num = |s: &str, what: &str| -> Result<Option<f64>, String> {
         match s.trim() {
@@ -176,25 +163,11 @@ fn simulate(ctx: &mut yanglao_ops::Ctx, q: &SimQuery) -> Result<Option<out::Page
             let presets = request::presets(Some("all"), false).map_err(sim_err)?;
             let list =
                 request::comparisons(&p, &a, year, &presets, &[], sc.as_ref()).map_err(sim_err)?;
-            let all = compare::Comparison {
-                key: "all".into(),
-                title: "政策比较".into(),
-                results: list.iter().flat_map(|c| c.results.clone()).collect(),
-                findings: list.iter().flat_map(|c| c.findings.clone()).collect(),
-            };
-            let mut page = out::results_page(
+            let page = request::comparisons_page(
                 "评价报告的三项比较",
                 request::notes(&p, &a, sc.as_ref()),
-                &all,
+                &list,
             );
-            page.charts = list
-                .iter()
-                .map(|c| {
-                    let mut chart = out::results_page(&c.title, Vec::new(), c).charts.remove(0);
-                    chart.title = format!("{}：累计净收益", c.title);
-                    chart
-                })
-                .collect();
             Ok(Some(page))
         }
         "fund" => {

@@ -388,25 +388,11 @@ fn simulate_compare(cli: &Global, a: &CompareArgs) -> Result<i32, CliError> {
         }
     }
     if let Some(dir) = &common.out {
-        let all = Comparison {
-            key: "all".into(),
-            title: "政策比较".into(),
-            results: comparisons.iter().flat_map(|c| c.results.clone()).collect(),
-            findings: comparisons
-                .iter()
-                .flat_map(|c| c.findings.clone())
-                .collect(),
-        };
-        let mut page = out::results_page("政策比较测算", request::notes(&p, &a, sc.as_ref()), &all);
-        // One chart per comparison, so that each stays readable.
-        page.charts = comparisons
-            .iter()
-            .map(|c| {
-                let mut chart = out::results_page(&c.title, Vec::new(), c).charts.remove(0);
-                chart.title = format!("{}：累计净收益", c.title);
-                chart
-            })
-            .collect();
+        let page = request::comparisons_page(
+            "政策比较测算",
+            request::notes(&p, &a, sc.as_ref()),
+            &comparisons,
+        );
         write_outputs(dir, "政策比较", &page)?;
     }
     let failed = comparisons

@@ -117,7 +117,7 @@ pub fn summary(tx: &mut Tx<'_>, id: i64, existed: bool) -> Result<Summary> {
 pub fn list(ctx: &mut Ctx, month: Option<Month>) -> Result<Vec<Summary>> {
     ctx.actor.require(Action::Read)?;
     let actor = ctx.actor.clone();
-    ctx.db.transaction(|tx| -> Result<Vec<Summary>> {
+    ctx.db.read_transaction(|tx| -> Result<Vec<Summary>> {
         let mut params = Vec::new();
         let scope = actor.scope_sql("county", &mut params);
         let month_day = month.map(|m| m.first_day());
@@ -134,7 +134,15 @@ pub fn list(ctx: &mut Ctx, month: Option<Month>) -> Result<Vec<Summary>> {
         )?;
         let mut list: Vec<Summary> = rows.iter().map(summary_of).collect::<Result<_>>()?;
         let mut excluded: FastMap<i64, BTreeMap<String, i64>> = FastMap::default();
-        for r in tx.query("SELECT payroll_id, reason, COUNT(*) FROM payroll_exclusions GROUP BY payroll_id, reason", &[])? {
+        // The exclusions of the payrolls listed only (a month's, not every month's).
+        for r in tx.query(
+            &format!(
+                "SELECT payroll_id, reason, COUNT(*) FROM payroll_exclusions
+                 WHERE payroll_id IN (SELECT payroll_id FROM payrolls WHERE {scope}{month_filter})
+                 GROUP BY payroll_id, reason"
+            ),
+            &params,
+        )? {
             excluded.entry(r.i64(0)?).or_default().insert(r.str(1)?, r.i64(2)?);
         }
         for s in &mut list {

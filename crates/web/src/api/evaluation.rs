@@ -109,7 +109,7 @@ fn sim_error(e: yanglao_sim::SimError) -> WebError {
 
 /// The policies a simulation runs under: the database's latest supplementary policy (the
 /// shipped one when it has none), the shipped basic and employee policies.
-fn policies(ctx: &yanglao_ops::Ctx, region: String) -> Policies {
+pub fn policies(ctx: &yanglao_ops::Ctx, region: String) -> Policies {
     Policies {
         supplementary: ctx
             .policy

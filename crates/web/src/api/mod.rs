@@ -8,7 +8,7 @@
 mod accounts;
 mod books;
 mod deaths;
-mod evaluation;
+pub mod evaluation;
 pub mod imports;
 pub mod payroll;
 mod people;
