@@ -77,6 +77,8 @@ struct EvaluationPage {
     unscored: usize,
     levels: Vec<LevelRow>,
     indicators: Vec<IndicatorRow>,
+    /// The year's surveys: scope, questionnaires, and each rate with its 95% interval.
+    surveys: Vec<(String, u64, String, String, String)>,
     saved: Option<String>,
     error: Option<String>,
 }
@@ -109,13 +111,39 @@ async fn evaluation_page(
                     }
                 };
                 let s = judgements::current(ctx, year)?;
-                Ok((o, s, version))
+                let r = evaluation::survey::rates(ctx, year)?;
+                Ok((o, (s, r), version))
             },
         )
         .await?;
     if let Ok(mut m) = state.evaluations.lock() {
         m.insert(year, (version, o.clone()));
     }
+    let (stored, rates) = stored;
+    let rate = |r: &Option<evaluation::survey::SurveyRate>| {
+        r.as_ref().map_or("—".to_string(), |r| {
+            format!(
+                "{:.2}%（{}/{}；95% 区间 {:.2}%–{:.2}%）",
+                r.rate_pct, r.yes, r.answers, r.ci_low_pct, r.ci_high_pct
+            )
+        })
+    };
+    let surveys = rates
+        .iter()
+        .map(|(k, r)| {
+            (
+                if k.is_empty() {
+                    "全市".to_string()
+                } else {
+                    yanglao_ops::access::county_label(k)
+                },
+                r.questionnaires,
+                rate(&r.policy_awareness),
+                rate(&r.contributor_satisfaction),
+                rate(&r.recipient_satisfaction),
+            )
+        })
+        .collect();
     let e = &o.evaluation;
     let view = |code: &str, slot: &str| {
         stored
@@ -177,6 +205,7 @@ async fn evaluation_page(
             })
             .collect(),
         indicators,
+        surveys,
         saved,
         error,
     };

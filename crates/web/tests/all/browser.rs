@@ -417,6 +417,8 @@ fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
         t.contains("未评分"),
         "judgements unscored before the worksheet: {t}"
     );
+    // The year's surveys with their rates and intervals (the city has 1,000 questionnaires).
+    assert!(t.contains("问卷调查") && t.contains("95% 区间"), "{t}");
     b.screenshot("02-绩效评价-未评");
     let code = b
         .script(
