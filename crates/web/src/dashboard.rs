@@ -32,9 +32,12 @@ pub struct Trends {
     pub shortfalls: usize,
     /// Budget execution of the year (city-wide roles): budget, spent, rate.
     pub budget: Option<(i64, i64, Option<f64>)>,
+    /// The month the certifications were counted for, and the counts by county.
+    pub month: Month,
+    pub certifications: Vec<yanglao_ops::deaths::certification::Due>,
 }
 
-fn read_trends(ctx: &mut yanglao_ops::Ctx, year: i32) -> Result<Trends, WebError> {
+fn read_trends(ctx: &mut yanglao_ops::Ctx, year: i32, month: Month) -> Result<Trends, WebError> {
     let years: Vec<i32> = (year - 2..=year).collect();
     let rows = reads::trend(ctx, year - 2, year)?;
     let mut balances = Vec::new();
@@ -59,7 +62,10 @@ fn read_trends(ctx: &mut yanglao_ops::Ctx, year: i32) -> Result<Trends, WebError
     } else {
         None
     };
+    let certifications = yanglao_ops::deaths::certification::due(ctx, month, 2)?;
     Ok(Trends {
+        month,
+        certifications,
         years,
         rows,
         balances,
@@ -194,8 +200,12 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
                 .min(year);
             let version = ctx.db.read_transaction(|tx| tx.version())?;
             let trends = match cached {
-                Some((v, t)) if v == version && t.years.last() == Some(&data_year) => t,
-                _ => Arc::new(read_trends(ctx, data_year)?),
+                Some((v, t))
+                    if v == version && t.years.last() == Some(&data_year) && t.month == month =>
+                {
+                    t
+                }
+                _ => Arc::new(read_trends(ctx, data_year, month)?),
             };
             Ok((statuses, waiting, anomalies, paid, (version, trends)))
         })
@@ -279,6 +289,29 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             href: month_href.clone(),
             urgency: "soon",
         });
+    }
+    for d in &trends.certifications {
+        let county = county_label(&d.county);
+        if d.left_out > 0 && (works || approves) {
+            alerts.push(Alert {
+                text: format!(
+                    "{county}：{} 名领取人员超过期限未资格认证，本月暂不发放；导入认证后下次发放补发",
+                    d.left_out
+                ),
+                href: "/imports?kind=certifications".into(),
+                urgency: "soon",
+            });
+        }
+        if d.falling_due > 0 && (works || approves) {
+            alerts.push(Alert {
+                text: format!(
+                    "{county}：{} 名领取人员的资格认证将在两个月内到期",
+                    d.falling_due
+                ),
+                href: "/imports?kind=certifications".into(),
+                urgency: "",
+            });
+        }
     }
     if waiting.open_cases > 0 && role != Role::Evaluator {
         alerts.push(Alert {

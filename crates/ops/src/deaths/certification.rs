@@ -363,3 +363,55 @@ mod tests {
         assert!(!uncertified(&p, m("2030-01"), start, None));
     }
 }
+
+/// A county's certifications as the dashboard counts them for a payroll month: recipients left
+/// out of it for want of a certification, and those whose certification falls due within the
+/// next `ahead` months.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct Due {
+    pub county: String,
+    pub left_out: i64,
+    pub falling_due: i64,
+}
+
+/// [`Due`] for each of the actor's counties (recipients alive and not terminated).
+pub fn due(ctx: &mut Ctx, month: Month, ahead: i32) -> Result<Vec<Due>> {
+    ctx.actor.require(Action::Read)?;
+    let actor = ctx.actor.clone();
+    let book = ctx.policy.clone();
+    ctx.db.read_transaction(|tx| {
+        let counties = crate::known_counties(tx)?;
+        let mut out = Vec::new();
+        for c in actor.counties_of(counties.keys()) {
+            let Ok(p) = book.supplementary(c, month.first_day()) else {
+                continue;
+            };
+            let last = last_certified(tx, c, month.first_day())?;
+            let (mut left_out, mut falling_due) = (0, 0);
+            tx.for_each_ref(
+                "SELECT a.person_id, a.start_month FROM awards a WHERE a.county = $1 AND NOT EXISTS (
+                   SELECT 1 FROM person_events e WHERE e.county = a.county AND e.person_id = a.person_id AND e.status = 'terminated')",
+                &[Param::Text(c)],
+                |r| {
+                    let (id, start) = (r.i64(0)?, Month::of(r.date(1)?));
+                    if start > month {
+                        return Ok(());
+                    }
+                    let l = last.get(&id).copied();
+                    if uncertified(&p, month, start, l) {
+                        left_out += 1;
+                    } else if uncertified(&p, month.plus(ahead), start, l) {
+                        falling_due += 1;
+                    }
+                    Ok(())
+                },
+            )?;
+            out.push(Due {
+                county: c.to_string(),
+                left_out,
+                falling_due,
+            });
+        }
+        Ok(out)
+    })
+}

@@ -173,6 +173,10 @@ fn a_month_of_payroll_in_the_browser_from_the_run_to_the_bank_return() {
     // The operator first imports the year's certifications (each recipient proves once a year
     // that they are alive), then runs the month.
     sign_in(&b, &s, "op302");
+    // The dashboard says who is left out for want of a certification, and where to fix it.
+    let t = b.text();
+    assert!(t.contains("超过期限未资格认证"), "{t}");
+    assert_eq!(b.count("a[href='/imports?kind=certifications']"), 1, "{t}");
     let mut certs = String::from("身份证号,姓名,认证日期,认证方式\n");
     for r in s.rows(
         "SELECT p.citizen_id, p.name FROM persons p WHERE p.county = '140302' ORDER BY p.person_id",
