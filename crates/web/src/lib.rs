@@ -100,6 +100,7 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/people/{person_id}", get(people::show))
         .route("/people/{person_id}/reveal", post(people::reveal))
         .route("/people/{person_id}/decisions", post(people::decide))
+        .route("/people/{person_id}/inheritance", post(people::inheritance))
         .route("/api/openapi.json", get(api::openapi_json))
         .route("/api/docs", get(api::docs))
         .route("/api/{*rest}", get(api::not_found).post(api::not_found))

@@ -176,6 +176,8 @@ struct PersonPage {
     death: String,
     cases: Vec<(i64, String, String, &'static str)>,
     may_decide: bool,
+    /// The roles that pay heirs (the payroll's).
+    may_pay: bool,
     today: String,
     notice: Option<String>,
     error: Option<String>,
@@ -391,6 +393,7 @@ async fn person_page(
         death,
         cases,
         may_decide: yanglao_ops::access::allowed(role, yanglao_ops::Action::Register),
+        may_pay: yanglao_ops::access::allowed(role, yanglao_ops::Action::Payroll),
         today: chrono::Local::now().date_naive().to_string(),
         notice,
         error,
@@ -648,4 +651,84 @@ pub async fn outreach_xlsx(
         )
         .await?;
     Ok(crate::api::download(bytes, crate::api::XLSX, &name))
+}
+
+#[derive(Deserialize)]
+pub struct InheritanceForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub heir_name: String,
+    #[serde(default)]
+    pub heir_id: String,
+    #[serde(default)]
+    pub heir_bank: String,
+    #[serde(default)]
+    pub heir_account: String,
+    #[serde(default)]
+    pub date: String,
+}
+
+/// Pays a deceased person's balance (and the months owed at death) to the heir, an outstanding
+/// overpayment offset first; the person's page says what was paid.
+pub async fn inheritance(
+    AxState(state): Shared,
+    signed: Signed,
+    Path(person_id): Path<i64>,
+    Form(f): Form<InheritanceForm>,
+) -> Result<Response, WebError> {
+    signed.check_form(&f.csrf)?;
+    let back = |m: String| person_page(&state, &signed, person_id, false, None, Some(m));
+    let Ok(date) = chrono::NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d") else {
+        return back(format!(
+            "支付日期“{}”应为 YYYY-MM-DD 格式（E-DATE-FORMAT）",
+            f.date.trim()
+        ))
+        .await;
+    };
+    let r = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let id = status::citizen_id_of(ctx, person_id)?;
+                Ok(yanglao_ops::deaths::inheritance::pay_inheritance(
+                    ctx,
+                    &id,
+                    f.heir_name.trim(),
+                    f.heir_id.trim(),
+                    f.heir_bank.trim(),
+                    f.heir_account.trim(),
+                    date,
+                )?)
+            },
+        )
+        .await;
+    match r {
+        Ok(o) => {
+            use yanglao_domain::format_yuan_grouped as yuan;
+            let notice = format!(
+                "已向继承人{}支付 {} 元{}{}，记入账簿与审计日志。",
+                o.heir_name,
+                yuan(o.paid_fen),
+                if o.offset_fen > 0 {
+                    format!("（先抵扣多发待遇 {} 元）", yuan(o.offset_fen))
+                } else {
+                    String::new()
+                },
+                if o.arrears_months > 0 {
+                    format!(
+                        "，其中生前应发未发 {} 个月 {} 元",
+                        o.arrears_months,
+                        yuan(o.arrears_fen)
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            person_page(&state, &signed, person_id, false, Some(notice), None).await
+        }
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => back(format!("{}（{}）", e.message, e.code)).await,
+    }
 }

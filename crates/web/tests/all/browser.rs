@@ -379,6 +379,30 @@ fn a_death_record_confirmed_in_review_opens_its_recovery_case() {
         outstanding - 1000
     );
     b.screenshot("04-追回案件");
+
+    // The heir's payment from the person's page: this recipient's account is empty (the test
+    // register's awards carry no balance), so the page says there is nothing to pay and pays
+    // nothing.
+    b.go(&s.at(&format!("/people/{person}")));
+    b.fill("input[name=heir_name]", "杨继承");
+    b.fill(
+        "input[name=heir_id]",
+        yanglao_testdata::citizen_id(987_654).as_str(),
+    );
+    b.fill("input[name=heir_bank]", "中国农业银行");
+    b.fill(
+        "input[name=heir_account]",
+        &yanglao_domain::bank::with_luhn_digit("622848000077777777"),
+    );
+    b.follow("form[action$='/inheritance'] button");
+    let t = b.text();
+    assert!(t.contains("E-INHERIT-NOTHING"), "{t}");
+    assert_eq!(
+        count(&s, &format!("SELECT overpaid_fen - recovered_fen - written_off_fen FROM recovery_cases WHERE case_id = {case}")),
+        outstanding - 1000,
+        "nothing offset or paid"
+    );
+    b.screenshot("05-支付继承人");
 }
 
 #[test]
