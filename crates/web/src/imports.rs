@@ -192,7 +192,22 @@ pub async fn upload(
     form: Result<Form, crate::api::ApiError>,
 ) -> Result<Response, WebError> {
     let Form(form) = form.map_err(|e| e.0)?;
-    let form = read_form(form).await.map_err(|e| e.0)?;
+    // A field the form cannot take (no file, an empty one, a date that is not one) comes back to
+    // the form with its message; nothing is kept.
+    let form = match read_form(form).await {
+        Ok(f) => f,
+        Err(e) if e.0.code == "E-WEB-FIELD" => {
+            let page = imports_page(
+                &state,
+                &signed,
+                ImportsQuery::default(),
+                Some(format!("{}（{}）", e.0.message, e.0.code)),
+            )
+            .await?;
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+        }
+        Err(e) => return Err(e.0),
+    };
     signed.check_form(form.csrf.as_deref().unwrap_or(""))?;
     let back = |message: String| async {
         let page = imports_page(&state, &signed, ImportsQuery::default(), Some(message)).await?;

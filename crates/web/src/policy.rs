@@ -147,7 +147,22 @@ pub async fn load(
     form: Result<Form, crate::api::ApiError>,
 ) -> Result<Response, WebError> {
     let Form(form) = form.map_err(|e| e.0)?;
-    let form = read_form(form).await.map_err(|e| e.0)?;
+    // A field the form cannot take (a date that is not one) comes back to the page; nothing is
+    // changed.
+    let form = match read_form(form).await {
+        Ok(f) => f,
+        Err(e) if e.0.code == "E-WEB-FIELD" => {
+            return policy_page(
+                &state,
+                &signed,
+                None,
+                Some(format!("{}（{}）", e.0.message, e.0.code)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => return Err(e.0),
+    };
     signed.check_form(form.csrf.as_deref().unwrap_or(""))?;
     let name = form.upload.name.clone();
     let Ok(source) = String::from_utf8(form.upload.bytes) else {

@@ -660,3 +660,36 @@ fn the_finance_bureau_and_the_evaluator_read_their_year_through_the_api() {
         assert_eq!(r.status, 200, "[{l}] {}", r.body);
     }
 }
+
+/// A field the import form cannot take (a browser's date picker sends only dates; a program may
+/// send anything): the form again with the field named, nothing kept.
+#[test]
+fn the_import_form_names_a_field_it_cannot_take() {
+    let (label, url, dir, scratch) = backends("wf-form").remove(0);
+    let s = TestServer::start(label, url, dir, scratch, |_| {});
+    let token = session(&s, "op302");
+    let cookie = format!("yanglao_session={token}");
+    let csrf = get(&s.at("/imports"), &[("yanglao_session", &token)])
+        .field("csrf")
+        .unwrap();
+    let r = upload(
+        &s.at("/imports"),
+        &[("Cookie", &cookie)],
+        &[("csrf", &csrf), ("kind", "persons"), ("date", "2024-13-40")],
+        Some(("人员.csv", &persons_csv(2, false))),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body.contains("date：")
+            && r.body.contains("E-WEB-FIELD")
+            && r.body.contains("上传并检查"),
+        "{}",
+        r.body
+    );
+    assert!(
+        get(&s.at("/imports"), &[("yanglao_session", &token)])
+            .body
+            .contains("共 0 次导入"),
+        "nothing imported"
+    );
+}
