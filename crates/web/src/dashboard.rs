@@ -21,21 +21,7 @@ use yanglao_sim::output::{self as out, Chart};
 
 type Shared = AxState<Arc<State>>;
 
-/// The yearly figures of a set of counties, kept while the database has not changed (its change
-/// counter is the same; see [`State::trends`]).
-pub struct Trends {
-    pub years: Vec<i32>,
-    pub rows: Vec<TrendYear>,
-    /// The fund's closing balance by year (the account's county, or the city).
-    pub balances: Vec<(i32, i64)>,
-    pub shortfall_fen: i64,
-    pub shortfalls: usize,
-    /// Budget execution of the year (city-wide roles): budget, spent, rate.
-    pub budget: Option<(i64, i64, Option<f64>)>,
-    /// The month the certifications were counted for, and the counts by county.
-    pub month: Month,
-    pub certifications: Vec<yanglao_ops::deaths::certification::Due>,
-}
+use crate::state::Trends;
 
 fn read_trends(ctx: &mut yanglao_ops::Ctx, year: i32, month: Month) -> Result<Trends, WebError> {
     let years: Vec<i32> = (year - 2..=year).collect();
@@ -159,67 +145,22 @@ fn by_county_figure(
     }
 }
 
-pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, WebError> {
-    use chrono::Datelike;
-    let actor = signed.actor();
-    let today = chrono::Local::now().date_naive();
-    let month = Month::of(today);
-    let year = today.year();
-    let key = actor.counties.join(",");
-    let cached = state.trends.lock().ok().and_then(|m| m.get(&key).cloned());
-    let (statuses, waiting, anomalies, paid, trends) = state
-        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
-            let statuses = yanglao_ops::payroll::status(ctx, month, today)?;
-            let waiting = reads::waiting(ctx)?;
-            let mut anomalies = Vec::new();
-            for s in &statuses {
-                if let (Some(id), "draft" | "approved") = (s.payroll_id, s.state.as_str()) {
-                    let n = yanglao_ops::payroll::check(
-                        ctx,
-                        id,
-                        yanglao_ops::payroll::DEFAULT_THRESHOLD_PCT,
-                    )?
-                    .len();
-                    if n > 0 {
-                        anomalies.push((s.county.clone(), id, n));
-                    }
-                }
-            }
-            // The charts end at the latest data (this year's, on a live system): the last twelve
-            // regular payrolls, and the last three years with contributions or payrolls.
-            let since = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("valid");
-            let mut paid = reads::paid_dates(ctx, Month::of(since))?;
-            let latest = paid.iter().map(|p| p.1).max();
-            if let Some(l) = latest {
-                let first = l.first_day() - chrono::Months::new(11);
-                paid.retain(|p| p.1.first_day() >= first);
-            }
-            let data_year = yanglao_ops::books::projection::last_contribution_year(ctx)?
-                .max(latest.map(|m| m.first_day().year()))
-                .unwrap_or(year)
-                .min(year);
-            let version = ctx.db.read_transaction(|tx| tx.version())?;
-            let trends = match cached {
-                Some((v, t))
-                    if v == version && t.years.last() == Some(&data_year) && t.month == month =>
-                {
-                    t
-                }
-                _ => Arc::new(read_trends(ctx, data_year, month)?),
-            };
-            Ok((statuses, waiting, anomalies, paid, (version, trends)))
-        })
-        .await?;
-    let (version, trends) = trends;
-    if let Ok(mut m) = state.trends.lock() {
-        m.insert(key, (version, trends.clone()));
-    }
+/// What needs the account this month, each with the page that resolves it.
+fn alerts(
+    actor: &yanglao_ops::Actor,
+    month: Month,
+    statuses: &[yanglao_ops::payroll::CountyStatus],
+    anomalies: &[(String, i64, usize)],
+    waiting: &reads::Waiting,
+    trends: &Trends,
+) -> Vec<Alert> {
+    let year = trends.years.last().copied().unwrap_or_default();
     let role = actor.role;
     let works = allowed(role, Action::Payroll);
     let approves = allowed(role, Action::ApprovePayroll);
     let mut alerts = Vec::new();
     let month_href = format!("/payroll?month={month}");
-    for s in &statuses {
+    for s in statuses {
         let county = county_label(&s.county);
         let urgency = if s.days_left < 0 {
             "urgent"
@@ -266,7 +207,7 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             });
         }
     }
-    for (county, id, n) in &anomalies {
+    for (county, id, n) in anomalies {
         alerts.push(Alert {
             text: format!(
                 "{}：发放批次 {id} 有 {n} 项异常待处理",
@@ -332,20 +273,17 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             urgency: "soon",
         });
     }
-    let payrolls = statuses
-        .iter()
-        .map(|s| MonthRow {
-            county: county_label(&s.county),
-            state: yanglao_ops::payroll::status_zh(&s.state).to_string(),
-            deadline: s.deadline.to_string(),
-            when: crate::payroll::progress(s).0,
-            urgency: crate::payroll::progress(s).1,
-            href: match s.payroll_id {
-                Some(id) => format!("/payroll/{id}"),
-                None => month_href.clone(),
-            },
-        })
-        .collect();
+    alerts
+}
+
+/// The charts, each with the numbers it draws.
+fn figures(
+    actor: &yanglao_ops::Actor,
+    statuses: &[yanglao_ops::payroll::CountyStatus],
+    paid: &[(String, Month, Option<chrono::NaiveDate>)],
+    trends: &Trends,
+) -> Vec<Figure> {
+    use chrono::Datelike;
     // The charts.
     let counties: Vec<String> = {
         let mut c: Vec<String> = trends.rows.iter().map(|r| r.county.clone()).collect();
@@ -466,13 +404,16 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             &|v| format!("{v:.2}"),
         ));
     }
+    figures
+}
+
+/// The year's totals beside the month's table.
+fn facts(trends: &Trends) -> Vec<(String, String)> {
+    let data_year = trends.years.last().copied().unwrap_or_default();
     let mut facts = Vec::new();
     if let Some((_, b)) = trends.balances.last() {
         facts.push((
-            format!(
-                "{} 年末基金滚存结余",
-                trends.years.last().copied().unwrap_or(year)
-            ),
+            format!("{} 年末基金滚存结余", data_year),
             format!("{} 元", format_yuan_grouped(*b)),
         ));
     }
@@ -487,6 +428,82 @@ pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, We
             ),
         ));
     }
+    facts
+}
+
+pub async fn home(AxState(state): Shared, signed: Signed) -> Result<Response, WebError> {
+    use chrono::Datelike;
+    let actor = signed.actor();
+    let today = chrono::Local::now().date_naive();
+    let month = Month::of(today);
+    let year = today.year();
+    let key = actor.counties.join(",");
+    let cached = state.trends.lock().ok().and_then(|m| m.get(&key).cloned());
+    let (statuses, waiting, anomalies, paid, trends) = state
+        .with_ctx(actor.clone(), signed.from.address.to_string(), move |ctx| {
+            let statuses = yanglao_ops::payroll::status(ctx, month, today)?;
+            let waiting = reads::waiting(ctx)?;
+            let mut anomalies = Vec::new();
+            for s in &statuses {
+                if let (Some(id), "draft" | "approved") = (s.payroll_id, s.state.as_str()) {
+                    let n = yanglao_ops::payroll::check(
+                        ctx,
+                        id,
+                        yanglao_ops::payroll::DEFAULT_THRESHOLD_PCT,
+                    )?
+                    .len();
+                    if n > 0 {
+                        anomalies.push((s.county.clone(), id, n));
+                    }
+                }
+            }
+            // The charts end at the latest data (this year's, on a live system): the last twelve
+            // regular payrolls, and the last three years with contributions or payrolls.
+            let since = chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("valid");
+            let mut paid = reads::paid_dates(ctx, Month::of(since))?;
+            let latest = paid.iter().map(|p| p.1).max();
+            if let Some(l) = latest {
+                let first = l.first_day() - chrono::Months::new(11);
+                paid.retain(|p| p.1.first_day() >= first);
+            }
+            let data_year = yanglao_ops::books::projection::last_contribution_year(ctx)?
+                .max(latest.map(|m| m.first_day().year()))
+                .unwrap_or(year)
+                .min(year);
+            let version = ctx.db.read_transaction(|tx| tx.version())?;
+            let trends = match cached {
+                Some((v, t))
+                    if v == version && t.years.last() == Some(&data_year) && t.month == month =>
+                {
+                    t
+                }
+                _ => Arc::new(read_trends(ctx, data_year, month)?),
+            };
+            Ok((statuses, waiting, anomalies, paid, (version, trends)))
+        })
+        .await?;
+    let (version, trends) = trends;
+    if let Ok(mut m) = state.trends.lock() {
+        m.insert(key, (version, trends.clone()));
+    }
+    let month_href = format!("/payroll?month={month}");
+    let alerts = alerts(&actor, month, &statuses, &anomalies, &waiting, &trends);
+    let payrolls = statuses
+        .iter()
+        .map(|s| MonthRow {
+            county: county_label(&s.county),
+            state: yanglao_ops::payroll::status_zh(&s.state).to_string(),
+            deadline: s.deadline.to_string(),
+            when: crate::payroll::progress(s).0,
+            urgency: crate::payroll::progress(s).1,
+            href: match s.payroll_id {
+                Some(id) => format!("/payroll/{id}"),
+                None => month_href.clone(),
+            },
+        })
+        .collect();
+    let figures = figures(&actor, &statuses, &paid, &trends);
+    let facts = facts(&trends);
     let page = HomePage {
         chrome: Chrome::of(&signed),
         month: crate::payroll::month_zh(month),

@@ -240,50 +240,20 @@ async fn person_data(
         .await
 }
 
-async fn person_page(
-    state: &Arc<State>,
-    signed: &Signed,
-    person_id: i64,
-    reveal: bool,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Result<Response, WebError> {
+/// The parts of a person's page below the register entry: the account by component and its
+/// movements (newest first), the death records and the death in force, the recovery cases.
+#[allow(clippy::type_complexity)]
+fn person_sections(
+    d: &PersonData,
+) -> (
+    Vec<(&'static str, String)>,
+    Vec<(String, String, String, String)>,
+    Vec<(String, String, String, String)>,
+    String,
+    Vec<(i64, String, String, &'static str)>,
+) {
     use yanglao_domain::format_yuan_grouped as yuan;
-    let d = person_data(state, signed, person_id, reveal).await?;
-    let v = d.view;
-    let years = v
-        .years
-        .iter()
-        .map(|y| {
-            let how = match (y.self_paid, y.government_paid) {
-                (true, true) => "个人缴费＋政府代缴",
-                (true, false) => "个人缴费",
-                (false, true) => "政府代缴",
-                _ => "—",
-            };
-            (
-                y.year,
-                if y.status == "contributing" {
-                    "缴费"
-                } else {
-                    "断缴"
-                },
-                how,
-            )
-        })
-        .collect();
-    let events = v
-        .events
-        .iter()
-        .map(|e| {
-            (
-                e.effective_date.to_string(),
-                e.status.label_zh(),
-                e.reason.clone().unwrap_or_default(),
-                e.recorded_by.clone(),
-            )
-        })
-        .collect();
+    let v = &d.view;
     let (account, movements) = match &d.statement {
         Some(st) => (
             vec![
@@ -358,6 +328,53 @@ async fn person_page(
                 } else {
                     "在办"
                 },
+            )
+        })
+        .collect();
+    (account, movements, deaths, death, cases)
+}
+
+async fn person_page(
+    state: &Arc<State>,
+    signed: &Signed,
+    person_id: i64,
+    reveal: bool,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    let d = person_data(state, signed, person_id, reveal).await?;
+    let (account, movements, deaths, death, cases) = person_sections(&d);
+    let v = d.view;
+    let years = v
+        .years
+        .iter()
+        .map(|y| {
+            let how = match (y.self_paid, y.government_paid) {
+                (true, true) => "个人缴费＋政府代缴",
+                (true, false) => "个人缴费",
+                (false, true) => "政府代缴",
+                _ => "—",
+            };
+            (
+                y.year,
+                if y.status == "contributing" {
+                    "缴费"
+                } else {
+                    "断缴"
+                },
+                how,
+            )
+        })
+        .collect();
+    let events = v
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.effective_date.to_string(),
+                e.status.label_zh(),
+                e.reason.clone().unwrap_or_default(),
+                e.recorded_by.clone(),
             )
         })
         .collect();

@@ -77,7 +77,7 @@ pub struct State {
     /// The dashboard's yearly figures, per set of counties, with the database's change counter
     /// they were read at (they read every contribution of three years; read again once anything
     /// changed).
-    pub trends: Mutex<HashMap<String, (i64, std::sync::Arc<crate::dashboard::Trends>)>>,
+    pub trends: Mutex<HashMap<String, (i64, std::sync::Arc<Trends>)>>,
     /// The evaluation page's scores per year, with the change counter they were computed at
     /// (measuring a year reads every contribution and payment of it).
     pub evaluations: Mutex<HashMap<i32, (i64, std::sync::Arc<yanglao_ops::evaluation::Outcome>)>>,
@@ -269,4 +269,20 @@ impl State {
             succeeded: false,
         })
     }
+}
+
+/// The yearly figures of a set of counties, kept while the database has not changed (its change
+/// counter is the same; see [`State::trends`]; the dashboard reads and shows them).
+pub struct Trends {
+    pub years: Vec<i32>,
+    pub rows: Vec<yanglao_ops::reads::TrendYear>,
+    /// The fund's closing balance by year (the account's county, or the city).
+    pub balances: Vec<(i32, i64)>,
+    pub shortfall_fen: i64,
+    pub shortfalls: usize,
+    /// Budget execution of the year (city-wide roles): budget, spent, rate.
+    pub budget: Option<(i64, i64, Option<f64>)>,
+    /// The month the certifications were counted for, and the counts by county.
+    pub month: yanglao_domain::Month,
+    pub certifications: Vec<yanglao_ops::deaths::certification::Due>,
 }
