@@ -11,6 +11,72 @@ use yanglao_domain::CitizenId;
 pub const COUNTIES: [&str; 5] = ["140302", "140303", "140311", "140321", "140322"];
 pub const YEARS: [i32; 3] = [2021, 2022, 2023];
 
+/// The townships (乡镇、街道) of each county, by [`COUNTIES`]: where the register says people
+/// live, so that the outreach list goes to the village that canvasses.
+const TOWNSHIPS: [&[&str]; 5] = [
+    &[
+        "上站街道",
+        "下站街道",
+        "北大街街道",
+        "南山路街道",
+        "义井街道",
+    ],
+    &["沙坪街道", "赛鱼街道", "平潭街街道", "桥头街道", "蔡洼街道"],
+    &[
+        "荫营镇",
+        "河底镇",
+        "平坦镇",
+        "西南舁乡",
+        "李家庄乡",
+        "旧街乡",
+    ],
+    &[
+        "冠山镇",
+        "冶西镇",
+        "锁簧镇",
+        "张庄镇",
+        "东回镇",
+        "柏井镇",
+        "娘子关镇",
+    ],
+    &[
+        "秀水镇",
+        "孙家庄镇",
+        "路家村镇",
+        "南娄镇",
+        "牛村镇",
+        "苌池镇",
+        "上社镇",
+    ],
+];
+const PLACE_HEADS: [&str; 20] = [
+    "东", "西", "南", "北", "上", "下", "前", "后", "大", "小", "石", "柳", "杨", "李", "张", "王",
+    "马", "白", "红", "新",
+];
+const VILLAGE_TAILS: [&str; 10] = ["庄", "坪", "沟", "峪", "岭", "头", "河", "家庄", "窑", "寨"];
+const COMMUNITY_TAILS: [&str; 5] = ["苑", "园", "里", "街", "巷"];
+
+/// A person's township and village (or community, in a 街道) from bits of their draw `n`: eight
+/// places in each township, named from the heads and tails above.
+fn place(county: usize, n: u64) -> (&'static str, String) {
+    let towns = TOWNSHIPS[county];
+    let t = ((n >> 32) % towns.len() as u64) as usize;
+    let v = ((n >> 40) % 8) as usize;
+    let head = PLACE_HEADS[(t * 7 + v * 3 + county) % PLACE_HEADS.len()];
+    let village = if towns[t].ends_with("街道") {
+        format!(
+            "{head}{}社区",
+            COMMUNITY_TAILS[(t + v) % COMMUNITY_TAILS.len()]
+        )
+    } else {
+        format!(
+            "{head}{}村",
+            VILLAGE_TAILS[(t * 3 + v) % VILLAGE_TAILS.len()]
+        )
+    };
+    (towns[t], village)
+}
+
 /// Contributors (self-paid or government-paid) by year and county, at full scale. 2023 totals
 /// 117,275: 11.73万, and 78.92% of the 148,600 target; 2022 totals 122,314, so 2023 is −4.12%;
 /// only 平定县 falls by more than 5% in 2023, and only 平定县 and 盂县 are below 2021.
@@ -119,6 +185,8 @@ pub struct Person {
     pub county: usize,
     pub id: CitizenId,
     pub name: String,
+    pub township: &'static str,
+    pub village: String,
     pub phone: String,
     pub bank: &'static str,
     pub account: String,
@@ -190,10 +258,13 @@ impl Maker {
             GIVEN[((n >> 8) % 48) as usize]
         );
         self.accounts += 1;
+        let (township, village) = place(county, n);
         Person {
             county,
             id,
             name,
+            township,
+            village,
             phone: format!("139{:08}", self.rng.below(100_000_000)),
             bank: BANKS[(county + (n >> 16) as usize % 2) % BANKS.len()],
             account: with_luhn_digit(&format!("62284{:013}", self.accounts)),

@@ -183,13 +183,15 @@ impl Demo<'_> {
 
     fn register(&mut self, people: &[Person], data: &Path, counts: &mut Counts) -> Result<()> {
         (self.progress)("导入参保人员", 0, 1);
-        let mut s = String::with_capacity(people.len() * 90);
-        s.push_str("身份证号,姓名,县区代码,联系电话,开户银行,银行账号,基本养老保险参保\n");
+        let mut s = String::with_capacity(people.len() * 130);
+        s.push_str(
+            "身份证号,姓名,县区代码,联系电话,开户银行,银行账号,基本养老保险参保,乡镇（街道）,村（社区）\n",
+        );
         for p in people {
             let _ = writeln!(
                 s,
-                "{},{},{},{},{},{},是",
-                p.id, p.name, COUNTIES[p.county], p.phone, p.bank, p.account
+                "{},{},{},{},{},{},是,{},{}",
+                p.id, p.name, COUNTIES[p.county], p.phone, p.bank, p.account, p.township, p.village
             );
         }
         let f = data.join("参保人员.csv");

@@ -64,7 +64,100 @@ pub struct Filter {
     /// From and to this day, both included (UTC; the audit log).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// The column to order by, as the list names it (`name`), descending with a leading `-`
+    /// (`-name`); None: the list's natural order.
+    pub sort: Option<String>,
 }
+
+/// A column a list may be ordered by: its name in a request, and the expression it orders by.
+type SortKey = (&'static str, &'static str);
+
+/// The ORDER BY of a list: the asked-for column (one of `keys`) and direction, then `natural`
+/// (which also breaks ties, so that pages never overlap), or `natural` alone.
+fn order_by(sort: Option<&str>, keys: &[SortKey], natural: &str) -> Result<String> {
+    let Some(s) = sort.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(natural.to_string());
+    };
+    let (desc, name) = match s.strip_prefix('-') {
+        Some(n) => (true, n),
+        None => (false, s),
+    };
+    match keys.iter().find(|(k, _)| *k == name) {
+        Some((_, expr)) => Ok(format!(
+            "{expr} {}, {natural}",
+            if desc { "DESC" } else { "ASC" }
+        )),
+        None => {
+            let names: Vec<&str> = keys.iter().map(|(k, _)| *k).collect();
+            Err(OpsError::rule(
+                "E-SORT",
+                if names.is_empty() {
+                    format!("排序列“{name}”无效：此列表只按默认顺序排列")
+                } else {
+                    format!(
+                        "排序列“{name}”无效：可按 {} 排序（前加“-”为降序）",
+                        names.join("、")
+                    )
+                },
+            ))
+        }
+    }
+}
+
+/// The columns the people list sorts by: a role that sees IDs masked may not order by the
+/// citizen ID or the birth date (the order would give back the digits the mask hides).
+pub fn people_sort_keys(full: bool) -> &'static [SortKey] {
+    const FULL: [SortKey; 4] = [
+        ("citizen_id", "p.citizen_id"),
+        ("name", "p.name"),
+        ("county", "p.county"),
+        ("birth_date", "p.birth_date"),
+    ];
+    if full {
+        &FULL
+    } else {
+        &FULL[1..3]
+    }
+}
+
+/// The columns a payroll's lines sort by.
+pub const LINE_SORT_KEYS: [SortKey; 5] = [
+    ("line_no", "l.line_no"),
+    ("name", "p.name"),
+    ("months", "l.months"),
+    ("total", "l.total_fen"),
+    ("status", "l.status"),
+];
+
+/// The columns recovery cases sort by.
+pub const CASE_SORT_KEYS: [SortKey; 6] = [
+    ("county", "c.county"),
+    ("death_date", "c.death_date"),
+    ("opened_on", "c.opened_on"),
+    ("overpaid", "c.overpaid_fen"),
+    (
+        "outstanding",
+        "(c.overpaid_fen - c.recovered_fen - c.written_off_fen)",
+    ),
+    ("status", "c.status"),
+];
+
+/// The columns the imports list sorts by.
+pub const IMPORT_SORT_KEYS: [SortKey; 5] = [
+    ("imported_at", "import_id"),
+    ("kind", "kind"),
+    ("file_name", "file_name"),
+    ("rows", "row_count"),
+    ("imported_by", "imported_by"),
+];
+
+/// The columns death records in review sort by.
+pub const REVIEW_SORT_KEYS: [SortKey; 4] = [
+    ("score", "d.match_score"),
+    ("source", "d.source"),
+    ("death_date", "d.death_date"),
+    ("name", "d.name"),
+];
 
 /// Builds a query's WHERE clause and parameters.
 struct Query<'a> {
@@ -209,11 +302,16 @@ pub fn people(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<Person
             let m = q.mark(Param::Text(s));
             q.conds.push(format!("{latest} = {m}"));
         }
+        let order = order_by(
+            f.sort.as_deref(),
+            people_sort_keys(crate::access::may_reveal(actor.role)),
+            "p.county, p.person_id",
+        )?;
         q.page(
             tx,
             &format!("p.person_id, p.county, p.citizen_id, p.name, p.birth_date, p.basic_enrolled, {latest}"),
             "persons p",
-            "p.county, p.person_id",
+            &order,
             req,
             |r| {
                 Ok(PersonItem {
@@ -314,11 +412,12 @@ pub fn payroll_lines(
         if let Some(t) = &pattern {
             q.contains(&["p.name", "p.citizen_id"], t);
         }
+        let order = order_by(f.sort.as_deref(), &LINE_SORT_KEYS, "l.line_no")?;
         q.page(
             tx,
             "l.line_no, p.citizen_id, p.name, l.from_month, l.to_month, l.months, l.total_fen, l.bank_name, l.bank_account, l.status, l.paid_date, l.fail_reason",
             "payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id",
-            "l.line_no",
+            &order,
             req,
             |r| {
                 Ok(LineItem {
@@ -373,11 +472,12 @@ pub fn death_reviews(
         if let Some(t) = &pattern {
             q.contains(&["d.name", "d.citizen_id_raw", "p.citizen_id"], t);
         }
+        let order = order_by(f.sort.as_deref(), &REVIEW_SORT_KEYS, "d.record_id")?;
         q.page(
             tx,
             crate::deaths::REVIEW_COLUMNS,
             crate::deaths::REVIEW_FROM,
-            "d.record_id",
+            &order,
             req,
             crate::deaths::review_of,
         )
@@ -524,11 +624,12 @@ pub fn recovery_cases(
         if let Some(t) = &pattern {
             q.contains(&["p.citizen_id", "p.name"], t);
         }
+        let order = order_by(f.sort.as_deref(), &CASE_SORT_KEYS, "c.county, c.case_id")?;
         q.page(
             tx,
             crate::deaths::CASE_COLUMNS,
             crate::deaths::CASE_FROM,
-            "c.county, c.case_id",
+            &order,
             req,
             crate::deaths::case_of,
         )
@@ -570,7 +671,7 @@ pub fn imports(ctx: &mut Ctx, f: &Filter, req: PageRequest) -> Result<Page<Impor
             tx,
             "import_id, kind, file_name, row_count, posted, skipped, imported_by, CAST(imported_at AS TEXT)",
             "imports",
-            "import_id DESC",
+            &order_by(f.sort.as_deref(), &IMPORT_SORT_KEYS, "import_id DESC")?,
             req,
             |r| {
                 Ok(ImportItem {

@@ -36,6 +36,14 @@ const SQLITE: &[(i64, &str)] = &[
         15,
         include_str!("../migrations/sqlite/0015_evaluation_judgements.sql"),
     ),
+    (
+        16,
+        include_str!("../migrations/sqlite/0016_person_place.sql"),
+    ),
+    (
+        17,
+        include_str!("../migrations/sqlite/0017_evaluation_particulars.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -74,6 +82,14 @@ const POSTGRES: &[(i64, &str)] = &[
         15,
         include_str!("../migrations/postgres/0015_evaluation_judgements.sql"),
     ),
+    (
+        16,
+        include_str!("../migrations/postgres/0016_person_place.sql"),
+    ),
+    (
+        17,
+        include_str!("../migrations/postgres/0017_evaluation_particulars.sql"),
+    ),
 ];
 
 /// Regions seeded at creation: the domain's known regions (the province, the city and the
@@ -97,6 +113,13 @@ fn regions() -> Vec<(
 }
 
 /// Applies the migrations not yet applied, up to `up_to` (all when `None`).
+/// The number of the latest migration (the same for both databases).
+#[cfg(test)]
+pub(crate) fn latest() -> i64 {
+    debug_assert_eq!(SQLITE.len(), POSTGRES.len());
+    SQLITE.last().map_or(0, |m| m.0)
+}
+
 pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
     let (migrations, create) = match db.backend() {
         Backend::Sqlite => (

@@ -205,6 +205,8 @@ pub fn setup_recipients(
                         Param::Bool(true),
                         Param::Null,
                         Param::Timestamp(now),
+                        Param::Null,
+                        Param::Null,
                     ])
                 },
             )?;

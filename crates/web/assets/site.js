@@ -1,6 +1,9 @@
 // Enhancements only: every page works without this script.
 // 1. A form with data-confirm asks before it is sent.
-// 2. An upload form (class "upload") shows how much of the file has been sent.
+// 2. An upload form (class "upload") shows how much of the file has been sent, then that the
+//    server is checking it, with the time a file of its size takes.
+// 3. A form with data-busy says so on its button while the server works (posting a large file),
+//    and cannot be sent twice.
 "use strict";
 document.addEventListener("submit", function (e) {
   var form = e.target;
@@ -9,6 +12,19 @@ document.addEventListener("submit", function (e) {
     e.preventDefault();
     return;
   }
+  var busy = form.getAttribute("data-busy");
+  if (busy) {
+    if (form.getAttribute("data-sent")) {
+      e.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", "1");
+    var b = form.querySelector("button[type=submit]");
+    if (b) {
+      b.setAttribute("data-label", b.textContent);
+      window.setTimeout(function () { b.disabled = true; b.textContent = busy; }, 0);
+    }
+  }
   if (!form.classList.contains("upload") || !window.FormData || !window.XMLHttpRequest) {
     return;
   }
@@ -16,6 +32,8 @@ document.addEventListener("submit", function (e) {
   if (!file || !file.files || !file.files.length || file.files[0].size < 1048576) {
     return;
   }
+  // About 5 MB of rows a second are read and checked (docs/BENCHMARKS.md).
+  var seconds = Math.max(1, Math.round(file.files[0].size / 5e6));
   e.preventDefault();
   var bar = form.querySelector("progress");
   var note = form.querySelector(".progress-note");
@@ -30,7 +48,7 @@ document.addEventListener("submit", function (e) {
       if (note) {
         note.textContent = p.loaded < p.total
           ? "已上传 " + Math.round(p.loaded / p.total * 100) + "%"
-          : "上传完成，正在逐行检查……";
+          : "上传完成，正在逐行检查，约需 " + seconds + " 秒；检查完成前不会写入任何数据……";
       }
     }
   });
@@ -48,4 +66,17 @@ document.addEventListener("submit", function (e) {
     if (button) { button.disabled = false; }
   });
   xhr.send(new FormData(form));
+});
+// A page brought back by the browser's Back button is usable again.
+window.addEventListener("pageshow", function (e) {
+  if (!e.persisted) { return; }
+  var forms = document.querySelectorAll("form[data-sent]");
+  for (var i = 0; i < forms.length; i++) {
+    forms[i].removeAttribute("data-sent");
+    var b = forms[i].querySelector("button[type=submit]");
+    if (b) {
+      b.disabled = false;
+      if (b.getAttribute("data-label")) { b.textContent = b.getAttribute("data-label"); }
+    }
+  }
 });

@@ -7,6 +7,7 @@
 use crate::auth::Signed;
 use crate::errors::WebError;
 use crate::pages::{render, Chrome};
+use crate::sorting::{self, col, num, plain, plain_num, Head};
 use crate::state::State;
 use askama::Template;
 use axum::extract::{Path, Query, State as AxState};
@@ -28,6 +29,8 @@ pub struct DeathsQuery {
     pub status: String,
     #[serde(default)]
     pub q: String,
+    #[serde(default)]
+    pub sort: String,
     pub page: Option<i64>,
     pub done: Option<String>,
     pub record: Option<i64>,
@@ -64,6 +67,10 @@ struct DeathsPage {
     total: i64,
     page: i64,
     pages: i64,
+    sort: String,
+    sorts: [(&'static str, &'static str); 5],
+    prev: String,
+    next: String,
     disagreements: Vec<DisagreementRow>,
     may_decide: bool,
     today: String,
@@ -94,6 +101,7 @@ async fn deaths_page(
     let f = Filter {
         status: Some(wanted.clone()),
         text: Some(q.q.trim().to_string()).filter(|t| !t.is_empty()),
+        sort: Some(q.sort.trim().to_string()).filter(|s| !s.is_empty()),
         ..Filter::default()
     };
     let req = PageRequest {
@@ -152,14 +160,29 @@ async fn deaths_page(
                 .join("；"),
         })
         .collect();
+    let pairs = [("status", wanted.as_str()), ("q", q.q.as_str())];
+    let at = |n: i64| {
+        let n = n.to_string();
+        sorting::url("/deaths", &pairs, &[("sort", &q.sort), ("page", &n)])
+    };
     let page = DeathsPage {
         chrome: Chrome::of(signed),
-        status: wanted,
+        prev: at(list.page - 1),
+        next: at(list.page + 1),
+        status: wanted.clone(),
         q: q.q.clone(),
         rows,
         total: list.total,
         page: list.page,
         pages: list.pages,
+        sort: q.sort.clone(),
+        sorts: [
+            ("", "按收到顺序"),
+            ("-score", "匹配分数从高到低"),
+            ("death_date", "死亡日期从早到晚"),
+            ("source", "按来源"),
+            ("name", "按姓名"),
+        ],
         disagreements,
         may_decide: allowed(signed.session.actor.role, Action::ReviewDeaths),
         today: chrono::Local::now().date_naive().to_string(),
@@ -262,6 +285,8 @@ pub struct CasesQuery {
     pub status: String,
     #[serde(default)]
     pub q: String,
+    #[serde(default)]
+    pub sort: String,
     pub page: Option<i64>,
 }
 
@@ -313,6 +338,10 @@ struct CasesPage {
     total: i64,
     page: i64,
     pages: i64,
+    heads: Vec<Head>,
+    sort: String,
+    prev: String,
+    next: String,
 }
 
 /// The recovery cases, open or closed, by name or citizen ID.
@@ -329,6 +358,7 @@ pub async fn cases(
     let f = Filter {
         status: Some(status.clone()).filter(|s| !s.is_empty()),
         text: Some(q.q.trim().to_string()).filter(|t| !t.is_empty()),
+        sort: Some(q.sort.trim().to_string()).filter(|s| !s.is_empty()),
         ..Filter::default()
     };
     let req = PageRequest {
@@ -342,13 +372,39 @@ pub async fn cases(
             move |ctx| Ok(reads::recovery_cases(ctx, &f, req)?),
         )
         .await?;
+    let shown = if status.is_empty() {
+        "all".to_string()
+    } else {
+        status
+    };
+    let pairs = [("status", shown.as_str()), ("q", q.q.as_str())];
+    let at = |n: i64| {
+        let n = n.to_string();
+        sorting::url("/recovery", &pairs, &[("sort", &q.sort), ("page", &n)])
+    };
     let page = CasesPage {
         chrome: Chrome::of(&signed),
-        status: if status.is_empty() {
-            "all".into()
-        } else {
-            status
-        },
+        heads: sorting::heads(
+            "/recovery",
+            &pairs,
+            &q.sort,
+            &[
+                plain("案件"),
+                plain("身份证号"),
+                col("县区", "county"),
+                col("死亡日期", "death_date"),
+                col("立案日期", "opened_on"),
+                num("多发（元）", "overpaid"),
+                plain_num("已追回"),
+                plain_num("已核销"),
+                num("待追回", "outstanding"),
+                col("状态", "status"),
+            ],
+        ),
+        sort: q.sort.clone(),
+        prev: at(list.page - 1),
+        next: at(list.page + 1),
+        status: shown.clone(),
         q: q.q.clone(),
         cases: list.items.iter().map(case_row).collect(),
         total: list.total,

@@ -468,3 +468,155 @@ pub async fn report(
         .ok_or_else(|| WebError::internal("报告文件缺失"))?;
     Ok(crate::api::download(bytes, media, &name))
 }
+
+/// A field of the particulars' form: the field, its value, who saved it last.
+pub struct ParticularRow {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub help: &'static str,
+    pub multiline: bool,
+    pub value: String,
+    pub saved: String,
+    /// The part of the report it belongs to, shown once above its first field.
+    pub part: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "particulars.html")]
+struct ParticularsPage {
+    chrome: Chrome,
+    year: i32,
+    rows: Vec<ParticularRow>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+fn part_zh(part: &str) -> &'static str {
+    match part {
+        "cover" => "封面与评价工作",
+        "opening" => "开篇与绩效目标",
+        "method" => "评价方法",
+        "conclusion" => "评价结论",
+        "cause" | "rectification" => "问题的原因与整改",
+        _ => "",
+    }
+}
+
+async fn particulars_page(
+    state: &Arc<State>,
+    signed: &Signed,
+    year: i32,
+    typed: Option<std::collections::BTreeMap<String, String>>,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, WebError> {
+    use yanglao_ops::evaluation::particulars as p;
+    let (now, latest) = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok((p::current(ctx, year)?, p::latest(ctx, year)?)),
+        )
+        .await?;
+    let mut last_part = "";
+    let rows = p::FIELDS
+        .iter()
+        .map(|f| {
+            let heading = part_zh(f.part);
+            let shown = if heading != last_part { heading } else { "" };
+            last_part = heading;
+            ParticularRow {
+                key: f.key,
+                label: f.label,
+                help: f.help,
+                multiline: f.multiline,
+                value: typed
+                    .as_ref()
+                    .and_then(|t| t.get(f.key).cloned())
+                    .or_else(|| now.get(f.key).cloned())
+                    .unwrap_or_default(),
+                saved: latest
+                    .get(f.key)
+                    .map(|s| {
+                        format!(
+                            "{} 于 {} 保存",
+                            s.saved_by,
+                            crate::imports::local_stamp(&s.saved_at)
+                        )
+                    })
+                    .unwrap_or_default(),
+                part: shown,
+            }
+        })
+        .collect();
+    let page = ParticularsPage {
+        chrome: Chrome::of(signed),
+        year,
+        rows,
+        notice,
+        error,
+    };
+    crate::pages::page_response(&page, page.error.is_some())
+}
+
+/// The evaluation's particulars and the evaluator's texts, in a form.
+pub async fn particulars(
+    AxState(state): Shared,
+    signed: Signed,
+    Path(year): Path<i32>,
+    Query(q): Query<YearQuery>,
+) -> Result<Response, WebError> {
+    let year = year_of(Some(&year.to_string()))?;
+    let notice = q
+        .saved
+        .map(|n| format!("已保存 {n} 项变更，并记入审计日志；生成报告时照录。"));
+    particulars_page(&state, &signed, year, None, notice, None).await
+}
+
+/// Saves the form's fields that changed; a refusal comes back with what was typed.
+pub async fn save_particulars(
+    AxState(state): Shared,
+    signed: Signed,
+    Path(year): Path<i32>,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let mut typed = std::collections::BTreeMap::new();
+    let mut csrf = String::new();
+    for (k, v) in form_urlencoded::parse(&body) {
+        if k == "csrf" {
+            csrf = v.into_owned();
+        } else if let Some(key) = k.strip_prefix("f.") {
+            typed.insert(key.to_string(), v.into_owned());
+        }
+    }
+    signed.check_form(&csrf)?;
+    let year = year_of(Some(&year.to_string()))?;
+    let values = typed.clone();
+    let r = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let pairs: Vec<(&str, &str)> = values
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                Ok(yanglao_ops::evaluation::particulars::save(
+                    ctx, year, &pairs,
+                )?)
+            },
+        )
+        .await;
+    match r {
+        Ok(changed) => Ok(Redirect::to(&format!(
+            "/evaluation/{year}/particulars?saved={}",
+            changed.len()
+        ))
+        .into_response()),
+        Err(e) if e.status == StatusCode::FORBIDDEN || e.status.is_server_error() => Err(e),
+        Err(e) => {
+            let msg = format!("{}（{}）；未保存任何一项", e.message, e.code);
+            particulars_page(&state, &signed, year, Some(typed), None, Some(msg)).await
+        }
+    }
+}

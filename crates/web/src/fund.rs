@@ -249,3 +249,208 @@ pub async fn statement_xlsx(
         .await?;
     Ok(crate::api::download(bytes, crate::api::XLSX, &name))
 }
+
+pub struct AgreementRow {
+    pub rate: String,
+    pub basis: String,
+    pub frequency: String,
+    pub period: String,
+    pub in_force: bool,
+}
+
+pub struct CreditRow {
+    pub period: String,
+    pub credited_on: String,
+    pub amount: String,
+}
+
+pub struct AccountRow {
+    pub county: String,
+    pub bank: String,
+    pub account: String,
+    pub agreements: Vec<AgreementRow>,
+    pub balances: String,
+    pub credits: Vec<CreditRow>,
+    pub credited: String,
+}
+
+#[derive(Template)]
+#[template(path = "fund_bank.html")]
+struct BankPage {
+    chrome: Chrome,
+    year: i32,
+    accounts: Vec<AccountRow>,
+    may_import: bool,
+    error: Option<String>,
+}
+
+/// The fund's special accounts: each agreement (the one in force at the year's end marked), and
+/// what the bank stated for the year — how many daily balances, the last, every interest credit.
+pub async fn bank_page(
+    AxState(state): Shared,
+    signed: Signed,
+    Query(q): Query<FundQuery>,
+) -> Result<Response, WebError> {
+    let (year, error) = match year_of(q.year.as_deref()) {
+        Ok(y) => (y, None),
+        Err(e) => (crate::pages::this_year() - 1, Some(e)),
+    };
+    let list = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok(bank::accounts(ctx, year)?),
+        )
+        .await?;
+    let year_end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).expect("a checked year");
+    let accounts = list
+        .iter()
+        .map(|a| AccountRow {
+            county: county_label(&a.county),
+            bank: a.bank_name.clone(),
+            account: yanglao_ops::ledger::masked_account(&a.account_no),
+            agreements: a
+                .agreements
+                .iter()
+                .map(|g| AgreementRow {
+                    rate: format!("{}%", g.rate_pct),
+                    basis: format!("{} 天", g.day_basis),
+                    frequency: bank::frequency_zh(&g.frequency).to_string(),
+                    period: match g.to_date {
+                        Some(t) => format!("{} 至 {t}", g.from_date),
+                        None => format!("{} 起", g.from_date),
+                    },
+                    in_force: g.from_date <= year_end && g.to_date.is_none_or(|t| t >= year_end),
+                })
+                .collect(),
+            balances: match a.last_balance {
+                Some((d, fen)) => format!(
+                    "{} 天的日终余额；最后一天 {d}：{} 元",
+                    a.balance_days,
+                    yuan(fen)
+                ),
+                None => "本年没有日终余额".into(),
+            },
+            credits: a
+                .credits
+                .iter()
+                .map(|c| CreditRow {
+                    period: format!("{} 至 {}", c.period_start, c.period_end),
+                    credited_on: c.credited_on.to_string(),
+                    amount: yuan(c.amount_fen),
+                })
+                .collect(),
+            credited: yuan(a.credits.iter().map(|c| c.amount_fen).sum()),
+        })
+        .collect();
+    let page = BankPage {
+        chrome: Chrome::of(&signed),
+        year,
+        accounts,
+        may_import: yanglao_ops::access::allowed(
+            signed.session.actor.role,
+            yanglao_ops::access::Action::BankBooks,
+        ),
+        error,
+    };
+    crate::pages::page_response(&page, page.error.is_some())
+}
+
+pub struct BudgetRow {
+    pub level: String,
+    pub kind: String,
+    pub county: String,
+    pub amount: String,
+}
+
+pub struct ArrivalRow {
+    pub date: String,
+    pub level: String,
+    pub kind: String,
+    pub county: String,
+    pub amount: String,
+    pub reference: String,
+}
+
+#[derive(Template)]
+#[template(path = "fund_budget.html")]
+struct BudgetPage {
+    chrome: Chrome,
+    year: i32,
+    budgets: Vec<BudgetRow>,
+    budget_total: String,
+    arrivals: Vec<ArrivalRow>,
+    arrival_total: String,
+    may_import: bool,
+    error: Option<String>,
+}
+
+/// The year's subsidy budgets by level, kind and county, and every arrival of money with its
+/// date and reference.
+pub async fn budget_page(
+    AxState(state): Shared,
+    signed: Signed,
+    Query(q): Query<FundQuery>,
+) -> Result<Response, WebError> {
+    let (year, error) = match year_of(q.year.as_deref()) {
+        Ok(y) => (y, None),
+        Err(e) => (crate::pages::this_year() - 1, Some(e)),
+    };
+    let (budgets, arrivals) = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| Ok(budget::lines(ctx, year)?),
+        )
+        .await?;
+    let where_ = |c: &str| {
+        if c.is_empty() {
+            "本级合计".to_string()
+        } else {
+            county_label(c)
+        }
+    };
+    let page = BudgetPage {
+        chrome: Chrome::of(&signed),
+        year,
+        budget_total: yuan(
+            budgets
+                .iter()
+                .filter(|b| {
+                    b.county.is_empty()
+                        || !budgets
+                            .iter()
+                            .any(|w| w.county.is_empty() && w.level == b.level && w.kind == b.kind)
+                })
+                .map(|b| b.amount_fen)
+                .sum(),
+        ),
+        budgets: budgets
+            .iter()
+            .map(|b| BudgetRow {
+                level: budget::level_zh(&b.level).to_string(),
+                kind: budget::kind_zh(&b.kind).to_string(),
+                county: where_(&b.county),
+                amount: yuan(b.amount_fen),
+            })
+            .collect(),
+        arrival_total: yuan(arrivals.iter().map(|a| a.amount_fen).sum()),
+        arrivals: arrivals
+            .iter()
+            .map(|a| ArrivalRow {
+                date: a.arrived_on.to_string(),
+                level: budget::level_zh(&a.level).to_string(),
+                kind: budget::kind_zh(&a.kind).to_string(),
+                county: where_(&a.county),
+                amount: yuan(a.amount_fen),
+                reference: a.reference.clone(),
+            })
+            .collect(),
+        may_import: yanglao_ops::access::allowed(
+            signed.session.actor.role,
+            yanglao_ops::access::Action::Budget,
+        ),
+        error,
+    };
+    crate::pages::page_response(&page, page.error.is_some())
+}

@@ -11,6 +11,7 @@ use crate::api::Caller;
 use crate::auth::Signed;
 use crate::errors::WebError;
 use crate::pages::{render, Chrome, CsrfForm};
+use crate::sorting::{self, col, num, plain_num, Head};
 use crate::state::State;
 use crate::uploads::{Shown, Staged, SHOWN_MAX};
 use askama::Template;
@@ -38,6 +39,8 @@ pub struct ImportsQuery {
     pub kind: String,
     #[serde(default)]
     pub q: String,
+    #[serde(default)]
+    pub sort: String,
     pub page: Option<i64>,
 }
 
@@ -76,6 +79,10 @@ struct ImportsPage {
     total: i64,
     page: i64,
     pages: i64,
+    heads: Vec<Head>,
+    sort: String,
+    prev: String,
+    next: String,
     error: Option<String>,
 }
 
@@ -126,6 +133,7 @@ async fn imports_page(
     let f = Filter {
         status: Some(q.kind.trim().to_string()).filter(|k| !k.is_empty()),
         text: Some(q.q.trim().to_string()).filter(|t| !t.is_empty()),
+        sort: Some(q.sort.trim().to_string()).filter(|s| !s.is_empty()),
         ..Filter::default()
     };
     let req = PageRequest {
@@ -139,6 +147,11 @@ async fn imports_page(
             move |ctx| Ok(reads::imports(ctx, &f, req)?),
         )
         .await?;
+    let pairs = [("kind", q.kind.as_str()), ("q", q.q.as_str())];
+    let at = |n: i64| {
+        let n = n.to_string();
+        sorting::url("/imports", &pairs, &[("sort", &q.sort), ("page", &n)])
+    };
     Ok(ImportsPage {
         chrome: Chrome::of(signed),
         kinds: yanglao_ops::imports::kinds_for(signed.session.actor.role),
@@ -163,6 +176,23 @@ async fn imports_page(
         total: history.total,
         page: history.page,
         pages: history.pages,
+        heads: sorting::heads(
+            "/imports",
+            &pairs,
+            &q.sort,
+            &[
+                col("导入时间", "imported_at"),
+                col("数据类型", "kind"),
+                col("文件", "file_name"),
+                num("行数", "rows"),
+                plain_num("写入"),
+                plain_num("跳过（已导入过）"),
+                col("导入人", "imported_by"),
+            ],
+        ),
+        prev: at(history.page - 1),
+        next: at(history.page + 1),
+        sort: q.sort.clone(),
         error,
     })
 }

@@ -26,6 +26,7 @@ mod payroll;
 mod people;
 mod policy;
 mod simulate;
+mod sorting;
 mod state;
 mod tls;
 mod uploads;
@@ -84,6 +85,8 @@ pub fn router(state: Arc<state::State>) -> Router {
         .route("/recovery/{case_id}/steps", post(deaths::step))
         .route("/fund", get(fund::page))
         .route("/fund/statement.xlsx", get(fund::statement_xlsx))
+        .route("/fund/bank", get(fund::bank_page))
+        .route("/fund/budget", get(fund::budget_page))
         .route("/evaluation", get(evaluation::page))
         .route("/evaluation/worksheet.xlsx", get(evaluation::worksheet))
         .route("/evaluation/{year}/judgements", post(evaluation::save))
@@ -92,6 +95,10 @@ pub fn router(state: Arc<state::State>) -> Router {
             get(evaluation::history),
         )
         .route("/evaluation/{year}/report", post(evaluation::report))
+        .route(
+            "/evaluation/{year}/particulars",
+            get(evaluation::particulars).post(evaluation::save_particulars),
+        )
         .route("/simulate", get(simulate::page))
         .route("/policy", get(policy::page).post(policy::load))
         .route("/outreach", get(people::outreach))

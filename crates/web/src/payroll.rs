@@ -8,6 +8,7 @@ use crate::api::Caller;
 use crate::auth::Signed;
 use crate::errors::WebError;
 use crate::pages::{render, Chrome};
+use crate::sorting::{self, col, num, plain, Head};
 use crate::state::State;
 use askama::Template;
 use axum::extract::{Path, Query, State as AxState};
@@ -319,6 +320,8 @@ pub struct PayrollQuery {
     pub status: String,
     #[serde(default)]
     pub q: String,
+    #[serde(default)]
+    pub sort: String,
     pub page: Option<i64>,
     pub done: Option<String>,
 }
@@ -356,6 +359,10 @@ struct PayrollPage {
     total_lines: i64,
     page: i64,
     pages: i64,
+    heads: Vec<Head>,
+    prev: String,
+    next: String,
+    sort: String,
     status_filter: String,
     q: String,
     may_approve: bool,
@@ -389,11 +396,18 @@ async fn payroll_page(
     let f = Filter {
         status: Some(q.status.trim().to_string()).filter(|s| !s.is_empty()),
         text: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+        sort: Some(q.sort.trim().to_string()).filter(|s| !s.is_empty()),
         ..Filter::default()
     };
     let req = PageRequest {
         page: q.page.unwrap_or(1).max(1),
         per_page: 50,
+    };
+    let path = format!("/payroll/{id}");
+    let pairs = [("status", q.status.as_str()), ("q", q.q.as_str())];
+    let at = |n: i64| {
+        let n = n.to_string();
+        sorting::url(&path, &pairs, &[("sort", &q.sort), ("page", &n)])
     };
     let actor = signed.actor();
     let (summary, anomalies, lines) = state
@@ -461,6 +475,24 @@ async fn payroll_page(
         total_lines: lines.total,
         page: lines.page,
         pages: lines.pages,
+        heads: sorting::heads(
+            &path,
+            &pairs,
+            &q.sort,
+            &[
+                col("行", "line_no"),
+                plain("身份证号"),
+                col("姓名", "name"),
+                col("所属月份", "months"),
+                num("金额（元）", "total"),
+                plain("银行账户"),
+                col("状态", "status"),
+                plain("到账日期"),
+            ],
+        ),
+        prev: at(lines.page - 1),
+        next: at(lines.page + 1),
+        sort: q.sort.clone(),
         status_filter: q.status.clone(),
         q: q.q.clone(),
         may_approve: allowed(role, Action::ApprovePayroll),

@@ -5,6 +5,7 @@
 use crate::auth::Signed;
 use crate::errors::WebError;
 use crate::pages::{render, Chrome, CsrfForm};
+use crate::sorting::{self, col, plain, Head};
 use crate::state::State;
 use askama::Template;
 use axum::extract::{Path, Query, State as AxState};
@@ -28,6 +29,8 @@ pub struct PeopleQuery {
     pub q: String,
     #[serde(default)]
     pub county: String,
+    #[serde(default)]
+    pub sort: String,
     pub page: Option<i64>,
 }
 
@@ -80,6 +83,7 @@ pub fn filter(q: &PeopleQuery) -> Filter {
     Filter {
         text: Some(q.q.trim().to_string()).filter(|t| !t.is_empty()),
         county: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
+        sort: Some(q.sort.trim().to_string()).filter(|s| !s.is_empty()),
         ..Filter::default()
     }
 }
@@ -90,6 +94,13 @@ struct PeoplePage {
     chrome: Chrome,
     q: String,
     searched: bool,
+    heads: Vec<Head>,
+    sort: String,
+    county: String,
+    counties: Vec<(String, String)>,
+    /// The pager's links: the list as it is, a page before and after.
+    prev: String,
+    next: String,
     people: Vec<Row>,
     total: i64,
     page: i64,
@@ -108,22 +119,48 @@ pub async fn list(
         page: q.page.unwrap_or(1).max(1),
         per_page: PER_PAGE,
     };
-    let result = if searched {
-        let r = state
-            .with_ctx(
-                signed.actor(),
-                signed.from.address.to_string(),
-                move |ctx| Ok(reads::people(ctx, &f, req)),
-            )
-            .await?;
-        Some(r)
-    } else {
-        None
+    let (counties, result) = state
+        .with_ctx(
+            signed.actor(),
+            signed.from.address.to_string(),
+            move |ctx| {
+                let counties = crate::pages::counties_for(ctx)?;
+                Ok((counties, searched.then(|| reads::people(ctx, &f, req))))
+            },
+        )
+        .await?;
+    let full = may_reveal(signed.session.actor.role);
+    let key = |k: &'static str| -> &'static str {
+        if reads::people_sort_keys(full).iter().any(|(n, _)| *n == k) {
+            k
+        } else {
+            ""
+        }
     };
+    let pairs = [("q", q.q.as_str()), ("county", q.county.as_str())];
     let mut page = PeoplePage {
         chrome: Chrome::of(&signed),
         q: q.q.clone(),
         searched,
+        heads: sorting::heads(
+            "/people",
+            &pairs,
+            &q.sort,
+            &[
+                col("身份证号", key("citizen_id")),
+                col("姓名", "name"),
+                col("县区", "county"),
+                col("出生日期", key("birth_date")),
+                plain("基本养老保险"),
+                plain("最近决定"),
+                plain(""),
+            ],
+        ),
+        sort: q.sort.clone(),
+        county: q.county.clone(),
+        counties,
+        prev: String::new(),
+        next: String::new(),
         people: Vec::new(),
         total: 0,
         page: 1,
@@ -133,11 +170,16 @@ pub async fn list(
     let mut status = StatusCode::OK;
     match result {
         Some(Ok(p)) => {
-            let full = may_reveal(signed.session.actor.role);
             page.people = p.items.iter().map(|i| row(i, full)).collect();
             page.total = p.total;
             page.page = p.page;
             page.pages = p.pages;
+            let at = |n: i64| {
+                let n = n.to_string();
+                sorting::url("/people", &pairs, &[("sort", &q.sort), ("page", &n)])
+            };
+            page.prev = at(p.page - 1);
+            page.next = at(p.page + 1);
         }
         Some(Err(e)) => {
             let e = WebError::from(e);
@@ -510,6 +552,8 @@ pub struct OutreachQuery {
     pub age_from: String,
     #[serde(default)]
     pub age_to: String,
+    #[serde(default)]
+    pub place: String,
 }
 
 /// How many rows the outreach page shows (the download has every one).
@@ -523,11 +567,23 @@ struct OutreachPage {
     county: String,
     age_from: String,
     age_to: String,
+    place: String,
     counties: Vec<(String, String)>,
-    rows: Vec<(String, String, String, String, i32, String)>,
+    rows: Vec<ProspectRow>,
     total: usize,
     shown: usize,
     error: Option<String>,
+}
+
+/// A person of the outreach list as the page shows them, masked.
+pub struct ProspectRow {
+    pub county: String,
+    pub place: String,
+    pub citizen_id: String,
+    pub name: String,
+    pub phone: String,
+    pub age: i32,
+    pub last: String,
 }
 
 fn outreach_filter(
@@ -552,6 +608,7 @@ fn outreach_filter(
             county: Some(q.county.trim().to_string()).filter(|c| !c.is_empty()),
             age_from: age(&q.age_from, "起始年龄")?,
             age_to: age(&q.age_to, "截止年龄")?,
+            place: Some(q.place.trim().to_string()).filter(|p| !p.is_empty()),
         },
     ))
 }
@@ -582,6 +639,7 @@ pub async fn outreach(
         county: q.county.clone(),
         age_from: q.age_from.clone(),
         age_to: q.age_to.clone(),
+        place: q.place.clone(),
         counties,
         rows: Vec::new(),
         total: 0,
@@ -594,21 +652,25 @@ pub async fn outreach(
             page.rows = list
                 .iter()
                 .take(OUTREACH_SHOWN)
-                .map(|p| {
-                    (
-                        county_label(&p.county),
-                        masked_id(&p.citizen_id),
-                        p.name.clone(),
-                        yanglao_ops::evaluation::enrolment::masked_phone(&p.phone),
-                        p.age,
-                        match (p.last_contribution_year, p.last_tier_fen) {
-                            (Some(y), Some(0)) => format!("{y} 年（政府代缴）"),
-                            (Some(y), Some(t)) => {
-                                format!("{y} 年，{} 元档", yanglao_domain::format_yuan(t))
-                            }
-                            _ => "从未缴费".into(),
-                        },
-                    )
+                .map(|p| ProspectRow {
+                    county: county_label(&p.county),
+                    place: [p.township.as_str(), p.village.as_str()]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    citizen_id: masked_id(&p.citizen_id),
+                    name: p.name.clone(),
+                    phone: yanglao_ops::evaluation::enrolment::masked_phone(&p.phone),
+                    age: p.age,
+                    last: match (p.last_contribution_year, p.last_tier_fen) {
+                        (Some(y), Some(0)) => format!("{y} 年（政府代缴）"),
+                        (Some(y), Some(t)) => {
+                            format!("{y} 年，{} 元档", yanglao_domain::format_yuan(t))
+                        }
+                        _ => "从未缴费".into(),
+                    },
                 })
                 .collect();
             page.shown = page.rows.len();
@@ -635,6 +697,8 @@ pub struct OutreachForm {
     pub age_from: String,
     #[serde(default)]
     pub age_to: String,
+    #[serde(default)]
+    pub place: String,
 }
 
 /// The outreach list as xlsx, with the filters of the page; audited.
@@ -649,6 +713,7 @@ pub async fn outreach_xlsx(
         county: f.county,
         age_from: f.age_from,
         age_to: f.age_to,
+        place: f.place,
     };
     let (year, filter) = outreach_filter(&q)
         .map_err(|e| WebError::new(StatusCode::UNPROCESSABLE_ENTITY, "E-WEB-FIELD", e))?;

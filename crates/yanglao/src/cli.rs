@@ -122,6 +122,18 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         worksheet: Option<PathBuf>,
     },
+    /// 评价信息：封面所列单位、依据文件与日期，以及评价人撰写的总体评价、问题原因与整改情况（报告照录）
+    Particulars {
+        /// 评价年度
+        #[arg(long, value_parser = crate::values::year, value_name = "YYYY")]
+        year: i32,
+        /// 评价信息文件（xlsx 或 CSV：项目、内容两列，每行一项）
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// 设置一项：项目=内容（项目可写名称或代码，如 评价机构=某评估公司；内容为空即清除）
+        #[arg(long = "set", value_name = "项目=内容")]
+        set: Vec<String>,
+    },
     /// 参保分析：按县区、年龄段和缴费档次逐年统计缴费人员、新参保、恢复缴费与断缴
     Enrolment {
         /// 起始年度
@@ -201,8 +213,21 @@ pub fn run(cli: Cli) -> Res {
             verify,
         } => crate::eval_cli::demo(g, out, *scale, *seed, *verify),
         Command::Enrolment { from, to } => crate::eval_cli::enrolment(g, *from, *to),
-        Command::Outreach(OutreachCmd::List { year, county, out }) => {
-            crate::eval_cli::outreach(g, *year, county.as_deref(), out)
+        Command::Outreach(OutreachCmd::List {
+            year,
+            county,
+            age_from,
+            age_to,
+            place,
+            out,
+        }) => {
+            let filter = yanglao_ops::evaluation::enrolment::OutreachFilter {
+                county: county.clone(),
+                age_from: *age_from,
+                age_to: *age_to,
+                place: place.clone(),
+            };
+            crate::eval_cli::outreach(g, *year, &filter, out)
         }
         Command::Evaluate {
             year,
@@ -218,6 +243,9 @@ pub fn run(cli: Cli) -> Res {
                 worksheet_template: worksheet_template.as_ref(),
             },
         ),
+        Command::Particulars { year, file, set } => {
+            crate::eval_cli::particulars(g, *year, file.as_deref(), set)
+        }
         Command::Bench(cmd) => crate::bench_cli::bench(g, cmd),
         Command::Serve(a) => crate::serve_cli::serve(g, a),
         Command::Quickstart { out } => crate::quickstart::run(g, out),

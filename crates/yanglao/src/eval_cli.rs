@@ -149,12 +149,14 @@ pub fn enrolment(cli: &Global, from: i32, to: i32) -> Result<i32, CliError> {
 pub fn outreach(
     cli: &Global,
     year: i32,
-    county: Option<&str>,
+    filter: &yanglao_ops::evaluation::enrolment::OutreachFilter,
     out: &Path,
 ) -> Result<i32, CliError> {
     let mut ctx = open(cli)?;
     let (mut sink, name) = crate::context::file_sink(out)?;
-    let o = yanglao_ops::evaluation::enrolment::outreach(&mut ctx, year, county, &mut sink, &name)?;
+    let o = yanglao_ops::evaluation::enrolment::outreach_filtered(
+        &mut ctx, year, filter, &mut sink, &name,
+    )?;
     let total: i64 = o.by_county.values().sum();
     if cli.json {
         output::json(
@@ -406,8 +408,66 @@ pub enum OutreachCmd {
         /// 县区代码（默认：全部县区）
         #[arg(long, value_name = "CODE")]
         county: Option<String>,
+        /// 1 月 1 日的年龄下限（含）
+        #[arg(long, value_name = "AGE")]
+        age_from: Option<i32>,
+        /// 1 月 1 日的年龄上限（含）
+        #[arg(long, value_name = "AGE")]
+        age_to: Option<i32>,
+        /// 乡镇（街道）或村（社区）名称中的文字
+        #[arg(long, value_name = "TEXT")]
+        place: Option<String>,
         /// 写出的 xlsx 文件
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
+}
+
+/// `yanglao particulars`: sets the year's particulars from a file and `--set` (in that order),
+/// then shows them all.
+pub fn particulars(
+    cli: &Global,
+    year: i32,
+    file: Option<&Path>,
+    set: &[String],
+) -> Result<i32, CliError> {
+    use yanglao_ops::evaluation::particulars as p;
+    let mut values: Vec<(String, String)> = Vec::new();
+    if let Some(f) = file {
+        let upload =
+            yanglao_ops::imports::table::Upload::read(f).map_err(yanglao_ops::OpsError::from)?;
+        values.extend(p::read_file(&upload)?);
+    }
+    for s in set {
+        let (k, v) = s.split_once('=').ok_or_else(|| CliError {
+            code: "E-ARG-VALUE".into(),
+            message: format!("--set 应写作“项目=内容”，而不是“{s}”"),
+        })?;
+        values.push((k.to_string(), v.to_string()));
+    }
+    let mut ctx = open(cli)?;
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let changed = if pairs.is_empty() {
+        Vec::new()
+    } else {
+        p::save(&mut ctx, year, &pairs)?
+    };
+    let now = p::current(&mut ctx, year)?;
+    if cli.json {
+        output::json(&serde_json::json!({"year": year, "changed": changed, "particulars": now}));
+    } else {
+        if !pairs.is_empty() {
+            println!("已保存 {} 项变更。", changed.len());
+        }
+        for f in p::FIELDS {
+            match now.get(f.key) {
+                Some(v) => println!("{}：{}", f.label, v.replace('\n', "\n    ")),
+                None => println!("{}：（未填写）", f.label),
+            }
+        }
+    }
+    Ok(0)
 }

@@ -875,3 +875,122 @@ pub fn interest_check_in(tx: &mut Tx<'_>, year: i32) -> Result<Vec<Shortfall>> {
         Ok(out)
     }
 }
+
+/// An interest agreement as the bank-accounts page lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AgreementItem {
+    pub rate_pct: String,
+    pub day_basis: i64,
+    /// `monthly`, `quarterly` or `yearly`.
+    pub frequency: String,
+    pub from_date: NaiveDate,
+    pub to_date: Option<NaiveDate>,
+    pub import_id: Option<i64>,
+}
+
+/// An interest credit as the bank's statement gave it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditItem {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub credited_on: NaiveDate,
+    pub amount_fen: i64,
+}
+
+/// A special account of the fund: its agreements, and what the bank stated for the year.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccountItem {
+    pub account_no: String,
+    pub county: String,
+    pub bank_name: String,
+    /// Every agreement, the earliest first.
+    pub agreements: Vec<AgreementItem>,
+    /// Balances the bank stated in the year: how many days, and the last (date, balance).
+    pub balance_days: i64,
+    pub last_balance: Option<(NaiveDate, i64)>,
+    /// The year's interest credits (by the end of their period), in order.
+    pub credits: Vec<CreditItem>,
+}
+
+/// The frequency of an agreement as people say it.
+pub fn frequency_zh(f: &str) -> &str {
+    match f {
+        "monthly" => "按月",
+        "quarterly" => "按季",
+        "yearly" => "按年",
+        other => other,
+    }
+}
+
+/// The fund's special accounts in the actor's counties, with their agreements and the year's
+/// statements (balances and interest credits), by county and account.
+pub fn accounts(ctx: &mut Ctx, year: i32) -> Result<Vec<AccountItem>> {
+    ctx.actor.require(Action::Read)?;
+    let from = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
+    let to = NaiveDate::from_ymd_opt(year, 12, 31).expect("valid");
+    let actor = ctx.actor.clone();
+    ctx.db.read_transaction(|tx| {
+        let mut params = Vec::new();
+        let scope = actor.scope_sql("county", &mut params);
+        let mut list: Vec<AccountItem> = tx
+            .query(
+                &format!("SELECT account_no, county, bank_name FROM bank_accounts WHERE {scope} ORDER BY county, account_no"),
+                &params,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(AccountItem {
+                    account_no: r.str(0)?,
+                    county: r.str(1)?,
+                    bank_name: r.str(2)?,
+                    agreements: Vec::new(),
+                    balance_days: 0,
+                    last_balance: None,
+                    credits: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        for a in &mut list {
+            let acc = [Param::Text(&a.account_no)];
+            for r in tx.query(
+                "SELECT rate_pct, day_basis, frequency, from_date, to_date, import_id FROM bank_agreements WHERE account_no = $1 ORDER BY from_date, agreement_id",
+                &acc,
+            )? {
+                a.agreements.push(AgreementItem {
+                    rate_pct: r.str(0)?,
+                    day_basis: r.i64(1)?,
+                    frequency: r.str(2)?,
+                    from_date: r.date(3)?,
+                    to_date: r.opt_date(4)?,
+                    import_id: r.opt_i64(5)?,
+                });
+            }
+            let span = [Param::Text(&a.account_no), Param::Date(from), Param::Date(to)];
+            a.balance_days = tx.scalar_i64(
+                "SELECT COUNT(*) FROM bank_balances WHERE account_no = $1 AND on_date >= $2 AND on_date <= $3",
+                &span,
+            )?;
+            a.last_balance = tx
+                .query(
+                    "SELECT on_date, balance_fen FROM bank_balances WHERE account_no = $1 AND on_date >= $2 AND on_date <= $3 ORDER BY on_date DESC LIMIT 1",
+                    &span,
+                )?
+                .first()
+                .map(|r| Ok::<_, OpsError>((r.date(0)?, r.i64(1)?)))
+                .transpose()?;
+            for r in tx.query(
+                "SELECT period_start, period_end, credited_on, amount_fen FROM bank_interest WHERE account_no = $1 AND period_end >= $2 AND period_end <= $3 ORDER BY period_start",
+                &span,
+            )? {
+                a.credits.push(CreditItem {
+                    period_start: r.date(0)?,
+                    period_end: r.date(1)?,
+                    credited_on: r.date(2)?,
+                    amount_fen: r.i64(3)?,
+                });
+            }
+        }
+        Ok(list)
+    })
+}

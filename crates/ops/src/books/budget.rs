@@ -385,3 +385,72 @@ pub fn execution_in(tx: &mut Tx<'_>, year: i32, threshold: f64) -> Result<Execut
 pub fn label(level: &str, kind: &str) -> String {
     format!("{}{}", level_zh(level), kind_zh(kind))
 }
+
+/// A budget line as the budget page lists it (`county` empty: the level's whole budget).
+#[derive(Debug, Clone, Serialize)]
+pub struct BudgetItem {
+    pub level: String,
+    pub kind: String,
+    pub county: String,
+    pub amount_fen: i64,
+    pub import_id: Option<i64>,
+}
+
+/// Money that arrived from a level, as recorded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArrivalItem {
+    pub level: String,
+    pub kind: String,
+    pub county: String,
+    pub arrived_on: NaiveDate,
+    pub amount_fen: i64,
+    pub reference: String,
+}
+
+/// The year's budget lines and arrivals: a county role sees the levels' whole budgets and its
+/// own counties' lines; the other roles all of them.
+pub fn lines(ctx: &mut Ctx, year: i32) -> Result<(Vec<BudgetItem>, Vec<ArrivalItem>)> {
+    ctx.actor.require(Action::Read)?;
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
+    let actor = ctx.actor.clone();
+    let level_order = "CASE level WHEN 'province' THEN 1 WHEN 'city' THEN 2 ELSE 3 END";
+    ctx.db.read_transaction(|tx| {
+        let mut params = vec![Param::Int(year.into())];
+        let scope = actor.scope_sql("county", &mut params);
+        let budgets = tx
+            .query(
+                &format!("SELECT level, kind, county, amount_fen, import_id FROM budget_lines WHERE year = $1 AND (county = '' OR {scope}) ORDER BY {level_order}, kind, county"),
+                &params,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(BudgetItem {
+                    level: r.str(0)?,
+                    kind: r.str(1)?,
+                    county: r.str(2)?,
+                    amount_fen: r.i64(3)?,
+                    import_id: r.opt_i64(4)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let arrivals = tx
+            .query(
+                &format!("SELECT level, kind, county, arrived_on, amount_fen, reference FROM fund_arrivals WHERE year = $1 AND (county = '' OR {scope}) ORDER BY arrived_on, arrival_id"),
+                &params,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(ArrivalItem {
+                    level: r.str(0)?,
+                    kind: r.str(1)?,
+                    county: r.str(2)?,
+                    arrived_on: r.date(3)?,
+                    amount_fen: r.i64(4)?,
+                    reference: r.str(5)?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok((budgets, arrivals))
+    })
+}

@@ -196,6 +196,9 @@ pub struct Prospect {
     pub county: String,
     pub citizen_id: String,
     pub name: String,
+    /// The township and village the register gives (empty if it does not).
+    pub township: String,
+    pub village: String,
     pub phone: String,
     pub age: i32,
     pub last_contribution_year: Option<i32>,
@@ -209,27 +212,14 @@ pub struct OutreachOutcome {
     pub by_county: BTreeMap<String, i64>,
 }
 
-/// Who the outreach list holds beyond the year: one county, an age range on 1 January.
+/// Who the outreach list holds beyond the year: one county, an age range on 1 January, a
+/// township or village (part of its name).
 #[derive(Debug, Clone, Default)]
 pub struct OutreachFilter {
     pub county: Option<String>,
     pub age_from: Option<i32>,
     pub age_to: Option<i32>,
-}
-
-/// Writes the outreach list of `year` (optionally one county) as the xlsx file `name` of `sink`.
-pub fn outreach(
-    ctx: &mut Ctx,
-    year: i32,
-    county: Option<&str>,
-    sink: &mut dyn crate::files::FileSink,
-    name: &str,
-) -> Result<OutreachOutcome> {
-    let filter = OutreachFilter {
-        county: county.map(str::to_string),
-        ..OutreachFilter::default()
-    };
-    outreach_filtered(ctx, year, &filter, sink, name)
+    pub place: Option<String>,
 }
 
 /// Writes the outreach list of `year` with `filter` as the xlsx file `name` of `sink`; the list
@@ -255,7 +245,7 @@ pub fn outreach_filtered(
             tx,
             &actor,
             "outreach.export",
-            &serde_json::json!({"year": year, "county": county, "age_from": filter.age_from, "age_to": filter.age_to, "rows": rows, "masked": !full}),
+            &serde_json::json!({"year": year, "county": county, "age_from": filter.age_from, "age_to": filter.age_to, "place": filter.place, "rows": rows, "masked": !full}),
         )
     })?;
     let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
@@ -308,7 +298,7 @@ pub fn prospects(ctx: &mut Ctx, year: i32, filter: &OutreachFilter) -> Result<Ve
         })?;
         let mut out = Vec::new();
         tx.for_each_ref(
-            "SELECT person_id, county, citizen_id, name, phone, birth_date FROM persons WHERE basic_enrolled = $1 ORDER BY county, citizen_id",
+            "SELECT person_id, county, citizen_id, name, phone, birth_date, township, village FROM persons WHERE basic_enrolled = $1 ORDER BY county, COALESCE(township, ''), COALESCE(village, ''), citizen_id",
             &[Param::Bool(true)],
             |r| {
                 let p = r.i64(0)?;
@@ -326,6 +316,8 @@ pub fn prospects(ctx: &mut Ctx, year: i32, filter: &OutreachFilter) -> Result<Ve
                     county: c.to_string(),
                     citizen_id: r.str(2)?.to_string(),
                     name: r.str(3)?.to_string(),
+                    township: r.opt_str(6)?.unwrap_or("").to_string(),
+                    village: r.opt_str(7)?.unwrap_or("").to_string(),
                     // A phone is optional in the register: the list shows an empty cell.
                     phone: r.opt_str(4)?.unwrap_or("").to_string(),
                     age,
@@ -340,8 +332,15 @@ pub fn prospects(ctx: &mut Ctx, year: i32, filter: &OutreachFilter) -> Result<Ve
     // The list is personal data: a role that may not see full IDs gets them (and the phones)
     // masked.
     let mut list = list;
+    let place = filter
+        .place
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
     list.retain(|p| {
-        filter.age_from.is_none_or(|a| p.age >= a) && filter.age_to.is_none_or(|a| p.age <= a)
+        filter.age_from.is_none_or(|a| p.age >= a)
+            && filter.age_to.is_none_or(|a| p.age <= a)
+            && place.is_none_or(|t| p.township.contains(t) || p.village.contains(t))
     });
     if !crate::access::may_reveal(ctx.actor.role) {
         for p in &mut list {
@@ -385,6 +384,8 @@ fn outreach_xlsx(list: &[Prospect], name: &str) -> Result<Vec<u8>> {
     let headers = [
         "县区代码",
         "县区",
+        "乡镇（街道）",
+        "村（社区）",
         "身份证号",
         "姓名",
         "联系电话",
@@ -416,20 +417,22 @@ fn outreach_xlsx(list: &[Prospect], name: &str) -> Result<Vec<u8>> {
             ws.write_string(r, 0, &p.county).map_err(x)?;
             ws.write_string(r, 1, yanglao_domain::county_name(&p.county).unwrap_or(""))
                 .map_err(x)?;
-            ws.write_string(r, 2, &p.citizen_id).map_err(x)?;
-            ws.write_string(r, 3, &p.name).map_err(x)?;
-            ws.write_string(r, 4, &p.phone).map_err(x)?;
-            ws.write_number(r, 5, f64::from(p.age)).map_err(x)?;
+            ws.write_string(r, 2, &p.township).map_err(x)?;
+            ws.write_string(r, 3, &p.village).map_err(x)?;
+            ws.write_string(r, 4, &p.citizen_id).map_err(x)?;
+            ws.write_string(r, 5, &p.name).map_err(x)?;
+            ws.write_string(r, 6, &p.phone).map_err(x)?;
+            ws.write_number(r, 7, f64::from(p.age)).map_err(x)?;
             match p.last_contribution_year {
-                Some(y) => ws.write_number(r, 6, f64::from(y)).map_err(x)?,
-                None => ws.write_string(r, 6, "从未缴费").map_err(x)?,
+                Some(y) => ws.write_number(r, 8, f64::from(y)).map_err(x)?,
+                None => ws.write_string(r, 8, "从未缴费").map_err(x)?,
             };
             match p.last_tier_fen {
-                Some(0) => ws.write_string(r, 7, "政府代缴").map_err(x)?,
+                Some(0) => ws.write_string(r, 9, "政府代缴").map_err(x)?,
                 Some(f) => ws
-                    .write_string(r, 7, format!("{} 元", f / 100))
+                    .write_string(r, 9, format!("{} 元", f / 100))
                     .map_err(x)?,
-                None => ws.write_string(r, 7, "").map_err(x)?,
+                None => ws.write_string(r, 9, "").map_err(x)?,
             };
         }
     }

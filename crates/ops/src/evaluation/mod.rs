@@ -8,6 +8,7 @@ pub mod judgements;
 mod metrics_books;
 mod metrics_payroll;
 mod metrics_register;
+pub mod particulars;
 pub mod survey;
 mod worksheet;
 

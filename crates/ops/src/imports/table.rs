@@ -95,6 +95,13 @@ pub struct Columns {
 }
 
 impl Table {
+    /// Where an optional column sits, by header name (None: the file does not have it).
+    pub fn optional_column(&self, name: &str) -> Option<usize> {
+        self.headers
+            .iter()
+            .position(|h| normalise_header(h) == name)
+    }
+
     /// Finds the required columns by header name (any order; extra columns ignored).
     pub fn columns(&self, required: &[&str]) -> Result<Columns, FileError> {
         let mut index = Vec::with_capacity(required.len());

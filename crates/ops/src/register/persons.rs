@@ -29,8 +29,12 @@ const BANK: usize = 4;
 const ACCOUNT: usize = 5;
 const BASIC: usize = 6;
 
+/// Optional columns: where in the county the person lives. A file without them leaves the
+/// register's places as they are.
+pub const PLACE_COLUMNS: [&str; 2] = ["乡镇(街道)", "村(社区)"];
+
 /// The columns a person row is inserted with.
-pub const PERSON_COLUMNS: [(&str, ColType); 12] = [
+pub const PERSON_COLUMNS: [(&str, ColType); 14] = [
     ("person_id", ColType::Int),
     ("county", ColType::Text),
     ("citizen_id", ColType::Text),
@@ -43,6 +47,8 @@ pub const PERSON_COLUMNS: [(&str, ColType); 12] = [
     ("basic_enrolled", ColType::Bool),
     ("import_id", ColType::Int),
     ("created_at", ColType::Timestamp),
+    ("township", ColType::Text),
+    ("village", ColType::Text),
 ];
 
 /// A validated person row.
@@ -55,6 +61,9 @@ pub struct PersonRow {
     pub bank_name: Option<String>,
     pub bank_account: Option<String>,
     pub basic_enrolled: bool,
+    /// The township (乡镇、街道) and village or community (村、社区), if known.
+    pub township: Option<String>,
+    pub village: Option<String>,
 }
 
 /// What the register holds for a citizen ID.
@@ -68,7 +77,7 @@ pub struct Registered {
 pub fn load_register(tx: &mut Tx<'_>) -> Result<HashMap<String, Registered>> {
     let mut map = HashMap::new();
     tx.for_each(
-        "SELECT citizen_id, person_id, name, county, phone, bank_name, bank_account, basic_enrolled FROM persons",
+        "SELECT citizen_id, person_id, name, county, phone, bank_name, bank_account, basic_enrolled, township, village FROM persons",
         &[],
         |r| {
             map.insert(
@@ -83,6 +92,8 @@ pub fn load_register(tx: &mut Tx<'_>) -> Result<HashMap<String, Registered>> {
                         bank_name: r.opt_str(5)?,
                         bank_account: r.opt_str(6)?,
                         basic_enrolled: r.bool(7)?,
+                        township: r.opt_str(8)?,
+                        village: r.opt_str(9)?,
                     },
                 },
             );
@@ -184,6 +195,7 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         let rows = PersonRows {
             table: &table,
             cols: &cols,
+            places: PLACE_COLUMNS.map(|c| table.optional_column(c)),
             counties: known_counties(tx)?,
             scope: &scope,
         };
@@ -192,10 +204,20 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         let mut new_rows = Vec::new();
         let mut changed = Vec::new();
         for (row_no, cells) in &table.rows {
-            let Some((id, row)) = rows.read_row(&mut out, *row_no, cells, &mut seen) else {
+            let Some((id, mut row)) = rows.read_row(&mut out, *row_no, cells, &mut seen) else {
                 continue;
             };
-            match register.get(id.as_str()) {
+            let known = register.get(id.as_str());
+            // A file without the place columns leaves the register's places as they are.
+            if let Some(existing) = known {
+                if rows.places[0].is_none() {
+                    row.township = existing.row.township.clone();
+                }
+                if rows.places[1].is_none() {
+                    row.village = existing.row.village.clone();
+                }
+            }
+            match known {
                 None => new_rows.push((id, row)),
                 Some(existing) if existing.row == row => out.skipped += 1,
                 Some(existing) if existing.row.county != row.county => {
@@ -249,6 +271,8 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
 struct PersonRows<'t> {
     table: &'t Table,
     cols: &'t Columns,
+    /// Where the optional place columns sit, if the file has them.
+    places: [Option<usize>; 2],
     /// The counties known to the system: code → name.
     counties: std::collections::BTreeMap<String, String>,
     scope: &'t crate::access::Actor,
@@ -345,6 +369,10 @@ impl PersonRows<'_> {
         if out.errors.len() > before {
             return None;
         }
+        let [township, village] = self.read_places(out, row_no, cells);
+        if out.errors.len() > before {
+            return None;
+        }
         let row = PersonRow {
             citizen_id: id.as_str().to_string(),
             name,
@@ -353,8 +381,40 @@ impl PersonRows<'_> {
             bank_name: (!bank_name.is_empty()).then(|| bank_name.to_string()),
             bank_account: account,
             basic_enrolled: basic.unwrap_or(false),
+            township,
+            village,
         };
         Some((id, row))
+    }
+
+    /// The row's township and village, where the file has the columns: at most 50 characters
+    /// each (an empty cell: not known).
+    fn read_places(
+        &self,
+        out: &mut ImportOutcome,
+        row_no: usize,
+        cells: &[Cell],
+    ) -> [Option<String>; 2] {
+        let mut read = |k: usize| -> Option<String> {
+            let i = self.places[k]?;
+            let v = cells.get(i).map_or("", |c| c.text.trim());
+            if v.chars().count() > 50 {
+                out.errors.push(Problem {
+                    row: row_no,
+                    column: format!(
+                        "{} {}",
+                        crate::imports::table::column_letter(i),
+                        self.table.headers[i]
+                    ),
+                    value: v.to_string(),
+                    code: "E-PERSON-PLACE-LONG",
+                    message: format!("{}超过 50 个字", PLACE_COLUMNS[k].replace(['(', ')'], "")),
+                });
+                return None;
+            }
+            (!v.is_empty()).then(|| v.to_string())
+        };
+        [read(0), read(1)]
     }
 
     /// The county must be known to the system and within the importing account's counties.
@@ -457,6 +517,8 @@ fn insert_persons(
             Param::Bool(r.basic_enrolled),
             Param::Int(import_id),
             Param::Timestamp(now),
+            Param::from(r.township.as_ref()),
+            Param::from(r.village.as_ref()),
         ])
     })?;
     Ok(())
@@ -471,10 +533,11 @@ fn update_persons(
 ) -> Result<()> {
     for (pid, old, new) in changed {
         tx.exec(
-            "UPDATE persons SET name = $2, phone = $3, bank_name = $4, bank_account = $5, basic_enrolled = $6 WHERE person_id = $1 AND county = $7",
+            "UPDATE persons SET name = $2, phone = $3, bank_name = $4, bank_account = $5, basic_enrolled = $6, township = $8, village = $9 WHERE person_id = $1 AND county = $7",
             &[
                 Param::Int(*pid), Param::Text(&new.name), Param::from(new.phone.as_ref()), Param::from(new.bank_name.as_ref()),
                 Param::from(new.bank_account.as_ref()), Param::Bool(new.basic_enrolled), Param::Text(&new.county),
+                Param::from(new.township.as_ref()), Param::from(new.village.as_ref()),
             ],
         )?;
         audit(
@@ -494,7 +557,7 @@ fn person_json(p: &PersonRow) -> serde_json::Value {
     serde_json::json!({
         "name": p.name, "phone": p.phone, "bank_name": p.bank_name,
         "bank_account": p.bank_account.as_deref().map(|a| BankAccount::parse(a).map(|(b, _)| b.masked()).unwrap_or_default()),
-        "basic_enrolled": p.basic_enrolled,
+        "basic_enrolled": p.basic_enrolled, "township": p.township, "village": p.village,
     })
 }
 

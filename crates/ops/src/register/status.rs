@@ -78,6 +78,9 @@ pub struct PersonView {
     /// Masked: the full number is for the payroll only.
     pub bank_account: Option<String>,
     pub basic_enrolled: bool,
+    /// Where in the county the person lives (乡镇、街道; 村、社区), if the register says.
+    pub township: Option<String>,
+    pub village: Option<String>,
     /// A recipient left out of this month's payroll for want of a certification in time
     /// (certification.rs); a later certification brings them back with the months missed.
     pub uncertified: bool,
@@ -93,7 +96,7 @@ pub struct PersonView {
 
 fn find(tx: &mut Tx<'_>, id: &CitizenId) -> Result<yanglao_store::Row> {
     tx.query_opt(
-        "SELECT person_id, county, name, birth_date, sex, phone, bank_name, bank_account, basic_enrolled FROM persons WHERE citizen_id = $1",
+        "SELECT person_id, county, name, birth_date, sex, phone, bank_name, bank_account, basic_enrolled, township, village FROM persons WHERE citizen_id = $1",
         &[Param::Text(id.as_str())],
     )?
     .ok_or_else(|| OpsError::rule("E-PERSON-NOT-FOUND", format!("登记册中没有身份证号为 {} 的人员", id.masked())))
@@ -222,6 +225,8 @@ pub fn show(ctx: &mut Ctx, citizen_id: &str, today: NaiveDate) -> Result<PersonV
             bank_name: p.opt_str(6)?,
             bank_account: p.opt_str(7)?.map(|a| BankAccount::parse(&a).map(|(b, _)| b.masked()).unwrap_or_else(|_| "****".to_string())),
             basic_enrolled: p.bool(8)?,
+            township: p.opt_str(9)?,
+            village: p.opt_str(10)?,
             uncertified,
             current_status,
             years,

@@ -15,6 +15,7 @@ pub struct ReviewQuery {
     status: Option<String>,
     county: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -30,6 +31,7 @@ pub async fn reviews(
         status: q.status.filter(|s| !s.is_empty()),
         county: q.county.filter(|s| !s.is_empty()),
         text: q.q.filter(|s| !s.is_empty()),
+        sort: q.sort.filter(|s| !s.is_empty()),
         ..Default::default()
     };
     let p = caller
@@ -112,6 +114,8 @@ pub async fn figures(
 pub struct CasesQuery {
     status: Option<String>,
     county: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -134,6 +138,8 @@ pub async fn cases(
     let f = reads::Filter {
         status,
         county: q.county.filter(|c| !c.is_empty()),
+        text: q.q.filter(|t| !t.is_empty()),
+        sort: q.sort.filter(|s| !s.is_empty()),
         ..reads::Filter::default()
     };
     let req = super::page_request(q.page, q.per_page);

@@ -340,6 +340,7 @@ pub async fn kinds(caller: Caller) -> Response {
 pub struct HistoryQuery {
     kind: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -352,6 +353,7 @@ pub async fn history(
     let f = reads::Filter {
         status: q.kind.filter(|k| !k.is_empty()),
         text: q.q.filter(|t| !t.is_empty()),
+        sort: q.sort.filter(|s| !s.is_empty()),
         ..reads::Filter::default()
     };
     let req = super::page_request(q.page, q.per_page);

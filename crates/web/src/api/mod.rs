@@ -363,7 +363,17 @@ pub fn openapi() -> Value {
             .iter()
             .map(|(name, at, required, description)| {
                 let integer = (name.ends_with("_id") && *name != "upload_id")
-                    || ["page", "per_page", "year", "from", "to", "threshold_pct"].contains(name);
+                    || [
+                        "page",
+                        "per_page",
+                        "year",
+                        "from",
+                        "to",
+                        "threshold_pct",
+                        "age_from",
+                        "age_to",
+                    ]
+                    .contains(name);
                 json!({
                     "name": name, "in": at, "required": required, "description": description,
                     "schema": {"type": if integer { "integer" } else { "string" }},

@@ -205,6 +205,7 @@ fn pack(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, zip::result::ZipError> {
 pub struct LinesQuery {
     status: Option<String>,
     q: Option<String>,
+    sort: Option<String>,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -218,6 +219,7 @@ pub async fn lines(
     let f = reads::Filter {
         status: q.status.filter(|s| !s.is_empty()),
         text: q.q.filter(|s| !s.is_empty()),
+        sort: q.sort.filter(|s| !s.is_empty()),
         ..reads::Filter::default()
     };
     let req = super::page_request(q.page, q.per_page);

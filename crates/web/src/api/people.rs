@@ -28,6 +28,8 @@ pub struct PeopleApiQuery {
     county: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    sort: String,
     page: Option<i64>,
     per_page: Option<i64>,
 }
@@ -40,6 +42,7 @@ pub async fn list(
     let mut f = crate::people::filter(&crate::people::PeopleQuery {
         q: q.q,
         county: q.county,
+        sort: q.sort,
         page: None,
     });
     f.status = Some(q.status).filter(|s| !s.is_empty());
@@ -112,6 +115,10 @@ pub struct OutreachQuery {
     year: Option<i32>,
     #[serde(default)]
     county: String,
+    age_from: Option<i32>,
+    age_to: Option<i32>,
+    #[serde(default)]
+    place: String,
 }
 
 pub async fn outreach(
@@ -125,8 +132,15 @@ pub async fn outreach(
     let bytes = caller
         .run(&state, move |ctx| {
             let mut sink = yanglao_ops::files::MemorySink::default();
-            let county = Some(q.county.as_str()).filter(|c| !c.is_empty());
-            yanglao_ops::evaluation::enrolment::outreach(ctx, year, county, &mut sink, &n)?;
+            let filter = yanglao_ops::evaluation::enrolment::OutreachFilter {
+                county: Some(q.county).filter(|c| !c.is_empty()),
+                age_from: q.age_from,
+                age_to: q.age_to,
+                place: Some(q.place).filter(|p| !p.trim().is_empty()),
+            };
+            yanglao_ops::evaluation::enrolment::outreach_filtered(
+                ctx, year, &filter, &mut sink, &n,
+            )?;
             Ok(sink.files.pop().map(|f| f.1).unwrap_or_default())
         })
         .await?;

@@ -58,6 +58,16 @@ fn a_county_operator_signs_in_finds_a_person_and_imports_a_file() {
     b.follow("form[action='/people'] button[type=submit]");
     assert!(b.text().contains(&name), "{}", b.text());
     b.screenshot("04-参保人查询");
+    // The list by name, then the other way: the head says how it is ordered.
+    b.go(&s.at("/people?county=140302"));
+    b.follow("th a[href*='sort=name']");
+    assert!(b.text().contains("姓名 ▲"), "{}", b.text());
+    b.follow("th a[href*='sort=-name']");
+    assert!(b.text().contains("姓名 ▼"), "{}", b.text());
+    b.screenshot("04b-参保人按姓名排序");
+    b.go(&s.at("/people"));
+    b.fill("input[name=q]", &name);
+    b.follow("form[action='/people'] button[type=submit]");
     b.follow("table a[href^='/people/']");
     assert!(b.title().contains(&name), "{}", b.title());
     b.screenshot("05-参保人详情");
@@ -412,6 +422,7 @@ fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
     }
     let (label, url, dir, scratch) = backends("browser-evaluation").remove(0);
     crate::server::add_city(&url, label);
+    crate::lists::add_bank_books(&url);
     let s = TestServer::start(label, url, dir, scratch, |_| {});
     let b = Browser::start("evaluation");
 
@@ -424,6 +435,18 @@ fn the_evaluator_edits_the_worksheet_in_the_page_and_downloads_the_report() {
         "{t}"
     );
     b.screenshot("01-基金");
+    b.follow("a[href='/fund/budget?year=2023']");
+    let t = b.text();
+    assert!(
+        t.contains("补贴预算与资金到位") && t.contains("晋财社〔2023〕12号"),
+        "{t}"
+    );
+    b.screenshot("01b-预算与到位");
+    b.go(&s.at("/fund?year=2023"));
+    b.follow("a[href='/fund/bank?year=2023']");
+    let t = b.text();
+    assert!(t.contains("存款协议") && t.contains("2023 年末执行"), "{t}");
+    b.screenshot("01c-银行账户与对账单");
     sign_out(&b);
 
     sign_in(&b, &s, "evaluator");

@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod audit;
 mod browser;
+mod lists;
 mod matrix;
 mod people;
 mod server;

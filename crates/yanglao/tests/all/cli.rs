@@ -60,7 +60,7 @@ fn init_is_idempotent_and_policy_show_prints_the_parameters() {
         let first = db.ok_json(&["init"]);
         assert_eq!(
             first["applied_migrations"],
-            serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
+            serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]),
             "{}",
             db.label
         );

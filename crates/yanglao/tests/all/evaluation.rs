@@ -407,20 +407,20 @@ fn enrolment_changes_and_the_outreach_list() {
             .map(|r| r.iter().map(|c| c.to_string()).collect())
             .collect();
         assert_eq!(rows.len(), 3, "[{l}] {rows:?}");
-        let qiao = rows.iter().find(|r| r[3] == "乔秀英").expect("listed");
-        assert_eq!(qiao[6], "2022", "[{l}] {qiao:?}");
-        assert_eq!(qiao[7], "200 元", "[{l}] {qiao:?}");
-        let li = rows.iter().find(|r| r[3] == "李文斌").expect("listed");
-        assert_eq!(li[6], "2021", "[{l}] {li:?}");
+        let qiao = rows.iter().find(|r| r[5] == "乔秀英").expect("listed");
+        assert_eq!(qiao[8], "2022", "[{l}] {qiao:?}");
+        assert_eq!(qiao[9], "200 元", "[{l}] {qiao:?}");
+        let li = rows.iter().find(|r| r[5] == "李文斌").expect("listed");
+        assert_eq!(li[8], "2021", "[{l}] {li:?}");
         assert_eq!(o["file"], out.to_str().unwrap(), "[{l}]");
         // The list goes to whatever sink the interface gives: in memory, the workbook the
         // command line writes into its folder.
         let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
         let mut memory = yanglao_ops::files::MemorySink::default();
-        let m = yanglao_ops::evaluation::enrolment::outreach(
+        let m = yanglao_ops::evaluation::enrolment::outreach_filtered(
             &mut ctx,
             2023,
-            None,
+            &Default::default(),
             &mut memory,
             "名单.xlsx",
         )
@@ -431,8 +431,8 @@ fn enrolment_changes_and_the_outreach_list() {
         let (name, bytes) = &memory.files[0];
         assert_eq!(name, "名单.xlsx");
         let rows = xlsx_rows(bytes, "待动员人员");
-        let qiao = rows.iter().find(|r| r[3] == "乔秀英").expect("listed");
-        assert_eq!((qiao[6].as_str(), qiao[7].as_str()), ("2022", "200 元"));
+        let qiao = rows.iter().find(|r| r[5] == "乔秀英").expect("listed");
+        assert_eq!((qiao[8].as_str(), qiao[9].as_str()), ("2022", "200 元"));
         assert_same_workbook(
             bytes,
             &std::fs::read(&out).unwrap(),
@@ -450,6 +450,95 @@ fn enrolment_changes_and_the_outreach_list() {
             out.to_str().unwrap(),
         ]);
         assert_eq!(o["total"], 0, "[{l}]");
+
+        // The register learns where people live from a file with the optional place columns;
+        // the list then goes to one village.
+        let mut header: Vec<&str> = PERSON_HEADER.to_vec();
+        header.extend(["乡镇（街道）", "村（社区）"]);
+        let placed: Vec<Vec<String>> = (1..=2)
+            .map(|i| {
+                let mut r = person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是");
+                r.extend(if i == 1 {
+                    ["荫营镇".to_string(), "上千亩坪村".to_string()]
+                } else {
+                    ["河底镇".to_string(), String::new()]
+                });
+                r
+            })
+            .collect();
+        let v = db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("places.csv", &csv(&header, &placed)),
+        ]);
+        assert_eq!(
+            (v["updated"].as_u64(), v["skipped"].as_u64()),
+            (Some(2), Some(0)),
+            "[{l}] {v}"
+        );
+        let shown = db.ok_json(&["person", "show", &pid(1)]);
+        assert_eq!(
+            (shown["township"].as_str(), shown["village"].as_str()),
+            (Some("荫营镇"), Some("上千亩坪村")),
+            "[{l}] {shown}"
+        );
+        let village = |place: &str| {
+            let o = db.ok_json(&[
+                "outreach",
+                "list",
+                "--year",
+                "2023",
+                "--place",
+                place,
+                "--out",
+                out.to_str().unwrap(),
+            ]);
+            let mut wb: Xlsx<_> = open_workbook(&out).unwrap();
+            let rows: Vec<Vec<String>> = wb
+                .worksheet_range("待动员人员")
+                .unwrap()
+                .rows()
+                .skip(1)
+                .map(|r| r.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (o["total"].as_i64().unwrap(), rows)
+        };
+        let (n, rows) = village("千亩坪");
+        assert_eq!(n, 1, "[{l}] {rows:?}");
+        assert_eq!(
+            &rows[0][2..6],
+            ["荫营镇", "上千亩坪村", pid(1).as_str(), "乔秀英"],
+            "[{l}]"
+        );
+        assert_eq!(village("河底").0, 1, "[{l}]");
+        assert_eq!(village("没有这个村").0, 0, "[{l}]");
+        // The first file again, without the place columns: the places stay as they are.
+        let rows0: Vec<Vec<String>> = (0..PEOPLE.len())
+            .map(|i| person(&pid(i), PEOPLE[i].1, PEOPLE[i].0, "是"))
+            .collect();
+        let v = db.ok_json(&[
+            "import",
+            "persons",
+            &db.file("p2.csv", &csv(&PERSON_HEADER, &rows0)),
+        ]);
+        assert_eq!(v["updated"].as_u64(), Some(0), "[{l}] {v}");
+        assert_eq!(village("千亩坪").0, 1, "[{l}]");
+        // A place longer than 50 characters is refused by its cell.
+        let long = "村".repeat(51);
+        let mut bad = placed.clone();
+        bad[0][8] = long.clone();
+        let o = db.run(&[
+            "import",
+            "persons",
+            &db.file("long.csv", &csv(&header, &bad)),
+            "--json",
+        ]);
+        let e = format!("{}{}", o.stdout, o.stderr);
+        assert_ne!(o.code, 0, "[{l}] {e}");
+        assert!(
+            e.contains("E-PERSON-PLACE-LONG") && e.contains("I 村（社区）"),
+            "[{l}] {e}"
+        );
     }
 }
 
@@ -633,6 +722,101 @@ fn the_report_is_generated_from_the_data() {
             std::fs::read(docx).unwrap(),
             std::fs::read(docx2).unwrap(),
             "[{l}]"
+        );
+    }
+}
+
+#[test]
+fn the_particulars_are_kept_with_their_history_and_checked() {
+    for db in backends("particulars") {
+        let l = &db.label;
+        db.ok_json(&["init"]);
+        let file = db.file(
+            "评价信息.csv",
+            "项目,内容\n评价机构,某资产评估有限公司\n主评人,甲 乙\nperiod,2024 年 6 月至 10 月\n评价目的,（1）其一\\n（2）其二\n",
+        );
+        let v = db.ok_json(&["particulars", "--year", "2023", "--file", &file]);
+        assert_eq!(v["changed"].as_array().unwrap().len(), 4, "[{l}] {v}");
+        let p = &v["particulars"];
+        assert_eq!(p["agency"], "某资产评估有限公司", "[{l}] {v}");
+        assert_eq!(p["purpose"], "（1）其一\n（2）其二", "[{l}] {v}");
+        // The same again changes nothing; --set changes one, an empty value clears one.
+        let v = db.ok_json(&["particulars", "--year", "2023", "--file", &file]);
+        assert_eq!(v["changed"].as_array().unwrap().len(), 0, "[{l}] {v}");
+        let v = db.ok_json(&[
+            "particulars",
+            "--year",
+            "2023",
+            "--set",
+            "评价机构=另一评估公司",
+            "--set",
+            "period=",
+        ]);
+        assert_eq!(
+            v["changed"],
+            serde_json::json!(["agency", "period"]),
+            "[{l}] {v}"
+        );
+        assert_eq!(v["particulars"]["agency"], "另一评估公司", "[{l}]");
+        assert!(v["particulars"]["period"].is_null(), "[{l}] {v}");
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM evaluation_particulars WHERE field = 'agency'"),
+            2,
+            "[{l}] each save kept"
+        );
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'evaluation.particular'"),
+            6,
+            "[{l}]"
+        );
+        // Another year has its own; an unknown field or a second line on the cover is refused,
+        // and nothing of the command is saved.
+        let v = db.ok_json(&["particulars", "--year", "2024"]);
+        assert_eq!(v["particulars"], serde_json::json!({}), "[{l}]");
+        for (args, code) in [
+            (
+                vec!["--set", "评价对象=某", "--set", "主评人=丙"],
+                "E-PARTICULAR-FIELD",
+            ),
+            (vec!["--set", "主评人=丙\n丁"], "E-PARTICULAR-LINE"),
+            (vec!["--set", "评价机构"], "E-ARG-VALUE"),
+        ] {
+            let mut a = vec!["particulars", "--year", "2023", "--json"];
+            a.extend(args);
+            let o = db.run(&a);
+            assert_ne!(o.code, 0, "[{l}] {a:?}");
+            assert!(
+                o.stdout.contains(code) || o.stderr.contains(code),
+                "[{l}] {a:?}: {} {}",
+                o.stdout,
+                o.stderr
+            );
+        }
+        let v = db.ok_json(&["particulars", "--year", "2023"]);
+        assert_eq!(
+            v["particulars"]["lead_evaluators"], "甲 乙",
+            "[{l}] nothing of a refused command saved"
+        );
+        // An operator may not write them.
+        db.ok_json(&[
+            "users", "add", "op1", "--role", "operator", "--county", "140302",
+        ]);
+        let o = db.run(&[
+            "--by",
+            "op1",
+            "particulars",
+            "--year",
+            "2023",
+            "--set",
+            "评价机构=x",
+            "--json",
+        ]);
+        assert_ne!(o.code, 0, "[{l}]");
+        assert!(
+            o.stdout.contains("E-ACCESS") || o.stderr.contains("E-ACCESS"),
+            "[{l}] {} {}",
+            o.stdout,
+            o.stderr
         );
     }
 }
