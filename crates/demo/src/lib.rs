@@ -19,6 +19,11 @@ const FRAMEWORK: &str = include_str!("../../../frameworks/yangquan-2023.toml");
 /// reason from the report's text.
 pub const WORKSHEET: &str = include_str!("../../../examples/demo/评价工作底稿.csv");
 
+/// The evaluation's particulars and the evaluator's texts of the demo (the cover, the opening,
+/// the conclusion, each problem's causes and rectification), as `yanglao particulars --file`
+/// takes them. The agency and the evaluators are placeholders.
+pub const PARTICULARS: &str = include_str!("../../../examples/demo/评价信息.csv");
+
 pub struct Options {
     pub dir: PathBuf,
     pub scale: f64,
@@ -105,6 +110,25 @@ pub fn run(
             ),
         )
     })?;
+    let particulars = o.dir.join("评价信息.csv");
+    std::fs::write(&particulars, PARTICULARS).map_err(|e| {
+        OpsError::rule(
+            "E-DEMO-IO",
+            format!(
+                "无法写入 {}：{}",
+                particulars.display(),
+                yanglao_domain::io_error_zh(&e)
+            ),
+        )
+    })?;
+    let values = yanglao_ops::evaluation::particulars::read_file(
+        &yanglao_ops::imports::table::Upload::read(&particulars).map_err(OpsError::from)?,
+    )?;
+    let pairs: Vec<(&str, &str)> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    yanglao_ops::evaluation::particulars::save(ctx, 2023, &pairs)?;
     let generated = yanglao_report::generate(
         ctx,
         2023,

@@ -32,6 +32,28 @@ pub struct Input<'a> {
     pub surveys: &'a BTreeMap<String, SurveyRates>,
     /// Worksheet lines used.
     pub worksheet_entries: usize,
+    /// The evaluation's particulars and the evaluator's texts (field → value).
+    pub particulars: &'a yanglao_ops::evaluation::particulars::Particulars,
+}
+
+/// A particular the evaluator gave, or the mark that it is still to be written (never a
+/// sentence of the system's own).
+fn given(i: &Input<'_>, key: &str) -> Option<String> {
+    i.particulars
+        .get(key)
+        .cloned()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The mark of a part the evaluator has not written yet, naming it.
+fn to_write(key: &str) -> String {
+    let label = yanglao_ops::evaluation::particulars::field(key).map_or(key, |f| f.label);
+    format!("【待评价人填写：{label}】")
+}
+
+/// A particular's text, or its mark.
+fn evaluator_text(i: &Input<'_>, key: &str) -> String {
+    given(i, key).unwrap_or_else(|| to_write(key))
 }
 
 fn pct(d: Decimal) -> String {
@@ -112,6 +134,7 @@ pub fn report(i: &Input<'_>) -> Doc {
     check_scores(&mut d, i.framework, i.evaluation);
     let c = Chapter::new(i);
     cover(&mut d, &c, title);
+    opening(&mut d, &c);
     basic_situation(&mut d, &c);
     evaluation_work(&mut d, &c);
     conclusion(&mut d, &c);
@@ -123,23 +146,56 @@ pub fn report(i: &Input<'_>) -> Doc {
     d
 }
 
-/// The cover page, and the title again on the first page.
+/// The cover (its own page, without a page number): the title, who is responsible for the
+/// programme, who commissioned and who made the evaluation, and the date, as the evaluation's
+/// particulars give them; then the title again on the first body page.
 fn cover(d: &mut Doc, c: &Chapter<'_, '_>, title: String) {
-    let (i, y) = (c.i, c.y);
+    let i = c.i;
     d.blocks.push(Block::Title(title.clone()));
-    d.blocks.push(Block::Centered(format!(
-        "评价对象：{} {y} 年城乡居民补充养老保险",
-        i.place
-    )));
-    d.blocks.push(Block::Centered(format!(
-        "指标体系：{}",
-        i.evaluation.framework
-    )));
-    d.blocks.push(Block::Centered(
-        "本报告由养老系统依据业务数据、问卷与评价工作底稿生成".into(),
-    ));
-    d.blocks.push(Block::PageBreak);
+    let lines: Vec<(String, String)> = [
+        ("department", "主管部门"),
+        ("implementer", "实施单位"),
+        ("commissioner", "委托单位"),
+        ("agency", "评价机构"),
+        ("lead_evaluators", "主 评 人"),
+    ]
+    .iter()
+    .map(|(k, label)| (label.to_string(), evaluator_text(i, k)))
+    .collect();
+    d.blocks.push(Block::CoverLines(lines));
+    d.blocks
+        .push(Block::CoverDate(evaluator_text(i, "report_date")));
+    d.blocks.push(Block::EndOfCover);
     d.blocks.push(Block::Title(title));
+}
+
+/// The opening paragraph: the documents the evaluation rests on, who made it for whom, when.
+fn opening(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (i, y) = (c.i, c.y);
+    let documents: Vec<String> = given(i, "documents")
+        .map(|t| t.lines().map(str::to_string).collect())
+        .unwrap_or_default();
+    let agency = evaluator_text(i, "agency");
+    let commissioner = evaluator_text(i, "commissioner");
+    let period = evaluator_text(i, "period");
+    let mut text = String::new();
+    match documents.as_slice() {
+        [] => text.push_str(&format!(
+            "为加强预算绩效管理，提高财政资金配置效率和使用效益，{}",
+            to_write("documents")
+        )),
+        [only] => text.push_str(&format!(
+            "为加强预算绩效管理，提高财政资金配置效率和使用效益，根据{only}要求，"
+        )),
+        [first, rest @ ..] => text.push_str(&format!(
+            "为贯彻落实{first}精神，加强预算绩效管理，提高财政资金配置效率和使用效益，根据{}要求，",
+            rest.join("、")
+        )),
+    }
+    text.push_str(&format!(
+        "{agency}受{commissioner}委托，于{period}对“{y}年城乡居民补充养老保险”项目开展了绩效评价，现将有关情况报告如下。"
+    ));
+    d.para(text);
 }
 
 /// 一、基本情况: background, content, objectives (table 1-1), funds (tables 1-2 and 1-3).
@@ -222,7 +278,12 @@ fn project_content(d: &mut Doc, c: &Chapter<'_, '_>) {
 fn objectives(d: &mut Doc, c: &Chapter<'_, '_>) {
     let (i, y) = (c.i, c.y);
     d.heading(2, "（三）绩效目标");
-    d.para(format!("依据评价指标体系，项目阶段性目标及{y} 年完成值见表 1-1（完成值由系统依据业务数据计算，问卷类指标依据问卷统计）。"));
+    d.heading(3, "1.项目总体目标");
+    for line in evaluator_text(i, "overall_goal").lines() {
+        d.para(line.to_string());
+    }
+    d.heading(3, "2.项目阶段性目标");
+    d.para(format!("依据评价指标体系，项目阶段性目标及{y} 年完成值见表 1-1（完成值依据业务数据计算，问卷类指标依据问卷统计）。"));
     let mut t11 = t(
         "表 1-1",
         "项目阶段性目标表",
@@ -349,17 +410,35 @@ fn evaluation_work(d: &mut Doc, c: &Chapter<'_, '_>) {
     let (i, y, e) = (c.i, c.y, c.i.evaluation);
     d.heading(1, "二、绩效评价工作开展情况");
     d.heading(2, "（一）绩效评价目的、对象和范围");
+    d.heading(3, "1.评价目的");
+    for line in evaluator_text(i, "purpose").lines() {
+        d.para(line.to_string());
+    }
+    d.heading(3, "2.评价对象和范围");
+    let funds = if i.execution.total.budget_fen > 0 {
+        format!(
+            "，涉及财政资金 {} 万元",
+            d.fig("budget.total", wy(i.execution.total.budget_fen))
+        )
+    } else {
+        String::new()
+    };
     d.para(format!(
-        "本次评价对{} {y} 年城乡居民补充养老保险项目的决策、过程、产出和效益进行评价，范围覆盖全市 {} 个县（区）。",
+        "本次绩效评价对象是{}{y} 年城乡居民补充养老保险项目{funds}。评价范围覆盖全市 {} 个县（区）。",
         i.place,
         i.measured.counties.len()
     ));
     d.heading(2, "（二）评价指标体系");
+    d.heading(3, "1.指标体系设计的总体思路");
     let weights: Vec<String> = e
         .levels
         .values()
         .map(|l| format!("{}类指标 {} 分", l.name, fmt2(l.points)))
         .collect();
+    for line in evaluator_text(i, "framework_approach").lines() {
+        d.para(line.to_string());
+    }
+    d.heading(3, "2.指标体系");
     d.para(format!(
         "评价指标体系分三级，{}，合计 {} 分，见表 2-1。",
         weights.join("，"),
@@ -367,15 +446,21 @@ fn evaluation_work(d: &mut Doc, c: &Chapter<'_, '_>) {
     ));
     framework_table(d, i.framework);
     d.heading(2, "（三）评价方法及评价实施");
+    for line in evaluator_text(i, "methods").lines() {
+        d.para(line.to_string());
+    }
     let survey = i.surveys.get("").map_or(0, |s| s.questionnaires);
     d.para(format!(
-        "本次评价采用定量与定性相结合的方法。定量指标由系统依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算公式见附表；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人在工作底稿中逐项评分并写明理由和证据（{}）。",
+        "数据类指标依据参保登记、缴费、个人账户、基金账务、待遇发放及银行回盘等业务数据逐项计算，计算方法见附表 1；问卷类指标依据 {survey} 份有效问卷统计，并给出 95% 置信区间；判断类指标由评价人逐项评分并写明扣分理由和依据（{}）。本报告的总体评价、问题原因与整改情况由评价人撰写。",
         if i.worksheet_entries == 0 {
             "本次未提供评价工作底稿，判断类指标均未评分".to_string()
         } else {
-            format!("本次 {} 条", i.worksheet_entries)
+            format!("共 {} 项评价记录", i.worksheet_entries)
         }
     ));
+    if let Some(s) = given(i, "sampling") {
+        d.para(format!("问卷抽样：{s}"));
+    }
 }
 
 /// Table 2-1: every leaf of the framework under its groups, with its points and rule.
@@ -424,7 +509,7 @@ fn framework_table(d: &mut Doc, fw: &Framework) {
 fn conclusion(d: &mut Doc, c: &Chapter<'_, '_>) {
     let (i, y, e) = (c.i, c.y, c.i.evaluation);
     d.heading(1, "三、综合评价情况及评价结论");
-    let mut text = if e.unscored.is_empty() {
+    let text = if e.unscored.is_empty() {
         format!(
             "经评价，{} {y} 年度城乡居民补充养老保险绩效评价得分为 {} 分，绩效评级为“{}”。",
             i.place,
@@ -442,11 +527,15 @@ fn conclusion(d: &mut Doc, c: &Chapter<'_, '_>) {
             d.fig("grade", "未完成")
         )
     };
-    if !i.findings.is_empty() {
-        let titles: Vec<&str> = i.findings.iter().map(|f| f.title.as_str()).collect();
-        text.push_str(&format!("评价发现的主要问题：{}。", titles.join("；")));
-    }
     d.para(text);
+    let mut overall = evaluator_text(i, "overall");
+    if given(i, "overall").is_none() && !i.findings.is_empty() {
+        let titles: Vec<&str> = i.findings.iter().map(|f| f.title.as_str()).collect();
+        overall.push_str(&format!("评价发现的主要问题：{}。", titles.join("；")));
+    }
+    for line in overall.lines() {
+        d.para(line.to_string());
+    }
     let mut ts = t(
         "表 3-1",
         "评价得分汇总",
@@ -747,6 +836,12 @@ fn problems(d: &mut Doc, c: &Chapter<'_, '_>) {
         d.heading(2, format!("（{}）{}", numeral(k), f.title));
         for line in &f.detail {
             d.para(line.clone());
+        }
+        // The evaluator's paragraphs run on after the label.
+        let causes = evaluator_text(c.i, &format!("causes.{}", f.kind)).replace('\n', "");
+        d.para(format!("出现此类问题的主要原因：{causes}"));
+        if let Some(r) = given(c.i, &format!("rectification.{}", f.kind)) {
+            d.para(format!("整改情况：{}", r.replace('\n', "")));
         }
     }
 }

@@ -16,6 +16,12 @@ pub enum Block {
     Para(String),
     Table(Table),
     PageBreak,
+    /// The cover's lines: label and value (主管部门：…).
+    CoverLines(Vec<(String, String)>),
+    /// The cover's date, at its foot.
+    CoverDate(String),
+    /// The end of the cover: the body starts on a new page, numbered from 1.
+    EndOfCover,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -83,6 +83,19 @@ fn table(t: &Table) -> String {
     x
 }
 
+/// A4 and the margins of official documents (GB/T 9704).
+const PAGE: &str = "<w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"2098\" w:right=\"1474\" w:bottom=\"1984\" w:left=\"1588\" w:header=\"851\" w:footer=\"992\" w:gutter=\"0\"/>";
+
+/// A cover line: the label in 黑体, the value after it.
+fn cover_line(label: &str, value: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"CoverLine\"/></w:pPr><w:r><w:rPr>{}</w:rPr><w:t xml:space=\"preserve\">{}：</w:t></w:r>{}</w:p>",
+        fonts("黑体"),
+        esc(label),
+        run(value, false)
+    )
+}
+
 fn document_xml(doc: &Doc) -> String {
     let mut body = String::new();
     for b in &doc.blocks {
@@ -95,10 +108,21 @@ fn document_xml(doc: &Doc) -> String {
             Block::Para(t) => body.push_str(&para("BodyText", t)),
             Block::Table(t) => body.push_str(&table(t)),
             Block::PageBreak => body.push_str("<w:p><w:r><w:br w:type=\"page\"/></w:r></w:p>"),
+            Block::CoverLines(lines) => {
+                for (label, value) in lines {
+                    body.push_str(&cover_line(label, value));
+                }
+            }
+            Block::CoverDate(t) => body.push_str(&para("CoverDate", t)),
+            // The cover is a section of its own, with no footer: the body's pages are numbered
+            // from 1.
+            Block::EndOfCover => body.push_str(&format!(
+                "<w:p><w:pPr><w:sectPr>{PAGE}<w:vAlign w:val=\"center\"/></w:sectPr></w:pPr></w:p>"
+            )),
         }
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><w:body>{body}<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rId2\"/><w:pgSz w:w=\"11906\" w:h=\"16838\"/><w:pgMar w:top=\"2098\" w:right=\"1474\" w:bottom=\"1984\" w:left=\"1588\" w:header=\"851\" w:footer=\"992\" w:gutter=\"0\"/></w:sectPr></w:body></w:document>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><w:body>{body}<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rId2\"/>{PAGE}<w:pgNumType w:start=\"1\"/></w:sectPr></w:body></w:document>"
     )
 }
 
@@ -128,6 +152,8 @@ fn styles_xml() -> String {
         style("Caption", "caption", "黑体", 24, "<w:keepNext/><w:jc w:val=\"center\"/><w:spacing w:before=\"120\" w:after=\"120\"/>", false),
         style("TableText", "Table Text", "仿宋", 21, "<w:spacing w:line=\"300\" w:lineRule=\"auto\"/><w:jc w:val=\"left\"/>", false),
         style("Footer", "footer", "仿宋", 28, "<w:jc w:val=\"center\"/>", false),
+        style("CoverLine", "Cover Line", "仿宋", 32, "<w:spacing w:line=\"600\" w:lineRule=\"exact\"/><w:jc w:val=\"left\"/>", false),
+        style("CoverDate", "Cover Date", "仿宋", 32, "<w:spacing w:before=\"1800\"/><w:jc w:val=\"center\"/>", false),
     ];
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:docDefaults><w:rPrDefault><w:rPr>{}<w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/><w:lang w:val=\"en-US\" w:eastAsia=\"zh-CN\"/></w:rPr></w:rPrDefault></w:docDefaults>{}</w:styles>",

@@ -15,6 +15,11 @@ caption{font-family:\"SimHei\",\"黑体\",sans-serif;font-size:12pt;padding:.4em
 th,td{border:1px solid #000;padding:.2em .4em;vertical-align:middle}
 th{font-weight:bold;text-align:center}
 td.n{text-align:right;white-space:nowrap}
+dl.cover{margin:3em auto;width:max-content;max-width:100%}
+dl.cover div{display:flex;gap:.2em}
+dl.cover dt{font-family:\"SimHei\",\"黑体\",sans-serif;white-space:nowrap}
+dl.cover dd{margin:0}
+p.cover-date{text-align:center;text-indent:0}
 @media print{body{margin:0;max-width:none}.pb{page-break-after:always}}";
 
 fn numeric(s: &str) -> bool {
@@ -41,6 +46,19 @@ pub fn write(doc: &Doc, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             }
             Block::Para(t) => h.push_str(&format!("<p>{}</p>\n", esc(t))),
             Block::PageBreak => h.push_str("<div class=\"pb\"></div>\n"),
+            Block::CoverLines(lines) => {
+                h.push_str("<dl class=\"cover\">\n");
+                for (label, value) in lines {
+                    h.push_str(&format!(
+                        "<div><dt>{}：</dt><dd>{}</dd></div>\n",
+                        esc(label),
+                        esc(value)
+                    ));
+                }
+                h.push_str("</dl>\n");
+            }
+            Block::CoverDate(t) => h.push_str(&format!("<p class=\"cover-date\">{}</p>\n", esc(t))),
+            Block::EndOfCover => h.push_str("<div class=\"pb\"></div>\n"),
             Block::Table(t) => {
                 h.push_str(&format!(
                     "<table>\n<caption>{} {}</caption>\n<thead><tr>",

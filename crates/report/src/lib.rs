@@ -47,6 +47,7 @@ pub fn generate(
     let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
     let enrolment = yanglao_ops::evaluation::enrolment::analyse(ctx, year - 2, year)?;
     let surveys = yanglao_ops::evaluation::survey::rates(ctx, year)?;
+    let particulars = yanglao_ops::evaluation::particulars::current(ctx, year)?;
     let doc = build::report(&build::Input {
         year,
         place: &place,
@@ -59,6 +60,7 @@ pub fn generate(
         enrolment: &enrolment,
         surveys: &surveys,
         worksheet_entries: outcome.worksheet_entries,
+        particulars: &particulars,
     });
     let rendered = render(&doc, &format!("{year}年城乡居民补充养老保险绩效评价报告"))?;
     let mut files = Vec::with_capacity(rendered.len());

@@ -69,7 +69,7 @@ pub const FIELDS: &[Field] = &[
         "purpose",
         "评价目的",
         "opening",
-        "每行一条，报告按（1）（2）……编号",
+        "每行一段；分条列出的目的写作（1）（2）……",
     ),
     text(
         "framework_approach",

@@ -564,6 +564,15 @@ fn the_report_is_generated_from_the_data() {
             "w.csv",
             "指标代码,类型,分值,理由,证据\nA11,评分,2,文件齐全,底稿A-1\n",
         );
+        db.ok_json(&[
+            "particulars",
+            "--year",
+            "2023",
+            "--set",
+            "评价机构=某评估公司",
+            "--set",
+            "causes.late_payroll=一是提取数据耗时较长；\n二是数据需核实。",
+        ]);
         let out1 = db.dir.path().join("r1");
         let v = db.ok_json(&[
             "report",
@@ -610,6 +619,39 @@ fn the_report_is_generated_from_the_data() {
             assert!(body.contains(needle), "[{l}] docx lacks {needle}");
         }
         assert!(!body.contains("孟县"), "[{l}]");
+        // The cover: the particulars given, a mark for each one missing, no system's sentence;
+        // a section of its own without a page number, the body numbered from 1.
+        assert!(
+            body.contains("评价机构：</w:t>") && body.contains(">某评估公司</w:t>"),
+            "[{l}]"
+        );
+        assert!(body.contains("【待评价人填写：主管部门】"), "[{l}]");
+        assert!(!body.contains("养老系统"), "[{l}]");
+        let sections: Vec<&str> = body.split("<w:sectPr>").skip(1).collect();
+        assert_eq!(sections.len(), 2, "[{l}]");
+        assert!(
+            !sections[0]
+                .split("</w:sectPr>")
+                .next()
+                .unwrap()
+                .contains("footerReference"),
+            "[{l}]"
+        );
+        assert!(
+            sections[1].contains("footerReference")
+                && sections[1].contains("<w:pgNumType w:start=\"1\"/>"),
+            "[{l}]"
+        );
+        // Each problem with its causes as the evaluator wrote them, or the mark that they are
+        // still to write.
+        assert!(
+            body.contains("出现此类问题的主要原因：一是提取数据耗时较长；二是数据需核实。"),
+            "[{l}]"
+        );
+        assert!(
+            body.contains("出现此类问题的主要原因：【待评价人填写："),
+            "[{l}]"
+        );
         // Only A11 of the judged indicators is scored: the report gives no grade.
         assert!(body.contains("评价未完成，不评定绩效等级"), "[{l}]");
         assert!(!body.contains("绩效评级为"), "[{l}]");
