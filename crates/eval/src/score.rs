@@ -523,6 +523,29 @@ fn by_ratio(ind: &Indicator, m: &Measurement, v: Decimal, t: Decimal) -> (Decima
     }
 }
 
+/// The unit of a measurement's display ("6.35%" → "%", "73.80 个月" → " 个月"), empty when the
+/// display is not a number with a unit.
+fn unit_of(display: &str) -> &str {
+    let number_end = display
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == '-' || *c == '−'))
+        .map_or(display.len(), |(i, _)| i);
+    if number_end == 0 {
+        ""
+    } else {
+        &display[number_end..]
+    }
+}
+
+/// A comparison as a requirement is worded.
+fn required(cmp: Cmp) -> &'static str {
+    match cmp {
+        Cmp::AtLeast => "不低于",
+        Cmp::AtMost => "不超过",
+        Cmp::Equal => "等于",
+    }
+}
+
 /// [`Rule::PassFail`]: full marks or none.
 fn pass_fail(
     p: Decimal,
@@ -531,27 +554,29 @@ fn pass_fail(
     cmp: Cmp,
     target: Decimal,
 ) -> (Decimal, String) {
-    if cmp.holds(v, target) {
-        (
-            p,
-            format!(
-                "{} {} {}，达标，得 {}",
-                m.display,
-                cmp.symbol(),
-                target.normalize(),
-                pts(p)
-            ),
+    let unit = unit_of(&m.display);
+    // A display that is a number says the requirement in its unit; a word ("合规") gives the
+    // count it stands for.
+    let what = if unit.is_empty() && m.display.parse::<f64>().is_err() {
+        format!(
+            "完成值“{}”（计 {}，要求{} {}）",
+            m.display,
+            round2(v).normalize(),
+            required(cmp),
+            target.normalize()
         )
     } else {
-        (
-            Decimal::ZERO,
-            format!(
-                "{} 不满足 {} {}，不达标，得 0 分",
-                m.display,
-                cmp.symbol(),
-                target.normalize()
-            ),
+        format!(
+            "完成值 {}（要求{} {}{unit}）",
+            m.display,
+            required(cmp),
+            target.normalize()
         )
+    };
+    if cmp.holds(v, target) {
+        (p, format!("{what}，达标，得 {}", pts(p)))
+    } else {
+        (Decimal::ZERO, format!("{what}，不达标，得 0 分"))
     }
 }
 
@@ -559,15 +584,18 @@ fn pass_fail(
 fn by_bands(m: &Measurement, v: Decimal, bands: &[Band]) -> (Decimal, String) {
     match bands.iter().find(|b| b.holds(v)) {
         Some(b) => {
+            let u = unit_of(&m.display);
             let range = match (b.min, b.max) {
-                (Some(a), Some(z)) => format!("{} 至 {}", a.normalize(), z.normalize()),
-                (Some(a), None) => format!("不低于 {}", a.normalize()),
-                (None, Some(z)) => format!("不高于 {}", z.normalize()),
-                (None, None) => "任意值".into(),
+                (Some(a), Some(z)) => {
+                    format!("在 {}{u} 至 {}{u} 之间", a.normalize(), z.normalize())
+                }
+                (Some(a), None) => format!("不低于 {}{u}", a.normalize()),
+                (None, Some(z)) => format!("不高于 {}{u}", z.normalize()),
+                (None, None) => "在计分范围内".into(),
             };
             (
                 b.score,
-                format!("完成值 {} 落在“{range}”档，得 {}", m.display, pts(b.score)),
+                format!("完成值 {} {range}，按此档得 {}", m.display, pts(b.score)),
             )
         }
         None => (

@@ -868,7 +868,19 @@ fn annex(d: &mut Doc, c: &Chapter<'_, '_>) {
         &["数据指标", "完成值", "计算方法与数据"],
         &[12, 8, 36],
     );
-    for (k, v) in &c.i.measured.city {
+    // In the framework's order of metrics (then any other), each by its Chinese name.
+    let city = &c.i.measured.city;
+    let ordered = yanglao_ops::evaluation::METRICS
+        .iter()
+        .copied()
+        .filter(|k| city.contains_key(*k))
+        .chain(
+            city.keys()
+                .map(String::as_str)
+                .filter(|k| !yanglao_ops::evaluation::METRICS.contains(k)),
+        );
+    for k in ordered {
+        let v = &city[k];
         tm.rows.push(vec![
             metric_zh(k).to_string(),
             v.display.clone(),
@@ -876,6 +888,12 @@ fn annex(d: &mut Doc, c: &Chapter<'_, '_>) {
         ]);
     }
     d.table(tm);
+    if let Some(notes) = given(c.i, "notes") {
+        d.heading(1, "说明");
+        for line in notes.lines() {
+            d.para(line.to_string());
+        }
+    }
 }
 
 /// Scores add up: leaves to their groups, groups to their levels, levels to the total; codes are

@@ -153,9 +153,43 @@ impl Doc {
     }
 }
 
+/// Text as it is set: a hyphen used as a minus sign (before a digit, after neither a letter nor a
+/// digit: "-4.12%", not "2023-02" or "E-YEAR") becomes the minus sign U+2212, which a line never
+/// breaks after.
+pub fn typeset(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('-') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 2);
+    for (k, &c) in chars.iter().enumerate() {
+        let before = k.checked_sub(1).map(|j| chars[j]);
+        let after = chars.get(k + 1);
+        if c == '-'
+            && after.is_some_and(|a| a.is_ascii_digit())
+            && !before.is_some_and(|b| b.is_alphanumeric() || b == '.')
+        {
+            out.push('\u{2212}');
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_minus_sign_is_set_as_one_and_a_hyphen_stays() {
+        assert_eq!(typeset("变动 -22.69%"), "变动 \u{2212}22.69%");
+        assert_eq!(typeset("（-4.12%）"), "（\u{2212}4.12%）");
+        assert_eq!(typeset("-5"), "\u{2212}5");
+        for same in ["2023-02", "E-YEAR", "表 1-1", "A-1", "无"] {
+            assert_eq!(typeset(same), same);
+        }
+    }
 
     #[test]
     fn a_text_figure_that_differs_from_its_table_is_caught() {

@@ -7,6 +7,7 @@ use std::io::Write;
 use crate::doc::{Block, Doc, Table};
 
 fn esc(s: &str) -> String {
+    let s = crate::doc::typeset(s);
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

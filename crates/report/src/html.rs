@@ -3,7 +3,10 @@
 
 use crate::doc::{Block, Doc};
 
-use yanglao_domain::text::escape_html as esc;
+/// Escaped, with minus signs set (see [`crate::doc::typeset`]).
+fn esc(s: &str) -> String {
+    yanglao_domain::text::escape_html(&crate::doc::typeset(s))
+}
 
 const STYLE: &str = "body{font-family:\"FangSong\",\"仿宋\",\"STFangsong\",serif;font-size:16pt;line-height:1.75;max-width:46em;margin:2em auto;padding:0 1em;color:#000}
 h1.title{font-family:\"SimHei\",\"黑体\",\"Heiti SC\",sans-serif;font-size:22pt;text-align:center;font-weight:normal;margin:1.5em 0}

@@ -93,6 +93,15 @@ fn overpayment_finding(ctx: &mut Ctx, m: &Measured) -> Result<Option<Finding>> {
         yuan(rec),
         yuan(outstanding)
     )];
+    // The recovery rate the evaluation scores (appendix 1) counts every case opened by the
+    // year's end, not only the year's deaths: said so, with its figures.
+    if let Some(r) = m.city.get("recovery_rate_pct") {
+        detail.push(format!(
+            "按截至 {year} 年底累计立案的全部多领冒领案件计算，追回率为 {}（{}；见附表 1）。",
+            r.display,
+            r.note.trim_end_matches('。')
+        ));
+    }
     for f in figures.iter().filter(|f| f.cases_opened > 0) {
         detail.push(format!(
             "{}：{} 人，多发 {} 元，已追回 {} 元，未追回 {} 元。",
@@ -191,7 +200,7 @@ fn late_payroll_finding(m: &Measured) -> Option<Finding> {
         kind: "late_payroll",
         title: "养老金待遇发放不及时".into(),
         detail,
-        recommendation: "每月 10 日前完成死亡信息比对与资格认证核查，提前生成发放批次并完成复核审批；用系统的发放期限看板跟踪各县区进度，确保 15 日前发放到账。".into(),
+        recommendation: "每月 10 日前完成死亡信息比对与资格认证核查，提前生成发放批次并完成复核审批；在工作台按县区跟踪当月发放进度与剩余天数，确保 15 日前发放到账。".into(),
     })
 }
 

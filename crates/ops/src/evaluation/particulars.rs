@@ -155,6 +155,12 @@ pub const FIELDS: &[Field] = &[
         "rectification",
         "已采取的措施",
     ),
+    text(
+        "notes",
+        "报告说明",
+        "notes",
+        "报告末尾的说明，如与以往报告口径或数字的差异、勘误",
+    ),
 ];
 
 /// The longest value of a one-line field and of a text.
