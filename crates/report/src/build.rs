@@ -14,6 +14,7 @@ use yanglao_ops::evaluation::enrolment::{YearAnalysis, LAPSE_REASONS};
 use yanglao_ops::evaluation::survey::SurveyRates;
 use yanglao_ops::evaluation::{metric_zh, persons_text, Contributors, Finding, Measured};
 
+use crate::chart::{Chart, Kind};
 use crate::doc::{Block, Doc, Table};
 
 /// Everything the report is made of.
@@ -25,6 +26,8 @@ pub struct Input<'a> {
     pub evaluation: &'a Evaluation,
     pub measured: &'a Measured,
     pub statement: &'a Statement,
+    /// County → the county's statement (the fund chart by county).
+    pub county_statements: &'a BTreeMap<String, Statement>,
     pub execution: &'a Execution,
     pub findings: &'a [Finding],
     /// The year and the two before it.
@@ -71,6 +74,7 @@ fn t(id: &str, title: &str, header: &[&str], widths: &[u32]) -> Table {
         header: header.iter().map(|s| s.to_string()).collect(),
         rows: Vec::new(),
         widths: widths.to_vec(),
+        grouped: 0,
     }
 }
 
@@ -256,13 +260,15 @@ fn background(d: &mut Doc, c: &Chapter<'_, '_>) {
 fn project_content(d: &mut Doc, c: &Chapter<'_, '_>) {
     let (y, c_now) = (c.y, c.c_now);
     d.heading(2, "（二）项目内容");
+    let lines = c.i.measured.payment_lines.get("").copied().unwrap_or(0);
     let mut text = format!(
-        "{y} 年个人缴纳补充养老保险 {}，政府代缴 {}，其中政府代缴人员中又自行缴费 {}，合计缴费 {}；发放待遇 {} 人次。",
+        "{y} 年个人缴纳补充养老保险 {}，政府代缴 {}，其中政府代缴人员中又自行缴费 {}，合计缴费 {}；发放待遇 {} 人次（个人账户养老金与出口补贴分项计人次，合 {} 笔银行到账发放）。",
         persons_text(c_now.self_paid),
         persons_text(c_now.government_paid),
         persons_text(c_now.both),
         d.fig(&format!("contributors.{y}"), persons_text(c_now.total)),
         d.fig("payments", c.payments.to_string()),
+        d.fig("payment_lines", lines.to_string()),
     );
     let prev = c.contributors(y - 1, "").total;
     if let Some(p) = pct_of(c_now.total - prev, prev) {
@@ -290,6 +296,9 @@ fn objectives(d: &mut Doc, c: &Chapter<'_, '_>) {
         &["一级指标", "二级指标", "三级指标", "目标值", "完成值"],
         &[6, 8, 14, 9, 16],
     );
+    t11.grouped = 2;
+    // A programme's goals are its outputs and effects (产出、效益), as the goal tables of budget
+    // performance management have them; decision and process indicators are not goals.
     for s in i
         .evaluation
         .indicators
@@ -300,6 +309,9 @@ fn objectives(d: &mut Doc, c: &Chapter<'_, '_>) {
         let top = group
             .and_then(|g| g.parent.as_deref())
             .and_then(|p| i.framework.get(p));
+        if !top.is_some_and(|x| x.name.contains("产出") || x.name.contains("效益")) {
+            continue;
+        }
         let actual = d.cell(&format!("actual.{}", s.code), s.actual.clone());
         t11.rows.push(vec![
             top.map_or(String::new(), |x| x.name.clone()),
@@ -327,12 +339,93 @@ fn funds(d: &mut Doc, c: &Chapter<'_, '_>) {
         );
         d.para(text);
         budget_table(d, x);
+        budget_chart(d, x);
     } else {
         d.para(format!(
             "系统中没有 {y} 年的财政补助预算，资金投入及使用情况无法列示。"
         ));
     }
     fund_table(d, c.i.statement);
+    fund_chart(d, c);
+}
+
+/// 万元 as a number for a chart.
+fn wan(fen: i64) -> f64 {
+    fen as f64 / 1_000_000.0
+}
+
+/// Figure 1-1: the budget, what arrived and what was spent, by level.
+fn budget_chart(d: &mut Doc, x: &Execution) {
+    let mut levels: Vec<(String, [i64; 3])> = Vec::new();
+    for l in &x.lines {
+        let name = yanglao_ops::books::budget::level_zh(&l.level).to_string();
+        let at = match levels.iter().position(|(n, _)| *n == name) {
+            Some(k) => k,
+            None => {
+                levels.push((name, [0; 3]));
+                levels.len() - 1
+            }
+        };
+        let v = &mut levels[at].1;
+        v[0] += l.budget_fen;
+        v[1] += l.arrived_fen;
+        v[2] += l.spent_fen;
+    }
+    let rank = |n: &str| {
+        ["省级", "市级", "县级"]
+            .iter()
+            .position(|x| *x == n)
+            .unwrap_or(3)
+    };
+    levels.sort_by_key(|(n, _)| rank(n));
+    d.chart(Chart {
+        id: "图 1-1".into(),
+        title: "各级次财政补助资金预算、到位与支出".into(),
+        kind: Kind::Bars,
+        unit: "万元".into(),
+        categories: levels.iter().map(|(n, _)| n.clone()).collect(),
+        series: ["预算", "到位", "支出"]
+            .iter()
+            .enumerate()
+            .map(|(k, n)| {
+                (
+                    n.to_string(),
+                    levels.iter().map(|(_, v)| wan(v[k])).collect(),
+                )
+            })
+            .collect(),
+    });
+}
+
+/// Figure 1-2: the fund's income, spending and closing balance, county by county.
+fn fund_chart(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let m = c.i.measured;
+    let counties: Vec<(&String, &Statement)> = m
+        .counties
+        .iter()
+        .filter_map(|(code, name)| c.i.county_statements.get(code).map(|s| (name, s)))
+        .collect();
+    let series = |name: &str, f: fn(&Statement) -> i64| {
+        (
+            name.to_string(),
+            counties
+                .iter()
+                .map(|(_, s)| wan(f(s)))
+                .collect::<Vec<f64>>(),
+        )
+    };
+    d.chart(Chart {
+        id: "图 1-2".into(),
+        title: format!("{} 年各县区基金收入、支出与年末滚存结余", c.y),
+        kind: Kind::Bars,
+        unit: "万元".into(),
+        categories: counties.iter().map(|(n, _)| (*n).clone()).collect(),
+        series: vec![
+            series("本年收入", |s| s.income_fen),
+            series("本年支出", |s| s.expenditure_fen),
+            series("年末滚存结余", |s| s.closing_fen),
+        ],
+    });
 }
 
 /// Table 1-2: the budget by level and kind, and its total.
@@ -477,6 +570,7 @@ fn framework_table(d: &mut Doc, fw: &Framework) {
         ],
         &[9, 11, 14, 5, 24],
     );
+    t21.grouped = 2;
     for leaf in fw.leaves() {
         let group = leaf.parent.as_deref().and_then(|p| fw.get(p));
         let top = group
@@ -562,7 +656,11 @@ fn conclusion(d: &mut Doc, c: &Chapter<'_, '_>) {
         "合计".into(),
         fmt2(i.framework.total),
         d.cell("total", fmt2(e.total)),
-        String::new(),
+        if e.unscored.is_empty() && i.framework.total > Decimal::ZERO {
+            pct(e.total * Decimal::from(100) / i.framework.total)
+        } else {
+            "未完成".to_string()
+        },
     ]);
     d.table(ts);
 }
@@ -662,10 +760,12 @@ fn outputs_and_effects(d: &mut Doc, c: &Chapter<'_, '_>) {
         .collect();
     keys.push((String::new(), "全市".into()));
     enrolment_table(d, c, this, &keys);
+    people_charts(d, c);
     if let Some(a) = this {
         lapse_table(d, a, &keys);
     }
     county_metrics_table(d, m, &keys);
+    late_chart(d, c);
     if !i.surveys.is_empty() {
         survey_table(d, i.surveys, &keys);
     }
@@ -722,6 +822,80 @@ fn enrolment_table(
         te.rows.push(row);
     }
     d.table(te);
+}
+
+/// Figures 5-1 and 5-2: contributors by county over three years; the year's contributors and
+/// recipients by county.
+fn people_charts(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let (y, m) = (c.y, c.i.measured);
+    let names: Vec<String> = m.counties.values().cloned().collect();
+    d.chart(Chart {
+        id: "图 5-1".into(),
+        title: format!("各县区参保缴费人数（{}—{y} 年）", y - 2),
+        kind: Kind::Bars,
+        unit: "人".into(),
+        categories: names.clone(),
+        series: (y - 2..=y)
+            .map(|yy| {
+                (
+                    format!("{yy} 年"),
+                    m.counties
+                        .keys()
+                        .map(|code| c.contributors(yy, code).total as f64)
+                        .collect(),
+                )
+            })
+            .collect(),
+    });
+    let count = |map: &BTreeMap<String, i64>| -> Vec<f64> {
+        m.counties
+            .keys()
+            .map(|code| map.get(code).copied().unwrap_or(0) as f64)
+            .collect()
+    };
+    d.chart(Chart {
+        id: "图 5-2".into(),
+        title: format!("{y} 年各县区缴费人数与待遇领取人数"),
+        kind: Kind::Bars,
+        unit: "人".into(),
+        categories: names,
+        series: vec![
+            (
+                "缴费人数".into(),
+                m.counties
+                    .keys()
+                    .map(|code| c.contributors(y, code).total as f64)
+                    .collect(),
+            ),
+            ("待遇领取人数".into(), count(&m.recipients)),
+        ],
+    });
+}
+
+/// Figure 5-3: each month, how many counties paid after the 15th (or had not paid).
+fn late_chart(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let m = c.i.measured;
+    let mut per_month = [0f64; 12];
+    for months in m.late_months.values() {
+        for mo in months {
+            if let Some(k) = mo
+                .rsplit('-')
+                .next()
+                .and_then(|x| x.parse::<usize>().ok())
+                .filter(|k| (1..=12).contains(k))
+            {
+                per_month[k - 1] += 1.0;
+            }
+        }
+    }
+    d.chart(Chart {
+        id: "图 5-3".into(),
+        title: format!("{} 年各月晚于 15 日发放待遇的县区数", c.y),
+        kind: Kind::Bars,
+        unit: "个".into(),
+        categories: (1..=12).map(|k| format!("{k} 月")).collect(),
+        series: vec![("晚于 15 日发放的县区".into(), per_month.to_vec())],
+    });
 }
 
 /// Table 5-2: the year's lapses by county and the reason the system can tell.

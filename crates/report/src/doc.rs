@@ -15,6 +15,8 @@ pub enum Block {
     },
     Para(String),
     Table(Table),
+    /// A chart with its caption (图 5-1 …); its figures are in a table of the report too.
+    Chart(crate::chart::Chart),
     PageBreak,
     /// The cover's lines: label and value (主管部门：…).
     CoverLines(Vec<(String, String)>),
@@ -33,6 +35,38 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
     /// Relative column widths.
     pub widths: Vec<u32>,
+    /// How many leading columns group the rows (一级、二级指标): a run of rows with the same
+    /// values in these columns (and those left of them) is one merged cell, as the source's
+    /// tables are laid out.
+    pub grouped: usize,
+}
+
+impl Table {
+    /// For each cell of a grouped column: how many rows it spans (1 for a cell of its own; 0 for
+    /// a cell inside the run of the one above, which is not drawn).
+    pub fn spans(&self) -> Vec<Vec<usize>> {
+        let n = self.rows.len();
+        let mut out = vec![vec![1usize; self.grouped]; n];
+        for k in 0..self.grouped {
+            let same = |a: usize, b: usize| {
+                (0..=k).all(|j| self.rows[a].get(j) == self.rows[b].get(j))
+                    && !self.rows[a].get(k).is_none_or(|v| v.is_empty())
+            };
+            let mut r = 0;
+            while r < n {
+                let mut end = r + 1;
+                while end < n && same(r, end) {
+                    end += 1;
+                }
+                out[r][k] = end - r;
+                for row in out.iter_mut().take(end).skip(r + 1) {
+                    row[k] = 0;
+                }
+                r = end;
+            }
+        }
+        out
+    }
 }
 
 /// A document and its figures: every number the text states and every number a table shows are
@@ -116,6 +150,19 @@ impl Doc {
     pub fn table(&mut self, t: Table) {
         self.blocks.push(Block::Table(t));
     }
+    /// A chart, if it has anything to draw.
+    pub fn chart(&mut self, c: crate::chart::Chart) {
+        if c.drawable() {
+            self.blocks.push(Block::Chart(c));
+        }
+    }
+
+    pub fn charts(&self) -> impl Iterator<Item = &crate::chart::Chart> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Chart(c) => Some(c),
+            _ => None,
+        })
+    }
 
     /// Everything that disagrees: the same figure stated two ways, a text figure that differs
     /// from its table, a table id used twice, and the problems recorded while building.
@@ -135,6 +182,12 @@ impl Doc {
                 if t.rows.iter().any(|r| r.len() != t.header.len()) {
                     out.push(format!("{} 有行的列数与表头不符", t.id));
                 }
+            }
+        }
+        for c in self.charts() {
+            *ids.entry(c.id.as_str()).or_default() += 1;
+            if c.series.iter().any(|(_, v)| v.len() != c.categories.len()) {
+                out.push(format!("{} 有系列的数据个数与类别不符", c.id));
             }
         }
         for (id, n) in ids {
@@ -182,6 +235,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn grouped_columns_merge_runs_of_the_same_values() {
+        let row = |a: &str, b: &str, c: &str| vec![a.to_string(), b.to_string(), c.to_string()];
+        let t = Table {
+            id: "表".into(),
+            title: String::new(),
+            header: vec!["一级".into(), "二级".into(), "三级".into()],
+            rows: vec![
+                row("产出", "数量", "C11"),
+                row("产出", "数量", "C12"),
+                row("产出", "质量", "C21"),
+                row("效益", "质量", "D11"),
+                row("", "", "合计"),
+                row("", "", "x"),
+            ],
+            widths: vec![1, 1, 1],
+            grouped: 2,
+        };
+        assert_eq!(
+            t.spans(),
+            vec![
+                vec![3, 2],
+                vec![0, 0],
+                vec![0, 1],
+                vec![1, 1],
+                vec![1, 1],
+                vec![1, 1]
+            ]
+        );
+    }
+
+    #[test]
     fn a_minus_sign_is_set_as_one_and_a_hyphen_stays() {
         assert_eq!(typeset("变动 -22.69%"), "变动 \u{2212}22.69%");
         assert_eq!(typeset("（-4.12%）"), "（\u{2212}4.12%）");
@@ -215,6 +299,7 @@ mod tests {
             header: vec!["a".into(), "b".into()],
             rows: vec![vec!["1".into()]],
             widths: vec![1, 1],
+            grouped: 0,
         };
         d.table(t.clone());
         d.table(t);

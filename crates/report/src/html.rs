@@ -16,6 +16,10 @@ p{text-indent:2em;margin:.3em 0;text-align:justify}
 table{border-collapse:collapse;width:100%;font-size:10.5pt;line-height:1.4;margin:.3em 0 1em}
 caption{font-family:\"SimHei\",\"黑体\",sans-serif;font-size:12pt;padding:.4em}
 th,td{border:1px solid #000;padding:.2em .4em;vertical-align:middle}
+tr{page-break-inside:avoid}
+figure{margin:.6em 0 1em;text-align:center;page-break-inside:avoid}
+figcaption{font-family:\"SimHei\",\"黑体\",sans-serif;font-size:12pt;padding:.3em}
+thead{display:table-header-group}
 th{font-weight:bold;text-align:center}
 td.n{text-align:right;white-space:nowrap}
 dl.cover{margin:3em auto;width:max-content;max-width:100%}
@@ -49,6 +53,12 @@ pub fn write(doc: &Doc, out: &mut dyn std::io::Write) -> std::io::Result<()> {
             }
             Block::Para(t) => h.push_str(&format!("<p>{}</p>\n", esc(t))),
             Block::PageBreak => h.push_str("<div class=\"pb\"></div>\n"),
+            Block::Chart(c) => h.push_str(&format!(
+                "<figure>\n{}\n<figcaption>{} {}</figcaption>\n</figure>\n",
+                crate::chart::svg(c),
+                esc(&c.id),
+                esc(&c.title)
+            )),
             Block::CoverLines(lines) => {
                 h.push_str("<dl class=\"cover\">\n");
                 for (label, value) in lines {
@@ -72,9 +82,18 @@ pub fn write(doc: &Doc, out: &mut dyn std::io::Write) -> std::io::Result<()> {
                     h.push_str(&format!("<th>{}</th>", esc(c)));
                 }
                 h.push_str("</tr></thead>\n<tbody>\n");
-                for r in &t.rows {
+                let spans = t.spans();
+                for (k, r) in t.rows.iter().enumerate() {
                     h.push_str("<tr>");
-                    for c in r {
+                    for (j, c) in r.iter().enumerate() {
+                        match spans[k].get(j).copied() {
+                            Some(0) => continue,
+                            Some(n) if n > 1 => {
+                                h.push_str(&format!("<td rowspan=\"{n}\">{}</td>", esc(c)));
+                                continue;
+                            }
+                            _ => {}
+                        }
                         if numeric(c) {
                             h.push_str(&format!("<td class=\"n\">{}</td>", esc(c)));
                         } else {

@@ -2,9 +2,12 @@
 //! consistency ([`doc::Doc::inconsistencies`]) and written as Word, HTML and an xlsx annex.
 
 pub mod build;
+pub mod chart;
 pub mod doc;
 pub mod docx;
+pub mod fonts;
 pub mod html;
+pub mod pdf;
 pub mod xlsx;
 
 use yanglao_ops::files::FileSink;
@@ -14,6 +17,9 @@ pub struct Generated {
     pub outcome: yanglao_ops::evaluation::Outcome,
     pub findings: Vec<yanglao_ops::evaluation::Finding>,
     pub files: Vec<String>,
+    /// What the user should know of how the files were made (the PDF's fonts, or why there is
+    /// no PDF).
+    pub notes: Vec<String>,
 }
 
 /// Evaluates `year` and hands its report to `sink` (`<year>年城乡居民补充养老保险绩效评价报告`
@@ -44,6 +50,13 @@ pub fn generate(
         Some(e) => e.clone(),
         None => yanglao_ops::books::budget::execution(ctx, year, 0.9)?,
     };
+    let mut county_statements = std::collections::BTreeMap::new();
+    for code in outcome.measured.counties.keys() {
+        county_statements.insert(
+            code.clone(),
+            yanglao_ops::books::fund::statement(ctx, year, Some(code))?,
+        );
+    }
     let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
     let enrolment = yanglao_ops::evaluation::enrolment::analyse(ctx, year - 2, year)?;
     let surveys = yanglao_ops::evaluation::survey::rates(ctx, year)?;
@@ -55,6 +68,7 @@ pub fn generate(
         evaluation: &outcome.evaluation,
         measured: &outcome.measured,
         statement: &statement,
+        county_statements: &county_statements,
         execution: &execution,
         findings: &findings,
         enrolment: &enrolment,
@@ -63,8 +77,8 @@ pub fn generate(
         particulars: &particulars,
     });
     let rendered = render(&doc, &format!("{year}年城乡居民补充养老保险绩效评价报告"))?;
-    let mut files = Vec::with_capacity(rendered.len());
-    for (name, bytes) in &rendered {
+    let mut files = Vec::with_capacity(rendered.files.len());
+    for (name, bytes) in &rendered.files {
         let put = sink.put(name, &mut |w| {
             w.write_all(bytes).map_err(yanglao_ops::files::write_error)
         });
@@ -80,6 +94,7 @@ pub fn generate(
         outcome,
         findings,
         files,
+        notes: rendered.notes,
     })
 }
 
@@ -140,10 +155,25 @@ impl std::fmt::Display for ReportError {
     }
 }
 
-/// Checks the document, then renders it as `<stem>.docx`, `<stem>.html` and `<stem>附表.xlsx`
-/// (name and bytes). Nothing is made when a check fails; all three are made before any is handed
-/// on, so a writer's failure leaves no file behind either.
-pub fn render(doc: &doc::Doc, stem: &str) -> Result<Vec<(String, Vec<u8>)>, ReportError> {
+/// The files of a report (name and bytes), and what the user should know of them.
+pub struct Rendered {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub notes: Vec<String>,
+}
+
+/// Checks the document, then renders it as `<stem>.docx`, `<stem>.html`, `<stem>附表.xlsx` and,
+/// when the system has a Chinese font, `<stem>.pdf`. Nothing is made when a check fails; all
+/// are made before any is handed on, so a writer's failure leaves no file behind either.
+pub fn render(doc: &doc::Doc, stem: &str) -> Result<Rendered, ReportError> {
+    render_with(doc, stem, fonts::Fonts::find(&fonts::font_dirs()).as_ref())
+}
+
+/// [`render`] with the fonts given (`None`: no PDF).
+pub fn render_with(
+    doc: &doc::Doc,
+    stem: &str,
+    fonts: Option<&fonts::Fonts>,
+) -> Result<Rendered, ReportError> {
     let problems = doc.inconsistencies();
     if !problems.is_empty() {
         return Err(ReportError::Inconsistent(problems));
@@ -160,7 +190,44 @@ pub fn render(doc: &doc::Doc, stem: &str) -> Result<Vec<(String, Vec<u8>)>, Repo
     let xlsx = xlsx::to_bytes(doc)
         .map_err(|e| io(&names[2], yanglao_ops::imports::problems::xlsx_error_zh(&e)))?;
     let [n0, n1, n2] = names;
-    Ok(vec![(n0, docx), (n1, html), (n2, xlsx)])
+    let mut files = vec![(n0, docx), (n1, html), (n2, xlsx)];
+    let mut notes = Vec::new();
+    match fonts {
+        Some(f) => {
+            let name = format!("{stem}.pdf");
+            let bytes = pdf::to_bytes(doc, f).map_err(|e| io(&name, e.0))?;
+            files.push((name, bytes));
+            notes.push(font_note(f));
+        }
+        None => notes.push(format!(
+            "未生成 PDF：系统中没有找到中文字体（已查找 {}；可安装 fonts-noto-cjk，或以 YANGLAO_FONT_DIR 指定字体文件夹）。",
+            fonts::font_dirs()
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join("、")
+        )),
+    }
+    Ok(Rendered { files, notes })
+}
+
+/// Which face the PDF set each part in, and which stand in for the faces official documents use.
+fn font_note(f: &fonts::Fonts) -> String {
+    let parts: Vec<String> = f
+        .summary()
+        .into_iter()
+        .map(|(role, family)| {
+            let part = match role {
+                fonts::Role::Title => "标题",
+                fonts::Role::Body => "正文",
+                fonts::Role::BodyBold => "三级标题",
+                fonts::Role::Hei => "一级标题、表头和图",
+                fonts::Role::Kai => "二级标题",
+            };
+            format!("{part}用 {family}（规范字体 {}）", role.wanted())
+        })
+        .collect();
+    format!("PDF 字体：{}。", parts.join("；"))
 }
 
 #[cfg(test)]
@@ -179,18 +246,19 @@ mod tests {
             header: vec!["合计".into()],
             rows: vec![vec![cell]],
             widths: vec![1],
+            grouped: 0,
         });
-        match render(&d, "r") {
+        match render_with(&d, "r", None) {
             Err(ReportError::Inconsistent(p)) => {
                 assert!(p[0].contains("85.76") && p[0].contains("85.67"), "{p:?}")
             }
-            other => panic!("{:?}", other.map(|f| f.len())),
+            other => panic!("{:?}", other.map(|f| f.files.len())),
         }
         // Agreeing figures: three files, the docx a valid package.
         let mut d = doc::Doc::new("测试");
         let text = format!("总分 {} 分", d.fig("total", "85.76"));
         d.para(text);
-        let files = render(&d, "r").unwrap();
+        let files = render_with(&d, "r", None).unwrap().files;
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["r.docx", "r.html", "r附表.xlsx"]);
         let mut z = zip::ZipArchive::new(std::io::Cursor::new(&files[0].1)).unwrap();

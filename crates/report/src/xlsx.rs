@@ -84,9 +84,18 @@ pub fn to_bytes(doc: &Doc) -> Result<Vec<u8>, XlsxError> {
             let w = t.widths.get(c).copied().unwrap_or(10).clamp(6, 60);
             ws.set_column_width(c as u16, f64::from(w) * 1.6)?;
         }
+        let spans = t.spans();
         for (i, r) in t.rows.iter().enumerate() {
             let row = (i + 2) as u32;
             for (c, v) in r.iter().enumerate() {
+                match spans[i].get(c).copied() {
+                    Some(0) => continue,
+                    Some(n) if n > 1 => {
+                        ws.merge_range(row, c as u16, row + n as u32 - 1, c as u16, v, &cell)?;
+                        continue;
+                    }
+                    _ => {}
+                }
                 let c = c as u16;
                 match number(v) {
                     Some((x, true)) => ws.write_number_with_format(row, c, x, &pct)?,

@@ -424,6 +424,7 @@ pub async fn report(
     let (suffix, media) = match f.format.as_str() {
         "html" => (".html", "text/html; charset=utf-8"),
         "xlsx" => ("附表.xlsx", crate::api::XLSX),
+        "pdf" => (".pdf", "application/pdf"),
         _ => (
             ".docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -465,7 +466,17 @@ pub async fn report(
     let (name, bytes) = files
         .into_iter()
         .find(|(n, _)| n.ends_with(suffix))
-        .ok_or_else(|| WebError::internal("报告文件缺失"))?;
+        .ok_or_else(|| {
+            if suffix == ".pdf" {
+                WebError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "E-REPORT-NO-FONT",
+                    "服务器上没有中文字体，无法生成 PDF：请管理员安装中文字体（如 fonts-noto-cjk），或下载 Word 版本。",
+                )
+            } else {
+                WebError::internal("报告文件缺失")
+            }
+        })?;
     Ok(crate::api::download(bytes, media, &name))
 }
 

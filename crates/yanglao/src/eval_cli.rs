@@ -212,7 +212,7 @@ pub fn report(
     let e = &g.outcome.evaluation;
     if cli.json {
         output::json(&serde_json::json!({
-            "year": year, "files": g.files, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
+            "year": year, "files": g.files, "notes": g.notes, "total": num(e.total), "grade": grade_of(e), "complete": e.unscored.is_empty(),
             "unscored": e.unscored, "findings": g.findings.iter().map(|f| f.title.clone()).collect::<Vec<_>>(),
         }));
     } else {
@@ -224,6 +224,9 @@ pub fn report(
         );
         for f in &g.files {
             println!("  {f}");
+        }
+        for n in &g.notes {
+            println!("{n}");
         }
     }
     Ok(0)
@@ -372,6 +375,9 @@ pub fn demo(
         );
         for f in &s.generated.files {
             println!("  报告：{f}");
+        }
+        for n in &s.generated.notes {
+            println!("  {n}");
         }
         println!(
             "  与报告公布数字核对：{} 项一致，{} 项不一致",

@@ -274,6 +274,8 @@ fn months_paid(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result<FastMap
                 let components = r.i64(4)?;
                 *out.payments.entry(c.to_string()).or_default() += components;
                 *out.payments.entry(String::new()).or_default() += components;
+                *out.payment_lines.entry(c.to_string()).or_default() += 1;
+                *out.payment_lines.entry(String::new()).or_default() += 1;
                 recipients.entry(c.to_string()).or_default().insert(p);
             }
             Ok(())

@@ -591,17 +591,23 @@ fn the_report_is_generated_from_the_data() {
             .iter()
             .map(|f| f.as_str().unwrap().into())
             .collect();
-        assert_eq!(files.len(), 3, "[{l}]");
+        assert_eq!(
+            files.len(),
+            4,
+            "[{l}] {files:?} (no PDF: is fonts-noto-cjk installed?)"
+        );
         let docx = files
             .iter()
             .find(|f| f.extension().unwrap() == "docx")
             .unwrap();
         let body = unzip(docx, "word/document.xml");
         let styles = unzip(docx, "word/styles.xml");
-        assert!(
-            styles.contains("w:eastAsia=\"仿宋\"") && styles.contains("w:eastAsia=\"黑体\""),
-            "[{l}]"
-        );
+        for face in ["仿宋", "黑体", "楷体", "方正小标宋简体"] {
+            assert!(
+                styles.contains(&format!("w:eastAsia=\"{face}\"")),
+                "[{l}] {face}"
+            );
+        }
         let total = format!("{:.2}", e["total"].as_f64().unwrap());
         assert!(
             body.contains(&format!("已评分指标合计 {total} 分")),
@@ -714,7 +720,8 @@ fn the_report_is_generated_from_the_data() {
             [
                 format!("{stem}.docx"),
                 format!("{stem}.html"),
-                format!("{stem}附表.xlsx")
+                format!("{stem}附表.xlsx"),
+                format!("{stem}.pdf")
             ],
             "[{l}]"
         );
