@@ -37,6 +37,10 @@ pub struct Input<'a> {
     pub worksheet_entries: usize,
     /// The evaluation's particulars and the evaluator's texts (field → value).
     pub particulars: &'a yanglao_ops::evaluation::particulars::Particulars,
+    /// The simulator's three comparisons (七（二）政策建议), or why they could not be made.
+    pub comparisons: &'a Result<Vec<yanglao_sim::compare::Comparison>, String>,
+    /// The policies they ran under.
+    pub policies: &'a yanglao_sim::Policies,
 }
 
 /// A particular the evaluator gave, or the mark that it is still to be written (never a
@@ -1020,16 +1024,167 @@ fn problems(d: &mut Doc, c: &Chapter<'_, '_>) {
     }
 }
 
-/// 七、有关建议: a recommendation for each finding.
+/// 七、有关建议: （一）a recommendation for each finding; （二）the policy recommendations, from the
+/// simulator's three comparisons, each with its table and chart, and the evaluator's advice.
 fn recommendations(d: &mut Doc, c: &Chapter<'_, '_>) {
     let findings = c.i.findings;
     d.heading(1, "七、有关建议");
+    d.heading(2, "（一）有关建议");
     for (k, f) in findings.iter().enumerate() {
-        d.heading(2, format!("（{}）针对“{}”", numeral(k), f.title));
+        d.heading(3, format!("{}.针对“{}”", k + 1, f.title));
         d.para(f.recommendation.clone());
     }
     if findings.is_empty() {
         d.para("保持现有做法，继续按月比对死亡信息、按时发放待遇、按协议利率核对利息。");
+    }
+    policy_advice(d, c);
+}
+
+/// Money in yuan for a table: two decimals.
+fn yuan_cell(fen: i64) -> String {
+    yanglao_domain::format_yuan_grouped(fen)
+}
+
+/// A case's label short enough for a chart's axis.
+fn short_label(label: &str) -> String {
+    label
+        .replace(".00 元/年", " 元")
+        .replace("补充险 ", "")
+        .replace("（细化档次）", "（细化）")
+}
+
+/// 七（二）政策建议.
+fn policy_advice(d: &mut Doc, c: &Chapter<'_, '_>) {
+    d.heading(2, "（二）政策建议");
+    let comparisons = match c.i.comparisons {
+        Ok(list) => list,
+        Err(why) => {
+            d.para(format!("政策测算未能完成：{why}"));
+            return;
+        }
+    };
+    d.para(format!(
+        "{}以下测算由养老政策测算功能按现行政策参数计算（各方案缴费 15 年，预期寿命 {} 岁，贴现率 3%），结论随参数自动得出。",
+        evaluator_text(c.i, "advice.intro"),
+        yanglao_sim::person::DEFAULT_LIFE_EXPECTANCY
+    ));
+    for (k, cmp) in comparisons.iter().enumerate() {
+        let n = k + 1;
+        let heading = match cmp.key.as_str() {
+            "same-money" => "比对基本险及“基本险+补充险”",
+            "tiers" => "比对补充险不同缴费档次",
+            "flexible" => "比对“基本险+补充险”及灵活就业养老保险",
+            _ => cmp.title.as_str(),
+        };
+        d.heading(3, format!("{n}.{heading}"));
+        let mut conclusion: Vec<String> = cmp
+            .findings
+            .iter()
+            .map(|f| {
+                if f.holds {
+                    f.text.clone()
+                } else {
+                    format!("{}（按现行参数测算，此结论不成立）", f.text)
+                }
+            })
+            .collect();
+        if cmp.key == "flexible" {
+            conclusion.push(divisor_sentence(c));
+        }
+        d.para(format!(
+            "结论：{}。",
+            conclusion.join("；").trim_end_matches('。')
+        ));
+        let mut tb = t(
+            &format!("表 7-{n}"),
+            &cmp.title,
+            &[
+                "测算方案",
+                "缴费合计（元）",
+                "领取年龄",
+                "月领养老金（元）",
+                "回本年龄",
+                "内部收益率",
+            ],
+            &[16, 8, 6, 8, 7, 7],
+        );
+        for r in &cmp.results {
+            tb.rows.push(vec![
+                r.label.clone(),
+                yuan_cell(r.total_contribution_fen),
+                format!("{} 岁", r.benefit_age),
+                yuan_cell(r.monthly_benefit_fen),
+                r.break_even_months
+                    .map_or("不回本".into(), yanglao_sim::age_zh),
+                r.irr.map_or("—".into(), |x| format!("{:.2}%", x * 100.0)),
+            ]);
+        }
+        d.table(tb);
+        if cmp.key == "same-money" {
+            let ages: Vec<u32> = (60..=90).step_by(5).collect();
+            d.chart(Chart {
+                id: format!("图 7-{n}"),
+                title: "累计领取养老金随年龄的变化".into(),
+                kind: Kind::Lines,
+                unit: "元".into(),
+                categories: ages.iter().map(|a| format!("{a} 岁")).collect(),
+                series: cmp
+                    .results
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.label.clone(),
+                            ages.iter()
+                                .map(|a| {
+                                    r.cumulative
+                                        .iter()
+                                        .find(|x| x.age == *a)
+                                        .map_or(f64::NAN, |x| x.benefits_fen as f64 / 100.0)
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            });
+        } else {
+            d.chart(Chart {
+                id: format!("图 7-{n}"),
+                title: format!("{}：月领养老金", cmp.title),
+                kind: Kind::Bars,
+                unit: "元".into(),
+                categories: cmp.results.iter().map(|r| short_label(&r.label)).collect(),
+                series: vec![(
+                    "月领养老金".into(),
+                    cmp.results
+                        .iter()
+                        .map(|r| r.monthly_benefit_fen as f64 / 100.0)
+                        .collect(),
+                )],
+            });
+        }
+        d.para(format!(
+            "建议：{}",
+            evaluator_text(c.i, &format!("advice.{}", cmp.key)).replace('\n', "")
+        ));
+    }
+}
+
+/// The annuity divisors of the supplementary scheme and of the employees' scheme, as the
+/// policies hold them.
+fn divisor_sentence(c: &Chapter<'_, '_>) -> String {
+    let p = c.i.policies;
+    let date = chrono::NaiveDate::from_ymd_opt(c.y + 1, 1, 1).unwrap_or_default();
+    let supp = p.supplementary.supplementary(&p.region, date).ok();
+    let emp = p.employee.employee(&p.region, date).ok();
+    match (supp, emp) {
+        (Some(s), Some(e)) => format!(
+            "补充险 {} 周岁起领取，个人账户养老金按 {} 个月计发；职工养老保险 60 周岁计发月数为 {} 个月、65 周岁为 {} 个月",
+            s.benefit_age,
+            s.divisor_at(s.benefit_age),
+            e.annuity_divisor(60).unwrap_or_default(),
+            e.annuity_divisor(65).unwrap_or_default()
+        ),
+        _ => "计发月数无法从政策参数取得".into(),
     }
 }
 

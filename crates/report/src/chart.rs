@@ -155,7 +155,37 @@ fn group(s: &str) -> String {
 /// with its unit on the left, grid lines, the columns or lines, the categories underneath.
 pub fn layout(c: &Chart) -> Vec<Mark> {
     let mut m = Vec::new();
-    let (left, right, top, bottom) = (70.0, 16.0, 44.0, 40.0);
+    // Category labels wider than their band run over two or three lines.
+    let n = c.categories.len().max(1) as f64;
+    // A line holds about this many ems (Latin letters and digits are half an em).
+    let per_line = ((WIDTH - 86.0) / n / 12.5).max(2.0);
+    let label_lines: Vec<Vec<String>> = c
+        .categories
+        .iter()
+        .map(|cat| {
+            let mut lines = vec![String::new()];
+            let mut width = 0.0;
+            for ch in cat.chars() {
+                let w = if ch.is_ascii() { 0.55 } else { 1.0 };
+                if width + w > per_line && !lines.last().is_some_and(|l| l.trim().is_empty()) {
+                    lines.push(String::new());
+                    width = 0.0;
+                }
+                if let Some(l) = lines.last_mut() {
+                    l.push(ch);
+                }
+                width += w;
+            }
+            lines
+                .into_iter()
+                .map(|l| l.trim().to_string())
+                .take(3)
+                .collect()
+        })
+        .collect();
+    let deepest = label_lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let (left, right, top) = (70.0, 16.0, 44.0);
+    let bottom = 26.0 + 14.0 * deepest as f64;
     let (pw, ph) = (WIDTH - left - right, HEIGHT - top - bottom);
     let values = c
         .series
@@ -170,7 +200,13 @@ pub fn layout(c: &Chart) -> Vec<Mark> {
     if hi == lo {
         hi = lo + 1.0;
     }
+    // Counts are stepped by whole numbers.
+    let whole = c
+        .series
+        .iter()
+        .all(|(_, v)| v.iter().all(|x| !x.is_finite() || x.fract() == 0.0));
     let step = nice_step(hi - lo, 5.0);
+    let step = if whole { step.max(1.0) } else { step };
     let (y0, y1) = ((lo / step).floor() * step, (hi / step).ceil() * step);
     let sy = |v: f64| top + (y1 - v) / (y1 - y0) * ph;
     let grey = (0xd9, 0xd9, 0xd9);
@@ -243,16 +279,17 @@ pub fn layout(c: &Chart) -> Vec<Mark> {
         stroke: black,
         width: 1.0,
     });
-    let n = c.categories.len().max(1) as f64;
     let band = pw / n;
-    for (k, cat) in c.categories.iter().enumerate() {
-        m.push(Mark::Text {
-            x: left + band * (k as f64 + 0.5),
-            y: top + ph + 18.0,
-            size: 12.0,
-            anchor: Anchor::Middle,
-            text: cat.clone(),
-        });
+    for (k, lines) in label_lines.iter().enumerate() {
+        for (j, text) in lines.iter().enumerate() {
+            m.push(Mark::Text {
+                x: left + band * (k as f64 + 0.5),
+                y: top + ph + 18.0 + 14.0 * j as f64,
+                size: 12.0,
+                anchor: Anchor::Middle,
+                text: text.clone(),
+            });
+        }
     }
     let ns = c.series.len().max(1) as f64;
     let labels = c.categories.len() * c.series.len() <= 24;

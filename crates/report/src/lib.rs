@@ -61,6 +61,24 @@ pub fn generate(
     let enrolment = yanglao_ops::evaluation::enrolment::analyse(ctx, year - 2, year)?;
     let surveys = yanglao_ops::evaluation::survey::rates(ctx, year)?;
     let particulars = yanglao_ops::evaluation::particulars::current(ctx, year)?;
+    // The policy comparisons run under the database's latest supplementary policy and the
+    // shipped basic and employees' schemes, from the year after the one evaluated.
+    let policies = yanglao_sim::Policies {
+        supplementary: ctx
+            .policy
+            .latest()
+            .map(|v| v.set.clone())
+            .unwrap_or_else(yanglao_policy::default_supplementary),
+        basic: yanglao_policy::default_basic(),
+        employee: yanglao_policy::default_employee(),
+        region: yanglao_sim::request::DEFAULT_REGION.into(),
+    };
+    let assumptions = yanglao_sim::person::Assumptions::default();
+    let comparisons = yanglao_sim::compare::PRESETS
+        .iter()
+        .map(|(k, _)| yanglao_sim::compare::preset(k, &policies, &assumptions, year + 1))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string());
     let doc = build::report(&build::Input {
         year,
         place: &place,
@@ -75,6 +93,8 @@ pub fn generate(
         surveys: &surveys,
         worksheet_entries: outcome.worksheet_entries,
         particulars: &particulars,
+        comparisons: &comparisons,
+        policies: &policies,
     });
     let rendered = render(&doc, &format!("{year}年城乡居民补充养老保险绩效评价报告"))?;
     let mut files = Vec::with_capacity(rendered.files.len());

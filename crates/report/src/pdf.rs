@@ -26,9 +26,11 @@ const TEXT_W: f32 = W - LEFT - RIGHT;
 /// 三号 body text on an exact 28-point line.
 const BODY: f32 = 16.0;
 const LINE: f32 = 28.0;
-/// 五号 table text.
+/// 五号 table text; 小五 in a table of many columns.
 const CELL: f32 = 10.5;
 const CELL_LINE: f32 = 15.0;
+const CELL_SMALL: f32 = 9.0;
+const CELL_SMALL_LINE: f32 = 12.5;
 const PAD_X: f32 = 3.0;
 const PAD_Y: f32 = 3.5;
 
@@ -131,6 +133,8 @@ struct Layout<'f> {
     /// The number the next page gets (`None`: the cover's pages are not numbered).
     next_number: Option<u32>,
     outline: Vec<Bookmark>,
+    /// The current table's text size and line height.
+    cell: (f32, f32),
 }
 
 impl<'f> Layout<'f> {
@@ -141,6 +145,7 @@ impl<'f> Layout<'f> {
             y: TOP,
             next_number: None,
             outline: Vec::new(),
+            cell: (CELL, CELL_LINE),
         };
         l.new_page();
         l
@@ -312,7 +317,9 @@ impl<'f> Layout<'f> {
                     2 => Role::Kai,
                     _ => Role::BodyBold,
                 };
-                self.ensure(LINE * 3.0);
+                // A heading never ends a page: a first-level one keeps a sub-heading and two
+                // lines with it, the others two lines.
+                self.ensure(LINE * if *level == 1 { 5.0 } else { 3.0 });
                 let page = self.pages.len() - 1;
                 self.outline.push((*level, text.clone(), page, self.y));
                 self.paragraph(text, role, BODY, LINE, BODY * 2.0, Align::Left, LINE * 2.0);
@@ -397,8 +404,14 @@ impl<'f> Layout<'f> {
             })
             .collect();
         let spans = t.spans();
+        self.cell = if t.header.len() >= 9 {
+            (CELL_SMALL, CELL_SMALL_LINE)
+        } else {
+            (CELL, CELL_LINE)
+        };
+        let (size, line_h) = self.cell;
         let cell_lines = |l: &Layout<'_>, text: &str, k: usize, role: Role| {
-            l.wrap(text, role, CELL, cols[k] - 2.0 * PAD_X, 0.0)
+            l.wrap(text, role, size, cols[k] - 2.0 * PAD_X, 0.0)
         };
         let header: Vec<Vec<Wrapped>> = t
             .header
@@ -406,8 +419,7 @@ impl<'f> Layout<'f> {
             .enumerate()
             .map(|(k, h)| cell_lines(self, h, k, Role::Hei))
             .collect();
-        let header_h =
-            header.iter().map(Vec::len).max().unwrap_or(1) as f32 * CELL_LINE + 2.0 * PAD_Y;
+        let header_h = header.iter().map(Vec::len).max().unwrap_or(1) as f32 * line_h + 2.0 * PAD_Y;
         let body: Vec<Vec<Vec<Wrapped>>> = t
             .rows
             .iter()
@@ -437,7 +449,7 @@ impl<'f> Layout<'f> {
                     .max()
                     .unwrap_or(1)
                     .max(1) as f32
-                    * CELL_LINE
+                    * line_h
                     + 2.0 * PAD_Y
             })
             .collect();
@@ -445,7 +457,7 @@ impl<'f> Layout<'f> {
         for (r, cells) in body.iter().enumerate() {
             for (k, c) in cells.iter().enumerate() {
                 if let Some(&n) = spans[r].get(k).filter(|n| **n > 1) {
-                    let need = c.len() as f32 * CELL_LINE + 2.0 * PAD_Y;
+                    let need = c.len() as f32 * line_h + 2.0 * PAD_Y;
                     let have: f32 = heights[r..r + n].iter().sum();
                     if need > have {
                         heights[r + n - 1] += need - have;
@@ -565,12 +577,13 @@ impl<'f> Layout<'f> {
             fill: None,
             stroke: Some(0.5),
         });
-        let text_h = lines.len() as f32 * CELL_LINE;
+        let (size, line_h) = self.cell;
+        let text_h = lines.len() as f32 * line_h;
         let mut top = y + (h - text_h) / 2.0;
         for l in lines {
-            let baseline = top + CELL_LINE / 2.0 + CELL * 0.36;
-            self.line(l, role, CELL, x + PAD_X, baseline, w - 2.0 * PAD_X, align);
-            top += CELL_LINE;
+            let baseline = top + line_h / 2.0 + size * 0.36;
+            self.line(l, role, size, x + PAD_X, baseline, w - 2.0 * PAD_X, align);
+            top += line_h;
         }
     }
 

@@ -509,6 +509,7 @@ fn part_zh(part: &str) -> &'static str {
         "method" => "评价方法",
         "conclusion" => "评价结论",
         "cause" | "rectification" => "问题的原因与整改",
+        "advice" => "政策建议",
         "notes" => "报告说明",
         _ => "",
     }

@@ -12,7 +12,7 @@ use super::*;
 pub struct Field {
     pub key: &'static str,
     pub label: &'static str,
-    /// `cover`, `opening`, `method`, `conclusion`, `cause` or `rectification`.
+    /// `cover`, `opening`, `method`, `conclusion`, `cause`, `rectification`, `advice` or `notes`.
     pub part: &'static str,
     pub multiline: bool,
     /// What the field holds, for the form.
@@ -154,6 +154,30 @@ pub const FIELDS: &[Field] = &[
         "预算执行偏离的整改情况",
         "rectification",
         "已采取的措施",
+    ),
+    text(
+        "advice.intro",
+        "政策建议的缘由",
+        "advice",
+        "为何开展政策测算，如“评价组通过数据分析及现场访谈发现补充养老保险对 16-65 周岁劳动力吸引力度较低”",
+    ),
+    text(
+        "advice.same-money",
+        "政策建议：基本险与“基本险+补充险”比对",
+        "advice",
+        "评价人依据测算结论提出的建议",
+    ),
+    text(
+        "advice.tiers",
+        "政策建议：补充险缴费档次比对",
+        "advice",
+        "评价人依据测算结论提出的建议",
+    ),
+    text(
+        "advice.flexible",
+        "政策建议：“基本险+补充险”与灵活就业比对",
+        "advice",
+        "评价人依据测算结论提出的建议（领取年龄、计发月数、丧葬补助金等）",
     ),
     text(
         "notes",
