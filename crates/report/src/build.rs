@@ -41,6 +41,14 @@ pub struct Input<'a> {
     pub comparisons: &'a Result<Vec<yanglao_sim::compare::Comparison>, String>,
     /// The policies they ran under.
     pub policies: &'a yanglao_sim::Policies,
+    /// The fund's accounts with the year's interest credits, and the credits short of the
+    /// agreements (the annex's interest list).
+    pub accounts: &'a [yanglao_ops::books::bank::AccountItem],
+    pub shortfalls: &'a [yanglao_ops::books::bank::Shortfall],
+    /// Recovery cases of the year's deaths (the annex's list of deaths paid after).
+    pub cases: &'a [yanglao_ops::deaths::Case],
+    /// Basic-scheme members not in the supplementary scheme (the annex's outreach list).
+    pub prospects: &'a [yanglao_ops::evaluation::enrolment::Prospect],
 }
 
 /// A particular the evaluator gave, or the mark that it is still to be written (never a
@@ -1217,12 +1225,147 @@ fn annex(d: &mut Doc, c: &Chapter<'_, '_>) {
         ]);
     }
     d.table(tm);
+    details(d, c);
     if let Some(notes) = given(c.i, "notes") {
         d.heading(1, "说明");
         for line in notes.lines() {
             d.para(line.to_string());
         }
     }
+}
+
+/// The annex's detail lists (xlsx only): every interest credit of the year against its
+/// agreement, every month paid late, every death paid after, the outreach list.
+fn details(d: &mut Doc, c: &Chapter<'_, '_>) {
+    let names = &c.i.measured.counties;
+    let county = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_string());
+    let mask = yanglao_ops::ledger::masked_id;
+    let mut ti = t(
+        "明细 1",
+        &format!("{} 年基金专户结息明细", c.y),
+        &[
+            "县区",
+            "开户银行",
+            "账号",
+            "计息起日",
+            "计息止日",
+            "入账日期",
+            "实计利息（元）",
+            "协议年利率",
+            "实际年利率",
+            "应计利息（元）",
+            "少计利息（元）",
+        ],
+        &[6, 12, 10, 8, 8, 8, 8, 6, 6, 8, 8],
+    );
+    for a in c.i.accounts {
+        for cr in &a.credits {
+            let short = c.i.shortfalls.iter().find(|s| {
+                s.account == a.account_no
+                    && s.period_start == cr.period_start
+                    && s.period_end == cr.period_end
+            });
+            ti.rows.push(vec![
+                county(&a.county),
+                a.bank_name.clone(),
+                yanglao_ops::ledger::masked_account(&a.account_no),
+                cr.period_start.to_string(),
+                cr.period_end.to_string(),
+                cr.credited_on.to_string(),
+                yuan_cell(cr.amount_fen),
+                short.map_or(String::new(), |s| format!("{:.2}%", s.agreed_rate)),
+                short.map_or(String::new(), |s| format!("{:.2}%", s.applied_rate)),
+                short.map_or(String::new(), |s| yuan_cell(s.expected_fen)),
+                short.map_or("0.00".into(), |s| yuan_cell(s.shortfall_fen)),
+            ]);
+        }
+    }
+    d.details.push(ti);
+    let mut tl = t(
+        "明细 2",
+        &format!("{} 年晚于 15 日发放待遇的月份", c.y),
+        &["县区", "月份", "发放情况"],
+        &[8, 8, 24],
+    );
+    for (code, m) in &c.i.measured.by_county {
+        if let Some(late) = m.get("late_payroll_months") {
+            for item in &late.items {
+                let mut parts = item.splitn(3, ' ');
+                let (_, month, how) = (parts.next(), parts.next(), parts.next());
+                tl.rows.push(vec![
+                    county(code),
+                    month.unwrap_or_default().to_string(),
+                    how.unwrap_or_default().to_string(),
+                ]);
+            }
+        }
+    }
+    d.details.push(tl);
+    let mut td = t(
+        "明细 3",
+        &format!("{} 年死亡后仍发放待遇人员及追回情况", c.y),
+        &[
+            "县区",
+            "身份证号",
+            "死亡日期",
+            "立案日期",
+            "多发金额（元）",
+            "已追回（元）",
+            "核销（元）",
+            "未追回（元）",
+            "状态",
+        ],
+        &[6, 12, 8, 8, 8, 8, 7, 8, 5],
+    );
+    for k in c.i.cases {
+        td.rows.push(vec![
+            county(&k.county),
+            mask(&k.citizen_id),
+            k.death_date.to_string(),
+            k.opened_on.to_string(),
+            yuan_cell(k.overpaid_fen),
+            yuan_cell(k.recovered_fen),
+            yuan_cell(k.written_off_fen),
+            yuan_cell(k.outstanding_fen),
+            if k.status == "closed" {
+                "已结"
+            } else {
+                "在办"
+            }
+            .into(),
+        ]);
+    }
+    d.details.push(td);
+    let mut to = t(
+        "明细 4",
+        &format!(
+            "基本养老保险参保而未参加补充养老保险人员（{} 年，扩面名单）",
+            c.y
+        ),
+        &[
+            "县区",
+            "乡镇（街道）",
+            "村（社区）",
+            "姓名",
+            "身份证号",
+            "年龄",
+            "最近缴费年度",
+        ],
+        &[6, 10, 10, 6, 12, 5, 7],
+    );
+    for p in c.i.prospects {
+        to.rows.push(vec![
+            county(&p.county),
+            p.township.clone(),
+            p.village.clone(),
+            p.name.clone(),
+            mask(&p.citizen_id),
+            p.age.to_string(),
+            p.last_contribution_year
+                .map_or("从未缴费".into(), |y| y.to_string()),
+        ]);
+    }
+    d.details.push(to);
 }
 
 /// Scores add up: leaves to their groups, groups to their levels, levels to the total; codes are

@@ -76,6 +76,8 @@ impl Table {
 pub struct Doc {
     pub title: String,
     pub blocks: Vec<Block>,
+    /// Detail lists that only the xlsx annex carries (明细): too long for the text.
+    pub details: Vec<Table>,
     text_figures: BTreeMap<String, String>,
     table_figures: BTreeMap<String, String>,
     problems: Vec<String>,

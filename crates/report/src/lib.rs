@@ -79,6 +79,14 @@ pub fn generate(
         .map(|(k, _)| yanglao_sim::compare::preset(k, &policies, &assumptions, year + 1))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string());
+    let accounts = yanglao_ops::books::bank::accounts(ctx, year)?;
+    let shortfalls = yanglao_ops::books::bank::interest_check(ctx, year)?;
+    let cases = yanglao_ops::deaths::recovery_list(ctx, None, None, Some(year))?;
+    let prospects = yanglao_ops::evaluation::enrolment::prospects(
+        ctx,
+        year,
+        &yanglao_ops::evaluation::enrolment::OutreachFilter::default(),
+    )?;
     let doc = build::report(&build::Input {
         year,
         place: &place,
@@ -95,6 +103,10 @@ pub fn generate(
         particulars: &particulars,
         comparisons: &comparisons,
         policies: &policies,
+        accounts: &accounts,
+        shortfalls: &shortfalls,
+        cases: &cases,
+        prospects: &prospects,
     });
     let rendered = render(&doc, &format!("{year}年城乡居民补充养老保险绩效评价报告"))?;
     let mut files = Vec::with_capacity(rendered.files.len());

@@ -694,6 +694,23 @@ fn the_report_is_generated_from_the_data() {
         }
         let t21 = wb.worksheet_range("表 2-1").unwrap();
         assert_eq!(t21.rows().count(), 2 + 31 + 1, "[{l}]");
+        // The detail lists only the annex carries; counts with their units are numbers.
+        for s in ["明细 1", "明细 2", "明细 3", "明细 4"] {
+            assert!(names.iter().any(|n| n == s), "[{l}] {s} in {names:?}");
+        }
+        let t53 = wb.worksheet_range("表 5-3").unwrap();
+        let city = t53.rows().last().unwrap();
+        assert_eq!(city[0].to_string(), "全市", "[{l}]");
+        assert!(
+            matches!(city[1], calamine::Data::Float(_) | calamine::Data::Int(_)),
+            "[{l}] {:?}",
+            city[1]
+        );
+        let late = wb.worksheet_range("明细 2").unwrap();
+        assert!(
+            late.rows().any(|r| r[1].to_string() == "2023-02"),
+            "[{l}] the late months listed"
+        );
         // The report goes to whatever sink the interface gives: in memory, the files the command
         // line wrote into its folder.
         let mut ctx = yanglao_ops::Ctx::system(db.db()).unwrap();
