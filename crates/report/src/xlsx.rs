@@ -240,7 +240,7 @@ fn sheet(
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(1, 1)?;
     ws.set_print_center_horizontally(true);
-    ws.set_header(&format!("&C{} {}", t.id, t.title));
+    ws.set_header(format!("&C{} {}", t.id, t.title));
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
 }
