@@ -97,3 +97,80 @@ mod tests {
         assert_eq!(a[3].2, 638_320_000);
     }
 }
+
+/// Yes-answers for each county's `n` answers such that each county's rate is about `pct` plus
+/// its offset and the counties' rates weighted by `sizes` give `pct` to two decimals.
+pub fn survey_counts(
+    pct: f64,
+    n: &[i64; 5],
+    sizes: &[f64; 5],
+    offsets: &[f64; 5],
+) -> yanglao_ops::Result<[i64; 5]> {
+    let total: f64 = sizes.iter().sum();
+    let w: [f64; 5] = std::array::from_fn(|c| sizes[c] / total);
+    let base: [i64; 5] = std::array::from_fn(|c| {
+        (((pct + offsets[c]) / 100.0 * n[c] as f64).round() as i64).clamp(0, n[c])
+    });
+    let rate = |y: &[i64; 5]| -> f64 {
+        (0..5)
+            .map(|c| w[c] * y[c] as f64 / n[c].max(1) as f64)
+            .sum::<f64>()
+            * 100.0
+    };
+    // The smallest change to the counties' counts that lands on the rate.
+    let mut best: Option<(i64, [i64; 5])> = None;
+    let r = 8i64;
+    let mut d = [-r; 5];
+    loop {
+        let y: [i64; 5] = std::array::from_fn(|c| base[c] + d[c]);
+        if y.iter().zip(n).all(|(y, n)| (0..=*n).contains(y)) && (rate(&y) - pct).abs() < 0.004 {
+            let cost: i64 = d.iter().map(|x| x.abs()).sum();
+            if best.is_none_or(|(b, _)| cost < b) {
+                best = Some((cost, y));
+            }
+        }
+        let mut k = 0;
+        while k < 5 {
+            d[k] += 1;
+            if d[k] <= r {
+                break;
+            }
+            d[k] = -r;
+            k += 1;
+        }
+        if k == 5 {
+            break;
+        }
+    }
+    best.map(|(_, y)| y).ok_or_else(|| {
+        yanglao_ops::OpsError::rule(
+            "E-DEMO-SURVEY",
+            format!("示例问卷无法按各县（区）规模加权得到 {pct:.2}%"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod survey_tests {
+    use super::*;
+
+    #[test]
+    fn county_rates_differ_and_weigh_up_to_the_published_rate() {
+        let n = [300, 200, 310, 300, 290];
+        let sizes = [1105.0, 803.0, 1205.0, 1416.0, 1335.0];
+        let y = survey_counts(83.57, &n, &sizes, &[2.4, -3.1, 1.3, -1.8, 0.7]).unwrap();
+        let total: f64 = sizes.iter().sum();
+        let rate: f64 = (0..5)
+            .map(|c| sizes[c] / total * y[c] as f64 / n[c] as f64)
+            .sum::<f64>()
+            * 100.0;
+        assert_eq!(format!("{rate:.2}"), "83.57");
+        let rates: Vec<String> = (0..5)
+            .map(|c| format!("{:.2}", y[c] as f64 / n[c] as f64 * 100.0))
+            .collect();
+        let mut distinct = rates.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 5, "{rates:?}");
+    }
+}

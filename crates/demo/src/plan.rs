@@ -81,9 +81,9 @@ fn place(county: usize, n: u64) -> (&'static str, String) {
 /// 117,275: 11.73万, and 78.92% of the 148,600 target; 2022 totals 122,314, so 2023 is −4.12%;
 /// only 平定县 falls by more than 5% in 2023, and only 平定县 and 盂县 are below 2021.
 pub const CONTRIBUTORS: [[i64; 5]; 3] = [
-    [22_000, 16_000, 24_000, 48_000, 41_700],
-    [22_300, 16_200, 24_400, 31_414, 28_000],
-    [22_100, 16_050, 24_100, 28_325, 26_700],
+    [21_873, 15_987, 23_958, 48_206, 41_676],
+    [22_287, 16_214, 24_391, 31_414, 28_008],
+    [22_093, 16_071, 24_117, 28_325, 26_669],
 ];
 /// Government-paid contributors (hardship groups) by year; 2023: 31,916 × 200 yuan = 638.32万.
 pub const GOVERNMENT_PAID: [i64; 3] = [30_500, 31_200, 31_916];
@@ -104,6 +104,15 @@ pub const LATE_DEATHS: [i64; 3] = [1_100, 1_250, 1_319];
 /// Overpayment cases recovered in full during the year of the death (2023: 540 × 20 yuan =
 /// 10,800 yuan: 471 of 22.90 or 23.00 yuan and one part-refund).
 pub const RECOVERED_CASES: [i64; 3] = [450, 500, 472];
+/// How the recovered cases spread over the counties (each recovers its own share of its late
+/// reports: 城区 and 郊区 trace families best, 矿区 least).
+pub const RECOVERY_WEIGHTS: [f64; 5] = [0.27, 0.07, 0.22, 0.24, 0.20];
+/// How the deaths reported late spread over the counties (the mining district's and the
+/// suburbs' residents more often die away from home).
+pub const LATE_WEIGHTS: [f64; 5] = [0.17, 0.12, 0.22, 0.27, 0.22];
+/// Of each year's regular self-payers, the share who had lapsed the year before and pay again
+/// (恢复缴费).
+pub const RETURNING_SHARE: f64 = 0.012;
 /// Basic-scheme members of working age who never contribute (the outreach list).
 pub const NON_CONTRIBUTORS: i64 = 60_000;
 /// Share of self-paying contributors at the lowest tier.
@@ -309,8 +318,8 @@ impl Counts {
             elderly: apportion(scaled(ELDERLY, scale), &ELDERLY_WEIGHTS),
             cohorts: by_year(&NEW_RECIPIENTS, &weights_of(0)),
             deaths: by_year(&DEATHS, &ELDERLY_WEIGHTS),
-            late: by_year(&LATE_DEATHS, &ELDERLY_WEIGHTS),
-            recovered: by_year(&RECOVERED_CASES, &ELDERLY_WEIGHTS),
+            late: by_year(&LATE_DEATHS, &LATE_WEIGHTS),
+            recovered: by_year(&RECOVERED_CASES, &RECOVERY_WEIGHTS),
             non: apportion(scaled(NON_CONTRIBUTORS, scale), &ELDERLY_WEIGHTS),
         }
     }
@@ -426,10 +435,15 @@ fn regular(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize, scale
         .collect();
     let s22 = (regular[0] + join[1] - regular[1]).max(0);
     let s23 = (s22 + regular[1] + join[2] - regular[2]).max(s22);
+    // 2023's window gives up its last joiners to people who paid in 2021, lapsed in 2022 and
+    // pay again (they are the first of the list, before 2022's window).
+    let returning = ((regular[2] as f64 * RETURNING_SHARE).round() as i64)
+        .min(join[2])
+        .min(s22);
     let windows = [
         (0, regular[0]),
         (s22, s22 + regular[1]),
-        (s23, s23 + regular[2]),
+        (s23, s23 + regular[2] - returning),
     ];
     let total = windows.iter().map(|w| w.1).max().unwrap_or(0);
     for k in 0..total {
@@ -439,6 +453,9 @@ fn regular(mk: &mut Maker, people: &mut Vec<Person>, n: &Counts, c: usize, scale
             if (*a..*b).contains(&k) {
                 p.tiers[y] = Some(0);
             }
+        }
+        if k < returning && p.tiers[1].is_none() {
+            p.tiers[2] = Some(0);
         }
         people.push(p);
     }

@@ -873,42 +873,55 @@ impl Demo<'_> {
         Ok(())
     }
 
-    /// The 2023 questionnaires: sample sizes and answers that give the published rates.
+    /// The 2023 questionnaires, drawn county by county: each county's sample about in proportion
+    /// to its size (contributors and recipients asked apart), its rates its own, and the city's
+    /// rates (the counties' weighted by their size, as the evaluation weighs them) the published
+    /// ones.
     fn survey(&mut self, data: &Path, counts: &mut Counts) -> Result<()> {
+        let w = yanglao_ops::evaluation::survey::weights(self.ctx, 2023)?;
+        let size = |m: &std::collections::BTreeMap<String, i64>, c: usize| {
+            m.get(COUNTIES[c]).copied().unwrap_or(0).max(1) as f64
+        };
+        let contributors: [f64; 5] = std::array::from_fn(|c| size(&w.contributors, c));
+        let recipients: [f64; 5] = std::array::from_fn(|c| size(&w.recipients, c));
+        let both: [f64; 5] = std::array::from_fn(|c| contributors[c] + recipients[c]);
+        // Samples roughly proportional to size: some counties drew a few more, some fewer.
+        let jitter = [1.06, 0.93, 1.02, 0.96, 1.04];
+        let skew = |x: &[f64; 5]| -> [f64; 5] { std::array::from_fn(|c| x[c] * jitter[c]) };
+        let n_c = crate::plan::apportion(1_400, &skew(&contributors));
+        let n_r = crate::plan::apportion(1_000, &skew(&recipients));
+        let n_a: [i64; 5] = std::array::from_fn(|c| n_c[c] + n_r[c]);
+        let yes_c =
+            crate::money::survey_counts(83.57, &n_c, &contributors, &[2.4, -3.1, 1.3, -1.8, 0.7])?;
+        let yes_r =
+            crate::money::survey_counts(90.03, &n_r, &recipients, &[1.7, -2.3, 2.8, -1.2, -0.5])?;
+        let yes_a = crate::money::survey_counts(79.64, &n_a, &both, &[3.2, -2.6, 1.5, -2.2, 0.9])?;
         let mut s = String::from("问卷编号,年度,县区代码,受访者类型,是否知晓政策,满意度\n");
-        let (contributors, c_yes) = crate::money::sample(83.57, 1_400);
-        let (recipients, r_yes) = crate::money::sample(90.03, 1_000);
-        let total = contributors + recipients;
-        let (aware_n, aware_yes) = crate::money::sample_at_most(79.64, total);
-        for i in 0..total {
-            let (who, satisfied) = if i < contributors {
-                ("参保缴费人员", i < c_yes)
-            } else {
-                ("待遇领取人员", i - contributors < r_yes)
-            };
-            let aware = if i >= aware_n {
-                ""
-            } else if i < aware_yes {
-                "是"
-            } else {
-                "否"
-            };
-            let sat = if satisfied {
-                if i % 3 == 0 {
-                    "非常满意"
-                } else {
-                    "满意"
+        let mut q = 0;
+        for c in 0..5 {
+            let mut k = 0;
+            for (who, n, yes) in [
+                ("参保缴费人员", n_c[c], yes_c[c]),
+                ("待遇领取人员", n_r[c], yes_r[c]),
+            ] {
+                for i in 0..n {
+                    let aware = if k < yes_a[c] { "是" } else { "否" };
+                    let sat = if i < yes {
+                        if (i + c as i64) % 3 == 0 {
+                            "非常满意"
+                        } else {
+                            "满意"
+                        }
+                    } else if (i + c as i64) % 2 == 0 {
+                        "一般"
+                    } else {
+                        "不满意"
+                    };
+                    let _ = writeln!(s, "Q2023{q:05},2023,{},{who},{aware},{sat}", COUNTIES[c]);
+                    q += 1;
+                    k += 1;
                 }
-            } else if i % 2 == 0 {
-                "一般"
-            } else {
-                "不满意"
-            };
-            let _ = writeln!(
-                s,
-                "Q2023{i:05},2023,{},{who},{aware},{sat}",
-                COUNTIES[i as usize % 5]
-            );
+            }
         }
         let f = data.join("2023年满意度及政策知晓度调查.csv");
         write(&f, &s, counts)?;

@@ -12,7 +12,7 @@ pub struct Rate {
 }
 
 /// z for a two-sided 95% interval.
-const Z95: f64 = 1.959_963_984_540_054;
+pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// The rate and its Wilson interval; `None` for no answers. The Wilson interval stays within
 /// 0–100% and behaves at small samples and extreme rates, where the normal approximation does

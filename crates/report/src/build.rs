@@ -243,11 +243,17 @@ fn background(d: &mut Doc, c: &Chapter<'_, '_>) {
         d.fig(&format!("contributors.{yy}"), series[k].clone());
     }
     if first > 0 {
-        let change = pct_of(c.c_now.total - first, first).unwrap_or_default();
+        let diff = c.c_now.total - first;
+        let change = d.fig(
+            "contributors.change2",
+            pct_of(diff, first).unwrap_or_default(),
+        );
         text.push_str(&format!(
-            "，{} 年间变动 {}",
-            2,
-            d.fig("contributors.change2", change)
+            "，{y} 年较 {} 年{} {} 人（{}）",
+            y - 2,
+            if diff < 0 { "减少" } else { "增加" },
+            diff.abs(),
+            change.trim_start_matches('-')
         ));
     }
     text.push('。');
@@ -563,8 +569,24 @@ fn evaluation_work(d: &mut Doc, c: &Chapter<'_, '_>) {
             format!("共 {} 项评价记录", i.worksheet_entries)
         }
     ));
-    if let Some(s) = given(i, "sampling") {
-        d.para(format!("问卷抽样：{s}"));
+    let weighted = i
+        .surveys
+        .get("")
+        .and_then(|s| {
+            s.contributor_satisfaction
+                .as_ref()
+                .or(s.policy_awareness.as_ref())
+        })
+        .is_some_and(|r| r.weighted);
+    let how = if weighted {
+        "全市比率为各县（区）比率按其规模加权所得（参保人员满意度按参保缴费人数、待遇领取人员满意度按待遇领取人数、政策知晓率按两者之和加权），置信区间按分层抽样计算。"
+    } else {
+        ""
+    };
+    match given(i, "sampling") {
+        Some(s) => d.para(format!("问卷抽样：{s}{how}")),
+        None if !how.is_empty() => d.para(format!("问卷抽样：{how}")),
+        None => {}
     }
 }
 

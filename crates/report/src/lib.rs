@@ -59,7 +59,7 @@ pub fn generate(
     }
     let findings = yanglao_ops::evaluation::findings(ctx, &outcome.measured)?;
     let enrolment = yanglao_ops::evaluation::enrolment::analyse(ctx, year - 2, year)?;
-    let surveys = yanglao_ops::evaluation::survey::rates(ctx, year)?;
+    let surveys = outcome.measured.surveys.clone();
     let particulars = yanglao_ops::evaluation::particulars::current(ctx, year)?;
     // The policy comparisons run under the database's latest supplementary policy and the
     // shipped basic and employees' schemes, from the year after the one evaluated.

@@ -201,7 +201,27 @@ pub(crate) fn recovery_metric(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> R
 }
 
 pub(crate) fn survey_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Result<()> {
-    let rates = crate::evaluation::survey::rates_in(tx, year)?;
+    // The counties weigh in the city's rates by the sizes measured already.
+    let weights = crate::evaluation::survey::Weights {
+        contributors: m
+            .contributors
+            .get(&year)
+            .map(|by| {
+                by.iter()
+                    .filter(|(c, _)| !c.is_empty())
+                    .map(|(c, n)| (c.clone(), n.total))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        recipients: m
+            .recipients
+            .iter()
+            .filter(|(c, _)| !c.is_empty())
+            .map(|(c, n)| (c.clone(), *n))
+            .collect(),
+    };
+    let rates = crate::evaluation::survey::rates_in(tx, year, &weights)?;
+    m.surveys = rates.clone();
     let what = [
         (
             "policy_awareness_pct",
@@ -226,6 +246,19 @@ pub(crate) fn survey_metrics(tx: &mut Tx<'_>, year: i32, m: &mut Measured) -> Re
             s.recipient_satisfaction,
         ]) {
             let v = match rate {
+                Some(r) if r.weighted => measured(
+                    yanglao_eval::round2(dec(r.rate_pct)),
+                    format!("{:.2}%", r.rate_pct),
+                    format!(
+                        "{what}：各县（区）比率按其{}加权（共 {} 份），95% 置信区间 {:.2}% 至 {:.2}%",
+                        match *key {
+                            "contributor_satisfaction_pct" => "参保缴费人数",
+                            "recipient_satisfaction_pct" => "待遇领取人数",
+                            _ => "参保缴费与待遇领取人数",
+                        },
+                        r.answers, r.ci_low_pct, r.ci_high_pct
+                    ),
+                ),
                 Some(r) => measured(
                     yanglao_eval::round2(dec(r.rate_pct)),
                     format!("{:.2}%", r.rate_pct),

@@ -175,6 +175,8 @@ pub struct Measured {
     pub recipients: BTreeMap<String, i64>,
     /// County → payments made in the year (人次): each component (account pension, exit subsidy) of a paid line.
     pub payments: BTreeMap<String, i64>,
+    /// The survey's rates by county and for the city (weighted by the counties' sizes).
+    pub surveys: BTreeMap<String, survey::SurveyRates>,
     /// County → payroll lines paid in the year (笔): one line may carry two payments.
     pub payment_lines: BTreeMap<String, i64>,
     /// County → months paid after the 15th (or not paid by then).
@@ -249,6 +251,7 @@ pub fn measure(ctx: &mut Ctx, year: i32) -> Result<Measured> {
             recipients: BTreeMap::new(),
             payments: BTreeMap::new(),
             payment_lines: BTreeMap::new(),
+            surveys: BTreeMap::new(),
             late_months: BTreeMap::new(),
             by_county: BTreeMap::new(),
             statement: None,

@@ -11,7 +11,8 @@ use crate::access::Action;
 use crate::imports::problems::{ImportOutcome, Problem};
 use crate::imports::table::{read_table, Upload};
 use crate::register::persons::{begin_import, finish, record_import};
-use crate::{audit, Ctx, Result};
+use crate::{audit, Ctx, OpsError, Result};
+use chrono::NaiveDate;
 
 pub const COLUMNS: [&str; 6] = [
     "问卷编号",
@@ -159,7 +160,8 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
     Ok(out)
 }
 
-/// A survey rate: yes-answers among answers, with its 95% interval (percent).
+/// A survey rate: yes-answers among answers, with its 95% interval (percent). The city's is the
+/// counties' rates weighted by their size (`weighted`), its interval the stratified one.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct SurveyRate {
     pub yes: u64,
@@ -167,6 +169,7 @@ pub struct SurveyRate {
     pub rate_pct: f64,
     pub ci_low_pct: f64,
     pub ci_high_pct: f64,
+    pub weighted: bool,
 }
 
 fn survey_rate(yes: u64, n: u64) -> Option<SurveyRate> {
@@ -176,6 +179,38 @@ fn survey_rate(yes: u64, n: u64) -> Option<SurveyRate> {
         rate_pct: r.rate_pct,
         ci_low_pct: r.low_pct,
         ci_high_pct: r.high_pct,
+        weighted: false,
+    })
+}
+
+/// The city's rate from the counties' (yes, answers, size): each county's rate weighted by its
+/// size among the counties that answered, with the stratified 95% interval
+/// (variance Σ w² p (1 − p) ÷ n). Without sizes, the answers pooled.
+pub fn weighted_rate(strata: &[(u64, u64, i64)]) -> Option<SurveyRate> {
+    let answered: Vec<&(u64, u64, i64)> = strata.iter().filter(|s| s.1 > 0).collect();
+    let (yes, n) = answered.iter().fold((0, 0), |(y, n), s| (y + s.0, n + s.1));
+    let size: i64 = answered.iter().map(|s| s.2.max(0)).sum();
+    if n == 0 {
+        return None;
+    }
+    if size == 0 || answered.len() < 2 {
+        return survey_rate(yes, n);
+    }
+    let (mut p, mut var) = (0.0, 0.0);
+    for (y, k, w) in answered {
+        let w = (*w).max(0) as f64 / size as f64;
+        let pc = *y as f64 / *k as f64;
+        p += w * pc;
+        var += w * w * pc * (1.0 - pc) / *k as f64;
+    }
+    let half = yanglao_eval::stats::Z95 * var.sqrt();
+    Some(SurveyRate {
+        yes,
+        answers: n,
+        rate_pct: p * 100.0,
+        ci_low_pct: (p - half).max(0.0) * 100.0,
+        ci_high_pct: (p + half).min(1.0) * 100.0,
+        weighted: true,
     })
 }
 
@@ -197,54 +232,136 @@ struct Tally {
     n: u64,
 }
 
-/// Rates by county (keyed by code) and for the city (key `""`).
-pub fn rates(ctx: &mut Ctx, year: i32) -> Result<BTreeMap<String, SurveyRates>> {
-    ctx.db.read_transaction(|tx| rates_in(tx, year))
+/// How much each county counts in the city's rates: its contributors of the year (for the
+/// contributors' satisfaction), its recipients paid in the year (for the recipients'), both
+/// (for the awareness of the policy).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Weights {
+    pub contributors: BTreeMap<String, i64>,
+    pub recipients: BTreeMap<String, i64>,
 }
 
-/// [`rates`] within a transaction the caller holds.
-pub fn rates_in(tx: &mut Tx<'_>, year: i32) -> Result<BTreeMap<String, SurveyRates>> {
-    {
-        let mut t: BTreeMap<String, Tally> = BTreeMap::new();
-        tx.for_each_ref(
-            "SELECT county, respondent, aware, satisfaction FROM survey_responses WHERE year = $1",
-            &[Param::Int(year.into())],
-            |r| {
-                let county = r.str(0)?.to_string();
-                let who = r.str(1)?.to_string();
-                let (a, s) = (r.opt_i64(2)?, r.opt_i64(3)?);
-                for key in [county, String::new()] {
-                    let x = t.entry(key).or_default();
-                    x.n += 1;
-                    if let Some(a) = a {
-                        x.aware.1 += 1;
-                        x.aware.0 += u64::from(a == 1);
-                    }
-                    if let Some(s) = s {
-                        let slot = if who == "contributor" {
-                            &mut x.contributor
-                        } else {
-                            &mut x.recipient
-                        };
-                        slot.1 += 1;
-                        slot.0 += u64::from(s <= 2);
-                    }
-                }
-                Ok(())
-            },
-        )?;
-        Ok(t.into_iter()
-            .map(|(k, x)| {
-                (
-                    k,
-                    SurveyRates {
-                        policy_awareness: survey_rate(x.aware.0, x.aware.1),
-                        contributor_satisfaction: survey_rate(x.contributor.0, x.contributor.1),
-                        recipient_satisfaction: survey_rate(x.recipient.0, x.recipient.1),
-                        questionnaires: x.n,
-                    },
-                )
-            })
-            .collect())
+/// The counties' sizes in `year`, as the evaluation counts them.
+pub fn weights(ctx: &mut Ctx, year: i32) -> Result<Weights> {
+    ctx.db.read_transaction(|tx| weights_in(tx, year))
+}
+
+/// [`weights`] within a transaction the caller holds.
+pub fn weights_in(tx: &mut Tx<'_>, year: i32) -> Result<Weights> {
+    let mut w = Weights::default();
+    for r in tx.query(
+        "SELECT county, COUNT(DISTINCT person_id) FROM account_movements WHERE kind IN ('self', 'gov_paid') AND year = $1 GROUP BY county",
+        &[Param::Int(year.into())],
+    )? {
+        w.contributors.insert(r.str(0)?.to_string(), r.i64(1)?);
+    }
+    let jan = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| OpsError::rule("E-YEAR", format!("年度 {year} 无效")))?;
+    let dec = NaiveDate::from_ymd_opt(year, 12, 1).expect("valid");
+    for r in tx.query(
+        "SELECT county, COUNT(DISTINCT person_id) FROM payroll_lines WHERE status = 'paid' AND to_month >= $1 AND from_month <= $2 GROUP BY county",
+        &[Param::Date(jan), Param::Date(dec)],
+    )? {
+        w.recipients.insert(r.str(0)?.to_string(), r.i64(1)?);
+    }
+    Ok(w)
+}
+
+/// Rates by county (keyed by code) and for the city (key `""`, the counties weighted by their
+/// size).
+pub fn rates(ctx: &mut Ctx, year: i32) -> Result<BTreeMap<String, SurveyRates>> {
+    ctx.db.read_transaction(|tx| {
+        let w = weights_in(tx, year)?;
+        rates_in(tx, year, &w)
+    })
+}
+
+/// [`rates`] within a transaction the caller holds, with the counties' sizes given.
+pub fn rates_in(tx: &mut Tx<'_>, year: i32, w: &Weights) -> Result<BTreeMap<String, SurveyRates>> {
+    let mut t: BTreeMap<String, Tally> = BTreeMap::new();
+    tx.for_each_ref(
+        "SELECT county, respondent, aware, satisfaction FROM survey_responses WHERE year = $1",
+        &[Param::Int(year.into())],
+        |r| {
+            let x = t.entry(r.str(0)?.to_string()).or_default();
+            let who = r.str(1)?;
+            let (a, s) = (r.opt_i64(2)?, r.opt_i64(3)?);
+            x.n += 1;
+            if let Some(a) = a {
+                x.aware.1 += 1;
+                x.aware.0 += u64::from(a == 1);
+            }
+            if let Some(s) = s {
+                let slot = if who == "contributor" {
+                    &mut x.contributor
+                } else {
+                    &mut x.recipient
+                };
+                slot.1 += 1;
+                slot.0 += u64::from(s <= 2);
+            }
+            Ok(())
+        },
+    )?;
+    let size = |m: &BTreeMap<String, i64>, c: &str| m.get(c).copied().unwrap_or(0);
+    let strata = |f: &dyn Fn(&String, &Tally) -> (u64, u64, i64)| -> Vec<(u64, u64, i64)> {
+        t.iter().map(|(c, x)| f(c, x)).collect()
+    };
+    let city = SurveyRates {
+        policy_awareness: weighted_rate(&strata(&|c, x| {
+            (
+                x.aware.0,
+                x.aware.1,
+                size(&w.contributors, c) + size(&w.recipients, c),
+            )
+        })),
+        contributor_satisfaction: weighted_rate(&strata(&|c, x| {
+            (x.contributor.0, x.contributor.1, size(&w.contributors, c))
+        })),
+        recipient_satisfaction: weighted_rate(&strata(&|c, x| {
+            (x.recipient.0, x.recipient.1, size(&w.recipients, c))
+        })),
+        questionnaires: t.values().map(|x| x.n).sum(),
+    };
+    let mut out: BTreeMap<String, SurveyRates> = t
+        .into_iter()
+        .map(|(k, x)| {
+            (
+                k,
+                SurveyRates {
+                    policy_awareness: survey_rate(x.aware.0, x.aware.1),
+                    contributor_satisfaction: survey_rate(x.contributor.0, x.contributor.1),
+                    recipient_satisfaction: survey_rate(x.recipient.0, x.recipient.1),
+                    questionnaires: x.n,
+                },
+            )
+        })
+        .collect();
+    if city.questionnaires > 0 {
+        out.insert(String::new(), city);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod weighting {
+    use super::*;
+
+    #[test]
+    fn the_city_rate_weights_each_county_by_its_size() {
+        // 90% of 100 answers in a county of 1,000; 60% of 100 in one of 3,000: 67.5%, not the
+        // pooled 75%.
+        let r = weighted_rate(&[(90, 100, 1_000), (60, 100, 3_000)]).unwrap();
+        assert!((r.rate_pct - 67.5).abs() < 1e-9, "{r:?}");
+        assert!(r.weighted && r.answers == 200 && r.yes == 150);
+        let half = 1.96 * (0.0625 * 0.09 / 100.0 + 0.5625 * 0.24 / 100.0f64).sqrt() * 100.0;
+        assert!((r.ci_high_pct - 67.5 - half).abs() < 0.01, "{r:?}");
+        assert!((67.5 - r.ci_low_pct - half).abs() < 0.01, "{r:?}");
+        // One county, or no sizes: the answers pooled.
+        let one = weighted_rate(&[(90, 100, 1_000), (0, 0, 3_000)]).unwrap();
+        assert!(!one.weighted && (one.rate_pct - 90.0).abs() < 1e-9);
+        let pooled = weighted_rate(&[(90, 100, 0), (60, 100, 0)]).unwrap();
+        assert!((pooled.rate_pct - 75.0).abs() < 1e-9);
+        assert!(weighted_rate(&[(0, 0, 5)]).is_none());
     }
 }
