@@ -987,10 +987,15 @@ fn county_metrics_table(d: &mut Doc, m: &Measured, keys: &[(String, String)]) {
         };
         let mut row = vec![name.clone()];
         for (k, _) in cols {
-            row.push(
-                ms.and_then(|x| x.get(k))
-                    .map_or("—".into(), |v| v.display.clone()),
-            );
+            let v = ms
+                .and_then(|x| x.get(k))
+                .map_or("—".into(), |v| v.display.clone());
+            // The city's figures are the appendix's: one figure, one value.
+            row.push(if c.is_empty() {
+                d.cell(&format!("metric.{k}"), v)
+            } else {
+                v
+            });
         }
         tc.rows.push(row);
     }
@@ -1242,7 +1247,8 @@ fn annex(d: &mut Doc, c: &Chapter<'_, '_>) {
         let v = &city[k];
         tm.rows.push(vec![
             metric_zh(k).to_string(),
-            v.display.clone(),
+            // The appendix states each metric; table 5-3 must show the same city figures.
+            d.fig(&format!("metric.{k}"), v.display.clone()),
             v.note.clone(),
         ]);
     }

@@ -61,9 +61,9 @@ fn the_demo_runs_three_years_and_reproduces_the_published_counts_rates_and_score
     }
 }
 
-/// The text of a docx: each paragraph (of the body and of the tables) on a line of its own, and
-/// whether it is in a table.
-fn docx_paragraphs(path: &std::path::Path) -> Vec<(String, bool)> {
+/// The text of a docx: each paragraph (of the body and of the tables) on a line of its own,
+/// whether it is in a table, and its style.
+fn docx_paragraphs(path: &std::path::Path) -> Vec<(String, bool, String)> {
     use std::io::Read;
     let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
     let mut xml = String::new();
@@ -93,9 +93,16 @@ fn docx_paragraphs(path: &std::path::Path) -> Vec<(String, bool)> {
                         .replace("&amp;", "&"),
                 );
             }
-            (text, in_table && !p.contains("</w:tbl>"))
+            let style = p
+                .rsplit("<w:pStyle w:val=\"")
+                .next()
+                .filter(|_| p.contains("<w:pStyle"))
+                .and_then(|x| x.split('"').next())
+                .unwrap_or("")
+                .to_string();
+            (text, in_table && !p.contains("</w:tbl>"), style)
         })
-        .filter(|(t, _)| !t.trim().is_empty())
+        .filter(|(t, _, _)| !t.trim().is_empty())
         .collect()
 }
 
@@ -112,9 +119,37 @@ fn han(s: &str) -> String {
 /// Page images of both go to the test artifacts.
 fn report_documents(docx: &std::path::Path, pdf: &std::path::Path, checks: &[serde_json::Value]) {
     let paragraphs = docx_paragraphs(docx);
+    // The document's outline (title, headings, captions) against its snapshot: a change of the
+    // report's structure is a change of this file (YANGLAO_UPDATE_SNAPSHOTS=1 rewrites it).
+    let outline: String = paragraphs
+        .iter()
+        .filter(|(_, _, s)| s.starts_with("Heading") || s == "Caption" || s == "Title")
+        .map(|(t, _, s)| format!("{s}\t{t}\n"))
+        .collect();
+    let snapshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/all/snapshots/report-outline.txt");
+    if std::env::var_os("YANGLAO_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(snapshot.parent().unwrap()).unwrap();
+        std::fs::write(&snapshot, &outline).unwrap();
+    }
+    let want = std::fs::read_to_string(&snapshot).unwrap_or_default();
+    if want != outline {
+        let diff: Vec<String> = outline
+            .lines()
+            .zip(want.lines().chain(std::iter::repeat("")))
+            .filter(|(a, b)| a != b)
+            .take(5)
+            .map(|(a, b)| format!("now: {a}\nwas: {b}"))
+            .collect();
+        panic!(
+            "the report's outline differs from {} (YANGLAO_UPDATE_SNAPSHOTS=1 to accept):\n{}",
+            snapshot.display(),
+            diff.join("\n")
+        );
+    }
     let word = paragraphs
         .iter()
-        .map(|(p, _)| p.as_str())
+        .map(|(p, _, _)| p.as_str())
         .collect::<Vec<_>>()
         .join("\n");
     let Some(pdf_text) = tool_output("pdftotext", &[pdf.to_str().unwrap(), "-"]) else {
@@ -208,7 +243,7 @@ fn report_documents(docx: &std::path::Path, pdf: &std::path::Path, checks: &[ser
     // tables (whose cells a text extraction reads across the columns); it adds only the charts'
     // labels.
     let pdf_han = han(&pdf_text);
-    for (p, _) in paragraphs.iter().filter(|(_, table)| !table) {
+    for (p, _, _) in paragraphs.iter().filter(|(_, table, _)| !table) {
         let h = han(p);
         assert!(pdf_han.contains(&h), "PDF lacks: {p}");
     }
