@@ -777,7 +777,9 @@ fn outputs_and_effects(d: &mut Doc, c: &Chapter<'_, '_>) {
         if let Some(city) = a.by_county.get("") {
             text.push_str(&format!(
                 "当年新参保 {} 人，恢复缴费 {} 人，断缴 {} 人。",
-                city.new, city.returning, city.lapsed
+                d.fig("enrolment.new", city.new.to_string()),
+                city.returning,
+                d.fig("enrolment.lapsed", city.lapsed.to_string())
             ));
         }
         if let Some(share) = a.lowest_tier_share_pct {
@@ -841,8 +843,13 @@ fn enrolment_table(
         let mut row = vec![name.clone(), z.to_string(), b.to_string(), a.to_string()];
         row.push(pct_of(a - b, b).unwrap_or_else(|| "—".into()));
         row.push(pct_of(a - z, z).unwrap_or_else(|| "—".into()));
-        row.push(cell.new.to_string());
-        row.push(cell.lapsed.to_string());
+        if c.is_empty() {
+            row.push(d.cell("enrolment.new", cell.new.to_string()));
+            row.push(d.cell("enrolment.lapsed", cell.lapsed.to_string()));
+        } else {
+            row.push(cell.new.to_string());
+            row.push(cell.lapsed.to_string());
+        }
         if c.is_empty() {
             let yoy = row[4].clone();
             if yoy != "—" {
@@ -949,8 +956,18 @@ fn lapse_table(d: &mut Doc, a: &YearAnalysis, keys: &[(String, String)]) {
     for (c, name) in keys {
         let r = a.lapse_reasons.get(c);
         let mut row = vec![name.clone()];
+        let mut sum = 0;
         for (k, _) in LAPSE_REASONS {
-            row.push(r.and_then(|r| r.get(k)).copied().unwrap_or(0).to_string());
+            let n = r.and_then(|r| r.get(k)).copied().unwrap_or(0);
+            sum += n;
+            row.push(n.to_string());
+        }
+        // Every lapse has one reason: the reasons add up to the county's lapses of table 5-1.
+        let lapsed = a.by_county.get(c).map_or(0, |x| x.lapsed);
+        if sum != lapsed {
+            d.problem(format!(
+                "表 5-2 {name}断缴原因合计 {sum} 人与表 5-1 断缴 {lapsed} 人不符"
+            ));
         }
         tr.rows.push(row);
     }
@@ -1047,6 +1064,9 @@ fn problems(d: &mut Doc, c: &Chapter<'_, '_>) {
     }
     for (k, f) in findings.iter().enumerate() {
         d.heading(2, format!("（{}）{}", numeral(k), f.title));
+        for (key, value) in &f.figures {
+            d.fig(key, value.clone());
+        }
         for line in &f.detail {
             d.para(line.clone());
         }

@@ -317,9 +317,9 @@ impl<'f> Layout<'f> {
                     2 => Role::Kai,
                     _ => Role::BodyBold,
                 };
-                // A heading never ends a page: a first-level one keeps a sub-heading and two
-                // lines with it, the others two lines.
-                self.ensure(LINE * if *level == 1 { 5.0 } else { 3.0 });
+                // A heading never ends a page: it keeps room for a short paragraph after it
+                // (a first-level one also for a sub-heading).
+                self.ensure(LINE * (7 - (*level).min(3)) as f32);
                 let page = self.pages.len() - 1;
                 self.outline.push((*level, text.clone(), page, self.y));
                 self.paragraph(text, role, BODY, LINE, BODY * 2.0, Align::Left, LINE * 2.0);

@@ -20,6 +20,9 @@ pub struct Finding {
     pub detail: Vec<String>,
     /// What the report recommends for it.
     pub recommendation: String,
+    /// The figures its sentences state that the report states elsewhere too (key, value as
+    /// written), for the report's check that one figure has one value.
+    pub figures: Vec<(String, String)>,
 }
 
 /// The findings of a year, from the books (after [`measure`]).
@@ -71,6 +74,7 @@ fn interest_finding(m: &Measured) -> Option<Finding> {
         title: "基金保值增值运行管理不到位".into(),
         detail,
         recommendation: "与开户银行逐户核对协议利率，限期补回少计利息；每次结息后用系统按协议利率复核，发现差额当月追回，并将利率执行情况纳入对银行的年度考核。".into(),
+        figures: Vec::new(),
     })
 }
 
@@ -117,6 +121,12 @@ fn overpayment_finding(ctx: &mut Ctx, m: &Measured) -> Result<Option<Finding>> {
         title: "多领冒领养老金时有发生，待遇追回难度大".into(),
         detail,
         recommendation: "每次发放前比对公安、民政、卫健死亡信息及村（居）去世人员月报；对未追回的案件按银行协助划扣、冲抵个人账户可继承余额、家属退还、移交执法的顺序推进，并严格落实年度资格认证。".into(),
+        figures: m
+            .city
+            .get("recovery_rate_pct")
+            .map(|r| ("metric.recovery_rate_pct".to_string(), r.display.clone()))
+            .into_iter()
+            .collect(),
     }))
 }
 
@@ -135,12 +145,12 @@ fn contributors_finding(m: &Measured) -> Option<Finding> {
         return None;
     }
     let mut detail = vec![format!(
-        "{}–{year} 年缴费人数依次为 {}、{}、{}，{} 年来减少 {}（{}）。",
+        "{}–{year} 年缴费人数依次为 {}、{}、{}，{year} 年较 {} 年减少 {}（{}）。",
         year - 2,
         persons_text(first),
         persons_text(get(year - 1, "")),
         persons_text(now),
-        2,
+        year - 2,
         persons_text(first - now),
         pct_text(Decimal::from(first - now) * Decimal::from(100) / Decimal::from(first))
     )];
@@ -165,6 +175,12 @@ fn contributors_finding(m: &Measured) -> Option<Finding> {
         kind: "contributors",
         title: "参保缴费人数逐年减少".into(),
         detail,
+        figures: (0..3)
+            .map(|k| {
+                let y = year - 2 + k;
+                (format!("contributors.{y}"), persons_text(get(y, "")))
+            })
+            .collect(),
         recommendation: "以已参加基本养老保险但未缴纳补充养老保险的人员为重点（见动员名单），逐村逐户宣传“基本险 + 补充险”的长期收益，鼓励有条件的居民选择较高档次。".into(),
     })
 }
@@ -201,6 +217,7 @@ fn late_payroll_finding(m: &Measured) -> Option<Finding> {
         title: "养老金待遇发放不及时".into(),
         detail,
         recommendation: "每月 10 日前完成死亡信息比对与资格认证核查，提前生成发放批次并完成复核审批；在工作台按县区跟踪当月发放进度与剩余天数，确保 15 日前发放到账。".into(),
+        figures: vec![("metric.late_payroll_months".into(), format!("{late} 个县区月"))],
     })
 }
 
@@ -241,5 +258,6 @@ fn budget_finding(ctx: &mut Ctx, m: &Measured) -> Result<Option<Finding>> {
         title: "部分预算科目执行偏离预算".into(),
         detail,
         recommendation: "按参保缴费人数、待遇领取人数和补贴标准测算各级补助预算，年中根据执行进度及时调整，超预算支出须先履行调整程序。".into(),
+        figures: Vec::new(),
     }))
 }
