@@ -169,6 +169,23 @@ fn report_documents(docx: &std::path::Path, pdf: &std::path::Path, checks: &[ser
                 || figure == "政策知晓率"
                 || figure.contains("计息利率")
                 || figure.contains("县区");
+            // Counts at the demo's scale: the report states the count itself ("1173 人").
+            let counted = figure.contains("参保缴费人数")
+                || figure.contains("个人缴费人数")
+                || figure.contains("政府代缴人数")
+                || figure.contains("代缴又自行缴费")
+                || figure == "2023 年待遇领取人数"
+                || figure == "2023 年待遇发放人次";
+            if counted && !figure.contains("降幅") {
+                let n = ours
+                    .split_once('（')
+                    .and_then(|(_, r)| r.strip_suffix('）'))
+                    .unwrap_or_else(|| panic!("{figure}: {ours}"));
+                assert!(
+                    flat.contains(&format!("{n}人")),
+                    "{name}: {figure} {n} 人 missing"
+                );
+            }
             if scale_free {
                 for part in ours.split('、') {
                     let part: String = part.split_whitespace().collect();
