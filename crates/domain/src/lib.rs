@@ -9,6 +9,7 @@ pub mod date;
 pub mod money;
 pub mod month;
 pub mod region;
+pub mod scale;
 pub mod text;
 
 pub use bank::{BankAccount, BankAccountWarning};

@@ -374,3 +374,18 @@ fn check_later_version(tx: &mut Tx<'_>, latest: &PolicyVersion, d: NaiveDate) ->
     }
     Ok(())
 }
+
+/// The policies a simulation runs under: the database's latest supplementary policy (the shipped
+/// one when it has none), the shipped basic and employees' policies, for `region`.
+pub fn simulation_policies(ctx: &crate::Ctx, region: String) -> yanglao_sim::Policies {
+    yanglao_sim::Policies {
+        supplementary: ctx
+            .policy
+            .latest()
+            .map(|v| v.set.clone())
+            .unwrap_or_else(yanglao_policy::default_supplementary),
+        basic: yanglao_policy::default_basic(),
+        employee: yanglao_policy::default_employee(),
+        region,
+    }
+}

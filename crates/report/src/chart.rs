@@ -94,22 +94,7 @@ pub enum Mark {
 pub const WIDTH: f64 = 640.0;
 pub const HEIGHT: f64 = 320.0;
 
-/// A round step for about `n` ticks over `span`.
-fn nice_step(span: f64, n: f64) -> f64 {
-    let raw = (span / n).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    let f = raw / mag;
-    let nice = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
-}
+use yanglao_domain::scale::nice_step;
 
 /// An axis value: whole numbers with thousands separators, or with as many decimals as the
 /// step needs.

@@ -63,16 +63,8 @@ pub fn generate(
     let particulars = yanglao_ops::evaluation::particulars::current(ctx, year)?;
     // The policy comparisons run under the database's latest supplementary policy and the
     // shipped basic and employees' schemes, from the year after the one evaluated.
-    let policies = yanglao_sim::Policies {
-        supplementary: ctx
-            .policy
-            .latest()
-            .map(|v| v.set.clone())
-            .unwrap_or_else(yanglao_policy::default_supplementary),
-        basic: yanglao_policy::default_basic(),
-        employee: yanglao_policy::default_employee(),
-        region: yanglao_sim::request::DEFAULT_REGION.into(),
-    };
+    let policies =
+        yanglao_ops::policy::simulation_policies(ctx, yanglao_sim::request::DEFAULT_REGION.into());
     let assumptions = yanglao_sim::person::Assumptions::default();
     let comparisons = yanglao_sim::compare::PRESETS
         .iter()

@@ -68,22 +68,7 @@ const COLOURS: [&str; 8] = [
 
 use yanglao_domain::text::escape_html as esc;
 
-/// A round step for about `n` ticks over `span`.
-fn nice_step(span: f64, n: f64) -> f64 {
-    let raw = (span / n).max(1e-9);
-    let mag = 10f64.powf(raw.log10().floor());
-    let f = raw / mag;
-    let nice = if f <= 1.0 {
-        1.0
-    } else if f <= 2.0 {
-        2.0
-    } else if f <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    nice * mag
-}
+use yanglao_domain::scale::nice_step;
 
 /// Where a chart's values land on the canvas: the plot area and the ranges it shows.
 struct Frame {

@@ -110,16 +110,7 @@ fn sim_error(e: yanglao_sim::SimError) -> WebError {
 /// The policies a simulation runs under: the database's latest supplementary policy (the
 /// shipped one when it has none), the shipped basic and employee policies.
 pub fn policies(ctx: &yanglao_ops::Ctx, region: String) -> Policies {
-    Policies {
-        supplementary: ctx
-            .policy
-            .latest()
-            .map(|v| v.set.clone())
-            .unwrap_or_else(yanglao_policy::default_supplementary),
-        basic: yanglao_policy::default_basic(),
-        employee: yanglao_policy::default_employee(),
-        region,
-    }
+    yanglao_ops::policy::simulation_policies(ctx, region)
 }
 
 /// What every simulation request may carry besides its own fields.
