@@ -154,9 +154,17 @@ pub fn audit(tx: &mut Tx<'_>, actor: &str, action: &str, detail: &serde_json::Va
     let id = tx.allocate_ids("audit", 1)?;
     let detail = detail.to_string();
     let address = origin();
+    // The account's id read first: a distributed database takes no subquery inside VALUES.
+    let user_id = tx
+        .query_opt(
+            "SELECT user_id FROM users WHERE name = $1",
+            &[Param::Text(actor)],
+        )?
+        .map(|r| r.i64(0))
+        .transpose()?;
     tx.exec(
         "INSERT INTO audit_log (audit_id, at, actor, action, detail, address, user_id)
-         VALUES ($1, $2, $3, $4, $5, $6, (SELECT user_id FROM users WHERE name = $3))",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
         &[
             Param::Int(id),
             Param::Timestamp(yanglao_store::now()),
@@ -164,6 +172,7 @@ pub fn audit(tx: &mut Tx<'_>, actor: &str, action: &str, detail: &serde_json::Va
             Param::Text(action),
             Param::Text(&detail),
             Param::Text(&address),
+            user_id.map_or(Param::Null, Param::Int),
         ],
     )?;
     Ok(())

@@ -5,6 +5,7 @@
 //! ISO text in SQLite. Bulk loads go through [`Tx::insert_many`]: one cached prepared statement in one
 //! transaction on SQLite, binary `COPY` on PostgreSQL. Each backend has its own migrations.
 
+pub mod citus;
 mod copy;
 mod migrate;
 mod row_ref;
@@ -36,6 +37,9 @@ pub enum StoreError {
     Postgres(#[from] postgres::Error),
     #[error("[E-DB-VALUE] 数据库取值错误：{0}")]
     Value(String),
+    /// `init --distributed` on a database without the Citus extension.
+    #[error("[E-DB-NOT-CITUS] 该数据库没有 Citus 扩展：--distributed 只用于 Citus 集群的协调节点（先 CREATE EXTENSION citus 并加入工作节点）")]
+    NotCitus,
     /// A column read as a value that must be present holds NULL: the reader uses an `opt_`
     /// accessor where NULL is legitimate, so this is a defect, never a silent 0 or "".
     #[error("[E-DB-NULL] 数据库取值错误：第 {column} 列为空（NULL），此处应为{wanted}")]
@@ -187,6 +191,7 @@ impl StoreError {
             StoreError::Sqlite(e) => sqlite_failure(e).0,
             StoreError::Postgres(e) => pg_failure(e).0,
             StoreError::Value(_) => "E-DB-VALUE",
+            StoreError::NotCitus => "E-DB-NOT-CITUS",
             StoreError::Null { .. } => "E-DB-NULL",
             StoreError::SchemaTooNew { .. } => "E-DB-SCHEMA",
             StoreError::Migration(_) => "E-DB-MIGRATION",
@@ -872,6 +877,78 @@ impl Drop for ScratchPg {
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
             ));
+        }
+    }
+}
+
+/// A scratch database on a Citus cluster for a test: made on the coordinator and on every
+/// worker, with the extension in each and the workers added; dropped everywhere afterwards.
+pub struct ScratchCitus {
+    nodes: Vec<String>,
+    pub name: String,
+    pub url: String,
+}
+
+impl ScratchCitus {
+    /// `coordinator`: an administrative URL of the coordinator (database `postgres`);
+    /// `workers`: each worker as `host:port` (same user, trust authentication).
+    pub fn create(coordinator: &str, workers: &[String], prefix: &str) -> Result<ScratchCitus> {
+        let scratch = ScratchPg::create(coordinator, prefix)?;
+        let name = scratch.name.clone();
+        std::mem::forget(scratch);
+        let user = coordinator
+            .split_once("://")
+            .and_then(|(_, r)| r.split_once('@'))
+            .map_or("postgres", |(u, _)| {
+                u.split(':').next().unwrap_or("postgres")
+            });
+        let mut nodes = vec![coordinator.to_string()];
+        nodes.extend(
+            workers
+                .iter()
+                .map(|w| format!("postgres://{user}@{w}/postgres")),
+        );
+        let out = ScratchCitus {
+            url: pg_url_with_database(coordinator, &name),
+            nodes,
+            name,
+        };
+        for node in &out.nodes[1..] {
+            Db::open(node)?.batch(&format!("CREATE DATABASE {}", out.name))?;
+        }
+        for node in &out.nodes {
+            Db::open(&pg_url_with_database(node, &out.name))?
+                .batch("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS citus")?;
+        }
+        let mut db = Db::open(&out.url)?;
+        let host_port = |u: &str| -> (String, u16) {
+            let rest = u.split_once('@').map_or(u, |x| x.1);
+            let hp = rest.split('/').next().unwrap_or(rest);
+            let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "5432"));
+            (h.to_string(), p.parse().unwrap_or(5432))
+        };
+        let (h, p) = host_port(coordinator);
+        db.batch(&format!("SELECT citus_set_coordinator_host('{h}', {p})"))?;
+        for w in workers {
+            let (h, p) = host_port(w);
+            db.batch(&format!("SELECT citus_add_node('{h}', {p})"))?;
+        }
+        Ok(out)
+    }
+}
+
+impl Drop for ScratchCitus {
+    fn drop(&mut self) {
+        if std::env::var_os("YANGLAO_KEEP_SCRATCH").is_some() {
+            return;
+        }
+        for node in &self.nodes {
+            if let Ok(mut admin) = Db::open(node) {
+                let _ = admin.batch(&format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.name
+                ));
+            }
         }
     }
 }

@@ -43,6 +43,9 @@ pub enum Command {
         /// 数据库中还没有政策参数时，同时载入系统自带的山西示意政策参数作为第 1 版
         #[arg(long)]
         illustrative_policy: bool,
+        /// 在 Citus 集群的协调节点上：按县区分布参保人相关表，其余为参考表
+        #[arg(long)]
+        distributed: bool,
     },
     /// 政策参数：检查、载入、查看与历史版本
     #[command(subcommand)]
@@ -182,7 +185,8 @@ pub fn run(cli: Cli) -> Res {
     match &cli.command {
         Command::Init {
             illustrative_policy,
-        } => crate::policy_cli::init(g, *illustrative_policy),
+            distributed,
+        } => crate::policy_cli::init(g, *illustrative_policy, *distributed),
         Command::Policy(cmd) => crate::policy_cli::policy(g, cmd),
         Command::Import(cmd) => crate::register_cli::import(g, cmd),
         Command::Contributions(cmd) => crate::register_cli::contributions(g, cmd),

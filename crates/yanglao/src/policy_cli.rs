@@ -46,9 +46,14 @@ pub fn policy(cli: &Global, cmd: &PolicyCmd) -> Res {
     }
 }
 
-pub fn init(cli: &Global, illustrative_policy: bool) -> Res {
+pub fn init(cli: &Global, illustrative_policy: bool, distributed: bool) -> Res {
     let mut db = Db::open(&cli.db)?;
     let applied = db.migrate()?;
+    let distribution = if distributed {
+        Some(yanglao_store::citus::distribute(&mut db)?)
+    } else {
+        None
+    };
     let mut loaded = None;
     if illustrative_policy {
         let actor = "system";
@@ -65,7 +70,9 @@ pub fn init(cli: &Global, illustrative_policy: bool) -> Res {
     }
     if cli.json {
         output::json(
-            &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied, "policy_loaded": loaded}),
+            &serde_json::json!({"ok": true, "db": db.display_url(), "applied_migrations": applied, "policy_loaded": loaded,
+                "distributed": distribution.as_ref().map(|d| &d.distributed), "reference": distribution.as_ref().map(|d| &d.reference),
+                "unkept_keys": distribution.as_ref().map(|d| &d.unkept_keys)}),
         );
     } else {
         if applied.is_empty() {

@@ -261,16 +261,20 @@ pub(crate) fn insert_payroll(
     } = key;
     let id = tx.allocate_ids("payroll", 1)?;
     let total: i64 = lines.iter().map(|l| l.total_fen).sum();
+    // The version in force read first: a distributed database takes no subquery inside VALUES.
+    let version = tx
+        .query_one(
+            &format!("SELECT {}", crate::policy::version_on_sql(1)),
+            &[Param::Date(month.first_day())],
+        )?
+        .opt_i64(0)?;
     tx.exec(
-        &format!(
-            "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version, run_by_user)
-             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, {}, $10)",
-            crate::policy::version_on_sql(3)
-        ),
+        "INSERT INTO payrolls (county, payroll_id, month, kind, seq, status, line_count, total_fen, run_by, run_at, policy_version, run_by_user)
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11)",
         &[
             Param::Text(county), Param::Int(id), Param::Date(month.first_day()), Param::Text(kind.as_str()), Param::Int(seq),
             Param::Int(lines.len() as i64), Param::Int(total), Param::Text(&actor.name), Param::Timestamp(yanglao_store::now()),
-            Param::Int(actor.user_id),
+            version.map_or(Param::Null, Param::Int), Param::Int(actor.user_id),
         ],
     )?;
     let month_day = month.first_day();

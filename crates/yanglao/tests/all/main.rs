@@ -8,6 +8,7 @@ mod fingerprint;
 mod access;
 mod bad_input;
 mod books;
+mod citus;
 mod cli;
 mod crash;
 mod deaths;

@@ -52,7 +52,7 @@ fn a_reader_that_stops_reading_ends_the_command_quietly() {
 /// Words of ASCII letters a person would read in `text`, leaving out what is not prose: codes
 /// (E-…, W-…, A-…), references and IDs (`PAYROLL-5-1`, `SX2021001`), options (--…), paths, file
 /// names and addresses, command hints (`yanglao payroll check 5`), the user names the tests act
-/// under, and the names of file formats, units and the two databases.
+/// under, and the names of file formats, units and the databases (SQLite, PostgreSQL, Citus).
 fn english_words(text: &str) -> Vec<String> {
     const ALLOWED: &[&str] = &[
         "csv",
@@ -68,6 +68,7 @@ fn english_words(text: &str) -> Vec<String> {
         "MiB",
         "SQLite",
         "PostgreSQL",
+        "Citus",
     ];
     const USERS: &[&str] = &[
         "tester",
@@ -777,6 +778,7 @@ const FORMATS: &[&str] = &[
     "TOML",
     "SQLite",
     "PostgreSQL",
+    "Citus",
 ];
 
 /// clap's own placeholders, which look like metavariables but are English.
