@@ -1,6 +1,6 @@
 //! The report's charts: a chart's data ([`Chart`]), its layout as marks on a canvas ([`layout`]),
 //! which the HTML (as SVG) and the PDF draw alike, and the Word file's native chart of the same
-//! data (in [`crate::docx`]), so that every format shows the same chart.
+//! data (in the Word writer), so that every format shows the same chart.
 
 use std::fmt::Write as _;
 

@@ -891,79 +891,7 @@ pub fn to_bytes(doc: &Doc, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
     let mut faces: Vec<_> = used.into_iter().collect();
     faces.sort_by_key(|(k, _)| *k);
     for (k, u) in faces {
-        let face = &fonts.faces[k];
-        let subset = subsetter::subset(&face.data, face.index, &u.remapper)
-            .map_err(|e| PdfError(format!("字体 {} 无法嵌入：{e}", face.name)))?;
-        let (cid, descriptor, file, cmap) = (alloc(), alloc(), alloc(), alloc());
-        let tag = subset_tag(&u.unicode);
-        let base = format!("{tag}+{}", face.name);
-        pdf.type0_font(font_refs[k])
-            .base_font(Name(base.as_bytes()))
-            .encoding_predefined(Name(b"Identity-H"))
-            .descendant_font(cid)
-            .to_unicode(cmap);
-        let system = SystemInfo {
-            registry: Str(b"Adobe"),
-            ordering: Str(b"Identity"),
-            supplement: 0,
-        };
-        let widths: Vec<f32> = u
-            .remapper
-            .remapped_gids()
-            .map(|old| face.advance_of(old) * 1000.0)
-            .collect();
-        let mut cf = pdf.cid_font(cid);
-        cf.subtype(if face.cff {
-            CidFontType::Type0
-        } else {
-            CidFontType::Type2
-        })
-        .base_font(Name(base.as_bytes()))
-        .system_info(system)
-        .font_descriptor(descriptor)
-        .default_width(1000.0);
-        if !face.cff {
-            cf.cid_to_gid_map_predefined(Name(b"Identity"));
-        }
-        cf.widths().consecutive(0, widths);
-        cf.finish();
-        let [x0, y0, x1, y1] = face.bbox;
-        let mut fd = pdf.font_descriptor(descriptor);
-        fd.name(Name(base.as_bytes()))
-            .flags(FontFlags::SYMBOLIC)
-            .bbox(Rect::new(
-                x0 * 1000.0,
-                y0 * 1000.0,
-                x1 * 1000.0,
-                y1 * 1000.0,
-            ))
-            .italic_angle(0.0)
-            .ascent(face.ascender * 1000.0)
-            .descent(face.descender * 1000.0)
-            .cap_height(face.cap_height * 1000.0)
-            .stem_v(80.0);
-        if face.cff {
-            fd.font_file3(file);
-        } else {
-            fd.font_file2(file);
-        }
-        fd.finish();
-        if face.cff {
-            let cff = table_of(&subset, b"CFF ")
-                .ok_or_else(|| PdfError(format!("字体 {} 的子集没有 CFF 表", face.name)))?;
-            pdf.stream(file, &deflate(cff))
-                .filter(Filter::FlateDecode)
-                .pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
-        } else {
-            pdf.stream(file, &deflate(&subset))
-                .filter(Filter::FlateDecode);
-        }
-        let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), system);
-        for (g, ch) in &u.unicode {
-            map.pair(*g, *ch);
-        }
-        pdf.cmap(cmap, &deflate(&map.finish()))
-            .filter(Filter::FlateDecode);
+        embed_font(&mut pdf, &fonts.faces[k], &u, font_refs[k], &mut alloc)?;
     }
     write_outline(&mut pdf, outline_root, &outline, &page_ids, &mut alloc);
     let mut cat = pdf.catalog(catalog);
@@ -978,6 +906,90 @@ pub fn to_bytes(doc: &Doc, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
         .creator(TextStr("养老（Yanglao）"))
         .producer(TextStr("养老（Yanglao）"));
     Ok(pdf.finish())
+}
+
+/// One face's subset as a CID font (Identity-H codes, the new glyph ids), its widths and its map
+/// back to Unicode for search and copying.
+fn embed_font(
+    pdf: &mut Pdf,
+    face: &crate::fonts::Face,
+    u: &Used,
+    font_ref: Ref,
+    alloc: &mut impl FnMut() -> Ref,
+) -> Result<(), PdfError> {
+    let subset = subsetter::subset(&face.data, face.index, &u.remapper)
+        .map_err(|e| PdfError(format!("字体 {} 无法嵌入：{e}", face.name)))?;
+    let (cid, descriptor, file, cmap) = (alloc(), alloc(), alloc(), alloc());
+    let tag = subset_tag(&u.unicode);
+    let base = format!("{tag}+{}", face.name);
+    pdf.type0_font(font_ref)
+        .base_font(Name(base.as_bytes()))
+        .encoding_predefined(Name(b"Identity-H"))
+        .descendant_font(cid)
+        .to_unicode(cmap);
+    let system = SystemInfo {
+        registry: Str(b"Adobe"),
+        ordering: Str(b"Identity"),
+        supplement: 0,
+    };
+    let widths: Vec<f32> = u
+        .remapper
+        .remapped_gids()
+        .map(|old| face.advance_of(old) * 1000.0)
+        .collect();
+    let mut cf = pdf.cid_font(cid);
+    cf.subtype(if face.cff {
+        CidFontType::Type0
+    } else {
+        CidFontType::Type2
+    })
+    .base_font(Name(base.as_bytes()))
+    .system_info(system)
+    .font_descriptor(descriptor)
+    .default_width(1000.0);
+    if !face.cff {
+        cf.cid_to_gid_map_predefined(Name(b"Identity"));
+    }
+    cf.widths().consecutive(0, widths);
+    cf.finish();
+    let [x0, y0, x1, y1] = face.bbox;
+    let mut fd = pdf.font_descriptor(descriptor);
+    fd.name(Name(base.as_bytes()))
+        .flags(FontFlags::SYMBOLIC)
+        .bbox(Rect::new(
+            x0 * 1000.0,
+            y0 * 1000.0,
+            x1 * 1000.0,
+            y1 * 1000.0,
+        ))
+        .italic_angle(0.0)
+        .ascent(face.ascender * 1000.0)
+        .descent(face.descender * 1000.0)
+        .cap_height(face.cap_height * 1000.0)
+        .stem_v(80.0);
+    if face.cff {
+        fd.font_file3(file);
+    } else {
+        fd.font_file2(file);
+    }
+    fd.finish();
+    if face.cff {
+        let cff = table_of(&subset, b"CFF ")
+            .ok_or_else(|| PdfError(format!("字体 {} 的子集没有 CFF 表", face.name)))?;
+        pdf.stream(file, &deflate(cff))
+            .filter(Filter::FlateDecode)
+            .pair(Name(b"Subtype"), Name(b"CIDFontType0C"));
+    } else {
+        pdf.stream(file, &deflate(&subset))
+            .filter(Filter::FlateDecode);
+    }
+    let mut map = pdf_writer::types::UnicodeCmap::new(Name(b"Custom"), system);
+    for (g, ch) in &u.unicode {
+        map.pair(*g, *ch);
+    }
+    pdf.cmap(cmap, &deflate(&map.finish()))
+        .filter(Filter::FlateDecode);
+    Ok(())
 }
 
 /// Six capital letters from the glyphs used, so that different subsets have different names.
