@@ -332,7 +332,7 @@ impl Demo<'_> {
             let mut m = std::collections::HashMap::new();
             tx.for_each_ref(
                 "SELECT p.citizen_id, CAST(SUM(a.personal_fen + a.subsidy_province_fen + a.subsidy_city_fen + a.subsidy_county_fen + a.gov_paid_fen + a.interest_fen) AS BIGINT)
-                 FROM account_movements a JOIN persons p ON p.person_id = a.person_id WHERE p.birth_date >= $1 AND p.birth_date < $2 GROUP BY p.citizen_id",
+                 FROM account_movements a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id WHERE p.birth_date >= $1 AND p.birth_date < $2 GROUP BY p.citizen_id",
                 &[Param::Date(d(1958, 1, 1)), Param::Date(d(1959, 1, 1))],
                 |r| {
                     m.insert(r.str(0)?.to_string(), r.i64(1)?);
@@ -571,7 +571,7 @@ impl Demo<'_> {
             let mut lines = Vec::new();
             for r in tx.query(
                 "SELECT l.person_id, p.citizen_id, p.name, l.exit_province_fen + l.exit_city_fen + l.exit_county_fen, l.account_pension_fen
-                 FROM payroll_lines l JOIN payrolls y ON y.payroll_id = l.payroll_id JOIN persons p ON p.person_id = l.person_id
+                 FROM payroll_lines l JOIN payrolls y ON y.county = l.county AND y.payroll_id = l.payroll_id JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
                  WHERE y.month = $1 AND y.status = 'draft' AND y.kind = 'regular'",
                 &[Param::Date(dec)],
             )? {

@@ -49,17 +49,78 @@ type Key = (String, String, String, String);
 pub struct Distribution {
     pub distributed: Vec<String>,
     pub reference: Vec<String>,
-    /// Foreign keys not kept on the cluster: table, constraint.
+    /// Foreign keys not kept on the cluster: table, referenced table.
     pub unkept_keys: Vec<(String, String)>,
 }
 
+/// Whether the database is a Citus coordinator with at least one worker: there the schema is
+/// distributed as it is created or upgraded ([`crate::Db::migrate`] calls [`distribute`]), since a
+/// schema of local tables on a coordinator is never what its operators want.
+pub fn is_coordinator(db: &mut Db) -> Result<bool> {
+    if db.backend() != crate::Backend::Postgres {
+        return Ok(false);
+    }
+    db.read_transaction(|tx| {
+        if tx
+            .query_opt("SELECT 1 FROM pg_extension WHERE extname = 'citus'", &[])?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        Ok(tx.scalar_i64(
+            "SELECT COUNT(*) FROM pg_dist_node WHERE groupid <> 0 AND noderole = 'primary' AND isactive",
+            &[],
+        )? > 0)
+    })
+}
+
+/// How the schema lies on the cluster: the distributed tables (in [`DISTRIBUTED`]'s order), the
+/// reference tables, and the foreign keys in [`UNKEPT_KEYS`] that the schema declares elsewhere.
+pub fn describe(db: &mut Db) -> Result<Distribution> {
+    db.read_transaction(|tx| {
+        let mut out = Distribution::default();
+        for r in tx.query(
+            "SELECT c.relname, p.partmethod::text FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid
+             JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' ORDER BY c.relname",
+            &[],
+        )? {
+            let (t, method) = (r.str(0)?, r.str(1)?);
+            if method == "n" {
+                out.reference.push(t);
+            } else {
+                out.distributed.push(t);
+            }
+        }
+        out.distributed.sort_by_key(|t| {
+            DISTRIBUTED
+                .iter()
+                .position(|d| d == t)
+                .unwrap_or(usize::MAX)
+        });
+        for (t, r) in UNKEPT_KEYS {
+            let kept = tx
+                .query_opt(
+                    "SELECT 1 FROM pg_constraint WHERE contype = 'f' AND conrelid = CAST(CAST($1 AS TEXT) AS regclass) AND confrelid = CAST(CAST($2 AS TEXT) AS regclass)",
+                    &[crate::Param::Text(t), crate::Param::Text(r)],
+                )?
+                .is_some();
+            if !kept {
+                out.unkept_keys.push((t.to_string(), r.to_string()));
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// Distributes every table of the schema that is not distributed yet (all of them on a new
-/// database; a table a later migration added, on an upgrade). A database without Citus is refused.
+/// database; a table a later migration added, on an upgrade), and returns how the schema lies.
+/// A database without Citus is refused.
 pub fn distribute(db: &mut Db) -> Result<Distribution> {
-    let has_citus = db.transaction(|tx| {
-        tx.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'citus'", &[])
-            .map(|r| r.is_some())
-    })?;
+    let has_citus = db.backend() == crate::Backend::Postgres
+        && db.transaction(|tx| {
+            tx.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'citus'", &[])
+                .map(|r| r.is_some())
+        })?;
     if !has_citus {
         return Err(StoreError::NotCitus);
     }
@@ -88,9 +149,8 @@ pub fn distribute(db: &mut Db) -> Result<Distribution> {
             .collect::<Result<Vec<_>>>()?;
         Ok((tables, keys))
     })?;
-    let mut out = Distribution::default();
     if tables.is_empty() {
-        return Ok(out);
+        return describe(db);
     }
     let ident = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     // The keys that touch a table about to be distributed come off first.
@@ -113,7 +173,6 @@ pub fn distribute(db: &mut Db) -> Result<Distribution> {
             "SELECT create_reference_table('{}')",
             t.replace('\'', "''")
         ))?;
-        out.reference.push(t.clone());
     }
     for t in DISTRIBUTED
         .iter()
@@ -127,11 +186,9 @@ pub fn distribute(db: &mut Db) -> Result<Distribution> {
         db.batch(&format!(
             "SELECT create_distributed_table('{t}', 'county', colocate_with => '{with}')"
         ))?;
-        out.distributed.push(t.to_string());
     }
     for (t, name, r, def) in touched {
         if UNKEPT_KEYS.iter().any(|(a, b)| a == t && b == r) {
-            out.unkept_keys.push((t.clone(), name.clone()));
             continue;
         }
         db.batch(&format!(
@@ -143,9 +200,10 @@ pub fn distribute(db: &mut Db) -> Result<Distribution> {
     db.batch("RESET citus.enable_unsafe_triggers")?;
     // A transaction that has read or written several shards and then writes a reference table
     // (an import's record, the id counters, the audit log) must have used one connection per
-    // worker: every connection to this database works so.
+    // worker: every connection to this database works so, this one from now on.
     db.batch(
-        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.multi_shard_modify_mode TO sequential', current_database()); END $$",
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET citus.multi_shard_modify_mode TO sequential', current_database()); END $$;
+         SET citus.multi_shard_modify_mode TO sequential",
     )?;
-    Ok(out)
+    describe(db)
 }

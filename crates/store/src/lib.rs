@@ -921,6 +921,12 @@ impl ScratchCitus {
                 .batch("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS citus")?;
         }
         let mut db = Db::open(&out.url)?;
+        // Four shards rather than Citus's 32: a test's database is made in a second or two, and
+        // five counties still fall on both workers.
+        db.batch(&format!(
+            "ALTER DATABASE {} SET citus.shard_count = 4",
+            out.name
+        ))?;
         let host_port = |u: &str| -> (String, u16) {
             let rest = u.split_once('@').map_or(u, |x| x.1);
             let hp = rest.split('/').next().unwrap_or(rest);
@@ -953,6 +959,73 @@ impl Drop for ScratchCitus {
     }
 }
 
+/// A scratch database on one of the test servers, dropped with this value.
+pub enum Scratch {
+    Pg(ScratchPg),
+    Citus(ScratchCitus),
+}
+
+impl Scratch {
+    pub fn url(&self) -> &str {
+        match self {
+            Scratch::Pg(s) => &s.url,
+            Scratch::Citus(s) => &s.url,
+        }
+    }
+}
+
+/// The Citus cluster the tests run on, from `YANGLAO_TEST_CITUS_URL` (the coordinator's
+/// administrative URL) and `YANGLAO_TEST_CITUS_WORKERS` (its workers, `host:port,…`); `None`,
+/// said loudly on stderr, when it is not given, and a panic then if `YANGLAO_REQUIRE_CITUS=1`.
+pub fn test_citus() -> Option<(String, Vec<String>)> {
+    use std::io::Write;
+    static WARN: std::sync::Once = std::sync::Once::new();
+    let Some(url) = std::env::var("YANGLAO_TEST_CITUS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        assert!(
+            std::env::var("YANGLAO_REQUIRE_CITUS").map_or(true, |v| v != "1"),
+            "YANGLAO_REQUIRE_CITUS=1 but YANGLAO_TEST_CITUS_URL is not set: the Citus tests cannot run"
+        );
+        WARN.call_once(|| {
+            let _ = std::io::stderr().write_all(
+                b"\n*** Citus tests DID NOT RUN (YANGLAO_TEST_CITUS_URL unset; ../shared/vendor/citus/build-and-start.sh starts a cluster, .ci/run sets it) ***\n",
+            );
+        });
+        return None;
+    };
+    let workers = std::env::var("YANGLAO_TEST_CITUS_WORKERS")
+        .unwrap_or_default()
+        .split(',')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    Some((url, workers))
+}
+
+/// Scratch databases on the servers the tests are given, each labelled: `postgres` when
+/// `YANGLAO_TEST_PG_URL` names a server and `citus` when [`test_citus`] names a cluster (its
+/// schema is distributed as it is created: [`Db::migrate`]). A server that is given but cannot be
+/// reached fails the test.
+pub fn test_servers(prefix: &str) -> Vec<(&'static str, Scratch)> {
+    let mut out = Vec::new();
+    if let Some(admin) = std::env::var("YANGLAO_TEST_PG_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        let pg = ScratchPg::create(&admin, prefix)
+            .expect("the PostgreSQL server for tests (YANGLAO_TEST_PG_URL) must be reachable");
+        out.push(("postgres", Scratch::Pg(pg)));
+    }
+    if let Some((coordinator, workers)) = test_citus() {
+        let c = ScratchCitus::create(&coordinator, &workers, &format!("{prefix}_c"))
+            .expect("the Citus cluster for tests (YANGLAO_TEST_CITUS_URL) must be reachable");
+        out.push(("citus", Scratch::Citus(c)));
+    }
+    out
+}
+
 #[cfg(test)]
 mod url_tests {
     use super::pg_url_with_database;
@@ -971,17 +1044,13 @@ mod url_tests {
     }
 }
 
-/// The databases a store test runs on: in-memory SQLite, and a scratch PostgreSQL database when
-/// `YANGLAO_TEST_PG_URL` names a server (kept alive by the second value, dropped with it).
+/// The databases a store test runs on: in-memory SQLite, and a scratch database on each server
+/// [`test_servers`] is given (kept alive by the second value, dropped with it).
 #[cfg(test)]
-fn test_urls(prefix: &str) -> (Vec<String>, Option<ScratchPg>) {
+fn test_urls(prefix: &str) -> (Vec<String>, Vec<(&'static str, Scratch)>) {
     let mut urls = vec!["sqlite://:memory:".to_string()];
-    let scratch = std::env::var("YANGLAO_TEST_PG_URL")
-        .ok()
-        .map(|u| ScratchPg::create(&u, prefix).expect("scratch database"));
-    if let Some(s) = &scratch {
-        urls.push(s.url.clone());
-    }
+    let scratch = test_servers(prefix);
+    urls.extend(scratch.iter().map(|(_, s)| s.url().to_string()));
     (urls, scratch)
 }
 

@@ -137,7 +137,19 @@ pub(crate) fn run(db: &mut Db, up_to: Option<i64>) -> Result<Vec<i64>> {
         // is released below whatever happens in between.
         db.batch("SELECT pg_advisory_lock(7477221)")?;
     }
-    let result = apply(db, migrations, create, up_to);
+    let mut result = apply(db, migrations, create, up_to);
+    // On a Citus coordinator the tables a migration created are distributed at once (under the
+    // same lock, so that two `init`s do not both distribute).
+    if pg && result.as_ref().is_ok_and(|a| !a.is_empty()) {
+        if let Err(e) = crate::citus::is_coordinator(db).and_then(|c| {
+            if c {
+                crate::citus::distribute(db)?;
+            }
+            Ok(())
+        }) {
+            result = Err(e);
+        }
+    }
     if pg {
         let unlocked = db.batch("SELECT pg_advisory_unlock(7477221)");
         if result.is_ok() {

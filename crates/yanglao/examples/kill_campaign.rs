@@ -436,14 +436,14 @@ fn parts_done(t: &Target, job: Job, rows: i64, clean: &Books) -> Result<i64, Vec
         }
         Job::Payroll => {
             let broken = t.int(
-                "SELECT COUNT(*) FROM payrolls p WHERE p.line_count <> (SELECT COUNT(*) FROM payroll_lines l WHERE l.payroll_id = p.payroll_id)
-                    OR p.total_fen <> (SELECT COALESCE(SUM(l.total_fen), 0) FROM payroll_lines l WHERE l.payroll_id = p.payroll_id)",
+                "SELECT COUNT(*) FROM payrolls p WHERE p.line_count <> (SELECT COUNT(*) FROM payroll_lines l WHERE l.county = p.county AND l.payroll_id = p.payroll_id)
+                    OR p.total_fen <> (SELECT COALESCE(SUM(l.total_fen), 0) FROM payroll_lines l WHERE l.county = p.county AND l.payroll_id = p.payroll_id)",
             );
             check(
                 broken == 0,
                 format!("{broken} payrolls disagree with their lines"),
             );
-            let orphans = t.int("SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.payroll_id = l.payroll_id)");
+            let orphans = t.int("SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.county = l.county AND p.payroll_id = l.payroll_id)");
             check(orphans == 0, format!("{orphans} lines without a payroll"));
             let twice = t.int(&format!(
                 "SELECT COUNT(*) FROM (SELECT person_id FROM payroll_lines WHERE month = '{MONTH}-01' GROUP BY person_id HAVING COUNT(*) > 1) x"
@@ -483,7 +483,7 @@ fn parts_done(t: &Target, job: Job, rows: i64, clean: &Books) -> Result<i64, Vec
                 format!("{imports} returns, {paid} of {rows} lines paid, {paid_payrolls} payrolls paid, {entries} payment entries"),
             );
             let bank_out = t.int(
-                "SELECT COALESCE(CAST(-SUM(l.amount_fen) AS BIGINT), 0) FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id
+                "SELECT COALESCE(CAST(-SUM(l.amount_fen) AS BIGINT), 0) FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
                  WHERE e.kind = 'benefit_payment' AND l.account = 'bank'",
             );
             let paid_fen = t.int(

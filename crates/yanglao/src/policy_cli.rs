@@ -48,8 +48,10 @@ pub fn policy(cli: &Global, cmd: &PolicyCmd) -> Res {
 
 pub fn init(cli: &Global, illustrative_policy: bool, distributed: bool) -> Res {
     let mut db = Db::open(&cli.db)?;
+    // On a Citus coordinator the schema is distributed as it is created; `--distributed` insists
+    // on a coordinator (and distributes what an interrupted run left local).
     let applied = db.migrate()?;
-    let distribution = if distributed {
+    let distribution = if distributed || yanglao_store::citus::is_coordinator(&mut db)? {
         Some(yanglao_store::citus::distribute(&mut db)?)
     } else {
         None

@@ -100,7 +100,7 @@ pub(crate) fn accuracy(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result
     // County → (lines paid, fen paid, overpaid lines, fen overpaid).
     let mut by: BTreeMap<String, (i64, i64, i64, i64)> = BTreeMap::new();
     for r in tx.query(
-        "SELECT l.county, COUNT(*), CAST(COALESCE(SUM(l.total_fen), 0) AS BIGINT) FROM payroll_lines l JOIN payrolls p ON p.payroll_id = l.payroll_id
+        "SELECT l.county, COUNT(*), CAST(COALESCE(SUM(l.total_fen), 0) AS BIGINT) FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
          WHERE l.status = 'paid' AND p.month >= $1 AND p.month <= $2 GROUP BY l.county",
         &[Param::Date(jan), Param::Date(dec)],
     )? {
@@ -109,7 +109,7 @@ pub(crate) fn accuracy(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Result
         e.1 = r.i64(2)?;
     }
     for r in tx.query(
-        "SELECT o.county, COUNT(*), CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) FROM overpayments o JOIN payrolls p ON p.payroll_id = o.payroll_id
+        "SELECT o.county, COUNT(*), CAST(COALESCE(SUM(o.total_fen), 0) AS BIGINT) FROM overpayments o JOIN payrolls p ON p.county = o.county AND p.payroll_id = o.payroll_id
          WHERE p.month >= $1 AND p.month <= $2 GROUP BY o.county",
         &[Param::Date(jan), Param::Date(dec)],
     )? {
@@ -164,7 +164,7 @@ pub(crate) fn completeness(tx: &mut Tx<'_>, year: i32, out: &mut Measured) -> Re
     let dec = Month::parse(&format!("{year}-12")).expect("valid");
     let r = tx.query_one(
         "SELECT CAST(COALESCE(SUM(l.exit_province_fen + l.exit_city_fen + l.exit_county_fen), 0) AS BIGINT)
-         FROM payroll_lines l JOIN payrolls p ON p.payroll_id = l.payroll_id
+         FROM payroll_lines l JOIN payrolls p ON p.county = l.county AND p.payroll_id = l.payroll_id
          WHERE l.status = 'paid' AND p.month >= $1 AND p.month <= $2",
         &[Param::Date(jan.first_day()), Param::Date(dec.first_day())],
     )?;

@@ -373,7 +373,7 @@ pub(crate) fn hardship(
     let mut members: BTreeMap<i64, String> = BTreeMap::new();
     let mut any = false;
     tx.for_each_ref(
-        "SELECT h.person_id, h.county, h.category, p.birth_date FROM hardship_memberships h JOIN persons p ON p.person_id = h.person_id
+        "SELECT h.person_id, h.county, h.category, p.birth_date FROM hardship_memberships h JOIN persons p ON p.county = h.county AND p.person_id = h.person_id
          WHERE h.start_date <= $1 AND (h.end_date IS NULL OR h.end_date >= $2)",
         &[Param::Date(dec31), Param::Date(jan1)],
         |r| {

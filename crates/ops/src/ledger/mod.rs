@@ -531,7 +531,7 @@ fn check_month_end_person_accounts(tx: &mut Tx<'_>, breaches: &mut Vec<Breach>) 
                    CAST(SUM(personal_fen + subsidy_province_fen + subsidy_city_fen + subsidy_county_fen + gov_paid_fen + interest_fen) AS BIGINT) AS amount
             FROM account_movements GROUP BY county, person_id, {month}),
          r AS (SELECT county, person_id, month, SUM(amount) OVER (PARTITION BY county, person_id ORDER BY month) AS balance FROM m)
-         SELECT r.county, p.citizen_id, MIN(r.month), CAST(MIN(r.balance) AS BIGINT) FROM r JOIN persons p ON p.person_id = r.person_id
+         SELECT r.county, p.citizen_id, MIN(r.month), CAST(MIN(r.balance) AS BIGINT) FROM r JOIN persons p ON p.county = r.county AND p.person_id = r.person_id
          WHERE r.balance < 0 GROUP BY r.county, p.citizen_id ORDER BY r.county, p.citizen_id",
         month = month_of(tx.backend(), "movement_date")
     );

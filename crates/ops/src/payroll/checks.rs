@@ -276,7 +276,9 @@ fn load_lines_to_check(
          LEFT JOIN payroll_lines prev ON prev.payroll_id = $3 AND prev.person_id = l.person_id AND prev.county = l.county
                                       AND prev.to_month = $4
          WHERE l.payroll_id = $1 AND l.county = $2",
-        &[Param::Int(id), Param::Text(&s.county), Param::from(prev_id), Param::Date(s.month.prev().first_day())],
+        &[Param::Int(id), Param::Text(&s.county), // No last payroll: an id none has (a NULL would leave the join without its county, which
+        // a Citus cluster cannot route to one shard).
+        Param::Int(prev_id.unwrap_or(-1)), Param::Date(s.month.prev().first_day())],
         |r| {
             let reason = r.opt_str(7)?.unwrap_or("");
             starts.insert(r.i64(1)?, Month::of(r.date(8)?));

@@ -452,3 +452,16 @@ proptest! {
         run_sequence(&pg.url, &dir.0, &ops);
     }
 }
+
+proptest! {
+    // Fewer cases on the cluster: each makes a database on three nodes.
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_books_follow_the_model_on_citus(ops in prop::collection::vec(op(), 1..12)) {
+        let Some((coordinator, workers)) = yanglao_store::test_citus() else { return Ok(()) };
+        let c = yanglao_store::ScratchCitus::create(&coordinator, &workers, "yanglao_prop_c").unwrap();
+        let dir = temp_dir("citus");
+        run_sequence(&c.url, &dir.0, &ops);
+    }
+}

@@ -2084,6 +2084,19 @@ proptest! {
     }
 }
 
+proptest! {
+    // Fewer cases on the cluster: each makes a database on three nodes.
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_operation_sequences_keep_the_books_on_citus((start, ops) in sequence(30)) {
+        let Some((coordinator, workers)) = yanglao_store::test_citus() else { return Ok(()) };
+        let c = yanglao_store::ScratchCitus::create(&coordinator, &workers, "yanglao_seq_c").unwrap();
+        let dir = temp_dir("citus");
+        run_sequence(&c.url, &dir.0, start, &ops);
+    }
+}
+
 /// A recipient who contributed nothing dies; the heirs are refused (there is nothing to pay)
 /// instead of an entry of no amount breaking `ledger verify`.
 #[test]

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use yanglao_ops::access::Role;
 use yanglao_ops::users::{self, NewAccount};
 use yanglao_ops::Ctx;
-use yanglao_store::{Db, ScratchPg};
+use yanglao_store::{Db, Scratch};
 
 pub const PASSWORD: &str = "经办-长密码-2026";
 
@@ -16,7 +16,7 @@ pub struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     _dir: Option<TempDir>,
-    _scratch: Option<ScratchPg>,
+    _scratch: Option<Scratch>,
     _uploads: TempDir,
 }
 
@@ -28,24 +28,20 @@ impl Drop for TempDir {
     }
 }
 
-/// The backends the tests run on: SQLite always, PostgreSQL when given.
-pub fn backends(name: &str) -> Vec<(&'static str, String, Option<TempDir>, Option<ScratchPg>)> {
+/// The backends the tests run on: SQLite always, PostgreSQL and a Citus cluster when given.
+pub fn backends(name: &str) -> Vec<(&'static str, String, Option<TempDir>, Option<Scratch>)> {
     let dir = std::env::temp_dir().join(format!("yanglao-web-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("web.db").display());
     let mut out = vec![("sqlite", url, Some(TempDir(dir)), None)];
-    match std::env::var("YANGLAO_TEST_PG_URL") {
-        Ok(pg) => {
-            let scratch = ScratchPg::create(&pg, "yanglao_web_test").expect("scratch database");
-            out.push(("postgres", scratch.url.clone(), None, Some(scratch)));
-        }
-        Err(_) => {
-            use std::io::Write;
-            let _ = std::io::stderr().write_all(
-                b"\n*** PostgreSQL web tests DID NOT RUN (YANGLAO_TEST_PG_URL unset) ***\n",
-            );
-        }
+    if std::env::var("YANGLAO_TEST_PG_URL").is_err() {
+        use std::io::Write;
+        let _ = std::io::stderr()
+            .write_all(b"\n*** PostgreSQL web tests DID NOT RUN (YANGLAO_TEST_PG_URL unset) ***\n");
+    }
+    for (label, server) in yanglao_store::test_servers("yanglao_web_test") {
+        out.push((label, server.url().to_string(), None, Some(server)));
     }
     out
 }
@@ -157,7 +153,7 @@ impl TestServer {
         label: &'static str,
         url: String,
         dir: Option<TempDir>,
-        scratch: Option<ScratchPg>,
+        scratch: Option<Scratch>,
         tune: impl FnOnce(&mut yanglao_web::Config),
     ) -> TestServer {
         add_accounts(&url);

@@ -49,15 +49,15 @@ fn settle(db: &TestDb) {
 fn assert_consistent(db: &TestDb) -> i64 {
     let payrolls = db.count("SELECT COUNT(*) FROM payrolls");
     let broken = db.count(
-        "SELECT COUNT(*) FROM payrolls p WHERE p.line_count <> (SELECT COUNT(*) FROM payroll_lines l WHERE l.payroll_id = p.payroll_id)
-            OR p.total_fen <> (SELECT COALESCE(SUM(l.total_fen), 0) FROM payroll_lines l WHERE l.payroll_id = p.payroll_id)",
+        "SELECT COUNT(*) FROM payrolls p WHERE p.line_count <> (SELECT COUNT(*) FROM payroll_lines l WHERE l.county = p.county AND l.payroll_id = p.payroll_id)
+            OR p.total_fen <> (SELECT COALESCE(SUM(l.total_fen), 0) FROM payroll_lines l WHERE l.county = p.county AND l.payroll_id = p.payroll_id)",
     );
     assert_eq!(
         broken, 0,
         "[{}] a payroll disagrees with its lines",
         db.label
     );
-    let orphans = db.count("SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.payroll_id = l.payroll_id)");
+    let orphans = db.count("SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.county = l.county AND p.payroll_id = l.payroll_id)");
     assert_eq!(orphans, 0, "[{}] lines without a payroll", db.label);
     assert!(payrolls <= 5);
     payrolls
@@ -224,7 +224,7 @@ fn assert_return_whole(
     );
     // No line paid twice: the bank paid out exactly the paid lines' amounts, in one entry per payroll.
     let bank_out = db.count(
-        "SELECT COALESCE(CAST(-SUM(l.amount_fen) AS BIGINT), 0) FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id
+        "SELECT COALESCE(CAST(-SUM(l.amount_fen) AS BIGINT), 0) FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
          WHERE e.kind = 'benefit_payment' AND l.account = 'bank'",
     );
     let paid_fen = db.count(

@@ -635,7 +635,7 @@ fn months_owed_at_death_go_to_the_heirs_with_the_balance() {
         let monthly = |i: usize| {
             db.count(&format!(
                 "SELECT exit_province_fen + exit_city_fen + exit_county_fen + raised_province_fen + raised_city_fen + raised_county_fen
-                 FROM awards a JOIN persons p ON p.person_id = a.person_id WHERE p.citizen_id = '{}'",
+                 FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id WHERE p.citizen_id = '{}'",
                 pid(i)
             ))
         };
@@ -672,7 +672,7 @@ fn months_owed_at_death_go_to_the_heirs_with_the_balance() {
         // The subsidy leaves the bank in a benefit payment of its own, owed by each level, dated
         // by the payment to the heirs.
         assert_eq!(
-            db.count("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM journal_lines l JOIN journal_entries e ON e.entry_id = l.entry_id
+            db.count("SELECT CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT) FROM journal_lines l JOIN journal_entries e ON e.county = l.county AND e.entry_id = l.entry_id
                       WHERE e.kind = 'benefit_payment' AND e.entry_date = '2025-07-15' AND l.account LIKE 'receivable.subsidy.exit.%'"),
             2 * monthly(1)
         );

@@ -144,8 +144,8 @@ fn the_projection_from_2021_comes_within_its_tolerance_of_the_books_of_2022_and_
         let contributed = db.count(
             "SELECT COUNT(DISTINCT m.person_id) FROM account_movements m
              WHERE m.year = 2023 AND m.kind IN ('self', 'gov_paid')
-               AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.person_id = m.person_id)
-               AND NOT EXISTS (SELECT 1 FROM person_events e WHERE e.person_id = m.person_id AND e.status = 'terminated')",
+               AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = m.county AND a.person_id = m.person_id)
+               AND NOT EXISTS (SELECT 1 FROM person_events e WHERE e.county = m.county AND e.person_id = m.person_id AND e.status = 'terminated')",
         );
         let first = &v["projections"][0]["rows"][0];
         let n = first["contributors"].as_i64().unwrap();

@@ -166,7 +166,7 @@ fn recipients(db: &TestDb) -> Vec<(String, String, String, String)> {
     db.db()
         .transaction(|tx| {
             tx.query(
-                "SELECT p.citizen_id, p.name, p.county, p.birth_date FROM persons p JOIN awards a ON a.person_id = p.person_id
+                "SELECT p.citizen_id, p.name, p.county, p.birth_date FROM persons p JOIN awards a ON a.county = p.county AND a.person_id = p.person_id
                  ORDER BY a.account_pension_fen DESC, p.citizen_id",
                 &[],
             )?

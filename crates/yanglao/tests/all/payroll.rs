@@ -92,7 +92,7 @@ fn awards_payroll_approval_export_and_bank_returns() {
         );
         // Person 2: two years, balance 2 × (200 + 70) yuan; benefit = balance ÷ 139 + 20 + 2 × 1 yuan.
         let a2 = db.count(&format!(
-            "SELECT a.account_pension_fen * 1000000 + a.monthly_fen FROM awards a JOIN persons p ON p.person_id = a.person_id WHERE p.citizen_id = '{}'",
+            "SELECT a.account_pension_fen * 1000000 + a.monthly_fen FROM awards a JOIN persons p ON p.county = a.county AND p.person_id = a.person_id WHERE p.citizen_id = '{}'",
             pid(2)
         ));
         assert_eq!((a2 / 1_000_000, a2 % 1_000_000), (388, 388 + 2200));
@@ -425,9 +425,9 @@ fn parents_of_payment_lines_are_never_deleted() {
         assert_eq!(db.count("SELECT COUNT(*) FROM payroll_lines"), lines);
         assert_eq!(
             db.count(
-                "SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.person_id = l.person_id)
-                    OR NOT EXISTS (SELECT 1 FROM awards a WHERE a.award_id = l.award_id)
-                    OR NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.payroll_id = l.payroll_id)"
+                "SELECT COUNT(*) FROM payroll_lines l WHERE NOT EXISTS (SELECT 1 FROM persons p WHERE p.county = l.county AND p.person_id = l.person_id)
+                    OR NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = l.county AND a.award_id = l.award_id)
+                    OR NOT EXISTS (SELECT 1 FROM payrolls p WHERE p.county = l.county AND p.payroll_id = l.payroll_id)"
             ),
             0
         );

@@ -1,8 +1,9 @@
 //! Shared helpers of the integration tests: a fresh database on each backend, the binary, files.
 //!
-//! SQLite always runs. PostgreSQL runs when `YANGLAO_TEST_PG_URL` is set (CI sets it); each test
-//! gets a scratch database that is dropped afterwards. Without it the PostgreSQL half is skipped
-//! and the suite says so on stderr; with `YANGLAO_REQUIRE_PG=1` a missing server fails the test.
+//! SQLite always runs. PostgreSQL runs when `YANGLAO_TEST_PG_URL` is set, and a Citus cluster when
+//! `YANGLAO_TEST_CITUS_URL` is (CI sets both); each test gets a scratch database on each, dropped
+//! afterwards. Without them that half is skipped and the suite says so on stderr; with
+//! `YANGLAO_REQUIRE_PG=1` or `YANGLAO_REQUIRE_CITUS=1` a missing server fails the test.
 
 #![allow(dead_code, unused_imports)]
 
@@ -10,13 +11,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Once;
-use yanglao_store::{Db, ScratchPg};
+use yanglao_store::{Db, Scratch};
 
 pub struct TestDb {
     pub label: &'static str,
     pub url: String,
     pub dir: TempDir,
-    _pg: Option<ScratchPg>,
+    _server: Option<Scratch>,
 }
 
 pub struct TempDir(pub PathBuf);
@@ -134,16 +135,16 @@ pub fn empty_backends(tag: &str) -> Vec<TestDb> {
         label: "sqlite",
         url: format!("sqlite://{}", dir.path().join("t.db").display()),
         dir,
-        _pg: None,
+        _server: None,
     }];
-    if let Some(admin) = pg_url() {
-        let pg = ScratchPg::create(&admin, "yanglao_test")
-            .expect("PostgreSQL server for tests (YANGLAO_TEST_PG_URL) must be reachable");
+    // Said loudly (or refused under YANGLAO_REQUIRE_PG) when PostgreSQL is not given.
+    let _ = pg_url();
+    for (label, server) in yanglao_store::test_servers("yanglao_test") {
         out.push(TestDb {
-            label: "postgres",
-            url: pg.url.clone(),
+            label,
+            url: server.url().to_string(),
             dir: TempDir::new(tag),
-            _pg: Some(pg),
+            _server: Some(server),
         });
     }
     out
