@@ -978,7 +978,7 @@ fn applied_rate(county: usize, day: NaiveDate) -> rust_decimal::Decimal {
 }
 
 /// A bank's return for an exported payment file: every payment made on `date`.
-fn bank_return(bank_file: &[u8], date: NaiveDate) -> String {
+pub fn bank_return(bank_file: &[u8], date: NaiveDate) -> String {
     let (text, _, _) = encoding_rs::GB18030.decode(bank_file);
     let mut out = String::from("批次号,序号,身份证号,银行账号,金额(元),结果,失败原因,入账日期\n");
     for line in text.lines().skip(1).filter(|l| !l.starts_with("合计")) {

@@ -517,7 +517,7 @@ pub fn waiting(ctx: &mut Ctx) -> Result<Waiting> {
         let failed_lines = tx.scalar_i64(
             &format!(
                 "SELECT COUNT(*) FROM payroll_lines l WHERE l.status = 'failed' AND {scope} AND NOT EXISTS (
-                   SELECT 1 FROM payroll_lines r WHERE r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)"
+                   SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)"
             ),
             &params,
         )?;

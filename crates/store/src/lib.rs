@@ -893,6 +893,19 @@ impl ScratchCitus {
     /// `coordinator`: an administrative URL of the coordinator (database `postgres`);
     /// `workers`: each worker as `host:port` (same user, trust authentication).
     pub fn create(coordinator: &str, workers: &[String], prefix: &str) -> Result<ScratchCitus> {
+        // Four shards rather than Citus's 32: a test's database is made in a second or two, and
+        // five counties still fall on both workers.
+        ScratchCitus::with_shards(coordinator, workers, prefix, 4)
+    }
+
+    /// Like [`ScratchCitus::create`], with `shards` shards per distributed table (a benchmark's
+    /// province of many counties takes Citus's usual 32).
+    pub fn with_shards(
+        coordinator: &str,
+        workers: &[String],
+        prefix: &str,
+        shards: u32,
+    ) -> Result<ScratchCitus> {
         let scratch = ScratchPg::create(coordinator, prefix)?;
         let name = scratch.name.clone();
         std::mem::forget(scratch);
@@ -921,10 +934,8 @@ impl ScratchCitus {
                 .batch("SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS citus")?;
         }
         let mut db = Db::open(&out.url)?;
-        // Four shards rather than Citus's 32: a test's database is made in a second or two, and
-        // five counties still fall on both workers.
         db.batch(&format!(
-            "ALTER DATABASE {} SET citus.shard_count = 4",
+            "ALTER DATABASE {} SET citus.shard_count = {shards}",
             out.name
         ))?;
         let host_port = |u: &str| -> (String, u16) {
@@ -933,12 +944,22 @@ impl ScratchCitus {
             let (h, p) = hp.rsplit_once(':').unwrap_or((hp, "5432"));
             (h.to_string(), p.parse().unwrap_or(5432))
         };
+        // Adding a node brings the roles to it, in catalogs all of a server's databases share:
+        // two scratch databases adding nodes at once collide ("tuple concurrently updated"), so
+        // they take turns under a lock in the coordinator's administrative database.
+        let mut admin = Db::open(coordinator)?;
+        admin.batch("SELECT pg_advisory_lock(7477225)")?;
         let (h, p) = host_port(coordinator);
-        db.batch(&format!("SELECT citus_set_coordinator_host('{h}', {p})"))?;
-        for w in workers {
-            let (h, p) = host_port(w);
-            db.batch(&format!("SELECT citus_add_node('{h}', {p})"))?;
-        }
+        let added = db
+            .batch(&format!("SELECT citus_set_coordinator_host('{h}', {p})"))
+            .and_then(|()| {
+                workers.iter().try_for_each(|w| {
+                    let (h, p) = host_port(w);
+                    db.batch(&format!("SELECT citus_add_node('{h}', {p})"))
+                })
+            });
+        admin.batch("SELECT pg_advisory_unlock(7477225)")?;
+        added?;
         Ok(out)
     }
 }
@@ -1382,7 +1403,10 @@ mod upgrade_tests {
     /// survive the upgrade whole, and a second line for a person in one payroll is refused after.
     #[test]
     fn payment_lines_survive_the_rekeying() {
-        let (urls, _scratch) = test_urls("yanglao_upgrade_test");
+        // Not on a cluster: a cluster begins at the current schema (an older single-server
+        // database is upgraded on PostgreSQL, then distributed with its rows by `init --distributed`).
+        let (mut urls, scratch) = test_urls("yanglao_upgrade_test");
+        urls.retain(|u| !scratch.iter().any(|(l, s)| *l == "citus" && s.url() == u));
         let insert = "INSERT INTO payroll_lines (county, payroll_id, line_no, person_id, award_id, month, from_month, to_month, months,
                 account_pension_fen, account_from_pool_fen, exit_province_fen, exit_city_fen, exit_county_fen, total_fen,
                 bank_name, bank_account, status)

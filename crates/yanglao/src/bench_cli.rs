@@ -74,6 +74,38 @@ pub enum BenchCmd {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// 全省规模：各县导入参保人员与一年缴费、待遇核定、当月发放（含检查）、导出与银行回盘、评价测算，逐步测量耗时与峰值内存
+    Province {
+        /// 待遇领取人数（全省）
+        #[arg(long, value_name = "N", default_value_t = 10_000_000)]
+        recipients: usize,
+        /// 当年缴费人数（全省）
+        #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+        contributors: usize,
+        /// 县区数
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        counties: usize,
+        /// 测量的 PostgreSQL 服务器（临时建库，测完删除）
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "YANGLAO_BENCH_PG",
+            hide_env_values = true
+        )]
+        pg: Option<String>,
+        /// 测量的 Citus 集群协调节点（管理库地址；临时建库，测完删除）
+        #[arg(long, value_name = "URL")]
+        citus: Option<String>,
+        /// Citus 集群的工作节点，如 127.0.0.1:5441,127.0.0.1:5442
+        #[arg(long, value_name = "HOST:PORT,…", value_delimiter = ',')]
+        citus_workers: Vec<String>,
+        /// 保留生成文件与导出文件的目录
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// Measure one backend in this process (the command runs each backend in its own process)
+        #[arg(long, hide = true)]
+        backend: Option<String>,
+    },
     /// 向数据库（--db）写入 N 名模拟的待遇领取人员及其待遇核定，供试运行与崩溃测试
     Recipients {
         /// 人数
@@ -105,6 +137,28 @@ pub fn bench(cli: &Global, cmd: &BenchCmd) -> Res {
             crate::eval_cli::bench(cli, *people, pg.as_deref(), dir.as_deref())
         }
         BenchCmd::Recipients { count } => bench_recipients(cli, *count),
+        BenchCmd::Province {
+            recipients,
+            contributors,
+            counties,
+            pg,
+            citus,
+            citus_workers,
+            dir,
+            backend,
+        } => crate::bench_province::bench(
+            cli,
+            &crate::bench_province::Args {
+                recipients: *recipients,
+                contributors: *contributors,
+                counties: (*counties).clamp(1, 790),
+                pg: pg.as_deref(),
+                citus: citus.as_deref(),
+                citus_workers,
+                dir: dir.as_deref(),
+                backend: backend.as_deref(),
+            },
+        ),
         BenchCmd::Import { rows, pg, dir } => {
             crate::quickstart::bench(cli, *rows, pg.as_deref(), dir.as_deref())
         }

@@ -171,7 +171,7 @@ pub fn run_payroll_bench(
 
 /// The bare insert: as many rows of the same shape as the payroll's lines into a table without
 /// keys, the yardstick the payroll's time is stated against.
-fn bare_insert(db: &mut Db, lines: usize, month: yanglao_domain::Month) -> Result<f64> {
+pub(crate) fn bare_insert(db: &mut Db, lines: usize, month: yanglao_domain::Month) -> Result<f64> {
     // Called right after the run so that both are measured on the machine in the same state (its
     // speed drifts by a fifth from one minute to the next).
     let bare_sql = "CREATE TABLE bench_bare_lines (county TEXT, payroll_id BIGINT, line_no BIGINT, person_id BIGINT, award_id BIGINT,
@@ -179,6 +179,10 @@ fn bare_insert(db: &mut Db, lines: usize, month: yanglao_domain::Month) -> Resul
         exit_province_fen BIGINT, exit_city_fen BIGINT, exit_county_fen BIGINT, total_fen BIGINT, bank_name TEXT, bank_account TEXT,
         status TEXT, paid_date DATE, fail_reason TEXT, reissue_of_payroll BIGINT, reissue_of_line BIGINT)";
     db.batch(bare_sql)?;
+    // On a cluster the lines it stands for are spread over the workers: so are these.
+    if yanglao_store::citus::is_coordinator(db)? {
+        db.batch("SELECT create_distributed_table('bench_bare_lines', 'county')")?;
+    }
     // It starts from the same settled state as the run: the run's writes are written out first.
     db.checkpoint()?;
     let rows: Vec<usize> = (0..lines).collect();

@@ -14,6 +14,7 @@ macro_rules! println {
 
 mod args;
 mod bench_cli;
+mod bench_province;
 mod bench_run;
 mod books_cli;
 mod cli;

@@ -103,7 +103,7 @@ fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64
         "SELECT m.person_id, COUNT(DISTINCT CASE WHEN m.kind IN ('self', 'gov_paid') THEN m.year END),
                 CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
          FROM account_movements m
-         WHERE m.person_id IN (SELECT p.person_id FROM persons p WHERE p.birth_date <= $1
+         WHERE (m.county, m.person_id) IN (SELECT p.county, p.person_id FROM persons p WHERE p.birth_date <= $1
                                  AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id))
          GROUP BY m.person_id",
         &[Param::Date(born_by)],

@@ -177,7 +177,10 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
             return Ok(());
         }
         tracing::info!("单元格检查 {:?}", t0.elapsed());
-        let books = Books::load(tx)?;
+        let books = Books::load(
+            tx,
+            crate::register::index::file_ids(&table, &cols, cols.index[ID]).as_deref(),
+        )?;
         tracing::info!("载入登记册与已有缴费 {:?}", t0.elapsed());
         let mut rows = RowValidator::new(&table, &cols, &books, &scope, policy, today);
         let valid = rows.validate_all(tx, &mut out)?;
@@ -205,8 +208,8 @@ struct Books {
 }
 
 impl Books {
-    fn load(tx: &mut Tx<'_>) -> Result<Books> {
-        let register = RegisterIndex::load(tx)?;
+    fn load(tx: &mut Tx<'_>, ids: Option<&[String]>) -> Result<Books> {
+        let register = RegisterIndex::load_of(tx, ids)?;
         let existing = load_existing(tx)?;
         let last_credited = crate::register::interest::last_credited(tx)?;
         let terminated = terminations(tx)?;

@@ -64,7 +64,7 @@ pub fn run(
                 ));
             }
         }
-        let register = load_register(tx)?;
+        let register = load_register(tx, None)?;
         let due = Due {
             year,
             paid_date,

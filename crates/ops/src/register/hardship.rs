@@ -75,7 +75,10 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
         let rows = HardshipRows {
             table: &table,
             cols: &cols,
-            register: load_register(tx)?,
+            register: load_register(
+                tx,
+                crate::register::index::file_ids(&table, &cols, cols.index[ID]).as_deref(),
+            )?,
             scope: &scope,
             policy,
             earliest,

@@ -63,16 +63,78 @@ impl PersonKey {
     }
 }
 
+/// A file of at most this many people looks them up in the register by citizen ID; a larger one
+/// reads the whole register. In a province a county's file is a small part of the register, and
+/// reading all of it for each county's import made every import cost the province's size.
+pub const LOOKUP_MAX: usize = 200_000;
+
+/// The citizen IDs in column `k` of a file that parse (each row's own checks report the rest),
+/// or `None` when the file is too large to look its people up one by one ([`LOOKUP_MAX`]).
+pub fn file_ids(
+    table: &crate::imports::table::Table,
+    cols: &crate::imports::table::Columns,
+    k: usize,
+) -> Option<Vec<String>> {
+    if table.rows.len() > LOOKUP_MAX {
+        return None;
+    }
+    let mut ids: Vec<String> = table
+        .rows
+        .iter()
+        .filter_map(|(_, cells)| CitizenId::parse(cols.cell(cells, k)).ok())
+        .map(|(id, _)| id.as_str().to_string())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
+
+/// Streams `select` (a `SELECT … FROM persons`) for the people with the citizen IDs `ids`, a
+/// thousand at a time through the ID index, or for the whole register when `ids` is `None`.
+pub fn for_each_person(
+    tx: &mut Tx<'_>,
+    select: &str,
+    ids: Option<&[String]>,
+    mut f: impl FnMut(&yanglao_store::RowRef<'_>) -> yanglao_store::Result<()>,
+) -> Result<()> {
+    let Some(ids) = ids else {
+        return Ok(tx.for_each_ref(select, &[], f)?);
+    };
+    for chunk in ids.chunks(1000) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let params: Vec<yanglao_store::Param<'_>> = chunk
+            .iter()
+            .map(|id| yanglao_store::Param::Text(id))
+            .collect();
+        tx.for_each_ref(
+            &format!("{select} WHERE citizen_id IN ({})", marks.join(", ")),
+            &params,
+            &mut f,
+        )?;
+    }
+    Ok(())
+}
+
 /// The register as an index keyed by [`id_key`].
 pub struct RegisterIndex(pub FastMap<u64, PersonKey>);
 
 impl RegisterIndex {
+    /// The whole register.
     pub fn load(tx: &mut Tx<'_>) -> Result<RegisterIndex> {
-        let n = tx.scalar_i64("SELECT COUNT(*) FROM persons", &[])?;
+        RegisterIndex::load_of(tx, None)
+    }
+
+    /// The people with the citizen IDs `ids` ([`file_ids`]), or the whole register for `None`.
+    pub fn load_of(tx: &mut Tx<'_>, ids: Option<&[String]>) -> Result<RegisterIndex> {
+        let n = match ids {
+            Some(ids) => ids.len() as i64,
+            None => tx.scalar_i64("SELECT COUNT(*) FROM persons", &[])?,
+        };
         let mut map = FastMap::with_capacity_and_hasher(n.max(0) as usize, Default::default());
-        tx.for_each_ref(
+        for_each_person(
+            tx,
             "SELECT citizen_id, person_id, county, name, basic_enrolled FROM persons",
-            &[],
+            ids,
             |r| {
                 map.insert(
                     id_key(r.str(0)?),

@@ -73,27 +73,32 @@ pub struct Registered {
     pub row: PersonRow,
 }
 
-/// Loads the whole register's key fields, keyed by citizen ID.
-pub fn load_register(tx: &mut Tx<'_>) -> Result<HashMap<String, Registered>> {
+/// Loads the register's key fields of the people with the citizen IDs `ids` (the whole
+/// register for `None`: [`crate::register::index::file_ids`]), keyed by citizen ID.
+pub fn load_register(
+    tx: &mut Tx<'_>,
+    ids: Option<&[String]>,
+) -> Result<HashMap<String, Registered>> {
     let mut map = HashMap::new();
-    tx.for_each(
+    crate::register::index::for_each_person(
+        tx,
         "SELECT citizen_id, person_id, name, county, phone, bank_name, bank_account, basic_enrolled, township, village FROM persons",
-        &[],
+        ids,
         |r| {
             map.insert(
-                r.str(0)?,
+                r.str(0)?.to_string(),
                 Registered {
                     person_id: r.i64(1)?,
                     row: PersonRow {
-                        citizen_id: r.str(0)?,
-                        name: r.str(2)?,
-                        county: r.str(3)?,
-                        phone: r.opt_str(4)?,
-                        bank_name: r.opt_str(5)?,
-                        bank_account: r.opt_str(6)?,
+                        citizen_id: r.str(0)?.to_string(),
+                        name: r.str(2)?.to_string(),
+                        county: r.str(3)?.to_string(),
+                        phone: r.opt_str(4)?.map(str::to_string),
+                        bank_name: r.opt_str(5)?.map(str::to_string),
+                        bank_account: r.opt_str(6)?.map(str::to_string),
                         basic_enrolled: r.bool(7)?,
-                        township: r.opt_str(8)?,
-                        village: r.opt_str(9)?,
+                        township: r.opt_str(8)?.map(str::to_string),
+                        village: r.opt_str(9)?.map(str::to_string),
                     },
                 },
             );
@@ -199,7 +204,8 @@ pub fn import(ctx: &mut Ctx, upload: &Upload, dry_run: bool) -> Result<ImportOut
             counties: known_counties(tx)?,
             scope: &scope,
         };
-        let register = load_register(tx)?;
+        let ids = crate::register::index::file_ids(&table, &cols, cols.index[ID]);
+        let register = load_register(tx, ids.as_deref())?;
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut new_rows = Vec::new();
         let mut changed = Vec::new();

@@ -167,7 +167,7 @@ fn check(ctx: &mut Ctx, model: &Model) {
                 tx.scalar_i64(
                     "SELECT CAST(COALESCE(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen
                                           + m.gov_paid_fen + m.interest_fen), 0) AS BIGINT)
-                     FROM account_movements m JOIN persons p ON p.person_id = m.person_id WHERE p.citizen_id = $1",
+                     FROM account_movements m JOIN persons p ON p.county = m.county AND p.person_id = m.person_id WHERE p.citizen_id = $1",
                     &[Param::Text(id(p).as_str())],
                 )
             })

@@ -17,7 +17,7 @@ pub struct TestDb {
     pub label: &'static str,
     pub url: String,
     pub dir: TempDir,
-    _server: Option<Scratch>,
+    pub _server: Option<Scratch>,
 }
 
 pub struct TempDir(pub PathBuf);
