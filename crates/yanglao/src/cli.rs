@@ -43,7 +43,7 @@ pub enum Command {
         /// 数据库中还没有政策参数时，同时载入系统自带的山西示意政策参数作为第 1 版
         #[arg(long)]
         illustrative_policy: bool,
-        /// 在 Citus 集群的协调节点上：按县区分布参保人相关表，其余为参考表
+        /// 要求数据库是 Citus 集群的协调节点，并按县区分布参保人相关表、其余为参考表（在协调节点上建库时本就如此；用于先在单机 PostgreSQL 上运行、后加入 Citus 的数据库）
         #[arg(long)]
         distributed: bool,
     },

@@ -179,7 +179,7 @@ fn check_payable(tx: &mut Tx<'_>, pay: &Payment<'_>) -> Result<()> {
         "SELECT COUNT(*) FROM payroll_lines l
          WHERE l.payroll_id IN (SELECT p.payroll_id FROM payrolls p WHERE p.county = $1) AND l.person_id = $2 AND l.county = $1
            AND (l.status = 'pending' OR (l.status = 'failed' AND NOT EXISTS (
-                SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))",
+                SELECT 1 FROM payroll_lines r WHERE r.county = $1 AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)))",
         &[Param::Text(county), Param::Int(person_id)],
     )?;
     if waiting > 0 {

@@ -7,7 +7,6 @@
 //! at award: money moves when the bank confirms a payment (docs/LEDGER.md).
 
 use crate::access::Action;
-use crate::register::contributions::terminations;
 use crate::register::index::FastMap;
 use crate::{audit, Ctx, OpsError, Result};
 use chrono::{Datelike, NaiveDate};
@@ -95,18 +94,23 @@ fn basis_code(b: QualificationBasis) -> &'static str {
     }
 }
 
-/// Contribution years and balance of the people born on or before `born_by` without an award
-/// (found through the birth-date index; their movements through the person index).
-fn years_and_balances(tx: &mut Tx<'_>, born_by: NaiveDate) -> Result<FastMap<i64, (i64, i64)>> {
+/// Contribution years and balance of the people of `county` born on or before `born_by` without
+/// an award (found through the birth-date index; their movements through the person index).
+fn years_and_balances(
+    tx: &mut Tx<'_>,
+    born_by: NaiveDate,
+    county: &str,
+) -> Result<FastMap<i64, (i64, i64)>> {
     let mut map: FastMap<i64, (i64, i64)> = FastMap::default();
     tx.for_each_ref(
         "SELECT m.person_id, COUNT(DISTINCT CASE WHEN m.kind IN ('self', 'gov_paid') THEN m.year END),
                 CAST(SUM(m.personal_fen + m.subsidy_province_fen + m.subsidy_city_fen + m.subsidy_county_fen + m.gov_paid_fen + m.interest_fen) AS BIGINT)
          FROM account_movements m
-         WHERE (m.county, m.person_id) IN (SELECT p.county, p.person_id FROM persons p WHERE p.birth_date <= $1
-                                 AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id))
+         WHERE m.county = $2
+           AND m.person_id IN (SELECT p.person_id FROM persons p WHERE p.county = $2 AND p.birth_date <= $1
+                                 AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = $2 AND a.person_id = p.person_id))
          GROUP BY m.person_id",
-        &[Param::Date(born_by)],
+        &[Param::Date(born_by), Param::Text(county)],
         |r| {
             map.insert(r.i64(0)?, (r.i64(1)?, r.i64(2)?));
             Ok(())
@@ -145,20 +149,33 @@ pub fn run(ctx: &mut Ctx, month: Month, county: Option<&str>) -> Result<AwardsOu
                 }
             }
             let born_by = oldest_birth_date_of_age(tx, policy, on)?;
-            let books = AwardBooks {
-                terminated: terminations(tx)?,
-                years_balances: years_and_balances(tx, born_by)?,
-                raised_members: hardship_members_on(tx, on)?,
+            // County by county: what is held in memory is one county's (a province's ten
+            // million candidates at once took 2 GiB), and on a cluster each read is one shard's.
+            let counties: Vec<String> = match county {
+                Some(c) => vec![c.to_string()],
+                None => crate::known_counties(tx)?
+                    .into_keys()
+                    .filter(|c| scope.covers(c))
+                    .collect(),
             };
-            let candidates = candidates(tx, born_by, county, &scope)?;
-            let (mut new, per_county) = decide_awards(policy, month, &books, candidates)?;
-            write_awards(tx, &mut new, month, &actor, version)?;
-            let out = AwardsOutcome {
+            let mut out = AwardsOutcome {
                 month,
-                awarded: new.len(),
-                counties: per_county.into_values().collect(),
+                awarded: 0,
+                counties: Vec::new(),
             };
-            if !new.is_empty() {
+            for c in &counties {
+                let books = AwardBooks {
+                    terminated: terminations_in(tx, c)?,
+                    years_balances: years_and_balances(tx, born_by, c)?,
+                    raised_members: hardship_members_on(tx, on, c)?,
+                };
+                let candidates = candidates(tx, born_by, c)?;
+                let (mut new, per_county) = decide_awards(policy, month, &books, candidates)?;
+                write_awards(tx, &mut new, month, &actor, version)?;
+                out.awarded += new.len();
+                out.counties.extend(per_county.into_values());
+            }
+            if out.awarded > 0 {
                 audit(
                     tx,
                     &actor,
@@ -193,38 +210,50 @@ fn oldest_birth_date_of_age(
     Ok(NaiveDate::from_ymd_opt(on.year() - youngest_age, on.month(), 1).unwrap_or(on))
 }
 
-/// The hardship groups each person belongs to on `on`.
-fn hardship_members_on(tx: &mut Tx<'_>, on: NaiveDate) -> Result<FastMap<i64, Vec<String>>> {
+/// The termination date of every terminated person of `county`.
+fn terminations_in(tx: &mut Tx<'_>, county: &str) -> Result<FastMap<i64, NaiveDate>> {
+    let mut map = FastMap::default();
+    for r in tx.query(
+        "SELECT person_id, MIN(effective_date) FROM person_events WHERE county = $1 AND status = 'terminated' GROUP BY person_id",
+        &[Param::Text(county)],
+    )? {
+        map.insert(r.i64(0)?, r.date(1)?);
+    }
+    Ok(map)
+}
+
+/// The hardship groups each person of `county` belongs to on `on`.
+fn hardship_members_on(
+    tx: &mut Tx<'_>,
+    on: NaiveDate,
+    county: &str,
+) -> Result<FastMap<i64, Vec<String>>> {
     let mut raised_members: FastMap<i64, Vec<String>> = FastMap::default();
     for r in tx.query(
-        "SELECT person_id, category FROM hardship_memberships WHERE start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
-        &[Param::Date(on)],
+        "SELECT person_id, category FROM hardship_memberships WHERE county = $2 AND start_date <= $1 AND (end_date IS NULL OR end_date >= $1)",
+        &[Param::Date(on), Param::Text(county)],
     )? {
         raised_members.entry(r.i64(0)?).or_default().push(r.str(1)?);
     }
     Ok(raised_members)
 }
 
-/// The persons in the basic scheme born by `born_by` without an award, in the county asked for
-/// and the actor's counties: (person, county, birth date), by person.
+/// The persons of `county` in the basic scheme born by `born_by` without an award: (person,
+/// county, birth date), by person.
 fn candidates(
     tx: &mut Tx<'_>,
     born_by: NaiveDate,
-    county: Option<&str>,
-    scope: &crate::access::Actor,
+    county: &str,
 ) -> Result<Vec<(i64, String, NaiveDate)>> {
     let mut candidates = Vec::new();
     tx.for_each_ref(
-        "SELECT p.person_id, p.county, p.birth_date FROM persons p
-         WHERE p.basic_enrolled AND p.birth_date <= $1
-           AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = p.county AND a.person_id = p.person_id)
+        "SELECT p.person_id, p.birth_date FROM persons p
+         WHERE p.county = $2 AND p.basic_enrolled AND p.birth_date <= $1
+           AND NOT EXISTS (SELECT 1 FROM awards a WHERE a.county = $2 AND a.person_id = p.person_id)
          ORDER BY p.person_id",
-        &[Param::Date(born_by)],
+        &[Param::Date(born_by), Param::Text(county)],
         |r| {
-            let c = r.str(1)?;
-            if county.is_none_or(|x| x == c) && scope.covers(c) {
-                candidates.push((r.i64(0)?, c.to_string(), r.date(2)?));
-            }
+            candidates.push((r.i64(0)?, county.to_string(), r.date(1)?));
             Ok(())
         },
     )?;

@@ -265,9 +265,9 @@ fn load_lines_to_check(
     let mut starts: FastMap<i64, Month> = FastMap::default();
     tx.for_each_ref(
         "SELECT l.line_no, l.person_id, p.birth_date, l.bank_account, l.total_fen / l.months, prev.total_fen / prev.months,
-                (SELECT e.effective_date FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
+                (SELECT e.effective_date FROM person_events e WHERE e.county = $2 AND e.person_id = l.person_id AND e.status = 'terminated'
                    AND e.effective_date < l.to_month ORDER BY e.effective_date, e.event_id LIMIT 1),
-                (SELECT e.reason FROM person_events e WHERE e.county = l.county AND e.person_id = l.person_id AND e.status = 'terminated'
+                (SELECT e.reason FROM person_events e WHERE e.county = $2 AND e.person_id = l.person_id AND e.status = 'terminated'
                    AND e.effective_date < l.to_month ORDER BY e.effective_date, e.event_id LIMIT 1),
                 a.start_month
          FROM payroll_lines l

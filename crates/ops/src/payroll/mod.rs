@@ -104,10 +104,11 @@ pub fn summary(tx: &mut Tx<'_>, id: i64, existed: bool) -> Result<Summary> {
         })?;
     let mut s = summary_of(&r)?;
     s.existed = existed;
-    for r in tx.query(
-        "SELECT reason, COUNT(*) FROM payroll_exclusions WHERE payroll_id = $1 GROUP BY reason ORDER BY reason",
-        &[Param::Int(id)],
-    )? {
+    let excluded = tx.query(
+        "SELECT reason, COUNT(*) FROM payroll_exclusions WHERE payroll_id = $1 AND county = $2 GROUP BY reason ORDER BY reason",
+        &[Param::Int(id), Param::Text(&s.county)],
+    )?;
+    for r in excluded {
         s.excluded.insert(r.str(0)?, r.i64(1)?);
     }
     Ok(s)

@@ -413,8 +413,8 @@ fn last_month_amounts(tx: &mut Tx<'_>, county: &str, month: Month) -> Result<Fas
         // Sized once from the payroll's own count: a table grown by doubling touches every new
         // page twice (a county's payroll is a few hundred thousand lines).
         let count = tx.scalar_i64(
-            "SELECT line_count FROM payrolls WHERE payroll_id = $1",
-            &[Param::Int(prev_id)],
+            "SELECT line_count FROM payrolls WHERE payroll_id = $1 AND county = $2",
+            &[Param::Int(prev_id), Param::Text(county)],
         )?;
         prev.reserve(usize::try_from(count).unwrap_or(0));
         // By the payroll alone: its id fixes the county (with the county as well, PostgreSQL's
@@ -774,7 +774,7 @@ pub(crate) fn run_supplementary(ctx: &mut Ctx, month: Month, county: &str) -> Re
                     l.account_from_pool_fen, l.exit_province_fen, l.exit_city_fen, l.exit_county_fen, l.total_fen, p.bank_name, p.bank_account
              FROM payroll_lines l JOIN persons p ON p.county = l.county AND p.person_id = l.person_id
              WHERE l.county = $1 AND l.month = $2 AND l.status = 'failed'
-               AND NOT EXISTS (SELECT 1 FROM payroll_lines r WHERE r.county = l.county AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)
+               AND NOT EXISTS (SELECT 1 FROM payroll_lines r WHERE r.county = $1 AND r.reissue_of_payroll = l.payroll_id AND r.reissue_of_line = l.line_no)
              ORDER BY l.person_id, l.payroll_id",
             &[Param::Text(county), Param::Date(month.first_day())],
         )?;

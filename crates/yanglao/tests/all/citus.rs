@@ -328,7 +328,7 @@ fn init_distributed_moves_a_single_server_database_to_the_shards() {
         yanglao_testdata::write_persons_csv(&p, 500).unwrap();
         std::fs::read_to_string(p).unwrap()
     });
-    assert_eq!(t.ok_json(&["import", "persons", &persons])["ok"], true);
+    assert_eq!(t.ok_json(&["import", "persons", &persons])["posted"], 500);
     let before = t.count("SELECT COUNT(*) FROM persons");
     assert_eq!(before, 500);
     for w in &workers {
