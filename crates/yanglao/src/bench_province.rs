@@ -145,28 +145,7 @@ pub fn run_province(
     let (per_r, per_c) = (recipients / counties, contributors / counties);
     let mut db = Db::open(url)?;
     db.migrate()?;
-    // The province's counties, in ten to a city.
-    db.transaction(|tx| -> Result<()> {
-        for k in 0..counties {
-            let code = county_code(k);
-            let city = format!("{}00", &code[..4]);
-            if k % 10 == 0 {
-                tx.exec(
-                    "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, 'city', '140000')",
-                    &[Param::Text(&city), Param::Text(&format!("基准市{}", k / 10 + 1))],
-                )?;
-            }
-            tx.exec(
-                "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, 'county', $3)",
-                &[
-                    Param::Text(&code),
-                    Param::Text(&format!("基准县{}", k + 1)),
-                    Param::Text(&city),
-                ],
-            )?;
-        }
-        Ok(())
-    })?;
+    add_counties(&mut db, counties)?;
     let mut ctx = Ctx::with_policy_source(db, crate::context::BUNDLED_POLICY.0, POLICY_FILE)?;
     let year = 2023;
     let month = Month::parse("2023-12").expect("valid");
@@ -247,28 +226,12 @@ pub fn run_province(
     ctx.actor = maker;
     let out = dir.join(format!("{backend}-exports"));
     let t = Instant::now();
-    let mut bank_files = Vec::new();
-    for (k, p) in run.payrolls.iter().enumerate() {
-        progress("导出", k as u64, run.payrolls.len() as u64);
-        let e = yanglao_ops::payroll::export::export(
-            &mut ctx,
-            p.id,
-            &mut yanglao_ops::files::FolderSink::new(&out),
-            &|_, _| {},
-        )?;
-        bank_files.extend(e.files.into_iter().filter(|f| f.contains("银行代发")));
-    }
+    let bank_files = export_all(&mut ctx, &run.payrolls, &out, progress)?;
     step("export", lines as u64, t);
 
     // The banks' returns, written before the step so that only their import is timed.
     let paid = chrono::NaiveDate::from_ymd_opt(2023, 12, 10).expect("valid");
-    let mut returns = Vec::new();
-    for f in &bank_files {
-        let bytes = std::fs::read(f).map_err(io)?;
-        let path = format!("{f}.回盘.csv");
-        std::fs::write(&path, yanglao_demo::run::bank_return(&bytes, paid)).map_err(io)?;
-        returns.push(path);
-    }
+    let returns = write_bank_returns(&bank_files, paid)?;
     reset_peak();
     let t = Instant::now();
     for (k, r) in returns.iter().enumerate() {
@@ -314,6 +277,65 @@ pub fn run_province(
         total_fen,
         database_mib,
     })
+}
+
+/// Every payroll exported into `out` (its plan and its bank file): the bank files.
+fn export_all(
+    ctx: &mut Ctx,
+    payrolls: &[yanglao_ops::payroll::Summary],
+    out: &Path,
+    progress: &dyn Fn(&str, u64, u64),
+) -> Result<Vec<String>> {
+    let mut bank_files = Vec::new();
+    for (k, p) in payrolls.iter().enumerate() {
+        progress("导出", k as u64, payrolls.len() as u64);
+        let e = yanglao_ops::payroll::export::export(
+            ctx,
+            p.id,
+            &mut yanglao_ops::files::FolderSink::new(out),
+            &|_, _| {},
+        )?;
+        bank_files.extend(e.files.into_iter().filter(|f| f.contains("银行代发")));
+    }
+    Ok(bank_files)
+}
+
+/// The province's counties in the register of regions, ten to a city.
+fn add_counties(db: &mut Db, counties: usize) -> Result<()> {
+    db.transaction(|tx| -> Result<()> {
+        for k in 0..counties {
+            let code = county_code(k);
+            let city = format!("{}00", &code[..4]);
+            if k % 10 == 0 {
+                tx.exec(
+                    "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, 'city', '140000')",
+                    &[Param::Text(&city), Param::Text(&format!("基准市{}", k / 10 + 1))],
+                )?;
+            }
+            tx.exec(
+                "INSERT INTO regions (code, name, level, parent) VALUES ($1, $2, 'county', $3)",
+                &[
+                    Param::Text(&code),
+                    Param::Text(&format!("基准县{}", k + 1)),
+                    Param::Text(&city),
+                ],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Each bank file's return (every line paid on `paid`), written beside it: their paths.
+fn write_bank_returns(bank_files: &[String], paid: chrono::NaiveDate) -> Result<Vec<String>> {
+    bank_files
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(f).map_err(io)?;
+            let path = format!("{f}.回盘.csv");
+            std::fs::write(&path, yanglao_demo::run::bank_return(&bytes, paid)).map_err(io)?;
+            Ok(path)
+        })
+        .collect()
 }
 
 fn failed(what: &str, o: &yanglao_ops::ImportOutcome) -> OpsError {
